@@ -1,0 +1,69 @@
+"""Load request, catalog and policy together and check that they agree with each other."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalog import WITHHELD_ROLES, Catalog, load_catalog
+from .errors import ConfigError
+from .policy import RULES, Policy, Purpose, default_policy_path, load_policy
+from .request import Request, load_request
+
+_RULE_REGISTER = {"opt_out": "opt_out", "research_consent": "research_consent", "disclosure_ban": "disclosure_ban"}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    request: Request
+    catalog: Catalog
+    policy: Policy
+
+    @property
+    def purpose(self) -> Purpose:
+        return self.policy.purposes[self.request.purpose]
+
+    def active_rules(self) -> list[str]:
+        return [rule for rule in RULES if self.purpose.applies(rule)]
+
+
+def load_config(request_path: Path, data_root: Path | None = None, today: dt.date | None = None) -> RunConfig:
+    request = load_request(request_path, today)
+    catalog = load_catalog(request.catalog, data_root)
+    policy = load_policy(request.policy or default_policy_path())
+    rp = request.path
+    if request.purpose not in policy.purposes:
+        raise ConfigError(rp, "request.purpose", "a purpose of the policy: " + ", ".join(policy.purposes),
+                          request.purpose)
+    purpose = policy.purposes[request.purpose]
+    for i, out in enumerate(request.outputs):
+        if out.kind not in purpose.outputs:
+            raise ConfigError(rp, f"outputs[{i}].kind", f"an output kind the policy allows for "
+                              f"'{purpose.name}': " + ", ".join(purpose.outputs), out.kind)
+    for rule in RULES:
+        if purpose.applies(rule) and _RULE_REGISTER[rule] not in catalog.registers:
+            raise ConfigError(catalog.path, f"registers.{_RULE_REGISTER[rule]}",
+                              f"a register for rule '{rule}', which applies to purpose '{purpose.name}' "
+                              f"(or an exemption with its legal reason in {policy.path.name})")
+    if purpose.consent_required and not request.study:
+        raise ConfigError(rp, "request.study", f"the study id whose consents count (purpose '{purpose.name}' "
+                          "is consent-based)")
+    if request.variables is not None:
+        _check_variables(request, catalog)
+    return RunConfig(request, catalog, policy)
+
+
+def _check_variables(request: Request, catalog: Catalog) -> None:
+    for table, columns in (request.variables or {}).items():
+        if table not in catalog.tables:
+            raise ConfigError(request.path, f"variables.{table}", "a table of the catalog: "
+                              + ", ".join(catalog.tables), table)
+        roles = {c.name: c.role for c in catalog.tables[table].columns}
+        for col in columns:
+            if col not in roles:
+                raise ConfigError(request.path, f"variables.{table}", f"columns declared in the catalog for "
+                                  f"'{table}'", col)
+            if roles[col] in WITHHELD_ROLES:
+                raise ConfigError(request.path, f"variables.{table}", f"columns a query may read ('{col}' is a "
+                                  f"{roles[col]} and is never given to queries)", col)

@@ -1,0 +1,27 @@
+"""The one exception type users see: a single line naming the file, key or row and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ExtractorError(Exception):
+    """Bad input or a refused operation; the CLI prints it as one line and exits with code 2."""
+
+
+class ConfigError(ExtractorError):
+    """A configuration value is missing or wrong; names the file and the dotted key."""
+
+    def __init__(self, path: Path | str, key: str, expected: str, got: object = None) -> None:
+        where = f"{path}: {key}" if key else str(path)
+        detail = f"expected {expected}" + ("" if got is None else f", got {_short(got)}")
+        super().__init__(f"{where}: {detail}")
+
+
+class CheckFailed(ExtractorError):
+    """The output checker found something that must not be released."""
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,107 @@
+"""The controller's policy: per purpose, which eligibility rules apply, what may be output, and thresholds.
+
+Every rule applies by default. A purpose is exempt from a rule only when the policy names the legal
+reason, and the review report shows that reason to the DPO.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .toml_fields import Fields, load_toml
+
+# Eligibility rules in their fixed precedence order (the order of the exclusion flow).
+RULES = ("opt_out", "research_consent", "disclosure_ban")
+OUTPUT_KINDS = ("aggregate", "pseudonymised_records", "anonymised_records")
+ROUNDINGS = ("nearest", "midpoint6", "none")
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    threshold: int = 7  # counts 1..threshold are suppressed (OpenSAFELY: <= 7)
+    rounding_base: int = 5  # the rest rounded to the nearest multiple (OpenSAFELY: 5)
+    rounding: str = "nearest"
+    max_rows: int = 5000  # row cap for an aggregate table (a big "aggregate" is probably microdata)
+    max_file_mb: int = 32
+
+
+@dataclass(frozen=True)
+class Purpose:
+    name: str
+    description: str
+    consent_required: bool
+    exemptions: dict[str, str]  # rule -> legal reason
+    outputs: tuple[str, ...]
+    disclosure: Disclosure
+
+    def applies(self, rule: str) -> bool:
+        if rule == "research_consent":
+            return self.consent_required and rule not in self.exemptions
+        return rule not in self.exemptions
+
+
+@dataclass(frozen=True)
+class Policy:
+    path: Path
+    controller: str
+    version: str
+    purposes: dict[str, Purpose] = field(default_factory=dict)
+
+
+def default_policy_path() -> Path:
+    return Path(str(resources.files("extractor") / "data" / "default_policy.toml"))
+
+
+def _disclosure(f: Fields | None, base: Disclosure) -> Disclosure:
+    if f is None:
+        return base
+    f.reject_unknown({"threshold", "rounding_base", "rounding", "max_rows", "max_file_mb"})
+    d = Disclosure(
+        threshold=f.int("threshold", base.threshold, minimum=0),
+        rounding_base=f.int("rounding_base", base.rounding_base, minimum=1),
+        rounding=f.str("rounding", base.rounding, choices=ROUNDINGS),
+        max_rows=f.int("max_rows", base.max_rows, minimum=1),
+        max_file_mb=f.int("max_file_mb", base.max_file_mb, minimum=1),
+    )
+    if d.rounding == "midpoint6" and d.rounding_base != 6:
+        raise f.error("rounding_base", "6 when rounding = 'midpoint6'", d.rounding_base)
+    return d
+
+
+def load_policy(path: Path) -> Policy:
+    f = load_toml(path, "policy")
+    f.reject_unknown({"policy", "disclosure", "purposes"})
+    head = f.table("policy")
+    head.reject_unknown({"controller", "version", "description"})
+    base = _disclosure(f.table("disclosure", None), Disclosure())
+    purposes: dict[str, Purpose] = {}
+    pf = f.table("purposes")
+    for name in pf.keys():
+        p = pf.table(name)
+        p.reject_unknown({"description", "consent_required", "exempt", "outputs", "disclosure"})
+        exemptions: dict[str, str] = {}
+        ef = p.table("exempt", None)
+        for rule in ef.keys() if ef else []:
+            if rule not in RULES:
+                raise ef.error(rule, "an eligibility rule: " + ", ".join(RULES), rule)
+            reason = ef.data[rule]
+            if not isinstance(reason, str) or len(reason.strip()) < 10:
+                raise ef.error(rule, "the legal reason for the exemption (a sentence naming the law)", reason)
+            exemptions[rule] = reason.strip()
+        outputs = p.str_list("outputs", ("aggregate",))
+        for kind in outputs:
+            if kind not in OUTPUT_KINDS:
+                raise p.error("outputs", "output kinds among " + ", ".join(OUTPUT_KINDS), kind)
+        purposes[name] = Purpose(
+            name=name,
+            description=p.str("description"),
+            consent_required=p.bool("consent_required", False),
+            exemptions=exemptions,
+            outputs=outputs,
+            disclosure=_disclosure(p.table("disclosure", None), base),
+        )
+    if not purposes:
+        raise f.error("purposes", "at least one purpose")
+    return Policy(path.resolve(), head.str("controller"), head.str("version"), purposes)

@@ -1,0 +1,61 @@
+"""Finnish code lists and reference tables shipped in extractor/data/fi, loaded as Polars frames.
+
+Codes are never invented in code: replace the files to use fuller lists.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import polars as pl
+
+
+def data_file(name: str) -> Path:
+    return Path(str(resources.files("extractor") / "data" / "fi" / name))
+
+
+@cache
+def person_names() -> pl.DataFrame:
+    """name, count, gender (M/F or empty), kind (first/surname)."""
+    return pl.read_csv(data_file("person_names_2016.tsv"), separator="\t",
+                       schema_overrides={"gender": pl.String}).filter(pl.col("count") > 0)
+
+
+@cache
+def postal_codes() -> pl.DataFrame:
+    return pl.read_csv(data_file("postal_codes_2020.tsv"), separator="\t", infer_schema=False)
+
+
+@cache
+def service_tasks() -> pl.DataFrame:
+    return pl.read_csv(data_file("palvelutehtava_codes.csv"), infer_schema=False)
+
+
+@cache
+def social_services() -> pl.DataFrame:
+    """Social service codes with the service tasks each may pair with (null: any), parsed from the evidence."""
+    df = pl.read_csv(data_file("sosiaalipalvelut_codes.csv"), infer_schema=False)
+    return df.with_columns(pl.col("evidence").map_elements(_pairings, return_dtype=pl.List(pl.String))
+                           .alias("service_tasks"))
+
+
+def _pairings(evidence: str) -> list[str] | None:
+    found = re.findall(r"Palvelutehtävä=(\d+)", evidence)
+    found += re.findall(r"allowed for ([\d ,and]+)\)", evidence)
+    codes = sorted({c for chunk in found for c in re.findall(r"\d+", chunk)})
+    return codes or None
+
+
+@cache
+def document_structures() -> pl.DataFrame:
+    """Sosmeta structures: oid, title_fi, documentType, documentSubject, state (lower-case Finnish)."""
+    df = pl.read_csv(data_file("sosmeta_document_structures.csv"), infer_schema=False)
+    return df.with_columns(pl.col("status").str.to_lowercase().alias("state"))
+
+
+@cache
+def retention_rules() -> pl.DataFrame:
+    return pl.read_csv(data_file("retention_703_2023.csv"), infer_schema=False)
