@@ -1,0 +1,164 @@
+"""The output checker: re-reads the files that would be released and verifies them on its own.
+
+It trusts nothing upstream. It takes its rules from the policy and catalog files named in the manifest
+(after verifying their hashes) and checks every released file: listed in the manifest with the right
+hash, an allowed type, within the size and row caps, no column named like an identifier, no identity
+code, pseudonym or e-mail address in any cell, and every count either redacted or a permitted value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from . import hetu
+from .errors import ExtractorError
+
+ALLOWED_SUFFIXES = {".csv"}
+MANIFEST = "manifest.json"
+FORBIDDEN_ROLES = {"person_key", "document_key", "document_version", "direct_identifier", "free_text"}
+_VALUE_PATTERNS = {
+    "a pseudonym-like hex string": r"\b[0-9a-f]{32,64}\b",
+    "an e-mail address": r"[\w.+-]+@[\w-]+\.[\w.-]+",
+}
+
+
+@dataclass(frozen=True)
+class Rules:
+    threshold: int
+    rounding_base: int
+    rounding: str
+    max_rows: int
+    max_file_mb: int
+    forbidden_columns: frozenset[str]
+
+
+@dataclass
+class CheckReport:
+    files: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def rules_from_manifest(manifest: dict) -> Rules:
+    """Re-derive the rules from the policy and catalog files themselves, refusing if they changed."""
+    texts = {}
+    for part in ("policy", "catalog"):
+        path = Path(manifest[part]["path"])
+        if not path.is_file():
+            raise ExtractorError(f"{path}: the {part} named in the manifest is missing; cannot verify")
+        if sha256_file(path) != manifest[part]["sha256"]:
+            raise ExtractorError(f"{path}: the {part} changed since the run (sha256 differs); cannot verify")
+        texts[part] = tomllib.loads(path.read_text(encoding="utf-8"))
+    policy = texts["policy"]
+    d = {"threshold": 7, "rounding_base": 5, "rounding": "nearest", "max_rows": 5000, "max_file_mb": 32}
+    d.update(policy.get("disclosure", {}))
+    d.update(policy["purposes"][manifest["purpose"]].get("disclosure", {}))
+    forbidden = {name.lower() for table in texts["catalog"].get("tables", {}).values()
+                 for name, spec in table.get("columns", {}).items()
+                 if (spec if isinstance(spec, str) else spec.get("role")) in FORBIDDEN_ROLES}
+    return Rules(int(d["threshold"]), int(d["rounding_base"]), str(d["rounding"]), int(d["max_rows"]),
+                 int(d["max_file_mb"]), frozenset(forbidden))
+
+
+def _count_ok(values: pl.Series, rules: Rules) -> pl.Series:
+    num = values.cast(pl.Int64, strict=False)
+    if rules.rounding == "midpoint6":
+        allowed = (num == 0) | ((num > rules.threshold) & (num % 6 == 3))
+    elif rules.rounding == "nearest":
+        allowed = (num == 0) | ((num > rules.threshold) & (num % rules.rounding_base == 0))
+    else:
+        allowed = (num == 0) | (num > rules.threshold)
+    return (values == "[REDACTED]") | (num.is_not_null() & allowed.fill_null(False))
+
+
+def _check_table(path: Path, spec: dict, rules: Rules, report: CheckReport) -> None:
+    name = path.name
+    try:
+        df = pl.read_csv(path, infer_schema=False)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is a finding, not a crash
+        report.findings.append(f"{name}: not readable as CSV ({str(exc).splitlines()[0]})")
+        return
+    expected = list(spec["dimensions"]) + list(spec["counts"])
+    if df.columns != expected:
+        report.findings.append(f"{name}: columns {df.columns} differ from the manifest's {expected}")
+    for col in df.columns:
+        if col.lower() in rules.forbidden_columns:
+            report.findings.append(f"{name}: column '{col}' is an identifier column in the catalog")
+    if df.height > rules.max_rows:
+        report.findings.append(f"{name}: {df.height} rows exceeds the cap of {rules.max_rows}")
+    dims = [d for d in spec["dimensions"] if d in df.columns]
+    if dims and df.select(dims).is_duplicated().any():
+        report.findings.append(f"{name}: rows repeat the same dimension values: not an aggregate")
+    for col in spec["counts"]:
+        if col not in df.columns:
+            continue
+        bad = df.with_row_index("row").filter(~_count_ok(df[col], rules))
+        if bad.height:
+            first = bad.row(0, named=True)
+            report.findings.append(f"{name}: column '{col}' row {first['row'] + 2}: value {first[col]!r} is not "
+                                   f"0, [REDACTED] or a rounded count above {rules.threshold} "
+                                   f"({bad.height} such cells)")
+    _scan_values(name, df, report)
+
+
+def _scan_values(name: str, df: pl.DataFrame, report: CheckReport) -> None:
+    for col in df.columns:
+        values = df[col].drop_nulls()
+        candidates = values.filter(values.str.contains(hetu.PATTERN))
+        for text in candidates.to_list():
+            if any(hetu.is_valid("".join(m)) for m in re.findall(hetu.PATTERN, text)):
+                report.findings.append(f"{name}: column '{col}' holds a personal identity code")
+                break
+        for what, pattern in _VALUE_PATTERNS.items():
+            if values.str.contains(pattern).any():
+                report.findings.append(f"{name}: column '{col}' holds {what}")
+
+
+def check_release(release_dir: Path) -> CheckReport:
+    """Verify a release folder (the one holding manifest.json)."""
+    manifest_path = release_dir / MANIFEST
+    if not manifest_path.is_file():
+        raise ExtractorError(f"{release_dir}: no {MANIFEST}: not a release folder")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        listed = {o["file"]: o for o in manifest["outputs"]}
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ExtractorError(f"{manifest_path}: not a valid manifest ({exc})") from None
+    rules = rules_from_manifest(manifest)
+    report = CheckReport()
+    present = sorted(p for p in release_dir.rglob("*") if p.is_file() and p.name != MANIFEST)
+    for path in present:
+        rel = path.relative_to(release_dir).as_posix()
+        report.files.append(rel)
+        if rel not in listed:
+            report.findings.append(f"{rel}: not listed in the manifest")
+            continue
+        if path.suffix.lower() not in ALLOWED_SUFFIXES:
+            report.findings.append(f"{rel}: file type {path.suffix or '(none)'} may not be released")
+            continue
+        if path.stat().st_size > rules.max_file_mb * 1024 * 1024:
+            report.findings.append(f"{rel}: larger than {rules.max_file_mb} MB")
+        if sha256_file(path) != listed[rel]["sha256"]:
+            report.findings.append(f"{rel}: sha256 differs from the manifest")
+        _check_table(path, listed[rel], rules, report)
+    for rel in sorted(set(listed) - set(report.files)):
+        report.findings.append(f"{rel}: listed in the manifest but missing")
+    return report

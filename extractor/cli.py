@@ -1,0 +1,162 @@
+"""Command line: `extractor synth | run | check | demo`. Errors are one line on stderr with exit code 2."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .errors import ExtractorError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Privacy-aware secondary-use research extracts from structured registry records.")
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _scrub(message: str) -> str:
+    key = os.environ.get("EXTRACTOR_KEY")
+    return message.replace(key, "<key>") if key else message
+
+
+def friendly(fn: F) -> F:
+    """Turn every failure into one line and exit code 2 (bad input) or 1 (a bug), never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ExtractorError as exc:
+            err.print(f"error: {_scrub(str(exc))}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print("interrupted: nothing was released", markup=False)
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
+            if os.environ.get("EXTRACTOR_DEBUG"):
+                raise
+            first = (str(exc).strip().splitlines() or [""])[0]
+            err.print(f"internal error: {type(exc).__name__}: {_scrub(first)} (set EXTRACTOR_DEBUG=1 for details)",
+                      markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                    console=err, transient=False, disable=not err.is_terminal)
+
+
+@app.command()
+@friendly
+def synth(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the Parquet registry into")] = Path(
+        "demo/registry"),
+    clients: Annotated[int, typer.Option(min=1, help="Number of clients")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same registry")] = 2026,
+) -> None:
+    """Generate a synthetic Finnish social-welfare registry (Parquet)."""
+    from . import synth as synth_mod
+
+    steps = ["clients", "documents", "choices", "writing"]
+    with _progress() as bar:
+        task = bar.add_task("synthesising", total=len(steps))
+        counts = synth_mod.generate(out_dir, clients, seed,
+                                    progress=lambda s: bar.update(task, description=f"synth: {s}",
+                                                                  completed=steps.index(s)))
+        bar.update(task, completed=len(steps), description="synth: done")
+    out.print(f"wrote {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+
+
+def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Path | None) -> Any:
+    from .config import load_config
+    from .pipeline import STAGES, run_extract
+    from .pseudonym import load_master_key
+
+    cfg = load_config(request, data_root)
+    key = load_master_key(key_file)
+    with _progress() as bar:
+        task = bar.add_task(f"{cfg.request.id}", total=len(STAGES))
+        result = run_extract(cfg, out_root, key, on_stage=lambda s: bar.update(
+            task, description=f"{cfg.request.id}: {s}", completed=STAGES.index(s)))
+        bar.update(task, completed=len(STAGES), description=f"{cfg.request.id}: released")
+    return result
+
+
+@app.command()
+@friendly
+def run(
+    request: Annotated[Path, typer.Argument(help="The extract request (TOML)")],
+    out_root: Annotated[Path, typer.Option("--out", help="Output root; the run goes to OUT/<request id>/<run id>")] = Path(
+        "out"),
+    data_root: Annotated[Path | None, typer.Option(help="Folder of the source files (overrides catalog.root)")] = None,
+    key_file: Annotated[Path | None, typer.Option(help="Pseudonymisation key file (else EXTRACTOR_KEY)")] = None,
+) -> None:
+    """Run one extract request end to end and release it if the output check passes."""
+    result = _run_one(request, out_root, data_root, key_file)
+    out.print(f"released {result.release_dir}")
+    out.print(f"review report {result.run_dir / 'review' / 'review.html'}")
+
+
+@app.command()
+@friendly
+def check(run_dir: Annotated[Path, typer.Argument(help="A run folder or its release/ folder")]) -> None:
+    """Re-check a release independently of the run that made it; exit 2 if anything fails."""
+    from .checks import check_release
+
+    folder = run_dir / "release" if (run_dir / "release").is_dir() else run_dir
+    report = check_release(folder)
+    for finding in report.findings:
+        err.print(f"FAIL {finding}", markup=False, highlight=False)
+    if not report.passed:
+        raise ExtractorError(f"{folder}: output check failed with {len(report.findings)} finding(s)")
+    out.print(f"{folder}: output check passed ({len(report.files)} file(s))")
+
+
+@app.command()
+@friendly
+def demo(
+    workdir: Annotated[Path, typer.Option(help="Folder for the synthetic registry, key and outputs")] = Path("demo"),
+    clients: Annotated[int, typer.Option(min=100, help="Clients in the synthetic registry")] = 50_000,
+    seed: Annotated[int, typer.Option()] = 2026,
+) -> None:
+    """Synthesise a registry, run an audit and a research extract, and say where the outputs are."""
+    from . import synth as synth_mod
+    from .pseudonym import write_new_key_file
+
+    registry = workdir / "registry"
+    out.print(f"[bold]1/3[/] synthesising {clients:,} clients into {registry}")
+    synth_mod.generate(registry, clients, seed)
+    key_file = workdir / "keys" / "controller.key"
+    if not key_file.exists():
+        write_new_key_file(key_file)
+    os.environ.pop("EXTRACTOR_KEY", None)
+    table = Table("request", "released tables", "DPO review report", "patient notices", title="Demo outputs")
+    for i, name in enumerate(("audit_request.toml", "research_request.toml"), start=2):
+        out.print(f"[bold]{i}/3[/] running examples/registry/{name}")
+        result = _run_one(REPO / "examples" / "registry" / name, workdir / "out", registry, key_file)
+        table.add_row(result.run_dir.parent.name, str(result.release_dir),
+                      str(result.run_dir / "review" / "review.html"), str(result.run_dir / "notices"))
+    out.print(table)
+    out.print(f"Check a release again with: extractor check {workdir / 'out' / 'AUD-2026-014' / 'latest'}")
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

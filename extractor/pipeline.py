@@ -1,0 +1,106 @@
+"""One extract, stage by stage: sources → eligibility → protect → query → disclosure → check → release.
+
+Data flows one way; each stage returns a record of what it did for the review report. Any error removes
+the staging folder, so a failed run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from . import release
+from .checks import CheckReport, check_release
+from .config import RunConfig
+from .disclosure import Controlled, control
+from .eligibility import Eligibility, apply_eligibility
+from .errors import CheckFailed, ExtractorError
+from .notices import write_notices
+from .protect import Protected, build_sandbox
+from .pseudonym import project_key
+from .review_report import write_review
+from .sandbox import run_query
+from .sources import register_sources
+
+STAGES = ("sources", "eligibility", "protect", "query", "disclosure", "check", "release")
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    run_id: str
+    timings: dict[str, float] = field(default_factory=dict)
+    eligibility: Eligibility | None = None
+    protected: Protected | None = None
+    controlled: list[Controlled] = field(default_factory=list)
+    check: CheckReport | None = None
+
+    @property
+    def release_dir(self) -> Path:
+        return self.run_dir / "release"
+
+
+def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
+                on_stage: Callable[[str], None] | None = None, threads: int = 2) -> RunResult:
+    staging = release.start(out_root, cfg.request.id)
+    result = RunResult(staging.final, staging.run_id)
+
+    @contextmanager
+    def stage(name: str) -> Iterator[None]:
+        if on_stage:
+            on_stage(name)
+        t0 = time.perf_counter()
+        yield
+        result.timings[name] = time.perf_counter() - t0
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="extractor-work-") as work:
+            sandbox_db = Path(work) / "sandbox.duckdb"
+            con = duckdb.connect(config={"threads": threads, "temp_directory": str(Path(work) / "spill")})
+            try:
+                with stage("sources"):
+                    registered = register_sources(con, cfg.catalog)
+                with stage("eligibility"):
+                    result.eligibility = apply_eligibility(con, cfg, registered.rows)
+                with stage("protect"):
+                    result.protected = build_sandbox(con, cfg, project_key(master_key, cfg.request.project),
+                                                     sandbox_db)
+            except duckdb.Error as exc:
+                raise ExtractorError(f"reading the sources failed: {str(exc).strip().splitlines()[0]}") from None
+            finally:
+                con.close()
+            with stage("query"):
+                frames = {o.name: run_query(sandbox_db, o.query) for o in cfg.request.outputs}
+        outputs = []
+        with stage("disclosure"):
+            for out in cfg.request.outputs:
+                safe, record = control(frames[out.name], out, cfg.purpose.disclosure)
+                file = f"{out.name}.csv"
+                release.write_table(safe, staging.release / file)
+                result.controlled.append(record)
+                outputs.append({"name": out.name, "file": file, "kind": out.kind, "rows": record.rows,
+                                "dimensions": list(out.dimensions), "counts": list(out.counts)})
+            manifest = release.write_manifest(staging, cfg, outputs)
+        with stage("check"):
+            result.check = check_release(staging.release)
+            if not result.check.passed:
+                first = result.check.findings[0]
+                raise CheckFailed(f"output check failed, nothing released: {first}"
+                                  + (f" (and {len(result.check.findings) - 1} more)"
+                                     if len(result.check.findings) > 1 else ""))
+        with stage("release"):
+            write_review(cfg, staging.review / "review.html", run_id=staging.run_id,
+                         created_at=manifest["created_at"], elig=result.eligibility, protected=result.protected,
+                         controlled=result.controlled, check=result.check, manifest=manifest)
+            write_notices(cfg, staging.notices)
+            release.publish(staging)
+    except BaseException:
+        release.abandon(staging)
+        raise
+    return result

@@ -1,0 +1,54 @@
+"""Assemble the DPO review report's context from the stage records and render it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .checks import CheckReport
+from .config import RunConfig
+from .disclosure import Controlled
+from .eligibility import Eligibility
+from .policy import RULES
+from .protect import Protected
+from .report import flow_bars, render
+
+RULE_LABELS = {
+    "opt_out": "Opt-out from secondary use (EHDS Art. 71)",
+    "research_consent": "Research consent (opt-in)",
+    "disclosure_ban": "Disclosure ban (luovutuskielto, Act 703/2023)",
+    "missing_person_key": "Record without a person key",
+    "disclosure_ban_registrar": "Disclosure ban: registrar",
+    "disclosure_ban_service_task": "Disclosure ban: service task",
+    "disclosure_ban_document": "Disclosure ban: document",
+}
+
+
+def _flow(elig: Eligibility) -> list[dict[str, Any]]:
+    flows = []
+    for table, rows_in in elig.rows_in.items():
+        steps, remaining = [], rows_in
+        for row in (r for r in elig.ledger if r.table == table):
+            remaining -= row.rows
+            steps.append({"label": RULE_LABELS.get(row.rule, row.rule), "rows": row.rows, "persons": row.persons,
+                          "remaining": remaining})
+        bars = flow_bars(rows_in, [(s["label"], s["rows"]) for s in steps])
+        flows.append({"table": table, "rows_in": rows_in, "steps": steps, "bars": bars})
+    return flows
+
+
+def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, elig: Eligibility,
+                 protected: Protected, controlled: list[Controlled], check: CheckReport, manifest: dict) -> None:
+    rules = []
+    for rule in RULES:
+        if rule == "research_consent" and not cfg.purpose.consent_required:
+            continue
+        rules.append({"label": RULE_LABELS[rule], "applied": cfg.purpose.applies(rule),
+                      "reason": cfg.purpose.exemptions.get(rule)})
+    context = {
+        "request": cfg.request, "purpose": cfg.purpose, "run_id": run_id, "created_at": created_at,
+        "rules": rules, "register_summary": elig.register_summary, "flow": _flow(elig), "protected": protected,
+        "disclosure": cfg.purpose.disclosure, "controlled": controlled, "check": check, "manifest": manifest,
+        "base_dir": str(cfg.request.path.parent.parent) + "/",
+    }
+    path.write_text(render("review.html.j2", context), encoding="utf-8")
