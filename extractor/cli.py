@@ -18,7 +18,7 @@ from .errors import ExtractorError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Privacy-aware secondary-use research extracts from structured registry records.")
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 REPO = Path(__file__).resolve().parent.parent
@@ -100,7 +100,7 @@ def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Pa
 @friendly
 def run(
     request: Annotated[Path, typer.Argument(help="The extract request (TOML)")],
-    out_root: Annotated[Path, typer.Option("--out", help="Output root; the run goes to OUT/<request id>/<run id>")] = Path(
+    out_root: Annotated[Path, typer.Option("--out", help="Output root: runs go to OUT/<request id>/<run id>")] = Path(
         "out"),
     data_root: Annotated[Path | None, typer.Option(help="Folder of the source files (overrides catalog.root)")] = None,
     key_file: Annotated[Path | None, typer.Option(help="Pseudonymisation key file (else EXTRACTOR_KEY)")] = None,

@@ -2,6 +2,7 @@
 
 Defaults follow OpenSAFELY's output rules: counts of 1..threshold (7) are redacted and the rest are
 rounded to the nearest multiple of 5; zero stays zero. `midpoint6` rounds x > 0 to 6*ceil(x/6) - 3.
+A rounded count never lands in 1..threshold: it is raised to the smallest permitted value above it.
 The table must really be an aggregate: exactly the declared columns, one row per combination of
 dimensions, integer counts, and no more rows than the policy's cap.
 """
@@ -38,7 +39,16 @@ def rounded_expr(col: pl.Expr, rules: Disclosure) -> pl.Expr:
         rounded = ((col + base // 2) // base) * base
     else:
         rounded = col
-    return pl.when((col >= 1) & (col <= rules.threshold)).then(None).otherwise(rounded)
+    # Rounding must never bring a released count down into the suppressed range 1..threshold.
+    if rules.rounding == "midpoint6":
+        floor = ((rules.threshold + base) // base) * base - base // 2
+        floor = floor if floor > rules.threshold else floor + base
+    elif rules.rounding == "nearest":
+        floor = (rules.threshold // base + 1) * base
+    else:
+        floor = rules.threshold + 1
+    safe = pl.when(col == 0).then(0).otherwise(pl.max_horizontal(rounded, pl.lit(floor)))
+    return pl.when((col >= 1) & (col <= rules.threshold)).then(None).otherwise(safe)
 
 
 def _validate(df: pl.DataFrame, out: Output, rules: Disclosure) -> None:

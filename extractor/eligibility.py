@@ -61,8 +61,10 @@ def _prepare_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rules: li
     if "research_consent" in rules:
         c = regs["research_consent"].columns
         con.execute(f"""CREATE OR REPLACE TEMP TABLE elig_consented AS
-            SELECT DISTINCT CAST({quote_ident(c['person'])} AS VARCHAR) AS person FROM raw.register_research_consent
-            WHERE {quote_ident(c['study'])} = {quote_literal(req.study or '')} AND {quote_ident(c['given_on'])} <= {as_of}
+            SELECT DISTINCT CAST({quote_ident(c['person'])} AS VARCHAR) AS person
+            FROM raw.register_research_consent
+            WHERE {quote_ident(c['study'])} = {quote_literal(req.study or '')}
+              AND {quote_ident(c['given_on'])} <= {as_of}
               AND ({quote_ident(c['withdrawn_on'])} IS NULL OR {quote_ident(c['withdrawn_on'])} > {as_of})""")
         summary["consented_persons"] = con.execute("SELECT count(*) FROM elig_consented").fetchone()[0]
     if "disclosure_ban" in rules:

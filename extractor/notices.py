@@ -10,13 +10,18 @@ from .report import NOTICE_LANGUAGES, render
 # Purpose wording in each language for the policy's standard purposes; other purposes need the request's
 # own notice.summary text.
 PURPOSE_TEXT = {
-    "fi": {"audit": "palvelujen valvonta ja laadun arviointi", "statistics": "tilastot ja tietojohtaminen",
-           "research": "tieteellinen tutkimus", "consented_research": "tieteellinen tutkimus suostumuksesi perusteella"},
-    "en": {"audit": "supervision and quality assessment of services", "statistics": "statistics and knowledge management",
-           "research": "scientific research", "consented_research": "scientific research based on your consent"},
+    "fi": {"audit": "palvelujen valvonta ja laadun arviointi",
+           "statistics": "tilastot ja tietojohtaminen",
+           "research": "tieteellinen tutkimus",
+           "consented_research": "tieteellinen tutkimus suostumuksesi perusteella"},
+    "en": {"audit": "supervision and quality assessment of services",
+           "statistics": "statistics and knowledge management",
+           "research": "scientific research",
+           "consented_research": "scientific research based on your consent"},
 }
 DEFAULT_CATEGORIES = {
-    "fi": "Sosiaalihuollon asiakastietoja: esimerkiksi syntymävuosi, sukupuoli, asuinkunta ja palvelut, joita olet saanut.",
+    "fi": "Sosiaalihuollon asiakastietoja: esimerkiksi syntymävuosi, sukupuoli, asuinkunta ja palvelut, "
+          "joita olet saanut.",
     "en": "Social-welfare client data: for example year of birth, sex, municipality and the services you received.",
 }
 

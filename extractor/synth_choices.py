@@ -32,7 +32,7 @@ def disclosure_bans(rng: np.random.Generator, docs: pl.DataFrame, n_clients: int
     """Bans by clients holding at least one document; each ban's target is drawn from their own documents."""
     first = docs.filter(pl.col("version") == 1)
     pick = rng.random(first.height) < share * n_clients / max(first.height, 1) * 1.2
-    chosen = first.filter(pl.Series(pick)).unique("client_id", keep="first")
+    chosen = first.filter(pl.Series(pick)).unique("client_id", keep="first", maintain_order=True)
     n = chosen.height
     scope = np.array(["registrar", "service_task", "document"])[rng.choice(3, n, p=[0.4, 0.3, 0.3])]
     target = pl.DataFrame({"scope": scope}).with_columns(
@@ -51,7 +51,7 @@ def disclosure_bans(rng: np.random.Generator, docs: pl.DataFrame, n_clients: int
     again = again.with_columns((pl.col("revoked_on") + pl.duration(days=30)).alias("set_on"),
                                pl.lit(None, dtype=pl.Date).alias("revoked_on")
                                ).filter(pl.col("set_on") <= pl.lit(REFERENCE_DAY))
-    out = pl.concat([bans, again]).sort("client_id", "set_on")
+    out = pl.concat([bans, again]).sort("client_id", "set_on", "scope", "target", maintain_order=True)
     return out.with_columns(pl.format("BAN{}", pl.int_range(1, pl.len() + 1)).alias("ban_id")).select(
         "ban_id", "client_id", "scope", "target", "set_on", "revoked_on", "set_by_role")
 

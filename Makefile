@@ -1,0 +1,39 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CLIENTS ?= 1000000
+# Tests run without network: in a fresh network namespace when the machine allows it, and always with
+# sockets blocked inside Python (tests/conftest.py).
+NONET  := $(shell unshare -n true 2>/dev/null && echo "unshare -n")
+
+.PHONY: demo test bench lint browser clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/extractor demo --workdir demo
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the report tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || { echo "could not install chromium (needs root and Debian's package registry)"; exit 1; }; }
+
+test: $(STAMP) browser
+	$(BIN)/ruff check extractor tests benchmarks
+	$(NONET) $(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --clients $(CLIENTS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check extractor tests benchmarks
+
+clean:
+	rm -rf $(VENV) demo out benchmarks/work

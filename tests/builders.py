@@ -1,0 +1,148 @@
+"""Build tiny registries (clients, documents, registers) plus catalog and request files for tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from extractor.config import RunConfig, load_config
+from extractor.eligibility import Eligibility, apply_eligibility
+from extractor.sources import register_sources
+
+D = dt.date
+AS_OF, GRANTED = D(2026, 6, 30), D(2026, 3, 1)
+
+CATALOG = """
+[catalog]
+name = "test world"
+root = "."
+[tables.clients]
+path = "clients.parquet"
+[tables.clients.columns]
+client_id = "person_key"
+hetu = "direct_identifier"
+birth_date = "quasi_identifier"
+sex = "quasi_identifier"
+[tables.documents]
+path = "documents.parquet"
+[tables.documents.columns]
+doc_id = "document_version"
+original_oid = "document_key"
+client_id = "person_key"
+registrar = "registrar"
+service_task = "service_task"
+[registers.disclosure_ban]
+path = "bans.parquet"
+person = "client_id"
+scope = "scope"
+target = "target"
+set_on = "set_on"
+revoked_on = "revoked_on"
+set_by_role = "set_by_role"
+[registers.opt_out]
+path = "opt_outs.parquet"
+person = "client_id"
+set_on = "set_on"
+withdrawn_on = "withdrawn_on"
+[registers.research_consent]
+path = "consents.parquet"
+person = "client_id"
+study = "study"
+given_on = "given_on"
+withdrawn_on = "withdrawn_on"
+"""
+
+
+@dataclass
+class World:
+    """Rows as plain tuples, so the reference implementation can read them without any library."""
+
+    clients: list[str] = field(default_factory=list)
+    # (doc_id, original_oid, client_id, registrar, service_task)
+    documents: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    # (client_id, scope, target, set_on, revoked_on, set_by_role)
+    bans: list[tuple[str, str, str, dt.date, dt.date | None, str | None]] = field(default_factory=list)
+    opt_outs: list[tuple[str, dt.date, dt.date | None]] = field(default_factory=list)
+    consents: list[tuple[str, str, dt.date, dt.date | None]] = field(default_factory=list)
+
+
+def write_world(w: World, folder: Path, *, purpose: str = "research", as_of: dt.date = AS_OF,
+                granted: dt.date = GRANTED, study: str | None = None, query: str | None = None,
+                extra_request: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    pl.DataFrame({"client_id": w.clients, "hetu": ["010101-0101"] * len(w.clients),
+                  "birth_date": [D(1980, 1, 1)] * len(w.clients), "sex": ["F"] * len(w.clients)},
+                 schema={"client_id": pl.String, "hetu": pl.String, "birth_date": pl.Date, "sex": pl.String}
+                 ).write_parquet(folder / "clients.parquet")
+    pl.DataFrame(w.documents, schema=["doc_id", "original_oid", "client_id", "registrar", "service_task"],
+                 orient="row").write_parquet(folder / "documents.parquet")
+    ban_schema = {"client_id": pl.String, "scope": pl.String, "target": pl.String, "set_on": pl.Date,
+                  "revoked_on": pl.Date, "set_by_role": pl.String}
+    pl.DataFrame(w.bans, orient="row", schema=ban_schema).write_parquet(folder / "bans.parquet")
+    pl.DataFrame(w.opt_outs, orient="row", schema={"client_id": pl.String, "set_on": pl.Date,
+                 "withdrawn_on": pl.Date}).write_parquet(folder / "opt_outs.parquet")
+    pl.DataFrame(w.consents, orient="row", schema={"client_id": pl.String, "study": pl.String,
+                 "given_on": pl.Date, "withdrawn_on": pl.Date}).write_parquet(folder / "consents.parquet")
+    (folder / "catalog.toml").write_text(CATALOG, encoding="utf-8")
+    (folder / "q.sql").write_text(query or "SELECT service_task, count(*) AS n FROM documents GROUP BY ALL\n",
+                                  encoding="utf-8")
+    study_line = f'study = "{study}"\n' if study else ""
+    (folder / "request.toml").write_text(f"""
+[request]
+id = "T-1"
+title = "test"
+purpose = "{purpose}"
+legal_basis = "test basis"
+as_of = {as_of}
+catalog = "catalog.toml"
+retention = "one year"
+{study_line}requester = {{ name = "R", organisation = "Org", contact = "r@example.org" }}
+controller = {{ name = "C", organisation = "Ctrl", contact = "c@example.org" }}
+dpo = {{ name = "D", organisation = "Ctrl", contact = "d@example.org" }}
+permit = {{ id = "P-1", granted_on = {granted} }}
+{extra_request}
+[[outputs]]
+name = "t"
+query = "q.sql"
+dimensions = ["service_task"]
+counts = ["n"]
+""", encoding="utf-8")
+    return folder / "request.toml"
+
+
+def eligible_documents(request: Path) -> tuple[set[str], Eligibility, RunConfig]:
+    cfg = load_config(request, today=D(2026, 11, 1))
+    con = duckdb.connect()
+    rows = register_sources(con, cfg.catalog).rows
+    result = apply_eligibility(con, cfg, rows)
+    ids = {r[0] for r in con.execute("SELECT doc_id FROM elig.documents").fetchall()}
+    return ids, result, cfg
+
+
+def reference_eligible(w: World, *, as_of: dt.date, granted: dt.date, study: str | None) -> dict[str, str | None]:
+    """The rules written as plainly as possible: doc_id -> the first rule that excludes it (None: kept)."""
+    opted_out = {p for p, set_on, withdrawn in w.opt_outs
+                 if set_on <= granted and (withdrawn is None or withdrawn > as_of)}
+    consented = {p for p, s, given, withdrawn in w.consents
+                 if s == study and given <= as_of and (withdrawn is None or withdrawn > as_of)}
+    active = {(p, scope, target) for p, scope, target, set_on, revoked, _ in w.bans
+              if set_on <= as_of and (revoked is None or revoked > as_of)}
+    verdict: dict[str, str | None] = {}
+    for doc_id, original, person, registrar, task in w.documents:
+        if person in opted_out:
+            verdict[doc_id] = "opt_out"
+        elif study is not None and person not in consented:
+            verdict[doc_id] = "research_consent"
+        elif (person, "registrar", registrar) in active:
+            verdict[doc_id] = "disclosure_ban_registrar"
+        elif (person, "service_task", task) in active:
+            verdict[doc_id] = "disclosure_ban_service_task"
+        elif (person, "document", original) in active:
+            verdict[doc_id] = "disclosure_ban_document"
+        else:
+            verdict[doc_id] = None
+    return verdict

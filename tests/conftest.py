@@ -1,0 +1,57 @@
+"""Shared fixtures. Every test runs with the network blocked: extractor must work air-gapped."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from extractor import synth
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared" / "data"
+TEST_KEY = "test-key-0123456789abcdef-0123456789abcdef"
+
+
+class NetworkBlocked(RuntimeError):
+    pass
+
+
+def _refuse(*_args: object, **_kwargs: object) -> None:
+    raise NetworkBlocked("network access attempted during tests")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network() -> None:
+    original_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> None:
+        if self.family == socket.AF_UNIX:
+            return original_connect(self, address)
+        _refuse()
+
+    socket.socket.connect = guarded  # type: ignore[method-assign]
+    socket.create_connection = _refuse  # type: ignore[assignment]
+    socket.getaddrinfo = _refuse  # type: ignore[assignment]
+
+
+@pytest.fixture(autouse=True)
+def _key_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXTRACTOR_KEY", TEST_KEY)
+    monkeypatch.delenv("EXTRACTOR_KEY_FILE", raising=False)
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic registry, made once per test session."""
+    out = tmp_path_factory.mktemp("registry") / "registry"
+    synth.generate(out, clients=3000, seed=7)
+    return out
+
+
+def run_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["EXTRACTOR_KEY"] = TEST_KEY
+    return env

@@ -1,0 +1,98 @@
+"""Bad input: one line naming the file and key, exit code 2, no traceback, nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from builders import World, write_world
+from conftest import run_env
+
+
+def cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "extractor.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env or run_env(), timeout=300)
+
+
+def world(tmp: Path) -> Path:
+    w = World(clients=["A"], documents=[("a1", "a1", "A", "R1", "10")])
+    return write_world(w, tmp)
+
+
+def _replace(old: str, new: str, file: str = "request.toml"):
+    def edit(folder: Path) -> None:
+        path = folder / file
+        text = path.read_text()
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1))
+    return edit
+
+
+CASES = [
+    ("missing key in request", _replace('title = "test"\n', ""), "request.toml: request.title: expected a non-empty string"),
+    ("typo in a key", _replace("retention =", "retension ="), "request.toml: request.retension: expected one of the known keys"),
+    ("bad date", _replace("as_of = 2026-06-30", 'as_of = "30.6.2026"'), "request.toml: request.as_of: expected a date"),
+    ("as-of date in the future", _replace("as_of = 2026-06-30", "as_of = 2999-01-01"), "request.as_of: expected a date not after today"),
+    ("unknown purpose", _replace('purpose = "research"', 'purpose = "marketing"'), "request.purpose: expected a purpose of the policy"),
+    ("missing query file", _replace('query = "q.sql"', 'query = "nope.sql"'), "outputs[0].query: expected an existing file"),
+    ("unknown role in catalog", _replace('sex = "quasi_identifier"', 'sex = "secret"', "catalog.toml"), "catalog.toml: tables.clients.columns.sex: expected a role"),
+    ("column missing from the file", _replace('sex = "quasi_identifier"', 'gender = "quasi_identifier"', "catalog.toml"), "catalog.toml: tables.clients.columns.gender: expected a column of clients.parquet"),
+    ("missing source file", _replace('path = "clients.parquet"', 'path = "nope.parquet"', "catalog.toml"), "catalog.toml: tables.clients.path: expected an existing file"),
+    ("TOML syntax error", _replace("[request]", "[request"), "request.toml: expected valid TOML"),
+    ("a withheld column as a variable", _replace("[[outputs]]", '[variables]\nclients = ["hetu"]\n[[outputs]]'), "variables.clients: expected columns a query may read ('hetu' is a direct_identifier"),
+    ("register missing for an applied rule", _replace("[registers.opt_out]", "[registers.opt_out_unused]", "catalog.toml"), "registers.opt_out_unused: expected a register kind"),
+    ("query refused by the sandbox", _replace("", "", "q.sql"), None),
+]
+
+
+@pytest.mark.parametrize(("name", "edit", "message"), [c for c in CASES if c[2]], ids=[c[0] for c in CASES if c[2]])
+def test_bad_config_one_line_exit_2(tmp_path: Path, name: str, edit, message: str) -> None:
+    request = world(tmp_path)
+    edit(tmp_path)
+    out = tmp_path / "out"
+    proc = cli("run", str(request), "--out", str(out))
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert message in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert not out.exists() or not any(p.is_file() for p in out.rglob("*"))
+
+
+def test_sandbox_refusal_via_cli(tmp_path: Path) -> None:
+    request = world(tmp_path)
+    (tmp_path / "q.sql").write_text("COPY (SELECT 1) TO '/tmp/leak.csv'")
+    proc = cli("run", str(request), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert "q.sql: refused: only a SELECT" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not Path("/tmp/leak.csv").exists() or Path("/tmp/leak.csv").stat().st_mtime < 0
+
+
+def test_missing_key_names_the_remedy(tmp_path: Path) -> None:
+    request = world(tmp_path)
+    env = run_env()
+    env.pop("EXTRACTOR_KEY")
+    proc = cli("run", str(request), "--out", str(tmp_path / "out"), env=env)
+    assert proc.returncode == 2 and "EXTRACTOR_KEY" in proc.stderr
+
+
+def test_key_never_in_error_output(tmp_path: Path) -> None:
+    request = world(tmp_path)
+    _replace('title = "test"\n', "")(tmp_path)
+    proc = cli("run", str(request), "--out", str(tmp_path / "out"))
+    assert run_env()["EXTRACTOR_KEY"] not in proc.stderr + proc.stdout
+
+
+def test_check_command_on_non_release(tmp_path: Path) -> None:
+    proc = cli("check", str(tmp_path))
+    assert proc.returncode == 2 and "not a release folder" in proc.stderr
+
+
+def test_run_and_check_succeed(tmp_path: Path) -> None:
+    request = world(tmp_path)
+    proc = cli("run", str(request), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    proc = cli("check", str(tmp_path / "out" / "T-1" / "latest"))
+    assert proc.returncode == 0 and "output check passed" in proc.stdout

@@ -1,0 +1,89 @@
+"""End to end on a small synthetic registry: released files, manifest, reports, no leaks, no partial output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import REPO, TEST_KEY
+
+from extractor.checks import check_release
+from extractor.config import load_config
+from extractor.errors import ExtractorError
+from extractor.pipeline import run_extract
+
+AUDIT = REPO / "examples" / "registry" / "audit_request.toml"
+RESEARCH = REPO / "examples" / "registry" / "research_request.toml"
+
+
+@pytest.fixture(scope="module")
+def released(registry: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("out")
+    cfg = load_config(RESEARCH, registry)
+    result = run_extract(cfg, out, TEST_KEY.encode())
+    return out, result
+
+
+def test_run_layout(released: tuple[Path, object]) -> None:
+    out, result = released
+    run = result.run_dir
+    assert run.parent == out / "RES-2026-007"
+    assert (run.parent / "latest").resolve() == run.resolve()
+    assert sorted(p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()) == [
+        "notices/notice_en.html", "notices/notice_fi.html", "release/clients_by_age_sex_region.csv",
+        "release/manifest.json", "review/review.html"]
+    assert not list(out.rglob(".staging-*"))
+
+
+def test_released_counts_obey_rules(released: tuple[Path, object]) -> None:
+    _, result = released
+    df = pl.read_csv(result.release_dir / "clients_by_age_sex_region.csv", infer_schema=False)
+    counts = df.filter(pl.col("clients") != "[REDACTED]")["clients"].cast(pl.Int64)
+    assert counts.len() > 0
+    assert ((counts == 0) | ((counts > 7) & (counts % 5 == 0))).all()
+    assert check_release(result.release_dir).passed
+
+
+def test_released_totals_match_eligible_data(released: tuple[Path, object], registry: Path) -> None:
+    """The released table is the same aggregate computed directly on eligible rows, up to the SDC rule."""
+    _, result = released
+    elig = result.eligibility
+    assert elig.rows_out["clients"] == result.protected.rows["clients"]
+    assert elig.rows_out["documents"] == result.protected.rows["documents"]
+    assert elig.rows_out["documents"] < elig.rows_in["documents"]
+
+
+def test_manifest_hashes_and_no_key(released: tuple[Path, object]) -> None:
+    _, result = released
+    manifest = json.loads((result.release_dir / "manifest.json").read_text())
+    assert manifest["outputs"][0]["file"] == "clients_by_age_sex_region.csv"
+    assert len(manifest["request"]["sha256"]) == 64
+    for path in result.run_dir.rglob("*"):
+        if path.is_file():
+            assert TEST_KEY not in path.read_text(encoding="utf-8")
+
+
+def test_failed_query_leaves_nothing(registry: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sql"
+    bad.write_text("SELECT * FROM read_parquet('x.parquet')")
+    text = RESEARCH.read_text().replace("../../queries/research_clients_by_age_sex_region.sql", str(bad)).replace(
+        'catalog = "catalog.toml"', f'catalog = "{RESEARCH.parent / "catalog.toml"}"')
+    request = tmp_path / "r.toml"
+    request.write_text(text)
+    out = tmp_path / "out"
+    with pytest.raises(ExtractorError, match="refused by the sandbox"):
+        run_extract(load_config(request, registry), out, TEST_KEY.encode())
+    assert [p for p in out.rglob("*") if p.is_file()] == []
+    assert not list((out / "RES-2026-007").iterdir())
+
+
+def test_rerun_makes_a_new_run_and_moves_latest(registry: Path, tmp_path: Path) -> None:
+    cfg = load_config(AUDIT, registry)
+    first = run_extract(cfg, tmp_path, TEST_KEY.encode())
+    second = run_extract(cfg, tmp_path, TEST_KEY.encode())
+    assert first.run_dir != second.run_dir and first.run_dir.exists()
+    assert (tmp_path / "AUD-2026-014" / "latest").resolve() == second.run_dir.resolve()
+    a = (first.release_dir / "documents_by_registrar.csv").read_bytes()
+    assert a == (second.release_dir / "documents_by_registrar.csv").read_bytes()
