@@ -2,7 +2,8 @@
 
 Each rule is one SQL condition that is true when a row must be left out. The eligible view keeps rows
 where no condition holds; the ledger classifies the left-out rows by the first condition that holds, in
-the fixed precedence order below, so the views and the ledger cannot disagree.
+the fixed precedence order below, so the views and the ledger cannot disagree. Both join one small
+per-person table of choices (elig_blocks), so the big tables are read with a single hash join.
 Dates: a ban is active if set on or before the as-of date and not revoked by then (revoked_on > as_of);
 an opt-out applies to a permit granted on or after its date unless withdrawn by the as-of date; a
 consent counts if given on or before the as-of date and not withdrawn by then.
@@ -85,49 +86,75 @@ def _prepare_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rules: li
     return summary
 
 
-def _conditions(table: Table, rules: list[str]) -> list[tuple[str, str]]:
-    """(rule, SQL condition true when the row must be left out), in precedence order."""
+def _prepare_blocks(con: duckdb.DuckDBPyConnection, rules: list[str]) -> bool:
+    """One row per person with any opt-out or active ban: the flag and the banned targets as lists.
+
+    Joining this small table once replaces one probe per rule: rows of the ~95 % of people without
+    choices pass with a single hash-join miss.
+    """
+    parts = []
+    if "opt_out" in rules:
+        parts.append("SELECT person, 'opt_out' AS kind, NULL AS target FROM elig_opted_out")
+    if "disclosure_ban" in rules:
+        parts.append("SELECT person, scope AS kind, target FROM elig_bans WHERE scope IS NOT NULL")
+    if not parts:
+        return False
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE elig_blocks AS
+        SELECT person, bool_or(kind = 'opt_out') AS opted_out,
+               list(target) FILTER (WHERE kind = 'registrar') AS registrar,
+               list(target) FILTER (WHERE kind = 'service_task') AS service_task,
+               list(target) FILTER (WHERE kind = 'document') AS document
+        FROM ({' UNION ALL '.join(parts)}) GROUP BY person""")
+    return True
+
+
+def _plan(table: Table, rules: list[str], blocks: bool) -> tuple[str, list[tuple[str, str]], str]:
+    """FROM clause, (rule, condition true when the row must be left out) in precedence order, and a
+    filter that every left-out row satisfies (so the ledger can skip the rest)."""
+    name = quote_ident(table.name)
     person = table.one_with_role("person_key")
     if person is None:
-        return []
+        return f"raw.{name} t", [], "false"
     p = f"CAST(t.{quote_ident(person)} AS VARCHAR)"
+    joins = [f"raw.{name} t"]
     conds = [("missing_person_key", f"t.{quote_ident(person)} IS NULL")]
+    prefilter = [f"t.{quote_ident(person)} IS NULL"]
+    if blocks:
+        joins.append(f"LEFT JOIN elig_blocks b ON b.person = {p}")
+        prefilter.append("b.person IS NOT NULL")
     if "opt_out" in rules:
-        conds.append(("opt_out", f"EXISTS (SELECT 1 FROM elig_opted_out o WHERE o.person = {p})"))
+        conds.append(("opt_out", "coalesce(b.opted_out, false)"))
     if "research_consent" in rules:
-        conds.append(("research_consent", f"NOT EXISTS (SELECT 1 FROM elig_consented c WHERE c.person = {p})"))
+        joins.append(f"LEFT JOIN elig_consented c ON c.person = {p}")
+        conds.append(("research_consent", "c.person IS NULL"))
+        prefilter.append("c.person IS NULL")
     if "disclosure_ban" in rules:
         for scope, role in _BAN_COLUMN_ROLE.items():
             col = table.one_with_role(role)
             if col is not None:
-                conds.append((f"disclosure_ban_{scope}", f"EXISTS (SELECT 1 FROM elig_bans b WHERE b.scope = "
-                              f"'{scope}' AND b.person = {p} AND b.target = CAST(t.{quote_ident(col)} AS VARCHAR))"))
-    return conds
+                conds.append((f"disclosure_ban_{scope}", f"coalesce(list_contains(b.{scope}, "
+                              f"CAST(t.{quote_ident(col)} AS VARCHAR)), false)"))
+    return " ".join(joins), conds, " OR ".join(prefilter)
 
 
 def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: dict[str, int]) -> Eligibility:
     rules = cfg.active_rules()
     result = Eligibility(rules=rules, exemptions=dict(cfg.purpose.exemptions))
     result.register_summary = _prepare_registers(con, cfg, rules)
+    blocks = _prepare_blocks(con, rules)
     con.execute("CREATE SCHEMA IF NOT EXISTS elig")
-    candidates = " UNION ".join(
-        q for rule, q in (("opt_out", "SELECT person FROM elig_opted_out"),
-                          ("disclosure_ban", "SELECT person FROM elig_bans")) if rule in rules) or \
-        "SELECT NULL::VARCHAR AS person WHERE false"
     for table in cfg.catalog.tables.values():
-        name = quote_ident(table.name)
-        conds = _conditions(table, rules)
-        keep = " AND ".join(f"NOT ({c})" for _, c in conds) or "true"
-        con.execute(f"CREATE OR REPLACE VIEW elig.{name} AS SELECT t.* FROM raw.{name} t WHERE {keep}")
+        source, conds, prefilter = _plan(table, rules, blocks)
+        keep = "NOT (" + " OR ".join(c for _, c in conds) + ")" if conds else "true"
+        con.execute(f"CREATE OR REPLACE VIEW elig.{quote_ident(table.name)} AS SELECT t.* FROM {source} "
+                    f"WHERE {keep}")
         result.rows_in[table.name] = rows_in[table.name]
         excluded = 0
         if conds:
             person = quote_ident(table.one_with_role("person_key") or "")
             case = "CASE " + " ".join(f"WHEN {c} THEN '{rule}'" for rule, c in conds) + " END"
-            prefilter = "true" if "research_consent" in rules else \
-                f"t.{person} IS NULL OR CAST(t.{person} AS VARCHAR) IN ({candidates})"
             rows = con.execute(f"""SELECT rule, count(*), count(DISTINCT person) FROM (
-                    SELECT {case} AS rule, t.{person} AS person FROM raw.{name} t WHERE {prefilter})
+                    SELECT {case} AS rule, t.{person} AS person FROM {source} WHERE {prefilter})
                 WHERE rule IS NOT NULL GROUP BY rule""").fetchall()
             counted = {r[0]: (r[1], r[2]) for r in rows}
             for rule, _ in conds:
