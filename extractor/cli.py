@@ -12,7 +12,6 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from .errors import ExtractorError
 
@@ -144,13 +143,16 @@ def demo(
     if not key_file.exists():
         write_new_key_file(key_file)
     os.environ.pop("EXTRACTOR_KEY", None)
-    table = Table("request", "released tables", "DPO review report", "patient notices", title="Demo outputs")
+    results = []
     for i, name in enumerate(("audit_request.toml", "research_request.toml"), start=2):
         out.print(f"[bold]{i}/3[/] running examples/registry/{name}")
-        result = _run_one(REPO / "examples" / "registry" / name, workdir / "out", registry, key_file)
-        table.add_row(result.run_dir.parent.name, str(result.release_dir),
-                      str(result.run_dir / "review" / "review.html"), str(result.run_dir / "notices"))
-    out.print(table)
+        results.append(_run_one(REPO / "examples" / "registry" / name, workdir / "out", registry, key_file))
+    out.print("\n[bold]Demo outputs[/]")
+    for result in results:
+        out.print(f"[bold]{result.run_dir.parent.name}[/]")
+        out.print(f"  released tables    {result.release_dir}")
+        out.print(f"  DPO review report  {result.run_dir / 'review' / 'review.html'}")
+        out.print(f"  patient notices    {result.run_dir / 'notices'}")
     out.print(f"Check a release again with: extractor check {workdir / 'out' / 'AUD-2026-014' / 'latest'}")
 
 
