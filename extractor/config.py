@@ -12,6 +12,7 @@ from .policy import RULES, Policy, Purpose, default_policy_path, load_policy
 from .request import Request, load_request
 
 _RULE_REGISTER = {"opt_out": "opt_out", "research_consent": "research_consent", "disclosure_ban": "disclosure_ban"}
+_RULE_SECTION = {"retention": "retention", "structure_state": "structure_states"}
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,11 @@ def load_config(request_path: Path, data_root: Path | None = None, today: dt.dat
         if out.kind not in purpose.outputs:
             raise ConfigError(rp, f"outputs[{i}].kind", f"an output kind the policy allows for "
                               f"'{purpose.name}': " + ", ".join(purpose.outputs), out.kind)
-    for rule in RULES:
+    for rule, section in _RULE_SECTION.items():
+        if purpose.applies(rule) and getattr(catalog, section) is None:
+            raise ConfigError(catalog.path, section, f"a [{section}] section for rule '{rule}', which applies to "
+                              f"purpose '{purpose.name}' (or an exemption with its legal reason in {policy.path.name})")
+    for rule in _RULE_REGISTER:
         if purpose.applies(rule) and _RULE_REGISTER[rule] not in catalog.registers:
             raise ConfigError(catalog.path, f"registers.{_RULE_REGISTER[rule]}",
                               f"a register for rule '{rule}', which applies to purpose '{purpose.name}' "

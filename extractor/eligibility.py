@@ -1,12 +1,13 @@
-"""Eligibility: opt-outs, research consent and disclosure bans → `elig` views + an exclusion ledger.
+"""Eligibility: opt-outs, consent, disclosure bans, retention, structure state → `elig` views + ledger.
 
 Each rule is one SQL condition that is true when a row must be left out. The eligible view keeps rows
 where no condition holds; the ledger classifies the left-out rows by the first condition that holds, in
 the fixed precedence order below, so the views and the ledger cannot disagree. Both join one small
-per-person table of choices (elig_blocks), so the big tables are read with a single hash join.
+per-person table (elig_blocks), so a big table is read with a single hash join.
 Dates: a ban is active if set on or before the as-of date and not revoked by then (revoked_on > as_of);
 an opt-out applies to a permit granted on or after its date unless withdrawn by the as-of date; a
-consent counts if given on or before the as-of date and not withdrawn by then.
+consent counts if given on or before the as-of date and not withdrawn by then; a retention period has
+ended when anchor date + years <= as-of date.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import duckdb
+import polars as pl
 
+from . import reference_data
 from .catalog import Table
 from .config import RunConfig
+from .eligibility_inputs import prepare_blocks, prepare_registers, removed_structures, sql_date
 from .sources import quote_ident, quote_literal
 
-PRECEDENCE = ("missing_person_key", "opt_out", "research_consent",
-              "disclosure_ban_registrar", "disclosure_ban_service_task", "disclosure_ban_document")
+PRECEDENCE = ("missing_person_key", "opt_out", "research_consent", "disclosure_ban_registrar",
+              "disclosure_ban_service_task", "disclosure_ban_document", "retention", "structure_state")
 _BAN_COLUMN_ROLE = {"registrar": "registrar", "service_task": "service_task", "document": "document_key"}
+BASIC_DATA_ROW = "Asiakkuusasiakirja ja asiakkaan perustiedot"  # the Act's row for client basic data
 
 
 @dataclass(frozen=True)
@@ -42,122 +47,150 @@ class Eligibility:
     rows_out: dict[str, int] = field(default_factory=dict)
     ledger: list[LedgerRow] = field(default_factory=list)
     register_summary: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    overdue_views: dict[str, str] = field(default_factory=dict)  # table -> temp view of overdue rows
 
 
-def _date(d: object) -> str:
-    return f"DATE {quote_literal(str(d))}"
+@dataclass(frozen=True)
+class _Plan:
+    source: str  # FROM clause
+    conditions: list[tuple[str, str]]  # (rule, SQL true when the row must be left out), in precedence order
+    retention: str | None
 
 
-def _prepare_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rules: list[str]) -> dict[str, int]:
-    req, regs = cfg.request, cfg.catalog.registers
-    as_of, granted = _date(req.as_of), _date(req.permit_granted_on)
-    summary: dict[str, int] = {}
-    if "opt_out" in rules:
-        c = regs["opt_out"].columns
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE elig_opted_out AS
-            SELECT DISTINCT CAST({quote_ident(c['person'])} AS VARCHAR) AS person FROM raw.register_opt_out
-            WHERE {quote_ident(c['set_on'])} <= {granted}
-              AND ({quote_ident(c['withdrawn_on'])} IS NULL OR {quote_ident(c['withdrawn_on'])} > {as_of})""")
-        summary["opt_out_persons"] = con.execute("SELECT count(*) FROM elig_opted_out").fetchone()[0]
-    if "research_consent" in rules:
-        c = regs["research_consent"].columns
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE elig_consented AS
-            SELECT DISTINCT CAST({quote_ident(c['person'])} AS VARCHAR) AS person
-            FROM raw.register_research_consent
-            WHERE {quote_ident(c['study'])} = {quote_literal(req.study or '')}
-              AND {quote_ident(c['given_on'])} <= {as_of}
-              AND ({quote_ident(c['withdrawn_on'])} IS NULL OR {quote_ident(c['withdrawn_on'])} > {as_of})""")
-        summary["consented_persons"] = con.execute("SELECT count(*) FROM elig_consented").fetchone()[0]
-    if "disclosure_ban" in rules:
-        r = regs["disclosure_ban"]
-        c = r.columns
-        scope = "CASE " + " ".join(f"WHEN {quote_ident(c['scope'])} = {quote_literal(v)} THEN '{k}'"
-                                   for k, v in r.scope_values.items()) + " END"
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE elig_bans AS
-            SELECT DISTINCT CAST({quote_ident(c['person'])} AS VARCHAR) AS person, {scope} AS scope,
-                   CAST({quote_ident(c['target'])} AS VARCHAR) AS target,
-                   {quote_ident(c['set_by_role'])} IS NOT NULL AS by_representative
-            FROM raw.register_disclosure_ban
-            WHERE {quote_ident(c['set_on'])} <= {as_of}
-              AND ({quote_ident(c['revoked_on'])} IS NULL OR {quote_ident(c['revoked_on'])} > {as_of})""")
-        for scope_name, by_rep, n in con.execute(
-                "SELECT scope, by_representative, count(*) FROM elig_bans GROUP BY ALL ORDER BY ALL").fetchall():
-            summary[f"active_bans_{scope_name}_{'representative' if by_rep else 'client'}"] = n
-    return summary
+def _retention_rules(table: Table, cfg: RunConfig) -> list[tuple[str | None, str, int]]:
+    """(service-task code or None for the basic-data rule, anchor, years) applying to this table."""
+    ret = cfg.catalog.retention
+    if ret is None:
+        return []
+    if table.one_with_role("service_task"):
+        rows = reference_data.retention_by_service_task().drop_nulls("anchor_event")
+        return [(r["service_task_code"], r["anchor_event"], r["years"]) for r in rows.iter_rows(named=True)]
+    if ret.death_date and ret.death_date[0] == table.name:
+        basic = reference_data.retention_rules().filter(pl.col("document_or_service_task_fi") == BASIC_DATA_ROW)
+        return [(None, basic["anchor_event"][0], int(basic["years"][0]))] if basic.height else []
+    return []
 
 
-def _prepare_blocks(con: duckdb.DuckDBPyConnection, rules: list[str]) -> bool:
-    """One row per person with any opt-out or active ban: the flag and the banned targets as lists.
+def _retention_condition(table: Table, cfg: RunConfig) -> str | None:
+    ret, as_of = cfg.catalog.retention, sql_date(cfg.request.as_of)
+    columns = {c.name for c in table.columns}
+    whens = []
+    for code, anchor, years in _retention_rules(table, cfg):
+        if anchor == "matter_closed" and ret and ret.matter_closed in columns:
+            anchor_sql = f"t.{quote_ident(ret.matter_closed)}"
+        elif anchor == "client_death" and ret and ret.death_date:
+            anchor_sql = "b.death_date"
+        elif anchor == "child_birth" and ret and ret.birth_date:
+            anchor_sql = "b.birth_date"
+        else:
+            continue  # the anchor is not recorded: cannot be assessed, kept (the report warns)
+        test = f"{anchor_sql} + INTERVAL {years} YEAR <= {as_of}"
+        whens.append((code, test))
+    if not whens:
+        return None
+    task = table.one_with_role("service_task")
+    if task is None:
+        return f"coalesce({whens[0][1]}, false)"
+    cases = " ".join(f"WHEN {quote_literal(code)} THEN {test}" for code, test in whens)
+    return f"coalesce(CASE CAST(t.{quote_ident(task)} AS VARCHAR) {cases} END, false)"
 
-    Joining this small table once replaces one probe per rule: rows of the ~95 % of people without
-    choices pass with a single hash-join miss.
-    """
-    parts = []
-    if "opt_out" in rules:
-        parts.append("SELECT person, 'opt_out' AS kind, NULL AS target FROM elig_opted_out")
-    if "disclosure_ban" in rules:
-        parts.append("SELECT person, scope AS kind, target FROM elig_bans WHERE scope IS NOT NULL")
-    if not parts:
-        return False
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE elig_blocks AS
-        SELECT person, bool_or(kind = 'opt_out') AS opted_out,
-               list(target) FILTER (WHERE kind = 'registrar') AS registrar,
-               list(target) FILTER (WHERE kind = 'service_task') AS service_task,
-               list(target) FILTER (WHERE kind = 'document') AS document
-        FROM ({' UNION ALL '.join(parts)}) GROUP BY person""")
-    return True
 
-
-def _plan(table: Table, rules: list[str], blocks: bool) -> tuple[str, list[tuple[str, str]], str]:
-    """FROM clause, (rule, condition true when the row must be left out) in precedence order, and a
-    filter that every left-out row satisfies (so the ledger can skip the rest)."""
+def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed: list[str]) -> _Plan:
     name = quote_ident(table.name)
     person = table.one_with_role("person_key")
     if person is None:
-        return f"raw.{name} t", [], "false"
+        return _Plan(f"raw.{name} t", [], None)
     p = f"CAST(t.{quote_ident(person)} AS VARCHAR)"
     joins = [f"raw.{name} t"]
     conds = [("missing_person_key", f"t.{quote_ident(person)} IS NULL")]
-    prefilter = [f"t.{quote_ident(person)} IS NULL"]
     if blocks:
         joins.append(f"LEFT JOIN elig_blocks b ON b.person = {p}")
-        prefilter.append("b.person IS NOT NULL")
     if "opt_out" in rules:
         conds.append(("opt_out", "coalesce(b.opted_out, false)"))
     if "research_consent" in rules:
         joins.append(f"LEFT JOIN elig_consented c ON c.person = {p}")
         conds.append(("research_consent", "c.person IS NULL"))
-        prefilter.append("c.person IS NULL")
     if "disclosure_ban" in rules:
         for scope, role in _BAN_COLUMN_ROLE.items():
             col = table.one_with_role(role)
             if col is not None:
                 conds.append((f"disclosure_ban_{scope}", f"coalesce(list_contains(b.{scope}, "
                               f"CAST(t.{quote_ident(col)} AS VARCHAR)), false)"))
-    return " ".join(joins), conds, " OR ".join(prefilter)
+    retention = _retention_condition(table, cfg) if "retention" in rules else None
+    if retention:
+        conds.append(("retention", retention))
+    structure = table.one_with_role("structure")
+    if "structure_state" in rules and structure and cfg.catalog.structure_states:
+        listed = ", ".join(quote_literal(s) for s in removed) or "NULL"
+        conds.append(("structure_state", f"coalesce(CAST(t.{quote_ident(structure)} AS VARCHAR) IN ({listed}), false)"))
+    return _Plan(" ".join(joins), conds, retention)
+
+
+def _oldest_years(cfg: RunConfig) -> dict[str, int]:
+    """Shortest period per person-level anchor: only persons past it need their dates joined."""
+    out: dict[str, int] = {}
+    for table in cfg.catalog.tables.values():
+        for _, anchor, years in _retention_rules(table, cfg):
+            key = {"client_death": "death_date", "child_birth": "birth_date"}.get(anchor)
+            if key:
+                out[key] = min(out.get(key, years), years)
+    return out
+
+
+def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table) -> list[str]:
+    """Documents whose retention cannot be assessed from the data: kept, and said so to the DPO."""
+    task = table.one_with_role("service_task")
+    if task is None or cfg.catalog.retention is None:
+        return []
+    mapping = reference_data.retention_by_service_task()
+    assessed = {code for code, anchor, _ in _retention_rules(table, cfg)
+                if anchor in ("matter_closed", "client_death", "child_birth")}
+    known = set(mapping["service_task_code"])
+    rows = con.execute(f"SELECT CAST({quote_ident(task)} AS VARCHAR), count(*) FROM raw.{quote_ident(table.name)} "
+                       "GROUP BY 1 ORDER BY 1").fetchall()
+    out = []
+    for code, n in rows:
+        if code not in known:
+            out.append(f"{table.name}: {n} rows with service task {code!r} have no retention rule; kept")
+        elif code not in assessed:
+            anchor = mapping.filter(pl.col("service_task_code") == code)["anchor_event"][0]
+            out.append(f"{table.name}: {n} rows with service task {code!r}: retention runs from '{anchor}', "
+                       "which the data do not record; kept")
+    return out
 
 
 def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: dict[str, int]) -> Eligibility:
     rules = cfg.active_rules()
     result = Eligibility(rules=rules, exemptions=dict(cfg.purpose.exemptions))
-    result.register_summary = _prepare_registers(con, cfg, rules)
-    blocks = _prepare_blocks(con, rules)
+    result.register_summary = prepare_registers(con, cfg, rules)
+    blocks = prepare_blocks(con, cfg, rules, _oldest_years(cfg))
+    removed = removed_structures(con, cfg) if "structure_state" in rules else []
+    result.register_summary["removed_structures"] = len(removed)
     con.execute("CREATE SCHEMA IF NOT EXISTS elig")
     for table in cfg.catalog.tables.values():
-        source, conds, prefilter = _plan(table, rules, blocks)
-        keep = "NOT (" + " OR ".join(c for _, c in conds) + ")" if conds else "true"
-        con.execute(f"CREATE OR REPLACE VIEW elig.{quote_ident(table.name)} AS SELECT t.* FROM {source} "
-                    f"WHERE {keep}")
+        plan = _plan(table, cfg, rules, blocks, removed)
+        name = quote_ident(table.name)
+        any_cond = " OR ".join(c for _, c in plan.conditions)
+        keep = f"NOT ({any_cond})" if plan.conditions else "true"
+        con.execute(f"CREATE OR REPLACE VIEW elig.{name} AS SELECT t.* FROM {plan.source} WHERE {keep}")
         result.rows_in[table.name] = rows_in[table.name]
+        if "retention" in rules:
+            result.warnings += _warnings(con, cfg, table)
+        if plan.retention:
+            view = f"elig_overdue_{table.name}"
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT t.* FROM {plan.source} "
+                        f"WHERE {plan.retention}")
+            result.overdue_views[table.name] = view
         excluded = 0
-        if conds:
+        if plan.conditions:
             person = quote_ident(table.one_with_role("person_key") or "")
-            case = "CASE " + " ".join(f"WHEN {c} THEN '{rule}'" for rule, c in conds) + " END"
+            case = "CASE " + " ".join(f"WHEN {c} THEN '{rule}'" for rule, c in plan.conditions) + " END"
             rows = con.execute(f"""SELECT rule, count(*), count(DISTINCT person) FROM (
-                    SELECT {case} AS rule, t.{person} AS person FROM {source} WHERE {prefilter})
-                WHERE rule IS NOT NULL GROUP BY rule""").fetchall()
+                    SELECT {case} AS rule, t.{person} AS person FROM {plan.source} WHERE {any_cond})
+                GROUP BY rule""").fetchall()
             counted = {r[0]: (r[1], r[2]) for r in rows}
-            for rule, _ in conds:
+            for rule, _ in plan.conditions:
                 n, persons = counted.get(rule, (0, 0))
                 result.ledger.append(LedgerRow(table.name, rule, n, persons))
                 excluded += n

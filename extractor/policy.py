@@ -13,7 +13,7 @@ from pathlib import Path
 from .toml_fields import Fields, load_toml
 
 # Eligibility rules in their fixed precedence order (the order of the exclusion flow).
-RULES = ("opt_out", "research_consent", "disclosure_ban")
+RULES = ("opt_out", "research_consent", "disclosure_ban", "retention", "structure_state")
 OUTPUT_KINDS = ("aggregate", "pseudonymised_records", "anonymised_records")
 ROUNDINGS = ("nearest", "midpoint6", "none")
 

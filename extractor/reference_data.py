@@ -59,3 +59,13 @@ def document_structures() -> pl.DataFrame:
 @cache
 def retention_rules() -> pl.DataFrame:
     return pl.read_csv(data_file("retention_703_2023.csv"), infer_schema=False)
+
+
+@cache
+def retention_by_service_task() -> pl.DataFrame:
+    """service_task_code, anchor_event, years: the Act 703/2023 rule for each service-task code."""
+    link = pl.read_csv(data_file("retention_service_tasks.csv"), infer_schema=False)
+    rules = retention_rules().select(pl.col("document_or_service_task_fi").alias("retention_row_fi"),
+                                     "anchor_event", pl.col("years").cast(pl.Int32))
+    return link.join(rules, on="retention_row_fi", how="left").select("service_task_code", "retention_row_fi",
+                                                                       "anchor_event", "years")

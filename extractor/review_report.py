@@ -21,6 +21,8 @@ RULE_LABELS = {
     "disclosure_ban_registrar": "Disclosure ban: registrar",
     "disclosure_ban_service_task": "Disclosure ban: service task",
     "disclosure_ban_document": "Disclosure ban: document",
+    "retention": "Retention period ended (Act 703/2023 appendix)",
+    "structure_state": "Document structure removed (Sosmeta state)",
 }
 
 

@@ -27,6 +27,7 @@ client_id = "person_key"
 hetu = "direct_identifier"
 birth_date = "quasi_identifier"
 sex = "quasi_identifier"
+death_date = "date"
 [tables.documents]
 path = "documents.parquet"
 [tables.documents.columns]
@@ -35,6 +36,21 @@ original_oid = "document_key"
 client_id = "person_key"
 registrar = "registrar"
 service_task = "service_task"
+structure_oid = "structure"
+matter_closed_on = "date"
+[tables.structures]
+path = "structures.parquet"
+[tables.structures.columns]
+structure_oid = "structure"
+state = "other"
+[retention]
+matter_closed = "matter_closed_on"
+death_date = "clients.death_date"
+birth_date = "clients.birth_date"
+[structure_states]
+table = "structures"
+key = "structure_oid"
+state = "state"
 [registers.disclosure_ban]
 path = "bans.parquet"
 person = "client_id"
@@ -62,12 +78,19 @@ class World:
     """Rows as plain tuples, so the reference implementation can read them without any library."""
 
     clients: list[str] = field(default_factory=list)
-    # (doc_id, original_oid, client_id, registrar, service_task)
-    documents: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    # (doc_id, original_oid, client_id, registrar, service_task[, structure_oid, matter_closed_on])
+    documents: list[tuple] = field(default_factory=list)
     # (client_id, scope, target, set_on, revoked_on, set_by_role)
     bans: list[tuple[str, str, str, dt.date, dt.date | None, str | None]] = field(default_factory=list)
     opt_outs: list[tuple[str, dt.date, dt.date | None]] = field(default_factory=list)
     consents: list[tuple[str, str, dt.date, dt.date | None]] = field(default_factory=list)
+    deaths: dict[str, dt.date] = field(default_factory=dict)
+    structures: dict[str, str] = field(default_factory=lambda: {"S1": "valmis", "S2": "vanhentunut",
+                                                                "S3": "poistettu"})
+
+    def docs(self) -> list[tuple]:
+        """Documents padded to (doc_id, original, client, registrar, task, structure, matter_closed_on)."""
+        return [tuple(d) + ("S1", None)[len(d) - 5:] if len(d) < 7 else tuple(d) for d in self.documents]
 
 
 def write_world(w: World, folder: Path, *, purpose: str = "research", as_of: dt.date = AS_OF,
@@ -75,11 +98,16 @@ def write_world(w: World, folder: Path, *, purpose: str = "research", as_of: dt.
                 extra_request: str = "") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     pl.DataFrame({"client_id": w.clients, "hetu": ["010101-0101"] * len(w.clients),
-                  "birth_date": [D(1980, 1, 1)] * len(w.clients), "sex": ["F"] * len(w.clients)},
-                 schema={"client_id": pl.String, "hetu": pl.String, "birth_date": pl.Date, "sex": pl.String}
-                 ).write_parquet(folder / "clients.parquet")
-    pl.DataFrame(w.documents, schema=["doc_id", "original_oid", "client_id", "registrar", "service_task"],
-                 orient="row").write_parquet(folder / "documents.parquet")
+                  "birth_date": [D(1980, 1, 1)] * len(w.clients), "sex": ["F"] * len(w.clients),
+                  "death_date": [w.deaths.get(c) for c in w.clients]},
+                 schema={"client_id": pl.String, "hetu": pl.String, "birth_date": pl.Date, "sex": pl.String,
+                         "death_date": pl.Date}).write_parquet(folder / "clients.parquet")
+    pl.DataFrame(w.docs(), orient="row", schema={
+        "doc_id": pl.String, "original_oid": pl.String, "client_id": pl.String, "registrar": pl.String,
+        "service_task": pl.String, "structure_oid": pl.String, "matter_closed_on": pl.Date,
+    }).write_parquet(folder / "documents.parquet")
+    pl.DataFrame({"structure_oid": list(w.structures), "state": list(w.structures.values())}).write_parquet(
+        folder / "structures.parquet")
     ban_schema = {"client_id": pl.String, "scope": pl.String, "target": pl.String, "set_on": pl.Date,
                   "revoked_on": pl.Date, "set_by_role": pl.String}
     pl.DataFrame(w.bans, orient="row", schema=ban_schema).write_parquet(folder / "bans.parquet")
@@ -132,7 +160,7 @@ def reference_eligible(w: World, *, as_of: dt.date, granted: dt.date, study: str
     active = {(p, scope, target) for p, scope, target, set_on, revoked, _ in w.bans
               if set_on <= as_of and (revoked is None or revoked > as_of)}
     verdict: dict[str, str | None] = {}
-    for doc_id, original, person, registrar, task in w.documents:
+    for doc_id, original, person, registrar, task, structure, closed in w.docs():
         if person in opted_out:
             verdict[doc_id] = "opt_out"
         elif study is not None and person not in consented:
@@ -143,6 +171,25 @@ def reference_eligible(w: World, *, as_of: dt.date, granted: dt.date, study: str
             verdict[doc_id] = "disclosure_ban_service_task"
         elif (person, "document", original) in active:
             verdict[doc_id] = "disclosure_ban_document"
+        elif retention_ended(task, closed, w.deaths.get(person), as_of):
+            verdict[doc_id] = "retention"
+        elif w.structures.get(structure) == "poistettu":
+            verdict[doc_id] = "structure_state"
         else:
             verdict[doc_id] = None
     return verdict
+
+
+def retention_ended(task: str, closed: dt.date | None, death: dt.date | None, as_of: dt.date) -> bool:
+    """Act 703/2023 for the codes shipped: 10 child welfare (2 y after death), 15 substance abuse (10 y
+    after the matter closed), 20 disability services (runs from an event the data lack: never)."""
+    def plus(d: dt.date, years: int) -> dt.date:
+        try:
+            return d.replace(year=d.year + years)
+        except ValueError:  # 29 February
+            return d.replace(year=d.year + years, day=28)
+    if task == "10":
+        return death is not None and plus(death, 2) <= as_of
+    if task == "15":
+        return closed is not None and plus(closed, 10) <= as_of
+    return False

@@ -18,12 +18,18 @@ maybe_days = st.none() | days
 registrars = st.sampled_from(["R0", "R1", "R2"])
 tasks = st.sampled_from(["10", "15", "20"])
 originals = st.sampled_from([f"D{i}" for i in range(6)])
+structures = st.sampled_from(["S1", "S2", "S3", "S9"])
+# Anchors whose retention periods end within the range of as-of dates drawn.
+closed_days = st.none() | st.integers(-3, 15).map(lambda d: dt.date(2016, 1, 1) + dt.timedelta(days=d))
+death_days = st.integers(-3, 15).map(lambda d: dt.date(2024, 1, 1) + dt.timedelta(days=d))
 
 
 @st.composite
 def worlds(draw: st.DrawFn) -> World:
-    docs = draw(st.lists(st.tuples(originals, persons, registrars, tasks), min_size=1, max_size=14))
-    documents = [(f"v{i}", orig, p, r, t) for i, (orig, p, r, t) in enumerate(docs)]
+    docs = draw(st.lists(st.tuples(originals, persons, registrars, tasks, structures, closed_days),
+                         min_size=1, max_size=14))
+    documents = [(f"v{i}", orig, p, r, t, s, c) for i, (orig, p, r, t, s, c) in enumerate(docs)]
+    deaths = draw(st.dictionaries(persons, death_days, max_size=3))
     targets = {"registrar": registrars, "service_task": tasks, "document": originals}
     bans = draw(st.lists(
         st.sampled_from(list(targets)).flatmap(lambda s: st.tuples(
@@ -36,7 +42,7 @@ def worlds(draw: st.DrawFn) -> World:
     consents = [(p, s, on, None if off is None else max(on, off))
                 for p, s, on, off in draw(st.lists(st.tuples(persons, st.sampled_from(["S1", "S2"]), days,
                                                              maybe_days), max_size=6))]
-    return World(["P0", "P1", "P2", "P3"], documents, bans, opt_outs, consents)
+    return World(["P0", "P1", "P2", "P3"], documents, bans, opt_outs, consents, deaths)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -114,3 +114,69 @@ def test_ledger_counts_each_row_under_first_rule(tmp_path: Path) -> None:
     assert ledger["opt_out"] == (4, 1)
     assert ledger["disclosure_ban_registrar"] == (1, 1)
     assert result.register_summary["active_bans_registrar_representative"] == 1
+
+
+RETENTION = [
+    # (name, documents, deaths, expected remaining)
+    ("substance-abuse matter closed exactly 10 years before the as-of date: ended",
+     [("d1", "d1", "A", "R1", "15", "S1", D(2016, 6, 30))], {}, set()),
+    ("closed 10 years minus a day before: still kept",
+     [("d1", "d1", "A", "R1", "15", "S1", D(2016, 7, 1))], {}, {"d1"}),
+    ("open matter (no closing date): kept",
+     [("d1", "d1", "A", "R1", "15", "S1", None)], {}, {"d1"}),
+    ("child welfare: two years after the client's death: ended",
+     [("d1", "d1", "A", "R1", "10", "S1", None)], {"A": D(2024, 6, 30)}, set()),
+    ("child welfare: death less than two years ago: kept",
+     [("d1", "d1", "A", "R1", "10", "S1", None)], {"A": D(2024, 7, 1)}, {"d1"}),
+    ("child welfare of a living client: kept however old",
+     [("d1", "d1", "A", "R1", "10", "S1", D(2001, 1, 1))], {}, {"d1"}),
+    ("disability services: anchor not recorded, kept",
+     [("d1", "d1", "A", "R1", "20", "S1", D(2001, 1, 1))], {"A": D(2001, 1, 1)}, {"d1"}),
+    ("structure removed (poistettu): left out",
+     [("d1", "d1", "A", "R1", "20", "S3", None)], {}, set()),
+    ("structure outdated (vanhentunut): accepted",
+     [("d1", "d1", "A", "R1", "20", "S2", None)], {}, {"d1"}),
+    ("structure unknown to the structures table: kept",
+     [("d1", "d1", "A", "R1", "20", "S9", None)], {}, {"d1"}),
+]
+
+
+@pytest.mark.parametrize(("name", "docs", "deaths", "expected"), RETENTION, ids=[c[0] for c in RETENTION])
+def test_retention_and_structure(tmp_path: Path, name: str, docs: list, deaths: dict, expected: set[str]) -> None:
+    w = World(clients=["A"], documents=docs, deaths=deaths)
+    ids, _, _ = eligible_documents(write_world(w, tmp_path, as_of=AS_OF, granted=GRANTED))
+    assert ids == expected
+
+
+def test_client_basic_data_retention(tmp_path: Path) -> None:
+    """The client's own row goes two years after death (the Act's row for client basic data)."""
+    import duckdb
+
+    from extractor.config import load_config
+    from extractor.eligibility import apply_eligibility
+    from extractor.sources import register_sources
+
+    w = World(clients=["A", "B", "C"], documents=[], deaths={"A": D(2024, 6, 30), "B": D(2024, 7, 1)})
+    cfg = load_config(write_world(w, tmp_path), today=D(2026, 11, 1))
+    con = duckdb.connect()
+    apply_eligibility(con, cfg, register_sources(con, cfg.catalog).rows)
+    assert {r[0] for r in con.execute("SELECT client_id FROM elig.clients").fetchall()} == {"B", "C"}
+
+
+def test_overdue_list_covers_every_overdue_document(tmp_path: Path) -> None:
+    """The DPO's list has all overdue documents, even those another rule already left out."""
+    import duckdb
+
+    from extractor.config import load_config
+    from extractor.eligibility import apply_eligibility
+    from extractor.sources import register_sources
+
+    w = World(clients=["A"], documents=[("d1", "d1", "A", "R1", "15", "S1", D(2010, 1, 1)),
+                                        ("d2", "d2", "A", "R1", "15", "S1", None)],
+              opt_outs=[("A", D(2020, 1, 1), None)])
+    cfg = load_config(write_world(w, tmp_path), today=D(2026, 11, 1))
+    con = duckdb.connect()
+    result = apply_eligibility(con, cfg, register_sources(con, cfg.catalog).rows)
+    view = result.overdue_views["documents"]
+    assert [r[0] for r in con.execute(f"SELECT doc_id FROM {view}").fetchall()] == ["d1"]
+    assert {r.rule: r.rows for r in result.ledger if r.table == "documents"}["opt_out"] == 2
