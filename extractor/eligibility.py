@@ -13,6 +13,7 @@ ended when anchor date + years <= as-of date.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -21,6 +22,7 @@ from . import reference_data
 from .catalog import Table
 from .config import RunConfig
 from .eligibility_inputs import prepare_blocks, prepare_registers, removed_structures, sql_date
+from .register_checks import check_registers
 from .sources import quote_ident, quote_literal
 
 PRECEDENCE = ("missing_person_key", "opt_out", "research_consent", "disclosure_ban_registrar",
@@ -49,6 +51,7 @@ class Eligibility:
     register_summary: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     overdue_views: dict[str, str] = field(default_factory=dict)  # table -> temp view of overdue rows
+    overdue: dict[str, int] = field(default_factory=dict)  # table -> records overdue for destruction
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,7 @@ def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table) -> l
 def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: dict[str, int]) -> Eligibility:
     rules = cfg.active_rules()
     result = Eligibility(rules=rules, exemptions=dict(cfg.purpose.exemptions))
+    result.warnings += check_registers(con, cfg, rows_in)
     result.register_summary = prepare_registers(con, cfg, rules)
     blocks = prepare_blocks(con, cfg, rules, _oldest_years(cfg))
     removed = removed_structures(con, cfg) if "structure_state" in rules else []
@@ -196,3 +200,30 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
                 excluded += n
         result.rows_out[table.name] = result.rows_in[table.name] - excluded
     return result
+
+
+def flow_frame(result: Eligibility) -> pl.DataFrame:
+    """The exclusion flow as a table (exact); disclosure control is applied before anyone outside sees it."""
+    rows = []
+    for table, rows_in in result.rows_in.items():
+        steps = [r for r in result.ledger if r.table == table]
+        if not steps:
+            continue
+        rows.append((table, "0 in source", rows_in))
+        rows += [(table, f"{i} excluded: {r.rule}", r.rows) for i, r in enumerate(steps, start=1)]
+        rows.append((table, f"{len(steps) + 1} eligible", result.rows_out[table]))
+    return pl.DataFrame(rows, schema={"table": pl.String, "step": pl.String, "rows": pl.Int64}, orient="row")
+
+
+def write_overdue(con: duckdb.DuckDBPyConnection, cfg: RunConfig, result: Eligibility, folder: Path) -> dict[str, int]:
+    """The DPO's list of records past their retention period (every one, whatever other rule applied)."""
+    counts = {}
+    for table_name, view in result.overdue_views.items():
+        table = cfg.catalog.tables[table_name]
+        keep = [c.name for c in table.columns if c.role not in ("free_text", "direct_identifier")]
+        path = folder / f"overdue_for_destruction_{table_name}.csv"
+        cols = ", ".join(quote_ident(c) for c in keep)
+        con.execute(f"COPY (SELECT {cols} FROM {quote_ident(view)} ORDER BY ALL) TO {quote_literal(str(path))} "
+                    "(HEADER, DELIMITER ',')")
+        counts[table_name] = con.execute(f"SELECT count(*) FROM {quote_ident(view)}").fetchone()[0]
+    return counts

@@ -19,16 +19,18 @@ from . import release
 from .checks import CheckReport, check_release
 from .config import RunConfig
 from .disclosure import Controlled, control
-from .eligibility import Eligibility, apply_eligibility
+from .eligibility import Eligibility, apply_eligibility, flow_frame, write_overdue
 from .errors import CheckFailed, ExtractorError
 from .notices import write_notices
 from .protect import Protected, build_sandbox
 from .pseudonym import project_key
+from .request import Output
 from .review_report import write_review
 from .sandbox import run_query
 from .sources import register_sources
 
 STAGES = ("sources", "eligibility", "protect", "query", "disclosure", "check", "release")
+FLOW = Output("exclusion_flow", Path("(eligibility ledger)"), "aggregate", ("table", "step"), ("rows",))
 
 
 @dataclass
@@ -68,6 +70,7 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                     registered = register_sources(con, cfg.catalog)
                 with stage("eligibility"):
                     result.eligibility = apply_eligibility(con, cfg, registered.rows)
+                    result.eligibility.overdue = write_overdue(con, cfg, result.eligibility, staging.review)
                 with stage("protect"):
                     result.protected = build_sandbox(con, cfg, project_key(master_key, cfg.request.project),
                                                      sandbox_db)
@@ -78,8 +81,11 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
             with stage("query"):
                 frames = {o.name: run_query(sandbox_db, o.query) for o in cfg.request.outputs}
         outputs = []
+        frames[FLOW.name] = flow_frame(result.eligibility)
         with stage("disclosure"):
-            for out in cfg.request.outputs:
+            for out in (*cfg.request.outputs, FLOW):
+                if out is FLOW and frames[FLOW.name].is_empty():
+                    continue
                 safe, record = control(frames[out.name], out, cfg.purpose.disclosure)
                 file = f"{out.name}.csv"
                 release.write_table(safe, staging.release / file)

@@ -116,8 +116,9 @@ def load_request(path: Path, today: dt.date | None = None) -> Request:
         variables = {t: vf.str_list(t) for t in vf.keys()}
     outputs = tuple(_output(o) for o in f.tables("outputs"))
     names = [o.name for o in outputs]
-    if len(set(names)) != len(names):
-        raise f.error("outputs", "unique output names", names)
+    if len(set(names)) != len(names) or "exclusion_flow" in names:
+        raise f.error("outputs", "unique output names other than 'exclusion_flow' (used for the released "
+                      "exclusion flow)", names)
     project = r.str("project", rid)
     if not _ID.match(project):
         raise r.error("project", "a file-name-safe identifier", project)

@@ -26,15 +26,21 @@ RULE_LABELS = {
 }
 
 
+SHORT_LABELS = {"missing_person_key": "no person key", "opt_out": "opt-out", "research_consent": "no consent",
+                "disclosure_ban_registrar": "ban: registrar", "disclosure_ban_service_task": "ban: service task",
+                "disclosure_ban_document": "ban: document", "retention": "retention ended",
+                "structure_state": "structure removed"}
+
+
 def _flow(elig: Eligibility) -> list[dict[str, Any]]:
     flows = []
     for table, rows_in in elig.rows_in.items():
         steps, remaining = [], rows_in
         for row in (r for r in elig.ledger if r.table == table):
             remaining -= row.rows
-            steps.append({"label": RULE_LABELS.get(row.rule, row.rule), "rows": row.rows, "persons": row.persons,
-                          "remaining": remaining})
-        bars = flow_bars(rows_in, [(s["label"], s["rows"]) for s in steps])
+            steps.append({"label": RULE_LABELS.get(row.rule, row.rule), "short": SHORT_LABELS.get(row.rule, row.rule),
+                          "rows": row.rows, "persons": row.persons, "remaining": remaining})
+        bars = flow_bars(rows_in, [(s["short"], s["rows"]) for s in steps])
         flows.append({"table": table, "rows_in": rows_in, "steps": steps, "bars": bars})
     return flows
 
@@ -49,7 +55,8 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
                       "reason": cfg.purpose.exemptions.get(rule)})
     context = {
         "request": cfg.request, "purpose": cfg.purpose, "run_id": run_id, "created_at": created_at,
-        "rules": rules, "register_summary": elig.register_summary, "flow": _flow(elig), "protected": protected,
+        "rules": rules, "register_summary": elig.register_summary, "elig": elig, "flow": _flow(elig),
+        "protected": protected,
         "disclosure": cfg.purpose.disclosure, "controlled": controlled, "check": check, "manifest": manifest,
         "base_dir": str(cfg.request.path.parent.parent) + "/",
     }

@@ -2,7 +2,8 @@
 
 Writes Parquet files that examples/registry/catalog.toml describes: clients, documents, registrars,
 structures, disclosure_bans, opt_outs, research_consents. No real person is in it; identity codes have
-valid check characters so that detectors are exercised for real.
+valid check characters so that detectors are exercised for real. A few outdated Sosmeta structures are
+marked removed (poistettu) so that the structure-state rule has something to do.
 """
 
 from __future__ import annotations
@@ -38,9 +39,7 @@ def generate(out: Path, clients: int, seed: int = 2026, docs_per_client: float =
             "clients": people,
             "documents": docs,
             "registrars": regs,
-            "structures": reference_data.document_structures().select(
-                pl.col("oid").alias("structure_oid"), pl.col("title_fi").alias("title"),
-                pl.col("documentType").alias("document_type"), "state"),
+            "structures": _structures(rng),
             "disclosure_bans": synth_choices.disclosure_bans(rng, docs, clients, choices_share),
             "opt_outs": synth_choices.opt_outs(rng, people, choices_share),
             "research_consents": synth_choices.research_consents(rng, people, 0.3),
@@ -61,3 +60,13 @@ def generate(out: Path, clients: int, seed: int = 2026, docs_per_client: float =
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return {name: frame.height for name, frame in tables.items()}
+
+
+def _structures(rng: np.random.Generator) -> pl.DataFrame:
+    """The Sosmeta index; some outdated structures are marked removed (poistettu), as after a transition."""
+    index = reference_data.document_structures()
+    removed = pl.Series(rng.random(index.height) < 0.15) & (index["state"] == "vanhentunut")
+    return index.select(
+        pl.col("oid").alias("structure_oid"), pl.col("title_fi").alias("title"),
+        pl.col("documentType").alias("document_type"),
+        pl.when(removed).then(pl.lit("poistettu")).otherwise(pl.col("state")).alias("state"))

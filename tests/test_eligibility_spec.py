@@ -180,3 +180,41 @@ def test_overdue_list_covers_every_overdue_document(tmp_path: Path) -> None:
     view = result.overdue_views["documents"]
     assert [r[0] for r in con.execute(f"SELECT doc_id FROM {view}").fetchall()] == ["d1"]
     assert {r.rule: r.rows for r in result.ledger if r.table == "documents"}["opt_out"] == 2
+
+
+BAD_REGISTERS = [
+    ("ban without a person", {"bans": [(None, "registrar", "R1", D(2026, 1, 1), None, None)]}, "column 'client_id' is empty"),
+    ("ban without a date", {"bans": [("A", "registrar", "R1", None, None, None)]}, "column 'set_on' is empty"),
+    ("ban with an unknown scope", {"bans": [("A", "everything", "R1", D(2026, 1, 1), None, None)]}, "scope must be one of"),
+    ("ban revoked before it was set", {"bans": [("A", "registrar", "R1", D(2026, 2, 1), D(2026, 1, 1), None)]},
+     "'revoked_on' is before 'set_on'"),
+    ("opt-out in the future", {"opt_outs": [("A", D(2031, 1, 1), None)]}, "a date after today"),
+    ("consent withdrawn before given", {"consents": [("A", "S1", D(2026, 2, 1), D(2026, 1, 1))]},
+     "'withdrawn_on' is before 'given_on'"),
+]
+
+
+@pytest.mark.parametrize(("name", "rows", "message"), BAD_REGISTERS, ids=[c[0] for c in BAD_REGISTERS])
+def test_unreadable_register_rows_stop_the_run(tmp_path: Path, name: str, rows: dict, message: str) -> None:
+    from extractor.errors import ExtractorError
+
+    w = base_world()
+    for key, value in rows.items():
+        setattr(w, key, value)
+    purpose = "consented_research" if "consents" in rows else "research"
+    with pytest.raises(ExtractorError, match=message) as info:
+        eligible_documents(write_world(w, tmp_path, purpose=purpose, study="S1" if "consents" in rows else None))
+    assert "\n" not in str(info.value) and ".parquet: row (" in str(info.value)
+
+
+def test_warnings_for_rows_that_match_nothing(tmp_path: Path) -> None:
+    w = base_world()
+    w.bans = [("Z", "registrar", "R1", D(2026, 1, 1), None, None), ("A", "document", "nope", D(2026, 1, 1), None, "99")]
+    w.opt_outs = [("A", D(2020, 1, 1), D(2022, 1, 1)), ("A", D(2021, 1, 1), None)]
+    ids, result, _ = eligible_documents(write_world(w, tmp_path))
+    text = " | ".join(result.warnings)
+    assert "bans.parquet: 1 person(s) not found" in text
+    assert "bans.parquet: 1 document target(s) match no record" in text
+    assert "outside 31, 32, 33, 34" in text
+    assert "opt_outs.parquet: 1 person(s) have overlapping opt-out periods" in text
+    assert ids == {"b1"}  # the overlapping opt-outs still exclude A

@@ -33,7 +33,8 @@ def test_run_layout(released: tuple[Path, object]) -> None:
     assert (run.parent / "latest").resolve() == run.resolve()
     assert sorted(p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()) == [
         "notices/notice_en.html", "notices/notice_fi.html", "release/clients_by_age_sex_region.csv",
-        "release/manifest.json", "review/review.html"]
+        "release/exclusion_flow.csv", "release/manifest.json", "review/overdue_for_destruction_clients.csv",
+        "review/overdue_for_destruction_documents.csv", "review/review.html"]
     assert not list(out.rglob(".staging-*"))
 
 
@@ -87,3 +88,20 @@ def test_rerun_makes_a_new_run_and_moves_latest(registry: Path, tmp_path: Path) 
     assert (tmp_path / "AUD-2026-014" / "latest").resolve() == second.run_dir.resolve()
     a = (first.release_dir / "documents_by_registrar.csv").read_bytes()
     assert a == (second.release_dir / "documents_by_registrar.csv").read_bytes()
+
+
+def test_released_flow_is_disclosure_controlled(released: tuple[Path, object]) -> None:
+    _, result = released
+    flow = pl.read_csv(result.release_dir / "exclusion_flow.csv", infer_schema=False)
+    assert set(flow["table"]) == {"clients", "documents"}
+    values = flow.filter(pl.col("rows") != "[REDACTED]")["rows"].cast(pl.Int64)
+    assert ((values == 0) | ((values > 7) & (values % 5 == 0))).all()
+    exact = {r.rule: r.rows for r in result.eligibility.ledger if r.table == "documents"}
+    assert exact["retention"] > 0 and exact["opt_out"] > 0
+
+
+def test_overdue_list_for_the_dpo(released: tuple[Path, object]) -> None:
+    _, result = released
+    overdue = pl.read_csv(result.run_dir / "review" / "overdue_for_destruction_documents.csv", infer_schema=False)
+    assert overdue.height == result.eligibility.overdue["documents"] > 0
+    assert "note" not in overdue.columns and set(overdue["service_task"]) <= {"10", "15"}
