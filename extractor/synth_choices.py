@@ -70,6 +70,6 @@ def research_consents(rng: np.random.Generator, clients: pl.DataFrame, share: fl
         chosen = clients.filter(pl.Series(rng.random(clients.height) < share))
         n = chosen.height
         given = _days_between(rng, np.datetime64("2024-01-01"), np.datetime64(REFERENCE_DAY), n)
-        frames.append(pl.DataFrame({"client_id": chosen["client_id"], "study": [study] * n, "given_on": given,
-                                    "withdrawn_on": _revoked(rng, given, 0.05)}))
+        frames.append(pl.DataFrame({"client_id": chosen["client_id"], "study": pl.Series([study] * n, dtype=pl.String),
+                                    "given_on": given, "withdrawn_on": _revoked(rng, given, 0.05)}))
     return pl.concat(frames)
