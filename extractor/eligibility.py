@@ -29,6 +29,7 @@ PRECEDENCE = ("missing_person_key", "opt_out", "research_consent", "disclosure_b
               "disclosure_ban_service_task", "disclosure_ban_document", "retention", "structure_state")
 _BAN_COLUMN_ROLE = {"registrar": "registrar", "service_task": "service_task", "document": "document_key"}
 BASIC_DATA_ROW = "Asiakkuusasiakirja ja asiakkaan perustiedot"  # the Act's row for client basic data
+_NOT_LISTED = ("free_text", "direct_identifier")  # never copied, not even into the DPO's lists
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,36 @@ def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table) -> l
     return out
 
 
+def _flagged(con: duckdb.DuckDBPyConnection, table: Table, plan: _Plan) -> str:
+    """One pass over the table: the left-out rows only, each with its first rule and a flag per rule."""
+    name = f"elig_flagged_{table.name}"
+    case = "CASE " + " ".join(f"WHEN {c} THEN '{rule}'" for rule, c in plan.conditions) + " END"
+    flags = ", ".join(f"({c}) AS {quote_ident('f_' + rule)}" for rule, c in plan.conditions)
+    keep = ", ".join(f"t.{quote_ident(c.name)}" for c in table.columns if c.role not in _NOT_LISTED)
+    any_cond = " OR ".join(c for _, c in plan.conditions)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {case} AS __rule, {flags}, {keep} "
+                f"FROM {plan.source} WHERE {any_cond}")
+    return name
+
+
+def _unmatched_bans(con: duckdb.DuckDBPyConnection, cfg: RunConfig, flagged: dict[str, str]) -> list[str]:
+    """Active bans whose target no record of that person carries: kept in force, reported to the DPO."""
+    out = []
+    for scope, role in _BAN_COLUMN_ROLE.items():
+        matched = [f"SELECT DISTINCT CAST({quote_ident(t.one_with_role('person_key') or '')} AS VARCHAR) AS person, "
+                   f"CAST({quote_ident(col)} AS VARCHAR) AS target FROM {quote_ident(flagged[t.name])} "
+                   f"WHERE {quote_ident('f_disclosure_ban_' + scope)}"
+                   for t in cfg.catalog.tables.values() if t.name in flagged for col in t.with_role(role)]
+        if not matched:
+            continue
+        n = con.execute(f"SELECT count(*) FROM elig_bans b WHERE scope = '{scope}' AND NOT EXISTS "
+                        f"(SELECT 1 FROM ({' UNION '.join(matched)}) m WHERE m.person = b.person AND "
+                        "m.target = b.target)").fetchone()[0]
+        if n:
+            out.append(f"{n} active {scope} ban(s) name a target that no record of that person carries")
+    return out
+
+
 def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: dict[str, int]) -> Eligibility:
     rules = cfg.active_rules()
     result = Eligibility(rules=rules, exemptions=dict(cfg.purpose.exemptions))
@@ -172,33 +203,35 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
     removed = removed_structures(con, cfg) if "structure_state" in rules else []
     result.register_summary["removed_structures"] = len(removed)
     con.execute("CREATE SCHEMA IF NOT EXISTS elig")
+    flagged: dict[str, str] = {}
     for table in cfg.catalog.tables.values():
         plan = _plan(table, cfg, rules, blocks, removed)
         name = quote_ident(table.name)
-        any_cond = " OR ".join(c for _, c in plan.conditions)
-        keep = f"NOT ({any_cond})" if plan.conditions else "true"
+        keep = "NOT (" + " OR ".join(c for _, c in plan.conditions) + ")" if plan.conditions else "true"
         con.execute(f"CREATE OR REPLACE VIEW elig.{name} AS SELECT t.* FROM {plan.source} WHERE {keep}")
         result.rows_in[table.name] = rows_in[table.name]
         if "retention" in rules:
             result.warnings += _warnings(con, cfg, table)
-        if plan.retention:
-            view = f"elig_overdue_{table.name}"
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT t.* FROM {plan.source} "
-                        f"WHERE {plan.retention}")
-            result.overdue_views[table.name] = view
         excluded = 0
         if plan.conditions:
+            flagged[table.name] = _flagged(con, table, plan)
             person = quote_ident(table.one_with_role("person_key") or "")
-            case = "CASE " + " ".join(f"WHEN {c} THEN '{rule}'" for rule, c in plan.conditions) + " END"
-            rows = con.execute(f"""SELECT rule, count(*), count(DISTINCT person) FROM (
-                    SELECT {case} AS rule, t.{person} AS person FROM {plan.source} WHERE {any_cond})
-                GROUP BY rule""").fetchall()
-            counted = {r[0]: (r[1], r[2]) for r in rows}
+            counted = {r[0]: (r[1], r[2]) for r in con.execute(
+                f"SELECT __rule, count(*), count(DISTINCT {person}) FROM {quote_ident(flagged[table.name])} "
+                "GROUP BY 1").fetchall()}
             for rule, _ in plan.conditions:
                 n, persons = counted.get(rule, (0, 0))
                 result.ledger.append(LedgerRow(table.name, rule, n, persons))
                 excluded += n
+            if plan.retention:
+                view = f"elig_overdue_{table.name}"
+                cols = ", ".join(quote_ident(c.name) for c in table.columns if c.role not in _NOT_LISTED)
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT {cols} "
+                            f"FROM {quote_ident(flagged[table.name])} WHERE f_retention")
+                result.overdue_views[table.name] = view
         result.rows_out[table.name] = result.rows_in[table.name] - excluded
+    if "disclosure_ban" in rules:
+        result.warnings += _unmatched_bans(con, cfg, flagged)
     return result
 
 
@@ -215,15 +248,12 @@ def flow_frame(result: Eligibility) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"table": pl.String, "step": pl.String, "rows": pl.Int64}, orient="row")
 
 
-def write_overdue(con: duckdb.DuckDBPyConnection, cfg: RunConfig, result: Eligibility, folder: Path) -> dict[str, int]:
+def write_overdue(con: duckdb.DuckDBPyConnection, result: Eligibility, folder: Path) -> dict[str, int]:
     """The DPO's list of records past their retention period (every one, whatever other rule applied)."""
     counts = {}
     for table_name, view in result.overdue_views.items():
-        table = cfg.catalog.tables[table_name]
-        keep = [c.name for c in table.columns if c.role not in ("free_text", "direct_identifier")]
         path = folder / f"overdue_for_destruction_{table_name}.csv"
-        cols = ", ".join(quote_ident(c) for c in keep)
-        con.execute(f"COPY (SELECT {cols} FROM {quote_ident(view)} ORDER BY ALL) TO {quote_literal(str(path))} "
+        con.execute(f"COPY (SELECT * FROM {quote_ident(view)} ORDER BY ALL) TO {quote_literal(str(path))} "
                     "(HEADER, DELIMITER ',')")
         counts[table_name] = con.execute(f"SELECT count(*) FROM {quote_ident(view)}").fetchone()[0]
     return counts

@@ -70,7 +70,7 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                     registered = register_sources(con, cfg.catalog)
                 with stage("eligibility"):
                     result.eligibility = apply_eligibility(con, cfg, registered.rows)
-                    result.eligibility.overdue = write_overdue(con, cfg, result.eligibility, staging.review)
+                    result.eligibility.overdue = write_overdue(con, result.eligibility, staging.review)
                 with stage("protect"):
                     result.protected = build_sandbox(con, cfg, project_key(master_key, cfg.request.project),
                                                      sandbox_db)

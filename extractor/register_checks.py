@@ -2,8 +2,9 @@
 
 A row that cannot be read safely (no person, no date, an unknown scope, revoked before it was set, a
 date in the future) stops the run with one line naming the file and the row: guessing could silently
-include someone who said no. Rows that are readable but match nothing (an unknown person, a target no
-record carries, overlapping opt-outs) are kept and reported to the DPO as warnings.
+include someone who said no. Rows that are readable but match nothing (an unknown person, overlapping
+opt-outs, an unknown representative role; eligibility.py adds active bans whose target nothing carries)
+are kept and reported to the DPO as warnings.
 """
 
 from __future__ import annotations
@@ -78,26 +79,6 @@ def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, reg: Register, peo
         if n:
             out.append(f"{name}: {n} ban(s) set in a role outside {', '.join(REPRESENTATIVE_ROLES)}; "
                        "counted as representative bans")
-        out += _unmatched_targets(con, cfg, reg)
-    return out
-
-
-def _unmatched_targets(con: duckdb.DuckDBPyConnection, cfg: RunConfig, reg: Register) -> list[str]:
-    c = {k: quote_ident(v) for k, v in reg.columns.items()}
-    out = []
-    roles = {"registrar": "registrar", "service_task": "service_task", "document": "document_key"}
-    for scope, role in roles.items():
-        value = quote_literal(reg.scope_values[scope])
-        holders = [f"SELECT CAST({quote_ident(col)} AS VARCHAR) AS v FROM raw.{quote_ident(t.name)} "
-                   f"WHERE CAST({quote_ident(col)} AS VARCHAR) IN (SELECT target FROM targets)"
-                   for t in cfg.catalog.tables.values() for col in t.with_role(role)]
-        if not holders:
-            continue
-        n = con.execute(f"""WITH targets AS (SELECT DISTINCT CAST({c['target']} AS VARCHAR) AS target
-                FROM raw.register_disclosure_ban WHERE {c['scope']} = {value})
-            SELECT count(*) FROM targets WHERE target NOT IN ({' UNION '.join(holders)})""").fetchone()[0]
-        if n:
-            out.append(f"{reg.source.path.name}: {n} {scope} target(s) match no record in the data")
     return out
 
 

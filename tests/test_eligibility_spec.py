@@ -214,7 +214,7 @@ def test_warnings_for_rows_that_match_nothing(tmp_path: Path) -> None:
     ids, result, _ = eligible_documents(write_world(w, tmp_path))
     text = " | ".join(result.warnings)
     assert "bans.parquet: 1 person(s) not found" in text
-    assert "bans.parquet: 1 document target(s) match no record" in text
+    assert "1 active document ban(s) name a target that no record of that person carries" in text
     assert "outside 31, 32, 33, 34" in text
     assert "opt_outs.parquet: 1 person(s) have overlapping opt-out periods" in text
     assert ids == {"b1"}  # the overlapping opt-outs still exclude A
