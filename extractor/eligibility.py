@@ -29,7 +29,6 @@ PRECEDENCE = ("missing_person_key", "opt_out", "research_consent", "disclosure_b
               "disclosure_ban_service_task", "disclosure_ban_document", "retention", "structure_state")
 _BAN_COLUMN_ROLE = {"registrar": "registrar", "service_task": "service_task", "document": "document_key"}
 BASIC_DATA_ROW = "Asiakkuusasiakirja ja asiakkaan perustiedot"  # the Act's row for client basic data
-_NOT_LISTED = ("free_text", "direct_identifier")  # never copied, not even into the DPO's lists
 
 
 @dataclass(frozen=True)
@@ -164,12 +163,24 @@ def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table) -> l
     return out
 
 
-def _flagged(con: duckdb.DuckDBPyConnection, table: Table, plan: _Plan) -> str:
+def _rule_columns(table: Table, cfg: RunConfig) -> list[str]:
+    """The columns the rules read (and the DPO's lists show): identity, person, targets, anchors."""
+    roles = ("person_key", "document_key", "registrar", "service_task", "structure")
+    cols = [c.name for c in table.columns if c.role in roles]
+    ret = cfg.catalog.retention
+    if ret and ret.matter_closed in {c.name for c in table.columns}:
+        cols.append(ret.matter_closed)
+    if ret and ret.death_date and ret.death_date[0] == table.name:
+        cols.append(ret.death_date[1])
+    return list(dict.fromkeys(cols))
+
+
+def _flagged(con: duckdb.DuckDBPyConnection, table: Table, cfg: RunConfig, plan: _Plan) -> str:
     """One pass over the table: the left-out rows only, each with its first rule and a flag per rule."""
     name = f"elig_flagged_{table.name}"
     case = "CASE " + " ".join(f"WHEN {c} THEN '{rule}'" for rule, c in plan.conditions) + " END"
     flags = ", ".join(f"({c}) AS {quote_ident('f_' + rule)}" for rule, c in plan.conditions)
-    keep = ", ".join(f"t.{quote_ident(c.name)}" for c in table.columns if c.role not in _NOT_LISTED)
+    keep = ", ".join(f"t.{quote_ident(c)}" for c in _rule_columns(table, cfg))
     any_cond = " OR ".join(c for _, c in plan.conditions)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {case} AS __rule, {flags}, {keep} "
                 f"FROM {plan.source} WHERE {any_cond}")
@@ -214,7 +225,7 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
             result.warnings += _warnings(con, cfg, table)
         excluded = 0
         if plan.conditions:
-            flagged[table.name] = _flagged(con, table, plan)
+            flagged[table.name] = _flagged(con, table, cfg, plan)
             person = quote_ident(table.one_with_role("person_key") or "")
             counted = {r[0]: (r[1], r[2]) for r in con.execute(
                 f"SELECT __rule, count(*), count(DISTINCT {person}) FROM {quote_ident(flagged[table.name])} "
@@ -225,7 +236,7 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
                 excluded += n
             if plan.retention:
                 view = f"elig_overdue_{table.name}"
-                cols = ", ".join(quote_ident(c.name) for c in table.columns if c.role not in _NOT_LISTED)
+                cols = ", ".join(quote_ident(c) for c in _rule_columns(table, cfg))
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT {cols} "
                             f"FROM {quote_ident(flagged[table.name])} WHERE f_retention")
                 result.overdue_views[table.name] = view

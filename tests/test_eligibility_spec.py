@@ -178,7 +178,7 @@ def test_overdue_list_covers_every_overdue_document(tmp_path: Path) -> None:
     con = duckdb.connect()
     result = apply_eligibility(con, cfg, register_sources(con, cfg.catalog).rows)
     view = result.overdue_views["documents"]
-    assert [r[0] for r in con.execute(f"SELECT doc_id FROM {view}").fetchall()] == ["d1"]
+    assert [r[0] for r in con.execute(f"SELECT original_oid FROM {view}").fetchall()] == ["d1"]
     assert {r.rule: r.rows for r in result.ledger if r.table == "documents"}["opt_out"] == 2
 
 
