@@ -37,6 +37,8 @@ class Rules:
     max_rows: int
     max_file_mb: int
     forbidden_columns: frozenset[str]
+    k: int = 5
+    l: int = 2  # noqa: E741
 
 
 @dataclass
@@ -68,14 +70,15 @@ def rules_from_manifest(manifest: dict) -> Rules:
             raise ExtractorError(f"{path}: the {part} changed since the run (sha256 differs); cannot verify")
         texts[part] = tomllib.loads(path.read_text(encoding="utf-8"))
     policy = texts["policy"]
-    d = {"threshold": 7, "rounding_base": 5, "rounding": "nearest", "max_rows": 5000, "max_file_mb": 32}
+    d = {"threshold": 7, "rounding_base": 5, "rounding": "nearest", "max_rows": 5000, "max_file_mb": 32, "k": 5,
+         "l": 2}
     d.update(policy.get("disclosure", {}))
     d.update(policy["purposes"][manifest["purpose"]].get("disclosure", {}))
     forbidden = {name.lower() for table in texts["catalog"].get("tables", {}).values()
                  for name, spec in table.get("columns", {}).items()
                  if (spec if isinstance(spec, str) else spec.get("role")) in FORBIDDEN_ROLES}
     return Rules(int(d["threshold"]), int(d["rounding_base"]), str(d["rounding"]), int(d["max_rows"]),
-                 int(d["max_file_mb"]), frozenset(forbidden))
+                 int(d["max_file_mb"]), frozenset(forbidden), int(d["k"]), int(d["l"]))
 
 
 def _count_ok(values: pl.Series, rules: Rules) -> pl.Series:
@@ -89,6 +92,24 @@ def _count_ok(values: pl.Series, rules: Rules) -> pl.Series:
     return (values == "[REDACTED]") | (num.is_not_null() & allowed.fill_null(False))
 
 
+def _check_records(name: str, df: pl.DataFrame, spec: dict, rules: Rules, report: CheckReport) -> None:
+    """Anonymised records: exactly the declared columns, every class at least k, ℓ distinct sensitive values."""
+    qis, sensitive = list(spec["quasi_identifiers"]), list(spec.get("sensitive", []))
+    if df.columns != qis + sensitive:
+        report.findings.append(f"{name}: columns {df.columns} differ from the manifest's {qis + sensitive}")
+        return
+    k = max(rules.k, int(spec.get("k") or 0))
+    if df.height:
+        classes = df.group_by(qis).agg(pl.len().alias("n"), *[pl.col(s).n_unique().alias(f"l_{s}") for s in sensitive])
+        if classes["n"].min() < k:
+            report.findings.append(f"{name}: a class of {classes['n'].min()} record(s); k = {k} requires {k}")
+        ell = max(rules.l, int(spec.get("l") or 0))
+        for s in sensitive:
+            if classes[f"l_{s}"].min() < ell:
+                report.findings.append(f"{name}: a class with {classes[f'l_{s}'].min()} distinct '{s}' value(s); "
+                                       f"l = {ell}")
+
+
 def _check_table(path: Path, spec: dict, rules: Rules, report: CheckReport) -> None:
     name = path.name
     try:
@@ -96,12 +117,16 @@ def _check_table(path: Path, spec: dict, rules: Rules, report: CheckReport) -> N
     except Exception as exc:  # noqa: BLE001 - any unreadable file is a finding, not a crash
         report.findings.append(f"{name}: not readable as CSV ({str(exc).splitlines()[0]})")
         return
-    expected = list(spec["dimensions"]) + list(spec["counts"])
-    if df.columns != expected:
-        report.findings.append(f"{name}: columns {df.columns} differ from the manifest's {expected}")
     for col in df.columns:
         if col.lower() in rules.forbidden_columns:
             report.findings.append(f"{name}: column '{col}' is an identifier column in the catalog")
+    if spec.get("kind") == "anonymised_records":
+        _check_records(name, df, spec, rules, report)
+        _scan_values(name, df, report)
+        return
+    expected = list(spec["dimensions"]) + list(spec["counts"])
+    if df.columns != expected:
+        report.findings.append(f"{name}: columns {df.columns} differ from the manifest's {expected}")
     if df.height > rules.max_rows:
         report.findings.append(f"{name}: {df.height} rows exceeds the cap of {rules.max_rows}")
     dims = [d for d in spec["dimensions"] if d in df.columns]

@@ -132,20 +132,22 @@ def demo(
     clients: Annotated[int, typer.Option(min=100, help="Clients in the synthetic registry")] = 50_000,
     seed: Annotated[int, typer.Option()] = 2026,
 ) -> None:
-    """Synthesise a registry, run an audit and a research extract, and say where the outputs are."""
+    """Synthesise a registry, run an audit aggregate, a research aggregate and anonymised microdata."""
     from . import synth as synth_mod
     from .pseudonym import write_new_key_file
 
     registry = workdir / "registry"
-    out.print(f"[bold]1/3[/] synthesising {clients:,} clients into {registry}")
+    requests = ("audit_request.toml", "research_request.toml", "microdata_request.toml")
+    steps = len(requests) + 1
+    out.print(f"[bold]1/{steps}[/] synthesising {clients:,} clients into {registry}")
     synth_mod.generate(registry, clients, seed)
     key_file = workdir / "keys" / "controller.key"
     if not key_file.exists():
         write_new_key_file(key_file)
     os.environ.pop("EXTRACTOR_KEY", None)
     results = []
-    for i, name in enumerate(("audit_request.toml", "research_request.toml"), start=2):
-        out.print(f"[bold]{i}/3[/] running examples/registry/{name}")
+    for i, name in enumerate(requests, start=2):
+        out.print(f"[bold]{i}/{steps}[/] running examples/registry/{name}")
         results.append(_run_one(REPO / "examples" / "registry" / name, workdir / "out", registry, key_file))
     out.print("\n[bold]Demo outputs[/]")
     for result in results:

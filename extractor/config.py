@@ -51,6 +51,16 @@ def load_config(request_path: Path, data_root: Path | None = None, today: dt.dat
             raise ConfigError(catalog.path, f"registers.{_RULE_REGISTER[rule]}",
                               f"a register for rule '{rule}', which applies to purpose '{purpose.name}' "
                               f"(or an exemption with its legal reason in {policy.path.name})")
+    for i, out in enumerate(request.outputs):
+        a = out.anonymisation
+        if a and a.k is not None and a.k < purpose.disclosure.k:
+            raise ConfigError(rp, f"outputs[{i}].k", f"k >= {purpose.disclosure.k} (the policy's floor for "
+                              f"'{purpose.name}')", a.k)
+        if a and a.l is not None and a.l < purpose.disclosure.l:
+            raise ConfigError(rp, f"outputs[{i}].l", f"l >= {purpose.disclosure.l} (the policy's floor)", a.l)
+        if a and a.suppression_limit is not None and a.suppression_limit > purpose.disclosure.suppression_limit:
+            raise ConfigError(rp, f"outputs[{i}].suppression_limit", "a limit not above the policy's "
+                              f"{purpose.disclosure.suppression_limit}", a.suppression_limit)
     if purpose.consent_required and not request.study:
         raise ConfigError(rp, "request.study", f"the study id whose consents count (purpose '{purpose.name}' "
                           "is consent-based)")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -24,6 +25,7 @@ from .errors import CheckFailed, ExtractorError
 from .notices import write_notices
 from .protect import Protected, build_sandbox
 from .pseudonym import project_key
+from .record_outputs import anonymise
 from .request import Output
 from .review_report import write_review
 from .sandbox import run_query
@@ -41,6 +43,7 @@ class RunResult:
     eligibility: Eligibility | None = None
     protected: Protected | None = None
     controlled: list[Controlled] = field(default_factory=list)
+    anonymised: dict[str, Any] = field(default_factory=dict)  # output -> anonymity.Result
     check: CheckReport | None = None
 
     @property
@@ -86,12 +89,18 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
             for out in (*cfg.request.outputs, FLOW):
                 if out is FLOW and frames[FLOW.name].is_empty():
                     continue
-                safe, record = control(frames[out.name], out, cfg.purpose.disclosure)
                 file = f"{out.name}.csv"
+                if out.kind == "anonymised_records":
+                    safe, anon, crit = anonymise(frames[out.name], out, cfg.purpose.disclosure)
+                    result.anonymised[out.name] = anon
+                    entry = {"quasi_identifiers": list(anon.levels), "sensitive": list(crit.sensitive),
+                             "k": crit.k, "l": crit.l, "levels": anon.levels, "suppressed": anon.suppressed}
+                else:
+                    safe, record = control(frames[out.name], out, cfg.purpose.disclosure)
+                    result.controlled.append(record)
+                    entry = {"dimensions": list(out.dimensions), "counts": list(out.counts)}
                 release.write_table(safe, staging.release / file)
-                result.controlled.append(record)
-                outputs.append({"name": out.name, "file": file, "kind": out.kind, "rows": record.rows,
-                                "dimensions": list(out.dimensions), "counts": list(out.counts)})
+                outputs.append({"name": out.name, "file": file, "kind": out.kind, "rows": safe.height, **entry})
             manifest = release.write_manifest(staging, cfg, outputs)
         with stage("check"):
             result.check = check_release(staging.release)
@@ -103,7 +112,8 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
         with stage("release"):
             write_review(cfg, staging.review / "review.html", run_id=staging.run_id,
                          created_at=manifest["created_at"], elig=result.eligibility, protected=result.protected,
-                         controlled=result.controlled, check=result.check, manifest=manifest)
+                         controlled=result.controlled, check=result.check, manifest=manifest,
+                         anonymised=result.anonymised)
             write_notices(cfg, staging.notices)
             release.publish(staging)
     except BaseException:

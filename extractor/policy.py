@@ -25,6 +25,9 @@ class Disclosure:
     rounding: str = "nearest"
     max_rows: int = 5000  # row cap for an aggregate table (a big "aggregate" is probably microdata)
     max_file_mb: int = 32
+    k: int = 5  # record-level outputs: the smallest class (a request may ask for more, never less)
+    l: int = 2  # noqa: E741 - distinct l-diversity when a request names sensitive attributes
+    suppression_limit: float = 0.01  # share of records that may be suppressed (ARX's default-style limit)
 
 
 @dataclass(frozen=True)
@@ -57,13 +60,20 @@ def default_policy_path() -> Path:
 def _disclosure(f: Fields | None, base: Disclosure) -> Disclosure:
     if f is None:
         return base
-    f.reject_unknown({"threshold", "rounding_base", "rounding", "max_rows", "max_file_mb"})
+    f.reject_unknown({"threshold", "rounding_base", "rounding", "max_rows", "max_file_mb", "k", "l",
+                      "suppression_limit"})
+    limit = f.data.get("suppression_limit", base.suppression_limit)
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 <= limit <= 1:
+        raise f.error("suppression_limit", "a share between 0 and 1", limit)
     d = Disclosure(
         threshold=f.int("threshold", base.threshold, minimum=0),
         rounding_base=f.int("rounding_base", base.rounding_base, minimum=1),
         rounding=f.str("rounding", base.rounding, choices=ROUNDINGS),
         max_rows=f.int("max_rows", base.max_rows, minimum=1),
         max_file_mb=f.int("max_file_mb", base.max_file_mb, minimum=1),
+        k=f.int("k", base.k, minimum=2),
+        l=f.int("l", base.l, minimum=1),
+        suppression_limit=float(limit),
     )
     if d.rounding == "midpoint6" and d.rounding_base != 6:
         raise f.error("rounding_base", "6 when rounding = 'midpoint6'", d.rounding_base)

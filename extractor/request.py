@@ -20,12 +20,24 @@ class Party:
 
 
 @dataclass(frozen=True)
+class Anonymisation:
+    """For record-level outputs: quasi-identifiers with their hierarchies, sensitive attributes, criteria."""
+
+    quasi_identifiers: dict[str, str]  # column -> "builtin:NAME" or a hierarchy CSV path
+    sensitive: tuple[str, ...] = ()
+    k: int | None = None
+    l: int | None = None  # noqa: E741
+    suppression_limit: float | None = None
+
+
+@dataclass(frozen=True)
 class Output:
     name: str
     query: Path
     kind: str
     dimensions: tuple[str, ...]
     counts: tuple[str, ...]
+    anonymisation: Anonymisation | None = None
 
 
 @dataclass(frozen=True)
@@ -65,8 +77,35 @@ def _party(f: Fields, name: str) -> Party:
     return Party(p.str("name"), p.str("organisation"), p.str("contact"))
 
 
+BUILTIN_HIERARCHIES = ("age", "date", "postal_code_fi", "code_prefix", "suppress")
+
+
+def _anonymisation(f: Fields) -> Anonymisation:
+    q = f.table("quasi_identifiers")
+    qis = {}
+    for col in q.keys():
+        spec = q.str(col)
+        if spec.startswith("builtin:"):
+            if spec[8:] not in BUILTIN_HIERARCHIES:
+                raise q.error(col, "builtin:" + " | builtin:".join(BUILTIN_HIERARCHIES) + " or a CSV path", spec)
+        else:
+            path = (f.path.parent / spec).resolve()
+            if not path.is_file():
+                raise q.error(col, "an existing hierarchy CSV (relative to the request) or builtin:NAME", spec)
+            spec = str(path)
+        qis[col] = spec
+    if not qis:
+        raise f.error("quasi_identifiers", "at least one quasi-identifier")
+    limit = f.data.get("suppression_limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 <= limit <= 1):
+        raise f.error("suppression_limit", "a share between 0 and 1", limit)
+    return Anonymisation(qis, f.str_list("sensitive", ()), f.int("k", None, minimum=2), f.int("l", None, minimum=2),
+                         None if limit is None else float(limit))
+
+
 def _output(f: Fields) -> Output:
-    f.reject_unknown({"name", "query", "kind", "dimensions", "counts", "description"})
+    f.reject_unknown({"name", "query", "kind", "dimensions", "counts", "description", "quasi_identifiers",
+                      "sensitive", "k", "l", "suppression_limit"})
     name = f.str("name")
     if not _ID.match(name):
         raise f.error("name", "a file-name-safe identifier (letters, digits, _ . -)", name)
@@ -79,7 +118,12 @@ def _output(f: Fields) -> Output:
     kind = f.str("kind", "aggregate")
     if kind == "aggregate" and not counts:
         raise f.error("counts", "the count columns of this aggregate table (disclosure control applies to them)")
-    return Output(name, query, kind, dims, counts)
+    anonymisation = None
+    if kind == "anonymised_records":
+        anonymisation = _anonymisation(f)
+        if anonymisation.l and not anonymisation.sensitive:
+            raise f.error("sensitive", "the sensitive attributes that l-diversity is about")
+    return Output(name, query, kind, dims, counts, anonymisation)
 
 
 def _notice(f: Fields | None) -> Notice:

@@ -105,3 +105,51 @@ def test_overdue_list_for_the_dpo(released: tuple[Path, object]) -> None:
     overdue = pl.read_csv(result.run_dir / "review" / "overdue_for_destruction_documents.csv", infer_schema=False)
     assert overdue.height == result.eligibility.overdue["documents"] > 0
     assert "note" not in overdue.columns and set(overdue["service_task"]) <= {"10", "15"}
+
+
+MICRODATA = REPO / "examples" / "registry" / "microdata_request.toml"
+
+
+@pytest.fixture(scope="module")
+def microdata(registry: Path, tmp_path_factory: pytest.TempPathFactory):
+    return run_extract(load_config(MICRODATA, registry), tmp_path_factory.mktemp("micro"), TEST_KEY.encode())
+
+
+def test_microdata_is_k_anonymous_and_l_diverse(microdata) -> None:
+    df = pl.read_csv(microdata.release_dir / "client_microdata.csv", infer_schema=False)
+    assert df.columns == ["age", "sex", "postal_code", "language", "service_task"]
+    classes = df.group_by(["age", "sex", "postal_code", "language"]).agg(
+        pl.len().alias("n"), pl.col("service_task").n_unique().alias("l"))
+    assert classes["n"].min() >= 5 and classes["l"].min() >= 2
+    result = microdata.anonymised["client_microdata"]
+    assert df.height == result.records - result.suppressed
+    assert result.suppressed <= int(0.05 * result.records)
+    assert "k-anonymity and l-diversity" in (microdata.run_dir / "review" / "review.html").read_text()
+
+
+def test_checker_catches_a_class_below_k(microdata, tmp_path: Path) -> None:
+    import shutil
+
+    from extractor.checks import sha256_file
+    folder = tmp_path / "release"
+    shutil.copytree(microdata.release_dir, folder)
+    path = folder / "client_microdata.csv"
+    path.write_text(path.read_text() + "107,M,00100,fi,10\n")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for o in manifest["outputs"]:
+        if o["file"] == path.name:
+            o["sha256"] = sha256_file(path)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    report = check_release(folder)
+    assert any("a class of 1 record(s); k = 5" in f for f in report.findings)
+    assert any("distinct 'service_task' value(s); l = 2" in f for f in report.findings)
+
+
+def test_k_below_the_policy_floor_is_refused(tmp_path: Path, registry: Path) -> None:
+    text = MICRODATA.read_text().replace("k = 5\n", "k = 3\n").replace(
+        'catalog = "catalog.toml"', f'catalog = "{MICRODATA.parent / "catalog.toml"}"').replace(
+        'query = "../../queries/', f'query = "{REPO / "queries"}/')
+    request = tmp_path / "r.toml"
+    request.write_text(text)
+    with pytest.raises(ExtractorError, match=r"outputs\[0\].k: expected k >= 5"):
+        load_config(request, registry)
