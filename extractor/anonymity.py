@@ -22,6 +22,8 @@ import polars as pl
 from .errors import ExtractorError
 from .hierarchy import Hierarchy
 
+_DENSE_SPAN = 1 << 22  # up to this many possible classes, sizes come from bincount instead of a sort
+
 
 @dataclass(frozen=True)
 class Criteria:
@@ -98,6 +100,8 @@ def _classes(enc: Encoded, node: tuple[int, ...]) -> tuple[np.ndarray, np.ndarra
             span = int(key.max()) + 1
         key = key * card + enc.gen[attr][level]
         span *= card
+    if span <= _DENSE_SPAN:  # the key is already a class index: one linear pass, no sort
+        return key, np.bincount(key, weights=enc.counts, minlength=span).astype(np.int64)
     _, inverse = np.unique(key, return_inverse=True)
     return inverse, np.bincount(inverse, weights=enc.counts).astype(np.int64)
 
@@ -106,8 +110,12 @@ def _violating(enc: Encoded, inverse: np.ndarray, sizes: np.ndarray, c: Criteria
     bad = sizes < c.k
     if c.l:
         for codes, card in zip(enc.sensitive, enc.sensitive_cards, strict=True):
-            pairs = np.unique(inverse * card + codes)
-            distinct = np.bincount(pairs // card, minlength=len(sizes))
+            if len(sizes) * card <= _DENSE_SPAN:
+                present = np.bincount(inverse * card + codes, minlength=len(sizes) * card) > 0
+                distinct = present.reshape(len(sizes), card).sum(axis=1)
+            else:
+                pairs = np.unique(inverse * card + codes)
+                distinct = np.bincount(pairs // card, minlength=len(sizes))
             bad |= distinct < c.l
     return bad
 
