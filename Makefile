@@ -29,7 +29,14 @@ test: $(STAMP) browser
 	$(BIN)/ruff check extractor tests benchmarks
 	$(NONET) $(BIN)/python -m pytest
 
-bench: $(STAMP)
+# anjana and pycanon pin their own numpy/pandas: they live in a separate, benchmark-only virtualenv.
+.venv-bench/.installed:
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet --upgrade pip
+	.venv-bench/bin/pip install --quiet anjana pycanon
+	touch .venv-bench/.installed
+
+bench: $(STAMP) .venv-bench/.installed
 	$(BIN)/python -m benchmarks.run --clients $(CLIENTS)
 
 lint: $(STAMP)

@@ -114,7 +114,17 @@ def _extract(request: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - t0, "peak_rss_mb": _peak_mb(), "stages": result.timings}
 
 
-def _in_child(fn: Any, *args: Any) -> dict[str, Any]:
+def _adult() -> list[dict[str, Any]]:
+    from benchmarks.anonymity_bench import adult_records
+    return adult_records(WORK)
+
+
+def _scale(rows: int) -> dict[str, Any]:
+    from benchmarks.anonymity_bench import scale_record
+    return scale_record(rows)
+
+
+def _in_child(fn: Any, *args: Any) -> Any:
     ctx = mp.get_context("spawn")
     with ctx.Pool(1) as pool:
         return pool.apply(fn, args)
@@ -131,10 +141,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--only", choices=["all", "extract", "anonymity"], default="all")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     os.environ["EXTRACTOR_KEY"] = KEY
     records: list[dict] = []
+    if args.only in ("all", "anonymity"):
+        records += _in_child(_adult)
+        records.append(_in_child(_scale, 10 * args.clients))
+    if args.only == "anonymity":
+        _write(records)
+        return
     syn = _in_child(_synth, args.clients, args.seed)
     params = {"clients": args.clients, "documents": syn["counts"]["documents"], "seed": args.seed, "threads": 2}
     # The target: 1M clients / 10M documents in under 2 minutes, scaled to the size asked for.
@@ -157,6 +174,10 @@ def main() -> None:
         if request == "research":
             for stage, seconds in ext["stages"].items():
                 records.append(record(f"stage_{stage}", {"seconds": seconds}, label, bare["seconds"], p))
+    _write(records)
+
+
+def _write(records: list[dict]) -> None:
     existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     names = {r["name"] for r in records}
     merged = [r for r in existing if r["name"] not in names] + records
