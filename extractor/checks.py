@@ -117,9 +117,18 @@ def _check_table(path: Path, spec: dict, rules: Rules, report: CheckReport) -> N
     except Exception as exc:  # noqa: BLE001 - any unreadable file is a finding, not a crash
         report.findings.append(f"{name}: not readable as CSV ({str(exc).splitlines()[0]})")
         return
+    pseudonyms = set(spec.get("pseudonyms", []))
     for col in df.columns:
-        if col.lower() in rules.forbidden_columns:
+        if col.lower() in rules.forbidden_columns and col not in pseudonyms:
             report.findings.append(f"{name}: column '{col}' is an identifier column in the catalog")
+    if spec.get("kind") == "pseudonymised_records":
+        if df.columns != list(spec["dimensions"]):
+            report.findings.append(f"{name}: columns {df.columns} differ from the manifest's {spec['dimensions']}")
+        for col in pseudonyms & set(df.columns):
+            if not df[col].drop_nulls().str.contains(r"^[0-9a-f]{32}$").all():
+                report.findings.append(f"{name}: column '{col}' holds values that are not pseudonyms")
+        _scan_values(name, df.drop([c for c in pseudonyms if c in df.columns]), report)
+        return
     if spec.get("kind") == "anonymised_records":
         _check_records(name, df, spec, rules, report)
         _scan_values(name, df, report)

@@ -6,6 +6,7 @@ the staging folder, so a failed run leaves nothing behind.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -24,8 +25,8 @@ from .eligibility import Eligibility, apply_eligibility, flow_frame, write_overd
 from .errors import CheckFailed, ExtractorError
 from .notices import write_notices
 from .protect import Protected, build_sandbox
-from .pseudonym import project_key
-from .record_outputs import anonymise
+from .pseudonym import ProjectKey, project_key
+from .record_outputs import anonymise, pseudonymised_records
 from .request import Output
 from .review_report import write_review
 from .sandbox import run_query
@@ -74,9 +75,11 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                 with stage("eligibility"):
                     result.eligibility = apply_eligibility(con, cfg, registered.rows)
                     result.eligibility.overdue = write_overdue(con, result.eligibility, staging.review)
+                key = project_key(master_key, cfg.request.project)
                 with stage("protect"):
-                    result.protected = build_sandbox(con, cfg, project_key(master_key, cfg.request.project),
-                                                     sandbox_db)
+                    result.protected = build_sandbox(con, cfg, key, sandbox_db)
+                    if result.protected.reidentification is not None:
+                        _write_reidentification(staging, key, result.protected.reidentification)
             except duckdb.Error as exc:
                 raise ExtractorError(f"reading the sources failed: {str(exc).strip().splitlines()[0]}") from None
             finally:
@@ -95,6 +98,9 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                     result.anonymised[out.name] = anon
                     entry = {"quasi_identifiers": list(anon.levels), "sensitive": list(crit.sensitive),
                              "k": crit.k, "l": crit.l, "levels": anon.levels, "suppressed": anon.suppressed}
+                elif out.kind == "pseudonymised_records":
+                    safe = pseudonymised_records(frames[out.name], out)
+                    entry = {"dimensions": list(out.dimensions), "counts": [], "pseudonyms": list(out.pseudonyms)}
                 else:
                     safe, record = control(frames[out.name], out, cfg.purpose.disclosure)
                     result.controlled.append(record)
@@ -120,3 +126,15 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
         release.abandon(staging)
         raise
     return result
+
+
+def _write_reidentification(staging: release.Staging, key: ProjectKey, csv_bytes: bytes) -> None:
+    """The pseudonym -> person map, encrypted, in the controller's folder of the run: never in release/."""
+    from cryptography.fernet import Fernet
+
+    folder = staging.root / "controller"
+    folder.mkdir(mode=0o700)
+    path = folder / "reidentification_map.csv.fernet"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(Fernet(key.encryption_key()).encrypt(csv_bytes))

@@ -7,6 +7,7 @@ declares (or, without a declaration, every column whose role may be shown) are c
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import duckdb
 
 from .catalog import PSEUDONYMISED_ROLES, WITHHELD_ROLES, Table
 from .config import RunConfig
-from .pseudonym import ProjectKey, sql_pseudonym
+from .pseudonym import ProjectKey, sql_date_shift, sql_pseudonym
 from .sources import quote_ident, quote_literal
 
 _DOMAIN = {"person_key": "person", "document_key": "document", "document_version": "document-version"}
@@ -26,6 +27,8 @@ class Protected:
     rows: dict[str, int] = field(default_factory=dict)
     pseudonymised: dict[str, list[str]] = field(default_factory=dict)
     withheld: dict[str, list[str]] = field(default_factory=dict)
+    date_shifted: dict[str, list[str]] = field(default_factory=dict)
+    reidentification: bytes | None = None  # CSV pseudonym,person_key of the persons in the sandbox
 
 
 def _columns(table: Table, cfg: RunConfig) -> list[str]:
@@ -55,21 +58,33 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
     params = key.sql_params()
     # One pseudonym per distinct value and domain, then joined: hashing is the costly part.
     maps: dict[str, str] = {}
+    shift = cfg.request.date_shift_days
+    shifted = {n: _date_columns(con, t, cols) for n, (t, cols) in plan.items()} if shift else {}
     for role, domain in _DOMAIN.items():
         sources = [f"SELECT CAST({quote_ident(c)} AS VARCHAR) AS v FROM raw.{quote_ident(n)}"
-                   for n, (t, cols) in plan.items() for c in cols if c in t.with_role(role)]
+                   for n, (t, cols) in plan.items() for c in t.with_role(role)
+                   if c in cols or (role == "person_key" and shifted.get(n))]
         if not sources:
             continue
         maps[role] = f"pseudo_{domain.replace('-', '_')}"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {maps[role]} AS SELECT v, {sql_pseudonym('v', domain)} AS p "
-                    f"FROM (SELECT DISTINCT v FROM ({' UNION ALL '.join(sources)})) WHERE v IS NOT NULL", params)
+        extra = f", {sql_date_shift('v', shift)} AS shift" if role == "person_key" and shift else ""
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {maps[role]} AS SELECT v, {sql_pseudonym('v', domain)} AS p"
+                    f"{extra} FROM (SELECT DISTINCT v FROM ({' UNION ALL '.join(sources)})) WHERE v IS NOT NULL",
+                    params)
     con.execute(f"ATTACH {quote_literal(str(path))} AS sandbox")
     try:
         for name, (table, cols) in plan.items():
             roles = {c.name: c.role for c in table.columns}
             select, joins = [], []
+            person = table.one_with_role("person_key")
+            if shifted.get(name) and person:
+                joins.append(f"LEFT JOIN {maps['person_key']} ms ON ms.v = CAST(t.{quote_ident(person)} AS VARCHAR)")
+                result.date_shifted[name] = shifted[name]
             for i, col in enumerate(cols):
-                if roles[col] in PSEUDONYMISED_ROLES:
+                if col in shifted.get(name, []) and person:
+                    select.append(f"CAST(t.{quote_ident(col)} + to_days(CAST(ms.shift AS INTEGER)) AS DATE) "
+                                  f"AS {quote_ident(col)}")
+                elif roles[col] in PSEUDONYMISED_ROLES:
                     alias = f"m{i}"
                     joins.append(f"LEFT JOIN {maps[roles[col]]} {alias} ON {alias}.v = CAST(t.{quote_ident(col)} "
                                  "AS VARCHAR)")
@@ -84,6 +99,29 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
             result.withheld[name] = [c.name for c in table.columns if c.name not in cols]
         for macro in _macros(cfg):
             con.execute(macro.replace("CREATE MACRO ", "CREATE MACRO sandbox.main.", 1))
+        if cfg.request.reidentification and "person_key" in maps:
+            result.reidentification = _reidentification_csv(con, plan, maps["person_key"])
     finally:
         con.execute("DETACH sandbox")
     return result
+
+
+def _date_columns(con: duckdb.DuckDBPyConnection, table: Table, cols: list[str]) -> list[str]:
+    """Columns to shift: declared dates and date-typed quasi-identifiers, among those given to the query."""
+    types = {r[0]: str(r[1]).upper() for r in con.execute(f"DESCRIBE raw.{quote_ident(table.name)}").fetchall()}
+    roles = {c.name: c.role for c in table.columns}
+    return [c for c in cols if roles[c] in ("date", "quasi_identifier") and types.get(c, "").startswith(
+        ("DATE", "TIMESTAMP"))]
+
+
+def _reidentification_csv(con: duckdb.DuckDBPyConnection, plan: dict, person_map: str) -> bytes:
+    """pseudonym,person_key for the persons whose rows are in the sandbox: nobody else."""
+    present = [f"SELECT {quote_ident(c)} AS p FROM sandbox.main.{quote_ident(n)}"
+               for n, (t, cols) in plan.items() for c in t.with_role("person_key") if c in cols]
+    if not present:
+        return b"pseudonym,person_key\n"
+    frame = con.sql(f"SELECT m.p AS pseudonym, m.v AS person_key FROM {person_map} m "
+                    f"WHERE m.p IN ({' UNION '.join(present)}) ORDER BY m.p").pl()
+    buffer = io.BytesIO()
+    frame.write_csv(buffer)
+    return buffer.getvalue()

@@ -42,6 +42,23 @@ class ProjectKey:
         """Reference implementation in Python (tests compare the SQL one with it)."""
         return hmac.new(self._key, f"{domain}:{value}".encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
 
+    def date_shift(self, value: str, max_days: int) -> int:
+        """Reference implementation of sql_date_shift."""
+        return int(self.pseudonym("date-shift", value)[:12], 16) % (2 * max_days + 1) - max_days
+
+    def encryption_key(self) -> bytes:
+        """A Fernet key for the controller's re-identification map, derived apart from the pseudonym key."""
+        import base64
+        return base64.urlsafe_b64encode(hmac.new(self._key, b"extractor/v1/reidentification-map",
+                                                 hashlib.sha256).digest())
+
+
+def sql_date_shift(value_sql: str, max_days: int) -> str:
+    """A per-person shift in -max_days..max_days, derived from the key so that it is the same in every
+    table and rerun of the project and unpredictable without the key."""
+    digest = sql_pseudonym(value_sql, "date-shift")
+    return f"(CAST(('0x' || left({digest}, 12)) AS BIGINT) % {2 * max_days + 1} - {max_days})"
+
 
 def sql_pseudonym(value_sql: str, domain: str) -> str:
     """SQL for HMAC-SHA256(key, domain:value) using the $hmac_ipad/$hmac_opad parameters."""

@@ -55,3 +55,11 @@ def anonymise(df: pl.DataFrame, out: Output, rules: Disclosure) -> tuple[pl.Data
         raise ExtractorError(f"{out.query}: {exc}") from None
     safe = generalise(df, hierarchies, result, criteria).sort(expected, nulls_last=True)
     return safe, result, criteria
+
+
+def pseudonymised_records(df: pl.DataFrame, out: Output) -> pl.DataFrame:
+    """Record-level data for processing in a secure environment: exactly the declared columns."""
+    if sorted(df.columns) != sorted(out.dimensions):
+        raise ExtractorError(f"{out.query}: the query returned columns {df.columns}, the request declares "
+                             f"{list(out.dimensions)}")
+    return df.select(out.dimensions)

@@ -38,6 +38,7 @@ class Output:
     dimensions: tuple[str, ...]
     counts: tuple[str, ...]
     anonymisation: Anonymisation | None = None
+    pseudonyms: tuple[str, ...] = ()  # pseudonymised_records: columns that carry pseudonyms
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class Request:
     variables: dict[str, tuple[str, ...]] | None  # table -> columns the queries may use
     outputs: tuple[Output, ...]
     notice: Notice
+    date_shift_days: int = 0  # per-person consistent shift of dates, within ±N days (0: dates unchanged)
+    reidentification: bool = False  # write an encrypted pseudonym -> person map for the controller
 
 
 def _party(f: Fields, name: str) -> Party:
@@ -105,7 +108,7 @@ def _anonymisation(f: Fields) -> Anonymisation:
 
 def _output(f: Fields) -> Output:
     f.reject_unknown({"name", "query", "kind", "dimensions", "counts", "description", "quasi_identifiers",
-                      "sensitive", "k", "l", "suppression_limit"})
+                      "sensitive", "k", "l", "suppression_limit", "pseudonyms"})
     name = f.str("name")
     if not _ID.match(name):
         raise f.error("name", "a file-name-safe identifier (letters, digits, _ . -)", name)
@@ -119,11 +122,16 @@ def _output(f: Fields) -> Output:
     if kind == "aggregate" and not counts:
         raise f.error("counts", "the count columns of this aggregate table (disclosure control applies to them)")
     anonymisation = None
+    if kind == "pseudonymised_records" and not dims:
+        raise f.error("dimensions", "the columns of the pseudonymised records (list them under dimensions)")
     if kind == "anonymised_records":
         anonymisation = _anonymisation(f)
         if anonymisation.l and not anonymisation.sensitive:
             raise f.error("sensitive", "the sensitive attributes that l-diversity is about")
-    return Output(name, query, kind, dims, counts, anonymisation)
+    pseudonyms = f.str_list("pseudonyms", ())
+    if set(pseudonyms) - set(dims):
+        raise f.error("pseudonyms", "columns also listed under dimensions", sorted(set(pseudonyms) - set(dims)))
+    return Output(name, query, kind, dims, counts, anonymisation, pseudonyms)
 
 
 def _notice(f: Fields | None) -> Notice:
@@ -139,7 +147,7 @@ def _notice(f: Fields | None) -> Notice:
 
 def load_request(path: Path, today: dt.date | None = None) -> Request:
     f = load_toml(path, "request")
-    f.reject_unknown({"request", "outputs", "variables", "notice"})
+    f.reject_unknown({"request", "outputs", "variables", "notice", "protection"})
     r = f.table("request")
     r.reject_unknown({"id", "project", "title", "requester", "purpose", "legal_basis", "permit", "as_of",
                       "catalog", "policy", "study", "controller", "dpo", "retention"})
@@ -163,6 +171,12 @@ def load_request(path: Path, today: dt.date | None = None) -> Request:
     if len(set(names)) != len(names) or "exclusion_flow" in names:
         raise f.error("outputs", "unique output names other than 'exclusion_flow' (used for the released "
                       "exclusion flow)", names)
+    prot = f.table("protection", None)
+    shift, reid = 0, False
+    if prot is not None:
+        prot.reject_unknown({"date_shift_days", "reidentification_map"})
+        shift = prot.int("date_shift_days", 0, minimum=0)
+        reid = prot.bool("reidentification_map", False)
     project = r.str("project", rid)
     if not _ID.match(project):
         raise r.error("project", "a file-name-safe identifier", project)
@@ -172,5 +186,5 @@ def load_request(path: Path, today: dt.date | None = None) -> Request:
         permit_granted_on=granted, as_of=as_of, catalog=r.path_value("catalog"),
         policy=r.path_value("policy", None), study=r.str("study", None), controller=_party(r, "controller"),
         dpo=_party(r, "dpo"), retention=r.str("retention"), variables=variables, outputs=outputs,
-        notice=_notice(f.table("notice", None)),
+        notice=_notice(f.table("notice", None)), date_shift_days=shift, reidentification=reid,
     )

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import SHARED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import SHARED
 from extractor.anonymity import Criteria, generalise, search
 from extractor.errors import ExtractorError
 from extractor.hierarchy import Hierarchy, age_bands, code_prefixes, dates, postal_codes_fi

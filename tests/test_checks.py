@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TEST_KEY
 
+from conftest import REPO, TEST_KEY
 from extractor.checks import check_release, sha256_file
 from extractor.config import load_config
 from extractor.errors import ExtractorError

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from builders import World, write_world
 from conftest import run_env
 

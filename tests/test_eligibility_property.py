@@ -7,9 +7,10 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from builders import World, eligible_documents, reference_eligible, write_world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from builders import World, eligible_documents, reference_eligible, write_world
 
 DAY0 = dt.date(2026, 1, 1)
 persons = st.sampled_from(["P0", "P1", "P2", "P3"])

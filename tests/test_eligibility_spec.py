@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+
 from builders import World, eligible_documents, write_world
 
 D = dt.date

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import REPO, TEST_KEY
 
+from conftest import REPO, TEST_KEY
 from extractor.checks import check_release
 from extractor.config import load_config
 from extractor.errors import ExtractorError

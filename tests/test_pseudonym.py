@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extractor.errors import ExtractorError
-from extractor.pseudonym import load_master_key, project_key, sql_pseudonym, write_new_key_file
+from extractor.pseudonym import load_master_key, project_key, sql_date_shift, sql_pseudonym, write_new_key_file
 
 MASTER = b"m" * 32
 
@@ -61,3 +61,13 @@ def test_missing_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EXTRACTOR_KEY")
     with pytest.raises(ExtractorError, match="no pseudonymisation key"):
         load_master_key()
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=20), max_days=st.integers(1, 400))
+def test_sql_date_shift_equals_python_reference(values: list[str], max_days: int) -> None:
+    key = project_key(MASTER, "p1")
+    con = duckdb.connect()
+    got = con.execute(f"SELECT v, {sql_date_shift('v', max_days)} FROM unnest($values) t(v)",
+                      {**key.sql_params(), "values": values}).fetchall()
+    assert all(s == key.date_shift(v, max_days) and -max_days <= s <= max_days for v, s in got)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import REPO, TEST_KEY
 
+from conftest import REPO, TEST_KEY
 from extractor import hetu
 from extractor.config import load_config
 from extractor.pipeline import run_extract

@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import polars as pl
-from conftest import REPO, SHARED, TEST_KEY
 
+from conftest import REPO, SHARED, TEST_KEY
 from extractor.checks import check_release
 from extractor.config import load_config
 from extractor.pipeline import run_extract
