@@ -127,6 +127,40 @@ def check(run_dir: Annotated[Path, typer.Argument(help="A run folder or its rele
 
 @app.command()
 @friendly
+def reidentify(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder holding controller/reidentification_map.csv.fernet")],
+    to: Annotated[Path, typer.Option("--to", help="Where to write the decrypted map (must not exist)")],
+    key_file: Annotated[Path | None, typer.Option(help="Pseudonymisation key file (else EXTRACTOR_KEY)")] = None,
+) -> None:
+    """Controller only: decrypt a run's pseudonym -> person map (for consent-based re-contact)."""
+    import json
+
+    from cryptography.fernet import Fernet, InvalidToken
+
+    from .pseudonym import load_master_key, project_key
+
+    source = run_dir / "controller" / "reidentification_map.csv.fernet"
+    if not source.is_file():
+        raise ExtractorError(f"{run_dir}: no re-identification map (request [protection] reidentification_map)")
+    manifest = run_dir / "release" / "manifest.json"
+    if not manifest.is_file():
+        raise ExtractorError(f"{run_dir}: no release/manifest.json: not a run folder")
+    project = json.loads(manifest.read_text(encoding="utf-8"))["project"]
+    if to.exists():
+        raise ExtractorError(f"{to}: already exists; choose a new file")
+    try:
+        plain = Fernet(project_key(load_master_key(key_file), project).encryption_key()).decrypt(source.read_bytes())
+    except InvalidToken:
+        raise ExtractorError(f"{source}: cannot decrypt with this key (another controller key?)") from None
+    fd = os.open(to, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(plain)
+    persons = plain.count(b"\n") - 1
+    out.print(f"wrote {to} ({persons} persons, mode 600)")
+
+
+@app.command()
+@friendly
 def demo(
     workdir: Annotated[Path, typer.Option(help="Folder for the synthetic registry, key and outputs")] = Path("demo"),
     clients: Annotated[int, typer.Option(min=100, help="Clients in the synthetic registry")] = 50_000,

@@ -86,3 +86,21 @@ def test_checker_refuses_a_raw_key_in_the_pseudonym_column(run, tmp_path: Path) 
     manifest["outputs"][0]["sha256"] = sha256_file(path)
     (result.release_dir / "manifest.json").write_text(json.dumps(manifest))
     assert any("not pseudonyms" in f for f in check_release(result.release_dir).findings)
+
+
+def test_reidentify_command(run, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import run_env
+    result, _ = run
+    target = tmp_path / "map.csv"
+    proc = subprocess.run([sys.executable, "-m", "extractor.cli", "reidentify", str(result.run_dir), "--to",
+                           str(target)], capture_output=True, text=True, env=run_env())
+    assert proc.returncode == 0, proc.stderr
+    assert target.read_text().startswith("pseudonym,person_key\n") and oct(target.stat().st_mode & 0o777) == "0o600"
+    env = run_env()
+    env["EXTRACTOR_KEY"] = "another-key-0123456789abcdef-0123456789"
+    proc = subprocess.run([sys.executable, "-m", "extractor.cli", "reidentify", str(result.run_dir), "--to",
+                           str(tmp_path / "other.csv")], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2 and "cannot decrypt with this key" in proc.stderr
