@@ -219,3 +219,13 @@ def test_warnings_for_rows_that_match_nothing(tmp_path: Path) -> None:
     assert "outside 31, 32, 33, 34" in text
     assert "opt_outs.parquet: 1 person(s) have overlapping opt-out periods" in text
     assert ids == {"b1"}  # the overlapping opt-outs still exclude A
+
+
+def test_ledger_follows_the_fixed_precedence(tmp_path: Path) -> None:
+    from extractor.eligibility import PRECEDENCE
+
+    w = base_world()
+    _, result, _ = eligible_documents(write_world(w, tmp_path, purpose="consented_research", study="S1"))
+    rules = [r.rule for r in result.ledger if r.table == "documents"]
+    assert rules == [r for r in PRECEDENCE if r in rules]
+    assert rules == list(PRECEDENCE)  # documents carry every column a rule reads
