@@ -17,6 +17,10 @@ from .errors import ExtractorError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Privacy-aware secondary-use research extracts from structured registry records.")
+audit_app = typer.Typer(help="The hash-chained audit log of an output root.", no_args_is_help=True)
+review_app = typer.Typer(help="Two independent reviewers decide on a submitted run.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(review_app, name="review")
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -104,7 +108,7 @@ def run(
     data_root: Annotated[Path | None, typer.Option(help="Folder of the source files (overrides catalog.root)")] = None,
     key_file: Annotated[Path | None, typer.Option(help="Pseudonymisation key file (else EXTRACTOR_KEY)")] = None,
 ) -> None:
-    """Run one extract request end to end and release it if the output check passes."""
+    """Run one extract request end to end; a run that passes the output check is submitted for review."""
     result = _run_one(request, out_root, data_root, key_file)
     out.print(f"released {result.release_dir}")
     out.print(f"review report {result.run_dir / 'review' / 'review.html'}")
@@ -118,11 +122,109 @@ def check(run_dir: Annotated[Path, typer.Argument(help="A run folder or its rele
 
     folder = run_dir / "release" if (run_dir / "release").is_dir() else run_dir
     report = check_release(folder)
+    store_root = _store_root(folder)
+    if store_root is not None:
+        from . import audit_log
+        con = audit_log.connect(store_root)
+        try:
+            audit_log.append(con, "check", {"folder": str(folder.resolve()), "passed": report.passed,
+                                            "findings": report.findings}, run_id=folder.resolve().parent.name)
+        finally:
+            con.close()
     for finding in report.findings:
         err.print(f"FAIL {finding}", markup=False, highlight=False)
     if not report.passed:
         raise ExtractorError(f"{folder}: output check failed with {len(report.findings)} finding(s)")
     out.print(f"{folder}: output check passed ({len(report.files)} file(s))")
+
+
+def _store_root(folder: Path) -> Path | None:
+    """The output root holding the store, for a release folder OUT/<request>/<run>/release."""
+    from .audit_log import STORE
+    for parent in folder.resolve().parents:
+        if (parent / STORE).is_file():
+            return parent
+    return None
+
+
+OutRoot = Annotated[Path, typer.Option("--out", help="The output root holding the runs and the store")]
+Who = Annotated[str | None, typer.Option("--as", help="Who is acting (else EXTRACTOR_ACTOR or the login name)")]
+
+
+@audit_app.command("verify")
+@friendly
+def audit_verify(out_root: OutRoot = Path("out")) -> None:
+    """Recompute the hash chain; exit 2 naming the first record that was edited, deleted or reordered."""
+    from . import audit_log
+    if not (out_root / audit_log.STORE).is_file():
+        raise ExtractorError(f"{out_root}: no audit log here ({audit_log.STORE})")
+    con = audit_log.connect(out_root)
+    try:
+        n = audit_log.verify(con)
+        anchors = audit_log.verify_anchors(con, out_root)
+        head = con.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+    out.print(f"audit log verified: {n} record(s), {anchors} run anchor(s), head {head[0] if head else '-'}")
+
+
+@audit_app.command("show")
+@friendly
+def audit_show(out_root: OutRoot = Path("out"), run: Annotated[str | None, typer.Option()] = None) -> None:
+    """List the audit records (optionally of one run)."""
+    from . import audit_log
+    con = audit_log.connect(out_root)
+    try:
+        rows = con.execute("SELECT seq, recorded_at, actor, action, request_id, run_id FROM audit_log "
+                           "WHERE ? IS NULL OR run_id = ? ORDER BY seq", [run, run]).fetchall()
+    finally:
+        con.close()
+    for row in rows:
+        out.print("  ".join(str(v) for v in row), markup=False, highlight=False)
+
+
+@review_app.command("decide")
+@friendly
+def review_decide(run_id: str, decision: Annotated[str, typer.Option(help="approve, return or reject")],
+                  out_root: OutRoot = Path("out"), who: Who = None,
+                  comment: Annotated[str, typer.Option()] = "") -> None:
+    """Record one reviewer's decision on a submitted run."""
+    from . import audit_log, workflow
+    con = audit_log.connect(out_root)
+    try:
+        status = workflow.decide(con, run_id, who or audit_log.actor(), decision, comment)
+    finally:
+        con.close()
+    out.print(f"run {run_id}: decision recorded; status {status}")
+
+
+@review_app.command("status")
+@friendly
+def review_status(run_id: str, out_root: OutRoot = Path("out"), who: Who = None) -> None:
+    """A run's status and the decisions this reviewer may see."""
+    from . import audit_log, workflow
+    con = audit_log.connect(out_root)
+    try:
+        status, rows = workflow.visible_reviews(con, run_id, who or audit_log.actor())
+    finally:
+        con.close()
+    out.print(f"run {run_id}: {status}")
+    for reviewer, decision, comment, at in rows:
+        out.print(f"  {at} {reviewer}: {decision} {comment}", markup=False, highlight=False)
+
+
+@app.command("release")
+@friendly
+def release_cmd(run_id: str, to: Annotated[Path, typer.Option("--to", help="The release folder")],
+                out_root: OutRoot = Path("out")) -> None:
+    """Copy an approved run's release folder (re-checked) to the release folder."""
+    from . import audit_log, workflow
+    con = audit_log.connect(out_root)
+    try:
+        final = workflow.release(con, run_id, to)
+    finally:
+        con.close()
+    out.print(f"released {final}")
 
 
 @app.command()

@@ -23,6 +23,7 @@ from .config import RunConfig
 from .disclosure import Controlled, control
 from .eligibility import Eligibility, apply_eligibility, flow_frame, write_overdue
 from .errors import CheckFailed, ExtractorError
+from .faults import kill_point
 from .notices import write_notices
 from .protect import Protected, build_sandbox
 from .pseudonym import ProjectKey, project_key
@@ -59,6 +60,7 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
 
     @contextmanager
     def stage(name: str) -> Iterator[None]:
+        kill_point(name)
         if on_stage:
             on_stage(name)
         t0 = time.perf_counter()
@@ -121,7 +123,10 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                          controlled=result.controlled, check=result.check, manifest=manifest,
                          anonymised=result.anonymised)
             write_notices(cfg, staging.notices)
+            kill_point("publish")
             release.publish(staging)
+            kill_point("record")
+            _record(cfg, out_root, result, manifest, staging)
     except BaseException:
         release.abandon(staging)
         raise
@@ -138,3 +143,30 @@ def _write_reidentification(staging: release.Staging, key: ProjectKey, csv_bytes
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(Fernet(key.encryption_key()).encrypt(csv_bytes))
+
+
+def _record(cfg: RunConfig, out_root: Path, result: RunResult, manifest: dict, staging: release.Staging) -> None:
+    """The run's audit record (who, what, hashes of request, queries, inputs and outputs, counts)."""
+    from . import audit_log, workflow
+    from .checks import sha256_file
+
+    sources = [t.source.path for t in cfg.catalog.tables.values()] + [
+        r.source.path for r in cfg.catalog.registers.values()]
+    details = {
+        "request_sha256": manifest["request"]["sha256"], "policy_sha256": manifest["policy"]["sha256"],
+        "catalog_sha256": manifest["catalog"]["sha256"],
+        "queries": {k: v["sha256"] for k, v in manifest["queries"].items()},
+        "inputs": {str(p): sha256_file(p) for p in sources if p.is_file()},
+        "outputs": {o["file"]: o["sha256"] for o in manifest["outputs"]},
+        "rows_in": result.eligibility.rows_in if result.eligibility else {},
+        "rows_out": result.eligibility.rows_out if result.eligibility else {},
+        "released_rows": {o["file"]: o["rows"] for o in manifest["outputs"]},
+        "check": "passed",
+    }
+    con = audit_log.connect(out_root)
+    try:
+        workflow.record_run(con, run_id=staging.run_id, request_id=cfg.request.id, project=cfg.request.project,
+                            requester=cfg.request.requester.name, requester_contact=cfg.request.requester.contact,
+                            run_dir=staging.final, details=details)
+    finally:
+        con.close()
