@@ -53,6 +53,8 @@ def start(out_root: Path, request_id: str) -> Staging:
     run_id = new_run_id()
     parent = out_root / request_id
     parent.mkdir(parents=True, exist_ok=True)
+    for stale in parent.glob(".staging-*"):  # left by a run that was killed; never published
+        shutil.rmtree(stale, ignore_errors=True)
     staging = Staging(parent / f".staging-{run_id}", parent / run_id, run_id)
     for folder in (staging.release, staging.review, staging.notices):
         folder.mkdir(parents=True)

@@ -1,0 +1,79 @@
+"""Kill the process (SIGKILL) at every stage: no partial release, a log that verifies, a rerun completes."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from builders import World, write_world
+from conftest import run_env
+from extractor.pipeline import STAGES
+
+POINTS = [*STAGES, "publish", "record"]
+
+
+def cli(*args: str, kill_at: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = run_env()
+    if kill_at:
+        env["EXTRACTOR_FAULT_KILL_AT"] = kill_at
+    return subprocess.run([sys.executable, "-m", "extractor.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+def runs(out: Path) -> list[Path]:
+    folder = out / "T-1"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.name != "latest")
+
+
+@pytest.fixture(scope="module")
+def request_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    w = World(clients=[f"P{i}" for i in range(12)],
+              documents=[(f"d{i}", f"d{i}", f"P{i}", "R1", "20") for i in range(12)])
+    return write_world(w, tmp_path_factory.mktemp("world"))
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_kill_at_each_stage(request_file: Path, tmp_path: Path, point: str) -> None:
+    out = tmp_path / "out"
+    proc = cli("run", str(request_file), "--out", str(out), kill_at=point)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    published = runs(out)
+    if point == "record":  # published just before being recorded: an orphan the store does not know
+        assert len(published) == 1
+        assert cli("check", str(published[0])).returncode == 0
+        orphan = published[0].name
+        assert "not in this output root's store" in cli("review", "decide", orphan, "--decision", "approve",
+                                                         "--as", "alice", "--out", str(out)).stderr
+    else:
+        assert published == []
+        assert not (out / "T-1" / "latest").exists()
+    if (out / ".extractor").exists():
+        assert cli("audit", "verify", "--out", str(out)).returncode == 0
+    again = cli("run", str(request_file), "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert not list((out / "T-1").glob(".staging-*"))
+    verified = cli("audit", "verify", "--out", str(out))
+    assert verified.returncode == 0 and "1 record(s), 1 run anchor(s)" in verified.stdout
+
+
+def test_kill_during_release_then_finish(request_file: Path, tmp_path: Path) -> None:
+    out, dest = tmp_path / "out", tmp_path / "released"
+    assert cli("run", str(request_file), "--out", str(out)).returncode == 0
+    run_id = runs(out)[0].name
+    for who in ("alice", "bob"):
+        assert cli("review", "decide", run_id, "--decision", "approve", "--as", who, "--out", str(out)).returncode == 0
+    killed = cli("release", run_id, "--to", str(dest), "--out", str(out), kill_at="release-record")
+    assert killed.returncode == -signal.SIGKILL
+    assert cli("audit", "verify", "--out", str(out)).returncode == 0
+    finished = cli("release", run_id, "--to", str(dest), "--out", str(out))
+    assert finished.returncode == 0, finished.stderr
+    assert (dest / "T-1" / run_id / "manifest.json").is_file()
+    assert not [p for p in (dest / "T-1").iterdir() if p.name.startswith(".")]
+    shown = cli("audit", "show", "--out", str(out)).stdout
+    assert [line.split()[3] for line in shown.splitlines()] == ["run", "review", "review", "release"]
