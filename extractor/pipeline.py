@@ -118,11 +118,11 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                                   + (f" (and {len(result.check.findings) - 1} more)"
                                      if len(result.check.findings) > 1 else ""))
         with stage("release"):
+            readability = write_notices(cfg, staging.notices)
             write_review(cfg, staging.review / "review.html", run_id=staging.run_id,
                          created_at=manifest["created_at"], elig=result.eligibility, protected=result.protected,
                          controlled=result.controlled, check=result.check, manifest=manifest,
-                         anonymised=result.anonymised)
-            write_notices(cfg, staging.notices)
+                         anonymised=result.anonymised, readability=readability)
             kill_point("publish")
             release.publish(staging)
             kill_point("record")

@@ -8,7 +8,6 @@ from typing import Any
 import jinja2
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "reports"
-NOTICE_LANGUAGES = ("fi", "en")
 
 
 def _env() -> jinja2.Environment:

@@ -47,7 +47,7 @@ def _flow(elig: Eligibility) -> list[dict[str, Any]]:
 
 def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, elig: Eligibility,
                  protected: Protected, controlled: list[Controlled], check: CheckReport, manifest: dict,
-                 anonymised: dict[str, Any] | None = None) -> None:
+                 anonymised: dict[str, Any] | None = None, readability: dict[str, Any] | None = None) -> None:
     rules = []
     for rule in RULES:
         if rule == "research_consent" and not cfg.purpose.consent_required:
@@ -57,7 +57,7 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
     context = {
         "request": cfg.request, "purpose": cfg.purpose, "run_id": run_id, "created_at": created_at,
         "rules": rules, "register_summary": elig.register_summary, "elig": elig, "flow": _flow(elig),
-        "protected": protected, "anonymised": anonymised or {},
+        "protected": protected, "anonymised": anonymised or {}, "readability": readability or {},
         "disclosure": cfg.purpose.disclosure, "controlled": controlled, "check": check, "manifest": manifest,
         "base_dir": str(cfg.request.path.parent.parent) + "/",
     }

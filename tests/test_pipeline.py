@@ -32,7 +32,7 @@ def test_run_layout(released: tuple[Path, object]) -> None:
     assert run.parent == out / "RES-2026-007"
     assert (run.parent / "latest").resolve() == run.resolve()
     assert sorted(p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()) == [
-        "audit_anchor.json", "notices/notice_en.html", "notices/notice_fi.html",
+        "audit_anchor.json", "notices/notice_en.html", "notices/notice_fi.html", "notices/notice_sv.html",
         "release/clients_by_age_sex_region.csv",
         "release/exclusion_flow.csv", "release/manifest.json", "review/overdue_for_destruction_clients.csv",
         "review/overdue_for_destruction_documents.csv", "review/review.html"]

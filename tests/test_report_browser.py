@@ -45,7 +45,8 @@ def _dom_text(page: Path) -> str:
     return _chromium("--dump-dom", page.as_uri()).stdout
 
 
-@pytest.mark.parametrize("page", ["review/review.html", "notices/notice_fi.html", "notices/notice_en.html"])
+@pytest.mark.parametrize("page", ["review/review.html", "notices/notice_fi.html", "notices/notice_sv.html",
+                                  "notices/notice_en.html"])
 def test_page_renders_with_content_and_no_identifiers(run_dir: Path, tmp_path: Path, page: str, registry: Path) -> None:
     png = tmp_path / "shot.png"
     _screenshot(run_dir / page, png)
