@@ -21,6 +21,8 @@ audit_app = typer.Typer(help="The hash-chained audit log of an output root.", no
 review_app = typer.Typer(help="Two independent reviewers decide on a submitted run.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(review_app, name="review")
+notice_app = typer.Typer(help="Notices built from the audit log.", no_args_is_help=True)
+app.add_typer(notice_app, name="notice")
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -225,6 +227,31 @@ def release_cmd(run_id: str, to: Annotated[Path, typer.Option("--to", help="The 
     finally:
         con.close()
     out.print(f"released {final}")
+
+
+@notice_app.command("practice")
+@friendly
+def notice_practice(year: Annotated[int, typer.Option(help="The calendar year")],
+                    organisation: Annotated[str, typer.Option(help="The practice or controller, as patients know it")],
+                    to: Annotated[Path, typer.Option("--to", help="Folder for the notices")],
+                    out_root: OutRoot = Path("out")) -> None:
+    """'How your data were used this year', in Finnish, Swedish and English, from the verified audit log."""
+    from .periodic_notices import practice_notice
+    for path in practice_notice(out_root, year, organisation, to):
+        out.print(f"wrote {path}")
+
+
+@notice_app.command("person")
+@friendly
+def notice_person(person: Annotated[str, typer.Argument(help="The person's key in the registry")],
+                  to: Annotated[Path, typer.Option("--to", help="Folder for the statements")],
+                  out_root: OutRoot = Path("out"),
+                  key_file: Annotated[Path | None, typer.Option(help="Key file (else EXTRACTOR_KEY)")] = None) -> None:
+    """One person's statement: which released extracts used their data, and which left it out by their choice."""
+    from .periodic_notices import person_statement
+    from .pseudonym import load_master_key
+    for path in person_statement(out_root, load_master_key(key_file), person, to):
+        out.print(f"wrote {path}")
 
 
 @app.command()

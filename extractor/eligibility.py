@@ -52,6 +52,7 @@ class Eligibility:
     warnings: list[str] = field(default_factory=list)
     overdue_views: dict[str, str] = field(default_factory=dict)  # table -> temp view of overdue rows
     overdue: dict[str, int] = field(default_factory=dict)  # table -> records overdue for destruction
+    flagged: dict[str, tuple[str, str]] = field(default_factory=dict)  # table -> (left-out rows, person column)
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
         excluded = 0
         if plan.conditions:
             flagged[table.name] = _flagged(con, table, cfg, plan)
+            result.flagged[table.name] = (flagged[table.name], table.one_with_role("person_key") or "")
             person = quote_ident(table.one_with_role("person_key") or "")
             counted = {r[0]: (r[1], r[2]) for r in con.execute(
                 f"SELECT __rule, count(*), count(DISTINCT {person}) FROM {quote_ident(flagged[table.name])} "

@@ -32,6 +32,7 @@ from .request import Output
 from .review_report import write_review
 from .sandbox import run_query
 from .sources import register_sources
+from .transparency import write_persons
 
 STAGES = ("sources", "eligibility", "protect", "query", "disclosure", "check", "release")
 FLOW = Output("exclusion_flow", Path("(eligibility ledger)"), "aggregate", ("table", "step"), ("rows",))
@@ -82,6 +83,7 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                     result.protected = build_sandbox(con, cfg, key, sandbox_db)
                     if result.protected.reidentification is not None:
                         _write_reidentification(staging, key, result.protected.reidentification)
+                    write_persons(con, result.eligibility.flagged, master_key, staging.root / "controller")
             except duckdb.Error as exc:
                 raise ExtractorError(f"reading the sources failed: {str(exc).strip().splitlines()[0]}") from None
             finally:
@@ -138,7 +140,7 @@ def _write_reidentification(staging: release.Staging, key: ProjectKey, csv_bytes
     from cryptography.fernet import Fernet
 
     folder = staging.root / "controller"
-    folder.mkdir(mode=0o700)
+    folder.mkdir(mode=0o700, exist_ok=True)
     path = folder / "reidentification_map.csv.fernet"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
@@ -161,6 +163,9 @@ def _record(cfg: RunConfig, out_root: Path, result: RunResult, manifest: dict, s
         "rows_in": result.eligibility.rows_in if result.eligibility else {},
         "rows_out": result.eligibility.rows_out if result.eligibility else {},
         "released_rows": {o["file"]: o["rows"] for o in manifest["outputs"]},
+        "title": cfg.request.title, "purpose": cfg.request.purpose, "legal_basis": cfg.request.legal_basis,
+        "organisation": cfg.request.requester.organisation, "permit": cfg.request.permit_id,
+        "kinds": sorted({o.kind for o in cfg.request.outputs}),
         "check": "passed",
     }
     con = audit_log.connect(out_root)

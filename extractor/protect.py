@@ -99,6 +99,8 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
             result.withheld[name] = [c.name for c in table.columns if c.name not in cols]
         for macro in _macros(cfg):
             con.execute(macro.replace("CREATE MACRO ", "CREATE MACRO sandbox.main.", 1))
+        if "person_key" in maps:
+            _persons_included(con, plan, maps["person_key"])
         if cfg.request.reidentification and "person_key" in maps:
             result.reidentification = _reidentification_csv(con, plan, maps["person_key"])
     finally:
@@ -112,6 +114,15 @@ def _date_columns(con: duckdb.DuckDBPyConnection, table: Table, cols: list[str])
     roles = {c.name: c.role for c in table.columns}
     return [c for c in cols if roles[c] in ("date", "quasi_identifier") and types.get(c, "").startswith(
         ("DATE", "TIMESTAMP"))]
+
+
+def _persons_included(con: duckdb.DuckDBPyConnection, plan: dict, person_map: str) -> None:
+    """persons_included(v): everyone whose rows reached the sandbox, for the transparency statements."""
+    present = [f"SELECT {quote_ident(c)} AS p FROM sandbox.main.{quote_ident(n)}"
+               for n, (t, cols) in plan.items() for c in t.with_role("person_key") if c in cols]
+    query = f"SELECT v FROM {person_map} WHERE p IN ({' UNION '.join(present)})" if present else \
+        "SELECT NULL::VARCHAR AS v WHERE false"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE persons_included AS {query}")
 
 
 def _reidentification_csv(con: duckdb.DuckDBPyConnection, plan: dict, person_map: str) -> bytes:

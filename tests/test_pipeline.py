@@ -32,7 +32,8 @@ def test_run_layout(released: tuple[Path, object]) -> None:
     assert run.parent == out / "RES-2026-007"
     assert (run.parent / "latest").resolve() == run.resolve()
     assert sorted(p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()) == [
-        "audit_anchor.json", "notices/notice_en.html", "notices/notice_fi.html", "notices/notice_sv.html",
+        "audit_anchor.json", "controller/persons.parquet", "notices/notice_en.html", "notices/notice_fi.html",
+        "notices/notice_sv.html",
         "release/clients_by_age_sex_region.csv",
         "release/exclusion_flow.csv", "release/manifest.json", "review/overdue_for_destruction_clients.csv",
         "review/overdue_for_destruction_documents.csv", "review/review.html"]
@@ -64,7 +65,7 @@ def test_manifest_hashes_and_no_key(released: tuple[Path, object]) -> None:
     assert len(manifest["request"]["sha256"]) == 64
     for path in result.run_dir.rglob("*"):
         if path.is_file():
-            assert TEST_KEY not in path.read_text(encoding="utf-8")
+            assert TEST_KEY.encode() not in path.read_bytes()
 
 
 def test_failed_query_leaves_nothing(registry: Path, tmp_path: Path) -> None:
