@@ -69,11 +69,13 @@ def write_notices(cfg: RunConfig, folder: Path) -> dict[str, Readability]:
     summaries = {lang: req.notice.summary.get(lang) or DEFAULT_SUMMARY[lang].format(
         org=req.requester.organisation, purpose=purpose_text[lang]) for lang in LANGUAGES}
     categories = {lang: req.notice.data_categories.get(lang, DEFAULT_CATEGORIES[lang]) for lang in LANGUAGES}
+    retention = {lang: req.notice.retention.get(lang, req.retention) for lang in LANGUAGES}
     scores = {}
     for lang in LANGUAGES:
         page = render(f"notice_{lang}.html.j2", {
             "request": req, "purpose": cfg.purpose, "purpose_text": purpose_text, "summary": summaries[lang],
-            "data_categories": categories, "disclosure": cfg.purpose.disclosure, "kinds": kinds})
+            "data_categories": categories, "retention": retention, "disclosure": cfg.purpose.disclosure,
+            "kinds": kinds})
         missing = missing_elements(page)
         if missing:
             raise ExtractorError(f"notice_{lang}: missing GDPR element(s): "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .toml_fields import Fields, load_toml
@@ -47,6 +47,7 @@ class Notice:
 
     summary: dict[str, str]  # language -> one-paragraph plain-language summary
     data_categories: dict[str, str]
+    retention: dict[str, str] = field(default_factory=dict)  # language -> retention in that language
 
 
 @dataclass(frozen=True)
@@ -137,9 +138,9 @@ def _output(f: Fields) -> Output:
 def _notice(f: Fields | None) -> Notice:
     if f is None:
         return Notice({}, {})
-    f.reject_unknown({"summary", "data_categories"})
+    f.reject_unknown({"summary", "data_categories", "retention"})
     out = []
-    for key in ("summary", "data_categories"):
+    for key in ("summary", "data_categories", "retention"):
         sub = f.table(key, None)
         out.append({lang: sub.str(lang) for lang in sub.keys()} if sub else {})
     return Notice(*out)

@@ -26,6 +26,7 @@ def test_every_element_present_and_readable(written, lang: str) -> None:
     page = (folder / f"notice_{lang}.html").read_text()
     assert notices.missing_elements(page) == []
     assert f'lang="{lang}"' in page and "tietosuoja.fi" in page
+    assert ("10 years" in page) == (lang == "en")  # retention in the notice's own language
     assert scores[lang].ok, scores[lang]
     assert scores[lang].words_per_sentence <= 15
 
