@@ -83,7 +83,8 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                     result.protected = build_sandbox(con, cfg, key, sandbox_db)
                     if result.protected.reidentification is not None:
                         _write_reidentification(staging, key, result.protected.reidentification)
-                    write_persons(con, result.eligibility.flagged, master_key, staging.root / "controller")
+                    write_persons(con, result.eligibility.flagged, result.protected.person_map,
+                                  staging.root / "controller")
             except duckdb.Error as exc:
                 raise ExtractorError(f"reading the sources failed: {str(exc).strip().splitlines()[0]}") from None
             finally:

@@ -29,6 +29,7 @@ class Protected:
     withheld: dict[str, list[str]] = field(default_factory=dict)
     date_shifted: dict[str, list[str]] = field(default_factory=dict)
     reidentification: bytes | None = None  # CSV pseudonym,person_key of the persons in the sandbox
+    person_map: str | None = None  # temp table (v, p): person key -> pseudonym, while the connection lives
 
 
 def _columns(table: Table, cfg: RunConfig) -> list[str]:
@@ -101,6 +102,7 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
             con.execute(macro.replace("CREATE MACRO ", "CREATE MACRO sandbox.main.", 1))
         if "person_key" in maps:
             _persons_included(con, plan, maps["person_key"])
+            result.person_map = maps["person_key"]
         if cfg.request.reidentification and "person_key" in maps:
             result.reidentification = _reidentification_csv(con, plan, maps["person_key"])
     finally:

@@ -1,19 +1,21 @@
 """Per-person transparency: which extracts used a person's data, and which left it out by their choice.
 
-Each run writes controller/persons.parquet: one row per person seen by the run, keyed by a token (an
-HMAC under a controller-wide key derived from the master key, so no identity is stored and a token means
-nothing without the key), whether any of their rows reached the query, and which of their own choices
-(opt-out, missing consent, disclosure bans) left rows out.
+Each run writes controller/persons.parquet: one row per person seen by the run, keyed by the run's own
+project pseudonym (already computed, so no identity is stored and nothing is hashed twice; the
+controller derives a person's pseudonym from the master key and the project named in the manifest),
+whether any of their rows reached the query, and which of their own choices (opt-out, missing consent,
+disclosure bans) left rows out.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from .pseudonym import ProjectKey, project_key, sql_pseudonym
+from .pseudonym import project_key
 from .sources import quote_ident, quote_literal
 
 CHOICE_RULES = ("opt_out", "research_consent", "disclosure_ban_registrar", "disclosure_ban_service_task",
@@ -21,32 +23,30 @@ CHOICE_RULES = ("opt_out", "research_consent", "disclosure_ban_registrar", "disc
 FILE = "persons.parquet"
 
 
-def transparency_key(master: bytes) -> ProjectKey:
-    return project_key(master, "\x00transparency")
-
-
-def write_persons(con: duckdb.DuckDBPyConnection, flagged: dict[str, tuple[str, str]], master: bytes,
+def write_persons(con: duckdb.DuckDBPyConnection, flagged: dict[str, tuple[str, str]], person_map: str | None,
                   folder: Path) -> None:
-    """flagged: table -> (temp table of left-out rows, its person column)."""
+    """flagged: table -> (temp table of left-out rows, its person column); person_map: value -> pseudonym."""
+    if person_map is None:  # no person key reached the query: nobody to report on
+        return
     parts = ["SELECT v AS person, true AS included, NULL::VARCHAR AS rule FROM persons_included"]
     rules = ", ".join(quote_literal(r) for r in CHOICE_RULES)
     parts += [f"SELECT CAST({quote_ident(col)} AS VARCHAR), false, __rule FROM {quote_ident(name)} "
               f"WHERE __rule IN ({rules})" for name, col in flagged.values()]
     folder.mkdir(mode=0o700, exist_ok=True)
-    token = sql_pseudonym("person", "transparency")
-    con.execute(f"""COPY (SELECT {token} AS token, bool_or(included) AS included,
-                   list(DISTINCT rule ORDER BY rule) FILTER (WHERE rule IS NOT NULL) AS left_out_by
-                   FROM ({' UNION ALL '.join(parts)}) WHERE person IS NOT NULL GROUP BY person ORDER BY token)
-                 TO {quote_literal(str(folder / FILE))} (FORMAT parquet)""", transparency_key(master).sql_params())
+    con.execute(f"""COPY (SELECT m.p AS pseudonym, bool_or(x.included) AS included,
+                   list(DISTINCT x.rule ORDER BY x.rule) FILTER (WHERE x.rule IS NOT NULL) AS left_out_by
+                   FROM ({' UNION ALL '.join(parts)}) x JOIN {person_map} m ON m.v = x.person
+                   GROUP BY m.p ORDER BY m.p) TO {quote_literal(str(folder / FILE))} (FORMAT parquet)""")
 
 
 def person_status(run_dir: Path, master: bytes, person: str) -> tuple[bool, list[str]] | None:
     """(included, choices that left rows out) for one person in one run, or None if the run never saw them."""
-    path = run_dir / "controller" / FILE
-    if not path.is_file():
+    path, manifest = run_dir / "controller" / FILE, run_dir / "release" / "manifest.json"
+    if not path.is_file() or not manifest.is_file():
         return None
-    token = transparency_key(master).pseudonym("transparency", person)
-    row = pl.scan_parquet(path).filter(pl.col("token") == token).collect()
+    project = json.loads(manifest.read_text(encoding="utf-8"))["project"]
+    pseudonym = project_key(master, project).pseudonym("person", person)
+    row = pl.scan_parquet(path).filter(pl.col("pseudonym") == pseudonym).collect()
     if row.height == 0:
         return None
     return bool(row["included"][0]), list(row["left_out_by"].to_list()[0] or [])
