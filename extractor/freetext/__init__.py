@@ -1,0 +1,1 @@
+"""Free-text de-identification with presidio-analyzer, fully offline (blank spaCy pipelines)."""

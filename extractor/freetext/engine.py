@@ -1,0 +1,64 @@
+"""An AnalyzerEngine that never touches the network.
+
+presidio's default engine downloads a spaCy model; its e-mail recognizer makes tldextract fetch the
+public-suffix list. Here: blank spaCy pipelines for fi, sv and en with a component that copies each
+token's lower form into its lemma (presidio matches context words against lemmas, which blank
+pipelines leave empty), tldextract told to use its bundled list, and our own recognizer registry.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # before presidio imports tldextract
+
+import spacy  # noqa: E402
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry  # noqa: E402
+from presidio_analyzer.nlp_engine import SpacyNlpEngine  # noqa: E402
+from presidio_analyzer.predefined_recognizers import EmailRecognizer, PhoneRecognizer  # noqa: E402
+from spacy.language import Language  # noqa: E402
+
+from .recognizers import FinnishIbanRecognizer, HetuRecognizer, YTunnusRecognizer  # noqa: E402
+
+LANGUAGES = ("fi", "sv", "en")
+
+
+@Language.component("extractor_lower_lemma")
+def _lower_lemma(doc):  # type: ignore[no-untyped-def]
+    for token in doc:
+        token.lemma_ = token.lower_
+    return doc
+
+
+class BlankSpacyNlpEngine(SpacyNlpEngine):
+    """spaCy tokenisation only: no model files, no downloads."""
+
+    def __init__(self, languages: tuple[str, ...] = LANGUAGES) -> None:
+        super().__init__(models=[{"lang_code": lang, "model_name": f"blank:{lang}"} for lang in languages])
+
+    def load(self) -> None:
+        self.nlp = {}
+        for model in self.models:
+            nlp = spacy.blank(model["lang_code"])
+            nlp.add_pipe("extractor_lower_lemma")
+            self.nlp[model["lang_code"]] = nlp
+
+
+def registry(languages: tuple[str, ...] = LANGUAGES) -> RecognizerRegistry:
+    reg = RecognizerRegistry(supported_languages=list(languages))
+    for lang in languages:
+        reg.add_recognizer(HetuRecognizer(lang))
+        reg.add_recognizer(YTunnusRecognizer(lang))
+        reg.add_recognizer(FinnishIbanRecognizer(lang))
+        reg.add_recognizer(PhoneRecognizer(supported_language=lang, supported_regions=("FI",),
+                                           context=["puh", "puhelin", "gsm", "tel", "phone", "soita", "numero"]))
+        reg.add_recognizer(EmailRecognizer(supported_language=lang))
+    return reg
+
+
+@cache
+def analyzer(languages: tuple[str, ...] = LANGUAGES) -> AnalyzerEngine:
+    nlp = BlankSpacyNlpEngine(languages)
+    nlp.load()
+    return AnalyzerEngine(nlp_engine=nlp, registry=registry(languages), supported_languages=list(languages))

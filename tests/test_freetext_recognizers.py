@@ -1,0 +1,65 @@
+"""Finnish recognizers, offline (the suite blocks the network): each with its own table of cases."""
+
+from __future__ import annotations
+
+import pytest
+from stdnum import iban as stdnum_iban
+from stdnum.fi import hetu as stdnum_hetu
+from stdnum.fi import ytunnus as stdnum_ytunnus
+
+from extractor.freetext.engine import analyzer
+from extractor.freetext.recognizers import iban_fi_valid, ytunnus_valid
+
+
+def found(text: str, entity: str, lang: str = "fi") -> list[str]:
+    return [text[r.start:r.end] for r in analyzer().analyze(text, language=lang) if r.entity_type == entity]
+
+
+HETU = [
+    ("Henkilötunnus 131052-308T tarkistettu.", ["131052-308T"]),
+    ("Asiakkaan hetu 010594Y9032 on uusi muoto.", ["010594Y9032"]),  # 2023 sign Y, temporary number 903
+    ("Lapsen tunnus 020307B245D kirjattu.", ["020307B245D"]),  # 2023 sign B
+    ("Tunnus 150601F123R.", ["150601F123R"]),  # 2023 sign F
+    ("Syntynyt 2000-luvulla: 010106A9017.", []),  # wrong check character
+    ("Laboratorioarvo 131052-3080 ei täsmää.", []),  # wrong check character
+    ("Päivämäärä 13.10.1952 ei ole tunnus.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), HETU)
+def test_identity_codes(text: str, expected: list[str]) -> None:
+    assert found(text, "FI_PERSONAL_IDENTITY_CODE") == expected
+    # python-stdnum (temporary numbers 900-999 allowed, as hospitals use them) agrees on every code shown.
+    for code in expected:
+        assert stdnum_hetu.is_valid(code, allow_temporary=True)
+
+
+@pytest.mark.parametrize("code", ["0112038-9", "2182805-0", "0737546-2", "1572860-0", "0112038-8", "1234567-1"])
+def test_business_id_check_digit_agrees_with_stdnum(code: str) -> None:
+    assert ytunnus_valid(code) == stdnum_ytunnus.is_valid(code)
+
+
+@pytest.mark.parametrize("iban", ["FI21 1234 5600 0007 85", "FI2112345600000785", "FI21 1234 5600 0007 86",
+                                  "FI14 1009 3000 1234 58"])
+def test_iban_check_agrees_with_stdnum(iban: str) -> None:
+    assert iban_fi_valid(iban) == stdnum_iban.is_valid(iban)
+
+
+CASES = [
+    ("Yhteyshenkilö yrityksestä, y-tunnus 0112038-9.", "FI_BUSINESS_ID", ["0112038-9"]),
+    ("Tilinumero FI21 1234 5600 0007 85 vuokranmaksuun.", "IBAN_CODE", ["FI21 1234 5600 0007 85"]),
+    ("Asiakas pyytää soittamaan numeroon 040 123 4567.", "PHONE_NUMBER", ["040 123 4567"]),
+    ("Puh. +358 50 765 4321 iltaisin.", "PHONE_NUMBER", ["+358 50 765 4321"]),
+    ("Yhteydenotot sähköpostitse: matti.virtanen@esimerkki.fi", "EMAIL_ADDRESS", ["matti.virtanen@esimerkki.fi"]),
+    ("Verenpaine 130/85, paino 72,5 kg.", "PHONE_NUMBER", []),
+]
+
+
+@pytest.mark.parametrize(("text", "entity", "expected"), CASES)
+def test_other_identifiers(text: str, entity: str, expected: list[str]) -> None:
+    assert found(text, entity) == expected
+
+
+def test_swedish_and_english_pipelines() -> None:
+    assert found("Klientens personbeteckning 131052-308T.", "FI_PERSONAL_IDENTITY_CODE", "sv") == ["131052-308T"]
+    assert found("Call her on +358 40 123 4567.", "PHONE_NUMBER", "en") == ["+358 40 123 4567"]
