@@ -104,7 +104,7 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
             _persons_included(con, plan, maps["person_key"])
             result.person_map = maps["person_key"]
         if cfg.request.reidentification and "person_key" in maps:
-            result.reidentification = _reidentification_csv(con, plan, maps["person_key"])
+            result.reidentification = _reidentification_csv(con)
     finally:
         con.execute("DETACH sandbox")
     return result
@@ -119,22 +119,18 @@ def _date_columns(con: duckdb.DuckDBPyConnection, table: Table, cols: list[str])
 
 
 def _persons_included(con: duckdb.DuckDBPyConnection, plan: dict, person_map: str) -> None:
-    """persons_included(v): everyone whose rows reached the sandbox, for the transparency statements."""
+    """persons_included(v, p): everyone whose rows reached the sandbox, with their pseudonym. Read once;
+    the transparency records and the re-identification map both use it."""
     present = [f"SELECT {quote_ident(c)} AS p FROM sandbox.main.{quote_ident(n)}"
                for n, (t, cols) in plan.items() for c in t.with_role("person_key") if c in cols]
-    query = f"SELECT v FROM {person_map} WHERE p IN ({' UNION '.join(present)})" if present else \
-        "SELECT NULL::VARCHAR AS v WHERE false"
+    query = f"SELECT v, p FROM {person_map} WHERE p IN ({' UNION '.join(present)})" if present else \
+        "SELECT NULL::VARCHAR AS v, NULL::VARCHAR AS p WHERE false"
     con.execute(f"CREATE OR REPLACE TEMP TABLE persons_included AS {query}")
 
 
-def _reidentification_csv(con: duckdb.DuckDBPyConnection, plan: dict, person_map: str) -> bytes:
+def _reidentification_csv(con: duckdb.DuckDBPyConnection) -> bytes:
     """pseudonym,person_key for the persons whose rows are in the sandbox: nobody else."""
-    present = [f"SELECT {quote_ident(c)} AS p FROM sandbox.main.{quote_ident(n)}"
-               for n, (t, cols) in plan.items() for c in t.with_role("person_key") if c in cols]
-    if not present:
-        return b"pseudonym,person_key\n"
-    frame = con.sql(f"SELECT m.p AS pseudonym, m.v AS person_key FROM {person_map} m "
-                    f"WHERE m.p IN ({' UNION '.join(present)}) ORDER BY m.p").pl()
+    frame = con.sql("SELECT p AS pseudonym, v AS person_key FROM persons_included ORDER BY p").pl()
     buffer = io.BytesIO()
     frame.write_csv(buffer)
     return buffer.getvalue()

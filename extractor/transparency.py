@@ -28,15 +28,18 @@ def write_persons(con: duckdb.DuckDBPyConnection, flagged: dict[str, tuple[str, 
     """flagged: table -> (temp table of left-out rows, its person column); person_map: value -> pseudonym."""
     if person_map is None:  # no person key reached the query: nobody to report on
         return
-    parts = ["SELECT v AS person, true AS included, NULL::VARCHAR AS rule FROM persons_included"]
     rules = ", ".join(quote_literal(r) for r in CHOICE_RULES)
-    parts += [f"SELECT CAST({quote_ident(col)} AS VARCHAR), false, __rule FROM {quote_ident(name)} "
-              f"WHERE __rule IN ({rules})" for name, col in flagged.values()]
+    left_out = " UNION ALL ".join(f"SELECT CAST({quote_ident(col)} AS VARCHAR) AS person, __rule AS rule "
+                                  f"FROM {quote_ident(name)} WHERE __rule IN ({rules})"
+                                  for name, col in flagged.values()) or \
+        "SELECT NULL::VARCHAR AS person, NULL::VARCHAR AS rule WHERE false"
     folder.mkdir(mode=0o700, exist_ok=True)
-    con.execute(f"""COPY (SELECT m.p AS pseudonym, bool_or(x.included) AS included,
-                   list(DISTINCT x.rule ORDER BY x.rule) FILTER (WHERE x.rule IS NOT NULL) AS left_out_by
-                   FROM ({' UNION ALL '.join(parts)}) x JOIN {person_map} m ON m.v = x.person
-                   GROUP BY m.p ORDER BY m.p) TO {quote_literal(str(folder / FILE))} (FORMAT parquet)""")
+    con.execute(f"""COPY (SELECT pseudonym, bool_or(included) AS included,
+                   list(DISTINCT rule ORDER BY rule) FILTER (WHERE rule IS NOT NULL) AS left_out_by
+                   FROM (SELECT p AS pseudonym, true AS included, NULL::VARCHAR AS rule FROM persons_included
+                         UNION ALL
+                         SELECT m.p, false, x.rule FROM ({left_out}) x JOIN {person_map} m ON m.v = x.person)
+                   GROUP BY pseudonym ORDER BY pseudonym) TO {quote_literal(str(folder / FILE))} (FORMAT parquet)""")
 
 
 def person_status(run_dir: Path, master: bytes, person: str) -> tuple[bool, list[str]] | None:
