@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS audit_log (
 CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR PRIMARY KEY, request_id VARCHAR NOT NULL, project VARCHAR NOT NULL, requester VARCHAR NOT NULL,
     requester_contact VARCHAR NOT NULL, run_dir VARCHAR NOT NULL, status VARCHAR NOT NULL, created_at VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS privacy_spend (
+    run_id VARCHAR NOT NULL, project VARCHAR NOT NULL, output VARCHAR NOT NULL, epsilon DOUBLE NOT NULL,
+    recorded_at VARCHAR NOT NULL, PRIMARY KEY (run_id, output));
 CREATE TABLE IF NOT EXISTS reviews (
     run_id VARCHAR NOT NULL, reviewer VARCHAR NOT NULL, decision VARCHAR NOT NULL, comment VARCHAR,
     decided_at VARCHAR NOT NULL, PRIMARY KEY (run_id, reviewer));
@@ -55,6 +58,10 @@ def _fields(seq: int, at: str, who: str, action: str, request_id: str | None, ru
             details: str) -> dict[str, Any]:
     return {"seq": seq, "at": at, "actor": who, "action": action, "request_id": request_id, "run_id": run_id,
             "details": details}
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def append(con: duckdb.DuckDBPyConnection, action: str, details: dict[str, Any], *, request_id: str | None = None,

@@ -8,6 +8,7 @@ code, pseudonym or e-mail address in any cell, and every count either redacted o
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -19,6 +20,8 @@ import polars as pl
 
 from . import hetu
 from .errors import ExtractorError
+from .policy import Disclosure
+from .tables.check_table import check_table
 
 ALLOWED_SUFFIXES = {".csv"}
 MANIFEST = "manifest.json"
@@ -39,6 +42,7 @@ class Rules:
     forbidden_columns: frozenset[str]
     k: int = 5
     l: int = 2  # noqa: E741
+    disclosure: Disclosure | None = None  # the full disclosure settings, for tables with margins
 
 
 @dataclass
@@ -77,8 +81,10 @@ def rules_from_manifest(manifest: dict) -> Rules:
     forbidden = {name.lower() for table in texts["catalog"].get("tables", {}).values()
                  for name, spec in table.get("columns", {}).items()
                  if (spec if isinstance(spec, str) else spec.get("role")) in FORBIDDEN_ROLES}
+    known = {f.name for f in dataclasses.fields(Disclosure)}
+    disclosure = Disclosure(**{k: v for k, v in d.items() if k in known})
     return Rules(int(d["threshold"]), int(d["rounding_base"]), str(d["rounding"]), int(d["max_rows"]),
-                 int(d["max_file_mb"]), frozenset(forbidden), int(d["k"]), int(d["l"]))
+                 int(d["max_file_mb"]), frozenset(forbidden), int(d["k"]), int(d["l"]), disclosure)
 
 
 def _count_ok(values: pl.Series, rules: Rules) -> pl.Series:
@@ -131,6 +137,11 @@ def _check_table(path: Path, spec: dict, rules: Rules, report: CheckReport) -> N
         return
     if spec.get("kind") == "anonymised_records":
         _check_records(name, df, spec, rules, report)
+        _scan_values(name, df, report)
+        return
+    if spec.get("kind") == "table":
+        exact = path.parent.parent / "controller" / "tables" / f"{path.stem}.parquet"
+        report.findings += check_table(name, df, spec, rules.disclosure, exact)
         _scan_values(name, df, report)
         return
     expected = list(spec["dimensions"]) + list(spec["counts"])

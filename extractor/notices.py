@@ -63,7 +63,7 @@ def missing_elements(page: str) -> list[str]:
 def write_notices(cfg: RunConfig, folder: Path) -> dict[str, Readability]:
     req = cfg.request
     purpose_text = PURPOSE_TEXT.get(req.purpose, {lang: cfg.purpose.description for lang in LANGUAGES})
-    kinds = {"aggregate": any(o.kind == "aggregate" for o in req.outputs),
+    kinds = {"aggregate": any(o.kind in ("aggregate", "table") for o in req.outputs),
              "anonymised": any(o.kind == "anonymised_records" for o in req.outputs),
              "pseudonymised": any(o.kind == "pseudonymised_records" for o in req.outputs)}
     summaries = {lang: req.notice.summary.get(lang) or DEFAULT_SUMMARY[lang].format(

@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from . import release
+from . import privacy_budget, release
 from .checks import CheckReport, check_release
 from .config import RunConfig
 from .disclosure import Controlled, control
@@ -32,6 +32,9 @@ from .request import Output
 from .review_report import write_review
 from .sandbox import run_query
 from .sources import register_sources
+from .tables.control import control_table
+from .tables.differencing import Difference, compare, earlier_releases
+from .tables.release_frame import TableRecord
 from .transparency import write_persons
 
 STAGES = ("sources", "eligibility", "protect", "query", "disclosure", "check", "release")
@@ -48,6 +51,8 @@ class RunResult:
     controlled: list[Controlled] = field(default_factory=list)
     anonymised: dict[str, Any] = field(default_factory=dict)  # output -> anonymity.Result
     check: CheckReport | None = None
+    tables: list[TableRecord] = field(default_factory=list)
+    differences: list[Difference] = field(default_factory=list)
 
     @property
     def release_dir(self) -> Path:
@@ -56,6 +61,7 @@ class RunResult:
 
 def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                 on_stage: Callable[[str], None] | None = None, threads: int = 2) -> RunResult:
+    privacy_budget.ensure_available(out_root, cfg)
     staging = release.start(out_root, cfg.request.id)
     result = RunResult(staging.final, staging.run_id)
 
@@ -103,6 +109,17 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                     result.anonymised[out.name] = anon
                     entry = {"quasi_identifiers": list(anon.levels), "sensitive": list(crit.sensitive),
                              "k": crit.k, "l": crit.l, "levels": anon.levels, "suppressed": anon.suppressed}
+                elif out.kind == "table":
+                    safe, exact, table_record = control_table(frames[out.name], out, cfg.purpose.disclosure,
+                                                              threads)
+                    result.tables.append(table_record)
+                    _write_exact(staging, out.name, exact)
+                    if out.table.privacy == "sdc":
+                        result.differences += _differences(cfg, out_root, out, exact)
+                    entry = {"groups": [list(g) for g in out.table.groups], "count": out.table.count,
+                             "magnitudes": list(out.table.magnitudes), "statistics": list(out.table.statistics),
+                             "privacy": out.table.privacy, "dimensions": list(out.dimensions),
+                             "counts": [out.table.count]}
                 elif out.kind == "pseudonymised_records":
                     safe = pseudonymised_records(frames[out.name], out)
                     entry = {"dimensions": list(out.dimensions), "counts": [], "pseudonyms": list(out.pseudonyms)}
@@ -125,6 +142,8 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
             write_review(cfg, staging.review / "review.html", run_id=staging.run_id,
                          created_at=manifest["created_at"], elig=result.eligibility, protected=result.protected,
                          controlled=result.controlled, check=result.check, manifest=manifest,
+                         tables=result.tables, differences=result.differences,
+                         budget=privacy_budget.status(out_root, cfg),
                          anonymised=result.anonymised, readability=readability)
             kill_point("publish")
             release.publish(staging)
@@ -134,6 +153,25 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
         release.abandon(staging)
         raise
     return result
+
+
+def _write_exact(staging: release.Staging, name: str, exact) -> None:
+    """The table's exact values, for the output checker and later differencing checks: never released."""
+    folder = staging.root / "controller" / "tables"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    exact.write_parquet(folder / f"{name}.parquet")
+
+
+def _differences(cfg: RunConfig, out_root: Path, out: Output, exact) -> list[Difference]:
+    from . import audit_log
+
+    con = audit_log.connect(out_root)
+    try:
+        earlier = earlier_releases(con, cfg.request.project, out.name)
+    finally:
+        con.close()
+    return compare(out.name, list(out.dimensions), [out.table.count], exact, earlier,
+                   cfg.purpose.disclosure.threshold)
 
 
 def _write_reidentification(staging: release.Staging, key: ProjectKey, csv_bytes: bytes) -> None:
@@ -168,11 +206,16 @@ def _record(cfg: RunConfig, out_root: Path, result: RunResult, manifest: dict, s
         "organisation": cfg.request.requester.organisation, "permit": cfg.request.permit_id,
         "kinds": sorted({o.kind for o in cfg.request.outputs}),
         "check": "passed",
+        "privacy_spend": privacy_budget.asked(cfg),
+        "differencing_findings": [vars(d) for d in result.differences],
     }
     con = audit_log.connect(out_root)
     try:
         workflow.record_run(con, run_id=staging.run_id, request_id=cfg.request.id, project=cfg.request.project,
                             requester=cfg.request.requester.name, requester_contact=cfg.request.requester.contact,
-                            run_dir=staging.final, details=details)
+                            run_dir=staging.final, details=details,
+                            extra_sql=privacy_budget.charge_sql(cfg, staging.run_id))
+    except duckdb.Error as exc:
+        raise ExtractorError(f"recording the run failed, nothing released: {str(exc).splitlines()[0]}") from None
     finally:
         con.close()

@@ -14,7 +14,7 @@ from .toml_fields import Fields, load_toml
 
 # Eligibility rules in their fixed precedence order (the order of the exclusion flow).
 RULES = ("opt_out", "research_consent", "disclosure_ban", "retention", "structure_state")
-OUTPUT_KINDS = ("aggregate", "pseudonymised_records", "anonymised_records")
+OUTPUT_KINDS = ("aggregate", "table", "pseudonymised_records", "anonymised_records")
 ROUNDINGS = ("nearest", "midpoint6", "none")
 
 
@@ -28,6 +28,14 @@ class Disclosure:
     k: int = 5  # record-level outputs: the smallest class (a request may ask for more, never less)
     l: int = 2  # noqa: E741 - distinct l-diversity when a request names sensitive attributes
     suppression_limit: float = 0.01  # share of records that may be suppressed (ARX's default-style limit)
+    # Tables built by the extractor (kind "table"): primary rules beyond the threshold, audit width.
+    protection_level: int | None = None  # width a hidden count's interval must have (None: the threshold)
+    dominance_n: int = 2  # (n,k)-dominance, as sdcTable's defaults
+    dominance_k: float = 85.0
+    p_percent: float = 10.0  # p% rule, as ACRO/SACRO
+    zeros_disclosive: bool = False
+    full_cells_disclosive: bool = False
+    privacy_budget: float = 1.0  # total epsilon a project may spend on differentially private tables
 
 
 @dataclass(frozen=True)
@@ -57,11 +65,19 @@ def default_policy_path() -> Path:
     return Path(str(resources.files("extractor") / "data" / "default_policy.toml"))
 
 
+def _share(f: Fields, key: str, default: float, top: float) -> float:
+    value = f.data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= top:
+        raise f.error(key, f"a number above 0 and at most {top:g}", value)
+    return float(value)
+
+
 def _disclosure(f: Fields | None, base: Disclosure) -> Disclosure:
     if f is None:
         return base
     f.reject_unknown({"threshold", "rounding_base", "rounding", "max_rows", "max_file_mb", "k", "l",
-                      "suppression_limit"})
+                      "suppression_limit", "protection_level", "dominance_n", "dominance_k", "p_percent",
+                      "zeros_disclosive", "full_cells_disclosive", "privacy_budget"})
     limit = f.data.get("suppression_limit", base.suppression_limit)
     if isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 <= limit <= 1:
         raise f.error("suppression_limit", "a share between 0 and 1", limit)
@@ -74,6 +90,13 @@ def _disclosure(f: Fields | None, base: Disclosure) -> Disclosure:
         k=f.int("k", base.k, minimum=2),
         l=f.int("l", base.l, minimum=1),
         suppression_limit=float(limit),
+        protection_level=f.int("protection_level", base.protection_level, minimum=1),
+        dominance_n=f.int("dominance_n", base.dominance_n, minimum=1),
+        dominance_k=_share(f, "dominance_k", base.dominance_k, 100.0),
+        p_percent=_share(f, "p_percent", base.p_percent, 100.0),
+        zeros_disclosive=f.bool("zeros_disclosive", base.zeros_disclosive),
+        full_cells_disclosive=f.bool("full_cells_disclosive", base.full_cells_disclosive),
+        privacy_budget=_share(f, "privacy_budget", base.privacy_budget, 100.0),
     )
     if d.rounding == "midpoint6" and d.rounding_base != 6:
         raise f.error("rounding_base", "6 when rounding = 'midpoint6'", d.rounding_base)

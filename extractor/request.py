@@ -39,6 +39,26 @@ class Output:
     counts: tuple[str, ...]
     anonymisation: Anonymisation | None = None
     pseudonyms: tuple[str, ...] = ()  # pseudonymised_records: columns that carry pseudonyms
+    table: TableSpec | None = None  # kind "table": built and protected by the extractor from records
+
+
+STATISTICS = ("mean", "min", "max")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table the extractor builds from the query's records: margins, magnitudes, SDC or DP."""
+
+    groups: tuple[tuple[str, ...], ...]  # dimension groups; a group of several columns is nested
+    count: str  # name of the released record count column
+    unit: str | None  # the contributing unit (dominance, p%, distinct-unit threshold, DP contribution)
+    magnitudes: tuple[str, ...] = ()
+    statistics: tuple[str, ...] = ()
+    privacy: str = "sdc"  # "sdc": suppression + audit; "dp": differentially private noise
+    epsilon: float | None = None
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
+    max_contributions: int = 1
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,19 +127,87 @@ def _anonymisation(f: Fields) -> Anonymisation:
                          None if limit is None else float(limit))
 
 
+def _number(f: Fields, key: str, value: object, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or (positive and value <= 0):
+        raise f.error(key, "a positive number" if positive else "a number", value)
+    return float(value)
+
+
+def _table_spec(f: Fields) -> TableSpec:
+    raw = f.data.get("dimensions")
+    if not isinstance(raw, list) or not raw:
+        raise f.error("dimensions", "a list of columns; a nested group as a list, outermost first "
+                      "(e.g. [\"region\", [\"service_task\", \"social_service\"]])", raw)
+    groups = []
+    for item in raw:
+        cols = (item,) if isinstance(item, str) else tuple(item) if isinstance(item, list) else None
+        if not cols or not all(isinstance(c, str) and c for c in cols):
+            raise f.error("dimensions", "column names, or lists of column names for nested groups", item)
+        groups.append(cols)
+    flat = [c for g in groups for c in g]
+    if len(set(flat)) != len(flat):
+        raise f.error("dimensions", "each column once", flat)
+    counts = f.str_list("counts", ("count",))
+    if len(counts) != 1:
+        raise f.error("counts", "one name for the record count column of a table", list(counts))
+    magnitudes = f.str_list("magnitudes", ())
+    statistics = f.str_list("statistics", ())
+    for s in statistics:
+        if s not in STATISTICS:
+            raise f.error("statistics", "statistics among " + ", ".join(STATISTICS), s)
+    if statistics and not magnitudes:
+        raise f.error("statistics", "magnitudes to compute them on")
+    clash = (set(magnitudes) | {counts[0]}) & set(flat)
+    if clash:
+        raise f.error("magnitudes", "columns not also listed as dimensions", sorted(clash))
+    privacy = f.str("privacy", "sdc", choices=("sdc", "dp"))
+    epsilon, bounds, categories = None, {}, {}
+    unit = f.str("unit", None)
+    if privacy == "dp":
+        epsilon = _number(f, "epsilon", f.data.get("epsilon"), positive=True)
+        if statistics and set(statistics) - {"mean"}:
+            raise f.error("statistics", "only 'mean' with privacy = 'dp' (minima and maxima cannot be made private)",
+                          list(statistics))
+        bf = f.table("bounds", None)
+        for m in magnitudes:
+            pair = bf.data.get(m) if bf else None
+            if (not isinstance(pair, list) or len(pair) != 2 or pair[0] > pair[1]
+                    or any(isinstance(v, bool) or not isinstance(v, int | float) for v in pair)):
+                raise f.error(f"bounds.{m}", "[lower, upper]: each record's value is clamped to them", pair)
+            bounds[m] = (float(pair[0]), float(pair[1]))
+        cf = f.table("categories", None)
+        for col in flat:
+            values = cf.data.get(col) if cf else None
+            if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+                raise f.error(f"categories.{col}", "the public list of this dimension's categories (differential "
+                              "privacy must not learn them from the data)", values)
+            categories[col] = tuple(values)
+        if any(len(g) > 1 for g in groups):
+            raise f.error("dimensions", "single columns with privacy = 'dp' (no nested groups)")
+        if not unit:
+            raise f.error("unit", "the column naming the person each record belongs to (differential privacy "
+                          "bounds each person's contribution)")
+    return TableSpec(tuple(groups), counts[0], unit, magnitudes, statistics, privacy, epsilon, bounds,
+                     f.int("max_contributions", 1, minimum=1), categories)
+
+
 def _output(f: Fields) -> Output:
     f.reject_unknown({"name", "query", "kind", "dimensions", "counts", "description", "quasi_identifiers",
-                      "sensitive", "k", "l", "suppression_limit", "pseudonyms"})
+                      "sensitive", "k", "l", "suppression_limit", "pseudonyms", "unit", "magnitudes",
+                      "statistics", "privacy", "epsilon", "bounds", "max_contributions", "categories"})
     name = f.str("name")
     if not _ID.match(name):
         raise f.error("name", "a file-name-safe identifier (letters, digits, _ . -)", name)
     query = f.path_value("query")
     if query.suffix != ".sql":
         raise f.error("query", "a .sql file", query.name)
+    kind = f.str("kind", "aggregate")
+    if kind == "table":
+        spec = _table_spec(f)
+        return Output(name, query, kind, tuple(c for g in spec.groups for c in g), (spec.count,), table=spec)
     dims, counts = f.str_list("dimensions", ()), f.str_list("counts", ())
     if set(dims) & set(counts):
         raise f.error("counts", "columns not also listed as dimensions", sorted(set(dims) & set(counts)))
-    kind = f.str("kind", "aggregate")
     if kind == "aggregate" and not counts:
         raise f.error("counts", "the count columns of this aggregate table (disclosure control applies to them)")
     anonymisation = None

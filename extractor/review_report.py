@@ -47,7 +47,9 @@ def _flow(elig: Eligibility) -> list[dict[str, Any]]:
 
 def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, elig: Eligibility,
                  protected: Protected, controlled: list[Controlled], check: CheckReport, manifest: dict,
-                 anonymised: dict[str, Any] | None = None, readability: dict[str, Any] | None = None) -> None:
+                 anonymised: dict[str, Any] | None = None, readability: dict[str, Any] | None = None,
+                 tables: list | None = None, differences: list | None = None,
+                 budget: dict[str, float] | None = None) -> None:
     rules = []
     for rule in RULES:
         if rule == "research_consent" and not cfg.purpose.consent_required:
@@ -60,5 +62,6 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
         "protected": protected, "anonymised": anonymised or {}, "readability": readability or {},
         "disclosure": cfg.purpose.disclosure, "controlled": controlled, "check": check, "manifest": manifest,
         "base_dir": str(cfg.request.path.parent.parent) + "/",
+        "tables": tables or [], "differences": differences or [], "budget": budget,
     }
     path.write_text(render("review.html.j2", context), encoding="utf-8")

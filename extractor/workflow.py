@@ -31,10 +31,11 @@ def _now() -> str:
 
 
 def record_run(con: duckdb.DuckDBPyConnection, *, run_id: str, request_id: str, project: str, requester: str,
-               requester_contact: str, run_dir: Path, details: dict[str, Any]) -> None:
+               requester_contact: str, run_dir: Path, details: dict[str, Any],
+               extra_sql: list[tuple[str, list]] | None = None) -> None:
     seq, digest = audit_log.append(con, "run", details, request_id=request_id, run_id=run_id, extra_sql=[(
         "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, 'submitted', ?)",
-        [run_id, request_id, project, requester, requester_contact, str(run_dir), _now()])])
+        [run_id, request_id, project, requester, requester_contact, str(run_dir), _now()]), *(extra_sql or [])])
     audit_log.write_anchor(run_dir, seq, digest)
 
 
