@@ -34,7 +34,7 @@ def compare(output: str, labels: list[str], counts: list[str], current: pl.DataF
     for run_id, old in earlier:
         if not set(labels + counts) <= set(old.columns):
             continue
-        joined = current.join(old.select(labels, *counts, *[hidden_column(c) for c in counts]),
+        joined = current.join(old.select(*labels, *counts, *[hidden_column(c) for c in counts]),
                               on=labels, how="inner", suffix="_old", nulls_equal=True)
         for col in counts:
             diff = (joined[col] - joined[f"{col}_old"]).abs()

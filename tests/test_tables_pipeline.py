@@ -1,0 +1,131 @@
+"""Tables in a run: differencing across releases, differential privacy and the project's budget."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from conftest import REPO, TEST_KEY
+from extractor import audit_log, workflow
+from extractor.checks import check_release
+from extractor.config import load_config
+from extractor.errors import ExtractorError
+from extractor.pipeline import run_extract
+
+AUDIT = REPO / "examples" / "registry" / "audit_request.toml"
+
+
+def _request(tmp: Path, rid: str, outputs: str, query: str) -> Path:
+    """The audit example with other outputs, written beside a copy of the catalog."""
+    text = AUDIT.read_text(encoding="utf-8")
+    head, _, rest = text.partition("[[outputs]]")
+    notice = rest[rest.index("[notice.summary]"):]
+    head = head.replace('id = "AUD-2026-014"', f'id = "{rid}"')
+    shutil.copy(AUDIT.parent / "catalog.toml", tmp / "catalog.toml")
+    (tmp / "q.sql").write_text(query, encoding="utf-8")
+    path = tmp / f"{rid}.toml"
+    path.write_text(head + outputs + "\n" + notice, encoding="utf-8")
+    return path
+
+
+DP_QUERY = """SELECT c.region, d.service_task, d.client_id, count(*)::DOUBLE AS documents
+FROM documents d JOIN clients c USING (client_id) GROUP BY ALL"""
+
+
+def _dp_outputs(registry: Path, epsilon: float) -> str:
+    regions = duckdb.sql(f"SELECT DISTINCT region FROM '{registry}/clients.parquet' ORDER BY 1").fetchall()
+    tasks = duckdb.sql(f"SELECT DISTINCT service_task FROM '{registry}/documents.parquet' ORDER BY 1").fetchall()
+    return f"""[[outputs]]
+name = "documents_dp"
+query = "q.sql"
+kind = "table"
+privacy = "dp"
+epsilon = {epsilon}
+dimensions = ["region", "service_task"]
+unit = "client_id"
+counts = ["clients"]
+magnitudes = ["documents"]
+statistics = ["mean"]
+max_contributions = 3
+bounds = {{ documents = [0, 20] }}
+categories = {{ region = {[r[0] for r in regions]!r}, service_task = {[t[0] for t in tasks]!r} }}
+""".replace("'", '"')
+
+
+def test_dp_table_spends_the_budget_then_is_refused(registry: Path, tmp_path: Path) -> None:
+    request = _request(tmp_path, "DP-1", _dp_outputs(registry, 0.4), DP_QUERY)
+    out = tmp_path / "out"
+    first = run_extract(load_config(request, registry), out, TEST_KEY.encode())
+    df = pl.read_csv(first.release_dir / "documents_dp.csv", infer_schema=False)
+    assert "[REDACTED]" not in df["clients"].to_list()
+    assert check_release(first.release_dir).passed
+    html = (first.run_dir / "review" / "review.html").read_text(encoding="utf-8")
+    assert "Differentially private table: documents_dp" in html and "95 % accuracy" in html
+    assert re.search(r"spent before this run 0,\s+this run 0\.4,\s+remaining after it 0\.6", html)
+    run_extract(load_config(request, registry), out, TEST_KEY.encode())
+    with pytest.raises(ExtractorError, match=r"has spent epsilon 0\.8 of its privacy budget 1; this request asks "
+                                             r"0\.4 more"):
+        run_extract(load_config(request, registry), out, TEST_KEY.encode())
+    con = audit_log.connect(out)
+    try:
+        assert con.execute("SELECT count(*), sum(epsilon) FROM privacy_spend").fetchone() == (2, pytest.approx(0.8))
+    finally:
+        con.close()
+
+
+def test_dp_noise_matches_the_stated_scale(registry: Path, tmp_path: Path) -> None:
+    """Noisy inner counts differ from the true ones by about the stated Laplace scale, not 0 and not wildly."""
+    request = _request(tmp_path, "DP-2", _dp_outputs(registry, 1.0), DP_QUERY)
+    result = run_extract(load_config(request, registry), tmp_path / "out", TEST_KEY.encode())
+    noisy = pl.read_csv(result.release_dir / "documents_dp.csv", infer_schema=False)
+    truth = duckdb.sql(f"""SELECT c.region, d.service_task, count(DISTINCT d.client_id) AS n
+        FROM '{registry}/documents.parquet' d JOIN '{registry}/clients.parquet' c USING (client_id)
+        GROUP BY ALL""").pl()
+    joined = noisy.filter((pl.col("region") != "Total") & (pl.col("service_task") != "Total")).join(
+        truth, on=["region", "service_task"])
+    err = (joined["clients"].cast(pl.Float64) - joined["n"]).abs()
+    scale = result.tables[0].dp["columns"]["clients"]["scale"]
+    assert joined.height > 20
+    assert 0 < err.mean() < 6 * scale  # eligible rows are fewer than all rows, so allow the gap
+
+
+def test_differencing_against_an_earlier_release_is_flagged(registry: Path, tmp_path: Path) -> None:
+    query = (REPO / "queries" / "audit_document_volumes.sql").read_text(encoding="utf-8")
+    outputs = """[[outputs]]
+name = "document_volumes"
+query = "q.sql"
+kind = "table"
+dimensions = ["region", ["service_task", "social_service"], "year"]
+unit = "client_id"
+counts = ["clients"]
+magnitudes = ["documents"]
+"""
+    request = _request(tmp_path, "DIFF-1", outputs, query)
+    out = tmp_path / "out"
+    first = run_extract(load_config(request, registry), out, TEST_KEY.encode())
+    assert first.differences == []
+    con = audit_log.connect(out)
+    try:
+        workflow.decide(con, first.run_id, "Reviewer One", "approve")
+        workflow.decide(con, first.run_id, "Reviewer Two", "approve")
+        workflow.release(con, first.run_id, tmp_path / "released")
+    finally:
+        con.close()
+    # The same table a little later: three clients of one region dropped out of the data.
+    changed = tmp_path / "registry"
+    shutil.copytree(registry, changed)
+    docs = pl.read_parquet(changed / "documents.parquet")
+    clients = pl.read_parquet(changed / "clients.parquet")
+    region = clients["region"].mode()[0]
+    gone = clients.filter(pl.col("region") == region).head(3)["client_id"]
+    docs.filter(~pl.col("client_id").is_in(gone.implode())).write_parquet(changed / "documents.parquet")
+    second = run_extract(load_config(request, changed), out, TEST_KEY.encode())
+    assert second.differences, "a difference of 3 clients between releases must be flagged"
+    assert all(d.earlier_run == first.run_id and d.column == "clients" for d in second.differences)
+    html = (second.run_dir / "review" / "review.html").read_text(encoding="utf-8")
+    assert 'id="differencing"' in html
