@@ -124,6 +124,13 @@ def _scale(rows: int) -> dict[str, Any]:
     return scale_record(rows)
 
 
+def _sdc() -> dict[str, Any]:
+    from benchmarks.sdc_bench import sdc_record
+    rec = sdc_record(WORK)
+    rec["peak_rss_mb"] = _peak_mb()
+    return rec
+
+
 def _in_child(fn: Any, *args: Any) -> Any:
     ctx = mp.get_context("spawn")
     with ctx.Pool(1) as pool:
@@ -141,7 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--only", choices=["all", "extract", "anonymity"], default="all")
+    parser.add_argument("--only", choices=["all", "extract", "anonymity", "sdc"], default="all")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     os.environ["EXTRACTOR_KEY"] = KEY
@@ -149,7 +156,9 @@ def main() -> None:
     if args.only in ("all", "anonymity"):
         records += _in_child(_adult)
         records.append(_in_child(_scale, 10 * args.clients))
-    if args.only == "anonymity":
+    if args.only in ("all", "sdc"):
+        records.append(_in_child(_sdc))
+    if args.only in ("anonymity", "sdc"):
         _write(records)
         return
     syn = _in_child(_synth, args.clients, args.seed)

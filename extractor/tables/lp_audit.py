@@ -110,7 +110,7 @@ def audit(structure: Structure, A: sparse.csr_matrix, values: dict[str, np.ndarr
     polys = {col: _Polytope(A, val) for col, val in values.items()}
     failed = []
     for cell in rest:
-        local = _neighbourhood(A, AT, suppressed, int(cell), len(structure.shape) + 1)
+        local = _neighbourhood(A, AT, suppressed, int(cell), len(structure.shape))
         ok_local = True
         for col, poly in polys.items():
             if need[col][cell] <= 0:

@@ -124,10 +124,19 @@ def hypercube_suppression(structure: Structure, primary: np.ndarray, values: dic
         found = np.isfinite(found)
         if not found.all():  # the cheapest partners were too small: retry among cells big enough alone
             miss = cells[~found]
-            big = s | (np.abs(count) >= required[next(iter(required))][miss].max())
-            more, cost2 = search(structure, signs, miss, np.where(s, 0.0, cost), big, values, required, k=8)
+            big = np.ones(s.size, dtype=bool)
+            for col, req in required.items():
+                if req[miss].max() > 0:
+                    big &= np.abs(values[col]) >= req[miss].max() / 2
+            more, cost2 = search(structure, signs, miss, np.where(s, 0.0, cost), s | big, values, required, k=8)
             corners[~found] = more
             found[~found] = np.isfinite(cost2)
+        if not found.all():  # last try: the largest partners, whatever they cost
+            miss = cells[~found]
+            more, cost3 = search(structure, signs, miss, -np.abs(count), np.ones(s.size, dtype=bool), values,
+                                 required, k=8)
+            corners[~found] = more
+            found[~found] = np.isfinite(cost3)
         s[corners[found].ravel()] = True
         cubes[start:start + batch] = np.where(found[:, None], corners, -1)
     return s, todo, cubes
