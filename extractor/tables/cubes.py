@@ -42,6 +42,18 @@ def pair_signs(structure: Structure) -> list[np.ndarray]:
     return out
 
 
+def wide_enough(corners: np.ndarray, sign: np.ndarray, cells: np.ndarray, values: dict[str, np.ndarray],
+                required: dict[str, np.ndarray]) -> np.ndarray:
+    """The cube's interval: up by the smallest negative corner, down by the smallest positive one."""
+    ok = np.ones(cells.size, dtype=bool)
+    for col, val in values.items():
+        v = np.abs(val[corners])
+        up = np.where(sign < 0, v, np.inf).min(axis=1)
+        down = np.where(sign > 0, v, np.inf).min(axis=1)
+        ok &= up + down >= required[col][cells] - 1e-9
+    return ok
+
+
 def search(structure: Structure, signs: list[np.ndarray], cells: np.ndarray, score: np.ndarray,
            allowed: np.ndarray, values: dict[str, np.ndarray], required: dict[str, np.ndarray],
            k: int = 4) -> tuple[np.ndarray, np.ndarray]:
@@ -83,11 +95,7 @@ def search(structure: Structure, signs: list[np.ndarray], cells: np.ndarray, sco
         flat = np.stack(flat, axis=1)  # P × 2^D
         sign = np.stack(sign, axis=1)
         ok &= allowed[flat].all(axis=1)
-        for col, val in values.items():
-            v = np.abs(val[flat])
-            up = np.where(sign < 0, v, np.inf).min(axis=1)
-            down = np.where(sign > 0, v, np.inf).min(axis=1)
-            ok &= up + down >= required[col][cells] - 1e-9
+        ok &= wide_enough(flat, sign, cells, values, required)
         cost = np.where(ok, score[flat[:, 1:]].sum(axis=1), np.inf)
         better = cost < best_cost
         best_cost[better] = cost[better]
@@ -130,9 +138,5 @@ def verify(structure: Structure, signs: list[np.ndarray], cells: np.ndarray, cor
         ok &= s != 0
         sign[:, bit] *= s[:, None]
     ok &= suppressed[safe].all(axis=1)
-    for col, val in values.items():
-        v = np.abs(val[safe])
-        up = np.where(sign < 0, v, np.inf).min(axis=1)
-        down = np.where(sign > 0, v, np.inf).min(axis=1)
-        ok &= up + down >= required[col][cells] - 1e-9
+    ok &= wide_enough(safe, sign, cells, values, required)
     return ok

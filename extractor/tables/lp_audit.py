@@ -109,36 +109,27 @@ def audit(structure: Structure, A: sparse.csr_matrix, values: dict[str, np.ndarr
     comp_of[hidden] = label
     polys = {col: _Polytope(A, val) for col, val in values.items()}
     failed = []
-    for cell in rest:
-        local = _neighbourhood(A, AT, suppressed, int(cell), len(structure.shape))
-        ok_local = True
+    def narrowest(cell: int, variables: np.ndarray) -> tuple[str, float, float] | None:
+        """The first column whose interval over `variables` is too narrow, or None."""
         for col, poly in polys.items():
             if need[col][cell] <= 0:
                 continue
-            Al, bl = poly.restricted(local)
-            lo, hi, n = _interval(Al, bl, int(np.searchsorted(local, cell)))
+            Av, bv = poly.restricted(variables)
+            lo, hi, n = _interval(Av, bv, int(np.searchsorted(variables, cell)))
             result.lps += n
             if hi - lo < need[col][cell] - TOL:
-                ok_local = False
-                break
-        if ok_local:
+                return col, float(hi - lo), float(need[col][cell])
+        return None
+
+    for cell in rest.tolist():
+        if narrowest(cell, _neighbourhood(A, AT, suppressed, cell, len(structure.shape))) is None:
             result.by_local_lp += 1
             continue
-        component = hidden[label == comp_of[cell]]
-        ok = True
-        for col, poly in polys.items():
-            if need[col][cell] <= 0:
-                continue
-            Ac, bc = poly.restricted(component)
-            lo, hi, n = _interval(Ac, bc, int(np.searchsorted(component, cell)))
-            result.lps += n
-            if hi - lo < need[col][cell] - TOL:
-                ok = False
-                result.narrowest[int(cell)] = (col, float(hi - lo), float(need[col][cell]))
-                break
-        if ok:
+        short = narrowest(cell, hidden[label == comp_of[cell]])
+        if short is None:
             result.by_component_lp += 1
         else:
-            failed.append(int(cell))
+            result.narrowest[cell] = short
+            failed.append(cell)
     result.failed = np.array(failed, dtype=np.int64)
     return result
