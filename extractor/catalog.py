@@ -19,7 +19,7 @@ ROLES = (
     "quasi_identifier",  # birth date, sex, postal code...: kept, generalised for record-level outputs
     "sensitive",
     "date",
-    "free_text",  # withheld from the query unless a redaction stage is configured
+    "free_text",  # given to a query only when the request names it, and then redacted (protect_text.py)
     "registrar",
     "service_task",
     "social_service",

@@ -2,8 +2,9 @@
 
 It trusts nothing upstream. It takes its rules from the policy and catalog files named in the manifest
 (after verifying their hashes) and checks every released file: listed in the manifest with the right
-hash, an allowed type, within the size and row caps, no column named like an identifier, no identity
-code, pseudonym or e-mail address in any cell, and every count either redacted or a permitted value.
+hash, an allowed type, within the size and row caps, no column named like an identifier, no direct
+identifier left in any cell or text (residual_scan.py: identity codes, phones, e-mails, accounts,
+addresses, names, pseudonyms), and every count either redacted or a permitted value.
 """
 
 from __future__ import annotations
@@ -11,25 +12,22 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from . import hetu
 from .errors import ExtractorError
 from .policy import Disclosure
+from .residual_scan import scan_document, scan_frame
 from .tables.check_table import check_table
 
-ALLOWED_SUFFIXES = {".csv"}
+ALLOWED_SUFFIXES = {".csv", ".parquet", ".html", ".txt", ".md"}
+DOCUMENT_SUFFIXES = {".html", ".txt", ".md"}
 MANIFEST = "manifest.json"
-FORBIDDEN_ROLES = {"person_key", "document_key", "document_version", "direct_identifier", "free_text"}
-_VALUE_PATTERNS = {
-    "a pseudonym-like hex string": r"\b[0-9a-f]{32,64}\b",
-    "an e-mail address": r"[\w.+-]+@[\w-]+\.[\w.-]+",
-}
+# Free text is not forbidden by name: a redacted note may be released, and the residual scan reads it.
+FORBIDDEN_ROLES = {"person_key", "document_key", "document_version", "direct_identifier"}
 
 
 @dataclass(frozen=True)
@@ -116,12 +114,22 @@ def _check_records(name: str, df: pl.DataFrame, spec: dict, rules: Rules, report
                                        f"l = {ell}")
 
 
+def _read(path: Path) -> pl.DataFrame:
+    if path.suffix.lower() == ".parquet":
+        return pl.read_parquet(path).select(pl.all().cast(pl.String))
+    return pl.read_csv(path, infer_schema=False)
+
+
 def _check_table(path: Path, spec: dict, rules: Rules, report: CheckReport) -> None:
     name = path.name
+    if path.suffix.lower() in DOCUMENT_SUFFIXES:
+        report.findings += scan_document(name, path)
+        return
     try:
-        df = pl.read_csv(path, infer_schema=False)
+        df = _read(path)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is a finding, not a crash
-        report.findings.append(f"{name}: not readable as CSV ({str(exc).splitlines()[0]})")
+        report.findings.append(f"{name}: not readable as {path.suffix.lstrip('.').upper()} "
+                               f"({str(exc).splitlines()[0]})")
         return
     pseudonyms = set(spec.get("pseudonyms", []))
     for col in df.columns:
@@ -133,16 +141,16 @@ def _check_table(path: Path, spec: dict, rules: Rules, report: CheckReport) -> N
         for col in pseudonyms & set(df.columns):
             if not df[col].drop_nulls().str.contains(r"^[0-9a-f]{32}$").all():
                 report.findings.append(f"{name}: column '{col}' holds values that are not pseudonyms")
-        _scan_values(name, df.drop([c for c in pseudonyms if c in df.columns]), report)
+        report.findings += scan_frame(name, df, [c for c in pseudonyms if c in df.columns])
         return
     if spec.get("kind") == "anonymised_records":
         _check_records(name, df, spec, rules, report)
-        _scan_values(name, df, report)
+        report.findings += scan_frame(name, df)
         return
     if spec.get("kind") == "table":
         exact = path.parent.parent / "controller" / "tables" / f"{path.stem}.parquet"
         report.findings += check_table(name, df, spec, rules.disclosure, exact)
-        _scan_values(name, df, report)
+        report.findings += scan_frame(name, df)
         return
     expected = list(spec["dimensions"]) + list(spec["counts"])
     if df.columns != expected:
@@ -161,20 +169,7 @@ def _check_table(path: Path, spec: dict, rules: Rules, report: CheckReport) -> N
             report.findings.append(f"{name}: column '{col}' row {first['row'] + 2}: value {first[col]!r} is not "
                                    f"0, [REDACTED] or a rounded count above {rules.threshold} "
                                    f"({bad.height} such cells)")
-    _scan_values(name, df, report)
-
-
-def _scan_values(name: str, df: pl.DataFrame, report: CheckReport) -> None:
-    for col in df.columns:
-        values = df[col].drop_nulls()
-        candidates = values.filter(values.str.contains(hetu.PATTERN))
-        for text in candidates.to_list():
-            if any(hetu.is_valid("".join(m)) for m in re.findall(hetu.PATTERN, text)):
-                report.findings.append(f"{name}: column '{col}' holds a personal identity code")
-                break
-        for what, pattern in _VALUE_PATTERNS.items():
-            if values.str.contains(pattern).any():
-                report.findings.append(f"{name}: column '{col}' holds {what}")
+    report.findings += scan_frame(name, df)
 
 
 def check_release(release_dir: Path) -> CheckReport:

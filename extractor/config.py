@@ -79,6 +79,6 @@ def _check_variables(request: Request, catalog: Catalog) -> None:
             if col not in roles:
                 raise ConfigError(request.path, f"variables.{table}", f"columns declared in the catalog for "
                                   f"'{table}'", col)
-            if roles[col] in WITHHELD_ROLES:
+            if roles[col] in WITHHELD_ROLES and roles[col] != "free_text":  # free text is given redacted
                 raise ConfigError(request.path, f"variables.{table}", f"columns a query may read ('{col}' is a "
                                   f"{roles[col]} and is never given to queries)", col)

@@ -86,7 +86,7 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                     result.eligibility.overdue = write_overdue(con, result.eligibility, staging.review)
                 key = project_key(master_key, cfg.request.project)
                 with stage("protect"):
-                    result.protected = build_sandbox(con, cfg, key, sandbox_db)
+                    result.protected = build_sandbox(con, cfg, key, sandbox_db, threads)
                     if result.protected.reidentification is not None:
                         _write_reidentification(staging, key, result.protected.reidentification)
                     write_persons(con, result.eligibility.flagged, result.protected.person_map,

@@ -1,6 +1,7 @@
 """Build the sandbox database: eligible rows only, identifiers dropped, keys replaced by pseudonyms.
 
-The result is a separate DuckDB file holding nothing but protected tables and a few helper macros,
+The result is a separate DuckDB file holding nothing but protected tables (free text redacted by
+protect_text.py) and a few helper macros,
 which sandbox.py opens read-only and locked for the researcher's query. Only the columns the request
 declares (or, without a declaration, every column whose role may be shown) are copied: minimisation.
 """
@@ -15,6 +16,7 @@ import duckdb
 
 from .catalog import PSEUDONYMISED_ROLES, WITHHELD_ROLES, Table
 from .config import RunConfig
+from .protect_text import Redaction, redact_columns
 from .pseudonym import ProjectKey, sql_date_shift, sql_pseudonym
 from .sources import quote_ident, quote_literal
 
@@ -30,14 +32,17 @@ class Protected:
     date_shifted: dict[str, list[str]] = field(default_factory=dict)
     reidentification: bytes | None = None  # CSV pseudonym,person_key of the persons in the sandbox
     person_map: str | None = None  # temp table (v, p): person key -> pseudonym, while the connection lives
+    redacted: list[Redaction] = field(default_factory=list)  # free-text columns, de-identified
 
 
 def _columns(table: Table, cfg: RunConfig) -> list[str]:
     wanted = cfg.request.variables
     if wanted is not None and table.name not in wanted:
         return []
+    # Free text only when the request names it (it is then redacted); direct identifiers never.
     return [c.name for c in table.columns
-            if c.role not in WITHHELD_ROLES and (wanted is None or c.name in wanted[table.name])]
+            if (c.role not in WITHHELD_ROLES and (wanted is None or c.name in wanted[table.name]))
+            or (c.role == "free_text" and wanted is not None and c.name in wanted[table.name])]
 
 
 def _macros(cfg: RunConfig) -> list[str]:
@@ -52,7 +57,8 @@ def _macros(cfg: RunConfig) -> list[str]:
     ]
 
 
-def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKey, path: Path) -> Protected:
+def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKey, path: Path,
+                  threads: int = 2) -> Protected:
     result = Protected()
     plan = {t.name: (t, _columns(t, cfg)) for t in cfg.catalog.tables.values()}
     plan = {n: (t, cols) for n, (t, cols) in plan.items() if cols}
@@ -72,17 +78,31 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
         con.execute(f"CREATE OR REPLACE TEMP TABLE {maps[role]} AS SELECT v, {sql_pseudonym('v', domain)} AS p"
                     f"{extra} FROM (SELECT DISTINCT v FROM ({' UNION ALL '.join(sources)})) WHERE v IS NOT NULL",
                     params)
+    texts = {}
+    for name, (table, cols) in plan.items():
+        free = [c.name for c in table.columns if c.role == "free_text" and c.name in cols]
+        if free:
+            rows, redacted, records = redact_columns(con, cfg, table, free, maps.get("person_key"), threads)
+            texts[name] = (rows, redacted, free)
+            result.redacted += records
     con.execute(f"ATTACH {quote_literal(str(path))} AS sandbox")
     try:
         for name, (table, cols) in plan.items():
             roles = {c.name: c.role for c in table.columns}
             select, joins = [], []
+            source = f"elig.{quote_ident(name)}"
+            if name in texts:
+                rows, redacted, free = texts[name]
+                source = quote_ident(rows)
+                joins.append(f"JOIN {quote_ident(redacted)} ft ON ft._r = t._r")
             person = table.one_with_role("person_key")
             if shifted.get(name) and person:
                 joins.append(f"LEFT JOIN {maps['person_key']} ms ON ms.v = CAST(t.{quote_ident(person)} AS VARCHAR)")
                 result.date_shifted[name] = shifted[name]
             for i, col in enumerate(cols):
-                if col in shifted.get(name, []) and person:
+                if name in texts and col in texts[name][2]:
+                    select.append(f"ft.{quote_ident(col)}")
+                elif col in shifted.get(name, []) and person:
                     select.append(f"CAST(t.{quote_ident(col)} + to_days(CAST(ms.shift AS INTEGER)) AS DATE) "
                                   f"AS {quote_ident(col)}")
                 elif roles[col] in PSEUDONYMISED_ROLES:
@@ -94,7 +114,7 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
                 else:
                     select.append(f"t.{quote_ident(col)}")
             con.execute(f"CREATE TABLE sandbox.main.{quote_ident(name)} AS SELECT {', '.join(select)} "
-                        f"FROM elig.{quote_ident(name)} t {' '.join(joins)}")
+                        f"FROM {source} t {' '.join(joins)}")
             result.tables[name] = cols
             result.rows[name] = con.execute(f"SELECT count(*) FROM sandbox.main.{quote_ident(name)}").fetchone()[0]
             result.withheld[name] = [c.name for c in table.columns if c.name not in cols]

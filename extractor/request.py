@@ -93,6 +93,7 @@ class Request:
     notice: Notice
     date_shift_days: int = 0  # per-person consistent shift of dates, within ±N days (0: dates unchanged)
     reidentification: bool = False  # write an encrypted pseudonym -> person map for the controller
+    free_text_subject: str = "tag"  # in redacted notes, the row's own subject as "<NIMI>" or "<pseudonym>"
 
 
 def _party(f: Fields, name: str) -> Party:
@@ -261,11 +262,14 @@ def load_request(path: Path, today: dt.date | None = None) -> Request:
         raise f.error("outputs", "unique output names other than 'exclusion_flow' (used for the released "
                       "exclusion flow)", names)
     prot = f.table("protection", None)
-    shift, reid = 0, False
+    shift, reid, subject = 0, False, "tag"
     if prot is not None:
-        prot.reject_unknown({"date_shift_days", "reidentification_map"})
+        prot.reject_unknown({"date_shift_days", "reidentification_map", "free_text_subject"})
         shift = prot.int("date_shift_days", 0, minimum=0)
         reid = prot.bool("reidentification_map", False)
+        subject = prot.str("free_text_subject", "tag")
+        if subject not in ("tag", "pseudonym"):
+            raise prot.error("free_text_subject", "'tag' or 'pseudonym'", subject)
     project = r.str("project", rid)
     if not _ID.match(project):
         raise r.error("project", "a file-name-safe identifier", project)
@@ -276,4 +280,5 @@ def load_request(path: Path, today: dt.date | None = None) -> Request:
         policy=r.path_value("policy", None), study=r.str("study", None), controller=_party(r, "controller"),
         dpo=_party(r, "dpo"), retention=r.str("retention"), variables=variables, outputs=outputs,
         notice=_notice(f.table("notice", None)), date_shift_days=shift, reidentification=reid,
+        free_text_subject=subject,
     )

@@ -1,7 +1,8 @@
 """`extractor synth`: a synthetic Finnish social-welfare registry at any scale, deterministic by seed.
 
 Writes Parquet files that examples/registry/catalog.toml describes: clients, documents, registrars,
-structures, disclosure_bans, opt_outs, research_consents. No real person is in it; identity codes have
+structures, disclosure_bans, opt_outs, research_consents, and note_spans (where each note names someone:
+the answer key for scoring de-identification). No real person is in it; identity codes have
 valid check characters so that detectors are exercised for real. A few outdated Sosmeta structures are
 marked removed (poistettu) so that the structure-state rule has something to do.
 """
@@ -37,7 +38,8 @@ def generate(out: Path, clients: int, seed: int = 2026, docs_per_client: float =
         say("choices")
         tables = {
             "clients": people,
-            "documents": docs,
+            "documents": docs.drop("note_spans"),
+            "note_spans": note_spans(docs),
             "registrars": regs,
             "structures": _structures(rng),
             "disclosure_bans": synth_choices.disclosure_bans(rng, docs, clients, choices_share),
@@ -60,6 +62,13 @@ def generate(out: Path, clients: int, seed: int = 2026, docs_per_client: float =
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return {name: frame.height for name, frame in tables.items()}
+
+
+def note_spans(docs: pl.DataFrame) -> pl.DataFrame:
+    """The identifiers written into each note: document_oid, start, end (characters), entity, text."""
+    return docs.select("document_oid", "note", "note_spans").explode("note_spans").drop_nulls("note_spans") \
+        .unnest("note_spans").with_columns(
+            pl.col("note").str.slice(pl.col("start"), pl.col("end") - pl.col("start")).alias("text")).drop("note")
 
 
 def _structures(rng: np.random.Generator) -> pl.DataFrame:

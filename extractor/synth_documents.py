@@ -1,7 +1,7 @@
 """Synthetic social-welfare documents: registrar, service task, social service, structure, dates, a note.
 
-About one note in four mentions an identifier (identity code, phone, e-mail or a name), as real
-narrative text does, so that free-text protection and the residual scan have something to find.
+About a third of the notes mention an identifier, as real narrative text does; synth_notes.py writes
+them with the identifiers' spans, which synth.py keeps apart in note_spans.parquet for evaluation.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from . import reference_data
+from . import reference_data, synth_notes
 from .synth_people import REFERENCE_DAY
 
 FIRST_DAY = np.datetime64("2012-01-01")
@@ -86,8 +86,7 @@ def documents(rng: np.random.Generator, clients: pl.DataFrame, regs: pl.DataFram
         "structure_oid": structs["oid"].gather(s_idx),
         "created_on": created.astype("datetime64[D]"),
         "matter_closed_on": closed.astype("datetime64[D]"),
-        "note": _notes(rng, clients, owner),
-    }).with_columns(
+    }).hstack(synth_notes.notes(rng, clients[pl.Series(owner)])).with_columns(
         pl.format("1.2.246.10.{}.11.{}.{}", reg_org.gather(idx), pl.Series(year), pl.int_range(1, pl.len() + 1))
         .alias("original_oid"))
     return _with_versions(rng, df)
@@ -101,27 +100,4 @@ def _with_versions(rng: np.random.Generator, df: pl.DataFrame) -> pl.DataFrame:
         pl.concat_str([pl.col("note"), pl.lit(" Korjattu versio.")]).alias("note"))
     return pl.concat([first, revised]).select(
         "document_oid", "original_oid", "version", "client_id", "registrar_oid", "service_task", "social_service",
-        "document_type", "structure_oid", "created_on", "matter_closed_on", "note")
-
-
-def _notes(rng: np.random.Generator, clients: pl.DataFrame, owner: np.ndarray) -> pl.Series:
-    n = len(owner)
-    kind = rng.choice(5, n, p=[0.75, 0.07, 0.07, 0.05, 0.06])  # plain, hetu, phone, e-mail, name
-    people = clients.select("hetu", "first_names", "surname")[pl.Series(owner)]
-    first = people["first_names"].str.split(" ").list.first()
-    phone = pl.DataFrame({"p": rng.integers(0, 4, n), "a": rng.integers(100, 999, n), "b": rng.integers(1000, 9999, n)}
-                         ).select(pl.format("{} {} {}", pl.col("p").replace_strict(
-                             {0: "040", 1: "050", 2: "044", 3: "045"}, return_dtype=pl.String), "a", "b"))["p"]
-    ascii_name = (first + "." + people["surname"]).str.to_lowercase().str.replace_many(
-        ["ä", "ö", "å", "é", "ü"], ["a", "o", "a", "e", "u"])
-    plain = pl.Series(_PLAIN).gather(rng.integers(0, len(_PLAIN), n))
-    frame = pl.DataFrame({"kind": kind, "plain": plain, "hetu": people["hetu"], "first": first,
-                          "surname": people["surname"], "phone": phone, "email": ascii_name + "@esimerkki.fi"})
-    k = pl.col("kind")
-    return frame.select(
-        pl.when(k == 1).then(pl.format("Asiakkaan henkilötunnus {} tarkistettu. {}", "hetu", "plain"))
-        .when(k == 2).then(pl.format("{} Asiakas pyytää soittamaan numeroon {}.", "plain", "phone"))
-        .when(k == 3).then(pl.format("{} Yhteydenotot sähköpostitse: {}", "plain", "email"))
-        .when(k == 4).then(pl.format("{} {} kertoo tilanteestaan. {}", "first", "surname", "plain"))
-        .otherwise(pl.col("plain")).alias("note")
-    )["note"]
+        "document_type", "structure_oid", "created_on", "matter_closed_on", "note", "note_spans")

@@ -8,18 +8,24 @@ pipelines leave empty), tldextract told to use its bundled list, and our own rec
 
 from __future__ import annotations
 
-import os
 from functools import cache
 
-os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # before presidio imports tldextract
+# The package __init__ has told tldextract to stay offline before this module imports presidio.
+import spacy
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+from presidio_analyzer.nlp_engine import SpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import EmailRecognizer
+from spacy.language import Language
 
-import spacy  # noqa: E402
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry  # noqa: E402
-from presidio_analyzer.nlp_engine import SpacyNlpEngine  # noqa: E402
-from presidio_analyzer.predefined_recognizers import EmailRecognizer, PhoneRecognizer  # noqa: E402
-from spacy.language import Language  # noqa: E402
-
-from .recognizers import FinnishIbanRecognizer, HetuRecognizer, YTunnusRecognizer  # noqa: E402
+from .recognizers import (
+    AddressRecognizer,
+    FinnishIbanRecognizer,
+    FinnishPhoneRecognizer,
+    HetuRecognizer,
+    NameRecognizer,
+    PostalCodeRecognizer,
+    YTunnusRecognizer,
+)
 
 LANGUAGES = ("fi", "sv", "en")
 
@@ -51,9 +57,11 @@ def registry(languages: tuple[str, ...] = LANGUAGES) -> RecognizerRegistry:
         reg.add_recognizer(HetuRecognizer(lang))
         reg.add_recognizer(YTunnusRecognizer(lang))
         reg.add_recognizer(FinnishIbanRecognizer(lang))
-        reg.add_recognizer(PhoneRecognizer(supported_language=lang, supported_regions=("FI",),
-                                           context=["puh", "puhelin", "gsm", "tel", "phone", "soita", "numero"]))
+        reg.add_recognizer(FinnishPhoneRecognizer(lang))
         reg.add_recognizer(EmailRecognizer(supported_language=lang))
+        reg.add_recognizer(AddressRecognizer(lang))
+        reg.add_recognizer(PostalCodeRecognizer(lang))
+        reg.add_recognizer(NameRecognizer(lang))
     return reg
 
 

@@ -1,0 +1,88 @@
+"""Operators: replace what detect.py found, with an entity tag or with the record subject's pseudonym.
+
+Detection and replacement are separate (as in presidio-anonymizer). Overlapping finds are merged,
+the surer one naming the span. A mention of the record's own subject (their name in any inflected
+form, or their identity code, phone or e-mail) becomes `<pseudonym>` — the same keyed pseudonym their
+rows carry in this project — so a researcher can tell "the client" from "someone else" and nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from . import names
+
+TAGS = {
+    "FI_PERSONAL_IDENTITY_CODE": "<HENKILÖTUNNUS>",
+    "FI_BUSINESS_ID": "<Y-TUNNUS>",
+    "PHONE_NUMBER": "<PUHELINNUMERO>",
+    "EMAIL_ADDRESS": "<SÄHKÖPOSTI>",
+    "IBAN_CODE": "<TILINUMERO>",
+    "PERSON": "<NIMI>",
+    "FI_ADDRESS": "<OSOITE>",
+    "FI_POSTAL_CODE": "<POSTINUMERO>",
+}
+_COMPACT = re.compile(r"[\s\-().]")
+
+
+def merge_overlaps(spans: pl.DataFrame) -> pl.DataFrame:
+    """One span per overlapping cluster in each row: the union of their extents, the best-scored entity."""
+    if spans.is_empty():
+        return spans
+    ordered = spans.sort("row", "start", pl.col("end"), descending=[False, False, True])
+    cluster = (
+        (pl.col("start") >= pl.col("end").cum_max().shift(1).over("row")).fill_null(True).cum_sum().over("row"))
+    return (ordered.with_columns(cluster.alias("cluster"))
+            .group_by("row", "cluster", maintain_order=True)
+            .agg(pl.col("start").min(), pl.col("end").max(), pl.col("entity").sort_by("score").last(),
+                 pl.col("score").max())
+            .drop("cluster"))
+
+
+def _compact(value: str) -> str:
+    return _COMPACT.sub("", value).lower()
+
+
+def subject_tokens(identifiers: str | None) -> frozenset[str]:
+    """The words and compacted values by which a record's subject could be named in a note."""
+    if not identifiers:
+        return frozenset()
+    words = {w.lower() for w in re.findall(r"[^\W\d_]{2,}", identifiers)}
+    values = {_compact(v) for v in identifiers.split("\x1f") if v}
+    return frozenset(words | values)
+
+
+def names_subject(text: str, entity: str, tokens: frozenset[str]) -> bool:
+    if not tokens:
+        return False
+    if entity == "PERSON":
+        return any(form in tokens for word in re.split(r"[\s\-]+", text) if word
+                   for form in names.base_forms(word.lower()))
+    return _compact(text) in tokens
+
+
+def redact(texts: pl.Series, spans: pl.DataFrame, subjects: pl.DataFrame | None = None) -> pl.Series:
+    """Texts with every span replaced. `subjects` (row, identifiers, pseudonym) switches on subject pseudonyms:
+    identifiers is the subject's direct identifiers joined by \\x1f."""
+    merged = merge_overlaps(spans)
+    if merged.is_empty():
+        return texts
+    rows = merged.group_by("row", maintain_order=True).agg("start", "end", "entity")
+    lookup = {}
+    if subjects is not None:
+        picked = subjects.join(rows.select("row"), on="row", how="semi")
+        lookup = {r: (subject_tokens(i), p) for r, i, p in picked.select("row", "identifiers", "pseudonym").iter_rows()}
+    values = texts.to_list()
+    for row, starts, ends, entities in rows.iter_rows():
+        text, parts, last = values[row], [], 0
+        tokens, pseudonym = lookup.get(row, (frozenset(), None))
+        for start, end, entity in zip(starts, ends, entities, strict=True):
+            parts.append(text[last:start])
+            mention = text[start:end]
+            parts.append(f"<{pseudonym}>" if pseudonym and names_subject(mention, entity, tokens) else TAGS[entity])
+            last = end
+        parts.append(text[last:])
+        values[row] = "".join(parts)
+    return pl.Series(texts.name, values, dtype=pl.String)
