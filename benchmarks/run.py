@@ -148,7 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--only", choices=["all", "extract", "anonymity", "sdc"], default="all")
+    parser.add_argument("--only", choices=["all", "extract", "anonymity", "sdc", "freetext"], default="all")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     os.environ["EXTRACTOR_KEY"] = KEY
@@ -158,7 +158,10 @@ def main() -> None:
         records.append(_in_child(_scale, 10 * args.clients))
     if args.only in ("all", "sdc"):
         records.append(_in_child(_sdc))
-    if args.only in ("anonymity", "sdc"):
+    if args.only in ("all", "freetext"):
+        from benchmarks.freetext_bench import freetext_record  # its own process pool: not in a daemonic child
+        records.append(freetext_record())
+    if args.only in ("anonymity", "sdc", "freetext"):
         _write(records)
         return
     syn = _in_child(_synth, args.clients, args.seed)

@@ -295,12 +295,12 @@ def demo(
     clients: Annotated[int, typer.Option(min=100, help="Clients in the synthetic registry")] = 50_000,
     seed: Annotated[int, typer.Option()] = 2026,
 ) -> None:
-    """Synthesise a registry, run an audit aggregate, a research aggregate and anonymised microdata."""
+    """Synthesise a registry; run an audit table, a research aggregate, anonymised microdata, redacted notes."""
     from . import synth as synth_mod
     from .pseudonym import write_new_key_file
 
     registry = workdir / "registry"
-    requests = ("audit_request.toml", "research_request.toml", "microdata_request.toml")
+    requests = ("audit_request.toml", "research_request.toml", "microdata_request.toml", "notes_request.toml")
     steps = len(requests) + 1
     out.print(f"[bold]1/{steps}[/] synthesising {clients:,} clients into {registry}")
     synth_mod.generate(registry, clients, seed)

@@ -76,7 +76,7 @@ class Gazetteer:
         hits = [c for c in forms if c in self.counts]
         if hits:
             return next((c for c in forms if c in self.places), None) or next(
-                (c for c in hits if c in self.words), hits[0])
+                (c for c in hits if c in self.words), max(hits, key=self.counts.__getitem__))
         if "-" in token:  # Anna-Liisa, Meri-Maaria: every part a name
             parts = [self.base_form(p) for p in token.split("-") if p]
             if parts and all(parts):

@@ -139,13 +139,16 @@ def _postal_codes() -> frozenset[str]:
     return frozenset(reference_data.postal_codes()["postal_code"].to_list())
 
 
+_CODE_AND_PLACE = r"\b\d{5}\s+(?-i:[A-ZÅÄÖ])[A-ZÅÄÖa-zåäö]+(?:-[A-ZÅÄÖa-zåäö]+)?\b"  # the capital even under IGNORECASE
+
+
 class PostalCodeRecognizer(PatternRecognizer):
     """Finnish postal codes that exist (Statistics Finland's key); followed by a place name they are sure."""
 
     def __init__(self, language: str = "fi") -> None:
         super().__init__(
             supported_entity="FI_POSTAL_CODE", supported_language=language, name=f"PostalCodeRecognizer_{language}",
-            patterns=[Pattern("code_and_place", r"\b\d{5}\s+[A-ZÅÄÖ][A-ZÅÄÖa-zåäö]+(?:-[A-ZÅÄÖa-zåäö]+)?\b", 0.75),
+            patterns=[Pattern("code_and_place", _CODE_AND_PLACE, 0.75),
                       Pattern("code", r"\b\d{5}\b", 0.3)],
             context=["postinumero", "postinro", "postnummer", "osoite", "adress", "postal", "zip"])
 

@@ -1,0 +1,91 @@
+"""Names, addresses, postal codes and phones in Finnish and Swedish notes: one table of cases each."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.freetext.engine import analyzer
+from extractor.freetext.names import base_forms, gazetteer
+
+
+def found(text: str, entity: str) -> list[str]:
+    return [text[r.start:r.end] for r in sorted(analyzer().analyze(text, language="fi", score_threshold=0.5),
+                                                key=lambda r: r.start) if r.entity_type == entity]
+
+
+NAMES = [
+    ("Matti Virtanen kertoo tilanteestaan.", ["Matti Virtanen"]),  # first name + surname: one span
+    ("Soitettu Virtaselle huomenna.", ["Virtaselle"]),  # -nen -> -se- + allative
+    ("Sovittu Mikolle uusi aika.", ["Mikolle"]),  # consonant gradation kk -> k
+    ("Sovittu Kempille uusi aika.", ["Kempille"]),  # pp -> p after a consonant
+    ("Antin kanssa puhuttu.", ["Antin"]),  # tt -> t, at the start of a sentence
+    ("Tapaaminen Anna-Liisan kanssa.", ["Anna-Liisan"]),  # hyphenated first name, inflected
+    ("Klienten Johanssons mor ringde.", ["Johanssons"]),  # Swedish genitive
+    ("Asiakkaan poika Onni kävi.", ["Onni"]),  # an ordinary word, but after a kinship word
+    ("Asiakas kertoo, että Into kävi.", ["Into"]),  # capital mid-sentence and a verb after it
+    ("Yhteyshenkilö Onni Virtanen.", ["Onni Virtanen"]),  # an ambiguous name beside a surname
+    ("Onni oli matkassa, kun asunto järjestyi.", []),  # 'luck' opening a sentence
+    ("Toivo paremmasta on vahva.", []),  # 'hope'
+    ("Asiakkaalla on into harrastuksiin.", []),  # lower case: never a name
+    ("Kela myönsi tuen, haettu Kelasta.", []),  # an organisation
+    ("Asiakas muutti Helsinkiin ja asuu Oulussa.", []),  # places, inflected
+    ("Asiakas ja Pekka Nieminen tapasivat Helsingissä.", ["Pekka Nieminen"]),  # 'Helsing' is a surname too
+    ("Nästa bedömning på byrån.", []),  # a rare surname that is a Swedish word, opening a sentence
+    ("Päätös toimitettu asiakkaalle.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NAMES)
+def test_person_names(text: str, expected: list[str]) -> None:
+    assert found(text, "PERSON") == expected
+
+
+@pytest.mark.parametrize(("inflected", "base"), [
+    ("virtaselle", "virtanen"), ("virtasta", "virtanen"), ("mikolle", "mikko"), ("laineen", "laine"),
+    ("antin", "antti"), ("pekalle", "pekka"), ("erikin", "erik"), ("johanssonille", "johansson"),
+])
+def test_base_forms_reach_the_gazetteer_name(inflected: str, base: str) -> None:
+    assert base in base_forms(inflected)
+    assert base in gazetteer().counts
+
+
+def test_gazetteer_holds_the_register_and_marks_ordinary_words() -> None:
+    gaz = gazetteer()
+    assert len(gaz.counts) > 30_000
+    assert {"onni", "into", "toivo", "satu", "laine"} <= gaz.words
+    assert {"salo", "turku", "lahti", "kela"} <= gaz.places
+    assert "matti" not in gaz.words | gaz.places
+
+
+ADDRESSES = [
+    ("Uusi osoite Kalevankatu 12 B 7, 00100 Helsinki.", ["Kalevankatu 12 B 7"], ["00100 Helsinki"]),
+    ("Asuu Koivutie 3.", ["Koivutie 3"], []),
+    ("Ny adress Strandvägen 5 A 2, 65100 Vaasa.", ["Strandvägen 5 A 2"], ["65100 Vaasa"]),
+    ("Postinumero 33100 merkitty.", [], ["33100"]),  # a code that exists, with a context word
+    ("Summa 12000 euroa maksettu.", [], []),  # five digits that are not a postal code in context
+    ("Koodi 99999 Testi.", [], []),  # no such postal code
+]
+
+
+@pytest.mark.parametrize(("text", "street", "postal"), ADDRESSES)
+def test_addresses_and_postal_codes(text: str, street: list[str], postal: list[str]) -> None:
+    assert found(text, "FI_ADDRESS") == street
+    assert found(text, "FI_POSTAL_CODE") == postal
+
+
+PHONES = [
+    ("Soita 040 123 4567.", ["040 123 4567"]),
+    ("Numero 0401234567 toimii.", ["0401234567"]),
+    ("Puh. +358 40 123 4567.", ["+358 40 123 4567"]),
+    ("Tfn +358401234567.", ["+358401234567"]),
+    ("Puhelin 09 510 1619.", ["09 510 1619"]),
+    ("Numero 040-1234567.", ["040-1234567"]),
+    ("Päätös saapui 12.3.2025.", []),  # a date
+    ("Hetu 131052-308T korjattu.", []),  # an identity code is not a phone
+    ("Y-tunnus 0112038-9.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PHONES)
+def test_phone_numbers(text: str, expected: list[str]) -> None:
+    assert found(text, "PHONE_NUMBER") == expected
