@@ -71,8 +71,8 @@ def test_subject_is_named_by_their_pseudonym_and_others_by_tags() -> None:
     assert out == [f"Soitettu <{'a' * 32}>, äiti <NIMI> paikalla. Hetu <{'a' * 32}>.", f"<{'b' * 32}> kävi."]
 
 
-CLEAN = pl.DataFrame({"region": ["Lappi", "Pirkanmaa", "Etelä-Karjala"], "service": ["Lastensuojelu", "Kotipalvelu",
-                                                                                    "Perhetyö"], "n": ["10", "15", "0"]})
+CLEAN = pl.DataFrame({"region": ["Lappi", "Pirkanmaa", "Etelä-Karjala"],
+                      "service": ["Lastensuojelu", "Kotipalvelu", "Perhetyö"], "n": ["10", "15", "0"]})
 
 
 @pytest.mark.parametrize(("cell", "what"), [
