@@ -162,3 +162,14 @@ def test_review_report_shows_what_was_redacted(notes_run) -> None:
     result, _ = notes_run
     html = (result.run_dir / "review" / "review.html").read_text(encoding="utf-8")
     assert 'id="free-text"' in html and "documents.note" in html and "PHONE_NUMBER:" in html
+
+
+def test_process_pool_gives_the_same_finds_as_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractor.freetext import detect as detect_module
+
+    rng = np.random.default_rng(5)
+    notes = synth_notes.notes(rng, synth_people.clients(rng, 600))["note"]
+    one = detect(notes, processes=1)
+    monkeypatch.setattr(detect_module, "POOL_FROM", 0)
+    monkeypatch.setattr(detect_module, "_CHUNK", 50)
+    assert detect(notes, processes=2).equals(one)

@@ -10,6 +10,7 @@ pool whose workers fork from a server that has the analyzer loaded.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 from collections.abc import Iterable
@@ -78,8 +79,20 @@ def _pool(processes: int) -> multiprocessing.pool.Pool:
     if _POOL is None or _POOL._processes != processes:  # noqa: SLF001
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["extractor.freetext.warm"])
+        if _POOL is not None:
+            _close_pool()
         _POOL = ctx.Pool(processes)
+        atexit.register(_close_pool)
     return _POOL
+
+
+def _close_pool() -> None:
+    """Stop the workers before the interpreter tears down the modules their pool object needs."""
+    global _POOL
+    if _POOL is not None:
+        _POOL.terminate()
+        _POOL.join()
+        _POOL = None
 
 
 def analyze_distinct(texts: list[str], entities: list[list[str]], processes: int) -> list[list[tuple]]:
