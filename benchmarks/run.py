@@ -131,6 +131,19 @@ def _sdc() -> dict[str, Any]:
     return rec
 
 
+def _freetext() -> dict[str, Any]:
+    """Last, in this process: its process pool cannot live in a daemonic child, and is stopped after."""
+    from benchmarks.freetext_bench import freetext_record
+    from extractor.freetext.detect import _close_pool
+
+    try:
+        rec = freetext_record()
+    finally:
+        _close_pool()
+    rec["peak_rss_mb"] = _peak_mb()
+    return rec
+
+
 def _in_child(fn: Any, *args: Any) -> Any:
     ctx = mp.get_context("spawn")
     with ctx.Pool(1) as pool:
@@ -158,9 +171,8 @@ def main() -> None:
         records.append(_in_child(_scale, 10 * args.clients))
     if args.only in ("all", "sdc"):
         records.append(_in_child(_sdc))
-    if args.only in ("all", "freetext"):
-        from benchmarks.freetext_bench import freetext_record  # its own process pool: not in a daemonic child
-        records.append(freetext_record())
+    if args.only == "freetext":
+        records.append(_freetext())
     if args.only in ("anonymity", "sdc", "freetext"):
         _write(records)
         return
@@ -186,6 +198,7 @@ def main() -> None:
         if request == "research":
             for stage, seconds in ext["stages"].items():
                 records.append(record(f"stage_{stage}", {"seconds": seconds}, label, bare["seconds"], p))
+    records.append(_freetext())
     _write(records)
 
 
