@@ -86,7 +86,7 @@ def documents(rng: np.random.Generator, clients: pl.DataFrame, regs: pl.DataFram
         "structure_oid": structs["oid"].gather(s_idx),
         "created_on": created.astype("datetime64[D]"),
         "matter_closed_on": closed.astype("datetime64[D]"),
-    }).hstack(synth_notes.notes(rng, clients[pl.Series(owner)])).with_columns(
+    }).hstack(_notes(rng, clients, owner)).with_columns(
         pl.format("1.2.246.10.{}.11.{}.{}", reg_org.gather(idx), pl.Series(year), pl.int_range(1, pl.len() + 1))
         .alias("original_oid"))
     return _with_versions(rng, df)
@@ -101,3 +101,11 @@ def _with_versions(rng: np.random.Generator, df: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([first, revised]).select(
         "document_oid", "original_oid", "version", "client_id", "registrar_oid", "service_task", "social_service",
         "document_type", "structure_oid", "created_on", "matter_closed_on", "note", "note_spans")
+
+
+def _notes(rng: np.random.Generator, clients: pl.DataFrame, owner: np.ndarray, chunk: int = 500_000) -> pl.DataFrame:
+    """Notes written a chunk of documents at a time: the generator's wide working frame stays small."""
+    people = clients.select("hetu", "first_names", "surname", "postal_code", "municipality", "language")
+    return pl.concat([synth_notes.notes(rng, people[pl.Series(owner[i:i + chunk])])
+                      for i in range(0, len(owner), chunk)] or [synth_notes.notes(rng, people.clear())])
+
