@@ -183,11 +183,15 @@ def notes(rng: np.random.Generator, people: pl.DataFrame) -> pl.DataFrame:
     start2 = end1 + pl.col("mid").str.len_chars()
     end2 = start2 + pl.col("v2").str.len_chars()
 
-    def span(kind: str, start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    def spans(kind: str, start: pl.Expr, end: pl.Expr) -> pl.DataFrame:
         entity = pl.col(kind).replace_strict(ENTITY, default=None, return_dtype=pl.String)
-        return pl.when(entity.is_not_null() & (pl.col("choice") >= 0)).then(
-            pl.struct(start.cast(pl.Int32).alias("start"), end.cast(pl.Int32).alias("end"), entity.alias("entity")))
+        return frame.with_row_index("i").filter(entity.is_not_null() & (pl.col("choice") >= 0)).select(
+            "i", start.cast(pl.Int32).alias("start"), end.cast(pl.Int32).alias("end"), entity.alias("entity"))
 
-    return frame.select(
-        pl.concat_str([pl.col("a"), middle, pl.col("b")], separator=" ").alias("note"),
-        pl.concat_list(span("s1", start1, end1), span("s2", start2, end2)).list.drop_nulls().alias("note_spans"))
+    # A long frame of spans gathered into lists per note: concat_list of structs is many times slower.
+    per_note = pl.concat([spans("s1", start1, end1), spans("s2", start2, end2)]).sort("i", "start").group_by(
+        "i", maintain_order=True).agg(pl.struct("start", "end", "entity").alias("note_spans"))
+    out = frame.select(pl.concat_str([pl.col("a"), middle, pl.col("b")], separator=" ").alias("note")
+                       ).with_row_index("i")
+    return out.join(per_note, on="i", how="left", maintain_order="left").select(
+        "note", pl.col("note_spans").fill_null(pl.lit([], dtype=per_note.schema["note_spans"])))
