@@ -134,12 +134,12 @@ def _sdc() -> dict[str, Any]:
 def _freetext() -> dict[str, Any]:
     """Last, in this process: its process pool cannot live in a daemonic child, and is stopped after."""
     from benchmarks.freetext_bench import freetext_record
-    from extractor.freetext.detect import _close_pool
+    from extractor.freetext.detect import close_pool
 
     try:
         rec = freetext_record()
     finally:
-        _close_pool()
+        close_pool()
     rec["peak_rss_mb"] = _peak_mb()
     return rec
 

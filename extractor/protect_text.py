@@ -21,7 +21,7 @@ from .freetext.detect import detect
 from .freetext.redact import merge_overlaps, redact
 from .sources import quote_ident
 
-SEPARATOR = "chr(31)"
+SEPARATOR = "chr(31)"  # redact.IDENTIFIER_SEPARATOR, in SQL
 
 
 @dataclass

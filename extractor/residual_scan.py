@@ -108,7 +108,7 @@ def document_lines(path: Path) -> pl.Series:
         parser = _Text()
         parser.feed(text)
         text = "\n".join(parser.parts)
-    return pl.Series([line for line in re.split(r"\n+", text)], dtype=pl.String)
+    return pl.Series(re.split(r"\n+", text), dtype=pl.String)
 
 
 def scan_document(name: str, path: Path) -> list[str]:

@@ -43,6 +43,7 @@ CASES = [
     ("missing source file", _replace('path = "clients.parquet"', 'path = "nope.parquet"', "catalog.toml"), "catalog.toml: tables.clients.path: expected an existing file"),
     ("TOML syntax error", _replace("[request]", "[request"), "request.toml: expected valid TOML"),
     ("a withheld column as a variable", _replace("[[outputs]]", '[variables]\nclients = ["hetu"]\n[[outputs]]'), "variables.clients: expected columns a query may read ('hetu' is a direct_identifier"),
+    ("unknown free-text subject mode", _replace("[[outputs]]", '[protection]\nfree_text_subject = "name"\n[[outputs]]'), "request.toml: protection.free_text_subject: expected 'tag' or 'pseudonym'"),
     ("register missing for an applied rule", _replace("[registers.opt_out]", "[registers.opt_out_unused]", "catalog.toml"), "registers.opt_out_unused: expected a register kind"),
 ]
 

@@ -80,13 +80,13 @@ def _pool(processes: int) -> multiprocessing.pool.Pool:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["extractor.freetext.warm"])
         if _POOL is not None:
-            _close_pool()
+            close_pool()
         _POOL = ctx.Pool(processes)
-        atexit.register(_close_pool)
+        atexit.register(close_pool)
     return _POOL
 
 
-def _close_pool() -> None:
+def close_pool() -> None:
     """Stop the workers before the interpreter tears down the modules their pool object needs."""
     global _POOL
     if _POOL is not None:

@@ -25,6 +25,7 @@ TAGS = {
     "FI_POSTAL_CODE": "<POSTINUMERO>",
 }
 _COMPACT = re.compile(r"[\s\-().]")
+IDENTIFIER_SEPARATOR = "\x1f"  # between a subject's direct identifiers (protect_text.py joins them with chr(31))
 
 
 def merge_overlaps(spans: pl.DataFrame) -> pl.DataFrame:
@@ -50,7 +51,7 @@ def subject_tokens(identifiers: str | None) -> frozenset[str]:
     if not identifiers:
         return frozenset()
     words = {w.lower() for w in re.findall(r"[^\W\d_]{2,}", identifiers)}
-    values = {_compact(v) for v in identifiers.split("\x1f") if v}
+    values = {_compact(v) for v in identifiers.split(IDENTIFIER_SEPARATOR) if v}
     return frozenset(words | values)
 
 
@@ -65,24 +66,24 @@ def names_subject(text: str, entity: str, tokens: frozenset[str]) -> bool:
 
 def redact(texts: pl.Series, spans: pl.DataFrame, subjects: pl.DataFrame | None = None) -> pl.Series:
     """Texts with every span replaced. `subjects` (row, identifiers, pseudonym) switches on subject pseudonyms:
-    identifiers is the subject's direct identifiers joined by \\x1f."""
+    identifiers is the subject's direct identifiers joined by IDENTIFIER_SEPARATOR."""
     merged = merge_overlaps(spans)
     if merged.is_empty():
         return texts
-    rows = merged.group_by("row", maintain_order=True).agg("start", "end", "entity")
-    lookup = {}
+    found = merged.join(pl.DataFrame({"text": texts}).with_row_index("row"), on="row").sort("row", "start")
+    found = found.with_columns(pl.col("end").shift(1).over("row").fill_null(0).alias("prev"),
+                               pl.col("entity").replace_strict(TAGS, return_dtype=pl.String).alias("by"))
     if subjects is not None:
-        picked = subjects.join(rows.select("row"), on="row", how="semi")
-        lookup = {r: (subject_tokens(i), p) for r, i, p in picked.select("row", "identifiers", "pseudonym").iter_rows()}
-    values = texts.to_list()
-    for row, starts, ends, entities in rows.iter_rows():
-        text, parts, last = values[row], [], 0
-        tokens, pseudonym = lookup.get(row, (frozenset(), None))
-        for start, end, entity in zip(starts, ends, entities, strict=True):
-            parts.append(text[last:start])
-            mention = text[start:end]
-            parts.append(f"<{pseudonym}>" if pseudonym and names_subject(mention, entity, tokens) else TAGS[entity])
-            last = end
-        parts.append(text[last:])
-        values[row] = "".join(parts)
-    return pl.Series(texts.name, values, dtype=pl.String)
+        found = found.join(subjects.select("row", "identifiers", "pseudonym"), on="row", how="left")
+        mentions = found["text"].str.slice(found["start"], found["end"] - found["start"])
+        tokens: dict[str | None, frozenset[str]] = {}
+        own = [p is not None and names_subject(m, e, tokens.setdefault(i, subject_tokens(i)))
+               for m, e, i, p in zip(mentions, found["entity"], found["identifiers"], found["pseudonym"], strict=True)]
+        found = found.with_columns(pl.when(pl.Series(own)).then(pl.format("<{}>", "pseudonym"))
+                                   .otherwise(pl.col("by")).alias("by"))
+    # Each span contributes the text since the previous span and its replacement; the row adds its tail.
+    rebuilt = found.group_by("row", maintain_order=True).agg(
+        pl.concat_str(pl.col("text").str.slice(pl.col("prev"), pl.col("start") - pl.col("prev")), "by")
+        .str.join("").alias("body"),
+        pl.col("text").first().str.slice(pl.col("end").last()).alias("tail"))
+    return texts.cast(pl.String).clone().scatter(rebuilt["row"], rebuilt["body"] + rebuilt["tail"])
