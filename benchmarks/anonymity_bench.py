@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 REPO = Path(__file__).resolve().parent.parent
-ADULT = REPO.parent / "shared" / "data" / "adult"
+ADULT = REPO / "examples" / "adult" / "data"
 QIS = ["sex", "age", "race", "marital-status", "education", "native-country", "workclass", "occupation"]
 CASES = [("kanon_adult_k5_s01", 5, 0.01, None), ("kanon_adult_k5_s05", 5, 0.05, None),
          ("kanon_adult_k10_s01", 10, 0.01, None), ("kanon_adult_k10_s05", 10, 0.05, None),

@@ -11,7 +11,8 @@ import pytest
 from extractor import synth
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared" / "data"
+ADULT = REPO / "examples" / "adult" / "data"
+SYNTHEA = REPO / "examples" / "synthea" / "data"
 TEST_KEY = "test-key-0123456789abcdef-0123456789abcdef"
 
 

@@ -12,12 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SHARED
+from conftest import ADULT
 from extractor.anonymity import Criteria, generalise, search
 from extractor.errors import ExtractorError
 from extractor.hierarchy import Hierarchy, age_bands, code_prefixes, dates, postal_codes_fi
 
-ADULT = SHARED / "adult"
 ORDER = ["sex", "age", "race", "marital-status", "education", "native-country", "workclass", "occupation"]
 
 
