@@ -7,9 +7,9 @@ reason, and the review report shows that reason to the DPO.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
+from .shipped import shipped
 from .toml_fields import Fields, load_toml
 
 # Eligibility rules in their fixed precedence order (the order of the exclusion flow).
@@ -62,7 +62,7 @@ class Policy:
 
 
 def default_policy_path() -> Path:
-    return Path(str(resources.files("extractor") / "data" / "default_policy.toml"))
+    return shipped("data", "default_policy.toml")
 
 
 def _share(f: Fields, key: str, default: float, top: float) -> float:

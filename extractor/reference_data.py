@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import polars as pl
 
+from .shipped import shipped
+
 
 def data_file(name: str) -> Path:
-    return Path(str(resources.files("extractor") / "data" / "fi" / name))
+    return shipped("data", "fi", name)
 
 
 @cache

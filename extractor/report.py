@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "reports"
+from .shipped import shipped
+
+TEMPLATES = shipped("reports")
 
 
 def _env() -> jinja2.Environment:
