@@ -7,7 +7,6 @@ the staging folder, so a failed run leaves nothing behind.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,13 +16,14 @@ from typing import Any
 
 import duckdb
 
-from . import privacy_budget, release
+from . import privacy_budget, release, workspace
 from .checks import CheckReport, check_release
 from .config import RunConfig
 from .disclosure import Controlled, control
 from .eligibility import Eligibility, apply_eligibility, flow_frame, write_overdue
 from .errors import CheckFailed, ExtractorError
 from .faults import kill_point
+from .machine import Limits, duckdb_config, resolve
 from .notices import write_notices
 from .protect import Protected, build_sandbox
 from .pseudonym import ProjectKey, project_key
@@ -60,7 +60,8 @@ class RunResult:
 
 
 def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
-                on_stage: Callable[[str], None] | None = None, threads: int = 2) -> RunResult:
+                on_stage: Callable[[str], None] | None = None, limits: Limits | None = None) -> RunResult:
+    limits = limits or resolve()
     privacy_budget.ensure_available(out_root, cfg)
     staging = release.start(out_root, cfg.request.id)
     result = RunResult(staging.final, staging.run_id)
@@ -75,9 +76,9 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
         result.timings[name] = time.perf_counter() - t0
 
     try:
-        with tempfile.TemporaryDirectory(prefix="extractor-work-") as work:
-            sandbox_db = Path(work) / "sandbox.duckdb"
-            con = duckdb.connect(config={"threads": threads, "temp_directory": str(Path(work) / "spill")})
+        with workspace.scratch(out_root, limits.temp_dir) as work:
+            sandbox_db = work / "sandbox.duckdb"
+            con = duckdb.connect(config=duckdb_config(limits, work / "spill"))
             try:
                 with stage("sources"):
                     registered = register_sources(con, cfg.catalog)
@@ -86,7 +87,7 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                     result.eligibility.overdue = write_overdue(con, result.eligibility, staging.review)
                 key = project_key(master_key, cfg.request.project)
                 with stage("protect"):
-                    result.protected = build_sandbox(con, cfg, key, sandbox_db, threads)
+                    result.protected = build_sandbox(con, cfg, key, sandbox_db, limits.threads)
                     if result.protected.reidentification is not None:
                         _write_reidentification(staging, key, result.protected.reidentification)
                     write_persons(con, result.eligibility.flagged, result.protected.person_map,
@@ -96,7 +97,8 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
             finally:
                 con.close()
             with stage("query"):
-                frames = {o.name: run_query(sandbox_db, o.query) for o in cfg.request.outputs}
+                frames = {o.name: run_query(sandbox_db, o.query, limits)
+                          for o in cfg.request.outputs}
         outputs = []
         frames[FLOW.name] = flow_frame(result.eligibility)
         with stage("disclosure"):
@@ -111,7 +113,7 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                              "k": crit.k, "l": crit.l, "levels": anon.levels, "suppressed": anon.suppressed}
                 elif out.kind == "table":
                     safe, exact, table_record = control_table(frames[out.name], out, cfg.purpose.disclosure,
-                                                              threads)
+                                                              limits)
                     result.tables.append(table_record)
                     _write_exact(staging, out.name, exact)
                     if out.table.privacy == "sdc":
@@ -144,7 +146,7 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                          controlled=result.controlled, check=result.check, manifest=manifest,
                          tables=result.tables, differences=result.differences,
                          budget=privacy_budget.status(out_root, cfg),
-                         anonymised=result.anonymised, readability=readability)
+                         anonymised=result.anonymised, readability=readability, limits=limits)
             kill_point("publish")
             release.publish(staging)
             kill_point("record")

@@ -9,6 +9,7 @@ from .checks import CheckReport
 from .config import RunConfig
 from .disclosure import Controlled
 from .eligibility import Eligibility
+from .machine import Limits
 from .policy import RULES
 from .protect import Protected
 from .report import flow_bars, render
@@ -49,7 +50,7 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
                  protected: Protected, controlled: list[Controlled], check: CheckReport, manifest: dict,
                  anonymised: dict[str, Any] | None = None, readability: dict[str, Any] | None = None,
                  tables: list | None = None, differences: list | None = None,
-                 budget: dict[str, float] | None = None) -> None:
+                 budget: dict[str, float] | None = None, limits: Limits | None = None) -> None:
     rules = []
     for rule in RULES:
         if rule == "research_consent" and not cfg.purpose.consent_required:
@@ -63,5 +64,6 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
         "disclosure": cfg.purpose.disclosure, "controlled": controlled, "check": check, "manifest": manifest,
         "base_dir": str(cfg.request.path.parent.parent) + "/",
         "tables": tables or [], "differences": differences or [], "budget": budget,
+        "limits": limits,
     }
     path.write_text(render("review.html.j2", context), encoding="utf-8")

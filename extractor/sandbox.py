@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from .errors import ExtractorError
+from .machine import Limits, duckdb_config, resolve
 
 LOCKED = {
     "enable_external_access": False,
@@ -23,14 +24,17 @@ LOCKED = {
 }
 
 
-def open_locked(database: Path, threads: int = 2, memory_limit: str = "8GB") -> duckdb.DuckDBPyConnection:
-    config = {"threads": threads, "memory_limit": memory_limit, **LOCKED}
+def open_locked(database: Path, limits: Limits | None = None) -> duckdb.DuckDBPyConnection:
+    """Read-only, locked, sized by `limits` (the machine's own by default). It spills to DuckDB's default
+    `<database>.tmp`, beside the sandbox in the run's private scratch folder (a locked connection may not
+    name another)."""
+    config = {**duckdb_config(limits or resolve()), **LOCKED}
     return duckdb.connect(str(database), read_only=True, config=config)
 
 
-def run_query(database: Path, query_file: Path) -> pl.DataFrame:
+def run_query(database: Path, query_file: Path, limits: Limits | None = None) -> pl.DataFrame:
     sql = query_file.read_text(encoding="utf-8")
-    con = open_locked(database)
+    con = open_locked(database, limits)
     try:
         try:
             statements = con.extract_statements(sql)

@@ -98,3 +98,28 @@ def test_run_and_check_succeed(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     proc = cli("check", str(tmp_path / "out" / "T-1" / "latest"))
     assert proc.returncode == 0 and "output check passed" in proc.stdout
+
+
+@pytest.mark.parametrize(("args", "env", "message"), [
+    (["--memory-limit", "lots"], {}, "--memory-limit: expected a memory size such as 8GB"),
+    ([], {"EXTRACTOR_MEMORY_LIMIT": "8 parsecs"}, "EXTRACTOR_MEMORY_LIMIT: expected a memory size"),
+    ([], {"EXTRACTOR_THREADS": "many"}, "EXTRACTOR_THREADS: expected a whole number of threads"),
+])
+def test_bad_machine_limits_one_line_exit_2(tmp_path: Path, args: list[str], env: dict, message: str) -> None:
+    request = world(tmp_path)
+    out = tmp_path / "out"
+    proc = cli("run", str(request), "--out", str(out), *args, env={**run_env(), **env})
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and message in proc.stderr
+    assert not out.exists()
+
+
+def test_limits_are_used_and_stated_and_scratch_is_removed(tmp_path: Path) -> None:
+    request = world(tmp_path)
+    out, scratch = tmp_path / "out", tmp_path / "scratch"
+    proc = cli("run", str(request), "--out", str(out), "--threads", "1", "--memory-limit", "1GiB",
+               "--temp-dir", str(scratch))
+    assert proc.returncode == 0, proc.stderr
+    review = (out / "T-1" / "latest" / "review" / "review.html").read_text()
+    assert "1 thread(s) (--threads), DuckDB memory limit 1024MiB (--memory-limit)" in review
+    assert scratch.is_dir() and not any(scratch.rglob("*.duckdb")) and not any((scratch / "extractor-work").iterdir())

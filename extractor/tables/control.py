@@ -7,6 +7,7 @@ import numpy as np
 import polars as pl
 
 from ..errors import ExtractorError
+from ..machine import Limits, duckdb_config, resolve
 from ..policy import Disclosure
 from ..request import Output
 from .build import build_cells
@@ -37,11 +38,11 @@ def _validate(df: pl.DataFrame, out: Output, rules: Disclosure) -> None:
 
 
 def control_table(df: pl.DataFrame, out: Output, rules: Disclosure,
-                  threads: int = 2) -> tuple[pl.DataFrame, pl.DataFrame, TableRecord]:
+                  limits: Limits | None = None) -> tuple[pl.DataFrame, pl.DataFrame, TableRecord]:
     """Released frame (text), exact frame (controller only) and the record for the review report."""
     spec = out.table
     _validate(df, out, rules)
-    con = duckdb.connect(config={"threads": threads})
+    con = duckdb.connect(config=duckdb_config(limits or resolve()))
     try:
         if spec.privacy == "dp":
             cells, info = private_cells(con, df, out, str(out.query))

@@ -1,0 +1,79 @@
+"""A run's private scratch folder (the sandbox database and DuckDB's spill files), removed when the run ends.
+
+It lives under the output root's `.extractor/work/` (or under --temp-dir), mode 700. The run holds an
+exclusive lock on a file inside it for as long as it lives; the kernel drops that lock when the process
+dies, even by `kill -9`, so the next run that finds an unlocked folder knows it was left by a killed run
+and removes it. Nothing is ever left in the system's temporary folder.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+STATE_DIR = ".extractor"
+_LOCK = ".lock"
+_PREFIX = "run-"
+
+
+def work_root(out_root: Path, temp_dir: Path | None) -> Path:
+    return temp_dir / "extractor-work" if temp_dir is not None else out_root / STATE_DIR / "work"
+
+
+def remove_abandoned(root: Path) -> list[Path]:
+    """Remove the scratch folders of runs that are no longer alive (their lock is free)."""
+    removed = []
+    if not root.is_dir():
+        return removed
+    for folder in root.glob(f"{_PREFIX}*"):
+        lock = folder / _LOCK
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except FileNotFoundError:
+            fd = None  # killed before it took its lock (or being created): old enough to be abandoned?
+            if not _older_than(folder, 60):
+                continue
+        except OSError:
+            continue
+        try:
+            if fd is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a live run holds it
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        finally:
+            if fd is not None:
+                os.close(fd)
+    return removed
+
+
+def _older_than(folder: Path, seconds: float) -> bool:
+    import time
+
+    try:
+        return time.time() - folder.stat().st_mtime > seconds
+    except OSError:
+        return False
+
+
+@contextmanager
+def scratch(out_root: Path, temp_dir: Path | None = None) -> Iterator[Path]:
+    """A new locked scratch folder for one run; abandoned ones are cleared first."""
+    root = work_root(out_root, temp_dir)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    remove_abandoned(root)
+    folder = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=root))  # mkdtemp makes it mode 700
+    fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)
