@@ -41,7 +41,7 @@ def freetext_record(n: int = 100_000, baseline_n: int = 3_000, seed: int = 2026)
     from extractor.freetext.redact import redact
 
     rng = np.random.default_rng(seed)
-    notes = synth_notes.notes(rng, synth_people.clients(rng, n))
+    notes = synth_notes.notes(rng, synth_people.clients(rng, n)[0])
     gold = notes.with_row_index("row").explode("note_spans").drop_nulls("note_spans").unnest("note_spans") \
         .select("row", "start", "end", "entity")
     engine = analyzer()

@@ -28,7 +28,8 @@ def _revoked(rng: np.random.Generator, set_on: np.ndarray, share: float) -> np.n
     return np.where(keep, later, np.datetime64("NaT")).astype("datetime64[D]")
 
 
-def disclosure_bans(rng: np.random.Generator, docs: pl.DataFrame, n_clients: int, share: float) -> pl.DataFrame:
+def disclosure_bans(rng: np.random.Generator, docs: pl.DataFrame, n_clients: int, share: float,
+                    numbered_before: int = 0) -> pl.DataFrame:
     """Bans by clients holding at least one document; each ban's target is drawn from their own documents."""
     first = docs.filter(pl.col("version") == 1)
     pick = rng.random(first.height) < share * n_clients / max(first.height, 1) * 1.2
@@ -52,7 +53,8 @@ def disclosure_bans(rng: np.random.Generator, docs: pl.DataFrame, n_clients: int
                                pl.lit(None, dtype=pl.Date).alias("revoked_on")
                                ).filter(pl.col("set_on") <= pl.lit(REFERENCE_DAY))
     out = pl.concat([bans, again]).sort("client_id", "set_on", "scope", "target", maintain_order=True)
-    return out.with_columns(pl.format("BAN{}", pl.int_range(1, pl.len() + 1)).alias("ban_id")).select(
+    number = pl.int_range(numbered_before + 1, numbered_before + pl.len() + 1)
+    return out.with_columns(pl.format("BAN{}", number).alias("ban_id")).select(
         "ban_id", "client_id", "scope", "target", "set_on", "revoked_on", "set_by_role")
 
 

@@ -53,7 +53,9 @@ def _social_service_for(rng: np.random.Generator, tasks: np.ndarray) -> pl.Serie
     return codes.gather(out)
 
 
-def documents(rng: np.random.Generator, clients: pl.DataFrame, regs: pl.DataFrame, per_client: float) -> pl.DataFrame:
+def documents(rng: np.random.Generator, clients: pl.DataFrame, regs: pl.DataFrame, per_client: float,
+              numbered_before: int = 0) -> pl.DataFrame:
+    """Documents of `clients`; original OIDs are numbered on from `numbered_before` (earlier blocks')."""
     n_clients = clients.height
     counts = rng.poisson(per_client, n_clients)
     owner = np.repeat(np.arange(n_clients), counts)
@@ -87,7 +89,8 @@ def documents(rng: np.random.Generator, clients: pl.DataFrame, regs: pl.DataFram
         "created_on": created.astype("datetime64[D]"),
         "matter_closed_on": closed.astype("datetime64[D]"),
     }).hstack(_notes(rng, clients, owner)).with_columns(
-        pl.format("1.2.246.10.{}.11.{}.{}", reg_org.gather(idx), pl.Series(year), pl.int_range(1, pl.len() + 1))
+        pl.format("1.2.246.10.{}.11.{}.{}", reg_org.gather(idx), pl.Series(year),
+                  pl.int_range(numbered_before + 1, numbered_before + pl.len() + 1))
         .alias("original_oid"))
     return _with_versions(rng, df)
 
@@ -103,7 +106,7 @@ def _with_versions(rng: np.random.Generator, df: pl.DataFrame) -> pl.DataFrame:
         "document_type", "structure_oid", "created_on", "matter_closed_on", "note", "note_spans")
 
 
-def _notes(rng: np.random.Generator, clients: pl.DataFrame, owner: np.ndarray, chunk: int = 500_000) -> pl.DataFrame:
+def _notes(rng: np.random.Generator, clients: pl.DataFrame, owner: np.ndarray, chunk: int = 100_000) -> pl.DataFrame:
     """Notes written a chunk of documents at a time: the generator's wide working frame stays small."""
     people = clients.select("hetu", "first_names", "surname", "postal_code", "municipality", "language")
     return pl.concat([synth_notes.notes(rng, people[pl.Series(owner[i:i + chunk])])

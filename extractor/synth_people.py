@@ -32,7 +32,15 @@ def _given_names(rng: np.random.Generator, male: np.ndarray) -> np.ndarray:
     return out
 
 
-def clients(rng: np.random.Generator, n: int) -> pl.DataFrame:
+def no_serials_taken() -> pl.DataFrame:
+    return pl.DataFrame(schema={"birth_date": pl.Date, "male": pl.Boolean, "n": pl.Int64})
+
+
+def clients(rng: np.random.Generator, n: int, first_row: int = 0,
+            taken: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`n` clients numbered from `first_row`; `taken` counts identity-code serials already used per birth date
+    and sex by earlier blocks. Returns the clients and the updated counts."""
+    taken = no_serials_taken() if taken is None else taken
     male = rng.random(n) < 0.49
     age_days = (rng.beta(1.6, 1.9, n) * 100 * 365.25).astype(np.int64)
     birth = np.datetime64(REFERENCE_DAY) - age_days.astype("timedelta64[D]")
@@ -48,23 +56,29 @@ def clients(rng: np.random.Generator, n: int) -> pl.DataFrame:
     death = start + (rng.random(n) * np.maximum(span, 1)).astype("timedelta64[D]")
     sign_index = np.where(rng.random(n) < 0.03, rng.integers(1, 6, n), 0)
     df = pl.DataFrame({
-        "row": np.arange(n, dtype=np.int64),
+        "row": np.arange(first_row, first_row + n, dtype=np.int64),
         "birth_date": birth.astype("datetime64[D]"),
         "male": male,
         "sign_index": sign_index,
-        "jitter": rng.integers(0, 449, n),
         "first_names": _given_names(rng, male),
         "surname": _weighted(rng, reference_data.person_names().filter(pl.col("kind") == "surname"), n),
         "language": language,
         "death_date": pl.Series(death.astype("datetime64[D]")).to_numpy(),
     }).with_columns(pl.Series("death_date", np.where(dies, death, np.datetime64("NaT")).astype("datetime64[D]")))
-    df = pl.concat([df, geo], how="horizontal")
-    # Individual numbers unique within (birth date, sex): even for women, odd for men, 449 of each.
-    rank = pl.int_range(pl.len()).over("birth_date", "male")
-    zzz = 2 + ((rank + pl.col("jitter").first().over("birth_date", "male")) % 449) * 2 + pl.col("male").cast(pl.Int64)
-    return df.with_columns(zzz.alias("zzz")).with_columns(
+    df = pl.concat([df, geo], how="horizontal").join(taken, on=["birth_date", "male"], how="left",
+                                                     maintain_order="left").with_columns(pl.col("n").fill_null(0))
+    # Individual numbers unique within (birth date, sex) across all blocks: even for women, odd for men, 449
+    # of each, starting at a point fixed by the date so that the serials are not all low.
+    rank = pl.col("n") + pl.int_range(pl.len()).over("birth_date", "male")
+    start = (pl.col("birth_date").cast(pl.Int64) * 7919 + pl.col("male").cast(pl.Int64) * 211) % 449
+    zzz = 2 + ((rank + start) % 449) * 2 + pl.col("male").cast(pl.Int64)
+    used = df.group_by("birth_date", "male").agg(pl.len().cast(pl.Int64).alias("added"))
+    taken = taken.join(used, on=["birth_date", "male"], how="full", coalesce=True).select(
+        "birth_date", "male", (pl.col("n").fill_null(0) + pl.col("added").fill_null(0)).alias("n"))
+    people = df.with_columns(zzz.alias("zzz")).with_columns(
         hetu.expr(pl.col("birth_date"), pl.col("zzz"), pl.col("sign_index")).alias("hetu"),
         pl.format("C{}", (pl.col("row") + 1).cast(pl.String).str.zfill(8)).alias("client_id"),
         pl.when(pl.col("male")).then(pl.lit("M")).otherwise(pl.lit("F")).alias("sex"),
     ).select("client_id", "hetu", "first_names", "surname", "birth_date", "sex", "postal_code",
              "municipality_code", "municipality", "region_code", "region", "language", "death_date")
+    return people, taken

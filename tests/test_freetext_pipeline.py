@@ -44,7 +44,7 @@ def test_prefiltered_detector_finds_what_presidio_finds_row_by_row(texts: list[s
 
 def test_synthetic_notes_are_found_as_annotated() -> None:
     rng = np.random.default_rng(3)
-    notes = synth_notes.notes(rng, synth_people.clients(rng, 1500))
+    notes = synth_notes.notes(rng, synth_people.clients(rng, 1500)[0])
     gold = {(r, s["start"], s["end"], s["entity"]) for r, spans in enumerate(notes["note_spans"].to_list())
             for s in spans}
     found = set(detect(notes["note"]).select("row", "start", "end", "entity").iter_rows())
@@ -168,7 +168,7 @@ def test_process_pool_gives_the_same_finds_as_one_process(monkeypatch: pytest.Mo
     from extractor.freetext import detect as detect_module
 
     rng = np.random.default_rng(5)
-    notes = synth_notes.notes(rng, synth_people.clients(rng, 600))["note"]
+    notes = synth_notes.notes(rng, synth_people.clients(rng, 600)[0])["note"]
     one = detect(notes, processes=1)
     monkeypatch.setattr(detect_module, "POOL_FROM", 0)
     monkeypatch.setattr(detect_module, "_CHUNK", 50)
