@@ -25,9 +25,10 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || { echo "could not install chromium (needs root and Debian's package registry)"; exit 1; }; }
 
+# pytest-xdist: one worker per CPU this machine gives us; a test file stays on one worker (module fixtures).
 test: $(STAMP) browser
 	$(BIN)/ruff check extractor tests benchmarks
-	$(NONET) $(BIN)/python -m pytest
+	$(NONET) $(BIN)/python -m pytest -n auto --dist loadfile
 
 # anjana and pycanon pin their own numpy/pandas: they live in a separate, benchmark-only virtualenv.
 .venv-bench/.installed:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from .errors import ExtractorError
+from .shipped import shipped
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Privacy-aware secondary-use research extracts from structured registry records.")
@@ -26,7 +27,19 @@ app.add_typer(notice_app, name="notice")
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
-REPO = Path(__file__).resolve().parent.parent
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+        out.print(f"extractor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit")] = False) -> None:
+    """Privacy-aware secondary-use research extracts from structured registry records."""
 
 
 def _scrub(message: str) -> str:
@@ -60,6 +73,20 @@ def friendly(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+Threads = Annotated[int | None, typer.Option(
+    "--threads", min=1, help="Threads (else EXTRACTOR_THREADS, else the CPUs this process may use)")]
+MemoryLimit = Annotated[str | None, typer.Option(
+    "--memory-limit", help="DuckDB memory limit, e.g. 8GB (else EXTRACTOR_MEMORY_LIMIT, else half of what the "
+    "process may use)")]
+TempDir = Annotated[Path | None, typer.Option(
+    "--temp-dir", help="Folder for spill and scratch files (else EXTRACTOR_TEMP_DIR, else OUT/.extractor/work)")]
+
+
+def _limits(threads: int | None, memory_limit: str | None, temp_dir: Path | None) -> Any:
+    from .machine import resolve
+    return resolve(threads, memory_limit, temp_dir)
+
+
 def _progress() -> Progress:
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                     console=err, transient=False, disable=not err.is_terminal)
@@ -72,21 +99,21 @@ def synth(
         "demo/registry"),
     clients: Annotated[int, typer.Option(min=1, help="Number of clients")] = 50_000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same registry")] = 2026,
+    threads: Threads = None,
 ) -> None:
-    """Generate a synthetic Finnish social-welfare registry (Parquet)."""
+    """Generate a synthetic Finnish social-welfare registry (Parquet); the same seed gives the same bytes."""
+    os.environ["POLARS_MAX_THREADS"] = str(_limits(threads, None, None).threads)  # before Polars is imported
     from . import synth as synth_mod
 
-    steps = ["clients", "documents", "choices", "writing"]
     with _progress() as bar:
-        task = bar.add_task("synthesising", total=len(steps))
+        task = bar.add_task("synthesising", total=None)
         counts = synth_mod.generate(out_dir, clients, seed,
-                                    progress=lambda s: bar.update(task, description=f"synth: {s}",
-                                                                  completed=steps.index(s)))
-        bar.update(task, completed=len(steps), description="synth: done")
+                                    progress=lambda s: bar.update(task, description=f"synth: {s}"))
+        bar.update(task, total=1, completed=1, description="synth: done")
     out.print(f"wrote {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
 
 
-def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Path | None) -> Any:
+def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Path | None, limits: Any) -> Any:
     from .config import load_config
     from .pipeline import STAGES, run_extract
     from .pseudonym import load_master_key
@@ -96,7 +123,7 @@ def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Pa
     with _progress() as bar:
         task = bar.add_task(f"{cfg.request.id}", total=len(STAGES))
         result = run_extract(cfg, out_root, key, on_stage=lambda s: bar.update(
-            task, description=f"{cfg.request.id}: {s}", completed=STAGES.index(s)))
+            task, description=f"{cfg.request.id}: {s}", completed=STAGES.index(s)), limits=limits)
         bar.update(task, completed=len(STAGES), description=f"{cfg.request.id}: released")
     return result
 
@@ -109,9 +136,10 @@ def run(
         "out"),
     data_root: Annotated[Path | None, typer.Option(help="Folder of the source files (overrides catalog.root)")] = None,
     key_file: Annotated[Path | None, typer.Option(help="Pseudonymisation key file (else EXTRACTOR_KEY)")] = None,
+    threads: Threads = None, memory_limit: MemoryLimit = None, temp_dir: TempDir = None,
 ) -> None:
     """Run one extract request end to end; a run that passes the output check is submitted for review."""
-    result = _run_one(request, out_root, data_root, key_file)
+    result = _run_one(request, out_root, data_root, key_file, _limits(threads, memory_limit, temp_dir))
     out.print(f"released {result.release_dir}")
     out.print(f"review report {result.run_dir / 'review' / 'review.html'}")
 
@@ -294,8 +322,11 @@ def demo(
     workdir: Annotated[Path, typer.Option(help="Folder for the synthetic registry, key and outputs")] = Path("demo"),
     clients: Annotated[int, typer.Option(min=100, help="Clients in the synthetic registry")] = 50_000,
     seed: Annotated[int, typer.Option()] = 2026,
+    threads: Threads = None, memory_limit: MemoryLimit = None, temp_dir: TempDir = None,
 ) -> None:
     """Synthesise a registry; run an audit table, a research aggregate, anonymised microdata, redacted notes."""
+    limits = _limits(threads, memory_limit, temp_dir)
+    os.environ["POLARS_MAX_THREADS"] = str(limits.threads)  # before Polars is imported
     from . import synth as synth_mod
     from .pseudonym import write_new_key_file
 
@@ -311,7 +342,8 @@ def demo(
     results = []
     for i, name in enumerate(requests, start=2):
         out.print(f"[bold]{i}/{steps}[/] running examples/registry/{name}")
-        results.append(_run_one(REPO / "examples" / "registry" / name, workdir / "out", registry, key_file))
+        results.append(_run_one(shipped("examples", "registry", name), workdir / "out", registry, key_file,
+                                limits))
     out.print("\n[bold]Demo outputs[/]")
     for result in results:
         out.print(f"[bold]{result.run_dir.parent.name}[/]")

@@ -83,13 +83,13 @@ def test_failed_query_leaves_nothing(registry: Path, tmp_path: Path) -> None:
 
 
 def test_rerun_makes_a_new_run_and_moves_latest(registry: Path, tmp_path: Path) -> None:
-    cfg = load_config(AUDIT, registry)
+    cfg = load_config(RESEARCH, registry)
     first = run_extract(cfg, tmp_path, TEST_KEY.encode())
     second = run_extract(cfg, tmp_path, TEST_KEY.encode())
     assert first.run_dir != second.run_dir and first.run_dir.exists()
-    assert (tmp_path / "AUD-2026-014" / "latest").resolve() == second.run_dir.resolve()
-    a = (first.release_dir / "documents_by_registrar.csv").read_bytes()
-    assert a == (second.release_dir / "documents_by_registrar.csv").read_bytes()
+    assert (tmp_path / "RES-2026-007" / "latest").resolve() == second.run_dir.resolve()
+    a = (first.release_dir / "clients_by_age_sex_region.csv").read_bytes()
+    assert a == (second.release_dir / "clients_by_age_sex_region.csv").read_bytes()
 
 
 def test_released_flow_is_disclosure_controlled(released: tuple[Path, object]) -> None:
