@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from extractor.machine import duckdb_config, resolve
+
 REPO = Path(__file__).resolve().parent.parent
 ADULT = REPO / "examples" / "adult" / "data"
 QIS = ["sex", "age", "race", "marital-status", "education", "native-country", "workclass", "occupation"]
@@ -93,7 +95,7 @@ def scale_record(rows: int = 10_000_000, seed: int = 2026) -> dict[str, Any]:
         "language": pl.Series(np.where(rng.random(rows) < 0.06, "sv", "fi")),
         "service_task": pl.Series(np.array(["10", "15", "20"])[rng.integers(0, 3, rows)]),
     })
-    con = duckdb.connect(config={"threads": 2})
+    con = duckdb.connect(config=duckdb_config(resolve()))
     con.register("records", frame.to_arrow())
     t0 = time.perf_counter()
     groups = con.execute("SELECT count(*) FROM (SELECT age, sex, postal_code, language, service_task, count(*) "

@@ -13,8 +13,11 @@ import multiprocessing as mp
 import os
 import resource
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from extractor.machine import duckdb_config, resolve
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "benchmarks" / "work"
@@ -43,7 +46,7 @@ def _bare(request: str) -> dict[str, Any]:
     from extractor.protect import _macros
     cfg = load_config(REQUESTS[request], WORK / "registry")
     t0 = time.perf_counter()
-    con = duckdb.connect(config={"threads": 2})
+    con = duckdb.connect(config=duckdb_config(resolve()))
     for table in cfg.catalog.tables.values():
         con.execute(f"CREATE VIEW {table.name} AS SELECT * FROM read_parquet('{table.source.path}')")
     for macro in _macros(cfg):
@@ -83,14 +86,14 @@ def _eligibility() -> dict[str, Any]:
     from extractor.sources import register_sources
     cfg = load_config(REQUESTS["research"], WORK / "registry")
     reg = WORK / "registry"
-    con = duckdb.connect(config={"threads": 2})
+    con = duckdb.connect(config=duckdb_config(resolve()))
     t0 = time.perf_counter()
     result = apply_eligibility(con, cfg, register_sources(con, cfg.catalog).rows)
     seconds = time.perf_counter() - t0
     holders = con.execute("SELECT count(DISTINCT person) FROM (SELECT person FROM elig_opted_out UNION ALL "
                           "SELECT person FROM elig_bans)").fetchone()[0]
     plain = _plain_rules_sql(cfg, removed_structures(con, cfg))
-    con = duckdb.connect(config={"threads": 2})
+    con = duckdb.connect(config=duckdb_config(resolve()))
     t0 = time.perf_counter()
     kept_plain = con.execute(plain).fetchone()[0]
     bare = time.perf_counter() - t0
@@ -145,9 +148,9 @@ def _freetext() -> dict[str, Any]:
 
 
 def _in_child(fn: Any, *args: Any) -> Any:
-    ctx = mp.get_context("spawn")
-    with ctx.Pool(1) as pool:
-        return pool.apply(fn, args)
+    """A fresh spawned process per measurement; one killed (say, out of memory) fails the bench, not hangs it."""
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
 
 
 def record(name: str, m: dict[str, Any], baseline: str | None, base_s: float | None, params: dict) -> dict:
@@ -177,7 +180,9 @@ def main() -> None:
         _write(records)
         return
     syn = _in_child(_synth, args.clients, args.seed)
-    params = {"clients": args.clients, "documents": syn["counts"]["documents"], "seed": args.seed, "threads": 2}
+    limits = resolve()
+    params = {"clients": args.clients, "documents": syn["counts"]["documents"], "seed": args.seed,
+              "threads": limits.threads, "memory_limit": limits.memory_limit}
     # The issue's target: 1M clients / 10M documents in under 2 minutes, scaled to the size asked for.
     target = 120.0 * args.clients / 1_000_000
     records.append(record("synth", syn, f"target: 120 s per 1M clients ({target:.1f} s here)", target, params))

@@ -17,6 +17,8 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from extractor.machine import duckdb_config, resolve
+
 
 def sdc_record(work: Path, side: int = 46, seed: int = 2026) -> dict[str, Any]:
     from extractor.policy import Disclosure
@@ -37,7 +39,7 @@ def sdc_record(work: Path, side: int = 46, seed: int = 2026) -> dict[str, Any]:
     rules = Disclosure(max_rows=200_000)
 
     t0 = time.perf_counter()
-    con = duckdb.connect(config={"threads": 2})
+    con = duckdb.connect(config=duckdb_config(resolve()))
     con.register("r", df)
     con.sql("SELECT d0, d1, d2, count(*), sum(cost) FROM r GROUP BY CUBE (d0, d1, d2)").fetchall()
     bare = time.perf_counter() - t0
