@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,7 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
     privacy_budget.ensure_available(out_root, cfg)
     staging = release.start(out_root, cfg.request.id)
     result = RunResult(staging.final, staging.run_id)
+    scratch = ExitStack()
 
     @contextmanager
     def stage(name: str) -> Iterator[None]:
@@ -76,29 +77,29 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
         result.timings[name] = time.perf_counter() - t0
 
     try:
-        with workspace.scratch(out_root, limits.temp_dir) as work:
-            sandbox_db = work / "sandbox.duckdb"
-            con = duckdb.connect(config=duckdb_config(limits, work / "spill"))
-            try:
-                with stage("sources"):
-                    registered = register_sources(con, cfg.catalog)
-                with stage("eligibility"):
-                    result.eligibility = apply_eligibility(con, cfg, registered.rows)
-                    result.eligibility.overdue = write_overdue(con, result.eligibility, staging.review)
-                key = project_key(master_key, cfg.request.project)
-                with stage("protect"):
-                    result.protected = build_sandbox(con, cfg, key, sandbox_db, limits.threads)
-                    if result.protected.reidentification is not None:
-                        _write_reidentification(staging, key, result.protected.reidentification)
-                    write_persons(con, result.eligibility.flagged, result.protected.person_map,
-                                  staging.root / "controller")
-            except duckdb.Error as exc:
-                raise ExtractorError(f"reading the sources failed: {str(exc).strip().splitlines()[0]}") from None
-            finally:
-                con.close()
-            with stage("query"):
-                frames = {o.name: run_query(sandbox_db, o.query, limits)
-                          for o in cfg.request.outputs}
+        work = scratch.enter_context(workspace.scratch(out_root, limits.temp_dir))  # until the run ends
+        sandbox_db = work / "sandbox.duckdb"
+        con = duckdb.connect(config=duckdb_config(limits, work / "spill"))
+        try:
+            with stage("sources"):
+                registered = register_sources(con, cfg.catalog)
+            with stage("eligibility"):
+                result.eligibility = apply_eligibility(con, cfg, registered.rows)
+                result.eligibility.overdue = write_overdue(con, result.eligibility, staging.review)
+            key = project_key(master_key, cfg.request.project)
+            with stage("protect"):
+                result.protected = build_sandbox(con, cfg, key, sandbox_db, limits.threads)
+                if result.protected.reidentification is not None:
+                    _write_reidentification(staging, key, result.protected.reidentification)
+                write_persons(con, result.eligibility.flagged, result.protected.person_map,
+                              staging.root / "controller")
+        except duckdb.Error as exc:
+            raise ExtractorError(f"reading the sources failed: {str(exc).strip().splitlines()[0]}") from None
+        finally:
+            con.close()
+        with stage("query"):
+            frames = {o.name: run_query(sandbox_db, o.query, limits)
+                      for o in cfg.request.outputs}
         outputs = []
         frames[FLOW.name] = flow_frame(result.eligibility)
         with stage("disclosure"):
@@ -113,7 +114,7 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                              "k": crit.k, "l": crit.l, "levels": anon.levels, "suppressed": anon.suppressed}
                 elif out.kind == "table":
                     safe, exact, table_record = control_table(frames[out.name], out, cfg.purpose.disclosure,
-                                                              limits)
+                                                              limits, work / "spill")
                     result.tables.append(table_record)
                     _write_exact(staging, out.name, exact)
                     if out.table.privacy == "sdc":
@@ -154,6 +155,8 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
     except BaseException:
         release.abandon(staging)
         raise
+    finally:
+        scratch.close()
     return result
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import numpy as np
 import polars as pl
@@ -38,11 +40,12 @@ def _validate(df: pl.DataFrame, out: Output, rules: Disclosure) -> None:
 
 
 def control_table(df: pl.DataFrame, out: Output, rules: Disclosure,
-                  limits: Limits | None = None) -> tuple[pl.DataFrame, pl.DataFrame, TableRecord]:
+                  limits: Limits | None = None, spill: Path | None = None
+                  ) -> tuple[pl.DataFrame, pl.DataFrame, TableRecord]:
     """Released frame (text), exact frame (controller only) and the record for the review report."""
     spec = out.table
     _validate(df, out, rules)
-    con = duckdb.connect(config=duckdb_config(limits or resolve()))
+    con = duckdb.connect(config=duckdb_config(limits or resolve(), spill))
     try:
         if spec.privacy == "dp":
             cells, info = private_cells(con, df, out, str(out.query))
