@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from .errors import ExtractorError
+from .machine import Limits, resolve
 from .shipped import shipped
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -82,8 +83,7 @@ TempDir = Annotated[Path | None, typer.Option(
     "--temp-dir", help="Folder for spill and scratch files (else EXTRACTOR_TEMP_DIR, else OUT/.extractor/work)")]
 
 
-def _limits(threads: int | None, memory_limit: str | None, temp_dir: Path | None) -> Any:
-    from .machine import resolve
+def _limits(threads: int | None, memory_limit: str | None, temp_dir: Path | None) -> Limits:
     return resolve(threads, memory_limit, temp_dir)
 
 
@@ -113,7 +113,7 @@ def synth(
     out.print(f"wrote {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
 
 
-def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Path | None, limits: Any) -> Any:
+def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Path | None, limits: Limits) -> Any:
     from .config import load_config
     from .pipeline import STAGES, run_extract
     from .pseudonym import load_master_key
