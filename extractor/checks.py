@@ -10,7 +10,6 @@ addresses, names, pseudonyms), and every count either redacted or a permitted va
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from .errors import ExtractorError
+from .files import sha256_file
 from .policy import Disclosure
 from .residual_scan import scan_document, scan_frame
 from .tables.check_table import check_table
@@ -51,14 +51,6 @@ class CheckReport:
     @property
     def passed(self) -> bool:
         return not self.findings
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def rules_from_manifest(manifest: dict) -> Rules:

@@ -294,6 +294,7 @@ def reidentify(
 
     from cryptography.fernet import Fernet, InvalidToken
 
+    from .files import write_private
     from .pseudonym import load_master_key, project_key
 
     source = run_dir / "controller" / "reidentification_map.csv.fernet"
@@ -309,9 +310,7 @@ def reidentify(
         plain = Fernet(project_key(load_master_key(key_file), project).encryption_key()).decrypt(source.read_bytes())
     except InvalidToken:
         raise ExtractorError(f"{source}: cannot decrypt with this key (another controller key?)") from None
-    fd = os.open(to, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(plain)
+    write_private(to, plain)
     persons = plain.count(b"\n") - 1
     out.print(f"wrote {to} ({persons} persons, mode 600)")
 

@@ -6,7 +6,6 @@ the staging folder, so a failed run leaves nothing behind.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -23,6 +22,7 @@ from .disclosure import Controlled, control
 from .eligibility import Eligibility, apply_eligibility, flow_frame, write_overdue
 from .errors import CheckFailed, ExtractorError
 from .faults import kill_point
+from .files import sha256_file, write_private
 from .machine import Limits, duckdb_config, resolve
 from .notices import write_notices
 from .protect import Protected, build_sandbox
@@ -185,16 +185,12 @@ def _write_reidentification(staging: release.Staging, key: ProjectKey, csv_bytes
 
     folder = staging.root / "controller"
     folder.mkdir(mode=0o700, exist_ok=True)
-    path = folder / "reidentification_map.csv.fernet"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(Fernet(key.encryption_key()).encrypt(csv_bytes))
+    write_private(folder / "reidentification_map.csv.fernet", Fernet(key.encryption_key()).encrypt(csv_bytes))
 
 
 def _record(cfg: RunConfig, out_root: Path, result: RunResult, manifest: dict, staging: release.Staging) -> None:
     """The run's audit record (who, what, hashes of request, queries, inputs and outputs, counts)."""
     from . import audit_log, workflow
-    from .checks import sha256_file
 
     sources = [t.source.path for t in cfg.catalog.tables.values()] + [
         r.source.path for r in cfg.catalog.registers.values()]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ExtractorError
+from .files import write_private
 
 MIN_KEY_BYTES = 32
 PSEUDONYM_HEX = 32  # 128 bits: collisions are negligible even for national registries
@@ -97,6 +98,4 @@ def project_key(master: bytes, project: str) -> ProjectKey:
 def write_new_key_file(path: Path) -> None:
     """A fresh random key, created with owner-only permissions from the start."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(os.urandom(32).hex().encode())
+    write_private(path, os.urandom(32).hex().encode())

@@ -9,7 +9,6 @@ leaves only a hidden staging folder, never a half-written run.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import secrets
@@ -21,8 +20,8 @@ import duckdb
 import polars as pl
 
 from . import __version__
-from .checks import sha256_file
 from .config import RunConfig
+from .files import sha256_file
 
 
 @dataclass(frozen=True)
@@ -79,10 +78,6 @@ def write_table(frame: pl.DataFrame, path: Path) -> None:
     frame.write_csv(path)
 
 
-def _sha256_text(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def write_manifest(staging: Staging, cfg: RunConfig, outputs: list[dict]) -> dict:
     req = cfg.request
     manifest = {
@@ -93,10 +88,10 @@ def write_manifest(staging: Staging, cfg: RunConfig, outputs: list[dict]) -> dic
         "purpose": req.purpose,
         "as_of": str(req.as_of),
         "permit": {"id": req.permit_id, "granted_on": str(req.permit_granted_on)},
-        "request": {"path": str(req.path), "sha256": _sha256_text(req.path)},
-        "policy": {"path": str(cfg.policy.path), "sha256": _sha256_text(cfg.policy.path)},
-        "catalog": {"path": str(cfg.catalog.path), "sha256": _sha256_text(cfg.catalog.path)},
-        "queries": {o.name: {"path": str(o.query), "sha256": _sha256_text(o.query)} for o in req.outputs},
+        "request": {"path": str(req.path), "sha256": sha256_file(req.path)},
+        "policy": {"path": str(cfg.policy.path), "sha256": sha256_file(cfg.policy.path)},
+        "catalog": {"path": str(cfg.catalog.path), "sha256": sha256_file(cfg.catalog.path)},
+        "queries": {o.name: {"path": str(o.query), "sha256": sha256_file(o.query)} for o in req.outputs},
         "outputs": [dict(o, sha256=sha256_file(staging.release / o["file"])) for o in outputs],
         "versions": {"extractor": __version__, "duckdb": duckdb.__version__, "polars": pl.__version__},
     }

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, TEST_KEY
-from extractor.checks import check_release, sha256_file
+from extractor.checks import check_release
 from extractor.config import load_config
 from extractor.errors import ExtractorError
+from extractor.files import sha256_file
 from extractor.pipeline import run_extract
 
 CSV = "documents_by_registrar.csv"

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from conftest import REPO, TEST_KEY
 from extractor import synth_notes, synth_people
-from extractor.checks import check_release, sha256_file
+from extractor.checks import check_release
 from extractor.config import load_config
+from extractor.files import sha256_file
 from extractor.freetext.detect import MIN_SCORE, detect
 from extractor.freetext.engine import analyzer
 from extractor.freetext.redact import merge_overlaps, redact

@@ -132,7 +132,7 @@ def test_microdata_is_k_anonymous_and_l_diverse(microdata) -> None:
 def test_checker_catches_a_class_below_k(microdata, tmp_path: Path) -> None:
     import shutil
 
-    from extractor.checks import sha256_file
+    from extractor.files import sha256_file
     folder = tmp_path / "release"
     shutil.copytree(microdata.release_dir, folder)
     path = folder / "client_microdata.csv"

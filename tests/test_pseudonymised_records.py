@@ -12,8 +12,9 @@ from cryptography.fernet import Fernet
 
 from builders import World, write_world
 from conftest import TEST_KEY
-from extractor.checks import check_release, sha256_file
+from extractor.checks import check_release
 from extractor.config import load_config
+from extractor.files import sha256_file
 from extractor.pipeline import run_extract
 from extractor.pseudonym import project_key
 
