@@ -8,11 +8,9 @@ from pathlib import Path
 
 from .catalog import WITHHELD_ROLES, Catalog, load_catalog
 from .errors import ConfigError
-from .policy import RULES, Policy, Purpose, default_policy_path, load_policy
+from .policy import Policy, Purpose, default_policy_path, load_policy
 from .request import Request, load_request
-
-_RULE_REGISTER = {"opt_out": "opt_out", "research_consent": "research_consent", "disclosure_ban": "disclosure_ban"}
-_RULE_SECTION = {"retention": "retention", "structure_state": "structure_states"}
+from .rules import POLICY_RULES, RULES
 
 
 @dataclass(frozen=True)
@@ -42,13 +40,13 @@ def load_config(request_path: Path, data_root: Path | None = None, today: dt.dat
         if out.kind not in purpose.outputs:
             raise ConfigError(rp, f"outputs[{i}].kind", f"an output kind the policy allows for "
                               f"'{purpose.name}': " + ", ".join(purpose.outputs), out.kind)
-    for rule, section in _RULE_SECTION.items():
+    for rule, section in ((r.id, r.catalog_section) for r in POLICY_RULES if r.catalog_section):
         if purpose.applies(rule) and getattr(catalog, section) is None:
             raise ConfigError(catalog.path, section, f"a [{section}] section for rule '{rule}', which applies to "
                               f"purpose '{purpose.name}' (or an exemption with its legal reason in {policy.path.name})")
-    for rule in _RULE_REGISTER:
-        if purpose.applies(rule) and _RULE_REGISTER[rule] not in catalog.registers:
-            raise ConfigError(catalog.path, f"registers.{_RULE_REGISTER[rule]}",
+    for rule in (r.id for r in POLICY_RULES if r.needs_register):  # a register is named after its rule
+        if purpose.applies(rule) and rule not in catalog.registers:
+            raise ConfigError(catalog.path, f"registers.{rule}",
                               f"a register for rule '{rule}', which applies to purpose '{purpose.name}' "
                               f"(or an exemption with its legal reason in {policy.path.name})")
     for i, out in enumerate(request.outputs):

@@ -25,8 +25,6 @@ from .eligibility_inputs import prepare_blocks, prepare_registers, removed_struc
 from .register_checks import check_registers
 from .sources import quote_ident, quote_literal
 
-PRECEDENCE = ("missing_person_key", "opt_out", "research_consent", "disclosure_ban_registrar",
-              "disclosure_ban_service_task", "disclosure_ban_document", "retention", "structure_state")
 _BAN_COLUMN_ROLE = {"registrar": "registrar", "service_task": "service_task", "document": "document_key"}
 BASIC_DATA_ROW = "Asiakkuusasiakirja ja asiakkaan perustiedot"  # the Act's row for client basic data
 

@@ -12,6 +12,7 @@ from . import audit_log
 from .errors import ExtractorError
 from .notices import LANGUAGES, PURPOSE_TEXT
 from .report import render
+from .rules import choice_labels
 from .transparency import person_status
 
 TEXT = {
@@ -24,11 +25,7 @@ TEXT = {
            "included": "Tietojasi käytettiin.", "not_included": "Tietojasi ei käytetty.",
            "not_seen": "Tietojasi ei ollut aineistossa.",
            "left_out": "Osa tiedoista jätettiin pois valintasi vuoksi:",
-           "person_intro": "Tässä ovat hankkeet, joille tietoja on luovutettu, ja se, käytettiinkö sinun tietojasi.",
-           "opt_out": "kielsit toissijaisen käytön", "research_consent": "et antanut suostumusta",
-           "disclosure_ban_registrar": "luovutuskielto (rekisterinpitäjä)",
-           "disclosure_ban_service_task": "luovutuskielto (palvelutehtävä)",
-           "disclosure_ban_document": "luovutuskielto (asiakirja)"},
+           "person_intro": "Tässä ovat hankkeet, joille tietoja on luovutettu, ja se, käytettiinkö sinun tietojasi."},
     "sv": {"practice_title": "Så användes era uppgifter år {year}", "person_title": "Hur dina uppgifter använts",
            "intro": "{org} lämnade år {year} ut uppgifter till {n} projekt. Forskarna fick bara granskade "
                     "resultat. Namn och personbeteckningar lämnades inte ut.",
@@ -38,11 +35,7 @@ TEXT = {
            "included": "Dina uppgifter användes.", "not_included": "Dina uppgifter användes inte.",
            "not_seen": "Dina uppgifter fanns inte i materialet.",
            "left_out": "En del lämnades bort på grund av ditt val:",
-           "person_intro": "Här är projekten som fått uppgifter, och om dina uppgifter användes.",
-           "opt_out": "du förbjöd sekundär användning", "research_consent": "du gav inget samtycke",
-           "disclosure_ban_registrar": "förbud mot utlämnande (personuppgiftsansvarig)",
-           "disclosure_ban_service_task": "förbud mot utlämnande (serviceuppgift)",
-           "disclosure_ban_document": "förbud mot utlämnande (handling)"},
+           "person_intro": "Här är projekten som fått uppgifter, och om dina uppgifter användes."},
     "en": {"practice_title": "How your data were used in {year}", "person_title": "How your data were used",
            "intro": "In {year}, {org} shared data with {n} projects. The researchers only got checked results. "
                     "No names or identity codes were shared.",
@@ -52,12 +45,13 @@ TEXT = {
            "included": "Your data were used.", "not_included": "Your data were not used.",
            "not_seen": "Your data were not in the material.",
            "left_out": "Some data were left out because of your choice:",
-           "person_intro": "These are the projects that received data, and whether your data were used.",
-           "opt_out": "you opted out of secondary use", "research_consent": "you did not consent",
-           "disclosure_ban_registrar": "disclosure ban (registrar)",
-           "disclosure_ban_service_task": "disclosure ban (service task)",
-           "disclosure_ban_document": "disclosure ban (document)"},
+           "person_intro": "These are the projects that received data, and whether your data were used."},
 }
+
+
+def _text(lang: str) -> dict[str, str]:
+    """The notice's sentences with the names of people's choices from the rule registry."""
+    return {**TEXT[lang], **choice_labels(lang)}
 
 
 def released_extracts(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[dict[str, Any]]:
@@ -94,7 +88,7 @@ def practice_notice(out_root: Path, year: int, organisation: str, folder: Path) 
     finally:
         con.close()
     pages = {lang: render("yearly_notice.html.j2", {
-        "lang": lang, "t": TEXT[lang], "title": TEXT[lang]["practice_title"].format(year=year),
+        "lang": lang, "t": _text(lang), "title": TEXT[lang]["practice_title"].format(year=year),
         "intro": TEXT[lang]["intro"].format(org=organisation, year=year, n=len(extracts)),
         "extracts": extracts, "purposes": {k: v[lang] for k, v in PURPOSE_TEXT.items()}, "person": None})
         for lang in LANGUAGES}
@@ -113,7 +107,7 @@ def person_statement(out_root: Path, master: bytes, person: str, folder: Path) -
     for e in extracts:
         e["status"] = person_status(e["run_dir"], master, person)
     pages = {lang: render("yearly_notice.html.j2", {
-        "lang": lang, "t": TEXT[lang], "title": TEXT[lang]["person_title"], "intro": TEXT[lang]["person_intro"],
+        "lang": lang, "t": _text(lang), "title": TEXT[lang]["person_title"], "intro": TEXT[lang]["person_intro"],
         "extracts": extracts, "purposes": {k: v[lang] for k, v in PURPOSE_TEXT.items()}, "person": True})
         for lang in LANGUAGES}
     return _write(folder, "person_statement", pages)

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .rules import RULES
 from .shipped import shipped
 from .toml_fields import Fields, load_toml
 
 # Eligibility rules in their fixed precedence order (the order of the exclusion flow).
-RULES = ("opt_out", "research_consent", "disclosure_ban", "retention", "structure_state")
 OUTPUT_KINDS = ("aggregate", "table", "pseudonymised_records", "anonymised_records")
 ROUNDINGS = ("nearest", "midpoint6", "none")
 

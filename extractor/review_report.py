@@ -10,27 +10,9 @@ from .config import RunConfig
 from .disclosure import Controlled
 from .eligibility import Eligibility
 from .machine import Limits
-from .policy import RULES
 from .protect import Protected
 from .report import flow_bars, render
-
-RULE_LABELS = {
-    "opt_out": "Opt-out from secondary use (EHDS Art. 71)",
-    "research_consent": "Research consent (opt-in)",
-    "disclosure_ban": "Disclosure ban (luovutuskielto, Act 703/2023)",
-    "missing_person_key": "Record without a person key",
-    "disclosure_ban_registrar": "Disclosure ban: registrar",
-    "disclosure_ban_service_task": "Disclosure ban: service task",
-    "disclosure_ban_document": "Disclosure ban: document",
-    "retention": "Retention period ended (Act 703/2023 appendix)",
-    "structure_state": "Document structure removed (Sosmeta state)",
-}
-
-
-SHORT_LABELS = {"missing_person_key": "no person key", "opt_out": "opt-out", "research_consent": "no consent",
-                "disclosure_ban_registrar": "ban: registrar", "disclosure_ban_service_task": "ban: service task",
-                "disclosure_ban_document": "ban: document", "retention": "retention ended",
-                "structure_state": "structure removed"}
+from .rules import RULES, label, short_label
 
 
 def _flow(elig: Eligibility) -> list[dict[str, Any]]:
@@ -39,7 +21,7 @@ def _flow(elig: Eligibility) -> list[dict[str, Any]]:
         steps, remaining = [], rows_in
         for row in (r for r in elig.ledger if r.table == table):
             remaining -= row.rows
-            steps.append({"label": RULE_LABELS.get(row.rule, row.rule), "short": SHORT_LABELS.get(row.rule, row.rule),
+            steps.append({"label": label(row.rule), "short": short_label(row.rule),
                           "rows": row.rows, "persons": row.persons, "remaining": remaining})
         bars = flow_bars(rows_in, [(s["short"], s["rows"]) for s in steps])
         flows.append({"table": table, "rows_in": rows_in, "steps": steps, "bars": bars})
@@ -55,7 +37,7 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
     for rule in RULES:
         if rule == "research_consent" and not cfg.purpose.consent_required:
             continue
-        rules.append({"label": RULE_LABELS[rule], "applied": cfg.purpose.applies(rule),
+        rules.append({"label": label(rule), "applied": cfg.purpose.applies(rule),
                       "reason": cfg.purpose.exemptions.get(rule)})
     context = {
         "request": cfg.request, "purpose": cfg.purpose, "run_id": run_id, "created_at": created_at,

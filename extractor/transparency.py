@@ -16,10 +16,9 @@ import duckdb
 import polars as pl
 
 from .pseudonym import project_key
+from .rules import CHOICE_STEPS
 from .sources import quote_ident, quote_literal
 
-CHOICE_RULES = ("opt_out", "research_consent", "disclosure_ban_registrar", "disclosure_ban_service_task",
-                "disclosure_ban_document")
 FILE = "persons.parquet"
 
 
@@ -28,7 +27,7 @@ def write_persons(con: duckdb.DuckDBPyConnection, flagged: dict[str, tuple[str, 
     """flagged: table -> (temp table of left-out rows, its person column); person_map: value -> pseudonym."""
     if person_map is None:  # no person key reached the query: nobody to report on
         return
-    rules = ", ".join(quote_literal(r) for r in CHOICE_RULES)
+    rules = ", ".join(quote_literal(r) for r in CHOICE_STEPS)
     left_out = " UNION ALL ".join(f"SELECT CAST({quote_ident(col)} AS VARCHAR) AS person, __rule AS rule "
                                   f"FROM {quote_ident(name)} WHERE __rule IN ({rules})"
                                   for name, col in flagged.values()) or \

@@ -222,7 +222,7 @@ def test_warnings_for_rows_that_match_nothing(tmp_path: Path) -> None:
 
 
 def test_ledger_follows_the_fixed_precedence(tmp_path: Path) -> None:
-    from extractor.eligibility import PRECEDENCE
+    from extractor.rules import PRECEDENCE
 
     w = base_world()
     _, result, _ = eligible_documents(write_world(w, tmp_path, purpose="consented_research", study="S1"))
