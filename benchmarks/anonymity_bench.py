@@ -28,7 +28,7 @@ def _peak_mb() -> float:
 
 
 def adult_records(work: Path) -> list[dict[str, Any]]:
-    from extractor.anonymity import (
+    from extractor.disclosure.records.anonymity import (
         Criteria,
         _attribute_losses,
         _classes,
@@ -38,7 +38,7 @@ def adult_records(work: Path) -> list[dict[str, Any]]:
         generalise,
         search,
     )
-    from extractor.hierarchy import Hierarchy
+    from extractor.disclosure.records.hierarchy import Hierarchy
 
     data = pl.read_csv(ADULT / "adult.csv", separator=";", infer_schema=False)
     hs = {a: Hierarchy.from_csv(ADULT / f"adult_hierarchy_{a}.csv", a) for a in QIS}
@@ -83,8 +83,8 @@ def scale_record(rows: int = 10_000_000, seed: int = 2026) -> dict[str, Any]:
     import duckdb
 
     from extractor import reference_data
-    from extractor.anonymity import Criteria, search
-    from extractor.hierarchy import age_bands, postal_codes_fi, suppress_only
+    from extractor.disclosure.records.anonymity import Criteria, search
+    from extractor.disclosure.records.hierarchy import age_bands, postal_codes_fi, suppress_only
 
     rng = np.random.default_rng(seed)
     postal = reference_data.postal_codes()["postal_code"]

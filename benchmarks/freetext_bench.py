@@ -35,10 +35,11 @@ def scores(pred: pl.DataFrame, gold: pl.DataFrame) -> tuple[dict[str, float], di
 
 
 def freetext_record(n: int = 100_000, baseline_n: int = 3_000, seed: int = 2026) -> dict[str, Any]:
-    from extractor import synth_notes, synth_people
     from extractor.freetext.detect import MIN_SCORE, detect
     from extractor.freetext.engine import analyzer
     from extractor.freetext.redact import redact
+    from extractor.synth import notes as synth_notes
+    from extractor.synth import people as synth_people
 
     rng = np.random.default_rng(seed)
     notes = synth_notes.notes(rng, synth_people.clients(rng, n)[0])

@@ -32,7 +32,7 @@ def _peak_mb() -> float:
 
 
 def _synth(clients: int, seed: int) -> dict[str, Any]:
-    from extractor import synth
+    from extractor.synth import registry as synth
     t0 = time.perf_counter()
     counts = synth.generate(WORK / "registry", clients, seed)
     return {"seconds": time.perf_counter() - t0, "peak_rss_mb": _peak_mb(), "counts": counts}
@@ -42,8 +42,8 @@ def _bare(request: str) -> dict[str, Any]:
     """The request's own SQL straight on the raw Parquet files: no eligibility, no pseudonyms, no SDC."""
     import duckdb
 
-    from extractor.config import load_config
-    from extractor.protect import _macros
+    from extractor.config.load import load_config
+    from extractor.protect.build import _macros
     cfg = load_config(REQUESTS[request], WORK / "registry")
     t0 = time.perf_counter()
     con = duckdb.connect(config=duckdb_config(resolve()))
@@ -80,9 +80,9 @@ def _eligibility() -> dict[str, Any]:
     """The eligibility stage (all rules, ledger, validation, warnings) against plain SQL of the same rules."""
     import duckdb
 
-    from extractor.config import load_config
-    from extractor.eligibility import apply_eligibility
-    from extractor.eligibility_inputs import removed_structures
+    from extractor.config.load import load_config
+    from extractor.eligibility.apply import apply_eligibility
+    from extractor.eligibility.registers import removed_structures
     from extractor.sources import register_sources
     cfg = load_config(REQUESTS["research"], WORK / "registry")
     reg = WORK / "registry"
@@ -109,7 +109,7 @@ def _eligibility() -> dict[str, Any]:
 
 
 def _extract(request: str) -> dict[str, Any]:
-    from extractor.config import load_config
+    from extractor.config.load import load_config
     from extractor.pipeline import run_extract
     cfg = load_config(REQUESTS[request], WORK / "registry")
     t0 = time.perf_counter()

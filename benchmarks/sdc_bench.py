@@ -21,10 +21,10 @@ from extractor.machine import duckdb_config, resolve
 
 
 def sdc_record(work: Path, side: int = 46, seed: int = 2026) -> dict[str, Any]:
-    from extractor.policy import Disclosure
-    from extractor.request import Output, TableSpec
-    from extractor.tables.check_table import check_table
-    from extractor.tables.control import control_table
+    from extractor.checker.table_audit import check_table
+    from extractor.config.policy import Disclosure
+    from extractor.config.request import Output, TableSpec
+    from extractor.disclosure.tables.control import control_table
 
     rng = np.random.default_rng(seed)
     shape = (side, side, side)

@@ -13,9 +13,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from .errors import ExtractorError
-from .machine import Limits, resolve
-from .shipped import shipped
+from extractor.errors import ExtractorError
+from extractor.machine import Limits, resolve
+from extractor.shipped import shipped
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Privacy-aware secondary-use research extracts from structured registry records.")
@@ -32,7 +32,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _version(value: bool) -> None:
     if value:
-        from . import __version__
+        from extractor import __version__
         out.print(f"extractor {__version__}")
         raise typer.Exit()
 
@@ -103,7 +103,7 @@ def synth(
 ) -> None:
     """Generate a synthetic Finnish social-welfare registry (Parquet); the same seed gives the same bytes."""
     os.environ["POLARS_MAX_THREADS"] = str(_limits(threads, None, None).threads)  # before Polars is imported
-    from . import synth as synth_mod
+    from extractor.synth import registry as synth_mod
 
     with _progress() as bar:
         task = bar.add_task("synthesising", total=None)
@@ -114,9 +114,9 @@ def synth(
 
 
 def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Path | None, limits: Limits) -> Any:
-    from .config import load_config
-    from .pipeline import STAGES, run_extract
-    from .pseudonym import load_master_key
+    from extractor.config.load import load_config
+    from extractor.pipeline import STAGES, run_extract
+    from extractor.protect.pseudonym import load_master_key
 
     cfg = load_config(request, data_root)
     key = load_master_key(key_file)
@@ -148,13 +148,13 @@ def run(
 @friendly
 def check(run_dir: Annotated[Path, typer.Argument(help="A run folder or its release/ folder")]) -> None:
     """Re-check a release independently of the run that made it; exit 2 if anything fails."""
-    from .checks import check_release
+    from extractor.checker.release_check import check_release
 
     folder = run_dir / "release" if (run_dir / "release").is_dir() else run_dir
     report = check_release(folder)
     store_root = _store_root(folder)
     if store_root is not None:
-        from . import audit_log
+        from extractor.release import audit_log
         con = audit_log.connect(store_root)
         try:
             audit_log.append(con, "check", {"folder": str(folder.resolve()), "passed": report.passed,
@@ -170,7 +170,7 @@ def check(run_dir: Annotated[Path, typer.Argument(help="A run folder or its rele
 
 def _store_root(folder: Path) -> Path | None:
     """The output root holding the store, for a release folder OUT/<request>/<run>/release."""
-    from .audit_log import STORE
+    from extractor.release.audit_log import STORE
     for parent in folder.resolve().parents:
         if (parent / STORE).is_file():
             return parent
@@ -185,7 +185,7 @@ Who = Annotated[str | None, typer.Option("--as", help="Who is acting (else EXTRA
 @friendly
 def audit_verify(out_root: OutRoot = Path("out")) -> None:
     """Recompute the hash chain; exit 2 naming the first record that was edited, deleted or reordered."""
-    from . import audit_log
+    from extractor.release import audit_log
     if not (out_root / audit_log.STORE).is_file():
         raise ExtractorError(f"{out_root}: no audit log here ({audit_log.STORE})")
     con = audit_log.connect(out_root)
@@ -202,7 +202,7 @@ def audit_verify(out_root: OutRoot = Path("out")) -> None:
 @friendly
 def audit_show(out_root: OutRoot = Path("out"), run: Annotated[str | None, typer.Option()] = None) -> None:
     """List the audit records (optionally of one run)."""
-    from . import audit_log
+    from extractor.release import audit_log
     con = audit_log.connect(out_root)
     try:
         rows = con.execute("SELECT seq, recorded_at, actor, action, request_id, run_id FROM audit_log "
@@ -219,7 +219,7 @@ def review_decide(run_id: str, decision: Annotated[str, typer.Option(help="appro
                   out_root: OutRoot = Path("out"), who: Who = None,
                   comment: Annotated[str, typer.Option()] = "") -> None:
     """Record one reviewer's decision on a submitted run."""
-    from . import audit_log, workflow
+    from extractor.release import audit_log, workflow
     con = audit_log.connect(out_root)
     try:
         status = workflow.decide(con, run_id, who or audit_log.actor(), decision, comment)
@@ -232,7 +232,7 @@ def review_decide(run_id: str, decision: Annotated[str, typer.Option(help="appro
 @friendly
 def review_status(run_id: str, out_root: OutRoot = Path("out"), who: Who = None) -> None:
     """A run's status and the decisions this reviewer may see."""
-    from . import audit_log, workflow
+    from extractor.release import audit_log, workflow
     con = audit_log.connect(out_root)
     try:
         status, rows = workflow.visible_reviews(con, run_id, who or audit_log.actor())
@@ -248,7 +248,7 @@ def review_status(run_id: str, out_root: OutRoot = Path("out"), who: Who = None)
 def release_cmd(run_id: str, to: Annotated[Path, typer.Option("--to", help="The release folder")],
                 out_root: OutRoot = Path("out")) -> None:
     """Copy an approved run's release folder (re-checked) to the release folder."""
-    from . import audit_log, workflow
+    from extractor.release import audit_log, workflow
     con = audit_log.connect(out_root)
     try:
         final = workflow.release(con, run_id, to)
@@ -264,7 +264,7 @@ def notice_practice(year: Annotated[int, typer.Option(help="The calendar year")]
                     to: Annotated[Path, typer.Option("--to", help="Folder for the notices")],
                     out_root: OutRoot = Path("out")) -> None:
     """'How your data were used this year', in Finnish, Swedish and English, from the verified audit log."""
-    from .periodic_notices import practice_notice
+    from extractor.reports.periodic import practice_notice
     for path in practice_notice(out_root, year, organisation, to):
         out.print(f"wrote {path}")
 
@@ -276,8 +276,8 @@ def notice_person(person: Annotated[str, typer.Argument(help="The person's key i
                   out_root: OutRoot = Path("out"),
                   key_file: Annotated[Path | None, typer.Option(help="Key file (else EXTRACTOR_KEY)")] = None) -> None:
     """One person's statement: which released extracts used their data, and which left it out by their choice."""
-    from .periodic_notices import person_statement
-    from .pseudonym import load_master_key
+    from extractor.protect.pseudonym import load_master_key
+    from extractor.reports.periodic import person_statement
     for path in person_statement(out_root, load_master_key(key_file), person, to):
         out.print(f"wrote {path}")
 
@@ -294,8 +294,8 @@ def reidentify(
 
     from cryptography.fernet import Fernet, InvalidToken
 
-    from .files import write_private
-    from .pseudonym import load_master_key, project_key
+    from extractor.files import write_private
+    from extractor.protect.pseudonym import load_master_key, project_key
 
     source = run_dir / "controller" / "reidentification_map.csv.fernet"
     if not source.is_file():
@@ -326,8 +326,8 @@ def demo(
     """Synthesise a registry; run an audit table, a research aggregate, anonymised microdata, redacted notes."""
     limits = _limits(threads, memory_limit, temp_dir)
     os.environ["POLARS_MAX_THREADS"] = str(limits.threads)  # before Polars is imported
-    from . import synth as synth_mod
-    from .pseudonym import write_new_key_file
+    from extractor.protect.pseudonym import write_new_key_file
+    from extractor.synth import registry as synth_mod
 
     registry = workdir / "registry"
     requests = ("audit_request.toml", "research_request.toml", "microdata_request.toml", "notes_request.toml")

@@ -15,27 +15,29 @@ from typing import Any
 
 import duckdb
 
-from . import privacy_budget, release, workspace
-from .checks import CheckReport, check_release
-from .config import RunConfig
-from .disclosure import Controlled, control
-from .eligibility import Eligibility, apply_eligibility, flow_frame, write_overdue
-from .errors import CheckFailed, ExtractorError
-from .faults import kill_point
-from .files import sha256_file, write_private
-from .machine import Limits, duckdb_config, resolve
-from .notices import write_notices
-from .protect import Protected, build_sandbox
-from .pseudonym import ProjectKey, project_key
-from .record_outputs import anonymise, pseudonymised_records
-from .request import Output
-from .review_report import write_review
-from .sandbox import run_query
-from .sources import register_sources
-from .tables.control import control_table
-from .tables.differencing import Difference, compare, earlier_releases
-from .tables.release_frame import TableRecord
-from .transparency import write_persons
+from extractor import workspace
+from extractor.checker.release_check import CheckReport, check_release
+from extractor.config.load import RunConfig
+from extractor.config.request import Output
+from extractor.disclosure import privacy_budget
+from extractor.disclosure.aggregate import Controlled, control
+from extractor.disclosure.records.outputs import anonymise, pseudonymised_records
+from extractor.disclosure.tables.control import control_table
+from extractor.disclosure.tables.differencing import Difference, compare, earlier_releases
+from extractor.disclosure.tables.release_frame import TableRecord
+from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_frame, write_overdue
+from extractor.errors import CheckFailed, ExtractorError
+from extractor.faults import kill_point
+from extractor.files import sha256_file, write_private
+from extractor.machine import Limits, duckdb_config, resolve
+from extractor.protect.build import Protected, build_sandbox
+from extractor.protect.pseudonym import ProjectKey, project_key
+from extractor.protect.sandbox import run_query
+from extractor.release import run_folder as release
+from extractor.reports.notices import write_notices
+from extractor.reports.review import write_review
+from extractor.reports.transparency import write_persons
+from extractor.sources import register_sources
 
 STAGES = ("sources", "eligibility", "protect", "query", "disclosure", "check", "release")
 FLOW = Output("exclusion_flow", Path("(eligibility ledger)"), "aggregate", ("table", "step"), ("rows",))
@@ -168,7 +170,7 @@ def _write_exact(staging: release.Staging, name: str, exact) -> None:
 
 
 def _differences(cfg: RunConfig, out_root: Path, out: Output, exact) -> list[Difference]:
-    from . import audit_log
+    from extractor.release import audit_log
 
     con = audit_log.connect(out_root)
     try:
@@ -190,7 +192,7 @@ def _write_reidentification(staging: release.Staging, key: ProjectKey, csv_bytes
 
 def _record(cfg: RunConfig, out_root: Path, result: RunResult, manifest: dict, staging: release.Staging) -> None:
     """The run's audit record (who, what, hashes of request, queries, inputs and outputs, counts)."""
-    from . import audit_log, workflow
+    from extractor.release import audit_log, workflow
 
     sources = [t.source.path for t in cfg.catalog.tables.values()] + [
         r.source.path for r in cfg.catalog.registers.values()]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .shipped import shipped
+from extractor.shipped import shipped
 
 
 def data_file(name: str) -> Path:

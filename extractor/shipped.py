@@ -11,13 +11,17 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-MAPPED = ("examples", "queries", "reports")  # top-level folders of the repository, package data in a wheel
+# Top-level folders of the repository and where a wheel puts them inside the package (the report templates
+# go under the reports package, whose code reads them).
+MAPPED = {"examples": ("examples",), "queries": ("queries",), "reports": ("reports", "templates")}
 
 
 def shipped(folder: str, *parts: str) -> Path:
     """The path of a shipped file or folder, e.g. shipped("examples", "registry", "audit_request.toml")."""
     package = Path(str(resources.files("extractor")))
-    inside = package.joinpath(folder, *parts)
-    if folder not in MAPPED or package.joinpath(folder).is_dir():
-        return inside
+    if folder not in MAPPED:
+        return package.joinpath(folder, *parts)
+    inside = package.joinpath(*MAPPED[folder])
+    if inside.is_dir():
+        return inside.joinpath(*parts)
     return package.parent.joinpath(folder, *parts)  # a source checkout: the repository's own folder

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from .catalog import Catalog, Column, Source
-from .errors import ConfigError
+from extractor.config.catalog import Catalog, Column, Source
+from extractor.errors import ConfigError
 
 # Declared type -> DuckDB type names that satisfy it.
 _FAMILIES = {

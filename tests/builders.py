@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from extractor.config import RunConfig, load_config
-from extractor.eligibility import Eligibility, apply_eligibility
+from extractor.config.load import RunConfig, load_config
+from extractor.eligibility.apply import Eligibility, apply_eligibility
 from extractor.sources import register_sources
 
 D = dt.date

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from extractor import synth
+from extractor.synth import registry as synth
 
 REPO = Path(__file__).resolve().parent.parent
 ADULT = REPO / "examples" / "adult" / "data"

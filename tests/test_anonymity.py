@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ADULT
-from extractor.anonymity import Criteria, generalise, search
+from extractor.disclosure.records.anonymity import Criteria, generalise, search
+from extractor.disclosure.records.hierarchy import Hierarchy, age_bands, code_prefixes, dates, postal_codes_fi
 from extractor.errors import ExtractorError
-from extractor.hierarchy import Hierarchy, age_bands, code_prefixes, dates, postal_codes_fi
 
 ORDER = ["sex", "age", "race", "marital-status", "education", "native-country", "workclass", "occupation"]
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, TEST_KEY
-from extractor.checks import check_release
-from extractor.config import load_config
+from extractor.checker.release_check import check_release
+from extractor.config.load import load_config
 from extractor.errors import ExtractorError
 from extractor.files import sha256_file
 from extractor.pipeline import run_extract

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractor.disclosure import REDACTED, control
+from extractor.config.policy import Disclosure
+from extractor.config.request import Output
+from extractor.disclosure.aggregate import REDACTED, control
 from extractor.errors import ExtractorError
-from extractor.policy import Disclosure
-from extractor.request import Output
 
 OUT = Output("t", Path("q.sql"), "aggregate", ("g",), ("n",))
 RULES = Disclosure()

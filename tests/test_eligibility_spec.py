@@ -153,8 +153,8 @@ def test_client_basic_data_retention(tmp_path: Path) -> None:
     """The client's own row goes two years after death (the Act's row for client basic data)."""
     import duckdb
 
-    from extractor.config import load_config
-    from extractor.eligibility import apply_eligibility
+    from extractor.config.load import load_config
+    from extractor.eligibility.apply import apply_eligibility
     from extractor.sources import register_sources
 
     w = World(clients=["A", "B", "C"], documents=[], deaths={"A": D(2024, 6, 30), "B": D(2024, 7, 1)})
@@ -168,8 +168,8 @@ def test_overdue_list_covers_every_overdue_document(tmp_path: Path) -> None:
     """The DPO's list has all overdue documents, even those another rule already left out."""
     import duckdb
 
-    from extractor.config import load_config
-    from extractor.eligibility import apply_eligibility
+    from extractor.config.load import load_config
+    from extractor.eligibility.apply import apply_eligibility
     from extractor.sources import register_sources
 
     w = World(clients=["A"], documents=[("d1", "d1", "A", "R1", "15", "S1", D(2010, 1, 1)),
@@ -222,7 +222,7 @@ def test_warnings_for_rows_that_match_nothing(tmp_path: Path) -> None:
 
 
 def test_ledger_follows_the_fixed_precedence(tmp_path: Path) -> None:
-    from extractor.rules import PRECEDENCE
+    from extractor.config.rules import PRECEDENCE
 
     w = base_world()
     _, result, _ = eligible_documents(write_world(w, tmp_path, purpose="consented_research", study="S1"))

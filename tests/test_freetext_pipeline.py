@@ -13,16 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, TEST_KEY
-from extractor import synth_notes, synth_people
-from extractor.checks import check_release
-from extractor.config import load_config
+from extractor.checker.release_check import check_release
+from extractor.checker.residual_scan import scan_document, scan_frame
+from extractor.config.load import load_config
 from extractor.files import sha256_file
 from extractor.freetext.detect import MIN_SCORE, detect
 from extractor.freetext.engine import analyzer
 from extractor.freetext.redact import merge_overlaps, redact
 from extractor.pipeline import run_extract
-from extractor.pseudonym import project_key
-from extractor.residual_scan import scan_document, scan_frame
+from extractor.protect.pseudonym import project_key
+from extractor.synth import notes as synth_notes
+from extractor.synth import people as synth_people
 
 PIECES = ["Asiakas voi hyvin.", "Soitettu Virtaselle.", "Puh. 040 123 4567.", "Hetu 131052-308T.",
           "Päätös 12.3.2025.", "matti.virtanen@esimerkki.fi", "Kalevankatu 12 B 7, 00100 Helsinki.",

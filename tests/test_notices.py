@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from extractor import notices
-from extractor.config import load_config
+from extractor.config.load import load_config
 from extractor.errors import ExtractorError
-from extractor.readability import measure, visible_text
+from extractor.reports import notices
+from extractor.reports.readability import measure, visible_text
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from conftest import REPO, TEST_KEY
-from extractor.checks import check_release
-from extractor.config import load_config
+from extractor.checker.release_check import check_release
+from extractor.config.load import load_config
 from extractor.errors import ExtractorError
 from extractor.pipeline import run_extract
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extractor.errors import ExtractorError
-from extractor.pseudonym import load_master_key, project_key, sql_date_shift, sql_pseudonym, write_new_key_file
+from extractor.protect.pseudonym import load_master_key, project_key, sql_date_shift, sql_pseudonym, write_new_key_file
 
 MASTER = b"m" * 32
 

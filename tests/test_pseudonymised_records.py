@@ -12,11 +12,11 @@ from cryptography.fernet import Fernet
 
 from builders import World, write_world
 from conftest import TEST_KEY
-from extractor.checks import check_release
-from extractor.config import load_config
+from extractor.checker.release_check import check_release
+from extractor.config.load import load_config
 from extractor.files import sha256_file
 from extractor.pipeline import run_extract
-from extractor.pseudonym import project_key
+from extractor.protect.pseudonym import project_key
 
 D = dt.date
 QUERY = ("SELECT d.client_id, d.matter_closed_on, c.birth_date FROM documents d JOIN clients c USING (client_id) "

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import REPO, TEST_KEY
 from extractor import hetu
-from extractor.config import load_config
+from extractor.config.load import load_config
 from extractor.pipeline import run_extract
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

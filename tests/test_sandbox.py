@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from extractor.errors import ExtractorError
-from extractor.sandbox import run_query
+from extractor.protect.sandbox import run_query
 
 
 @pytest.fixture(scope="module")

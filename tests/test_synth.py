@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 from stdnum.fi import hetu as stdnum_hetu
 
-from extractor import hetu, reference_data, synth
+from extractor import hetu, reference_data
+from extractor.synth import registry as synth
 
 
 def frames(folder: Path) -> dict[str, pl.DataFrame]:
@@ -109,7 +110,7 @@ def digests_of(folder: Path, chunk: int) -> dict[str, str]:
 
 
 def test_same_bytes_whatever_the_thread_count(tmp_path: Path) -> None:
-    code = ("import sys; from pathlib import Path; from extractor import synth; "
+    code = ("import sys; from pathlib import Path; from extractor.synth import registry as synth; "
             "synth.generate(Path(sys.argv[1]), 2500, seed=5, block=1000, row_group=4000)")
     for threads in (1, 2):
         env = {**os.environ, "POLARS_MAX_THREADS": str(threads)}

@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 
 from conftest import REPO, SYNTHEA, TEST_KEY
-from extractor.checks import check_release
-from extractor.config import load_config
+from extractor.checker.release_check import check_release
+from extractor.config.load import load_config
 from extractor.pipeline import run_extract
 
 REQUEST = REPO / "examples" / "synthea" / "request.toml"

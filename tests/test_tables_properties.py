@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from extractor.disclosure import REDACTED
-from extractor.policy import Disclosure
-from extractor.request import Output, TableSpec
-from extractor.tables.build import build_cells
-from extractor.tables.check_table import check_table
-from extractor.tables.protect import protect
-from extractor.tables.release_frame import exact_frame, released_frame
+from extractor.checker.table_audit import check_table
+from extractor.config.policy import Disclosure
+from extractor.config.request import Output, TableSpec
+from extractor.disclosure.aggregate import REDACTED
+from extractor.disclosure.tables.build import build_cells
+from extractor.disclosure.tables.protect import protect
+from extractor.disclosure.tables.release_frame import exact_frame, released_frame
 
 
 def reference_interval(A, values: np.ndarray, suppressed: np.ndarray, cell: int) -> tuple[float, float]:

@@ -9,10 +9,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from extractor.policy import Disclosure
-from extractor.tables.build import build_cells
-from extractor.tables.primary import primary_cells
-from extractor.tables.structure import TOTAL
+from extractor.config.policy import Disclosure
+from extractor.disclosure.tables.build import build_cells
+from extractor.disclosure.tables.primary import primary_cells
+from extractor.disclosure.tables.structure import TOTAL
 
 
 def _records(cells: dict[tuple[str, ...], list[tuple[str, float]]], dims: tuple[str, ...]) -> pl.DataFrame:

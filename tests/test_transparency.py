@@ -9,11 +9,11 @@ import pytest
 
 from builders import World, write_world
 from conftest import TEST_KEY
-from extractor import audit_log, workflow
-from extractor.config import load_config
-from extractor.periodic_notices import person_statement, practice_notice
+from extractor.config.load import load_config
 from extractor.pipeline import run_extract
-from extractor.transparency import person_status
+from extractor.release import audit_log, workflow
+from extractor.reports.periodic import person_statement, practice_notice
+from extractor.reports.transparency import person_status
 
 D = dt.date
 

@@ -43,10 +43,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return env_dir
 
 
+def clean_env() -> dict[str, str]:
+    """Nothing that would let the installed package see the source tree."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+
+
 def run(env_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     return subprocess.run([str(env_dir / "bin" / "extractor"), *args], capture_output=True, text=True, cwd=cwd,
-                          env=env, timeout=900)
+                          env=clean_env(), timeout=900)
 
 
 def test_wheel_carries_examples_queries_templates_and_data(installed: Path, tmp_path: Path) -> None:
@@ -57,7 +61,7 @@ def test_wheel_carries_examples_queries_templates_and_data(installed: Path, tmp_
             "('examples', 'adult', 'data', 'adult.csv'), ('examples', 'synthea', 'data', 'patients.csv'), "
             "('data', 'fi', 'person_names_2016.tsv'), ('data', 'default_policy.toml')]))")
     proc = subprocess.run([str(installed / "bin" / "python"), "-c", code], capture_output=True, text=True,
-                          cwd=tmp_path, check=True)
+                          cwd=tmp_path, env=clean_env(), check=True)
     package, found = proc.stdout.splitlines()
     assert Path(package).is_relative_to(installed) and not Path(package).is_relative_to(REPO)
     assert found.split() == ["True"] * 7

@@ -10,10 +10,10 @@ import pytest
 
 from builders import World, write_world
 from conftest import TEST_KEY
-from extractor import audit_log, workflow
-from extractor.config import load_config
+from extractor.config.load import load_config
 from extractor.errors import ExtractorError
 from extractor.pipeline import run_extract
+from extractor.release import audit_log, workflow
 
 
 @pytest.fixture()

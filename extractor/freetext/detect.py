@@ -17,9 +17,9 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from .. import hetu
-from . import names
-from .recognizers import ADDRESS_PATTERN
+from extractor import hetu
+from extractor.freetext import names
+from extractor.freetext.recognizers import ADDRESS_PATTERN
 
 MIN_SCORE = 0.5
 PERSON = "PERSON"
@@ -51,7 +51,7 @@ def candidate_entities(texts: pl.Series) -> pl.Series:
 
 
 def _analyze(batch: list[tuple[str, list[str]]]) -> list[list[tuple[int, int, str, float]]]:
-    from .engine import analyzer
+    from extractor.freetext.engine import analyzer
 
     engine, gaz = analyzer(), names.gazetteer()
     out = []

@@ -17,7 +17,7 @@ from presidio_analyzer.nlp_engine import SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 from spacy.language import Language
 
-from .recognizers import (
+from extractor.freetext.recognizers import (
     AddressRecognizer,
     FinnishIbanRecognizer,
     FinnishPhoneRecognizer,

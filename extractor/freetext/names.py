@@ -15,7 +15,7 @@ from functools import cache
 
 import polars as pl
 
-from .. import reference_data
+from extractor import reference_data
 
 TOKEN = re.compile(r"[A-ZÅÄÖÜÉ][a-zåäöüéèáàíóúšž]+(?:-[A-ZÅÄÖÜÉ]?[a-zåäöüéèáàíóúšž]+)*")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)

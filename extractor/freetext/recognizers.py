@@ -13,8 +13,8 @@ from functools import cache
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
-from .. import hetu, reference_data
-from . import names
+from extractor import hetu, reference_data
+from extractor.freetext import names
 
 _YTUNNUS_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 

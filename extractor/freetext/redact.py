@@ -12,7 +12,7 @@ import re
 
 import polars as pl
 
-from . import names
+from extractor.freetext import names
 
 TAGS = {
     "FI_PERSONAL_IDENTITY_CODE": "<HENKILÖTUNNUS>",

@@ -1,7 +1,7 @@
 """Imported by the process pool's fork server: the analyzer is built once and every worker inherits it."""
 
-from .engine import analyzer
-from .names import gazetteer
+from extractor.freetext.engine import analyzer
+from extractor.freetext.names import gazetteer
 
 analyzer()
 gazetteer()

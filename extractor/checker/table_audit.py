@@ -1,0 +1,112 @@
+"""The output checker's view of a `table` output: the file against the controller's exact values.
+
+It re-derives the primary cells and their required widths from the exact values and contributions
+with its own short formulas (not primary.py's), then checks that every primary cell is hidden, that
+hidden cells are hidden in every column, that published counts are the policy's rounding of the
+true ones (so totals follow the published rule), and runs the LP audit on the pattern it reads from
+the file: hypercube certificates are verified, not trusted, and LPs decide the rest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from extractor.config.policy import Disclosure
+from extractor.disclosure.aggregate import REDACTED, rounded_expr
+from extractor.disclosure.tables.lp_audit import audit
+from extractor.disclosure.tables.structure import structure_from_labels
+
+
+def _required(exact: pl.DataFrame, count: str, magnitudes: list[str], r: Disclosure) -> tuple[np.ndarray, dict]:
+    rows, units = exact[count].to_numpy(), exact["_units"].to_numpy()
+    t = r.threshold
+    primary = ((rows >= 1) & (rows <= t)) | ((units >= 1) & (units <= t))
+    if r.zeros_disclosive:
+        primary |= rows == 0
+    frequency = primary.copy()
+    required = {"count": np.where(frequency, float(r.protection_level or t), 0.0)}
+    for m in magnitudes:
+        total = exact[m].to_numpy()
+        top = np.array(exact[f"_top_{m}"].to_list(), dtype=float).reshape(len(exact), -1)
+        x1 = top[:, 0]
+        x2 = top[:, 1] if top.shape[1] > 1 else np.zeros(len(exact))
+        dom = top[:, : r.dominance_n].sum(axis=1) * 100.0 / r.dominance_k - total
+        pp = x1 * r.p_percent / 100.0 - (total - x1 - x2)
+        sensitive = (total > 0) & ((dom > 1e-9) | (pp > 1e-9))
+        primary |= sensitive
+        required[m] = np.where(sensitive, 2 * np.maximum(np.maximum(dom, pp), 0.0), 0.0)
+    for m in magnitudes:
+        total = exact[m].to_numpy()
+        required[m] = np.where(primary, np.maximum(required[m], np.abs(total) * r.p_percent / 100.0), 0.0)
+    return primary, required
+
+
+def check_table(name: str, df: pl.DataFrame, spec: dict, rules: Disclosure, exact_path: Path) -> list[str]:
+    groups = tuple(tuple(g) for g in spec["groups"])
+    labels = [c for g in groups for c in g]
+    count, magnitudes = spec["count"], list(spec.get("magnitudes", []))
+    values = [count] + [x for m in magnitudes for x in [m] + [f"{m}_{s}" for s in spec.get("statistics", [])]]
+    if df.columns != labels + values:
+        return [f"{name}: columns {df.columns} differ from the manifest's {labels + values}"]
+    if not exact_path.is_file():
+        return [f"{name}: the exact values ({exact_path.name}) are missing from the run's controller folder; "
+                "the table cannot be audited"]
+    exact = pl.read_parquet(exact_path)
+    if exact.height != df.height or not exact.select(labels).equals(df.select(labels)):
+        return [f"{name}: rows differ from the exact table the run recorded"]
+    if spec.get("privacy") == "dp":
+        bad = [c for c in values if df[c].str.contains(r"^-?[0-9]+(\.[0-9]+)?$|^$").not_().any()]
+        return [f"{name}: column '{c}' holds values that are not numbers" for c in bad]
+    findings = []
+    hidden = exact["_suppressed"].to_numpy()
+    shown = df.select((pl.col(c) == REDACTED).alias(c) for c in values)
+    for c in values:
+        if not np.array_equal(shown[c].to_numpy(), hidden):
+            findings.append(f"{name}: column '{c}' is not hidden exactly where the cell is suppressed")
+    primary, required = _required(exact, count, magnitudes, rules)
+    exposed = primary & ~hidden
+    if exposed.any():
+        row = int(np.flatnonzero(exposed)[0])
+        findings.append(f"{name}: row {row + 2} is disclosive by the primary rules but published "
+                        f"({int(exposed.sum())} such cells)")
+    expect = exact.select(rounded_expr(pl.col(count), rules).cast(pl.String).alias("v"))["v"]
+    wrong = (~hidden) & (expect.fill_null(REDACTED) != df[count]).to_numpy()
+    if wrong.any():
+        row = int(np.flatnonzero(wrong)[0])
+        findings.append(f"{name}: row {row + 2}: published count {df[count][row]!r} is not the policy's rounding "
+                        f"of the true count ({int(wrong.sum())} such cells)")
+    if findings:
+        return findings
+    structure, flat = structure_from_labels(exact.select(labels), groups)
+    n = structure.cells
+    if flat.size != n or np.unique(flat).size != n:
+        return [f"{name}: the rows are not every cell of the table with its margins"]
+
+    def in_order(a: np.ndarray) -> np.ndarray:
+        out = np.empty_like(a)
+        out[flat] = a
+        return out
+
+    vals = {"count": in_order(exact[count].to_numpy().astype(float)),
+            **{m: in_order(exact[m].to_numpy().astype(float)) for m in magnitudes}}
+    req = {k: in_order(v) for k, v in required.items()}
+    s = in_order(hidden)
+    targets = np.flatnonzero(in_order(primary) & s)
+    cubes = None
+    if "_cube" in exact.columns:
+        by_cell = in_order(np.array(exact["_cube"].to_list(), dtype=object))
+        corners = [by_cell[t] for t in targets]
+        width = 2 ** len(groups)
+        cubes = np.array([c if c is not None and len(c) == width else [-1] * width for c in corners],
+                         dtype=np.int64).reshape(len(targets), width)
+    result = audit(structure, structure.lines(), vals, s, req, targets, cubes)
+    if result.failed.size:
+        cell = int(result.failed[0])
+        col, width, need = result.narrowest[cell]
+        findings.append(f"{name}: the LP audit pins a hidden cell ({', '.join(structure.labels().row(cell))}) "
+                        f"to an interval of width {width:g} in '{col}', less than the required {need:g} "
+                        f"({result.failed.size} such cells)")
+    return findings

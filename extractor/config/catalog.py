@@ -1,0 +1,219 @@
+"""The catalog: where each source table lives and what role each column plays.
+
+Roles, not names, drive every stage, so the same code runs on the synthetic Finnish registry,
+on Synthea or on any other export once a catalog describes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractor.config.toml_fields import Fields, load_toml
+
+ROLES = (
+    "person_key",  # the data subject; pseudonymised, never released
+    "document_key",  # stable (original) document id that document-scope bans name; pseudonymised
+    "document_version",  # id of one version of a document; pseudonymised
+    "direct_identifier",  # names, identity codes, addresses: dropped before the query sees anything
+    "quasi_identifier",  # birth date, sex, postal code...: kept, generalised for record-level outputs
+    "sensitive",
+    "date",
+    "free_text",  # given to a query only when the request names it, and then redacted (protect_text.py)
+    "registrar",
+    "service_task",
+    "social_service",
+    "structure",
+    "other",
+)
+WITHHELD_ROLES = frozenset({"direct_identifier", "free_text"})
+PSEUDONYMISED_ROLES = frozenset({"person_key", "document_key", "document_version"})
+FORMATS = ("parquet", "csv", "duckdb")
+
+# Registers of the people's choices: the column names each one needs, in the catalog's words.
+REGISTER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "opt_out": ("person", "set_on", "withdrawn_on"),
+    "disclosure_ban": ("person", "scope", "target", "set_on", "revoked_on", "set_by_role"),
+    "research_consent": ("person", "study", "given_on", "withdrawn_on"),
+}
+BAN_SCOPES = ("registrar", "service_task", "document")
+_FORMAT_BY_SUFFIX = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".duckdb": "duckdb", ".db": "duckdb"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    role: str
+    type: str | None = None  # DuckDB type family the column must have, if declared
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file (or a table in a DuckDB file) that sources.py registers as a view."""
+
+    path: Path
+    format: str
+    table: str | None = None  # for DuckDB files
+    delimiter: str | None = None  # for CSV
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    source: Source
+    columns: tuple[Column, ...]
+
+    def with_role(self, role: str) -> list[str]:
+        return [c.name for c in self.columns if c.role == role]
+
+    def one_with_role(self, role: str) -> str | None:
+        names = self.with_role(role)
+        return names[0] if names else None
+
+
+@dataclass(frozen=True)
+class Register:
+    """A register of choices (opt-outs, bans, consents): its source and its column names."""
+
+    kind: str
+    source: Source
+    columns: dict[str, str]
+    scope_values: dict[str, str] = field(default_factory=dict)  # our scope name -> value in the data
+
+
+@dataclass(frozen=True)
+class RetentionColumns:
+    """Where the anchor events of retention periods are recorded."""
+
+    matter_closed: str | None  # column, in each table with a service task, holding the matter's closing date
+    death_date: tuple[str, str] | None  # (table, column) of the person's death date
+    birth_date: tuple[str, str] | None  # (table, column) of the person's birth date
+
+
+@dataclass(frozen=True)
+class StructureStates:
+    """A table giving each document structure's state (Sosmeta: luonnos, testissä, valmis, vanhentunut, poistettu)."""
+
+    table: str
+    key: str
+    state: str
+    removed: str = "poistettu"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    path: Path
+    name: str
+    tables: dict[str, Table]
+    registers: dict[str, Register]
+    retention: RetentionColumns | None = None
+    structure_states: StructureStates | None = None
+
+
+def _source(f: Fields, root: Path) -> Source:
+    raw = f.str("path")
+    path = (root / raw).resolve()
+    suffix = path.suffix.lower()
+    fmt = f.str("format", _FORMAT_BY_SUFFIX.get(suffix), choices=FORMATS)
+    if fmt is None:
+        raise f.error("path", "a .parquet, .csv, .tsv or .duckdb file (or set format)", raw)
+    if not path.exists() and not any(ch in raw for ch in "*?["):
+        raise f.error("path", f"an existing file under {root}", raw)
+    table = f.str("table") if fmt == "duckdb" else None
+    delimiter = f.str("delimiter", "\t" if suffix == ".tsv" else None) if fmt == "csv" else None
+    return Source(path, fmt, table, delimiter)
+
+
+def _columns(f: Fields) -> tuple[Column, ...]:
+    cols = []
+    cf = f.table("columns")
+    for name in cf.keys():
+        spec = cf.data[name]
+        if isinstance(spec, str):
+            role, typ = spec, None
+        elif isinstance(spec, dict):
+            sub = cf.table(name)
+            sub.reject_unknown({"role", "type"})
+            role, typ = sub.str("role"), sub.str("type", None)
+        else:
+            raise cf.error(name, "a role name or a table {role = ..., type = ...}", spec)
+        if role not in ROLES:
+            raise cf.error(name, "a role: " + ", ".join(ROLES), role)
+        cols.append(Column(name, role, typ.upper() if typ else None))
+    if not cols:
+        raise f.error("columns", "at least one column")
+    return tuple(cols)
+
+
+def load_catalog(path: Path, root_override: Path | None = None) -> Catalog:
+    f = load_toml(path, "catalog")
+    f.reject_unknown({"catalog", "tables", "registers", "retention", "structure_states"})
+    head = f.table("catalog")
+    head.reject_unknown({"name", "root", "description"})
+    root = root_override.resolve() if root_override else (path.parent / head.str("root", ".")).resolve()
+    if not root.is_dir():
+        where = "--data-root" if root_override else "catalog.root"
+        raise head.error("root", f"an existing folder ({where} resolves to {root})")
+    tables: dict[str, Table] = {}
+    tf = f.table("tables")
+    for name in tf.keys():
+        t = tf.table(name)
+        t.reject_unknown({"path", "format", "table", "delimiter", "columns", "description"})
+        tables[name] = Table(name, _source(t, root), _columns(t))
+    if not tables:
+        raise f.error("tables", "at least one table")
+    registers: dict[str, Register] = {}
+    rf = f.table("registers", None)
+    for kind in rf.keys() if rf else []:
+        r = rf.table(kind)
+        if kind not in REGISTER_COLUMNS:
+            raise rf.error(kind, "a register kind: " + ", ".join(REGISTER_COLUMNS), kind)
+        needed = REGISTER_COLUMNS[kind]
+        r.reject_unknown({"path", "format", "table", "delimiter", "scope_values", *needed})
+        columns = {k: r.str(k) for k in needed}
+        scopes: dict[str, str] = {}
+        if kind == "disclosure_ban":
+            sv = r.table("scope_values", None)
+            scopes = {s: s for s in BAN_SCOPES}
+            if sv:
+                sv.reject_unknown(set(BAN_SCOPES))
+                scopes.update({s: sv.str(s) for s in sv.keys()})
+        registers[kind] = Register(kind, _source(r, root), columns, scopes)
+    return Catalog(path.resolve(), head.str("name"), tables, registers, _retention(f, tables),
+                   _structure_states(f, tables))
+
+
+def _column_ref(f: Fields, key: str, tables: dict[str, Table]) -> tuple[str, str] | None:
+    ref = f.str(key, None)
+    if ref is None:
+        return None
+    table, _, column = ref.partition(".")
+    if table not in tables or column not in {c.name for c in tables[table].columns}:
+        raise f.error(key, "TABLE.COLUMN naming a declared column", ref)
+    return table, column
+
+
+def _retention(f: Fields, tables: dict[str, Table]) -> RetentionColumns | None:
+    r = f.table("retention", None)
+    if r is None:
+        return None
+    r.reject_unknown({"matter_closed", "death_date", "birth_date"})
+    matter = r.str("matter_closed", None)
+    if matter and not any(matter in {c.name for c in t.columns} for t in tables.values()):
+        raise r.error("matter_closed", "a column declared in a table that has a service_task column", matter)
+    return RetentionColumns(matter, _column_ref(r, "death_date", tables), _column_ref(r, "birth_date", tables))
+
+
+def _structure_states(f: Fields, tables: dict[str, Table]) -> StructureStates | None:
+    s = f.table("structure_states", None)
+    if s is None:
+        return None
+    s.reject_unknown({"table", "key", "state", "removed"})
+    table = s.str("table")
+    if table not in tables:
+        raise s.error("table", "a table of the catalog", table)
+    names = {c.name for c in tables[table].columns}
+    for key in ("key", "state"):
+        if s.str(key) not in names:
+            raise s.error(key, f"a column declared for table '{table}'", s.str(key))
+    return StructureStates(table, s.str("key"), s.str("state"), s.str("removed", "poistettu"))

@@ -1,0 +1,82 @@
+"""Load request, catalog and policy together and check that they agree with each other."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from extractor.config.catalog import WITHHELD_ROLES, Catalog, load_catalog
+from extractor.config.policy import Policy, Purpose, default_policy_path, load_policy
+from extractor.config.request import Request, load_request
+from extractor.config.rules import POLICY_RULES, RULES
+from extractor.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    request: Request
+    catalog: Catalog
+    policy: Policy
+
+    @property
+    def purpose(self) -> Purpose:
+        return self.policy.purposes[self.request.purpose]
+
+    def active_rules(self) -> list[str]:
+        return [rule for rule in RULES if self.purpose.applies(rule)]
+
+
+def load_config(request_path: Path, data_root: Path | None = None, today: dt.date | None = None) -> RunConfig:
+    request = load_request(request_path, today)
+    catalog = load_catalog(request.catalog, data_root)
+    policy = load_policy(request.policy or default_policy_path())
+    rp = request.path
+    if request.purpose not in policy.purposes:
+        raise ConfigError(rp, "request.purpose", "a purpose of the policy: " + ", ".join(policy.purposes),
+                          request.purpose)
+    purpose = policy.purposes[request.purpose]
+    for i, out in enumerate(request.outputs):
+        if out.kind not in purpose.outputs:
+            raise ConfigError(rp, f"outputs[{i}].kind", f"an output kind the policy allows for "
+                              f"'{purpose.name}': " + ", ".join(purpose.outputs), out.kind)
+    for rule, section in ((r.id, r.catalog_section) for r in POLICY_RULES if r.catalog_section):
+        if purpose.applies(rule) and getattr(catalog, section) is None:
+            raise ConfigError(catalog.path, section, f"a [{section}] section for rule '{rule}', which applies to "
+                              f"purpose '{purpose.name}' (or an exemption with its legal reason in {policy.path.name})")
+    for rule in (r.id for r in POLICY_RULES if r.needs_register):  # a register is named after its rule
+        if purpose.applies(rule) and rule not in catalog.registers:
+            raise ConfigError(catalog.path, f"registers.{rule}",
+                              f"a register for rule '{rule}', which applies to purpose '{purpose.name}' "
+                              f"(or an exemption with its legal reason in {policy.path.name})")
+    for i, out in enumerate(request.outputs):
+        a = out.anonymisation
+        if a and a.k is not None and a.k < purpose.disclosure.k:
+            raise ConfigError(rp, f"outputs[{i}].k", f"k >= {purpose.disclosure.k} (the policy's floor for "
+                              f"'{purpose.name}')", a.k)
+        if a and a.l is not None and a.l < purpose.disclosure.l:
+            raise ConfigError(rp, f"outputs[{i}].l", f"l >= {purpose.disclosure.l} (the policy's floor)", a.l)
+        if a and a.suppression_limit is not None and a.suppression_limit > purpose.disclosure.suppression_limit:
+            raise ConfigError(rp, f"outputs[{i}].suppression_limit", "a limit not above the policy's "
+                              f"{purpose.disclosure.suppression_limit}", a.suppression_limit)
+    if purpose.consent_required and not request.study:
+        raise ConfigError(rp, "request.study", f"the study id whose consents count (purpose '{purpose.name}' "
+                          "is consent-based)")
+    if request.variables is not None:
+        _check_variables(request, catalog)
+    return RunConfig(request, catalog, policy)
+
+
+def _check_variables(request: Request, catalog: Catalog) -> None:
+    for table, columns in (request.variables or {}).items():
+        if table not in catalog.tables:
+            raise ConfigError(request.path, f"variables.{table}", "a table of the catalog: "
+                              + ", ".join(catalog.tables), table)
+        roles = {c.name: c.role for c in catalog.tables[table].columns}
+        for col in columns:
+            if col not in roles:
+                raise ConfigError(request.path, f"variables.{table}", f"columns declared in the catalog for "
+                                  f"'{table}'", col)
+            if roles[col] in WITHHELD_ROLES and roles[col] != "free_text":  # free text is given redacted
+                raise ConfigError(request.path, f"variables.{table}", f"columns a query may read ('{col}' is a "
+                                  f"{roles[col]} and is never given to queries)", col)

@@ -1,0 +1,284 @@
+"""One extract request: who asks, why, under which permit, as of which date, and which queries to run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractor.config.toml_fields import Fields, load_toml
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    organisation: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class Anonymisation:
+    """For record-level outputs: quasi-identifiers with their hierarchies, sensitive attributes, criteria."""
+
+    quasi_identifiers: dict[str, str]  # column -> "builtin:NAME" or a hierarchy CSV path
+    sensitive: tuple[str, ...] = ()
+    k: int | None = None
+    l: int | None = None  # noqa: E741
+    suppression_limit: float | None = None
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    query: Path
+    kind: str
+    dimensions: tuple[str, ...]
+    counts: tuple[str, ...]
+    anonymisation: Anonymisation | None = None
+    pseudonyms: tuple[str, ...] = ()  # pseudonymised_records: columns that carry pseudonyms
+    table: TableSpec | None = None  # kind "table": built and protected by the extractor from records
+
+
+STATISTICS = ("mean", "min", "max")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table the extractor builds from the query's records: margins, magnitudes, SDC or DP."""
+
+    groups: tuple[tuple[str, ...], ...]  # dimension groups; a group of several columns is nested
+    count: str  # name of the released record count column
+    unit: str | None  # the contributing unit (dominance, p%, distinct-unit threshold, DP contribution)
+    magnitudes: tuple[str, ...] = ()
+    statistics: tuple[str, ...] = ()
+    privacy: str = "sdc"  # "sdc": suppression + audit; "dp": differentially private noise
+    epsilon: float | None = None
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
+    max_contributions: int = 1
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the patient notice should say about this extract, in each language."""
+
+    summary: dict[str, str]  # language -> one-paragraph plain-language summary
+    data_categories: dict[str, str]
+    retention: dict[str, str] = field(default_factory=dict)  # language -> retention in that language
+
+
+@dataclass(frozen=True)
+class Request:
+    path: Path
+    id: str
+    project: str  # pseudonyms are stable within a project and unlinkable across projects
+    title: str
+    requester: Party
+    purpose: str
+    legal_basis: str
+    permit_id: str
+    permit_granted_on: dt.date
+    as_of: dt.date
+    catalog: Path
+    policy: Path | None
+    study: str | None  # consent scope when the purpose is consent-based
+    controller: Party
+    dpo: Party
+    retention: str
+    variables: dict[str, tuple[str, ...]] | None  # table -> columns the queries may use
+    outputs: tuple[Output, ...]
+    notice: Notice
+    date_shift_days: int = 0  # per-person consistent shift of dates, within ±N days (0: dates unchanged)
+    reidentification: bool = False  # write an encrypted pseudonym -> person map for the controller
+    free_text_subject: str = "tag"  # in redacted notes, the row's own subject as "<NIMI>" or "<pseudonym>"
+
+
+def _party(f: Fields, name: str) -> Party:
+    p = f.table(name)
+    p.reject_unknown({"name", "organisation", "contact"})
+    return Party(p.str("name"), p.str("organisation"), p.str("contact"))
+
+
+BUILTIN_HIERARCHIES = ("age", "date", "postal_code_fi", "code_prefix", "suppress")
+
+
+def _anonymisation(f: Fields) -> Anonymisation:
+    q = f.table("quasi_identifiers")
+    qis = {}
+    for col in q.keys():
+        spec = q.str(col)
+        if spec.startswith("builtin:"):
+            if spec[8:] not in BUILTIN_HIERARCHIES:
+                raise q.error(col, "builtin:" + " | builtin:".join(BUILTIN_HIERARCHIES) + " or a CSV path", spec)
+        else:
+            path = (f.path.parent / spec).resolve()
+            if not path.is_file():
+                raise q.error(col, "an existing hierarchy CSV (relative to the request) or builtin:NAME", spec)
+            spec = str(path)
+        qis[col] = spec
+    if not qis:
+        raise f.error("quasi_identifiers", "at least one quasi-identifier")
+    limit = f.data.get("suppression_limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 <= limit <= 1):
+        raise f.error("suppression_limit", "a share between 0 and 1", limit)
+    return Anonymisation(qis, f.str_list("sensitive", ()), f.int("k", None, minimum=2), f.int("l", None, minimum=2),
+                         None if limit is None else float(limit))
+
+
+def _number(f: Fields, key: str, value: object, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or (positive and value <= 0):
+        raise f.error(key, "a positive number" if positive else "a number", value)
+    return float(value)
+
+
+def _table_spec(f: Fields) -> TableSpec:
+    raw = f.data.get("dimensions")
+    if not isinstance(raw, list) or not raw:
+        raise f.error("dimensions", "a list of columns; a nested group as a list, outermost first "
+                      "(e.g. [\"region\", [\"service_task\", \"social_service\"]])", raw)
+    groups = []
+    for item in raw:
+        cols = (item,) if isinstance(item, str) else tuple(item) if isinstance(item, list) else None
+        if not cols or not all(isinstance(c, str) and c for c in cols):
+            raise f.error("dimensions", "column names, or lists of column names for nested groups", item)
+        groups.append(cols)
+    flat = [c for g in groups for c in g]
+    if len(set(flat)) != len(flat):
+        raise f.error("dimensions", "each column once", flat)
+    counts = f.str_list("counts", ("count",))
+    if len(counts) != 1:
+        raise f.error("counts", "one name for the record count column of a table", list(counts))
+    magnitudes = f.str_list("magnitudes", ())
+    statistics = f.str_list("statistics", ())
+    for s in statistics:
+        if s not in STATISTICS:
+            raise f.error("statistics", "statistics among " + ", ".join(STATISTICS), s)
+    if statistics and not magnitudes:
+        raise f.error("statistics", "magnitudes to compute them on")
+    clash = (set(magnitudes) | {counts[0]}) & set(flat)
+    if clash:
+        raise f.error("magnitudes", "columns not also listed as dimensions", sorted(clash))
+    privacy = f.str("privacy", "sdc", choices=("sdc", "dp"))
+    epsilon, bounds, categories = None, {}, {}
+    unit = f.str("unit", None)
+    if privacy == "dp":
+        epsilon = _number(f, "epsilon", f.data.get("epsilon"), positive=True)
+        if statistics and set(statistics) - {"mean"}:
+            raise f.error("statistics", "only 'mean' with privacy = 'dp' (minima and maxima cannot be made private)",
+                          list(statistics))
+        bf = f.table("bounds", None)
+        for m in magnitudes:
+            pair = bf.data.get(m) if bf else None
+            if (not isinstance(pair, list) or len(pair) != 2 or pair[0] > pair[1]
+                    or any(isinstance(v, bool) or not isinstance(v, int | float) for v in pair)):
+                raise f.error(f"bounds.{m}", "[lower, upper]: each record's value is clamped to them", pair)
+            bounds[m] = (float(pair[0]), float(pair[1]))
+        cf = f.table("categories", None)
+        for col in flat:
+            values = cf.data.get(col) if cf else None
+            if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+                raise f.error(f"categories.{col}", "the public list of this dimension's categories (differential "
+                              "privacy must not learn them from the data)", values)
+            categories[col] = tuple(values)
+        if any(len(g) > 1 for g in groups):
+            raise f.error("dimensions", "single columns with privacy = 'dp' (no nested groups)")
+        if not unit:
+            raise f.error("unit", "the column naming the person each record belongs to (differential privacy "
+                          "bounds each person's contribution)")
+    return TableSpec(tuple(groups), counts[0], unit, magnitudes, statistics, privacy, epsilon, bounds,
+                     f.int("max_contributions", 1, minimum=1), categories)
+
+
+def _output(f: Fields) -> Output:
+    f.reject_unknown({"name", "query", "kind", "dimensions", "counts", "description", "quasi_identifiers",
+                      "sensitive", "k", "l", "suppression_limit", "pseudonyms", "unit", "magnitudes",
+                      "statistics", "privacy", "epsilon", "bounds", "max_contributions", "categories"})
+    name = f.str("name")
+    if not _ID.match(name):
+        raise f.error("name", "a file-name-safe identifier (letters, digits, _ . -)", name)
+    query = f.path_value("query")
+    if query.suffix != ".sql":
+        raise f.error("query", "a .sql file", query.name)
+    kind = f.str("kind", "aggregate")
+    if kind == "table":
+        spec = _table_spec(f)
+        return Output(name, query, kind, tuple(c for g in spec.groups for c in g), (spec.count,), table=spec)
+    dims, counts = f.str_list("dimensions", ()), f.str_list("counts", ())
+    if set(dims) & set(counts):
+        raise f.error("counts", "columns not also listed as dimensions", sorted(set(dims) & set(counts)))
+    if kind == "aggregate" and not counts:
+        raise f.error("counts", "the count columns of this aggregate table (disclosure control applies to them)")
+    anonymisation = None
+    if kind == "pseudonymised_records" and not dims:
+        raise f.error("dimensions", "the columns of the pseudonymised records (list them under dimensions)")
+    if kind == "anonymised_records":
+        anonymisation = _anonymisation(f)
+        if anonymisation.l and not anonymisation.sensitive:
+            raise f.error("sensitive", "the sensitive attributes that l-diversity is about")
+    pseudonyms = f.str_list("pseudonyms", ())
+    if set(pseudonyms) - set(dims):
+        raise f.error("pseudonyms", "columns also listed under dimensions", sorted(set(pseudonyms) - set(dims)))
+    return Output(name, query, kind, dims, counts, anonymisation, pseudonyms)
+
+
+def _notice(f: Fields | None) -> Notice:
+    if f is None:
+        return Notice({}, {})
+    f.reject_unknown({"summary", "data_categories", "retention"})
+    out = []
+    for key in ("summary", "data_categories", "retention"):
+        sub = f.table(key, None)
+        out.append({lang: sub.str(lang) for lang in sub.keys()} if sub else {})
+    return Notice(*out)
+
+
+def load_request(path: Path, today: dt.date | None = None) -> Request:
+    f = load_toml(path, "request")
+    f.reject_unknown({"request", "outputs", "variables", "notice", "protection"})
+    r = f.table("request")
+    r.reject_unknown({"id", "project", "title", "requester", "purpose", "legal_basis", "permit", "as_of",
+                      "catalog", "policy", "study", "controller", "dpo", "retention"})
+    rid = r.str("id")
+    if not _ID.match(rid):
+        raise r.error("id", "a file-name-safe identifier (letters, digits, _ . -)", rid)
+    permit = r.table("permit")
+    permit.reject_unknown({"id", "granted_on"})
+    today = today or dt.date.today()
+    as_of, granted = r.date("as_of"), permit.date("granted_on")
+    if as_of > today:
+        raise r.error("as_of", f"a date not after today ({today})", str(as_of))
+    if granted > today:
+        raise permit.error("granted_on", f"a date not after today ({today})", str(granted))
+    variables = None
+    vf = f.table("variables", None)
+    if vf is not None:
+        variables = {t: vf.str_list(t) for t in vf.keys()}
+    outputs = tuple(_output(o) for o in f.tables("outputs"))
+    names = [o.name for o in outputs]
+    if len(set(names)) != len(names) or "exclusion_flow" in names:
+        raise f.error("outputs", "unique output names other than 'exclusion_flow' (used for the released "
+                      "exclusion flow)", names)
+    prot = f.table("protection", None)
+    shift, reid, subject = 0, False, "tag"
+    if prot is not None:
+        prot.reject_unknown({"date_shift_days", "reidentification_map", "free_text_subject"})
+        shift = prot.int("date_shift_days", 0, minimum=0)
+        reid = prot.bool("reidentification_map", False)
+        subject = prot.str("free_text_subject", "tag")
+        if subject not in ("tag", "pseudonym"):
+            raise prot.error("free_text_subject", "'tag' or 'pseudonym'", subject)
+    project = r.str("project", rid)
+    if not _ID.match(project):
+        raise r.error("project", "a file-name-safe identifier", project)
+    return Request(
+        path=path.resolve(), id=rid, project=project, title=r.str("title"), requester=_party(r, "requester"),
+        purpose=r.str("purpose"), legal_basis=r.str("legal_basis"), permit_id=permit.str("id"),
+        permit_granted_on=granted, as_of=as_of, catalog=r.path_value("catalog"),
+        policy=r.path_value("policy", None), study=r.str("study", None), controller=_party(r, "controller"),
+        dpo=_party(r, "dpo"), retention=r.str("retention"), variables=variables, outputs=outputs,
+        notice=_notice(f.table("notice", None)), date_shift_days=shift, reidentification=reid,
+        free_text_subject=subject,
+    )

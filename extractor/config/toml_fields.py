@@ -1,0 +1,134 @@
+"""Typed access to a parsed TOML table that reports every problem as file + dotted key + expectation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from extractor.errors import ConfigError
+
+_MISSING: Any = object()
+
+
+def load_toml(path: Path, what: str) -> Fields:
+    """Parse a TOML file; a missing file or a syntax error becomes a one-line ConfigError."""
+    if not path.is_file():
+        raise ConfigError(path, "", f"an existing {what} file (TOML)", "no such file")
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", "valid TOML", str(exc).splitlines()[0]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, "", "UTF-8 text") from None
+    return Fields(data, path, "")
+
+
+class Fields:
+    """One TOML table plus where it came from, so errors can say exactly which key is wrong."""
+
+    def __init__(self, data: dict[str, Any], path: Path, prefix: str) -> None:
+        self.data, self.path, self.prefix = data, path, prefix
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def error(self, name: str, expected: str, got: object = None) -> ConfigError:
+        return ConfigError(self.path, self.key(name), expected, got)
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def keys(self) -> list[str]:
+        return list(self.data)
+
+    def _get(self, name: str, default: Any, expected: str) -> Any:
+        if name in self.data:
+            return self.data[name]
+        if default is _MISSING:
+            raise self.error(name, expected, "nothing (the key is missing)")
+        return default
+
+    def str(self, name: str, default: Any = _MISSING, choices: tuple[str, ...] | None = None) -> Any:
+        expected = "one of " + ", ".join(repr(c) for c in choices) if choices else "a non-empty string"
+        value = self._get(name, default, expected)
+        if value is default and name not in self.data:
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(name, expected, value)
+        if choices and value not in choices:
+            raise self.error(name, expected, value)
+        return value
+
+    def int(self, name: str, default: Any = _MISSING, minimum: int | None = None) -> Any:
+        expected = "an integer" + (f" >= {minimum}" if minimum is not None else "")
+        value = self._get(name, default, expected)
+        if name not in self.data:
+            return value
+        if isinstance(value, bool) or not isinstance(value, int) or (minimum is not None and value < minimum):
+            raise self.error(name, expected, value)
+        return value
+
+    def bool(self, name: str, default: Any = _MISSING) -> Any:
+        value = self._get(name, default, "true or false")
+        if name in self.data and not isinstance(value, bool):
+            raise self.error(name, "true or false", value)
+        return value
+
+    def date(self, name: str, default: Any = _MISSING) -> Any:
+        expected = "a date (YYYY-MM-DD)"
+        value = self._get(name, default, expected)
+        if name not in self.data:
+            return value
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self.error(name, expected, value)
+
+    def str_list(self, name: str, default: Any = _MISSING) -> Any:
+        expected = "a list of strings"
+        value = self._get(name, default, expected)
+        if name not in self.data:
+            return value
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.error(name, expected, value)
+        return tuple(value)
+
+    def table(self, name: str, default: Any = _MISSING) -> Any:
+        value = self._get(name, default, "a table")
+        if name not in self.data:
+            return value if value is None else Fields(value, self.path, self.key(name))
+        if not isinstance(value, dict):
+            raise self.error(name, "a table", value)
+        return Fields(value, self.path, self.key(name))
+
+    def tables(self, name: str) -> list[Fields]:
+        """An array of tables ([[name]])."""
+        value = self._get(name, _MISSING, "an array of tables")
+        if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+            raise self.error(name, "a non-empty array of tables ([[...]])", value)
+        return [Fields(v, self.path, f"{self.key(name)}[{i}]") for i, v in enumerate(value)]
+
+    def path_value(self, name: str, default: Any = _MISSING, must_exist: bool = True) -> Any:
+        """A path relative to this file's folder."""
+        raw = self.str(name, default)
+        if name not in self.data:
+            return raw
+        resolved = (self.path.parent / raw).resolve()
+        if must_exist and not resolved.exists():
+            raise self.error(name, "an existing file (relative to this file)", raw)
+        return resolved
+
+    def reject_unknown(self, allowed: set[str]) -> None:
+        """Typos in a key would otherwise silently switch a rule off."""
+        for name in self.data:
+            if name not in allowed:
+                raise self.error(name, "one of the known keys " + ", ".join(sorted(allowed)), "an unknown key")

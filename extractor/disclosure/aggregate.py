@@ -1,0 +1,88 @@
+"""Statistical disclosure control of aggregate tables: small counts suppressed, the rest rounded.
+
+Defaults follow OpenSAFELY's output rules: counts of 1..threshold (7) are redacted and the rest are
+rounded to the nearest multiple of 5; zero stays zero. `midpoint6` rounds x > 0 to 6*ceil(x/6) - 3.
+A rounded count never lands in 1..threshold: it is raised to the smallest permitted value above it.
+The table must really be an aggregate: exactly the declared columns, one row per combination of
+dimensions, integer counts, and no more rows than the policy's cap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from extractor.config.policy import Disclosure
+from extractor.config.request import Output
+from extractor.errors import ExtractorError
+
+REDACTED = "[REDACTED]"
+
+
+@dataclass(frozen=True)
+class Controlled:
+    output: str
+    rows: int
+    cells: int
+    suppressed: int
+    rounded: int  # cells whose value changed by rounding
+    zeros: int
+
+
+def rounded_expr(col: pl.Expr, rules: Disclosure) -> pl.Expr:
+    """The rule as a Polars expression: null marks a suppressed cell."""
+    base = rules.rounding_base
+    if rules.rounding == "midpoint6":
+        rounded = pl.when(col == 0).then(0).otherwise(((col + base - 1) // base) * base - base // 2)
+    elif rules.rounding == "nearest":
+        rounded = ((col + base // 2) // base) * base
+    else:
+        rounded = col
+    # Rounding must never bring a released count down into the suppressed range 1..threshold.
+    if rules.rounding == "midpoint6":
+        floor = ((rules.threshold + base) // base) * base - base // 2
+        floor = floor if floor > rules.threshold else floor + base
+    elif rules.rounding == "nearest":
+        floor = (rules.threshold // base + 1) * base
+    else:
+        floor = rules.threshold + 1
+    safe = pl.when(col == 0).then(0).otherwise(pl.max_horizontal(rounded, pl.lit(floor)))
+    return pl.when((col >= 1) & (col <= rules.threshold)).then(None).otherwise(safe)
+
+
+def _validate(df: pl.DataFrame, out: Output, rules: Disclosure) -> None:
+    where = f"{out.query}"
+    expected = list(out.dimensions) + list(out.counts)
+    if sorted(df.columns) != sorted(expected):
+        raise ExtractorError(f"{where}: the query returned columns {df.columns}, the request declares "
+                             f"dimensions {list(out.dimensions)} and counts {list(out.counts)}")
+    for c in out.counts:
+        dtype = df.schema[c]
+        if not dtype.is_integer():
+            raise ExtractorError(f"{where}: count column '{c}' must be an integer, it is {dtype}")
+        if df[c].null_count():
+            raise ExtractorError(f"{where}: count column '{c}' has missing values (use coalesce(x, 0))")
+        if (df[c] < 0).any():
+            raise ExtractorError(f"{where}: count column '{c}' has negative values")
+    if df.height > rules.max_rows:
+        raise ExtractorError(f"{where}: {df.height} rows is more than the aggregate cap of {rules.max_rows} "
+                             "(policy disclosure.max_rows)")
+    if out.dimensions and df.select(out.dimensions).is_duplicated().any():
+        raise ExtractorError(f"{where}: not an aggregate: several rows share the same dimension values "
+                             f"({', '.join(out.dimensions)})")
+
+
+def control(df: pl.DataFrame, out: Output, rules: Disclosure) -> tuple[pl.DataFrame, Controlled]:
+    """Apply the rules; the returned frame has count columns as text with REDACTED for suppressed cells."""
+    _validate(df, out, rules)
+    df = df.select(*out.dimensions, *out.counts)
+    if out.dimensions:
+        df = df.sort(out.dimensions, nulls_last=True)
+    safe = df.with_columns(rounded_expr(pl.col(c), rules).alias(c) for c in out.counts)
+    cells = df.height * len(out.counts)
+    suppressed = sum(safe[c].null_count() for c in out.counts)
+    changed = sum(int(((safe[c] != df[c]) & safe[c].is_not_null()).sum()) for c in out.counts)
+    zeros = sum(int((df[c] == 0).sum()) for c in out.counts)
+    text = safe.with_columns(pl.col(c).cast(pl.String).fill_null(REDACTED) for c in out.counts)
+    return text, Controlled(out.name, df.height, cells, suppressed, changed, zeros)

@@ -1,0 +1,137 @@
+"""Build a table with margins from unit records, in DuckDB: counts, sums and each cell's top contributors.
+
+The researcher's query returns records (one row per unit of counting, with the dimension columns, the
+contributing unit and magnitude values); those never leave the sandbox. The extractor aggregates
+them itself, so it knows every cell's contributions: each unit's total within a cell is what the
+dominance and p% rules weigh (a unit's rows in two leaf cells are one contribution to their subtotal).
+Each record is joined to its ancestors in every group (a bridge per group), then grouped once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from extractor.disclosure.tables.structure import TOTAL, GroupTree, Structure, group_tree
+from extractor.errors import ExtractorError
+
+MISSING = "(missing)"
+
+
+@dataclass
+class Cells:
+    structure: Structure
+    rows: np.ndarray  # records per cell (the additive count)
+    units: np.ndarray  # distinct contributing units per cell
+    sums: dict[str, np.ndarray]
+    top: dict[str, np.ndarray]  # magnitude -> (cells × n) largest unit contributions, descending, 0-padded
+    minimum: dict[str, np.ndarray]
+    maximum: dict[str, np.ndarray]
+
+
+def _bridge(tree: GroupTree) -> pl.DataFrame:
+    """Leaf labels → every ancestor position (the leaf itself included)."""
+    leaves = np.flatnonzero(tree.depth == len(tree.columns))
+    rows_leaf, rows_pos = [], []
+    for leaf in leaves:
+        node = int(leaf)
+        while node >= 0:
+            rows_leaf.append(int(leaf))
+            rows_pos.append(node)
+            node = int(tree.parent[node])
+    frame = tree.labels[np.array(rows_leaf)].with_columns(pl.Series("_pos", rows_pos, dtype=pl.Int64))
+    return frame
+
+
+def prepare(df: pl.DataFrame, groups: tuple[tuple[str, ...], ...], where: str) -> pl.DataFrame:
+    """Dimension columns as text, nulls labelled, TOTAL refused as a category."""
+    dims = [c for g in groups for c in g]
+    out = df.with_columns(pl.col(c).cast(pl.String).fill_null(MISSING) for c in dims)
+    for c in dims:
+        if (out[c] == TOTAL).any():
+            raise ExtractorError(f"{where}: column '{c}' has the category '{TOTAL}', reserved for margins")
+    return out
+
+
+def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[tuple[str, ...], ...],
+                unit: str | None, magnitudes: tuple[str, ...], top_n: int, where: str,
+                domains: dict[str, tuple[str, ...]] | None = None) -> Cells:
+    df = prepare(df, groups, where)
+    trees = []
+    for cols in groups:
+        leaves = df.select(cols).unique()
+        if domains and len(cols) == 1 and cols[0] in domains:
+            declared = pl.DataFrame({cols[0]: list(domains[cols[0]])}, schema={cols[0]: pl.String})
+            unknown = leaves.join(declared, on=cols[0], how="anti")
+            if unknown.height:
+                raise ExtractorError(f"{where}: column '{cols[0]}' has the value {unknown.item(0, 0)!r}, "
+                                     "not in its declared categories")
+            leaves = declared
+        trees.append(group_tree(cols, leaves))
+    structure = Structure(tuple(trees))
+    n = structure.cells
+    rows = np.zeros(n, dtype=np.int64)
+    units = np.zeros(n, dtype=np.int64)
+    sums = {m: np.zeros(n) for m in magnitudes}
+    top = {m: np.zeros((n, top_n)) for m in magnitudes}
+    minimum = {m: np.full(n, np.nan) for m in magnitudes}
+    maximum = {m: np.full(n, np.nan) for m in magnitudes}
+    if df.height:
+        dims = [c for g in groups for c in g]
+        unit_expr = f'"{unit}"'
+        con.register("_records", df)
+        for i, tree in enumerate(trees):
+            con.register(f"_bridge{i}", _bridge(tree))
+        per_unit = ", ".join(
+            f'sum("{m}")::DOUBLE AS "s_{m}", min("{m}")::DOUBLE AS "lo_{m}", max("{m}")::DOUBLE AS "hi_{m}"'
+            for m in magnitudes)
+        joins = " ".join(
+            f"JOIN _bridge{i} b{i} ON " + " AND ".join(f'b{i}."{c}" = u."{c}"' for c in tree.columns)
+            for i, tree in enumerate(trees))
+        pos = ", ".join(f"b{i}._pos AS p{i}" for i in range(len(trees)))
+        pos_cols = ", ".join(f"p{i}" for i in range(len(trees)))
+        cell_unit = ", ".join(f'sum("s_{m}") AS "s_{m}", min("lo_{m}") AS "lo_{m}", max("hi_{m}") AS "hi_{m}"'
+                              for m in magnitudes)
+        per_cell = ", ".join(
+            f'sum("s_{m}") AS "s_{m}", max("s_{m}", {top_n}) AS "t_{m}", min("lo_{m}") AS "lo_{m}", '
+            f'max("hi_{m}") AS "hi_{m}"' for m in magnitudes)
+        dim_sql = ", ".join(f'"{c}"' for c in dims)
+        if unit:  # a unit's rows in one cell are one contribution: aggregate per (cell, unit) first
+            u_sql = (f"SELECT {dim_sql}, {unit_expr} AS _unit, count(*) AS _n{', ' + per_unit if per_unit else ''} "
+                     "FROM _records GROUP BY ALL")
+            sql = f"""
+                WITH u AS ({u_sql}),
+                     cu AS (SELECT {pos}, _unit, sum(_n) AS _n{', ' + cell_unit if cell_unit else ''}
+                            FROM u {joins} GROUP BY ALL)
+                SELECT {pos_cols}, sum(_n)::BIGINT AS _rows, count(*)::BIGINT AS _units
+                       {', ' + per_cell if per_cell else ''}
+                FROM cu GROUP BY ALL"""
+        else:  # every record is its own unit: a leaf's top records are the candidates for its ancestors
+            leaf = "".join(f', sum("{m}")::DOUBLE AS "s_{m}", max("{m}"::DOUBLE, {top_n}) AS "t_{m}", '
+                           f'min("{m}")::DOUBLE AS "lo_{m}", max("{m}")::DOUBLE AS "hi_{m}"' for m in magnitudes)
+            up = "".join(f', sum("s_{m}") AS "s_{m}", list_slice(list_sort(flatten(list("t_{m}")), \'DESC\'), 1, '
+                         f'{top_n}) AS "t_{m}", min("lo_{m}") AS "lo_{m}", max("hi_{m}") AS "hi_{m}"'
+                         for m in magnitudes)
+            sql = f"""
+                WITH u AS (SELECT {dim_sql}, count(*) AS _n{leaf} FROM _records GROUP BY ALL)
+                SELECT {pos}, sum(_n)::BIGINT AS _rows, sum(_n)::BIGINT AS _units{up}
+                FROM u {joins} GROUP BY ALL"""
+        try:
+            agg = con.sql(sql).pl()
+        finally:
+            con.unregister("_records")
+            for i in range(len(trees)):
+                con.unregister(f"_bridge{i}")
+        flat = np.ravel_multi_index(tuple(agg[f"p{i}"].to_numpy() for i in range(len(trees))), structure.shape)
+        rows[flat] = agg["_rows"].to_numpy()
+        units[flat] = agg["_units"].to_numpy()
+        for m in magnitudes:
+            sums[m][flat] = agg[f"s_{m}"].to_numpy()
+            minimum[m][flat] = agg[f"lo_{m}"].to_numpy()
+            maximum[m][flat] = agg[f"hi_{m}"].to_numpy()
+            tops = agg[f"t_{m}"].list.concat(pl.lit([0.0] * top_n, dtype=pl.List(pl.Float64))).list.head(top_n)
+            top[m][flat] = tops.list.to_array(top_n).to_numpy()
+    return Cells(structure, rows, units, sums, top, minimum, maximum)

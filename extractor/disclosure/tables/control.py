@@ -1,0 +1,75 @@
+"""The `table` output kind end to end: records → cells with margins → SDC or DP → released and exact frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from extractor.config.policy import Disclosure
+from extractor.config.request import Output
+from extractor.disclosure.tables.build import build_cells
+from extractor.disclosure.tables.differencing import hidden_column
+from extractor.disclosure.tables.dp import private_cells
+from extractor.disclosure.tables.protect import protect
+from extractor.disclosure.tables.release_frame import TableRecord, exact_frame, record, released_frame
+from extractor.errors import ExtractorError
+from extractor.machine import Limits, duckdb_config, resolve
+
+
+def _validate(df: pl.DataFrame, out: Output, rules: Disclosure) -> None:
+    spec = out.table
+    where = str(out.query)
+    expected = [c for g in spec.groups for c in g] + ([spec.unit] if spec.unit else []) + list(spec.magnitudes)
+    if sorted(df.columns) != sorted(expected):
+        raise ExtractorError(f"{where}: the query returned columns {df.columns}; the table '{out.name}' needs "
+                             f"exactly {expected} (one row per record: dimensions, unit, magnitudes)")
+    for m in spec.magnitudes:
+        dtype = df.schema[m]
+        if not dtype.is_numeric():
+            raise ExtractorError(f"{where}: magnitude '{m}' must be numeric, it is {dtype}")
+        if df[m].null_count():
+            raise ExtractorError(f"{where}: magnitude '{m}' has missing values (use coalesce(x, 0))")
+        if spec.privacy == "sdc" and (df[m] < 0).any():
+            raise ExtractorError(f"{where}: magnitude '{m}' has negative values; the dominance and p% rules "
+                                 "need non-negative contributions")
+    if spec.unit and df[spec.unit].null_count():
+        raise ExtractorError(f"{where}: unit column '{spec.unit}' has missing values")
+
+
+def control_table(df: pl.DataFrame, out: Output, rules: Disclosure,
+                  limits: Limits | None = None, spill: Path | None = None
+                  ) -> tuple[pl.DataFrame, pl.DataFrame, TableRecord]:
+    """Released frame (text), exact frame (controller only) and the record for the review report."""
+    spec = out.table
+    _validate(df, out, rules)
+    con = duckdb.connect(config=duckdb_config(limits or resolve(), spill))
+    try:
+        if spec.privacy == "dp":
+            cells, info = private_cells(con, df, out, str(out.query))
+        else:
+            cells = build_cells(con, df, spec.groups, spec.unit, spec.magnitudes, max(2, rules.dominance_n),
+                                str(out.query))
+    finally:
+        con.close()
+    if cells.structure.cells > rules.max_rows:
+        raise ExtractorError(f"{out.query}: table '{out.name}' has {cells.structure.cells} cells with its margins, "
+                             f"more than the cap of {rules.max_rows} (policy disclosure.max_rows)")
+    if spec.privacy == "dp":
+        exact = exact_frame(cells, out, None)
+        rec = TableRecord(out.name, cells.structure.cells, int(cells.structure.is_margin().sum()), {}, 0, 0, {}, 0,
+                          privacy="dp", dp={"epsilon": info.epsilon, "columns": info.per_column})
+        released = exact.select(*[c for g in spec.groups for c in g], pl.col(spec.count).cast(pl.String),
+                                *[pl.col(m).round(2).cast(pl.String) for m in spec.magnitudes],
+                                *[(pl.col(m) / pl.when(pl.col(spec.count) > 0).then(pl.col(spec.count)))
+                                  .round(2).cast(pl.String).fill_null("").alias(f"{m}_mean")
+                                  for m in spec.magnitudes if "mean" in spec.statistics])
+        return released, exact.with_columns(pl.lit(False).alias(hidden_column(spec.count))), rec
+    protection = protect(cells, rules)
+    exact = exact_frame(cells, out, protection)
+    exact = exact.with_columns(pl.col("_suppressed").alias(hidden_column(spec.count)))
+    assert not (protection.primary.mask & ~protection.suppressed).any()  # noqa: S101 - invariant
+    assert np.array_equal(exact["_suppressed"].to_numpy(), protection.suppressed)  # noqa: S101
+    return released_frame(exact, out, rules), exact, record(cells, out, protection)

@@ -1,0 +1,270 @@
+"""Eligibility: opt-outs, consent, disclosure bans, retention, structure state → `elig` views + ledger.
+
+Each rule is one SQL condition that is true when a row must be left out. The eligible view keeps rows
+where no condition holds; the ledger classifies the left-out rows by the first condition that holds, in
+the fixed precedence order below, so the views and the ledger cannot disagree. Both join one small
+per-person table (elig_blocks), so a big table is read with a single hash join.
+Dates: a ban is active if set on or before the as-of date and not revoked by then (revoked_on > as_of);
+an opt-out applies to a permit granted on or after its date unless withdrawn by the as-of date; a
+consent counts if given on or before the as-of date and not withdrawn by then; a retention period has
+ended when anchor date + years <= as-of date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from extractor import reference_data
+from extractor.config.catalog import Table
+from extractor.config.load import RunConfig
+from extractor.eligibility.register_checks import check_registers
+from extractor.eligibility.registers import prepare_blocks, prepare_registers, removed_structures, sql_date
+from extractor.sources import quote_ident, quote_literal
+
+_BAN_COLUMN_ROLE = {"registrar": "registrar", "service_task": "service_task", "document": "document_key"}
+BASIC_DATA_ROW = "Asiakkuusasiakirja ja asiakkaan perustiedot"  # the Act's row for client basic data
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    table: str
+    rule: str
+    rows: int
+    persons: int
+
+
+@dataclass
+class Eligibility:
+    """What the stage did: rules applied, exemptions with reasons, rows in and out, and the ledger."""
+
+    rules: list[str]
+    exemptions: dict[str, str]
+    rows_in: dict[str, int] = field(default_factory=dict)
+    rows_out: dict[str, int] = field(default_factory=dict)
+    ledger: list[LedgerRow] = field(default_factory=list)
+    register_summary: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    overdue_views: dict[str, str] = field(default_factory=dict)  # table -> temp view of overdue rows
+    overdue: dict[str, int] = field(default_factory=dict)  # table -> records overdue for destruction
+    flagged: dict[str, tuple[str, str]] = field(default_factory=dict)  # table -> (left-out rows, person column)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    source: str  # FROM clause
+    conditions: list[tuple[str, str]]  # (rule, SQL true when the row must be left out), in precedence order
+    retention: str | None
+
+
+def _retention_rules(table: Table, cfg: RunConfig) -> list[tuple[str | None, str, int]]:
+    """(service-task code or None for the basic-data rule, anchor, years) applying to this table."""
+    ret = cfg.catalog.retention
+    if ret is None:
+        return []
+    if table.one_with_role("service_task"):
+        rows = reference_data.retention_by_service_task().drop_nulls("anchor_event")
+        return [(r["service_task_code"], r["anchor_event"], r["years"]) for r in rows.iter_rows(named=True)]
+    if ret.death_date and ret.death_date[0] == table.name:
+        basic = reference_data.retention_rules().filter(pl.col("document_or_service_task_fi") == BASIC_DATA_ROW)
+        return [(None, basic["anchor_event"][0], int(basic["years"][0]))] if basic.height else []
+    return []
+
+
+def _retention_condition(table: Table, cfg: RunConfig) -> str | None:
+    ret, as_of = cfg.catalog.retention, sql_date(cfg.request.as_of)
+    columns = {c.name for c in table.columns}
+    whens = []
+    for code, anchor, years in _retention_rules(table, cfg):
+        if anchor == "matter_closed" and ret and ret.matter_closed in columns:
+            anchor_sql = f"t.{quote_ident(ret.matter_closed)}"
+        elif anchor == "client_death" and ret and ret.death_date:
+            anchor_sql = "b.death_date"
+        elif anchor == "child_birth" and ret and ret.birth_date:
+            anchor_sql = "b.birth_date"
+        else:
+            continue  # the anchor is not recorded: cannot be assessed, kept (the report warns)
+        test = f"{anchor_sql} + INTERVAL {years} YEAR <= {as_of}"
+        whens.append((code, test))
+    if not whens:
+        return None
+    task = table.one_with_role("service_task")
+    if task is None:
+        return f"coalesce({whens[0][1]}, false)"
+    cases = " ".join(f"WHEN {quote_literal(code)} THEN {test}" for code, test in whens)
+    return f"coalesce(CASE CAST(t.{quote_ident(task)} AS VARCHAR) {cases} END, false)"
+
+
+def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed: list[str]) -> _Plan:
+    name = quote_ident(table.name)
+    person = table.one_with_role("person_key")
+    if person is None:
+        return _Plan(f"raw.{name} t", [], None)
+    p = f"CAST(t.{quote_ident(person)} AS VARCHAR)"
+    joins = [f"raw.{name} t"]
+    conds = [("missing_person_key", f"t.{quote_ident(person)} IS NULL")]
+    if blocks:
+        joins.append(f"LEFT JOIN elig_blocks b ON b.person = {p}")
+    if "opt_out" in rules:
+        conds.append(("opt_out", "coalesce(b.opted_out, false)"))
+    if "research_consent" in rules:
+        joins.append(f"LEFT JOIN elig_consented c ON c.person = {p}")
+        conds.append(("research_consent", "c.person IS NULL"))
+    if "disclosure_ban" in rules:
+        for scope, role in _BAN_COLUMN_ROLE.items():
+            col = table.one_with_role(role)
+            if col is not None:
+                conds.append((f"disclosure_ban_{scope}", f"coalesce(list_contains(b.{scope}, "
+                              f"CAST(t.{quote_ident(col)} AS VARCHAR)), false)"))
+    retention = _retention_condition(table, cfg) if "retention" in rules else None
+    if retention:
+        conds.append(("retention", retention))
+    structure = table.one_with_role("structure")
+    if "structure_state" in rules and structure and cfg.catalog.structure_states:
+        listed = ", ".join(quote_literal(s) for s in removed) or "NULL"
+        conds.append(("structure_state", f"coalesce(CAST(t.{quote_ident(structure)} AS VARCHAR) IN ({listed}), false)"))
+    return _Plan(" ".join(joins), conds, retention)
+
+
+def _oldest_years(cfg: RunConfig) -> dict[str, int]:
+    """Shortest period per person-level anchor: only persons past it need their dates joined."""
+    out: dict[str, int] = {}
+    for table in cfg.catalog.tables.values():
+        for _, anchor, years in _retention_rules(table, cfg):
+            key = {"client_death": "death_date", "child_birth": "birth_date"}.get(anchor)
+            if key:
+                out[key] = min(out.get(key, years), years)
+    return out
+
+
+def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table) -> list[str]:
+    """Documents whose retention cannot be assessed from the data: kept, and said so to the DPO."""
+    task = table.one_with_role("service_task")
+    if task is None or cfg.catalog.retention is None:
+        return []
+    mapping = reference_data.retention_by_service_task()
+    assessed = {code for code, anchor, _ in _retention_rules(table, cfg)
+                if anchor in ("matter_closed", "client_death", "child_birth")}
+    known = set(mapping["service_task_code"])
+    rows = con.execute(f"SELECT CAST({quote_ident(task)} AS VARCHAR), count(*) FROM raw.{quote_ident(table.name)} "
+                       "GROUP BY 1 ORDER BY 1").fetchall()
+    out = []
+    for code, n in rows:
+        if code not in known:
+            out.append(f"{table.name}: {n} rows with service task {code!r} have no retention rule; kept")
+        elif code not in assessed:
+            anchor = mapping.filter(pl.col("service_task_code") == code)["anchor_event"][0]
+            out.append(f"{table.name}: {n} rows with service task {code!r}: retention runs from '{anchor}', "
+                       "which the data do not record; kept")
+    return out
+
+
+def _rule_columns(table: Table, cfg: RunConfig) -> list[str]:
+    """The columns the rules read (and the DPO's lists show): identity, person, targets, anchors."""
+    roles = ("person_key", "document_key", "registrar", "service_task", "structure")
+    cols = [c.name for c in table.columns if c.role in roles]
+    ret = cfg.catalog.retention
+    if ret and ret.matter_closed in {c.name for c in table.columns}:
+        cols.append(ret.matter_closed)
+    if ret and ret.death_date and ret.death_date[0] == table.name:
+        cols.append(ret.death_date[1])
+    return list(dict.fromkeys(cols))
+
+
+def _flagged(con: duckdb.DuckDBPyConnection, table: Table, cfg: RunConfig, plan: _Plan) -> str:
+    """One pass over the table: the left-out rows only, each with its first rule and a flag per rule."""
+    name = f"elig_flagged_{table.name}"
+    case = "CASE " + " ".join(f"WHEN {c} THEN '{rule}'" for rule, c in plan.conditions) + " END"
+    flags = ", ".join(f"({c}) AS {quote_ident('f_' + rule)}" for rule, c in plan.conditions)
+    keep = ", ".join(f"t.{quote_ident(c)}" for c in _rule_columns(table, cfg))
+    any_cond = " OR ".join(c for _, c in plan.conditions)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {case} AS __rule, {flags}, {keep} "
+                f"FROM {plan.source} WHERE {any_cond}")
+    return name
+
+
+def _unmatched_bans(con: duckdb.DuckDBPyConnection, cfg: RunConfig, flagged: dict[str, str]) -> list[str]:
+    """Active bans whose target no record of that person carries: kept in force, reported to the DPO."""
+    out = []
+    for scope, role in _BAN_COLUMN_ROLE.items():
+        matched = [f"SELECT DISTINCT CAST({quote_ident(t.one_with_role('person_key') or '')} AS VARCHAR) AS person, "
+                   f"CAST({quote_ident(col)} AS VARCHAR) AS target FROM {quote_ident(flagged[t.name])} "
+                   f"WHERE {quote_ident('f_disclosure_ban_' + scope)}"
+                   for t in cfg.catalog.tables.values() if t.name in flagged for col in t.with_role(role)]
+        if not matched:
+            continue
+        n = con.execute(f"SELECT count(*) FROM elig_bans b WHERE scope = '{scope}' AND NOT EXISTS "
+                        f"(SELECT 1 FROM ({' UNION '.join(matched)}) m WHERE m.person = b.person AND "
+                        "m.target = b.target)").fetchone()[0]
+        if n:
+            out.append(f"{n} active {scope} ban(s) name a target that no record of that person carries")
+    return out
+
+
+def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: dict[str, int]) -> Eligibility:
+    rules = cfg.active_rules()
+    result = Eligibility(rules=rules, exemptions=dict(cfg.purpose.exemptions))
+    result.warnings += check_registers(con, cfg, rows_in)
+    result.register_summary = prepare_registers(con, cfg, rules)
+    blocks = prepare_blocks(con, cfg, rules, _oldest_years(cfg))
+    removed = removed_structures(con, cfg) if "structure_state" in rules else []
+    result.register_summary["removed_structures"] = len(removed)
+    con.execute("CREATE SCHEMA IF NOT EXISTS elig")
+    flagged: dict[str, str] = {}
+    for table in cfg.catalog.tables.values():
+        plan = _plan(table, cfg, rules, blocks, removed)
+        name = quote_ident(table.name)
+        keep = "NOT (" + " OR ".join(c for _, c in plan.conditions) + ")" if plan.conditions else "true"
+        con.execute(f"CREATE OR REPLACE VIEW elig.{name} AS SELECT t.* FROM {plan.source} WHERE {keep}")
+        result.rows_in[table.name] = rows_in[table.name]
+        if "retention" in rules:
+            result.warnings += _warnings(con, cfg, table)
+        excluded = 0
+        if plan.conditions:
+            flagged[table.name] = _flagged(con, table, cfg, plan)
+            result.flagged[table.name] = (flagged[table.name], table.one_with_role("person_key") or "")
+            person = quote_ident(table.one_with_role("person_key") or "")
+            counted = {r[0]: (r[1], r[2]) for r in con.execute(
+                f"SELECT __rule, count(*), count(DISTINCT {person}) FROM {quote_ident(flagged[table.name])} "
+                "GROUP BY 1").fetchall()}
+            for rule, _ in plan.conditions:
+                n, persons = counted.get(rule, (0, 0))
+                result.ledger.append(LedgerRow(table.name, rule, n, persons))
+                excluded += n
+            if plan.retention:
+                view = f"elig_overdue_{table.name}"
+                cols = ", ".join(quote_ident(c) for c in _rule_columns(table, cfg))
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT {cols} "
+                            f"FROM {quote_ident(flagged[table.name])} WHERE f_retention")
+                result.overdue_views[table.name] = view
+        result.rows_out[table.name] = result.rows_in[table.name] - excluded
+    if "disclosure_ban" in rules:
+        result.warnings += _unmatched_bans(con, cfg, flagged)
+    return result
+
+
+def flow_frame(result: Eligibility) -> pl.DataFrame:
+    """The exclusion flow as a table (exact); disclosure control is applied before anyone outside sees it."""
+    rows = []
+    for table, rows_in in result.rows_in.items():
+        steps = [r for r in result.ledger if r.table == table]
+        if not steps:
+            continue
+        rows.append((table, "0 in source", rows_in))
+        rows += [(table, f"{i} excluded: {r.rule}", r.rows) for i, r in enumerate(steps, start=1)]
+        rows.append((table, f"{len(steps) + 1} eligible", result.rows_out[table]))
+    return pl.DataFrame(rows, schema={"table": pl.String, "step": pl.String, "rows": pl.Int64}, orient="row")
+
+
+def write_overdue(con: duckdb.DuckDBPyConnection, result: Eligibility, folder: Path) -> dict[str, int]:
+    """The DPO's list of records past their retention period (every one, whatever other rule applied)."""
+    counts = {}
+    for table_name, view in result.overdue_views.items():
+        path = folder / f"overdue_for_destruction_{table_name}.csv"
+        con.execute(f"COPY (SELECT * FROM {quote_ident(view)} ORDER BY ALL) TO {quote_literal(str(path))} "
+                    "(HEADER, DELIMITER ',')")
+        counts[table_name] = con.execute(f"SELECT count(*) FROM {quote_ident(view)}").fetchone()[0]
+    return counts

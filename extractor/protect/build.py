@@ -1,0 +1,156 @@
+"""Build the sandbox database: eligible rows only, identifiers dropped, keys replaced by pseudonyms.
+
+The result is a separate DuckDB file holding nothing but protected tables (free text redacted by
+protect_text.py) and a few helper macros,
+which sandbox.py opens read-only and locked for the researcher's query. Only the columns the request
+declares (or, without a declaration, every column whose role may be shown) are copied: minimisation.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from extractor.config.catalog import PSEUDONYMISED_ROLES, WITHHELD_ROLES, Table
+from extractor.config.load import RunConfig
+from extractor.protect.pseudonym import ProjectKey, sql_date_shift, sql_pseudonym
+from extractor.protect.text import Redaction, redact_columns
+from extractor.sources import quote_ident, quote_literal
+
+_DOMAIN = {"person_key": "person", "document_key": "document", "document_version": "document-version"}
+
+
+@dataclass
+class Protected:
+    tables: dict[str, list[str]] = field(default_factory=dict)  # table -> columns given to the query
+    rows: dict[str, int] = field(default_factory=dict)
+    pseudonymised: dict[str, list[str]] = field(default_factory=dict)
+    withheld: dict[str, list[str]] = field(default_factory=dict)
+    date_shifted: dict[str, list[str]] = field(default_factory=dict)
+    reidentification: bytes | None = None  # CSV pseudonym,person_key of the persons in the sandbox
+    person_map: str | None = None  # temp table (v, p): person key -> pseudonym, while the connection lives
+    redacted: list[Redaction] = field(default_factory=list)  # free-text columns, de-identified
+
+
+def _columns(table: Table, cfg: RunConfig) -> list[str]:
+    wanted = cfg.request.variables
+    if wanted is not None and table.name not in wanted:
+        return []
+    # Free text only when the request names it (it is then redacted); direct identifiers never.
+    return [c.name for c in table.columns
+            if (c.role not in WITHHELD_ROLES and (wanted is None or c.name in wanted[table.name]))
+            or (c.role == "free_text" and wanted is not None and c.name in wanted[table.name])]
+
+
+def _macros(cfg: RunConfig) -> list[str]:
+    as_of = quote_literal(str(cfg.request.as_of))
+    return [
+        f"CREATE MACRO as_of_date() AS DATE {as_of}",
+        "CREATE MACRO age_at(birth, on_day) AS CAST(date_part('year', age(CAST(on_day AS DATE), "
+        "CAST(birth AS DATE))) AS INTEGER)",
+        "CREATE MACRO age_band(age, width := 10, top := 90) AS CASE WHEN age IS NULL THEN NULL "
+        "WHEN age >= top THEN CAST(top AS VARCHAR) || '+' ELSE CAST(age // width * width AS VARCHAR) || '-' "
+        "|| CAST(age // width * width + width - 1 AS VARCHAR) END",
+    ]
+
+
+def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKey, path: Path,
+                  threads: int = 2) -> Protected:
+    result = Protected()
+    plan = {t.name: (t, _columns(t, cfg)) for t in cfg.catalog.tables.values()}
+    plan = {n: (t, cols) for n, (t, cols) in plan.items() if cols}
+    params = key.sql_params()
+    # One pseudonym per distinct value and domain, then joined: hashing is the costly part.
+    maps: dict[str, str] = {}
+    shift = cfg.request.date_shift_days
+    shifted = {n: _date_columns(con, t, cols) for n, (t, cols) in plan.items()} if shift else {}
+    for role, domain in _DOMAIN.items():
+        sources = [f"SELECT CAST({quote_ident(c)} AS VARCHAR) AS v FROM raw.{quote_ident(n)}"
+                   for n, (t, cols) in plan.items() for c in t.with_role(role)
+                   if c in cols or (role == "person_key" and shifted.get(n))]
+        if not sources:
+            continue
+        maps[role] = f"pseudo_{domain.replace('-', '_')}"
+        extra = f", {sql_date_shift('v', shift)} AS shift" if role == "person_key" and shift else ""
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {maps[role]} AS SELECT v, {sql_pseudonym('v', domain)} AS p"
+                    f"{extra} FROM (SELECT DISTINCT v FROM ({' UNION ALL '.join(sources)})) WHERE v IS NOT NULL",
+                    params)
+    texts = {}
+    for name, (table, cols) in plan.items():
+        free = [c.name for c in table.columns if c.role == "free_text" and c.name in cols]
+        if free:
+            rows, redacted, records = redact_columns(con, cfg, table, free, maps.get("person_key"), threads)
+            texts[name] = (rows, redacted, free)
+            result.redacted += records
+    con.execute(f"ATTACH {quote_literal(str(path))} AS sandbox")
+    try:
+        for name, (table, cols) in plan.items():
+            roles = {c.name: c.role for c in table.columns}
+            select, joins = [], []
+            source = f"elig.{quote_ident(name)}"
+            if name in texts:
+                rows, redacted, free = texts[name]
+                source = quote_ident(rows)
+                joins.append(f"JOIN {quote_ident(redacted)} ft ON ft._r = t._r")
+            person = table.one_with_role("person_key")
+            if shifted.get(name) and person:
+                joins.append(f"LEFT JOIN {maps['person_key']} ms ON ms.v = CAST(t.{quote_ident(person)} AS VARCHAR)")
+                result.date_shifted[name] = shifted[name]
+            for i, col in enumerate(cols):
+                if name in texts and col in texts[name][2]:
+                    select.append(f"ft.{quote_ident(col)}")
+                elif col in shifted.get(name, []) and person:
+                    select.append(f"CAST(t.{quote_ident(col)} + to_days(CAST(ms.shift AS INTEGER)) AS DATE) "
+                                  f"AS {quote_ident(col)}")
+                elif roles[col] in PSEUDONYMISED_ROLES:
+                    alias = f"m{i}"
+                    joins.append(f"LEFT JOIN {maps[roles[col]]} {alias} ON {alias}.v = CAST(t.{quote_ident(col)} "
+                                 "AS VARCHAR)")
+                    select.append(f"{alias}.p AS {quote_ident(col)}")
+                    result.pseudonymised.setdefault(name, []).append(col)
+                else:
+                    select.append(f"t.{quote_ident(col)}")
+            con.execute(f"CREATE TABLE sandbox.main.{quote_ident(name)} AS SELECT {', '.join(select)} "
+                        f"FROM {source} t {' '.join(joins)}")
+            result.tables[name] = cols
+            result.rows[name] = con.execute(f"SELECT count(*) FROM sandbox.main.{quote_ident(name)}").fetchone()[0]
+            result.withheld[name] = [c.name for c in table.columns if c.name not in cols]
+        for macro in _macros(cfg):
+            con.execute(macro.replace("CREATE MACRO ", "CREATE MACRO sandbox.main.", 1))
+        if "person_key" in maps:
+            _persons_included(con, plan, maps["person_key"])
+            result.person_map = maps["person_key"]
+        if cfg.request.reidentification and "person_key" in maps:
+            result.reidentification = _reidentification_csv(con)
+    finally:
+        con.execute("DETACH sandbox")
+    return result
+
+
+def _date_columns(con: duckdb.DuckDBPyConnection, table: Table, cols: list[str]) -> list[str]:
+    """Columns to shift: declared dates and date-typed quasi-identifiers, among those given to the query."""
+    types = {r[0]: str(r[1]).upper() for r in con.execute(f"DESCRIBE raw.{quote_ident(table.name)}").fetchall()}
+    roles = {c.name: c.role for c in table.columns}
+    return [c for c in cols if roles[c] in ("date", "quasi_identifier") and types.get(c, "").startswith(
+        ("DATE", "TIMESTAMP"))]
+
+
+def _persons_included(con: duckdb.DuckDBPyConnection, plan: dict, person_map: str) -> None:
+    """persons_included(v, p): everyone whose rows reached the sandbox, with their pseudonym. Read once;
+    the transparency records and the re-identification map both use it."""
+    present = [f"SELECT {quote_ident(c)} AS p FROM sandbox.main.{quote_ident(n)}"
+               for n, (t, cols) in plan.items() for c in t.with_role("person_key") if c in cols]
+    query = f"SELECT v, p FROM {person_map} WHERE p IN ({' UNION '.join(present)})" if present else \
+        "SELECT NULL::VARCHAR AS v, NULL::VARCHAR AS p WHERE false"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE persons_included AS {query}")
+
+
+def _reidentification_csv(con: duckdb.DuckDBPyConnection) -> bytes:
+    """pseudonym,person_key for the persons whose rows are in the sandbox: nobody else."""
+    frame = con.sql("SELECT p AS pseudonym, v AS person_key FROM persons_included ORDER BY p").pl()
+    buffer = io.BytesIO()
+    frame.write_csv(buffer)
+    return buffer.getvalue()

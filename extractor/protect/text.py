@@ -1,0 +1,86 @@
+"""Free-text columns for the sandbox: every note de-identified before a query can read it.
+
+A free-text column reaches the query only when the request names it in [variables]; it is then
+replaced by its redacted form (freetext/detect.py finds, freetext/redact.py replaces). With
+`free_text_subject = "pseudonym"`, a mention of the row's own subject becomes that person's project
+pseudonym — the one in their person-key column — found by comparing the mention with the subject's
+direct identifiers (names, identity code, phone, e-mail) from the catalog's tables.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+from extractor.config.catalog import Table
+from extractor.config.load import RunConfig
+from extractor.freetext.detect import detect
+from extractor.freetext.redact import merge_overlaps, redact
+from extractor.sources import quote_ident
+
+SEPARATOR = "chr(31)"  # redact.IDENTIFIER_SEPARATOR, in SQL
+
+
+@dataclass
+class Redaction:
+    """What the redaction of one column did, for the DPO's review report."""
+
+    table: str
+    column: str
+    mode: str  # "tag" or "pseudonym"
+    texts: int = 0
+    distinct: int = 0
+    changed: int = 0
+    entities: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _subject_identifiers(cfg: RunConfig) -> str | None:
+    """SQL: (v, ids) — each person key with their direct identifiers joined by \\x1f, from every table."""
+    parts = []
+    for t in cfg.catalog.tables.values():
+        person, ids = t.one_with_role("person_key"), t.with_role("direct_identifier")
+        if person and ids:
+            values = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR)" for c in ids)
+            parts.append(f"SELECT CAST({quote_ident(person)} AS VARCHAR) AS v, concat_ws({SEPARATOR}, {values}) "
+                         f"AS ids FROM raw.{quote_ident(t.name)}")
+    return " UNION ALL ".join(parts) or None
+
+
+def redact_columns(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table, columns: list[str],
+                   person_map: str | None, threads: int = 2) -> tuple[str, str, list[Redaction]]:
+    """Returns (rows table, redacted table, records): both keyed by _r, the row's position."""
+    rows, redacted = f"ft_rows_{table.name}", f"ft_text_{table.name}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(rows)} AS "
+                f"SELECT row_number() OVER () - 1 AS _r, * FROM elig.{quote_ident(table.name)}")
+    frame = con.sql(f"SELECT _r, {', '.join(quote_ident(c) for c in columns)} FROM {quote_ident(rows)} "
+                    "ORDER BY _r").pl()
+    mode = cfg.request.free_text_subject
+    person = table.one_with_role("person_key")
+    subjects = None
+    ids_sql = _subject_identifiers(cfg)
+    if mode == "pseudonym" and person and person_map and ids_sql:
+        subjects = con.sql(
+            f"SELECT CAST(f._r AS UINTEGER) AS row, string_agg(i.ids, {SEPARATOR}) AS identifiers, m.p AS pseudonym "
+            f"FROM {quote_ident(rows)} f JOIN {person_map} m ON m.v = CAST(f.{quote_ident(person)} AS VARCHAR) "
+            f"LEFT JOIN ({ids_sql}) i ON i.v = m.v GROUP BY f._r, m.p").pl()
+    records, out = [], {"_r": frame["_r"]}
+    for col in columns:
+        t0 = time.perf_counter()
+        spans = detect(frame[col], processes=threads)
+        out[col] = redact(frame[col], spans, subjects)
+        merged = merge_overlaps(spans)
+        records.append(Redaction(
+            table.name, col, mode, texts=frame[col].drop_nulls().len(), distinct=frame[col].drop_nulls().n_unique(),
+            changed=merged["row"].n_unique() if merged.height else 0,
+            entities=dict(sorted(merged.group_by("entity").len().iter_rows())) if merged.height else {},
+            seconds=time.perf_counter() - t0))
+    con.register("ft_frame", pl.DataFrame(out))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(redacted)} AS SELECT * FROM ft_frame")
+    finally:
+        con.unregister("ft_frame")
+    return rows, redacted, records

@@ -1,0 +1,100 @@
+"""Atomic release: everything is written to a staging folder, checked, then renamed into place.
+
+Layout of one run: OUT/<request id>/<run id>/ with release/ (what the researcher may receive: the
+controlled tables and manifest.json), review/ (the DPO's report, with exact counts) and notices/.
+OUT/<request id>/latest is a symlink swapped atomically to the newest run. A crash before the rename
+leaves only a hidden staging folder, never a half-written run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from extractor import __version__
+from extractor.config.load import RunConfig
+from extractor.files import sha256_file
+
+
+@dataclass(frozen=True)
+class Staging:
+    root: Path  # OUT/<request id>/.staging-<run id>
+    final: Path  # OUT/<request id>/<run id>
+    run_id: str
+
+    @property
+    def release(self) -> Path:
+        return self.root / "release"
+
+    @property
+    def review(self) -> Path:
+        return self.root / "review"
+
+    @property
+    def notices(self) -> Path:
+        return self.root / "notices"
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now(dt.UTC)
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def start(out_root: Path, request_id: str) -> Staging:
+    run_id = new_run_id()
+    parent = out_root / request_id
+    parent.mkdir(parents=True, exist_ok=True)
+    for stale in parent.glob(".staging-*"):  # left by a run that was killed; never published
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Staging(parent / f".staging-{run_id}", parent / run_id, run_id)
+    for folder in (staging.release, staging.review, staging.notices):
+        folder.mkdir(parents=True)
+    return staging
+
+
+def abandon(staging: Staging) -> None:
+    shutil.rmtree(staging.root, ignore_errors=True)
+
+
+def publish(staging: Staging) -> Path:
+    """Rename the checked staging folder into place, then point `latest` at it."""
+    os.replace(staging.root, staging.final)
+    link = staging.final.parent / "latest"
+    tmp = staging.final.parent / f".latest-{staging.run_id}"
+    os.symlink(staging.final.name, tmp)
+    os.replace(tmp, link)
+    return staging.final
+
+
+def write_table(frame: pl.DataFrame, path: Path) -> None:
+    frame.write_csv(path)
+
+
+def write_manifest(staging: Staging, cfg: RunConfig, outputs: list[dict]) -> dict:
+    req = cfg.request
+    manifest = {
+        "request_id": req.id,
+        "project": req.project,
+        "run_id": staging.run_id,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "purpose": req.purpose,
+        "as_of": str(req.as_of),
+        "permit": {"id": req.permit_id, "granted_on": str(req.permit_granted_on)},
+        "request": {"path": str(req.path), "sha256": sha256_file(req.path)},
+        "policy": {"path": str(cfg.policy.path), "sha256": sha256_file(cfg.policy.path)},
+        "catalog": {"path": str(cfg.catalog.path), "sha256": sha256_file(cfg.catalog.path)},
+        "queries": {o.name: {"path": str(o.query), "sha256": sha256_file(o.query)} for o in req.outputs},
+        "outputs": [dict(o, sha256=sha256_file(staging.release / o["file"])) for o in outputs],
+        "versions": {"extractor": __version__, "duckdb": duckdb.__version__, "polars": pl.__version__},
+    }
+    (staging.release / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                                   encoding="utf-8")
+    return manifest

@@ -1,0 +1,113 @@
+"""Notices built from the audit log: the practice's yearly account, and one person's own statement."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from extractor.config.rules import choice_labels
+from extractor.errors import ExtractorError
+from extractor.release import audit_log
+from extractor.reports.notices import LANGUAGES, PURPOSE_TEXT
+from extractor.reports.render import render
+from extractor.reports.transparency import person_status
+
+TEXT = {
+    "fi": {"practice_title": "Näin tietojanne käytettiin vuonna {year}", "person_title": "Tietojesi käyttö",
+           "intro": "{org} luovutti vuonna {year} tietoja {n} hankkeeseen. Tutkijat saivat vain tarkistettuja "
+                    "tuloksia. Nimiä ja henkilötunnuksia ei luovutettu.",
+           "none": "Tietoja ei luovutettu tänä vuonna.", "project": "Hanke", "org": "Käyttäjä",
+           "purpose": "Tarkoitus", "basis": "Peruste", "date": "Luovutettu", "choices":
+           "Voit kieltää tietojesi käytön. Tee kielto palveluyksikössä tai OmaKanta-palvelussa.",
+           "included": "Tietojasi käytettiin.", "not_included": "Tietojasi ei käytetty.",
+           "not_seen": "Tietojasi ei ollut aineistossa.",
+           "left_out": "Osa tiedoista jätettiin pois valintasi vuoksi:",
+           "person_intro": "Tässä ovat hankkeet, joille tietoja on luovutettu, ja se, käytettiinkö sinun tietojasi."},
+    "sv": {"practice_title": "Så användes era uppgifter år {year}", "person_title": "Hur dina uppgifter använts",
+           "intro": "{org} lämnade år {year} ut uppgifter till {n} projekt. Forskarna fick bara granskade "
+                    "resultat. Namn och personbeteckningar lämnades inte ut.",
+           "none": "Inga uppgifter lämnades ut i år.", "project": "Projekt", "org": "Användare",
+           "purpose": "Syfte", "basis": "Grund", "date": "Utlämnat", "choices":
+           "Du kan förbjuda att dina uppgifter används. Gör det i din serviceenhet eller i Mina Kanta-sidor.",
+           "included": "Dina uppgifter användes.", "not_included": "Dina uppgifter användes inte.",
+           "not_seen": "Dina uppgifter fanns inte i materialet.",
+           "left_out": "En del lämnades bort på grund av ditt val:",
+           "person_intro": "Här är projekten som fått uppgifter, och om dina uppgifter användes."},
+    "en": {"practice_title": "How your data were used in {year}", "person_title": "How your data were used",
+           "intro": "In {year}, {org} shared data with {n} projects. The researchers only got checked results. "
+                    "No names or identity codes were shared.",
+           "none": "No data were shared this year.", "project": "Project", "org": "User", "purpose": "Purpose",
+           "basis": "Legal basis", "date": "Shared on", "choices":
+           "You can say no to the use of your data. Do it at your service unit or in the OmaKanta service.",
+           "included": "Your data were used.", "not_included": "Your data were not used.",
+           "not_seen": "Your data were not in the material.",
+           "left_out": "Some data were left out because of your choice:",
+           "person_intro": "These are the projects that received data, and whether your data were used."},
+}
+
+
+def _text(lang: str) -> dict[str, str]:
+    """The notice's sentences with the names of people's choices from the rule registry."""
+    return {**TEXT[lang], **choice_labels(lang)}
+
+
+def released_extracts(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[dict[str, Any]]:
+    rows = con.execute("""
+        SELECT r.run_id, r.recorded_at, run.details, runs.run_dir FROM audit_log r
+        JOIN audit_log run ON run.run_id = r.run_id AND run.action = 'run'
+        JOIN runs ON runs.run_id = r.run_id
+        WHERE r.action = 'release' AND (? IS NULL OR substr(r.recorded_at, 1, 4) = CAST(? AS VARCHAR))
+        ORDER BY r.seq""", [year, year]).fetchall()
+    out = []
+    for run_id, at, details, run_dir in rows:
+        d = json.loads(details)
+        out.append({"run_id": run_id, "date": at[:10], "title": d.get("title", run_id), "purpose": d.get("purpose"),
+                    "organisation": d.get("organisation", ""), "legal_basis": d.get("legal_basis", ""),
+                    "run_dir": Path(run_dir)})
+    return out
+
+
+def _write(folder: Path, stem: str, pages: dict[str, str]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for lang, page in pages.items():
+        path = folder / f"{stem}_{lang}.html"
+        path.write_text(page, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def practice_notice(out_root: Path, year: int, organisation: str, folder: Path) -> list[Path]:
+    con = audit_log.connect(out_root)
+    try:
+        audit_log.verify(con)
+        extracts = released_extracts(con, year)
+    finally:
+        con.close()
+    pages = {lang: render("yearly_notice.html.j2", {
+        "lang": lang, "t": _text(lang), "title": TEXT[lang]["practice_title"].format(year=year),
+        "intro": TEXT[lang]["intro"].format(org=organisation, year=year, n=len(extracts)),
+        "extracts": extracts, "purposes": {k: v[lang] for k, v in PURPOSE_TEXT.items()}, "person": None})
+        for lang in LANGUAGES}
+    return _write(folder, f"practice_notice_{year}", pages)
+
+
+def person_statement(out_root: Path, master: bytes, person: str, folder: Path) -> list[Path]:
+    con = audit_log.connect(out_root)
+    try:
+        audit_log.verify(con)
+        extracts = released_extracts(con)
+    finally:
+        con.close()
+    if not extracts:
+        raise ExtractorError(f"{out_root}: no released extracts to report on")
+    for e in extracts:
+        e["status"] = person_status(e["run_dir"], master, person)
+    pages = {lang: render("yearly_notice.html.j2", {
+        "lang": lang, "t": _text(lang), "title": TEXT[lang]["person_title"], "intro": TEXT[lang]["person_intro"],
+        "extracts": extracts, "purposes": {k: v[lang] for k, v in PURPOSE_TEXT.items()}, "person": True})
+        for lang in LANGUAGES}
+    return _write(folder, "person_statement", pages)

@@ -1,0 +1,54 @@
+"""Per-person transparency: which extracts used a person's data, and which left it out by their choice.
+
+Each run writes controller/persons.parquet: one row per person seen by the run, keyed by the run's own
+project pseudonym (already computed, so no identity is stored and nothing is hashed twice; the
+controller derives a person's pseudonym from the master key and the project named in the manifest),
+whether any of their rows reached the query, and which of their own choices (opt-out, missing consent,
+disclosure bans) left rows out.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from extractor.config.rules import CHOICE_STEPS
+from extractor.protect.pseudonym import project_key
+from extractor.sources import quote_ident, quote_literal
+
+FILE = "persons.parquet"
+
+
+def write_persons(con: duckdb.DuckDBPyConnection, flagged: dict[str, tuple[str, str]], person_map: str | None,
+                  folder: Path) -> None:
+    """flagged: table -> (temp table of left-out rows, its person column); person_map: value -> pseudonym."""
+    if person_map is None:  # no person key reached the query: nobody to report on
+        return
+    rules = ", ".join(quote_literal(r) for r in CHOICE_STEPS)
+    left_out = " UNION ALL ".join(f"SELECT CAST({quote_ident(col)} AS VARCHAR) AS person, __rule AS rule "
+                                  f"FROM {quote_ident(name)} WHERE __rule IN ({rules})"
+                                  for name, col in flagged.values()) or \
+        "SELECT NULL::VARCHAR AS person, NULL::VARCHAR AS rule WHERE false"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    con.execute(f"""COPY (SELECT pseudonym, bool_or(included) AS included,
+                   list(DISTINCT rule ORDER BY rule) FILTER (WHERE rule IS NOT NULL) AS left_out_by
+                   FROM (SELECT p AS pseudonym, true AS included, NULL::VARCHAR AS rule FROM persons_included
+                         UNION ALL
+                         SELECT m.p, false, x.rule FROM ({left_out}) x JOIN {person_map} m ON m.v = x.person)
+                   GROUP BY pseudonym ORDER BY pseudonym) TO {quote_literal(str(folder / FILE))} (FORMAT parquet)""")
+
+
+def person_status(run_dir: Path, master: bytes, person: str) -> tuple[bool, list[str]] | None:
+    """(included, choices that left rows out) for one person in one run, or None if the run never saw them."""
+    path, manifest = run_dir / "controller" / FILE, run_dir / "release" / "manifest.json"
+    if not path.is_file() or not manifest.is_file():
+        return None
+    project = json.loads(manifest.read_text(encoding="utf-8"))["project"]
+    pseudonym = project_key(master, project).pseudonym("person", person)
+    row = pl.scan_parquet(path).filter(pl.col("pseudonym") == pseudonym).collect()
+    if row.height == 0:
+        return None
+    return bool(row["included"][0]), list(row["left_out_by"].to_list()[0] or [])
