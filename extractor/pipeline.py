@@ -28,10 +28,11 @@ from extractor.disclosure.tables.release_frame import TableRecord
 from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_frame, write_overdue
 from extractor.errors import CheckFailed, ExtractorError
 from extractor.faults import kill_point
-from extractor.files import sha256_file, write_private
+from extractor.files import sha256_file
 from extractor.machine import Limits, duckdb_config, resolve
 from extractor.protect.build import Protected, build_sandbox
-from extractor.protect.pseudonym import ProjectKey, project_key
+from extractor.protect.pseudonym import project_key
+from extractor.protect.reidentify import write_map
 from extractor.protect.sandbox import run_query
 from extractor.release import run_folder as release
 from extractor.reports.notices import write_notices
@@ -92,7 +93,7 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
             with stage("protect"):
                 result.protected = build_sandbox(con, cfg, key, sandbox_db, limits.threads)
                 if result.protected.reidentification is not None:
-                    _write_reidentification(staging, key, result.protected.reidentification)
+                    write_map(staging.root / "controller", key, result.protected.reidentification)
                 write_persons(con, result.eligibility.flagged, result.protected.person_map,
                               staging.root / "controller")
         except duckdb.Error as exc:
@@ -179,15 +180,6 @@ def _differences(cfg: RunConfig, out_root: Path, out: Output, exact) -> list[Dif
         con.close()
     return compare(out.name, list(out.dimensions), [out.table.count], exact, earlier,
                    cfg.purpose.disclosure.threshold)
-
-
-def _write_reidentification(staging: release.Staging, key: ProjectKey, csv_bytes: bytes) -> None:
-    """The pseudonym -> person map, encrypted, in the controller's folder of the run: never in release/."""
-    from cryptography.fernet import Fernet
-
-    folder = staging.root / "controller"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    write_private(folder / "reidentification_map.csv.fernet", Fernet(key.encryption_key()).encrypt(csv_bytes))
 
 
 def _record(cfg: RunConfig, out_root: Path, result: RunResult, manifest: dict, staging: release.Staging) -> None:

@@ -12,6 +12,8 @@ import getpass
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +128,39 @@ def verify(con: duckdb.DuckDBPyConnection) -> int:
             raise ExtractorError(f"audit log: record {seq} ({action}) was edited after it was written")
         prev = digest
     return len(rows)
+
+
+@contextmanager
+def opened(out_root: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The output root's store, closed again however the block ends."""
+    con = connect(out_root)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def verify_store(out_root: Path) -> tuple[int, int, str | None]:
+    """(records, run anchors, head hash) of a verified log; one-line error naming what does not fit."""
+    if not (out_root / STORE).is_file():
+        raise ExtractorError(f"{out_root}: no audit log here ({STORE})")
+    with opened(out_root) as con:
+        n = verify(con)
+        anchors = verify_anchors(con, out_root)
+        head = con.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return n, anchors, head[0] if head else None
+
+
+def records(out_root: Path, run_id: str | None = None) -> list[tuple]:
+    """seq, recorded_at, actor, action, request_id, run_id of every record (or one run's)."""
+    with opened(out_root) as con:
+        return con.execute("SELECT seq, recorded_at, actor, action, request_id, run_id FROM audit_log "
+                           "WHERE ? IS NULL OR run_id = ? ORDER BY seq", [run_id, run_id]).fetchall()
+
+
+def store_root(folder: Path) -> Path | None:
+    """The output root holding the store, for a release folder OUT/<request>/<run>/release."""
+    for parent in folder.resolve().parents:
+        if (parent / STORE).is_file():
+            return parent
+    return None
