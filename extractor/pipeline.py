@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import polars as pl
 
 from extractor import workspace
 from extractor.checker.release_check import CheckReport, check_release
 from extractor.config.load import RunConfig
 from extractor.config.request import Output
 from extractor.disclosure import privacy_budget
-from extractor.disclosure.aggregate import Controlled, control
-from extractor.disclosure.records.outputs import anonymise, pseudonymised_records
-from extractor.disclosure.tables.control import control_table
-from extractor.disclosure.tables.differencing import Difference, compare, earlier_releases
+from extractor.disclosure.aggregate import Controlled
+from extractor.disclosure.kinds import DisclosureRecords, KindContext, kind_of
+from extractor.disclosure.tables.differencing import Difference
 from extractor.disclosure.tables.release_frame import TableRecord
 from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_frame, write_overdue
 from extractor.errors import CheckFailed, ExtractorError
@@ -31,7 +31,7 @@ from extractor.faults import kill_point
 from extractor.files import sha256_file
 from extractor.machine import Limits, duckdb_config, resolve
 from extractor.protect.build import Protected, build_sandbox
-from extractor.protect.pseudonym import project_key
+from extractor.protect.pseudonym import ProjectKey, project_key
 from extractor.protect.reidentify import write_map
 from extractor.protect.sandbox import run_query
 from extractor.release import run_folder as release
@@ -51,15 +51,31 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     eligibility: Eligibility | None = None
     protected: Protected | None = None
-    controlled: list[Controlled] = field(default_factory=list)
-    anonymised: dict[str, Any] = field(default_factory=dict)  # output -> anonymity.Result
+    disclosure: DisclosureRecords = field(default_factory=DisclosureRecords)
     check: CheckReport | None = None
-    tables: list[TableRecord] = field(default_factory=list)
-    differences: list[Difference] = field(default_factory=list)
 
     @property
     def release_dir(self) -> Path:
         return self.run_dir / "release"
+
+    @property
+    def controlled(self) -> list[Controlled]:
+        return self.disclosure.controlled
+
+    @property
+    def anonymised(self) -> dict[str, Any]:
+        return self.disclosure.anonymised
+
+    @property
+    def tables(self) -> list[TableRecord]:
+        return self.disclosure.tables
+
+    @property
+    def differences(self) -> list[Difference]:
+        return self.disclosure.differences
+
+
+Stage = Callable[[str], AbstractContextManager[None]]
 
 
 def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
@@ -68,7 +84,28 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
     privacy_budget.ensure_available(out_root, cfg)
     staging = release.start(out_root, cfg.request.id)
     result = RunResult(staging.final, staging.run_id)
-    scratch = ExitStack()
+    stage = _stager(result, on_stage)
+    try:
+        with workspace.scratch(out_root, limits.temp_dir) as work:  # sandbox and spill files, removed after
+            sandbox_db = work / "sandbox.duckdb"
+            _prepare(cfg, staging, result, project_key(master_key, cfg.request.project), limits, work, stage)
+            with stage("query"):
+                frames = {o.name: run_query(sandbox_db, o.query, limits) for o in cfg.request.outputs}
+            with stage("disclosure"):
+                ctx = KindContext(cfg, out_root, staging.root / "controller", limits, work / "spill")
+                manifest = _control_outputs(frames, ctx, staging, result)
+        with stage("check"):
+            _check(staging, result)
+        with stage("release"):
+            _publish(cfg, out_root, staging, result, manifest, limits)
+    except BaseException:
+        release.abandon(staging)
+        raise
+    return result
+
+
+def _stager(result: RunResult, on_stage: Callable[[str], None] | None) -> Stage:
+    """A stage: a fault point for the crash tests, a progress report, and its time in result.timings."""
 
     @contextmanager
     def stage(name: str) -> Iterator[None]:
@@ -78,108 +115,66 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
         t0 = time.perf_counter()
         yield
         result.timings[name] = time.perf_counter() - t0
+    return stage
 
+
+def _prepare(cfg: RunConfig, staging: release.Staging, result: RunResult, key: ProjectKey, limits: Limits,
+             work: Path, stage: Stage) -> None:
+    """Sources, eligibility and protection on one DuckDB connection: the sandbox database is their product."""
+    con = duckdb.connect(config=duckdb_config(limits, work / "spill"))
     try:
-        work = scratch.enter_context(workspace.scratch(out_root, limits.temp_dir))  # until the run ends
-        sandbox_db = work / "sandbox.duckdb"
-        con = duckdb.connect(config=duckdb_config(limits, work / "spill"))
-        try:
-            with stage("sources"):
-                registered = register_sources(con, cfg.catalog)
-            with stage("eligibility"):
-                result.eligibility = apply_eligibility(con, cfg, registered.rows)
-                result.eligibility.overdue = write_overdue(con, result.eligibility, staging.review)
-            key = project_key(master_key, cfg.request.project)
-            with stage("protect"):
-                result.protected = build_sandbox(con, cfg, key, sandbox_db, limits.threads)
-                if result.protected.reidentification is not None:
-                    write_map(staging.root / "controller", key, result.protected.reidentification)
-                write_persons(con, result.eligibility.flagged, result.protected.person_map,
-                              staging.root / "controller")
-        except duckdb.Error as exc:
-            raise ExtractorError(f"reading the sources failed: {str(exc).strip().splitlines()[0]}") from None
-        finally:
-            con.close()
-        with stage("query"):
-            frames = {o.name: run_query(sandbox_db, o.query, limits)
-                      for o in cfg.request.outputs}
-        outputs = []
-        frames[FLOW.name] = flow_frame(result.eligibility)
-        with stage("disclosure"):
-            for out in (*cfg.request.outputs, FLOW):
-                if out is FLOW and frames[FLOW.name].is_empty():
-                    continue
-                file = f"{out.name}.csv"
-                if out.kind == "anonymised_records":
-                    safe, anon, crit = anonymise(frames[out.name], out, cfg.purpose.disclosure)
-                    result.anonymised[out.name] = anon
-                    entry = {"quasi_identifiers": list(anon.levels), "sensitive": list(crit.sensitive),
-                             "k": crit.k, "l": crit.l, "levels": anon.levels, "suppressed": anon.suppressed}
-                elif out.kind == "table":
-                    safe, exact, table_record = control_table(frames[out.name], out, cfg.purpose.disclosure,
-                                                              limits, work / "spill")
-                    result.tables.append(table_record)
-                    _write_exact(staging, out.name, exact)
-                    if out.table.privacy == "sdc":
-                        result.differences += _differences(cfg, out_root, out, exact)
-                    entry = {"groups": [list(g) for g in out.table.groups], "count": out.table.count,
-                             "magnitudes": list(out.table.magnitudes), "statistics": list(out.table.statistics),
-                             "privacy": out.table.privacy, "dimensions": list(out.dimensions),
-                             "counts": [out.table.count]}
-                elif out.kind == "pseudonymised_records":
-                    safe = pseudonymised_records(frames[out.name], out)
-                    entry = {"dimensions": list(out.dimensions), "counts": [], "pseudonyms": list(out.pseudonyms)}
-                else:
-                    safe, record = control(frames[out.name], out, cfg.purpose.disclosure)
-                    result.controlled.append(record)
-                    entry = {"dimensions": list(out.dimensions), "counts": list(out.counts)}
-                release.write_table(safe, staging.release / file)
-                outputs.append({"name": out.name, "file": file, "kind": out.kind, "rows": safe.height, **entry})
-            manifest = release.write_manifest(staging, cfg, outputs)
-        with stage("check"):
-            result.check = check_release(staging.release)
-            if not result.check.passed:
-                first = result.check.findings[0]
-                raise CheckFailed(f"output check failed, nothing released: {first}"
-                                  + (f" (and {len(result.check.findings) - 1} more)"
-                                     if len(result.check.findings) > 1 else ""))
-        with stage("release"):
-            readability = write_notices(cfg, staging.notices)
-            write_review(cfg, staging.review / "review.html", run_id=staging.run_id,
-                         created_at=manifest["created_at"], elig=result.eligibility, protected=result.protected,
-                         controlled=result.controlled, check=result.check, manifest=manifest,
-                         tables=result.tables, differences=result.differences,
-                         budget=privacy_budget.status(out_root, cfg),
-                         anonymised=result.anonymised, readability=readability, limits=limits)
-            kill_point("publish")
-            release.publish(staging)
-            kill_point("record")
-            _record(cfg, out_root, result, manifest, staging)
-    except BaseException:
-        release.abandon(staging)
-        raise
-    finally:
-        scratch.close()
-    return result
-
-
-def _write_exact(staging: release.Staging, name: str, exact) -> None:
-    """The table's exact values, for the output checker and later differencing checks: never released."""
-    folder = staging.root / "controller" / "tables"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    exact.write_parquet(folder / f"{name}.parquet")
-
-
-def _differences(cfg: RunConfig, out_root: Path, out: Output, exact) -> list[Difference]:
-    from extractor.release import audit_log
-
-    con = audit_log.connect(out_root)
-    try:
-        earlier = earlier_releases(con, cfg.request.project, out.name)
+        with stage("sources"):
+            registered = register_sources(con, cfg.catalog)
+        with stage("eligibility"):
+            result.eligibility = apply_eligibility(con, cfg, registered.rows)
+            result.eligibility.overdue = write_overdue(con, result.eligibility, staging.review)
+        with stage("protect"):
+            result.protected = build_sandbox(con, cfg, key, work / "sandbox.duckdb", limits.threads)
+            if result.protected.reidentification is not None:
+                write_map(staging.root / "controller", key, result.protected.reidentification)
+            write_persons(con, result.eligibility.flagged, result.protected.person_map, staging.root / "controller")
+    except duckdb.Error as exc:
+        raise ExtractorError(f"reading the sources failed: {str(exc).strip().splitlines()[0]}") from None
     finally:
         con.close()
-    return compare(out.name, list(out.dimensions), [out.table.count], exact, earlier,
-                   cfg.purpose.disclosure.threshold)
+
+
+def _control_outputs(frames: dict[str, pl.DataFrame], ctx: KindContext, staging: release.Staging,
+                     result: RunResult) -> dict[str, Any]:
+    """Each output through its kind's disclosure control into the staging folder; then the manifest."""
+    frames[FLOW.name] = flow_frame(result.eligibility)
+    outputs = []
+    for out in (*ctx.cfg.request.outputs, FLOW):
+        if out is FLOW and frames[FLOW.name].is_empty():
+            continue
+        safe, entry = kind_of(out).control(frames[out.name], out, ctx, result.disclosure)
+        file = f"{out.name}.csv"
+        release.write_table(safe, staging.release / file)
+        outputs.append({"name": out.name, "file": file, "kind": out.kind, "rows": safe.height, **entry})
+    return release.write_manifest(staging, ctx.cfg, outputs)
+
+
+def _check(staging: release.Staging, result: RunResult) -> None:
+    result.check = check_release(staging.release)
+    if not result.check.passed:
+        first, more = result.check.findings[0], len(result.check.findings) - 1
+        raise CheckFailed(f"output check failed, nothing released: {first}" + (f" (and {more} more)" if more else ""))
+
+
+def _publish(cfg: RunConfig, out_root: Path, staging: release.Staging, result: RunResult, manifest: dict,
+             limits: Limits) -> None:
+    """Notices and the review report, then the folder renamed into place, then the audit record."""
+    readability = write_notices(cfg, staging.notices)
+    write_review(cfg, staging.review / "review.html", run_id=staging.run_id,
+                 created_at=manifest["created_at"], elig=result.eligibility, protected=result.protected,
+                 controlled=result.controlled, check=result.check, manifest=manifest,
+                 tables=result.tables, differences=result.differences,
+                 budget=privacy_budget.status(out_root, cfg),
+                 anonymised=result.anonymised, readability=readability, limits=limits)
+    kill_point("publish")
+    release.publish(staging)
+    kill_point("record")
+    _record(cfg, out_root, result, manifest, staging)
 
 
 def _record(cfg: RunConfig, out_root: Path, result: RunResult, manifest: dict, staging: release.Staging) -> None:

@@ -1,0 +1,106 @@
+"""The four output kinds, one class each, chosen by one `match`: what a kind does to a query's frame before it may
+leave (its disclosure control), what it records for the review report, and what it lists in the manifest.
+
+aggregate              counts suppressed 1–7 and rounded (aggregate.py)
+table                  margins, primary and secondary suppression with its LP audit, or DP (tables/)
+anonymised_records     optimal k-anonymous, l-diverse generalisation (records/)
+pseudonymised_records  record-level rows with HMAC pseudonyms, for a secure environment (records/)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from extractor.config.load import RunConfig
+from extractor.config.request import Output
+from extractor.disclosure.aggregate import Controlled, control
+from extractor.disclosure.records.outputs import anonymise, pseudonymised_records
+from extractor.disclosure.tables.control import control_table
+from extractor.disclosure.tables.differencing import Difference, compare, earlier_releases
+from extractor.disclosure.tables.release_frame import TableRecord
+from extractor.machine import Limits
+
+
+@dataclass
+class DisclosureRecords:
+    """What disclosure control did, per kind, for the review report and the audit record."""
+
+    controlled: list[Controlled] = field(default_factory=list)
+    anonymised: dict[str, Any] = field(default_factory=dict)  # output -> anonymity.Result
+    tables: list[TableRecord] = field(default_factory=list)
+    differences: list[Difference] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class KindContext:
+    cfg: RunConfig
+    out_root: Path      # the output root: its store holds earlier releases for differencing
+    controller: Path    # the run's controller/ folder: exact table values, never released
+    limits: Limits
+    spill: Path
+
+
+class Aggregate:
+    def control(self, frame: pl.DataFrame, out: Output, ctx: KindContext,
+                records: DisclosureRecords) -> tuple[pl.DataFrame, dict[str, Any]]:
+        safe, record = control(frame, out, ctx.cfg.purpose.disclosure)
+        records.controlled.append(record)
+        return safe, {"dimensions": list(out.dimensions), "counts": list(out.counts)}
+
+
+class Table:
+    def control(self, frame: pl.DataFrame, out: Output, ctx: KindContext,
+                records: DisclosureRecords) -> tuple[pl.DataFrame, dict[str, Any]]:
+        safe, exact, table_record = control_table(frame, out, ctx.cfg.purpose.disclosure, ctx.limits, ctx.spill)
+        records.tables.append(table_record)
+        folder = ctx.controller / "tables"  # for the output checker and later differencing checks
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        exact.write_parquet(folder / f"{out.name}.parquet")
+        if out.table.privacy == "sdc":
+            records.differences += self._differences(ctx, out, exact)
+        spec = out.table
+        return safe, {"groups": [list(g) for g in spec.groups], "count": spec.count,
+                      "magnitudes": list(spec.magnitudes), "statistics": list(spec.statistics),
+                      "privacy": spec.privacy, "dimensions": list(out.dimensions), "counts": [spec.count]}
+
+    @staticmethod
+    def _differences(ctx: KindContext, out: Output, exact: pl.DataFrame) -> list[Difference]:
+        from extractor.release import audit_log
+
+        with audit_log.opened(ctx.out_root) as con:
+            earlier = earlier_releases(con, ctx.cfg.request.project, out.name)
+        return compare(out.name, list(out.dimensions), [out.table.count], exact, earlier,
+                       ctx.cfg.purpose.disclosure.threshold)
+
+
+class AnonymisedRecords:
+    def control(self, frame: pl.DataFrame, out: Output, ctx: KindContext,
+                records: DisclosureRecords) -> tuple[pl.DataFrame, dict[str, Any]]:
+        safe, anon, crit = anonymise(frame, out, ctx.cfg.purpose.disclosure)
+        records.anonymised[out.name] = anon
+        return safe, {"quasi_identifiers": list(anon.levels), "sensitive": list(crit.sensitive),
+                      "k": crit.k, "l": crit.l, "levels": anon.levels, "suppressed": anon.suppressed}
+
+
+class PseudonymisedRecords:
+    def control(self, frame: pl.DataFrame, out: Output, ctx: KindContext,
+                records: DisclosureRecords) -> tuple[pl.DataFrame, dict[str, Any]]:
+        return pseudonymised_records(frame, out), {"dimensions": list(out.dimensions), "counts": [],
+                                                    "pseudonyms": list(out.pseudonyms)}
+
+
+def kind_of(out: Output) -> Aggregate | Table | AnonymisedRecords | PseudonymisedRecords:
+    match out.kind:
+        case "aggregate":
+            return Aggregate()
+        case "table":
+            return Table()
+        case "anonymised_records":
+            return AnonymisedRecords()
+        case "pseudonymised_records":
+            return PseudonymisedRecords()
+    raise ValueError(f"unknown output kind {out.kind!r}")  # request.py admits only the four
