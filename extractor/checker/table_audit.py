@@ -60,13 +60,20 @@ def check_table(name: str, df: pl.DataFrame, spec: dict, rules: Disclosure, exac
     if spec.get("privacy") == "dp":
         bad = [c for c in values if df[c].str.contains(r"^-?[0-9]+(\.[0-9]+)?$|^$").not_().any()]
         return [f"{name}: column '{c}' holds values that are not numbers" for c in bad]
-    findings = []
     hidden = exact["_suppressed"].to_numpy()
+    primary, required = _required(exact, count, magnitudes, rules)
+    findings = _published_cells(name, df, exact, count, values, hidden, primary, rules)
+    return findings or _interval_audit(name, exact, groups, count, magnitudes, hidden, primary, required)
+
+
+def _published_cells(name: str, df: pl.DataFrame, exact: pl.DataFrame, count: str, values: list[str],
+                     hidden: np.ndarray, primary: np.ndarray, rules: Disclosure) -> list[str]:
+    """Hidden exactly where suppressed, no primary cell shown, every shown count the policy's rounding."""
+    findings = []
     shown = df.select((pl.col(c) == REDACTED).alias(c) for c in values)
     for c in values:
         if not np.array_equal(shown[c].to_numpy(), hidden):
             findings.append(f"{name}: column '{c}' is not hidden exactly where the cell is suppressed")
-    primary, required = _required(exact, count, magnitudes, rules)
     exposed = primary & ~hidden
     if exposed.any():
         row = int(np.flatnonzero(exposed)[0])
@@ -78,8 +85,14 @@ def check_table(name: str, df: pl.DataFrame, spec: dict, rules: Disclosure, exac
         row = int(np.flatnonzero(wrong)[0])
         findings.append(f"{name}: row {row + 2}: published count {df[count][row]!r} is not the policy's rounding "
                         f"of the true count ({int(wrong.sum())} such cells)")
-    if findings:
-        return findings
+    return findings
+
+
+def _interval_audit(name: str, exact: pl.DataFrame, groups: tuple[tuple[str, ...], ...], count: str,
+                    magnitudes: list[str], hidden: np.ndarray, primary: np.ndarray,
+                    required: dict[str, np.ndarray]) -> list[str]:
+    """Every hidden primary cell's derivable interval is at least its protection level."""
+    labels = [c for g in groups for c in g]
     structure, flat = structure_from_labels(exact.select(labels), groups)
     n = structure.cells
     if flat.size != n or np.unique(flat).size != n:
@@ -98,15 +111,15 @@ def check_table(name: str, df: pl.DataFrame, spec: dict, rules: Disclosure, exac
     cubes = None
     if "_cube" in exact.columns:
         by_cell = in_order(np.array(exact["_cube"].to_list(), dtype=object))
-        corners = [by_cell[t] for t in targets]
         width = 2 ** len(groups)
+        corners = [by_cell[t] for t in targets]
         cubes = np.array([c if c is not None and len(c) == width else [-1] * width for c in corners],
                          dtype=np.int64).reshape(len(targets), width)
     result = audit(structure, structure.lines(), vals, s, req, targets, cubes)
-    if result.failed.size:
-        cell = int(result.failed[0])
-        col, width, need = result.narrowest[cell]
-        findings.append(f"{name}: the LP audit pins a hidden cell ({', '.join(structure.labels().row(cell))}) "
-                        f"to an interval of width {width:g} in '{col}', less than the required {need:g} "
-                        f"({result.failed.size} such cells)")
-    return findings
+    if not result.failed.size:
+        return []
+    cell = int(result.failed[0])
+    col, width, need = result.narrowest[cell]
+    return [f"{name}: the LP audit pins a hidden cell ({', '.join(structure.labels().row(cell))}) "
+            f"to an interval of width {width:g} in '{col}', less than the required {need:g} "
+            f"({result.failed.size} such cells)"]

@@ -62,22 +62,9 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
     result = Protected()
     plan = {t.name: (t, _columns(t, cfg)) for t in cfg.catalog.tables.values()}
     plan = {n: (t, cols) for n, (t, cols) in plan.items() if cols}
-    params = key.sql_params()
-    # One pseudonym per distinct value and domain, then joined: hashing is the costly part.
-    maps: dict[str, str] = {}
     shift = cfg.request.date_shift_days
     shifted = {n: _date_columns(con, t, cols) for n, (t, cols) in plan.items()} if shift else {}
-    for role, domain in _DOMAIN.items():
-        sources = [f"SELECT CAST({quote_ident(c)} AS VARCHAR) AS v FROM raw.{quote_ident(n)}"
-                   for n, (t, cols) in plan.items() for c in t.with_role(role)
-                   if c in cols or (role == "person_key" and shifted.get(n))]
-        if not sources:
-            continue
-        maps[role] = f"pseudo_{domain.replace('-', '_')}"
-        extra = f", {sql_date_shift('v', shift)} AS shift" if role == "person_key" and shift else ""
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {maps[role]} AS SELECT v, {sql_pseudonym('v', domain)} AS p"
-                    f"{extra} FROM (SELECT DISTINCT v FROM ({' UNION ALL '.join(sources)})) WHERE v IS NOT NULL",
-                    params)
+    maps = _pseudonym_maps(con, plan, shifted, key, shift)
     texts = {}
     for name, (table, cols) in plan.items():
         free = [c.name for c in table.columns if c.role == "free_text" and c.name in cols]
@@ -88,36 +75,7 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
     con.execute(f"ATTACH {quote_literal(str(path))} AS sandbox")
     try:
         for name, (table, cols) in plan.items():
-            roles = {c.name: c.role for c in table.columns}
-            select, joins = [], []
-            source = f"elig.{quote_ident(name)}"
-            if name in texts:
-                rows, redacted, free = texts[name]
-                source = quote_ident(rows)
-                joins.append(f"JOIN {quote_ident(redacted)} ft ON ft._r = t._r")
-            person = table.one_with_role("person_key")
-            if shifted.get(name) and person:
-                joins.append(f"LEFT JOIN {maps['person_key']} ms ON ms.v = CAST(t.{quote_ident(person)} AS VARCHAR)")
-                result.date_shifted[name] = shifted[name]
-            for i, col in enumerate(cols):
-                if name in texts and col in texts[name][2]:
-                    select.append(f"ft.{quote_ident(col)}")
-                elif col in shifted.get(name, []) and person:
-                    select.append(f"CAST(t.{quote_ident(col)} + to_days(CAST(ms.shift AS INTEGER)) AS DATE) "
-                                  f"AS {quote_ident(col)}")
-                elif roles[col] in PSEUDONYMISED_ROLES:
-                    alias = f"m{i}"
-                    joins.append(f"LEFT JOIN {maps[roles[col]]} {alias} ON {alias}.v = CAST(t.{quote_ident(col)} "
-                                 "AS VARCHAR)")
-                    select.append(f"{alias}.p AS {quote_ident(col)}")
-                    result.pseudonymised.setdefault(name, []).append(col)
-                else:
-                    select.append(f"t.{quote_ident(col)}")
-            con.execute(f"CREATE TABLE sandbox.main.{quote_ident(name)} AS SELECT {', '.join(select)} "
-                        f"FROM {source} t {' '.join(joins)}")
-            result.tables[name] = cols
-            result.rows[name] = con.execute(f"SELECT count(*) FROM sandbox.main.{quote_ident(name)}").fetchone()[0]
-            result.withheld[name] = [c.name for c in table.columns if c.name not in cols]
+            _sandbox_table(con, name, table, cols, maps, shifted, texts, result)
         for macro in _macros(cfg):
             con.execute(macro.replace("CREATE MACRO ", "CREATE MACRO sandbox.main.", 1))
         if "person_key" in maps:
@@ -128,6 +86,60 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
     finally:
         con.execute("DETACH sandbox")
     return result
+
+
+def _pseudonym_maps(con: duckdb.DuckDBPyConnection, plan: dict[str, tuple[Table, list[str]]],
+                    shifted: dict[str, list[str]], key: ProjectKey, shift: int) -> dict[str, str]:
+    """One pseudonym per distinct value and domain, then joined: hashing is the costly part. Role -> temp table."""
+    maps: dict[str, str] = {}
+    for role, domain in _DOMAIN.items():
+        sources = [f"SELECT CAST({quote_ident(c)} AS VARCHAR) AS v FROM raw.{quote_ident(n)}"
+                   for n, (t, cols) in plan.items() for c in t.with_role(role)
+                   if c in cols or (role == "person_key" and shifted.get(n))]
+        if not sources:
+            continue
+        maps[role] = f"pseudo_{domain.replace('-', '_')}"
+        extra = f", {sql_date_shift('v', shift)} AS shift" if role == "person_key" and shift else ""
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {maps[role]} AS SELECT v, {sql_pseudonym('v', domain)} AS p"
+                    f"{extra} FROM (SELECT DISTINCT v FROM ({' UNION ALL '.join(sources)})) WHERE v IS NOT NULL",
+                    key.sql_params())
+    return maps
+
+
+def _sandbox_table(con: duckdb.DuckDBPyConnection, name: str, table: Table, cols: list[str], maps: dict[str, str],
+                   shifted: dict[str, list[str]], texts: dict[str, tuple[str, str, list[str]]],
+                   result: Protected) -> None:
+    """One table of the sandbox: the eligible rows' given columns, keys pseudonymised, dates shifted, text redacted."""
+    roles = {c.name: c.role for c in table.columns}
+    select, joins = [], []
+    source = f"elig.{quote_ident(name)}"
+    if name in texts:
+        rows, redacted, free = texts[name]
+        source = quote_ident(rows)
+        joins.append(f"JOIN {quote_ident(redacted)} ft ON ft._r = t._r")
+    person = table.one_with_role("person_key")
+    if shifted.get(name) and person:
+        joins.append(f"LEFT JOIN {maps['person_key']} ms ON ms.v = CAST(t.{quote_ident(person)} AS VARCHAR)")
+        result.date_shifted[name] = shifted[name]
+    for i, col in enumerate(cols):
+        if name in texts and col in texts[name][2]:
+            select.append(f"ft.{quote_ident(col)}")
+        elif col in shifted.get(name, []) and person:
+            select.append(f"CAST(t.{quote_ident(col)} + to_days(CAST(ms.shift AS INTEGER)) AS DATE) "
+                          f"AS {quote_ident(col)}")
+        elif roles[col] in PSEUDONYMISED_ROLES:
+            alias = f"m{i}"
+            joins.append(f"LEFT JOIN {maps[roles[col]]} {alias} ON {alias}.v = CAST(t.{quote_ident(col)} "
+                         "AS VARCHAR)")
+            select.append(f"{alias}.p AS {quote_ident(col)}")
+            result.pseudonymised.setdefault(name, []).append(col)
+        else:
+            select.append(f"t.{quote_ident(col)}")
+    con.execute(f"CREATE TABLE sandbox.main.{quote_ident(name)} AS SELECT {', '.join(select)} "
+                f"FROM {source} t {' '.join(joins)}")
+    result.tables[name] = cols
+    result.rows[name] = con.execute(f"SELECT count(*) FROM sandbox.main.{quote_ident(name)}").fetchone()[0]
+    result.withheld[name] = [c.name for c in table.columns if c.name not in cols]
 
 
 def _date_columns(con: duckdb.DuckDBPyConnection, table: Table, cols: list[str]) -> list[str]:

@@ -121,6 +121,11 @@ def _ytunnus(rng: np.random.Generator, n: int) -> pl.Series:
 def notes(rng: np.random.Generator, people: pl.DataFrame) -> pl.DataFrame:
     """One note per row of `people` (hetu, first_names, surname, postal_code, municipality, language):
     columns note and note_spans (list of {start, end, entity})."""
+    return _compose(_draw(rng, people))
+
+
+def _draw(rng: np.random.Generator, people: pl.DataFrame) -> pl.DataFrame:
+    """Every random choice of the notes, in one fixed order: template, plain sentences, slot values."""
     n = people.height
     lang = people["language"].fill_null("fi")
     with_id = rng.random(n) < SHARE_WITH_IDENTIFIER
@@ -153,6 +158,12 @@ def notes(rng: np.random.Generator, people: pl.DataFrame) -> pl.DataFrame:
         "flat": rng.integers(1, 60, n), "postal": people["postal_code"] + " " + people["municipality"],
         "iban": _iban(rng, n), "ytunnus": _ytunnus(rng, n),
     })
+    return values
+
+
+def _compose(values: pl.DataFrame) -> pl.DataFrame:
+    """The notes and their spans from the drawn values (no randomness here)."""
+    tpl = pl.DataFrame(TEMPLATES, schema=["lang", "pre", "s1", "mid", "s2", "post", "w"], orient="row")
     sv = pl.col("lang") == "sv"
     slot = {
         "hetu": pl.col("hetu"), "phone": pl.col("phone"), "email": pl.col("email"), "full": pl.col("full"),

@@ -137,6 +137,72 @@ def combine(values: list[float]) -> float:
     return math.prod(1 + v for v in values) ** (1 / len(values)) - 1 if values else 0.0
 
 
+class _Lattice:
+    """The full-domain generalisation lattice of one search: nodes, their loss bounds, and what is known."""
+
+    def __init__(self, enc: Encoded, heights: list[int], criteria: Criteria) -> None:
+        self.enc, self.criteria = enc, criteria
+        self.nodes = np.array(list(itertools.product(*[range(h) for h in heights])), dtype=np.int64)
+        self.index = {tuple(int(v) for v in row): i for i, row in enumerate(self.nodes)}
+        self.known_bad = np.zeros(len(self.nodes), dtype=bool)
+        self.limit = math.floor(criteria.suppression_limit * enc.n)
+        self.evaluated = 0
+        # Lower bound of every node at once: generalisation-only loss per attribute and level.
+        n = len(heights)
+        per_level = [np.array([_attribute_losses(enc, tuple([0] * a + [lv] + [0] * (n - a - 1)), None, 0)[a]
+                               for lv in range(h)]) for a, h in enumerate(heights)]
+        self.bound = np.prod([1 + per_level[a][self.nodes[:, a]] for a in range(n)], axis=0) ** (1 / n) - 1
+
+    def evaluate(self, i: int) -> float | None:
+        """The node's loss, or None when it needs more suppression than allowed (its down-set is then ruled out:
+        monotonicity)."""
+        self.evaluated += 1
+        node = tuple(int(v) for v in self.nodes[i])
+        inverse, sizes = _classes(self.enc, node)
+        bad = _violating(self.enc, inverse, sizes, self.criteria)
+        suppressed = int(sizes[bad].sum())
+        if suppressed > self.limit:
+            self.known_bad |= (self.nodes <= self.nodes[i]).all(axis=1)
+            return None
+        return combine(_attribute_losses(self.enc, node, bad[inverse], suppressed))
+
+    def greedy(self, top: tuple[int, ...]) -> tuple[float, int] | None:
+        """A good anonymous node by greedy descent from the most general node: its loss caps the search."""
+        current = top
+        top_loss = self.evaluate(self.index[current])
+        best = None if top_loss is None else (top_loss, self.index[current])
+        while best is not None:
+            step: tuple[float, int] | None = None
+            for a in range(len(current)):
+                if current[a] == 0:
+                    continue
+                below = self.index[current[:a] + (current[a] - 1,) + current[a + 1:]]
+                if self.known_bad[below]:
+                    continue
+                loss = self.evaluate(below)
+                if loss is not None and (step is None or loss < step[0]):
+                    step = (loss, below)
+            if step is None:
+                break
+            current = tuple(int(v) for v in self.nodes[step[1]])
+            if step[0] < best[0]:
+                best = step
+        return best
+
+    def improve(self, best: tuple[float, int]) -> tuple[float, int]:
+        """Every node whose bound is below the best loss, most general first; a better anonymous node lowers the
+        cap, a node found not anonymous rules out its whole down-set."""
+        height = self.nodes.sum(axis=1)
+        candidates = [int(i) for i in np.lexsort((self.bound, -height)) if self.bound[i] < best[0] - 1e-12]
+        for i in candidates:
+            if self.known_bad[i] or self.bound[i] >= best[0] - 1e-12 or i == best[1]:
+                continue
+            loss = self.evaluate(i)
+            if loss is not None and loss < best[0]:
+                best = (loss, i)
+        return best
+
+
 def search(data: pl.DataFrame, hierarchies: dict[str, Hierarchy], criteria: Criteria) -> Result:
     t0 = time.perf_counter()
     if criteria.l and not criteria.sensitive:
@@ -144,67 +210,15 @@ def search(data: pl.DataFrame, hierarchies: dict[str, Hierarchy], criteria: Crit
     enc = encode(data, hierarchies, criteria.sensitive)
     attrs = list(hierarchies)
     heights = [hierarchies[a].height for a in attrs]
-    nodes = np.array(list(itertools.product(*[range(h) for h in heights])), dtype=np.int64)
-    # Lower bound of every node at once: generalisation-only loss per attribute and level.
-    per_level = [np.array([_attribute_losses(enc, tuple([0] * a + [lv] + [0] * (len(attrs) - a - 1)), None, 0)[a]
-                           for lv in range(h)]) for a, h in enumerate(heights)]
-    bound = np.prod([1 + per_level[a][nodes[:, a]] for a in range(len(attrs))], axis=0) ** (1 / len(attrs)) - 1
-    limit = math.floor(criteria.suppression_limit * enc.n)
-    evaluated = 0
-
-    def evaluate(i: int) -> float | None:
-        """The node's loss, or None when it needs more suppression than allowed."""
-        nonlocal evaluated
-        evaluated += 1
-        node = tuple(int(v) for v in nodes[i])
-        inverse, sizes = _classes(enc, node)
-        bad = _violating(enc, inverse, sizes, criteria)
-        suppressed = int(sizes[bad].sum())
-        return None if suppressed > limit else combine(_attribute_losses(enc, node, bad[inverse], suppressed))
-
-    # 1. A good anonymous node by greedy descent from the most general node: its loss caps the search.
-    index = {tuple(int(v) for v in row): i for i, row in enumerate(nodes)}
-    known_bad = np.zeros(len(nodes), dtype=bool)
-    current = tuple(h - 1 for h in heights)
-    top_loss = evaluate(index[current])
-    best: tuple[float, int] | None = None if top_loss is None else (top_loss, index[current])
-    while best is not None:
-        step: tuple[float, int] | None = None
-        for a in range(len(attrs)):
-            if current[a] == 0:
-                continue
-            below = index[current[:a] + (current[a] - 1,) + current[a + 1:]]
-            if known_bad[below]:
-                continue
-            loss = evaluate(below)
-            if loss is None:
-                known_bad |= (nodes <= nodes[below]).all(axis=1)
-            elif step is None or loss < step[0]:
-                step = (loss, below)
-        if step is None:
-            break
-        current = tuple(int(v) for v in nodes[step[1]])
-        if step[0] < best[0]:
-            best = step
-    # 2. Every node whose bound is below the best loss, most general first: a node found not anonymous
-    #    rules out its whole down-set at once (monotonicity), a better anonymous node lowers the cap.
-    if best is not None:
-        height = nodes.sum(axis=1)
-        candidates = [int(i) for i in np.lexsort((bound, -height)) if bound[i] < best[0] - 1e-12]
-        for i in candidates:
-            if known_bad[i] or bound[i] >= best[0] - 1e-12 or i == best[1]:
-                continue
-            loss = evaluate(i)
-            if loss is None:
-                known_bad |= (nodes <= nodes[i]).all(axis=1)
-            elif loss < best[0]:
-                best = (loss, i)
+    lattice = _Lattice(enc, heights, criteria)
+    best = lattice.greedy(tuple(h - 1 for h in heights))
     if best is None:
         raise ExtractorError(f"no generalisation meets k={criteria.k}"
                              + (f", ℓ={criteria.l}" if criteria.l else "")
-                             + f" with at most {limit} suppressed records")
-    node = tuple(int(v) for v in nodes[best[1]])
-    return _result(enc, attrs, node, criteria, evaluated, len(nodes), time.perf_counter() - t0)
+                             + f" with at most {lattice.limit} suppressed records")
+    best = lattice.improve(best)
+    node = tuple(int(v) for v in lattice.nodes[best[1]])
+    return _result(enc, attrs, node, criteria, lattice.evaluated, len(lattice.nodes), time.perf_counter() - t0)
 
 
 def _result(enc: Encoded, attrs: list[str], node: tuple[int, ...], criteria: Criteria, evaluated: int,

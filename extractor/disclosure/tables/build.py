@@ -17,6 +17,7 @@ import polars as pl
 
 from extractor.disclosure.tables.structure import TOTAL, GroupTree, Structure, group_tree
 from extractor.errors import ExtractorError
+from extractor.sources import quote_ident
 
 MISSING = "(missing)"
 
@@ -60,78 +61,78 @@ def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[
                 unit: str | None, magnitudes: tuple[str, ...], top_n: int, where: str,
                 domains: dict[str, tuple[str, ...]] | None = None) -> Cells:
     df = prepare(df, groups, where)
-    trees = []
-    for cols in groups:
-        leaves = df.select(cols).unique()
-        if domains and len(cols) == 1 and cols[0] in domains:
-            declared = pl.DataFrame({cols[0]: list(domains[cols[0]])}, schema={cols[0]: pl.String})
-            unknown = leaves.join(declared, on=cols[0], how="anti")
-            if unknown.height:
-                raise ExtractorError(f"{where}: column '{cols[0]}' has the value {unknown.item(0, 0)!r}, "
-                                     "not in its declared categories")
-            leaves = declared
-        trees.append(group_tree(cols, leaves))
+    trees = [_tree(df, cols, where, domains) for cols in groups]
     structure = Structure(tuple(trees))
     n = structure.cells
-    rows = np.zeros(n, dtype=np.int64)
-    units = np.zeros(n, dtype=np.int64)
-    sums = {m: np.zeros(n) for m in magnitudes}
-    top = {m: np.zeros((n, top_n)) for m in magnitudes}
-    minimum = {m: np.full(n, np.nan) for m in magnitudes}
-    maximum = {m: np.full(n, np.nan) for m in magnitudes}
-    if df.height:
-        dims = [c for g in groups for c in g]
-        unit_expr = f'"{unit}"'
-        con.register("_records", df)
-        for i, tree in enumerate(trees):
-            con.register(f"_bridge{i}", _bridge(tree))
-        per_unit = ", ".join(
-            f'sum("{m}")::DOUBLE AS "s_{m}", min("{m}")::DOUBLE AS "lo_{m}", max("{m}")::DOUBLE AS "hi_{m}"'
-            for m in magnitudes)
-        joins = " ".join(
-            f"JOIN _bridge{i} b{i} ON " + " AND ".join(f'b{i}."{c}" = u."{c}"' for c in tree.columns)
-            for i, tree in enumerate(trees))
-        pos = ", ".join(f"b{i}._pos AS p{i}" for i in range(len(trees)))
-        pos_cols = ", ".join(f"p{i}" for i in range(len(trees)))
-        cell_unit = ", ".join(f'sum("s_{m}") AS "s_{m}", min("lo_{m}") AS "lo_{m}", max("hi_{m}") AS "hi_{m}"'
-                              for m in magnitudes)
-        per_cell = ", ".join(
-            f'sum("s_{m}") AS "s_{m}", max("s_{m}", {top_n}) AS "t_{m}", min("lo_{m}") AS "lo_{m}", '
-            f'max("hi_{m}") AS "hi_{m}"' for m in magnitudes)
-        dim_sql = ", ".join(f'"{c}"' for c in dims)
-        if unit:  # a unit's rows in one cell are one contribution: aggregate per (cell, unit) first
-            u_sql = (f"SELECT {dim_sql}, {unit_expr} AS _unit, count(*) AS _n{', ' + per_unit if per_unit else ''} "
-                     "FROM _records GROUP BY ALL")
-            sql = f"""
-                WITH u AS ({u_sql}),
-                     cu AS (SELECT {pos}, _unit, sum(_n) AS _n{', ' + cell_unit if cell_unit else ''}
-                            FROM u {joins} GROUP BY ALL)
-                SELECT {pos_cols}, sum(_n)::BIGINT AS _rows, count(*)::BIGINT AS _units
-                       {', ' + per_cell if per_cell else ''}
-                FROM cu GROUP BY ALL"""
-        else:  # every record is its own unit: a leaf's top records are the candidates for its ancestors
-            leaf = "".join(f', sum("{m}")::DOUBLE AS "s_{m}", max("{m}"::DOUBLE, {top_n}) AS "t_{m}", '
-                           f'min("{m}")::DOUBLE AS "lo_{m}", max("{m}")::DOUBLE AS "hi_{m}"' for m in magnitudes)
-            up = "".join(f', sum("s_{m}") AS "s_{m}", list_slice(list_sort(flatten(list("t_{m}")), \'DESC\'), 1, '
-                         f'{top_n}) AS "t_{m}", min("lo_{m}") AS "lo_{m}", max("hi_{m}") AS "hi_{m}"'
-                         for m in magnitudes)
-            sql = f"""
-                WITH u AS (SELECT {dim_sql}, count(*) AS _n{leaf} FROM _records GROUP BY ALL)
-                SELECT {pos}, sum(_n)::BIGINT AS _rows, sum(_n)::BIGINT AS _units{up}
-                FROM u {joins} GROUP BY ALL"""
-        try:
-            agg = con.sql(sql).pl()
-        finally:
-            con.unregister("_records")
-            for i in range(len(trees)):
-                con.unregister(f"_bridge{i}")
-        flat = np.ravel_multi_index(tuple(agg[f"p{i}"].to_numpy() for i in range(len(trees))), structure.shape)
-        rows[flat] = agg["_rows"].to_numpy()
-        units[flat] = agg["_units"].to_numpy()
-        for m in magnitudes:
-            sums[m][flat] = agg[f"s_{m}"].to_numpy()
-            minimum[m][flat] = agg[f"lo_{m}"].to_numpy()
-            maximum[m][flat] = agg[f"hi_{m}"].to_numpy()
-            tops = agg[f"t_{m}"].list.concat(pl.lit([0.0] * top_n, dtype=pl.List(pl.Float64))).list.head(top_n)
-            top[m][flat] = tops.list.to_array(top_n).to_numpy()
-    return Cells(structure, rows, units, sums, top, minimum, maximum)
+    cells = Cells(structure, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
+                  {m: np.zeros(n) for m in magnitudes}, {m: np.zeros((n, top_n)) for m in magnitudes},
+                  {m: np.full(n, np.nan) for m in magnitudes}, {m: np.full(n, np.nan) for m in magnitudes})
+    if not df.height:
+        return cells
+    con.register("_records", df)
+    for i, tree in enumerate(trees):
+        con.register(f"_bridge{i}", _bridge(tree))
+    try:
+        agg = con.sql(_cells_sql(trees, groups, unit, magnitudes, top_n)).pl()
+    finally:
+        con.unregister("_records")
+        for i in range(len(trees)):
+            con.unregister(f"_bridge{i}")
+    flat = np.ravel_multi_index(tuple(agg[f"p{i}"].to_numpy() for i in range(len(trees))), structure.shape)
+    cells.rows[flat] = agg["_rows"].to_numpy()
+    cells.units[flat] = agg["_units"].to_numpy()
+    for m in magnitudes:
+        cells.sums[m][flat] = agg[f"s_{m}"].to_numpy()
+        cells.minimum[m][flat] = agg[f"lo_{m}"].to_numpy()
+        cells.maximum[m][flat] = agg[f"hi_{m}"].to_numpy()
+        tops = agg[f"t_{m}"].list.concat(pl.lit([0.0] * top_n, dtype=pl.List(pl.Float64))).list.head(top_n)
+        cells.top[m][flat] = tops.list.to_array(top_n).to_numpy()
+    return cells
+
+
+def _tree(df: pl.DataFrame, cols: tuple[str, ...], where: str, domains: dict[str, tuple[str, ...]] | None
+          ) -> GroupTree:
+    """A group's tree of leaves and subtotals; a declared domain (DP tables) replaces the values seen."""
+    leaves = df.select(cols).unique()
+    if domains and len(cols) == 1 and cols[0] in domains:
+        declared = pl.DataFrame({cols[0]: list(domains[cols[0]])}, schema={cols[0]: pl.String})
+        unknown = leaves.join(declared, on=cols[0], how="anti")
+        if unknown.height:
+            raise ExtractorError(f"{where}: column '{cols[0]}' has the value {unknown.item(0, 0)!r}, "
+                                 "not in its declared categories")
+        leaves = declared
+    return group_tree(cols, leaves)
+
+
+def _cells_sql(trees: list[GroupTree], groups: tuple[tuple[str, ...], ...], unit: str | None,
+               magnitudes: tuple[str, ...], top_n: int) -> str:
+    """One GROUP BY over records joined to every ancestor cell: counts, units, sums, extremes, top contributors.
+    Every name is quoted by quote_ident (a researcher chooses them)."""
+    q = quote_ident
+    dim_sql = ", ".join(q(c) for g in groups for c in g)
+    joins = " ".join(f"JOIN _bridge{i} b{i} ON " + " AND ".join(f"b{i}.{q(c)} = u.{q(c)}" for c in tree.columns)
+                     for i, tree in enumerate(trees))
+    pos = ", ".join(f"b{i}._pos AS p{i}" for i in range(len(trees)))
+    pos_cols = ", ".join(f"p{i}" for i in range(len(trees)))
+    s, t, lo, hi = ({m: q(f"{p}_{m}") for m in magnitudes} for p in ("s", "t", "lo", "hi"))
+    if unit:  # a unit's rows in one cell are one contribution: aggregate per (cell, unit) first
+        per_unit = "".join(f", sum({q(m)})::DOUBLE AS {s[m]}, min({q(m)})::DOUBLE AS {lo[m]}, "
+                           f"max({q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
+        cell_unit = "".join(f", sum({s[m]}) AS {s[m]}, min({lo[m]}) AS {lo[m]}, max({hi[m]}) AS {hi[m]}"
+                            for m in magnitudes)
+        per_cell = "".join(f", sum({s[m]}) AS {s[m]}, max({s[m]}, {top_n}) AS {t[m]}, min({lo[m]}) AS {lo[m]}, "
+                           f"max({hi[m]}) AS {hi[m]}" for m in magnitudes)
+        return f"""
+            WITH u AS (SELECT {dim_sql}, {q(unit)} AS _unit, count(*) AS _n{per_unit} FROM _records GROUP BY ALL),
+                 cu AS (SELECT {pos}, _unit, sum(_n) AS _n{cell_unit} FROM u {joins} GROUP BY ALL)
+            SELECT {pos_cols}, sum(_n)::BIGINT AS _rows, count(*)::BIGINT AS _units{per_cell}
+            FROM cu GROUP BY ALL"""
+    # every record is its own unit: a leaf's top records are the candidates for its ancestors
+    leaf = "".join(f", sum({q(m)})::DOUBLE AS {s[m]}, max({q(m)}::DOUBLE, {top_n}) AS {t[m]}, "
+                   f"min({q(m)})::DOUBLE AS {lo[m]}, max({q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
+    up = "".join(f", sum({s[m]}) AS {s[m]}, list_slice(list_sort(flatten(list({t[m]})), 'DESC'), 1, {top_n}) "
+                 f"AS {t[m]}, min({lo[m]}) AS {lo[m]}, max({hi[m]}) AS {hi[m]}" for m in magnitudes)
+    return f"""
+        WITH u AS (SELECT {dim_sql}, count(*) AS _n{leaf} FROM _records GROUP BY ALL)
+        SELECT {pos}, sum(_n)::BIGINT AS _rows, sum(_n)::BIGINT AS _units{up}
+        FROM u {joins} GROUP BY ALL"""
