@@ -14,6 +14,7 @@ from extractor import cli_airlock
 from extractor.cli_support import err, friendly, out
 from extractor.errors import ExtractorError
 from extractor.machine import Limits, resolve
+from extractor.release.layout import RunFolder, store_root
 from extractor.shipped import shipped
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -107,10 +108,10 @@ def check(run_dir: Annotated[Path, typer.Argument(help="A run folder or its rele
     """Re-check a release independently of the run that made it; exit 2 if anything fails."""
     from extractor.checker.release_check import check_release
 
-    folder = run_dir / "release" if (run_dir / "release").is_dir() else run_dir
+    folder = RunFolder(run_dir).release if RunFolder(run_dir).release.is_dir() else run_dir
     report = check_release(folder)
     from extractor.release import audit_log
-    root = audit_log.store_root(folder)
+    root = store_root(folder)
     if root is not None:
         with audit_log.opened(root) as con:
             audit_log.append(con, "check", {"folder": str(folder.resolve()), "passed": report.passed,

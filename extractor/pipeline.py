@@ -35,6 +35,7 @@ from extractor.protect.pseudonym import ProjectKey, project_key
 from extractor.protect.reidentify import write_map
 from extractor.protect.sandbox import run_query
 from extractor.release import run_folder as release
+from extractor.release.layout import RunFolder
 from extractor.reports.notices import write_notices
 from extractor.reports.review import write_review
 from extractor.reports.transparency import write_persons
@@ -56,7 +57,7 @@ class RunResult:
 
     @property
     def release_dir(self) -> Path:
-        return self.run_dir / "release"
+        return RunFolder(self.run_dir).release
 
     @property
     def controlled(self) -> list[Controlled]:
@@ -92,7 +93,7 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
             with stage("query"):
                 frames = {o.name: run_query(sandbox_db, o.query, limits) for o in cfg.request.outputs}
             with stage("disclosure"):
-                ctx = KindContext(cfg, out_root, staging.root / "controller", limits, work / "spill")
+                ctx = KindContext(cfg, out_root, staging.exact_tables, limits, work / "spill")
                 manifest = _control_outputs(frames, ctx, staging, result)
         with stage("check"):
             _check(staging, result)
@@ -131,8 +132,8 @@ def _prepare(cfg: RunConfig, staging: release.Staging, result: RunResult, key: P
         with stage("protect"):
             result.protected = build_sandbox(con, cfg, key, work / "sandbox.duckdb", limits.threads)
             if result.protected.reidentification is not None:
-                write_map(staging.root / "controller", key, result.protected.reidentification)
-            write_persons(con, result.eligibility.flagged, result.protected.person_map, staging.root / "controller")
+                write_map(staging.controller, key, result.protected.reidentification)
+            write_persons(con, result.eligibility.flagged, result.protected.person_map, staging.controller)
     except duckdb.Error as exc:
         raise ExtractorError(f"reading the sources failed: {str(exc).strip().splitlines()[0]}") from None
     finally:

@@ -16,13 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-STATE_DIR = ".extractor"
+from extractor.release import layout
+
 _LOCK = ".lock"
 _PREFIX = "run-"
-
-
-def work_root(out_root: Path, temp_dir: Path | None) -> Path:
-    return temp_dir / "extractor-work" if temp_dir is not None else out_root / STATE_DIR / "work"
 
 
 def remove_abandoned(root: Path) -> list[Path]:
@@ -66,7 +63,7 @@ def _older_than(folder: Path, seconds: float) -> bool:
 @contextmanager
 def scratch(out_root: Path, temp_dir: Path | None = None) -> Iterator[Path]:
     """A new locked scratch folder for one run; abandoned ones are cleared first."""
-    root = work_root(out_root, temp_dir)
+    root = layout.work_root(out_root, temp_dir)
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     remove_abandoned(root)
     folder = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=root))  # mkdtemp makes it mode 700

@@ -22,10 +22,10 @@ from extractor.checker.table_audit import check_table
 from extractor.config.policy import Disclosure
 from extractor.errors import ExtractorError
 from extractor.files import sha256_file
+from extractor.release.layout import MANIFEST, RunFolder
 
 ALLOWED_SUFFIXES = {".csv", ".parquet", ".html", ".txt", ".md"}
 DOCUMENT_SUFFIXES = {".html", ".txt", ".md"}
-MANIFEST = "manifest.json"
 # Free text is not forbidden by name: a redacted note may be released, and the residual scan reads it.
 FORBIDDEN_ROLES = {"person_key", "document_key", "document_version", "direct_identifier"}
 
@@ -140,7 +140,7 @@ def _check_table(path: Path, spec: dict, rules: Rules, report: CheckReport) -> N
         report.findings += scan_frame(name, df)
         return
     if spec.get("kind") == "table":
-        exact = path.parent.parent / "controller" / "tables" / f"{path.stem}.parquet"
+        exact = RunFolder(path.parent.parent).exact_tables / f"{path.stem}.parquet"
         report.findings += check_table(name, df, spec, rules.disclosure, exact)
         report.findings += scan_frame(name, df)
         return

@@ -39,7 +39,7 @@ class DisclosureRecords:
 class KindContext:
     cfg: RunConfig
     out_root: Path      # the output root: its store holds earlier releases for differencing
-    controller: Path    # the run's controller/ folder: exact table values, never released
+    exact_tables: Path  # the run's folder of exact table values (controller/tables), never released
     limits: Limits
     spill: Path
 
@@ -57,7 +57,7 @@ class Table:
                 records: DisclosureRecords) -> tuple[pl.DataFrame, dict[str, Any]]:
         safe, exact, table_record = control_table(frame, out, ctx.cfg.purpose.disclosure, ctx.limits, ctx.spill)
         records.tables.append(table_record)
-        folder = ctx.controller / "tables"  # for the output checker and later differencing checks
+        folder = ctx.exact_tables  # for the output checker and later differencing checks
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         exact.write_parquet(folder / f"{out.name}.parquet")
         if out.table.privacy == "sdc":

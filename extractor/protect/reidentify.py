@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from extractor.errors import ExtractorError
 from extractor.files import write_private
 from extractor.protect.pseudonym import ProjectKey, project_key
+from extractor.release.layout import RunFolder
 
 MAP_FILE = "reidentification_map.csv.fernet"
 
@@ -26,10 +27,11 @@ def write_map(controller: Path, key: ProjectKey, csv_bytes: bytes) -> None:
 
 def decrypt_map(run_dir: Path, to: Path, master_key: bytes) -> int:
     """Write the decrypted map of a run to `to` (mode 600, must not exist); returns the number of persons."""
-    source = run_dir / "controller" / MAP_FILE
+    folder = RunFolder(run_dir)
+    source = folder.controller / MAP_FILE
     if not source.is_file():
         raise ExtractorError(f"{run_dir}: no re-identification map (request [protection] reidentification_map)")
-    manifest = run_dir / "release" / "manifest.json"
+    manifest = folder.manifest
     if not manifest.is_file():
         raise ExtractorError(f"{run_dir}: no release/manifest.json: not a run folder")
     project = json.loads(manifest.read_text(encoding="utf-8"))["project"]

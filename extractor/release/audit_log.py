@@ -20,8 +20,8 @@ from typing import Any
 import duckdb
 
 from extractor.errors import ExtractorError
+from extractor.release import layout
 
-STORE = ".extractor/state.duckdb"
 GENESIS = "0" * 64
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -44,7 +44,7 @@ def actor() -> str:
 
 
 def connect(out_root: Path) -> duckdb.DuckDBPyConnection:
-    path = out_root / STORE
+    path = layout.store(out_root)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     con.execute(_SCHEMA)
@@ -89,18 +89,17 @@ def append(con: duckdb.DuckDBPyConnection, action: str, details: dict[str, Any],
     return seq, digest
 
 
-ANCHOR = "audit_anchor.json"
 
 
 def write_anchor(folder: Path, seq: int, digest: str) -> None:
     """The log's head at a run, kept in the run's folder: truncating the log's tail then shows."""
-    (folder / ANCHOR).write_text(json.dumps({"seq": seq, "hash": digest}) + "\n", encoding="utf-8")
+    layout.RunFolder(folder).anchor.write_text(json.dumps({"seq": seq, "hash": digest}) + "\n", encoding="utf-8")
 
 
 def verify_anchors(con: duckdb.DuckDBPyConnection, out_root: Path) -> int:
     """Every anchor under the output root must name a record that is still in the log, unchanged."""
     checked = 0
-    for path in sorted(out_root.glob(f"*/*/{ANCHOR}")):
+    for path in sorted(out_root.glob(f"*/*/{layout.ANCHOR}")):
         if path.parent.is_symlink():  # OUT/<request>/latest points at a run already counted
             continue
         anchor = json.loads(path.read_text(encoding="utf-8"))
@@ -142,8 +141,8 @@ def opened(out_root: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def verify_store(out_root: Path) -> tuple[int, int, str | None]:
     """(records, run anchors, head hash) of a verified log; one-line error naming what does not fit."""
-    if not (out_root / STORE).is_file():
-        raise ExtractorError(f"{out_root}: no audit log here ({STORE})")
+    if not layout.store(out_root).is_file():
+        raise ExtractorError(f"{out_root}: no audit log here ({layout.STORE})")
     with opened(out_root) as con:
         n = verify(con)
         anchors = verify_anchors(con, out_root)
@@ -156,11 +155,3 @@ def records(out_root: Path, run_id: str | None = None) -> list[tuple]:
     with opened(out_root) as con:
         return con.execute("SELECT seq, recorded_at, actor, action, request_id, run_id FROM audit_log "
                            "WHERE ? IS NULL OR run_id = ? ORDER BY seq", [run_id, run_id]).fetchall()
-
-
-def store_root(folder: Path) -> Path | None:
-    """The output root holding the store, for a release folder OUT/<request>/<run>/release."""
-    for parent in folder.resolve().parents:
-        if (parent / STORE).is_file():
-            return parent
-    return None

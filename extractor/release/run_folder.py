@@ -22,25 +22,15 @@ import polars as pl
 from extractor import __version__
 from extractor.config.load import RunConfig
 from extractor.files import sha256_file
+from extractor.release.layout import LATEST, STAGING_PREFIX, RunFolder
 
 
 @dataclass(frozen=True)
-class Staging:
-    root: Path  # OUT/<request id>/.staging-<run id>
+class Staging(RunFolder):
+    """A run being made: root is OUT/<request id>/.staging-<run id>, renamed to `final` when it passes."""
+
     final: Path  # OUT/<request id>/<run id>
     run_id: str
-
-    @property
-    def release(self) -> Path:
-        return self.root / "release"
-
-    @property
-    def review(self) -> Path:
-        return self.root / "review"
-
-    @property
-    def notices(self) -> Path:
-        return self.root / "notices"
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -52,9 +42,9 @@ def start(out_root: Path, request_id: str) -> Staging:
     run_id = new_run_id()
     parent = out_root / request_id
     parent.mkdir(parents=True, exist_ok=True)
-    for stale in parent.glob(".staging-*"):  # left by a run that was killed; never published
+    for stale in parent.glob(f"{STAGING_PREFIX}*"):  # left by a run that was killed; never published
         shutil.rmtree(stale, ignore_errors=True)
-    staging = Staging(parent / f".staging-{run_id}", parent / run_id, run_id)
+    staging = Staging(parent / f"{STAGING_PREFIX}{run_id}", parent / run_id, run_id)
     for folder in (staging.release, staging.review, staging.notices):
         folder.mkdir(parents=True)
     return staging
@@ -67,7 +57,7 @@ def abandon(staging: Staging) -> None:
 def publish(staging: Staging) -> Path:
     """Rename the checked staging folder into place, then point `latest` at it."""
     os.replace(staging.root, staging.final)
-    link = staging.final.parent / "latest"
+    link = staging.final.parent / LATEST
     tmp = staging.final.parent / f".latest-{staging.run_id}"
     os.symlink(staging.final.name, tmp)
     os.replace(tmp, link)
@@ -95,6 +85,6 @@ def write_manifest(staging: Staging, cfg: RunConfig, outputs: list[dict]) -> dic
         "outputs": [dict(o, sha256=sha256_file(staging.release / o["file"])) for o in outputs],
         "versions": {"extractor": __version__, "duckdb": duckdb.__version__, "polars": pl.__version__},
     }
-    (staging.release / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+    staging.manifest.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                                    encoding="utf-8")
     return manifest

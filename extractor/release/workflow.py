@@ -21,6 +21,7 @@ from extractor.checker.release_check import check_release, sha256_file
 from extractor.errors import ExtractorError
 from extractor.faults import kill_point
 from extractor.release import audit_log
+from extractor.release.layout import RunFolder
 
 DECISIONS = ("approve", "return", "reject")
 REVIEWERS = 2
@@ -84,7 +85,7 @@ def release(con: duckdb.DuckDBPyConnection, run_id: str, destination: Path) -> P
     run = _run(con, run_id)
     if run["status"] != "approved":
         raise ExtractorError(f"run {run_id}: is {run['status']}; only an approved run may be released")
-    source = Path(run["run_dir"]) / "release"
+    source = RunFolder(Path(run["run_dir"])).release
     report = check_release(source)
     if not report.passed:
         raise ExtractorError(f"run {run_id}: the output check now fails: {report.findings[0]}")

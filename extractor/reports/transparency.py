@@ -17,6 +17,7 @@ import polars as pl
 
 from extractor.config.rules import CHOICE_STEPS
 from extractor.protect.pseudonym import project_key
+from extractor.release.layout import RunFolder
 from extractor.sources import quote_ident, quote_literal
 
 FILE = "persons.parquet"
@@ -43,7 +44,8 @@ def write_persons(con: duckdb.DuckDBPyConnection, flagged: dict[str, tuple[str, 
 
 def person_status(run_dir: Path, master: bytes, person: str) -> tuple[bool, list[str]] | None:
     """(included, choices that left rows out) for one person in one run, or None if the run never saw them."""
-    path, manifest = run_dir / "controller" / FILE, run_dir / "release" / "manifest.json"
+    folder = RunFolder(run_dir)
+    path, manifest = folder.controller / FILE, folder.manifest
     if not path.is_file() or not manifest.is_file():
         return None
     project = json.loads(manifest.read_text(encoding="utf-8"))["project"]

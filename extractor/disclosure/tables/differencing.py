@@ -14,6 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
+from extractor.release.layout import RunFolder
+
 
 @dataclass(frozen=True)
 class Difference:
@@ -52,7 +54,7 @@ def earlier_releases(state_con, project: str, output: str) -> list[tuple[str, pl
                              "ORDER BY created_at", [project]).fetchall()
     out = []
     for run_id, run_dir in rows:
-        path = Path(run_dir) / "controller" / "tables" / f"{output}.parquet"
+        path = RunFolder(Path(run_dir)).exact_tables / f"{output}.parquet"
         if path.is_file():
             out.append((run_id, pl.read_parquet(path)))
     return out

@@ -1,0 +1,83 @@
+"""The one place that knows where things live in an output root. Nothing else spells these names.
+
+OUT/
+  .extractor/state.duckdb          the state store: audit log, runs, reviews, privacy spend
+  .extractor/work/run-*/           a live run's private scratch (sandbox database, spill files)
+  <request id>/<run id>/
+      release/                     what the researcher may receive: controlled files + manifest.json
+      review/                      the DPO's report and lists, with exact counts: not for release
+      notices/                     notices for the people in the data (fi, sv, en)
+      controller/                  the controller's own: exact table values, transparency records, re-id map
+      audit_anchor.json            the run's audit record (seq, hash), checked by `audit verify`
+  <request id>/latest              symlink to the newest run
+  <request id>/.staging-<run id>/  a run being made (removed if it fails; renamed into place if it passes)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+STATE_DIR = ".extractor"
+STORE = f"{STATE_DIR}/state.duckdb"
+MANIFEST = "manifest.json"
+LATEST = "latest"
+STAGING_PREFIX = ".staging-"
+ANCHOR = "audit_anchor.json"
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """One run's folder (final or staging): the names of its parts."""
+
+    root: Path
+
+    @property
+    def release(self) -> Path:
+        return self.root / "release"
+
+    @property
+    def review(self) -> Path:
+        return self.root / "review"
+
+    @property
+    def notices(self) -> Path:
+        return self.root / "notices"
+
+    @property
+    def controller(self) -> Path:
+        return self.root / "controller"
+
+    @property
+    def exact_tables(self) -> Path:
+        """The tables' exact values: for the output checker and later differencing, never released."""
+        return self.controller / "tables"
+
+    @property
+    def manifest(self) -> Path:
+        return self.release / MANIFEST
+
+    @property
+    def anchor(self) -> Path:
+        return self.root / ANCHOR
+
+
+def run_folder_of(path: Path) -> RunFolder:
+    """A run folder from the folder itself or its release/ folder."""
+    return RunFolder(path.parent if path.name == "release" and (path / MANIFEST).is_file() else path)
+
+
+def store(out_root: Path) -> Path:
+    return out_root / STORE
+
+
+def work_root(out_root: Path, temp_dir: Path | None = None) -> Path:
+    return temp_dir / "extractor-work" if temp_dir is not None else out_root / STATE_DIR / "work"
+
+
+def store_root(folder: Path) -> Path | None:
+    """The output root holding the store, for any folder inside it (a run, its release/ folder)."""
+    for parent in folder.resolve().parents:
+        if (parent / STORE).is_file():
+            return parent
+    return None
