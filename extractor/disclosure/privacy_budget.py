@@ -13,7 +13,7 @@ from pathlib import Path
 
 from extractor.config.load import RunConfig
 from extractor.errors import ExtractorError
-from extractor.release import audit_log
+from extractor.release import audit_log, store
 
 
 def asked(cfg: RunConfig) -> dict[str, float]:
@@ -22,12 +22,8 @@ def asked(cfg: RunConfig) -> dict[str, float]:
 
 
 def spent(out_root: Path, project: str) -> float:
-    con = audit_log.connect(out_root)
-    try:
-        return float(con.execute("SELECT coalesce(sum(epsilon), 0) FROM privacy_spend WHERE project = ?",
-                                 [project]).fetchone()[0])
-    finally:
-        con.close()
+    with audit_log.opened(out_root) as con:
+        return store.spent(con, project)
 
 
 def status(out_root: Path, cfg: RunConfig) -> dict[str, float] | None:
@@ -55,10 +51,4 @@ def charge_sql(cfg: RunConfig, run_id: str) -> list[tuple[str, list]]:
     ask = asked(cfg)
     if not ask:
         return []
-    project, budget = cfg.request.project, cfg.purpose.disclosure.privacy_budget
-    guard = ("SELECT CASE WHEN (SELECT coalesce(sum(epsilon), 0) FROM privacy_spend WHERE project = ?) + ? > ? "
-             "THEN error('privacy budget exceeded by a concurrent run') END", [project, sum(ask.values()),
-                                                                              budget + 1e-12])
-    now = audit_log.now()
-    return [guard, *[("INSERT INTO privacy_spend VALUES (?, ?, ?, ?, ?)", [run_id, project, name, eps, now])
-                     for name, eps in ask.items()]]
+    return store.charge(run_id, cfg.request.project, ask, cfg.purpose.disclosure.privacy_budget, audit_log.now())

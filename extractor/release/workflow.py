@@ -20,7 +20,7 @@ import duckdb
 from extractor.checker.release_check import check_release, sha256_file
 from extractor.errors import ExtractorError
 from extractor.faults import kill_point
-from extractor.release import audit_log
+from extractor.release import audit_log, store
 from extractor.release.layout import RunFolder
 
 DECISIONS = ("approve", "return", "reject")
@@ -34,18 +34,17 @@ def _now() -> str:
 def record_run(con: duckdb.DuckDBPyConnection, *, run_id: str, request_id: str, project: str, requester: str,
                requester_contact: str, run_dir: Path, details: dict[str, Any],
                extra_sql: list[tuple[str, list]] | None = None) -> None:
-    seq, digest = audit_log.append(con, "run", details, request_id=request_id, run_id=run_id, extra_sql=[(
-        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, 'submitted', ?)",
-        [run_id, request_id, project, requester, requester_contact, str(run_dir), _now()]), *(extra_sql or [])])
+    seq, digest = audit_log.append(con, "run", details, request_id=request_id, run_id=run_id, extra_sql=[
+        store.insert_run(run_id, request_id, project, requester, requester_contact, run_dir, _now()),
+        *(extra_sql or [])])
     audit_log.write_anchor(run_dir, seq, digest)
 
 
 def _run(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
-    row = con.execute("SELECT run_id, request_id, requester, requester_contact, run_dir, status FROM runs "
-                      "WHERE run_id = ?", [run_id]).fetchone()
-    if row is None:
+    run = store.run(con, run_id)
+    if run is None:
         raise ExtractorError(f"run {run_id}: not in this output root's store (was it run here?)")
-    return dict(zip(("run_id", "request_id", "requester", "contact", "run_dir", "status"), row, strict=True))
+    return run
 
 
 def decide(con: duckdb.DuckDBPyConnection, run_id: str, reviewer: str, decision: str, comment: str = "") -> str:
@@ -56,7 +55,7 @@ def decide(con: duckdb.DuckDBPyConnection, run_id: str, reviewer: str, decision:
         raise ExtractorError(f"run {run_id}: {reviewer} made the request and may not review it")
     if run["status"] != "submitted":
         raise ExtractorError(f"run {run_id}: is {run['status']}, not awaiting review")
-    done = dict(con.execute("SELECT reviewer, decision FROM reviews WHERE run_id = ?", [run_id]).fetchall())
+    done = store.decisions(con, run_id)
     if reviewer in done:
         raise ExtractorError(f"run {run_id}: {reviewer} has already decided")
     done[reviewer] = decision
@@ -66,16 +65,15 @@ def decide(con: duckdb.DuckDBPyConnection, run_id: str, reviewer: str, decision:
                   "approved" if all(d == "approve" for d in done.values()) else "returned")
     audit_log.append(con, "review", {"decision": decision, "comment": comment, "status_after": status},
                      request_id=run["request_id"], run_id=run_id, who=reviewer, extra_sql=[
-                         ("INSERT INTO reviews VALUES (?, ?, ?, ?, ?)", [run_id, reviewer, decision, comment, _now()]),
-                         ("UPDATE runs SET status = ? WHERE run_id = ?", [status, run_id])])
+                         store.insert_review(run_id, reviewer, decision, comment, _now()),
+                         store.set_status(run_id, status)])
     return status
 
 
 def visible_reviews(con: duckdb.DuckDBPyConnection, run_id: str, viewer: str) -> tuple[str, list[tuple]]:
     """What `viewer` may see: their own decision only, until every reviewer has decided."""
     run = _run(con, run_id)
-    rows = con.execute("SELECT reviewer, decision, comment, decided_at FROM reviews WHERE run_id = ? "
-                       "ORDER BY decided_at", [run_id]).fetchall()
+    rows = store.reviews(con, run_id)
     if len(rows) >= REVIEWERS:
         return run["status"], rows
     return run["status"], [r for r in rows if r[0] == viewer]
@@ -105,5 +103,5 @@ def release(con: duckdb.DuckDBPyConnection, run_id: str, destination: Path) -> P
             shutil.rmtree(staging, ignore_errors=True)
     kill_point("release-record")
     audit_log.append(con, "release", {"to": str(final), "files": files}, request_id=run["request_id"],
-                     run_id=run_id, extra_sql=[("UPDATE runs SET status = 'released' WHERE run_id = ?", [run_id])])
+                     run_id=run_id, extra_sql=[store.set_status(run_id, "released")])
     return final

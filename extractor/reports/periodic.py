@@ -10,7 +10,7 @@ import duckdb
 
 from extractor.config.rules import choice_labels
 from extractor.errors import ExtractorError
-from extractor.release import audit_log
+from extractor.release import audit_log, store
 from extractor.reports.notices import LANGUAGES, PURPOSE_TEXT
 from extractor.reports.render import render
 from extractor.reports.transparency import person_status
@@ -55,14 +55,8 @@ def _text(lang: str) -> dict[str, str]:
 
 
 def released_extracts(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[dict[str, Any]]:
-    rows = con.execute("""
-        SELECT r.run_id, r.recorded_at, run.details, runs.run_dir FROM audit_log r
-        JOIN audit_log run ON run.run_id = r.run_id AND run.action = 'run'
-        JOIN runs ON runs.run_id = r.run_id
-        WHERE r.action = 'release' AND (? IS NULL OR substr(r.recorded_at, 1, 4) = CAST(? AS VARCHAR))
-        ORDER BY r.seq""", [year, year]).fetchall()
     out = []
-    for run_id, at, details, run_dir in rows:
+    for run_id, at, details, run_dir in store.releases(con, year):
         d = json.loads(details)
         out.append({"run_id": run_id, "date": at[:10], "title": d.get("title", run_id), "purpose": d.get("purpose"),
                     "organisation": d.get("organisation", ""), "legal_basis": d.get("legal_basis", ""),

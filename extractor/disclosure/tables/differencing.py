@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from extractor.release import store
 from extractor.release.layout import RunFolder
 
 
@@ -50,10 +51,8 @@ def compare(output: str, labels: list[str], counts: list[str], current: pl.DataF
 
 def earlier_releases(state_con, project: str, output: str) -> list[tuple[str, pl.DataFrame]]:
     """Exact frames of the project's released runs that produced `output`."""
-    rows = state_con.execute("SELECT run_id, run_dir FROM runs WHERE project = ? AND status = 'released' "
-                             "ORDER BY created_at", [project]).fetchall()
     out = []
-    for run_id, run_dir in rows:
+    for run_id, run_dir in store.released_runs_of(state_con, project):
         path = RunFolder(Path(run_dir)).exact_tables / f"{output}.parquet"
         if path.is_file():
             out.append((run_id, pl.read_parquet(path)))
