@@ -36,6 +36,7 @@ from extractor.protect.reidentify import write_map
 from extractor.protect.sandbox import run_query
 from extractor.release import run_folder as release
 from extractor.release.layout import RunFolder
+from extractor.release.manifest import Manifest, OutputEntry
 from extractor.reports.notices import write_notices
 from extractor.reports.review import write_review
 from extractor.reports.transparency import write_persons
@@ -141,7 +142,7 @@ def _prepare(cfg: RunConfig, staging: release.Staging, result: RunResult, key: P
 
 
 def _control_outputs(frames: dict[str, pl.DataFrame], ctx: KindContext, staging: release.Staging,
-                     result: RunResult) -> dict[str, Any]:
+                     result: RunResult) -> Manifest:
     """Each output through its kind's disclosure control into the staging folder; then the manifest."""
     frames[FLOW.name] = flow_frame(result.eligibility)
     outputs = []
@@ -151,7 +152,7 @@ def _control_outputs(frames: dict[str, pl.DataFrame], ctx: KindContext, staging:
         safe, entry = kind_of(out).control(frames[out.name], out, ctx, result.disclosure)
         file = f"{out.name}.csv"
         release.write_table(safe, staging.release / file)
-        outputs.append({"name": out.name, "file": file, "kind": out.kind, "rows": safe.height, **entry})
+        outputs.append(OutputEntry(out.name, file, out.kind, safe.height, details=entry))
     return release.write_manifest(staging, ctx.cfg, outputs)
 
 
@@ -162,12 +163,12 @@ def _check(staging: release.Staging, result: RunResult) -> None:
         raise CheckFailed(f"output check failed, nothing released: {first}" + (f" (and {more} more)" if more else ""))
 
 
-def _publish(cfg: RunConfig, out_root: Path, staging: release.Staging, result: RunResult, manifest: dict,
+def _publish(cfg: RunConfig, out_root: Path, staging: release.Staging, result: RunResult, manifest: Manifest,
              limits: Limits) -> None:
     """Notices and the review report, then the folder renamed into place, then the audit record."""
     readability = write_notices(cfg, staging.notices)
     write_review(cfg, staging.review / "review.html", run_id=staging.run_id,
-                 created_at=manifest["created_at"], elig=result.eligibility, protected=result.protected,
+                 created_at=manifest.created_at, elig=result.eligibility, protected=result.protected,
                  controlled=result.controlled, check=result.check, manifest=manifest,
                  tables=result.tables, differences=result.differences,
                  budget=privacy_budget.status(out_root, cfg),
@@ -178,21 +179,22 @@ def _publish(cfg: RunConfig, out_root: Path, staging: release.Staging, result: R
     _record(cfg, out_root, result, manifest, staging)
 
 
-def _record(cfg: RunConfig, out_root: Path, result: RunResult, manifest: dict, staging: release.Staging) -> None:
+def _record(cfg: RunConfig, out_root: Path, result: RunResult, manifest: Manifest,
+            staging: release.Staging) -> None:
     """The run's audit record (who, what, hashes of request, queries, inputs and outputs, counts)."""
     from extractor.release import audit_log, workflow
 
     sources = [t.source.path for t in cfg.catalog.tables.values()] + [
         r.source.path for r in cfg.catalog.registers.values()]
     details = {
-        "request_sha256": manifest["request"]["sha256"], "policy_sha256": manifest["policy"]["sha256"],
-        "catalog_sha256": manifest["catalog"]["sha256"],
-        "queries": {k: v["sha256"] for k, v in manifest["queries"].items()},
+        "request_sha256": manifest.request.sha256, "policy_sha256": manifest.policy.sha256,
+        "catalog_sha256": manifest.catalog.sha256,
+        "queries": {k: v.sha256 for k, v in manifest.queries.items()},
         "inputs": {str(p): sha256_file(p) for p in sources if p.is_file()},
-        "outputs": {o["file"]: o["sha256"] for o in manifest["outputs"]},
+        "outputs": {o.file: o.sha256 for o in manifest.outputs},
         "rows_in": result.eligibility.rows_in if result.eligibility else {},
         "rows_out": result.eligibility.rows_out if result.eligibility else {},
-        "released_rows": {o["file"]: o["rows"] for o in manifest["outputs"]},
+        "released_rows": {o.file: o.rows for o in manifest.outputs},
         "title": cfg.request.title, "purpose": cfg.request.purpose, "legal_basis": cfg.request.legal_basis,
         "organisation": cfg.request.requester.organisation, "permit": cfg.request.permit_id,
         "kinds": sorted({o.kind for o in cfg.request.outputs}),

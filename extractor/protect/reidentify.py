@@ -6,7 +6,6 @@ run's controller/ folder, never to release/. Decrypting it needs the controller'
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -15,6 +14,7 @@ from extractor.errors import ExtractorError
 from extractor.files import write_private
 from extractor.protect.pseudonym import ProjectKey, project_key
 from extractor.release.layout import RunFolder
+from extractor.release.manifest import Manifest
 
 MAP_FILE = "reidentification_map.csv.fernet"
 
@@ -34,7 +34,7 @@ def decrypt_map(run_dir: Path, to: Path, master_key: bytes) -> int:
     manifest = folder.manifest
     if not manifest.is_file():
         raise ExtractorError(f"{run_dir}: no release/manifest.json: not a run folder")
-    project = json.loads(manifest.read_text(encoding="utf-8"))["project"]
+    project = Manifest.read(manifest).project
     if to.exists():
         raise ExtractorError(f"{to}: already exists; choose a new file")
     try:

@@ -8,8 +8,8 @@ leaves only a hidden staging folder, never a half-written run.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import json
 import os
 import secrets
 import shutil
@@ -23,6 +23,7 @@ from extractor import __version__
 from extractor.config.load import RunConfig
 from extractor.files import sha256_file
 from extractor.release.layout import LATEST, STAGING_PREFIX, RunFolder
+from extractor.release.manifest import FileRef, Manifest, OutputEntry
 
 
 @dataclass(frozen=True)
@@ -68,23 +69,15 @@ def write_table(frame: pl.DataFrame, path: Path) -> None:
     frame.write_csv(path)
 
 
-def write_manifest(staging: Staging, cfg: RunConfig, outputs: list[dict]) -> dict:
+def write_manifest(staging: Staging, cfg: RunConfig, outputs: list[OutputEntry]) -> Manifest:
     req = cfg.request
-    manifest = {
-        "request_id": req.id,
-        "project": req.project,
-        "run_id": staging.run_id,
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "purpose": req.purpose,
-        "as_of": str(req.as_of),
-        "permit": {"id": req.permit_id, "granted_on": str(req.permit_granted_on)},
-        "request": {"path": str(req.path), "sha256": sha256_file(req.path)},
-        "policy": {"path": str(cfg.policy.path), "sha256": sha256_file(cfg.policy.path)},
-        "catalog": {"path": str(cfg.catalog.path), "sha256": sha256_file(cfg.catalog.path)},
-        "queries": {o.name: {"path": str(o.query), "sha256": sha256_file(o.query)} for o in req.outputs},
-        "outputs": [dict(o, sha256=sha256_file(staging.release / o["file"])) for o in outputs],
-        "versions": {"extractor": __version__, "duckdb": duckdb.__version__, "polars": pl.__version__},
-    }
-    staging.manifest.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                                   encoding="utf-8")
+    manifest = Manifest(
+        request_id=req.id, project=req.project, run_id=staging.run_id,
+        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), purpose=req.purpose,
+        as_of=str(req.as_of), permit={"id": req.permit_id, "granted_on": str(req.permit_granted_on)},
+        request=FileRef.of(req.path), policy=FileRef.of(cfg.policy.path), catalog=FileRef.of(cfg.catalog.path),
+        queries={o.name: FileRef.of(o.query) for o in req.outputs},
+        outputs=[dataclasses.replace(o, sha256=sha256_file(staging.release / o.file)) for o in outputs],
+        versions={"extractor": __version__, "duckdb": duckdb.__version__, "polars": pl.__version__})
+    manifest.write(staging.manifest)
     return manifest

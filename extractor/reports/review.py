@@ -12,6 +12,7 @@ from extractor.disclosure.aggregate import Controlled
 from extractor.eligibility.apply import Eligibility
 from extractor.machine import Limits
 from extractor.protect.build import Protected
+from extractor.release.manifest import Manifest
 from extractor.reports.render import flow_bars, render
 
 
@@ -29,7 +30,7 @@ def _flow(elig: Eligibility) -> list[dict[str, Any]]:
 
 
 def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, elig: Eligibility,
-                 protected: Protected, controlled: list[Controlled], check: CheckReport, manifest: dict,
+                 protected: Protected, controlled: list[Controlled], check: CheckReport, manifest: Manifest,
                  anonymised: dict[str, Any] | None = None, readability: dict[str, Any] | None = None,
                  tables: list | None = None, differences: list | None = None,
                  budget: dict[str, float] | None = None, limits: Limits | None = None) -> None:

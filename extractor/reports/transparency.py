@@ -9,7 +9,6 @@ disclosure bans) left rows out.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
@@ -18,6 +17,7 @@ import polars as pl
 from extractor.config.rules import CHOICE_STEPS
 from extractor.protect.pseudonym import project_key
 from extractor.release.layout import RunFolder
+from extractor.release.manifest import Manifest
 from extractor.sources import quote_ident, quote_literal
 
 FILE = "persons.parquet"
@@ -48,7 +48,7 @@ def person_status(run_dir: Path, master: bytes, person: str) -> tuple[bool, list
     path, manifest = folder.controller / FILE, folder.manifest
     if not path.is_file() or not manifest.is_file():
         return None
-    project = json.loads(manifest.read_text(encoding="utf-8"))["project"]
+    project = Manifest.read(manifest).project
     pseudonym = project_key(master, project).pseudonym("person", person)
     row = pl.scan_parquet(path).filter(pl.col("pseudonym") == pseudonym).collect()
     if row.height == 0:
