@@ -35,7 +35,7 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
 Threads = Annotated[int | None, typer.Option(
     "--threads", min=1, help="Threads (else EXTRACTOR_THREADS, else the CPUs this process may use)")]
 MemoryLimit = Annotated[str | None, typer.Option(
-    "--memory-limit", help="DuckDB memory limit, e.g. 8GB (else EXTRACTOR_MEMORY_LIMIT, else half of what the "
+    "--memory-limit", help="DuckDB memory limit, e.g. 16GB (else EXTRACTOR_MEMORY_LIMIT, else half of what the "
     "process may use)")]
 TempDir = Annotated[Path | None, typer.Option(
     "--temp-dir", help="Folder for spill and scratch files (else EXTRACTOR_TEMP_DIR, else OUT/.extractor/work)")]

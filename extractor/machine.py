@@ -43,11 +43,11 @@ class Limits:
 
 
 def parse_size(text: str, where: str) -> int:
-    """'8GB', '512MiB', '4g', '1073741824' -> bytes; anything else is a one-line error naming `where`."""
+    """'16GB', '512MiB', '4g', '1073741824' -> bytes; anything else is a one-line error naming `where`."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
     unit = match.group(2).lower() if match else None
     if not match or unit not in _UNITS or float(match.group(1)) <= 0:
-        raise ExtractorError(f"{where}: expected a memory size such as 8GB, 512MiB or 4g, got {text!r}")
+        raise ExtractorError(f"{where}: expected a memory size such as 16GB, 512MiB or 4g, got {text!r}")
     return int(float(match.group(1)) * _UNITS[unit])
 
 

@@ -101,7 +101,7 @@ def test_run_and_check_succeed(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "env", "message"), [
-    (["--memory-limit", "lots"], {}, "--memory-limit: expected a memory size such as 8GB"),
+    (["--memory-limit", "lots"], {}, "--memory-limit: expected a memory size such as 16GB"),
     ([], {"EXTRACTOR_MEMORY_LIMIT": "8 parsecs"}, "EXTRACTOR_MEMORY_LIMIT: expected a memory size"),
     ([], {"EXTRACTOR_THREADS": "many"}, "EXTRACTOR_THREADS: expected a whole number of threads"),
 ])

@@ -67,7 +67,7 @@ def test_options_beat_environment_beats_machine(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("8GB", 8 * 10**9), ("8gb", 8 * 10**9), ("4g", 4 * 10**9), ("512MiB", 512 * 2**20), ("1.5GiB", int(1.5 * GIB)),
+    ("16GB", 16 * 10**9), ("16gb", 16 * 10**9), ("4g", 4 * 10**9), ("512MiB", 512 * 2**20), ("1.5GiB", int(1.5 * GIB)),
     ("1073741824", GIB), (" 2 GB ", 2 * 10**9),
 ])
 def test_memory_sizes(text: str, expected: int) -> None:
