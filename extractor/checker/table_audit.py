@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from extractor.checker.count_rule import REDACTED, expected_counts
 from extractor.config.policy import Disclosure
-from extractor.disclosure.aggregate import REDACTED, rounded_expr
 from extractor.disclosure.tables.lp_audit import audit
 from extractor.disclosure.tables.structure import structure_from_labels
 
@@ -79,8 +79,8 @@ def _published_cells(name: str, df: pl.DataFrame, exact: pl.DataFrame, count: st
         row = int(np.flatnonzero(exposed)[0])
         findings.append(f"{name}: row {row + 2} is disclosive by the primary rules but published "
                         f"({int(exposed.sum())} such cells)")
-    expect = exact.select(rounded_expr(pl.col(count), rules).cast(pl.String).alias("v"))["v"]
-    wrong = (~hidden) & (expect.fill_null(REDACTED) != df[count]).to_numpy()
+    expect = expected_counts(exact[count].to_numpy(), rules.threshold, rules.rounding_base, rules.rounding)
+    wrong = (~hidden) & (expect != df[count].to_numpy().astype(object))
     if wrong.any():
         row = int(np.flatnonzero(wrong)[0])
         findings.append(f"{name}: row {row + 2}: published count {df[count][row]!r} is not the policy's rounding "
