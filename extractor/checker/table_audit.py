@@ -15,9 +15,9 @@ import numpy as np
 import polars as pl
 
 from extractor.checker.count_rule import REDACTED, expected_counts
+from extractor.checker.intervals import narrow_cells
+from extractor.checker.lines import additivity
 from extractor.config.policy import Disclosure
-from extractor.disclosure.tables.lp_audit import audit
-from extractor.disclosure.tables.structure import structure_from_labels
 
 
 def _required(exact: pl.DataFrame, count: str, magnitudes: list[str], r: Disclosure) -> tuple[np.ndarray, dict]:
@@ -91,35 +91,43 @@ def _published_cells(name: str, df: pl.DataFrame, exact: pl.DataFrame, count: st
 def _interval_audit(name: str, exact: pl.DataFrame, groups: tuple[tuple[str, ...], ...], count: str,
                     magnitudes: list[str], hidden: np.ndarray, primary: np.ndarray,
                     required: dict[str, np.ndarray]) -> list[str]:
-    """Every hidden primary cell's derivable interval is at least its protection level."""
-    labels = [c for g in groups for c in g]
-    structure, flat = structure_from_labels(exact.select(labels), groups)
-    n = structure.cells
-    if flat.size != n or np.unique(flat).size != n:
-        return [f"{name}: the rows are not every cell of the table with its margins"]
-
-    def in_order(a: np.ndarray) -> np.ndarray:
-        out = np.empty_like(a)
-        out[flat] = a
-        return out
-
-    vals = {"count": in_order(exact[count].to_numpy().astype(float)),
-            **{m: in_order(exact[m].to_numpy().astype(float)) for m in magnitudes}}
-    req = {k: in_order(v) for k, v in required.items()}
-    s = in_order(hidden)
-    targets = np.flatnonzero(in_order(primary) & s)
-    cubes = None
-    if "_cube" in exact.columns:
-        by_cell = in_order(np.array(exact["_cube"].to_list(), dtype=object))
-        width = 2 ** len(groups)
-        corners = [by_cell[t] for t in targets]
-        cubes = np.array([c if c is not None and len(c) == width else [-1] * width for c in corners],
-                         dtype=np.int64).reshape(len(targets), width)
-    result = audit(structure, structure.lines(), vals, s, req, targets, cubes)
-    if not result.failed.size:
+    """Every hidden primary cell's derivable interval is at least its protection level (intervals.py)."""
+    labels = exact.select([c for g in groups for c in g])
+    if labels.is_duplicated().any():
+        return [f"{name}: two rows carry the same labels"]
+    A = additivity(labels, groups)
+    vals = {"count": exact[count].to_numpy().astype(float),
+            **{m: exact[m].to_numpy().astype(float) for m in magnitudes}}
+    for col, v in vals.items():
+        if A.shape[0] and np.abs(A @ v).max() > 1e-6 * max(1.0, float(np.abs(v).max())):
+            return [f"{name}: the exact values of '{col}' do not add up along the table's margins"]
+    targets = np.flatnonzero(primary & hidden)
+    need = {col: np.where(hidden, req, 0.0) for col, req in required.items()}
+    claimed, sides = _claimed_cubes(exact, labels, groups, targets)
+    failed = narrow_cells(A, vals, hidden, need, targets, sides, claimed, hops=len(groups))
+    if not failed:
         return []
-    cell = int(result.failed[0])
-    col, width, need = result.narrowest[cell]
-    return [f"{name}: the LP audit pins a hidden cell ({', '.join(structure.labels().row(cell))}) "
-            f"to an interval of width {width:g} in '{col}', less than the required {need:g} "
-            f"({result.failed.size} such cells)"]
+    cell, col, width, needed = failed[0]
+    return [f"{name}: the LP audit pins a hidden cell ({', '.join(str(v) for v in labels.row(cell))}) "
+            f"to an interval of width {width:g} in '{col}', less than the required {needed:g} "
+            f"({len(failed)} such cells)"]
+
+
+def _claimed_cubes(exact: pl.DataFrame, labels: pl.DataFrame, groups: tuple[tuple[str, ...], ...],
+                   targets: np.ndarray) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
+    """The run's claimed hypercube per target (rows of the exact file) and, per corner, which groups differ."""
+    if "_cube" not in exact.columns:
+        return [None] * targets.size, [None] * targets.size
+    cubes = exact["_cube"].to_list()
+    keys = [labels.select(g).rows() for g in groups]
+    claimed, sides = [], []
+    for t in targets.tolist():
+        corners = cubes[t]
+        if not corners or min(corners) < 0 or max(corners) >= exact.height:
+            claimed.append(None)
+            sides.append(None)
+            continue
+        rows = np.array(corners, dtype=np.int64)
+        claimed.append(rows)
+        sides.append(np.array([[keys[g][r] != keys[g][t] for g in range(len(groups))] for r in rows.tolist()]))
+    return claimed, sides

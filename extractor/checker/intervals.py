@@ -1,0 +1,110 @@
+"""The attacker's interval of every hidden primary cell, computed by the checker itself.
+
+The attacker knows every published cell and the table's additivity (lines.py); hidden cells are unknowns
+≥ 0. A hidden primary cell is safe in a column when the interval of values it can take is at least its
+required width. Two sound proofs, tried in order:
+
+1. A claimed hypercube (the run's `_cube`: rows of the exact file) is verified, not trusted: all its
+   corners hidden, and a ± sign per corner (one sign flip per dimension group) under which every
+   equation touching a corner stays balanced. Moving + corners up and − corners down by δ keeps every
+   published figure, so the cell can move δ up to the smallest − corner and down to the smallest + corner
+   (with no − corner at all it has no upper bound).
+2. Otherwise linear programs (scipy's HiGHS): first over the hidden cells within a few equations of the cell,
+   the rest held at their true values (a smaller polytope, so a wide interval there is wide in the whole),
+   then over every hidden cell connected to it.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
+
+TOL = 1e-6
+
+
+def _cube_width(A: sparse.csc_matrix, sides: np.ndarray, corners: np.ndarray, values: dict[str, np.ndarray],
+                hidden: np.ndarray) -> dict[str, float] | None:
+    """Widths per column proven by a claimed cube; None when the claim does not hold."""
+    if corners.size < 2 or np.unique(corners).size != corners.size or not hidden[corners].all():
+        return None
+    part = A[:, corners].tocoo()
+    touched, row = np.unique(part.row, return_inverse=True)
+    dense = np.zeros((touched.size, corners.size))
+    np.add.at(dense, (row, part.col), part.data)  # every equation touching a corner, on the corners
+    flips = np.array(list(itertools.product((1.0, -1.0), repeat=sides.shape[1])))  # patterns × groups
+    signs = np.prod(np.where(sides[None, :, :], flips[:, None, :], 1.0), axis=2)  # patterns × corners
+    balanced = np.flatnonzero(np.abs(dense @ signs.T).max(axis=0, initial=0.0) < 1e-9)
+    if balanced.size == 0:
+        return None
+    best: dict[str, float] = {}
+    for pattern in signs[balanced]:
+        down, up = corners[pattern > 0], corners[pattern < 0]
+        for col, v in values.items():  # with no − corner the cell has no upper bound
+            width = np.inf if up.size == 0 else float(v[up].min() + v[down].min())
+            best[col] = max(best.get(col, 0.0), width)
+    return best
+
+
+def _interval(A: sparse.csr_matrix, values: np.ndarray, variables: np.ndarray, cell: int) -> float:
+    """Width of the cell's interval when only `variables` (hidden cells) are unknown."""
+    Av = A[:, variables]
+    rows = np.flatnonzero(np.diff(Av.tocsr().indptr) > 0)
+    fixed = values.copy()
+    fixed[variables] = 0.0
+    b = -(A[rows] @ fixed)
+    Av = Av.tocsr()[rows]
+    at = int(np.searchsorted(variables, cell))
+    ends = []
+    for sense in (1.0, -1.0):
+        c = np.zeros(variables.size)
+        c[at] = sense
+        res = linprog(c, A_eq=Av, b_eq=b, bounds=(0, None), method="highs")
+        if res.status == 3:  # unbounded: no upper limit
+            return np.inf
+        if res.status != 0:
+            raise RuntimeError(f"checker LP: HiGHS status {res.status}: {res.message}")
+        ends.append(res.x[at])
+    return ends[1] - ends[0]
+
+
+def _near(A: sparse.csr_matrix, AT: sparse.csr_matrix, hidden: np.ndarray, cell: int, hops: int) -> np.ndarray:
+    cells = np.array([cell])
+    for _ in range(hops):
+        lines = np.unique(AT[cells].indices)
+        cells = np.unique(np.concatenate([cells, A[lines].indices]))
+        cells = cells[hidden[cells]]
+    return cells
+
+
+def narrow_cells(A: sparse.csr_matrix, values: dict[str, np.ndarray], hidden: np.ndarray,
+                 need: dict[str, np.ndarray], targets: np.ndarray, sides: list[np.ndarray | None],
+                 claimed: list[np.ndarray | None], hops: int) -> list[tuple[int, str, float, float]]:
+    """(cell, column, width, required) for every target whose interval is too narrow in some column.
+
+    sides[i]: per claimed corner, which dimension groups differ from the target (corners × groups, bool)."""
+    A = A.tocsr()
+    AT, Acsc = A.T.tocsr(), A.tocsc()
+    hidden_idx = np.flatnonzero(hidden)
+    link = abs(A[:, hidden_idx])
+    label = connected_components(link.T @ link, directed=False)[1]
+    component = np.full(hidden.size, -1)
+    component[hidden_idx] = label
+    failures = []
+    for i, cell in enumerate(targets.tolist()):
+        cols = [c for c in values if need[c][cell] > 0]
+        proven = (_cube_width(Acsc, sides[i], claimed[i], values, hidden)
+                  if claimed[i] is not None and sides[i] is not None else None)
+        for col in cols:
+            if proven is not None and proven[col] >= need[col][cell] - TOL:
+                continue
+            width = _interval(A, values[col], _near(A, AT, hidden, cell, hops), cell)
+            if width < need[col][cell] - TOL:
+                width = _interval(A, values[col], hidden_idx[label == component[cell]], cell)
+            if width < need[col][cell] - TOL:
+                failures.append((cell, col, float(width), float(need[col][cell])))
+                break
+    return failures
