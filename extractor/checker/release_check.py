@@ -127,23 +127,33 @@ def _check_table(path: Path, spec: dict, rules: Rules, report: CheckReport) -> N
     for col in df.columns:
         if col.lower() in rules.forbidden_columns and col not in pseudonyms:
             report.findings.append(f"{name}: column '{col}' is an identifier column in the catalog")
-    if spec.get("kind") == "pseudonymised_records":
-        if df.columns != list(spec["dimensions"]):
-            report.findings.append(f"{name}: columns {df.columns} differ from the manifest's {spec['dimensions']}")
-        for col in pseudonyms & set(df.columns):
-            if not df[col].drop_nulls().str.contains(r"^[0-9a-f]{32}$").all():
-                report.findings.append(f"{name}: column '{col}' holds values that are not pseudonyms")
-        report.findings += scan_frame(name, df, [c for c in pseudonyms if c in df.columns])
-        return
-    if spec.get("kind") == "anonymised_records":
-        _check_records(name, df, spec, rules, report)
-        report.findings += scan_frame(name, df)
-        return
-    if spec.get("kind") == "table":
-        exact = RunFolder(path.parent.parent).exact_tables / f"{path.stem}.parquet"
-        report.findings += check_table(name, df, spec, rules.disclosure, exact)
-        report.findings += scan_frame(name, df)
-        return
+    match spec.get("kind"):
+        case "pseudonymised_records":
+            _check_pseudonymised(name, df, spec, pseudonyms, report)
+        case "anonymised_records":
+            _check_records(name, df, spec, rules, report)
+            report.findings += scan_frame(name, df)
+        case "table":
+            exact = RunFolder(path.parent.parent).exact_tables / f"{path.stem}.parquet"
+            report.findings += check_table(name, df, spec, rules.disclosure, exact)
+            report.findings += scan_frame(name, df)
+        case _:
+            _check_aggregate(name, df, spec, rules, report)
+
+
+def _check_pseudonymised(name: str, df: pl.DataFrame, spec: dict, pseudonyms: set[str], report: CheckReport) -> None:
+    """Record-level rows: exactly the declared columns; pseudonym columns hold pseudonyms; notes name only
+    their own subject."""
+    if df.columns != list(spec["dimensions"]):
+        report.findings.append(f"{name}: columns {df.columns} differ from the manifest's {spec['dimensions']}")
+    for col in pseudonyms & set(df.columns):
+        if not df[col].drop_nulls().str.contains(r"^[0-9a-f]{32}$").all():
+            report.findings.append(f"{name}: column '{col}' holds values that are not pseudonyms")
+    report.findings += scan_frame(name, df, [c for c in pseudonyms if c in df.columns])
+
+
+def _check_aggregate(name: str, df: pl.DataFrame, spec: dict, rules: Rules, report: CheckReport) -> None:
+    """An aggregate: the declared columns, one row per combination, every count 0, redacted or rounded."""
     expected = list(spec["dimensions"]) + list(spec["counts"])
     if df.columns != expected:
         report.findings.append(f"{name}: columns {df.columns} differ from the manifest's {expected}")

@@ -209,15 +209,16 @@ def _output(f: Fields) -> Output:
     dims, counts = f.str_list("dimensions", ()), f.str_list("counts", ())
     if set(dims) & set(counts):
         raise f.error("counts", "columns not also listed as dimensions", sorted(set(dims) & set(counts)))
-    if kind == "aggregate" and not counts:
-        raise f.error("counts", "the count columns of this aggregate table (disclosure control applies to them)")
     anonymisation = None
-    if kind == "pseudonymised_records" and not dims:
-        raise f.error("dimensions", "the columns of the pseudonymised records (list them under dimensions)")
-    if kind == "anonymised_records":
-        anonymisation = _anonymisation(f)
-        if anonymisation.l and not anonymisation.sensitive:
-            raise f.error("sensitive", "the sensitive attributes that l-diversity is about")
+    match kind:  # what each output kind needs besides its columns (tables are checked above)
+        case "aggregate" if not counts:
+            raise f.error("counts", "the count columns of this aggregate table (disclosure control applies to them)")
+        case "pseudonymised_records" if not dims:
+            raise f.error("dimensions", "the columns of the pseudonymised records (list them under dimensions)")
+        case "anonymised_records":
+            anonymisation = _anonymisation(f)
+            if anonymisation.l and not anonymisation.sensitive:
+                raise f.error("sensitive", "the sensitive attributes that l-diversity is about")
     pseudonyms = f.str_list("pseudonyms", ())
     if set(pseudonyms) - set(dims):
         raise f.error("pseudonyms", "columns also listed under dimensions", sorted(set(pseudonyms) - set(dims)))
