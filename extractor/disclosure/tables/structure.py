@@ -128,26 +128,3 @@ class Structure:
             return sparse.csr_matrix((0, self.cells))
         return sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                                  shape=(offset, self.cells))
-
-
-def structure_from_labels(labels: pl.DataFrame, groups: tuple[tuple[str, ...], ...]) -> tuple[Structure, np.ndarray]:
-    """Rebuild the structure from a published or stored table; returns it and each row's flat cell index.
-
-    The checker uses this: the structure follows from the labels alone (TOTAL marks margins).
-    """
-    trees = []
-    for cols in groups:
-        leaves = labels.select(cols).unique()
-        for c in cols:
-            leaves = leaves.filter(pl.col(c) != TOTAL)
-        trees.append(group_tree(cols, leaves))
-    structure = Structure(tuple(trees))
-    index = []
-    for tree in trees:
-        pos = tree.labels.with_row_index("_p").with_columns(pl.col("_p").cast(pl.Int64))
-        joined = labels.select(tree.columns).with_row_index("_r").join(pos, on=list(tree.columns), how="left")
-        index.append(joined.sort("_r")["_p"].to_numpy())
-    if any(np.isnan(np.asarray(i, dtype=float)).any() for i in index):
-        raise ValueError("a row's labels are not positions of the table")
-    flat = np.ravel_multi_index(tuple(np.asarray(i, dtype=np.int64) for i in index), structure.shape)
-    return structure, flat
