@@ -46,8 +46,8 @@ def _reader(con: duckdb.DuckDBPyConnection, name: str, src: Source, columns: tup
         return f"read_parquet({path})"
     if src.format == "csv":
         # Declared types are imposed, so leading zeros (postal codes) survive auto-detection.
-        types = {c.name: c.type for c in columns if c.type}
-        opts = ["header = true", f"types = {types!r}" if types else ""]
+        types = ", ".join(f"{quote_literal(c.name)}: {quote_literal(c.type)}" for c in columns if c.type)
+        opts = ["header = true", f"types = {{{types}}}" if types else ""]
         if src.delimiter:
             opts.append(f"delim = {quote_literal(src.delimiter)}")
         return f"read_csv({path}, {', '.join(o for o in opts if o)})"

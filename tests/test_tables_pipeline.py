@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 from pathlib import Path
@@ -129,3 +130,39 @@ magnitudes = ["documents"]
     assert all(d.earlier_run == first.run_id and d.column == "clients" for d in second.differences)
     html = (second.run_dir / "review" / "review.html").read_text(encoding="utf-8")
     assert 'id="differencing"' in html
+
+
+HOSTILE = 'ye"ar; --'  # a quote, a statement separator and a comment: a name, never SQL
+
+
+def test_hostile_column_names_are_names_not_sql(registry: Path, tmp_path: Path) -> None:
+    """Dimension, unit and magnitude names reach DuckDB only quoted: a table and a DP table come out right."""
+    query = ('SELECT c.region, CAST(year(d.created_on) AS VARCHAR) AS "ye""ar; --", d.client_id AS "un\'it", '
+             '1.0 AS "do""cs" FROM documents d JOIN clients c USING (client_id)')
+    outputs = """[[outputs]]
+name = "hostile"
+query = "q.sql"
+kind = "table"
+dimensions = ["region", 'ye"ar; --']
+unit = "un'it"
+counts = ["clients"]
+magnitudes = ['do"cs']
+"""
+    request = _request(tmp_path, "HOSTILE-1", outputs, query)
+    result = run_extract(load_config(request, registry), tmp_path / "out", TEST_KEY.encode())
+    assert header(result.release_dir / "hostile.csv") == ["region", HOSTILE, "clients", 'do"cs']
+    assert check_release(result.release_dir).passed
+    dp = _dp_outputs(registry, 0.5).replace('"client_id"', '"un\'it"').replace("documents = [0, 20]",
+                                                                              "'do\"cs' = [0, 20]")
+    dp = dp.replace('magnitudes = ["documents"]', """magnitudes = ['do"cs']""")
+    dp_query = DP_QUERY.replace("d.client_id", "d.client_id AS \"un'it\"").replace(
+        "AS documents", 'AS "do""cs"')
+    request = _request(tmp_path, "HOSTILE-2", dp, dp_query)
+    result = run_extract(load_config(request, registry), tmp_path / "out", TEST_KEY.encode())
+    assert header(result.release_dir / "documents_dp.csv")[-2:] == ['do"cs', 'do"cs_mean']
+
+
+def header(path: Path) -> list[str]:
+    """Read with the csv module: Polars leaves a doubled quote doubled in a header name."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return next(csv.reader(fh))

@@ -9,6 +9,7 @@ addresses, names, pseudonyms), and every count either redacted or a permitted va
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import tomllib
@@ -109,7 +110,10 @@ def _check_records(name: str, df: pl.DataFrame, spec: dict, rules: Rules, report
 def _read(path: Path) -> pl.DataFrame:
     if path.suffix.lower() == ".parquet":
         return pl.read_parquet(path).select(pl.all().cast(pl.String))
-    return pl.read_csv(path, infer_schema=False)
+    df = pl.read_csv(path, infer_schema=False)
+    with path.open(encoding="utf-8", newline="") as fh:  # Polars leaves doubled quotes in a header name
+        header = next(csv.reader(fh), [])
+    return df.rename(dict(zip(df.columns, header, strict=True))) if len(header) == df.width else df
 
 
 def _check_table(path: Path, spec: dict, rules: Rules, report: CheckReport) -> None:

@@ -21,6 +21,7 @@ import polars as pl
 from extractor.config.request import Output
 from extractor.disclosure.tables.build import Cells, build_cells
 from extractor.errors import ExtractorError
+from extractor.sources import quote_ident
 
 ALPHA = 0.05
 
@@ -35,13 +36,14 @@ def _bounded_records(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, out: Outp
     spec = out.table
     con.register("_dp_records", df)
     try:
-        clamp = ", ".join(f'least(greatest("{m}"::DOUBLE, {lo!r}), {hi!r}) AS "{m}"'
-                          for m, (lo, hi) in spec.bounds.items())
-        dims = ", ".join(f'"{c}"' for g in spec.groups for c in g)
+        q = quote_ident  # every name here is the researcher's: quoted by the one function
+        clamp = "".join(f", least(greatest({q(m)}::DOUBLE, {float(lo)!r}), {float(hi)!r}) AS {q(m)}"
+                        for m, (lo, hi) in spec.bounds.items())
+        dims = ", ".join(q(c) for g in spec.groups for c in g)
         return con.sql(f"""
-            SELECT {dims}, "{spec.unit}"{', ' + clamp if clamp else ''} FROM (
-                SELECT *, row_number() OVER (PARTITION BY "{spec.unit}" ORDER BY hash(COLUMNS(*))) AS _k
-                FROM _dp_records) WHERE _k <= {spec.max_contributions}""").pl()
+            SELECT {dims}, {q(spec.unit)}{clamp} FROM (
+                SELECT *, row_number() OVER (PARTITION BY {q(spec.unit)} ORDER BY hash(COLUMNS(*))) AS _k
+                FROM _dp_records) WHERE _k <= {int(spec.max_contributions)}""").pl()
     finally:
         con.unregister("_dp_records")
 
