@@ -77,6 +77,7 @@ TAMPERING = [
     ("a changed file, hash not updated", _edit_csv(_set_cell(3, "3"), rehash=False), "sha256 differs"),
     ("an extra file", lambda f: (f / "extra.csv").write_text("a\n1\n"), "not listed in the manifest"),
     ("a deleted file", lambda f: (f / CSV).unlink(), "listed in the manifest but missing"),
+    ("a formula cell", _edit_csv(_set_cell(0, '=HYPERLINK("http://example.org","x")')), "spreadsheet formula"),
 ]
 
 

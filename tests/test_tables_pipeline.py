@@ -166,3 +166,21 @@ def header(path: Path) -> list[str]:
     """Read with the csv module: Polars leaves a doubled quote doubled in a header name."""
     with path.open(encoding="utf-8", newline="") as fh:
         return next(csv.reader(fh))
+
+
+def test_formula_cells_are_neutralised(registry: Path, tmp_path: Path) -> None:
+    """A label that a spreadsheet would run (=, +, -, @) is released with a leading apostrophe (OWASP)."""
+    query = ("SELECT c.region, '=SUM(A1)' AS label, d.client_id FROM documents d JOIN clients c USING (client_id)")
+    outputs = """[[outputs]]
+name = "formula"
+query = "q.sql"
+kind = "table"
+dimensions = ["region", "label"]
+unit = "client_id"
+counts = ["clients"]
+"""
+    result = run_extract(load_config(_request(tmp_path, "FORMULA-1", outputs, query), registry), tmp_path / "out",
+                         TEST_KEY.encode())
+    labels = set(pl.read_csv(result.release_dir / "formula.csv", infer_schema=False)["label"])
+    assert labels == {"'=SUM(A1)", "Total"}
+    assert check_release(result.release_dir).passed

@@ -131,6 +131,11 @@ def _check_table(path: Path, spec: dict, rules: Rules, report: CheckReport) -> N
     for col in df.columns:
         if col.lower() in rules.forbidden_columns and col not in pseudonyms:
             report.findings.append(f"{name}: column '{col}' is an identifier column in the catalog")
+        formula = df.with_row_index("row").filter(pl.col(col).str.contains(r"^[=+\-@\t\r]")
+                                                  & ~pl.col(col).str.contains(r"^[+-]?\d+(\.\d+)?$"))
+        if formula.height:
+            report.findings.append(f"{name}: column '{col}' row {formula['row'][0] + 2} would run as a spreadsheet "
+                                   "formula (CSV injection)")
     match spec.get("kind"):
         case "pseudonymised_records":
             _check_pseudonymised(name, df, spec, pseudonyms, report)

@@ -65,8 +65,15 @@ def publish(staging: Staging) -> Path:
     return staging.final
 
 
+FORMULA_START = r"^[=+\-@\t\r]"  # a cell a spreadsheet would run as a formula (OWASP CSV injection)
+NUMBER = r"^[+-]?\d+(\.\d+)?$"
+
+
 def write_table(frame: pl.DataFrame, path: Path) -> None:
-    frame.write_csv(path)
+    """CSV; a text cell that would start a formula gets a leading apostrophe, as OWASP advises (numbers stay)."""
+    text = [c for c, t in frame.schema.items() if t == pl.String]
+    frame.with_columns(pl.when(pl.col(c).str.contains(FORMULA_START) & ~pl.col(c).str.contains(NUMBER))
+                       .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in text).write_csv(path)
 
 
 def write_manifest(staging: Staging, cfg: RunConfig, outputs: list[OutputEntry]) -> Manifest:
