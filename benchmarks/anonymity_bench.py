@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from extractor.machine import duckdb_config, resolve
+from extractor.machine import connect, resolve
 
 REPO = Path(__file__).resolve().parent.parent
 ADULT = REPO / "examples" / "adult" / "data"
@@ -80,7 +80,6 @@ def adult_records(work: Path) -> list[dict[str, Any]]:
 
 def scale_record(rows: int = 10_000_000, seed: int = 2026) -> dict[str, Any]:
     """Search on `rows` records with 5 quasi-identifiers against one bare DuckDB GROUP BY over them."""
-    import duckdb
 
     from extractor import reference_data
     from extractor.disclosure.records.anonymity import Criteria, search
@@ -95,7 +94,7 @@ def scale_record(rows: int = 10_000_000, seed: int = 2026) -> dict[str, Any]:
         "language": pl.Series(np.where(rng.random(rows) < 0.06, "sv", "fi")),
         "service_task": pl.Series(np.array(["10", "15", "20"])[rng.integers(0, 3, rows)]),
     })
-    con = duckdb.connect(config=duckdb_config(resolve()))
+    con = connect(resolve())
     con.register("records", frame.to_arrow())
     t0 = time.perf_counter()
     groups = con.execute("SELECT count(*) FROM (SELECT age, sex, postal_code, language, service_task, count(*) "

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from extractor.machine import duckdb_config, resolve
+from extractor.machine import connect, resolve
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "benchmarks" / "work"
@@ -40,13 +40,12 @@ def _synth(clients: int, seed: int) -> dict[str, Any]:
 
 def _bare(request: str) -> dict[str, Any]:
     """The request's own SQL straight on the raw Parquet files: no eligibility, no pseudonyms, no SDC."""
-    import duckdb
 
     from extractor.config.load import load_config
     from extractor.protect.build import _macros
     cfg = load_config(REQUESTS[request], WORK / "registry")
     t0 = time.perf_counter()
-    con = duckdb.connect(config=duckdb_config(resolve()))
+    con = connect(resolve())
     for table in cfg.catalog.tables.values():
         con.execute(f"CREATE VIEW {table.name} AS SELECT * FROM read_parquet('{table.source.path}')")
     for macro in _macros(cfg):
@@ -78,7 +77,6 @@ def _plain_rules_sql(cfg: Any, removed: list[str]) -> str:
 
 def _eligibility() -> dict[str, Any]:
     """The eligibility stage (all rules, ledger, validation, warnings) against plain SQL of the same rules."""
-    import duckdb
 
     from extractor.config.load import load_config
     from extractor.eligibility.apply import apply_eligibility
@@ -86,14 +84,14 @@ def _eligibility() -> dict[str, Any]:
     from extractor.sources import register_sources
     cfg = load_config(REQUESTS["research"], WORK / "registry")
     reg = WORK / "registry"
-    con = duckdb.connect(config=duckdb_config(resolve()))
+    con = connect(resolve())
     t0 = time.perf_counter()
     result = apply_eligibility(con, cfg, register_sources(con, cfg.catalog).rows)
     seconds = time.perf_counter() - t0
     holders = con.execute("SELECT count(DISTINCT person) FROM (SELECT person FROM elig_opted_out UNION ALL "
                           "SELECT person FROM elig_bans)").fetchone()[0]
     plain = _plain_rules_sql(cfg, removed_structures(con, cfg))
-    con = duckdb.connect(config=duckdb_config(resolve()))
+    con = connect(resolve())
     t0 = time.perf_counter()
     kept_plain = con.execute(plain).fetchone()[0]
     bare = time.perf_counter() - t0

@@ -13,11 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import polars as pl
 
-from extractor.machine import duckdb_config, resolve
+from extractor.machine import connect, resolve
 
 
 def sdc_record(work: Path, side: int = 46, seed: int = 2026) -> dict[str, Any]:
@@ -39,7 +38,7 @@ def sdc_record(work: Path, side: int = 46, seed: int = 2026) -> dict[str, Any]:
     rules = Disclosure(max_rows=200_000)
 
     t0 = time.perf_counter()
-    con = duckdb.connect(config=duckdb_config(resolve()))
+    con = connect(resolve())
     con.register("r", df)
     con.sql("SELECT d0, d1, d2, count(*), sum(cost) FROM r GROUP BY CUBE (d0, d1, d2)").fetchall()
     bare = time.perf_counter() - t0

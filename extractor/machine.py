@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from extractor.errors import ExtractorError
 
 MEMORY_SHARE = 0.5  # of the process's memory limit, for DuckDB
@@ -110,6 +112,17 @@ def resolve(threads: int | None = None, memory_limit: str | None = None, temp_di
     folder = temp_dir if temp_dir is not None else (Path(env["EXTRACTOR_TEMP_DIR"])
                                                     if env.get("EXTRACTOR_TEMP_DIR") else None)
     return Limits(threads, memory, folder, threads_from, memory_from)
+
+
+def connect(limits: Limits, spill: Path | None = None, lock: bool = False) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection sized by `limits`. Locked: no file or network access and no setting can
+    change, for connections that run SQL built from a request's names (sizing and spill folder are set first:
+    DuckDB refuses a temp_directory once external access is off)."""
+    con = duckdb.connect(config=duckdb_config(limits, spill))
+    if lock:
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    return con
 
 
 def duckdb_config(limits: Limits, spill: Path | None = None) -> dict[str, str | int]:

@@ -29,7 +29,7 @@ from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_fra
 from extractor.errors import CheckFailed, ExtractorError
 from extractor.faults import kill_point
 from extractor.files import sha256_file
-from extractor.machine import Limits, duckdb_config, resolve
+from extractor.machine import Limits, connect, resolve
 from extractor.protect.build import Protected, build_sandbox
 from extractor.protect.pseudonym import ProjectKey, project_key
 from extractor.protect.reidentify import write_map
@@ -123,7 +123,7 @@ def _stager(result: RunResult, on_stage: Callable[[str], None] | None) -> Stage:
 def _prepare(cfg: RunConfig, staging: release.Staging, result: RunResult, key: ProjectKey, limits: Limits,
              work: Path, stage: Stage) -> None:
     """Sources, eligibility and protection on one DuckDB connection: the sandbox database is their product."""
-    con = duckdb.connect(config=duckdb_config(limits, work / "spill"))
+    con = connect(limits, work / "spill")  # reads the source files: not locked
     try:
         with stage("sources"):
             registered = register_sources(con, cfg.catalog)

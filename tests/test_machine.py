@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from extractor import machine, workspace
@@ -114,3 +115,18 @@ def test_folder_of_a_killed_run_is_removed_by_the_next(tmp_path: Path) -> None:
     with workspace.scratch(tmp_path) as fresh:
         assert not left.exists()
         assert fresh.is_dir()
+
+
+def test_locked_connection_reads_no_file_and_keeps_its_settings(tmp_path: Path) -> None:
+    limits = machine.resolve(2, "256MiB", env={})
+    con = machine.connect(limits, tmp_path / "spill", lock=True)
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n1\n")
+    with pytest.raises(duckdb.PermissionException):
+        con.sql(f"SELECT * FROM read_csv('{secret}')").fetchall()
+    with pytest.raises(duckdb.Error):
+        con.execute("SET enable_external_access = true")
+    assert con.execute("SELECT current_setting('temp_directory'), current_setting('threads')").fetchone() == (
+        str(tmp_path / "spill"), 2)
+    open_con = machine.connect(limits)
+    assert open_con.execute(f"SELECT count(*) FROM read_csv('{secret}')").fetchone() == (1,)

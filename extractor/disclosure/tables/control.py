@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import polars as pl
 
@@ -16,7 +15,7 @@ from extractor.disclosure.tables.dp import private_cells
 from extractor.disclosure.tables.protect import protect
 from extractor.disclosure.tables.release_frame import TableRecord, exact_frame, record, released_frame
 from extractor.errors import ExtractorError
-from extractor.machine import Limits, duckdb_config, resolve
+from extractor.machine import Limits, connect, resolve
 
 
 def _validate(df: pl.DataFrame, out: Output, rules: Disclosure) -> None:
@@ -45,7 +44,7 @@ def control_table(df: pl.DataFrame, out: Output, rules: Disclosure,
     """Released frame (text), exact frame (controller only) and the record for the review report."""
     spec = out.table
     _validate(df, out, rules)
-    con = duckdb.connect(config=duckdb_config(limits or resolve(), spill))
+    con = connect(limits or resolve(), spill, lock=True)  # runs SQL built from the request's names
     try:
         if spec.privacy == "dp":
             cells, info = private_cells(con, df, out, str(out.query))
