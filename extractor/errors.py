@@ -13,6 +13,7 @@ class ConfigError(ExtractorError):
     """A configuration value is missing or wrong; names the file and the dotted key."""
 
     def __init__(self, path: Path | str, key: str, expected: str, got: object = None) -> None:
+        key = "".join(c if c.isprintable() else repr(c)[1:-1] for c in key)  # one line, whatever the key holds
         where = f"{path}: {key}" if key else str(path)
         detail = f"expected {expected}" + ("" if got is None else f", got {_short(got)}")
         super().__init__(f"{where}: {detail}")

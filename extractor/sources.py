@@ -11,6 +11,7 @@ import duckdb
 
 from extractor.config.catalog import Catalog, Column, Source
 from extractor.errors import ConfigError
+from extractor.sql import quote_ident, quote_literal
 
 # Declared type -> DuckDB type names that satisfy it.
 _FAMILIES = {
@@ -30,14 +31,6 @@ class Registered:
 
     views: dict[str, str]  # view name -> file
     rows: dict[str, int]
-
-
-def quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _reader(con: duckdb.DuckDBPyConnection, name: str, src: Source, columns: tuple[Column, ...]) -> str:

@@ -127,7 +127,7 @@ def _source(f: Fields, root: Path) -> Source:
 def _columns(f: Fields) -> tuple[Column, ...]:
     cols = []
     cf = f.table("columns")
-    for name in cf.keys():
+    for name in cf.name_keys():
         spec = cf.data[name]
         if isinstance(spec, str):
             role, typ = spec, None
@@ -156,7 +156,7 @@ def load_catalog(path: Path, root_override: Path | None = None) -> Catalog:
         raise head.error("root", f"an existing folder ({where} resolves to {root})")
     tables: dict[str, Table] = {}
     tf = f.table("tables")
-    for name in tf.keys():
+    for name in tf.name_keys():
         t = tf.table(name)
         t.reject_unknown({"path", "format", "table", "delimiter", "columns", "description"})
         tables[name] = Table(name, _source(t, root), _columns(t))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractor.config.toml_fields import Fields, load_toml
+from extractor.sql import NAME_RULE, is_name
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -108,7 +109,7 @@ BUILTIN_HIERARCHIES = ("age", "date", "postal_code_fi", "code_prefix", "suppress
 def _anonymisation(f: Fields) -> Anonymisation:
     q = f.table("quasi_identifiers")
     qis = {}
-    for col in q.keys():
+    for col in q.name_keys():
         spec = q.str(col)
         if spec.startswith("builtin:"):
             if spec[8:] not in BUILTIN_HIERARCHIES:
@@ -124,7 +125,7 @@ def _anonymisation(f: Fields) -> Anonymisation:
     limit = f.data.get("suppression_limit")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 <= limit <= 1):
         raise f.error("suppression_limit", "a share between 0 and 1", limit)
-    return Anonymisation(qis, f.str_list("sensitive", ()), f.int("k", None, minimum=2), f.int("l", None, minimum=2),
+    return Anonymisation(qis, f.names("sensitive", ()), f.int("k", None, minimum=2), f.int("l", None, minimum=2),
                          None if limit is None else float(limit))
 
 
@@ -142,16 +143,16 @@ def _table_spec(f: Fields) -> TableSpec:
     groups = []
     for item in raw:
         cols = (item,) if isinstance(item, str) else tuple(item) if isinstance(item, list) else None
-        if not cols or not all(isinstance(c, str) and c for c in cols):
-            raise f.error("dimensions", "column names, or lists of column names for nested groups", item)
+        if not cols or not all(is_name(c) for c in cols):
+            raise f.error("dimensions", f"column names, or lists of them for nested groups ({NAME_RULE})", item)
         groups.append(cols)
     flat = [c for g in groups for c in g]
     if len(set(flat)) != len(flat):
         raise f.error("dimensions", "each column once", flat)
-    counts = f.str_list("counts", ("count",))
+    counts = f.names("counts", ("count",))
     if len(counts) != 1:
         raise f.error("counts", "one name for the record count column of a table", list(counts))
-    magnitudes = f.str_list("magnitudes", ())
+    magnitudes = f.names("magnitudes", ())
     statistics = f.str_list("statistics", ())
     for s in statistics:
         if s not in STATISTICS:
@@ -164,6 +165,8 @@ def _table_spec(f: Fields) -> TableSpec:
     privacy = f.str("privacy", "sdc", choices=("sdc", "dp"))
     epsilon, bounds, categories = None, {}, {}
     unit = f.str("unit", None)
+    if unit is not None and not is_name(unit):
+        raise f.error("unit", NAME_RULE, unit)
     if privacy == "dp":
         epsilon = _number(f, "epsilon", f.data.get("epsilon"), positive=True)
         if statistics and set(statistics) - {"mean"}:
@@ -206,7 +209,7 @@ def _output(f: Fields) -> Output:
     if kind == "table":
         spec = _table_spec(f)
         return Output(name, query, kind, tuple(c for g in spec.groups for c in g), (spec.count,), table=spec)
-    dims, counts = f.str_list("dimensions", ()), f.str_list("counts", ())
+    dims, counts = f.names("dimensions", ()), f.names("counts", ())
     if set(dims) & set(counts):
         raise f.error("counts", "columns not also listed as dimensions", sorted(set(dims) & set(counts)))
     anonymisation = None
@@ -219,7 +222,7 @@ def _output(f: Fields) -> Output:
             anonymisation = _anonymisation(f)
             if anonymisation.l and not anonymisation.sensitive:
                 raise f.error("sensitive", "the sensitive attributes that l-diversity is about")
-    pseudonyms = f.str_list("pseudonyms", ())
+    pseudonyms = f.names("pseudonyms", ())
     if set(pseudonyms) - set(dims):
         raise f.error("pseudonyms", "columns also listed under dimensions", sorted(set(pseudonyms) - set(dims)))
     return Output(name, query, kind, dims, counts, anonymisation, pseudonyms)
@@ -256,7 +259,7 @@ def load_request(path: Path, today: dt.date | None = None) -> Request:
     variables = None
     vf = f.table("variables", None)
     if vf is not None:
-        variables = {t: vf.str_list(t) for t in vf.keys()}
+        variables = {t: vf.names(t) for t in vf.name_keys()}
     outputs = tuple(_output(o) for o in f.tables("outputs"))
     names = [o.name for o in outputs]
     if len(set(names)) != len(names) or "exclusion_flow" in names:

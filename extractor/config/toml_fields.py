@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from extractor.errors import ConfigError
+from extractor.sql import NAME_RULE, is_name
 
 _MISSING: Any = object()
 
@@ -101,6 +102,21 @@ class Fields:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise self.error(name, expected, value)
         return tuple(value)
+
+    def names(self, name: str, default: Any = _MISSING) -> Any:
+        """A list of table or column names, each following the one name rule (extractor.sql.NAME_RULE)."""
+        value = self.str_list(name, default)
+        for item in value or ():
+            if not is_name(item):
+                raise self.error(name, NAME_RULE, item)
+        return value
+
+    def name_keys(self) -> list[str]:
+        """The keys of this table, when they are names of tables or columns."""
+        for key in self.data:
+            if not is_name(key):
+                raise self.error(key, NAME_RULE, key)
+        return list(self.data)
 
     def table(self, name: str, default: Any = _MISSING) -> Any:
         value = self._get(name, default, "a table")

@@ -23,7 +23,7 @@ from extractor.config.catalog import Table
 from extractor.config.load import RunConfig
 from extractor.eligibility.register_checks import check_registers
 from extractor.eligibility.registers import prepare_blocks, prepare_registers, removed_structures, sql_date
-from extractor.sources import quote_ident, quote_literal
+from extractor.sql import quote_ident, quote_literal
 
 _BAN_COLUMN_ROLE = {"registrar": "registrar", "service_task": "service_task", "document": "document_key"}
 BASIC_DATA_ROW = "Asiakkuusasiakirja ja asiakkaan perustiedot"  # the Act's row for client basic data

@@ -16,7 +16,7 @@ import duckdb
 from extractor.config.catalog import Register
 from extractor.config.load import RunConfig
 from extractor.errors import ExtractorError
-from extractor.sources import quote_ident, quote_literal
+from extractor.sql import quote_ident, quote_literal
 
 _REQUIRED = {"opt_out": ("person", "set_on"), "disclosure_ban": ("person", "scope", "target", "set_on"),
              "research_consent": ("person", "study", "given_on")}

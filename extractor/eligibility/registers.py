@@ -12,7 +12,7 @@ import datetime as dt
 import duckdb
 
 from extractor.config.load import RunConfig
-from extractor.sources import quote_ident, quote_literal
+from extractor.sql import quote_ident, quote_literal
 
 
 def sql_date(d: dt.date) -> str:

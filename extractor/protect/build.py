@@ -18,7 +18,7 @@ from extractor.config.catalog import PSEUDONYMISED_ROLES, WITHHELD_ROLES, Table
 from extractor.config.load import RunConfig
 from extractor.protect.pseudonym import ProjectKey, sql_date_shift, sql_pseudonym
 from extractor.protect.text import Redaction, redact_columns
-from extractor.sources import quote_ident, quote_literal
+from extractor.sql import quote_ident, quote_literal
 
 _DOMAIN = {"person_key": "person", "document_key": "document", "document_version": "document-version"}
 

@@ -19,7 +19,7 @@ from extractor.config.catalog import Table
 from extractor.config.load import RunConfig
 from extractor.freetext.detect import detect
 from extractor.freetext.redact import merge_overlaps, redact
-from extractor.sources import quote_ident
+from extractor.sql import quote_ident
 
 SEPARATOR = "chr(31)"  # redact.IDENTIFIER_SEPARATOR, in SQL
 

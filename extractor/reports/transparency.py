@@ -18,7 +18,7 @@ from extractor.config.rules import CHOICE_STEPS
 from extractor.protect.pseudonym import project_key
 from extractor.release.layout import RunFolder
 from extractor.release.manifest import Manifest
-from extractor.sources import quote_ident, quote_literal
+from extractor.sql import quote_ident, quote_literal
 
 FILE = "persons.parquet"
 

@@ -17,7 +17,7 @@ import polars as pl
 
 from extractor.disclosure.tables.structure import TOTAL, GroupTree, Structure, group_tree
 from extractor.errors import ExtractorError
-from extractor.sources import quote_ident
+from extractor.sql import quote_ident
 
 MISSING = "(missing)"
 

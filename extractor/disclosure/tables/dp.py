@@ -21,7 +21,7 @@ import polars as pl
 from extractor.config.request import Output
 from extractor.disclosure.tables.build import Cells, build_cells
 from extractor.errors import ExtractorError
-from extractor.sources import quote_ident
+from extractor.sql import quote_ident
 
 ALPHA = 0.05
 
