@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 
-NAME_RULE = "a name of 1 to 255 characters without control characters (names are always quoted in SQL)"
+NAME_RULE = ("a name of 1 to 255 characters without control characters, not '*' and not of the form ^…$ "
+             "(names are always quoted in SQL; Polars reads those two as patterns)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def is_name(text: object) -> bool:
-    return isinstance(text, str) and 0 < len(text) <= 255 and text.strip() != "" and not _CONTROL.search(text)
+    return (isinstance(text, str) and 0 < len(text) <= 255 and text.strip() != "" and not _CONTROL.search(text)
+            and text != "*" and not (text.startswith("^") and text.endswith("$")))
 
 
 def quote_ident(name: str) -> str:

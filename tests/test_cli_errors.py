@@ -44,7 +44,7 @@ CASES = [
     ("TOML syntax error", _replace("[request]", "[request"), "request.toml: expected valid TOML"),
     ("a withheld column as a variable", _replace("[[outputs]]", '[variables]\nclients = ["hetu"]\n[[outputs]]'), "variables.clients: expected columns a query may read ('hetu' is a direct_identifier"),
     ("unknown free-text subject mode", _replace("[[outputs]]", '[protection]\nfree_text_subject = "name"\n[[outputs]]'), "request.toml: protection.free_text_subject: expected 'tag' or 'pseudonym'"),
-    ("a control character in a dimension", _replace('dimensions = ["service_task"]', 'dimensions = ["service_task", "a\\u0000b"]'), "request.toml: outputs[0].dimensions: expected a name of 1 to 255 characters without control characters"),
+    ("a control character in a dimension", _replace('dimensions = ["service_task"]', 'dimensions = ["service_task", "a\\u0000b"]'), "request.toml: outputs[0].dimensions: expected a name of 1 to 255 characters without control characters, not"),
     ("a newline in a catalog column", _replace('sex = "quasi_identifier"', '"se\\nx" = "quasi_identifier"', "catalog.toml"), "catalog.toml: tables.clients.columns.se\\nx: expected a name of 1 to 255 characters"),
     ("register missing for an applied rule", _replace("[registers.opt_out]", "[registers.opt_out_unused]", "catalog.toml"), "registers.opt_out_unused: expected a register kind"),
 ]
