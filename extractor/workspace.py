@@ -12,6 +12,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,8 +53,6 @@ def remove_abandoned(root: Path) -> list[Path]:
 
 
 def _older_than(folder: Path, seconds: float) -> bool:
-    import time
-
     try:
         return time.time() - folder.stat().st_mtime > seconds
     except OSError:
