@@ -8,7 +8,7 @@ CLIENTS ?= 1000000
 # sockets blocked inside Python (tests/conftest.py).
 NONET  := $(shell unshare -n true 2>/dev/null && echo "unshare -n")
 
-.PHONY: demo test bench lint browser clean
+.PHONY: demo test bench lint browser clean differential
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/ruff check extractor tests benchmarks
 	$(NONET) $(BIN)/python -m pytest -n auto --dist loadfile
+
+# The differential test at full size: 10,000 random tables through the pipeline, the checker and a
+# brute-force attacker (the suite runs 400).
+differential: $(STAMP)
+	DIFFERENTIAL_EXAMPLES=10000 $(NONET) $(BIN)/python -m pytest tests/test_tables_differential.py -p no:randomly
 
 # anjana and pycanon pin their own numpy/pandas: they live in a separate, benchmark-only virtualenv.
 .venv-bench/.installed:

@@ -21,7 +21,7 @@ from extractor.config.policy import Disclosure
 from extractor.config.request import Output, TableSpec
 from extractor.disclosure.aggregate import REDACTED
 from extractor.disclosure.tables.build import build_cells
-from extractor.disclosure.tables.protect import protect
+from extractor.disclosure.tables.protect import protect_rounded
 from extractor.disclosure.tables.release_frame import exact_frame, released_frame
 
 
@@ -72,7 +72,7 @@ def test_protected_tables_keep_every_invariant(tmp_path_factory, table) -> None:
     groups = ((names[0], names[1]), *[(n,) for n in names[2:]]) if nested else tuple((n,) for n in names)
     rules = Disclosure()
     cells = build_cells(duckdb.connect(), df, groups, "u", (), 2, "test")
-    protection = protect(cells, rules)
+    protection = protect_rounded(cells, rules, ())
     A = cells.structure.lines()
     values = cells.rows.astype(float)
     s = protection.suppressed
@@ -106,7 +106,7 @@ def test_unrounded_published_lines_add_up(table) -> None:
     groups = tuple((f"d{i}",) for i in range(len(shape)))
     rules = dataclasses.replace(Disclosure(), rounding="none")
     cells = build_cells(duckdb.connect(), df, groups, "u", (), 2, "test")
-    protection = protect(cells, rules)
+    protection = protect_rounded(cells, rules, ())
     spec = TableSpec(groups, "n", "u")
     out = Output("t", Path("t.sql"), "table", tuple(g[0] for g in groups), ("n",), table=spec)
     released = released_frame(exact_frame(cells, out, protection), out, rules)
@@ -125,7 +125,7 @@ def test_a_pattern_without_secondary_cells_fails_the_audit(tmp_path: Path) -> No
     groups = (("d0",), ("d1",))
     rules = Disclosure()
     cells = build_cells(duckdb.connect(), df, groups, "u", (), 2, "test")
-    protection = protect(cells, rules)
+    protection = protect_rounded(cells, rules, ())
     spec = TableSpec(groups, "n", "u")
     out = Output("t", Path("t.sql"), "table", ("d0", "d1"), ("n",), table=spec)
     weak = dataclasses.replace(protection, suppressed=protection.primary.mask.copy(),

@@ -15,15 +15,20 @@ import numpy as np
 import polars as pl
 
 from extractor.checker.count_rule import REDACTED, expected_counts
+from extractor.checker.derived_counts import narrow_hidden, narrowed_counts
 from extractor.checker.intervals import narrow_cells
 from extractor.checker.lines import additivity
 from extractor.config.policy import Disclosure
 
 
-def _required(exact: pl.DataFrame, count: str, magnitudes: list[str], r: Disclosure) -> tuple[np.ndarray, dict]:
+def _required(exact: pl.DataFrame, count: str, magnitudes: list[str], events: list[str], r: Disclosure
+              ) -> tuple[np.ndarray, dict]:
     rows, units = exact[count].to_numpy(), exact["_units"].to_numpy()
     t = r.threshold
     primary = ((rows >= 1) & (rows <= t)) | ((units >= 1) & (units <= t))
+    few_events = {m: (exact[m].to_numpy() >= 1) & (exact[m].to_numpy() <= t) for m in events}
+    for small in few_events.values():
+        primary |= small
     if r.zeros_disclosive:
         primary |= rows == 0
     frequency = primary.copy()
@@ -38,6 +43,8 @@ def _required(exact: pl.DataFrame, count: str, magnitudes: list[str], r: Disclos
         sensitive = (total > 0) & ((dom > 1e-9) | (pp > 1e-9))
         primary |= sensitive
         required[m] = np.where(sensitive, 2 * np.maximum(np.maximum(dom, pp), 0.0), 0.0)
+        if m in few_events:
+            required[m] = np.maximum(required[m], np.where(few_events[m], float(r.protection_level or t), 0.0))
     for m in magnitudes:
         total = exact[m].to_numpy()
         required[m] = np.where(primary, np.maximum(required[m], np.abs(total) * r.p_percent / 100.0), 0.0)
@@ -63,30 +70,90 @@ def check_table(name: str, df: pl.DataFrame, spec: dict, rules: Disclosure, exac
         bad = [c for c in values if df[c].str.contains(r"^-?[0-9]+(\.[0-9]+)?$|^$").not_().any()]
         return [f"{name}: column '{c}' holds values that are not numbers" for c in bad]
     hidden = exact["_suppressed"].to_numpy()
-    primary, required = _required(exact, count, magnitudes, rules)
-    findings = _published_cells(name, df, exact, count, values, hidden, primary, rules)
-    return findings or _interval_audit(name, exact, groups, count, magnitudes, hidden, primary, required)
+    events = [m for m in spec.get("event_counts", []) if m in magnitudes]
+    primary, required = _required(exact, count, magnitudes, events, rules)
+    findings = _published_cells(name, df, exact, [count, *events], values, hidden, primary, rules)
+    findings += _extremes(name, df, exact, magnitudes, spec.get("statistics", []), hidden, rules)
+    if findings:
+        return findings
+    findings = _interval_audit(name, exact, groups, count, magnitudes, hidden, primary, required)
+    return findings + _rounding_attack(name, df, exact, groups, count, events, spec, rules)
 
 
-def _published_cells(name: str, df: pl.DataFrame, exact: pl.DataFrame, count: str, values: list[str],
+def _rounding_attack(name: str, df: pl.DataFrame, exact: pl.DataFrame, groups: tuple[tuple[str, ...], ...],
+                     count: str, events: list[str], spec: dict, r: Disclosure) -> list[str]:
+    """No published figure narrows a rounded count, shown or hidden, below what its rounding leaves."""
+    A = additivity(exact.select([c for g in groups for c in g]), groups)
+    magnitudes = list(spec.get("magnitudes", []))
+    means = {m: f"{m}_mean" for m in magnitudes if "mean" in spec.get("statistics", [])}
+    floors = {}
+    for m in magnitudes:  # the least any record contributes: an attacker may know it (one document per row)
+        least = exact[f"_min_{m}"].drop_nans().min() if f"_min_{m}" in exact.columns else None
+        floors[m] = float(least) if least is not None and least > 0 else 0.0
+    findings = [f"{name}: published figures narrow {len(n.rows)} rounded '{n.column}' value(s) from {n.before} "
+                f"possible true values to {n.after} (first at row {int(n.rows[0]) + 2}): means, sums or margins "
+                "undo the rounding"
+                for n in narrowed_counts(df, count, events, means, floors, A, r.threshold, r.rounding_base,
+                                         r.rounding)]
+    for col in [count, *events]:
+        tight = narrow_hidden(A, df[col], exact[col].to_numpy().round().astype(np.int64), r.threshold,
+                              r.rounding_base, r.rounding)
+        if tight.any():
+            first = int(np.flatnonzero(tight)[0]) + 2
+            findings.append(f"{name}: {int(tight.sum())} hidden '{col}' value(s) above the threshold can be pinned "
+                            f"more tightly than their rounding would (first at row {first})")
+    return findings
+
+
+def _extremes(name: str, df: pl.DataFrame, exact: pl.DataFrame, magnitudes: list[str], statistics: list[str],
+              hidden: np.ndarray, r: Disclosure) -> list[str]:
+    """min/max: withheld by the policy, or the mean of the k extreme units where the cell has enough units."""
+    findings = []
+    k = r.extreme_units
+    for m in magnitudes:
+        for side in set(statistics) & {"min", "max"}:
+            col = f"{m}_{side}"
+            shown = (df[col] != REDACTED).to_numpy()
+            if r.extremes == "withheld":
+                if shown.any():
+                    findings.append(f"{name}: column '{col}' publishes extremes the policy withholds")
+                continue
+            lists = exact[f"_top_{m}" if side == "max" else f"_bottom_{m}"].to_list()
+            expect = np.array([np.mean([v for v in (x or []) if v == v][:k]) if x else np.nan for x in lists])
+            enough = exact["_units"].to_numpy() >= 2 * k + r.threshold + 1
+            value = df[col].cast(pl.Float64, strict=False).to_numpy()
+            if (shown & ~enough).any():
+                findings.append(f"{name}: column '{col}' shows an extreme in a cell with fewer than "
+                                f"{2 * k + r.threshold + 1} units")
+            elif (shown & ~(np.abs(value - expect) <= 0.005 + 1e-9)).any():
+                findings.append(f"{name}: column '{col}' is not the mean of the {k} extreme unit values")
+    return findings
+
+
+def _published_cells(name: str, df: pl.DataFrame, exact: pl.DataFrame, counts: list[str], values: list[str],
                      hidden: np.ndarray, primary: np.ndarray, rules: Disclosure) -> list[str]:
-    """Hidden exactly where suppressed, no primary cell shown, every shown count the policy's rounding."""
+    """Hidden exactly where suppressed (extremes may be hidden more), no primary cell shown, every shown
+    count (and count of events) the policy's rounding."""
     findings = []
     shown = df.select((pl.col(c) == REDACTED).alias(c) for c in values)
     for c in values:
-        if not np.array_equal(shown[c].to_numpy(), hidden):
+        redacted = shown[c].to_numpy()
+        extreme = c.endswith(("_min", "_max"))
+        if not (np.array_equal(redacted, hidden) or (extreme and not (hidden & ~redacted).any())):
             findings.append(f"{name}: column '{c}' is not hidden exactly where the cell is suppressed")
     exposed = primary & ~hidden
     if exposed.any():
         row = int(np.flatnonzero(exposed)[0])
         findings.append(f"{name}: row {row + 2} is disclosive by the primary rules but published "
                         f"({int(exposed.sum())} such cells)")
-    expect = expected_counts(exact[count].to_numpy(), rules.threshold, rules.rounding_base, rules.rounding)
-    wrong = (~hidden) & (expect != df[count].to_numpy().astype(object))
-    if wrong.any():
-        row = int(np.flatnonzero(wrong)[0])
-        findings.append(f"{name}: row {row + 2}: published count {df[count][row]!r} is not the policy's rounding "
-                        f"of the true count ({int(wrong.sum())} such cells)")
+    for count in counts:
+        true = np.rint(exact[count].to_numpy()).astype(np.int64)
+        expect = expected_counts(true, rules.threshold, rules.rounding_base, rules.rounding)
+        wrong = (~hidden) & (expect != df[count].to_numpy().astype(object))
+        if wrong.any():
+            row = int(np.flatnonzero(wrong)[0])
+            findings.append(f"{name}: row {row + 2}: published '{count}' {df[count][row]!r} is not the policy's "
+                            f"rounding of the true value ({int(wrong.sum())} such cells)")
     return findings
 
 

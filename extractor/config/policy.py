@@ -16,6 +16,7 @@ from extractor.shipped import shipped
 # Eligibility rules in their fixed precedence order (the order of the exclusion flow).
 OUTPUT_KINDS = ("aggregate", "table", "pseudonymised_records", "anonymised_records")
 ROUNDINGS = ("nearest", "midpoint6", "none")
+EXTREMES = ("withheld", "top_mean")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class Disclosure:
     zeros_disclosive: bool = False
     full_cells_disclosive: bool = False
     privacy_budget: float = 1.0  # total epsilon a project may spend on differentially private tables
+    # min/max of a magnitude: withheld (a cell's extreme is one unit's own value), or shown as the mean of
+    # the extreme_units largest/smallest unit values where the cell has 2 * extreme_units + threshold + 1 units.
+    extremes: str = "withheld"
+    extreme_units: int = 5
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,8 @@ def _disclosure(f: Fields | None, base: Disclosure) -> Disclosure:
         return base
     f.reject_unknown({"threshold", "rounding_base", "rounding", "max_rows", "max_file_mb", "k", "l",
                       "suppression_limit", "protection_level", "dominance_n", "dominance_k", "p_percent",
-                      "zeros_disclosive", "full_cells_disclosive", "privacy_budget"})
+                      "zeros_disclosive", "full_cells_disclosive", "privacy_budget", "extremes",
+                      "extreme_units"})
     limit = f.data.get("suppression_limit", base.suppression_limit)
     if isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 <= limit <= 1:
         raise f.error("suppression_limit", "a share between 0 and 1", limit)
@@ -97,6 +103,8 @@ def _disclosure(f: Fields | None, base: Disclosure) -> Disclosure:
         zeros_disclosive=f.bool("zeros_disclosive", base.zeros_disclosive),
         full_cells_disclosive=f.bool("full_cells_disclosive", base.full_cells_disclosive),
         privacy_budget=_share(f, "privacy_budget", base.privacy_budget, 100.0),
+        extremes=f.str("extremes", base.extremes, choices=EXTREMES),
+        extreme_units=f.int("extreme_units", base.extreme_units, minimum=2),
     )
     if d.rounding == "midpoint6" and d.rounding_base != 6:
         raise f.error("rounding_base", "6 when rounding = 'midpoint6'", d.rounding_base)

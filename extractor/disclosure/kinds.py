@@ -65,6 +65,7 @@ class Table:
         spec = out.table
         return safe, {"groups": [list(g) for g in spec.groups], "count": spec.count,
                       "magnitudes": list(spec.magnitudes), "statistics": list(spec.statistics),
+                      "event_counts": list(table_record.event_counts),
                       "privacy": spec.privacy, "dimensions": list(out.dimensions), "counts": [spec.count]}
 
     @staticmethod

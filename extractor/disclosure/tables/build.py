@@ -29,6 +29,7 @@ class Cells:
     units: np.ndarray  # distinct contributing units per cell
     sums: dict[str, np.ndarray]
     top: dict[str, np.ndarray]  # magnitude -> (cells × n) largest unit contributions, descending, 0-padded
+    bottom: dict[str, np.ndarray]  # magnitude -> (cells × n) smallest unit contributions, ascending, NaN-padded
     minimum: dict[str, np.ndarray]
     maximum: dict[str, np.ndarray]
 
@@ -66,6 +67,7 @@ def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[
     n = structure.cells
     cells = Cells(structure, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
                   {m: np.zeros(n) for m in magnitudes}, {m: np.zeros((n, top_n)) for m in magnitudes},
+                  {m: np.full((n, top_n), np.nan) for m in magnitudes},
                   {m: np.full(n, np.nan) for m in magnitudes}, {m: np.full(n, np.nan) for m in magnitudes})
     if not df.height:
         return cells
@@ -87,6 +89,8 @@ def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[
         cells.maximum[m][flat] = agg[f"hi_{m}"].to_numpy()
         tops = agg[f"t_{m}"].list.concat(pl.lit([0.0] * top_n, dtype=pl.List(pl.Float64))).list.head(top_n)
         cells.top[m][flat] = tops.list.to_array(top_n).to_numpy()
+        nan = pl.lit([float("nan")] * top_n, dtype=pl.List(pl.Float64))
+        cells.bottom[m][flat] = agg[f"b_{m}"].list.concat(nan).list.head(top_n).list.to_array(top_n).to_numpy()
     return cells
 
 
@@ -114,14 +118,15 @@ def _cells_sql(trees: list[GroupTree], groups: tuple[tuple[str, ...], ...], unit
                      for i, tree in enumerate(trees))
     pos = ", ".join(f"b{i}._pos AS p{i}" for i in range(len(trees)))
     pos_cols = ", ".join(f"p{i}" for i in range(len(trees)))
-    s, t, lo, hi = ({m: q(f"{p}_{m}") for m in magnitudes} for p in ("s", "t", "lo", "hi"))
+    s, t, b, lo, hi = ({m: q(f"{p}_{m}") for m in magnitudes} for p in ("s", "t", "b", "lo", "hi"))
     if unit:  # a unit's rows in one cell are one contribution: aggregate per (cell, unit) first
         per_unit = "".join(f", sum({q(m)})::DOUBLE AS {s[m]}, min({q(m)})::DOUBLE AS {lo[m]}, "
                            f"max({q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
         cell_unit = "".join(f", sum({s[m]}) AS {s[m]}, min({lo[m]}) AS {lo[m]}, max({hi[m]}) AS {hi[m]}"
                             for m in magnitudes)
-        per_cell = "".join(f", sum({s[m]}) AS {s[m]}, max({s[m]}, {top_n}) AS {t[m]}, min({lo[m]}) AS {lo[m]}, "
-                           f"max({hi[m]}) AS {hi[m]}" for m in magnitudes)
+        per_cell = "".join(f", sum({s[m]}) AS {s[m]}, max({s[m]}, {top_n}) AS {t[m]}, "
+                           f"min({s[m]}, {top_n}) AS {b[m]}, min({lo[m]}) AS {lo[m]}, max({hi[m]}) AS {hi[m]}"
+                           for m in magnitudes)
         return f"""
             WITH u AS (SELECT {dim_sql}, {q(unit)} AS _unit, count(*) AS _n{per_unit} FROM _records GROUP BY ALL),
                  cu AS (SELECT {pos}, _unit, sum(_n) AS _n{cell_unit} FROM u {joins} GROUP BY ALL)
@@ -129,9 +134,11 @@ def _cells_sql(trees: list[GroupTree], groups: tuple[tuple[str, ...], ...], unit
             FROM cu GROUP BY ALL"""
     # every record is its own unit: a leaf's top records are the candidates for its ancestors
     leaf = "".join(f", sum({q(m)})::DOUBLE AS {s[m]}, max({q(m)}::DOUBLE, {top_n}) AS {t[m]}, "
+                   f"min({q(m)}::DOUBLE, {top_n}) AS {b[m]}, "
                    f"min({q(m)})::DOUBLE AS {lo[m]}, max({q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
     up = "".join(f", sum({s[m]}) AS {s[m]}, list_slice(list_sort(flatten(list({t[m]})), 'DESC'), 1, {top_n}) "
-                 f"AS {t[m]}, min({lo[m]}) AS {lo[m]}, max({hi[m]}) AS {hi[m]}" for m in magnitudes)
+                 f"AS {t[m]}, list_slice(list_sort(flatten(list({b[m]})), 'ASC'), 1, {top_n}) AS {b[m]}, "
+                 f"min({lo[m]}) AS {lo[m]}, max({hi[m]}) AS {hi[m]}" for m in magnitudes)
     return f"""
         WITH u AS (SELECT {dim_sql}, count(*) AS _n{leaf} FROM _records GROUP BY ALL)
         SELECT {pos}, sum(_n)::BIGINT AS _rows, sum(_n)::BIGINT AS _units{up}

@@ -1,7 +1,8 @@
 """Primary suppression: the cells that are disclosive on their own, and how wide their hiding must be.
 
 Rules (policy `disclosure`, defaults after OpenSAFELY, sdcTable and ACRO/SACRO):
-- threshold: 1..threshold records, or 1..threshold distinct units, in a cell;
+- threshold: 1..threshold records, or 1..threshold distinct units, in a cell; a magnitude that counts
+  events (an integer column) is a count too: 1..threshold events;
 - zeros and 100 % cells, where the policy calls them disclosive (a 100 % cell holds all of its parent's
   records along some dimension: everyone in that group shares the attribute);
 - (n,k)-dominance: the n largest unit contributions exceed k % of the cell's magnitude total;
@@ -37,12 +38,13 @@ class Primary:
         return out
 
 
-def primary_cells(cells: Cells, rules: Disclosure) -> Primary:
+def primary_cells(cells: Cells, rules: Disclosure, events: tuple[str, ...] = ()) -> Primary:
     t = rules.threshold
     rows, units = cells.rows, cells.units
     reasons: dict[str, np.ndarray] = {
         "threshold": ((rows >= 1) & (rows <= t)) | ((units >= 1) & (units <= t)),
     }
+    small_events = {m: (cells.sums[m] >= 1) & (cells.sums[m] <= t) for m in events}
     if rules.zeros_disclosive:
         reasons["zero"] = rows == 0
     if rules.full_cells_disclosive:
@@ -69,6 +71,9 @@ def primary_cells(cells: Cells, rules: Disclosure) -> Primary:
         reasons[f"p_percent:{mag}"] = positive & (p_upl > 1e-9)
         need = 2 * np.maximum(np.maximum(dom_upl, p_upl), 0.0)
         required[mag] = need
+    for mag, small in small_events.items():
+        reasons[f"threshold:{mag}"] = small
+        required[mag] = np.maximum(required[mag], np.where(small, float(rules.protection_level or t), 0.0))
     primary = Primary(reasons, required)
     mask = primary.mask
     for mag, total in cells.sums.items():

@@ -1,8 +1,10 @@
 """A protected table as the two frames the run writes: the released one and the controller's exact one.
 
 Released: label columns (TOTAL marks margins), the record count rounded by the policy's rule, each
-magnitude's sum and its asked statistics; a hidden cell shows REDACTED in every value column, and
-statistics follow their cell. Exact (controller/tables/NAME.parquet, never released): true values,
+magnitude's sum (a count of events rounded like a count) and its asked statistics; a hidden cell shows
+REDACTED in every value column, and statistics follow their cell. A mean is the published sum over the
+published count, so it tells nothing they do not; min and max follow the policy's `extremes`.
+Exact (controller/tables/NAME.parquet, never released): true values,
 which cells are primary and why, the widths they need, units and top contributions, and each primary
 cell's certificate cube. The output checker and the differencing check read it.
 """
@@ -32,8 +34,11 @@ class TableRecord:
     primary: dict[str, int]  # reason -> cells
     secondary: int
     suppressed: int
+    for_rounding: int  # hidden so that no published figure narrows a rounded count
     audit: dict[str, int]  # how each hidden primary was proven safe
     repairs: int
+    event_counts: tuple[str, ...] = ()  # magnitudes that count events: thresholded and rounded as counts
+    extremes: dict[str, int] = field(default_factory=dict)  # "min"/"max" -> cells where shown
     privacy: str = "sdc"
     dp: dict = field(default_factory=dict)  # DP: epsilon, noise scales, 95 % accuracy
 
@@ -45,13 +50,15 @@ def exact_frame(cells: Cells, out: Output, protection: Protection | None) -> pl.
     for m in spec.magnitudes:
         frame = frame.with_columns(pl.Series(m, cells.sums[m]), pl.Series(f"_min_{m}", cells.minimum[m]),
                                    pl.Series(f"_max_{m}", cells.maximum[m]),
-                                   pl.Series(f"_top_{m}", cells.top[m].tolist(), dtype=pl.List(pl.Float64)))
+                                   pl.Series(f"_top_{m}", cells.top[m].tolist(), dtype=pl.List(pl.Float64)),
+                                   pl.Series(f"_bottom_{m}", cells.bottom[m].tolist(), dtype=pl.List(pl.Float64)))
     n = cells.rows.size
     if protection is None:
         return frame.with_columns(pl.lit(False).alias("_suppressed"), pl.lit(False).alias("_primary"))
     reasons = np.full(n, "", dtype=object)
     for name, mask in protection.primary.reasons.items():
         reasons[mask] = np.where(reasons[mask] == "", name, reasons[mask] + "," + name)
+    reasons[protection.for_rounding] = "rounding"
     cube = np.full(n, None, dtype=object)
     for cell, corners in zip(protection.targets, protection.cubes, strict=True):
         cube[cell] = corners.tolist() if corners[0] >= 0 else None
@@ -63,39 +70,55 @@ def exact_frame(cells: Cells, out: Output, protection: Protection | None) -> pl.
     return frame
 
 
-def released_frame(exact: pl.DataFrame, out: Output, rules: Disclosure) -> pl.DataFrame:
+def _extreme(m: str, side: str, rules: Disclosure) -> pl.Expr:
+    """The mean of the k largest (smallest) unit values, where the cell has enough units that neither
+    these k nor the rest of the cell is a small group; null elsewhere (shown as REDACTED)."""
+    k = rules.extreme_units
+    values = pl.col(f"_top_{m}" if side == "max" else f"_bottom_{m}").list.head(k)
+    enough = pl.col("_units") >= 2 * k + rules.threshold + 1
+    return pl.when(enough).then(values.list.mean().round(2))
+
+
+def released_frame(exact: pl.DataFrame, out: Output, rules: Disclosure, events: tuple[str, ...] = ()
+                   ) -> pl.DataFrame:
     """The values the researcher receives, all as text."""
     spec = out.table
     hidden = pl.col("_suppressed")
     labels = [c for g in spec.groups for c in g]
-    cols = [pl.when(hidden).then(None).otherwise(rounded_expr(pl.col(spec.count), rules)).alias(spec.count)]
+    count = rounded_expr(pl.col(spec.count), rules)
+    cols = [pl.when(hidden).then(None).otherwise(count).alias(spec.count)]
     for m in spec.magnitudes:
-        cols.append(pl.when(hidden).then(None).otherwise(pl.col(m).round(2)).alias(m))  # float: NaN-safe below
-        safe_n = pl.when(pl.col(spec.count) > 0).then(pl.col(spec.count))
-        stat = {"mean": (pl.col(m) / safe_n).round(2), "min": pl.col(f"_min_{m}").round(2),
-                "max": pl.col(f"_max_{m}").round(2)}
+        shown = rounded_expr(pl.col(m).round(0).cast(pl.Int64), rules) if m in events else pl.col(m).round(2)
+        cols.append(pl.when(hidden).then(None).otherwise(shown).alias(m))  # float: NaN-safe below
+        stat = {"mean": (shown / pl.when(count > 0).then(count)).round(2),
+                "min": _extreme(m, "min", rules), "max": _extreme(m, "max", rules)}
         cols += [pl.when(hidden).then(None).otherwise(stat[s]).alias(f"{m}_{s}") for s in spec.statistics]
     out_frame = exact.select(*labels, *cols, "_suppressed")
     whole = [m for m in spec.magnitudes if (out_frame[m].drop_nulls() % 1 == 0).all()]
     out_frame = out_frame.with_columns(pl.col(m).cast(pl.Int64) for m in whole)
     values = [c for c in out_frame.columns if c not in labels and c != "_suppressed"]
+    extremes = [f"{m}_{s}" for m in spec.magnitudes for s in spec.statistics if s in ("min", "max")]
     return out_frame.with_columns(
-        pl.when(pl.col("_suppressed")).then(pl.lit(REDACTED))
+        pl.when(pl.col("_suppressed") | (pl.col(c).is_null() & pl.lit(c in extremes))).then(pl.lit(REDACTED))
         .otherwise(pl.col(c).fill_nan(None).cast(pl.String).fill_null("") if out_frame.schema[c].is_float()
                    else pl.col(c).cast(pl.String).fill_null(""))
         .alias(c) for c in values).drop("_suppressed")
 
 
-def record(cells: Cells, out: Output, protection: Protection) -> TableRecord:
+def record(cells: Cells, out: Output, protection: Protection, events: tuple[str, ...],
+           released: pl.DataFrame) -> TableRecord:
     a = protection.audit
+    extremes = {s: int((released[f"{m}_{s}"] != REDACTED).sum()) for m in out.table.magnitudes
+                for s in out.table.statistics if s in ("min", "max")}
     return TableRecord(
         output=out.name, cells=cells.structure.cells, margins=int(cells.structure.is_margin().sum()),
         primary={k: int(v.sum()) for k, v in protection.primary.reasons.items() if v.any()},
         secondary=int(protection.secondary.sum()), suppressed=int(protection.suppressed.sum()),
+        for_rounding=int(protection.for_rounding.sum()),
         audit={"hidden primary cells": a.audited, "proven by a hidden hypercube": a.by_cube,
                "proven by a local LP": a.by_local_lp, "proven by the component LP": a.by_component_lp,
                "LPs solved": a.lps},
-        repairs=protection.repairs)
+        repairs=protection.repairs, event_counts=events, extremes=extremes)
 
 
 __all__ = ["COUNT", "TableRecord", "exact_frame", "released_frame", "record"]
