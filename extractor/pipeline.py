@@ -94,7 +94,8 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
             with stage("query"):
                 frames = {o.name: run_query(sandbox_db, o.query, limits) for o in cfg.request.outputs}
             with stage("disclosure"):
-                ctx = KindContext(cfg, out_root, staging.exact_tables, limits, work / "spill")
+                ctx = KindContext(cfg, out_root, staging.exact_tables, limits, work / "spill",
+                                  result.protected.persons if result.protected else None)
                 manifest = _control_outputs(frames, ctx, staging, result)
         with stage("check"):
             _check(staging, result)

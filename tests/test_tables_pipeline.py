@@ -127,7 +127,8 @@ magnitudes = ["documents"]
     docs.filter(~pl.col("client_id").is_in(gone.implode())).write_parquet(changed / "documents.parquet")
     second = run_extract(load_config(request, changed), out, TEST_KEY.encode())
     assert second.differences, "a difference of 3 clients between releases must be flagged"
-    assert all(d.earlier_run == first.run_id and d.column == "clients" for d in second.differences)
+    assert all(d.earlier_run == f"{first.run_id}/document_volumes" and d.column == "clients"
+               for d in second.differences)
     html = (second.run_dir / "review" / "review.html").read_text(encoding="utf-8")
     assert 'id="differencing"' in html
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from extractor.checker.person_rows import person_level_rows
 from extractor.checker.residual_scan import scan_document, scan_frame
 from extractor.checker.table_audit import check_table
 from extractor.config.policy import Disclosure
@@ -110,7 +111,7 @@ def _check_records(name: str, df: pl.DataFrame, spec: dict, rules: Rules, report
 def _read(path: Path) -> pl.DataFrame:
     if path.suffix.lower() == ".parquet":
         return pl.read_parquet(path).select(pl.all().cast(pl.String))
-    df = pl.read_csv(path, infer_schema=False)
+    df = pl.read_csv(path, infer_schema=False).select(pl.all().cast(pl.String))  # a header-only file: no types
     with path.open(encoding="utf-8", newline="") as fh:  # Polars leaves doubled quotes in a header name
         header = next(csv.reader(fh), [])
     return df.rename(dict(zip(df.columns, header, strict=True))) if len(header) == df.width else df
@@ -148,6 +149,8 @@ def _check_table(path: Path, spec: dict, rules: Rules, report: CheckReport) -> N
             report.findings += scan_frame(name, df)
         case _:
             _check_aggregate(name, df, spec, rules, report)
+            report.findings += person_level_rows(name, df, spec, rules.threshold,
+                                                 RunFolder(path.parent.parent).persons)
 
 
 def _check_pseudonymised(name: str, df: pl.DataFrame, spec: dict, pseudonyms: set[str], report: CheckReport) -> None:

@@ -23,7 +23,8 @@ SUBJECT_TAG = r"<([0-9a-f]{32})>"
 
 def scan_cells(name: str, columns: dict[str, pl.Series]) -> list[str]:
     """One finding per column and kind of identifier, naming the first row that holds it."""
-    cells = pl.concat([pl.DataFrame({"column": col, "line": pl.int_range(0, s.len(), eager=True),
+    cells = pl.concat([pl.DataFrame({"column": pl.Series([col] * s.len(), dtype=pl.String),
+                                     "line": pl.int_range(0, s.len(), eager=True, dtype=pl.Int64),
                                      "value": s.cast(pl.String)}) for col, s in columns.items()]) \
         if columns else pl.DataFrame(schema={"column": pl.String, "line": pl.Int64, "value": pl.String})
     cells = cells.drop_nulls("value").with_row_index("row")

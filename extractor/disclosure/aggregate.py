@@ -4,7 +4,11 @@ Defaults follow OpenSAFELY's output rules: counts of 1..threshold (7) are redact
 rounded to the nearest multiple of 5; zero stays zero. `midpoint6` rounds x > 0 to 6*ceil(x/6) - 3.
 A rounded count never lands in 1..threshold: it is raised to the smallest permitted value above it.
 The table must really be an aggregate: exactly the declared columns, one row per combination of
-dimensions, integer counts, and no more rows than the policy's cap.
+dimensions, integer counts, and no more rows than the policy's cap. Person-level rows dressed as an
+aggregate are refused: a dimension with more than MIN_ROWS distinct values and more than
+persons / (threshold + 1) cannot be a category of groups of more than `threshold` people (an
+identifier, a birth date, a note's text), and a table where most rows (of at least MIN_ROWS) have
+every count suppressed describes single people (their labels still tell who exists).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from extractor.config.request import Output
 from extractor.errors import ExtractorError
 
 REDACTED = "[REDACTED]"
+MIN_ROWS = 20  # below this, a table (or a dimension's list of values) is merely small
+MAX_SUPPRESSED_ROWS = 0.5
 
 
 @dataclass(frozen=True)
@@ -73,13 +79,33 @@ def _validate(df: pl.DataFrame, out: Output, rules: Disclosure) -> None:
                              f"({', '.join(out.dimensions)})")
 
 
-def control(df: pl.DataFrame, out: Output, rules: Disclosure) -> tuple[pl.DataFrame, Controlled]:
+def _refuse_person_level(df: pl.DataFrame, safe: pl.DataFrame, out: Output, rules: Disclosure,
+                         persons: int | None) -> None:
+    where = f"{out.query}"
+    if persons:
+        for d in out.dimensions:
+            distinct = df[d].n_unique()
+            if distinct > max(rules.threshold + 1, MIN_ROWS) and distinct * (rules.threshold + 1) > persons:
+                raise ExtractorError(
+                    f"{where}: dimension '{d}' has {distinct} distinct values for {persons} persons: on average "
+                    f"fewer than {rules.threshold + 1} people each, so it is an identifier or a person-level "
+                    "attribute, not a category; group it (e.g. year of birth, region) or ask for pseudonymised records")
+    if out.counts and safe.height >= MIN_ROWS:
+        hidden = safe.select(pl.all_horizontal(pl.col(c).is_null() for c in out.counts)).to_series().mean()
+        if hidden > MAX_SUPPRESSED_ROWS:
+            raise ExtractorError(f"{where}: {hidden:.0%} of the {safe.height} rows have every count suppressed: "
+                                 "person-level rows, not an aggregate; use broader categories")
+
+
+def control(df: pl.DataFrame, out: Output, rules: Disclosure, persons: int | None = None
+            ) -> tuple[pl.DataFrame, Controlled]:
     """Apply the rules; the returned frame has count columns as text with REDACTED for suppressed cells."""
     _validate(df, out, rules)
     df = df.select(*out.dimensions, *out.counts)
     if out.dimensions:
         df = df.sort(out.dimensions, nulls_last=True)
     safe = df.with_columns(rounded_expr(pl.col(c), rules).alias(c) for c in out.counts)
+    _refuse_person_level(df, safe, out, rules, persons)
     cells = df.height * len(out.counts)
     suppressed = sum(safe[c].null_count() for c in out.counts)
     changed = sum(int(((safe[c] != df[c]) & safe[c].is_not_null()).sum()) for c in out.counts)

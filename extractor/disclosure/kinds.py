@@ -42,12 +42,13 @@ class KindContext:
     exact_tables: Path  # the run's folder of exact table values (controller/tables), never released
     limits: Limits
     spill: Path
+    persons: int | None = None  # persons whose rows reached the query (None: no person key in the sandbox)
 
 
 class Aggregate:
     def control(self, frame: pl.DataFrame, out: Output, ctx: KindContext,
                 records: DisclosureRecords) -> tuple[pl.DataFrame, dict[str, Any]]:
-        safe, record = control(frame, out, ctx.cfg.purpose.disclosure)
+        safe, record = control(frame, out, ctx.cfg.purpose.disclosure, ctx.persons)
         records.controlled.append(record)
         return safe, {"dimensions": list(out.dimensions), "counts": list(out.counts)}
 
@@ -73,7 +74,7 @@ class Table:
         from extractor.release import audit_log
 
         with audit_log.opened(ctx.out_root) as con:
-            earlier = earlier_releases(con, ctx.cfg.request.project, out.name)
+            earlier = earlier_releases(con, ctx.cfg.request.project)
         return compare(out.name, list(out.dimensions), [out.table.count], exact, earlier,
                        ctx.cfg.purpose.disclosure.threshold)
 

@@ -32,6 +32,7 @@ class Protected:
     date_shifted: dict[str, list[str]] = field(default_factory=dict)
     reidentification: bytes | None = None  # CSV pseudonym,person_key of the persons in the sandbox
     person_map: str | None = None  # temp table (v, p): person key -> pseudonym, while the connection lives
+    persons: int | None = None  # persons whose rows reached the sandbox (aggregates are weighed against it)
     redacted: list[Redaction] = field(default_factory=list)  # free-text columns, de-identified
 
 
@@ -80,6 +81,7 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
             con.execute(macro.replace("CREATE MACRO ", "CREATE MACRO sandbox.main.", 1))
         if "person_key" in maps:
             _persons_included(con, plan, maps["person_key"])
+            result.persons = con.execute("SELECT count(*) FROM persons_included").fetchall()[0][0]
             result.person_map = maps["person_key"]
         if cfg.request.reidentification and "person_key" in maps:
             result.reidentification = _reidentification_csv(con)

@@ -2,10 +2,15 @@
 
 The connection is read-only, cannot touch the file system (no read_csv, ATTACH, COPY, INSTALL/LOAD),
 and its configuration is locked; the text must be exactly one SELECT (or WITH ... SELECT) statement.
+What the query may see is decided from its parse tree (sandbox_guard.py): the sandbox's tables and its
+own CTEs, no catalog or metadata functions that reveal paths or settings, no SQL run from a string.
+A query is stopped after EXTRACTOR_QUERY_TIMEOUT seconds (default 3600) and by DuckDB's memory limit.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import duckdb
@@ -13,6 +18,7 @@ import polars as pl
 
 from extractor.errors import ExtractorError
 from extractor.machine import Limits, duckdb_config, resolve
+from extractor.protect.sandbox_guard import refuse_unseen
 
 LOCKED = {
     "enable_external_access": False,
@@ -22,6 +28,8 @@ LOCKED = {
     "allow_unsigned_extensions": False,
     "lock_configuration": True,
 }
+TIMEOUT_VARIABLE = "EXTRACTOR_QUERY_TIMEOUT"
+DEFAULT_TIMEOUT = 3600.0
 
 
 def open_locked(database: Path, limits: Limits | None = None) -> duckdb.DuckDBPyConnection:
@@ -32,8 +40,24 @@ def open_locked(database: Path, limits: Limits | None = None) -> duckdb.DuckDBPy
     return duckdb.connect(str(database), read_only=True, config=config)
 
 
+def query_timeout() -> float:
+    """Seconds a query may run: EXTRACTOR_QUERY_TIMEOUT, a positive number (one-line error otherwise)."""
+    text = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise ExtractorError(f"{TIMEOUT_VARIABLE}={text!r}: expected a positive number of seconds")
+    return value
+
+
 def run_query(database: Path, query_file: Path, limits: Limits | None = None) -> pl.DataFrame:
     sql = query_file.read_text(encoding="utf-8")
+    seconds = query_timeout()
+    limits = limits or resolve()
     con = open_locked(database, limits)
     try:
         try:
@@ -46,12 +70,23 @@ def run_query(database: Path, query_file: Path, limits: Limits | None = None) ->
         if kind != duckdb.StatementType.SELECT:
             raise ExtractorError(f"{query_file}: refused: only a SELECT (or WITH ... SELECT) statement may run, "
                                  f"this is {kind.name}")
+        refuse_unseen(con, sql, query_file)
+        timer = threading.Timer(seconds, con.interrupt)
+        timer.start()
         try:
             return con.sql(sql).pl()
+        except duckdb.InterruptException:
+            raise ExtractorError(f"{query_file}: stopped after {seconds:g} s (the limit is {TIMEOUT_VARIABLE}); "
+                                 "simplify the query or ask the controller for more time") from None
+        except duckdb.OutOfMemoryException:
+            raise ExtractorError(f"{query_file}: the query needed more memory than the limit of "
+                                 f"{limits.memory_limit}; simplify it (a cross join or runaway recursion?)") from None
         except duckdb.PermissionException as exc:
             raise ExtractorError(f"{query_file}: refused by the sandbox: {_first_line(exc)}") from None
         except duckdb.Error as exc:
             raise ExtractorError(f"{query_file}: the query failed: {_first_line(exc)}") from None
+        finally:
+            timer.cancel()
     finally:
         con.close()
 

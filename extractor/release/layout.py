@@ -20,6 +20,7 @@ from pathlib import Path
 
 STATE_DIR = ".extractor"
 STORE = f"{STATE_DIR}/state.duckdb"
+PERSONS = "persons.parquet"
 MANIFEST = "manifest.json"
 LATEST = "latest"
 STAGING_PREFIX = ".staging-"
@@ -52,6 +53,11 @@ class RunFolder:
     def exact_tables(self) -> Path:
         """The tables' exact values: for the output checker and later differencing, never released."""
         return self.controller / "tables"
+
+    @property
+    def persons(self) -> Path:
+        """Who was included or left out (pseudonyms): the transparency answers and the checker's person count."""
+        return self.controller / PERSONS
 
     @property
     def manifest(self) -> Path:

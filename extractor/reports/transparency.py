@@ -16,11 +16,9 @@ import polars as pl
 
 from extractor.config.rules import CHOICE_STEPS
 from extractor.protect.pseudonym import project_key
-from extractor.release.layout import RunFolder
+from extractor.release.layout import PERSONS, RunFolder
 from extractor.release.manifest import Manifest
 from extractor.sql import quote_ident, quote_literal
-
-FILE = "persons.parquet"
 
 
 def write_persons(con: duckdb.DuckDBPyConnection, flagged: dict[str, tuple[str, str]], person_map: str | None,
@@ -39,13 +37,13 @@ def write_persons(con: duckdb.DuckDBPyConnection, flagged: dict[str, tuple[str, 
                    FROM (SELECT p AS pseudonym, true AS included, NULL::VARCHAR AS rule FROM persons_included
                          UNION ALL
                          SELECT m.p, false, x.rule FROM ({left_out}) x JOIN {person_map} m ON m.v = x.person)
-                   GROUP BY pseudonym ORDER BY pseudonym) TO {quote_literal(str(folder / FILE))} (FORMAT parquet)""")
+                   GROUP BY pseudonym ORDER BY pseudonym) TO {quote_literal(str(folder / PERSONS))} (FORMAT parquet)""")
 
 
 def person_status(run_dir: Path, master: bytes, person: str) -> tuple[bool, list[str]] | None:
     """(included, choices that left rows out) for one person in one run, or None if the run never saw them."""
     folder = RunFolder(run_dir)
-    path, manifest = folder.controller / FILE, folder.manifest
+    path, manifest = folder.persons, folder.manifest
     if not path.is_file() or not manifest.is_file():
         return None
     project = Manifest.read(manifest).project

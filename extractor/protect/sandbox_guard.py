@@ -1,0 +1,63 @@
+"""What a researcher's query may see, decided from DuckDB's own parse tree of it (json_serialize_sql).
+
+Allowed: the sandbox's tables (the protected copies the request may use) and the query's own CTEs.
+Refused: any other table or view (DuckDB's catalogs: information_schema, pg_catalog, duckdb_* views),
+functions that reveal the machine or the run (duckdb_settings(), duckdb_databases() with the sandbox's
+path, current_setting, getenv, pragma_*), and functions that run SQL from a string (query,
+query_table), which would hide a table or function from this check. File and network functions are
+refused by the locked connection itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from extractor.errors import ExtractorError
+
+REFUSED_PREFIXES = ("duckdb_", "pragma_", "pg_", "sqlite_")
+REFUSED_FUNCTIONS = {"current_setting", "getenv", "which_secret", "query", "query_table", "current_database",
+                     "current_catalog", "current_schema", "current_schemas", "current_query", "checkpoint",
+                     "force_checkpoint", "test_all_types", "enable_logging", "duckdb_logs"}
+ALLOWED_SCHEMAS = {"", "main"}
+
+
+def _nodes(tree: object) -> Iterator[dict]:
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            yield node
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def sandbox_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0].lower() for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def refuse_unseen(con: duckdb.DuckDBPyConnection, sql: str, query_file: Path) -> None:
+    """One-line refusal naming the first table or function the query may not use."""
+    tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchall()[0][0])
+    if tree.get("error"):
+        raise ExtractorError(f"{query_file}: not valid SQL: {tree.get('error_message', 'unparsable')}")
+    nodes = list(_nodes(tree))
+    ctes = {entry["key"].lower() for n in nodes if isinstance(n.get("map"), list) and "cte_map" not in n
+            for entry in n["map"] if isinstance(entry, dict) and "key" in entry}
+    allowed = sandbox_tables(con) | ctes
+    for n in nodes:
+        name = n.get("function_name")
+        if isinstance(name, str) and (name.lower() in REFUSED_FUNCTIONS or name.lower().startswith(REFUSED_PREFIXES)):
+            raise ExtractorError(f"{query_file}: refused by the sandbox: {name}() reveals the machine or runs SQL "
+                                 "from a string; a query may use the request's tables and plain functions")
+        if n.get("type") == "BASE_TABLE":
+            table = str(n.get("table_name", ""))
+            schema = str(n.get("schema_name", "")).lower()
+            catalog = str(n.get("catalog_name", "")).lower()
+            if table.lower() not in allowed or schema not in ALLOWED_SCHEMAS or catalog not in {"", "sandbox"}:
+                raise ExtractorError(f"{query_file}: refused by the sandbox: the table '{table}' is not one of the "
+                                     "request's tables (or a CTE of the query)")
