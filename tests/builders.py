@@ -11,6 +11,7 @@ import polars as pl
 
 from extractor.config.load import RunConfig, load_config
 from extractor.eligibility.apply import Eligibility, apply_eligibility
+from extractor.release import audit_log, workflow
 from extractor.sources import register_sources
 
 D = dt.date
@@ -193,3 +194,24 @@ def retention_ended(task: str, closed: dt.date | None, death: dt.date | None, as
     if task == "15":
         return closed is not None and plus(closed, 10) <= as_of
     return False
+
+
+def approve_and_release(out: Path, run_id: str, dest: Path) -> None:
+    """Two reviewers approve a run, then it is released to `dest` (as the airlock would)."""
+    con = audit_log.connect(out)
+    try:
+        workflow.decide(con, run_id, "Reviewer One", "approve")
+        workflow.decide(con, run_id, "Reviewer Two", "approve")
+        workflow.release(con, run_id, dest)
+    finally:
+        con.close()
+
+
+def reference_figure(v: int, t: int = 7, base: int = 5) -> str:
+    """The published-count rule, written plainly: 0 stays, 1..t redacted, the rest to the nearest base,
+    never at or below t."""
+    if v == 0:
+        return "0"
+    if v <= t:
+        return "[REDACTED]"
+    return str(max(base * ((v + base // 2) // base), base * (t // base + 1)))

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from builders import reference_figure
 from extractor.checker.table_audit import check_table
 from extractor.config.policy import Disclosure
 from extractor.config.request import Output, TableSpec
@@ -31,16 +32,7 @@ RULES = Disclosure()
 MAX_ENUMERATION = 400_000
 
 
-def figure(v: int, t: int = 7, base: int = 5) -> str:
-    """Reference rounding: 0 stays, 1..t redacted, the rest to the nearest base, never at or below t."""
-    if v == 0:
-        return "0"
-    if v <= t:
-        return REDACTED
-    return str(max(base * ((v + base // 2) // base), base * (t // base + 1)))
-
-
-FIGURE_OF = np.array([figure(v) for v in range(2000)], dtype=object)
+FIGURE_OF = np.array([reference_figure(v) for v in range(2000)], dtype=object)
 
 
 @st.composite

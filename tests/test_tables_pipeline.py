@@ -11,12 +11,13 @@ import duckdb
 import polars as pl
 import pytest
 
+from builders import approve_and_release
 from conftest import REPO, TEST_KEY
 from extractor.checker.release_check import check_release
 from extractor.config.load import load_config
 from extractor.errors import ExtractorError
 from extractor.pipeline import run_extract
-from extractor.release import audit_log, workflow
+from extractor.release import audit_log
 
 AUDIT = REPO / "examples" / "registry" / "audit_request.toml"
 
@@ -110,13 +111,7 @@ magnitudes = ["documents"]
     out = tmp_path / "out"
     first = run_extract(load_config(request, registry), out, TEST_KEY.encode())
     assert first.differences == []
-    con = audit_log.connect(out)
-    try:
-        workflow.decide(con, first.run_id, "Reviewer One", "approve")
-        workflow.decide(con, first.run_id, "Reviewer Two", "approve")
-        workflow.release(con, first.run_id, tmp_path / "released")
-    finally:
-        con.close()
+    approve_and_release(out, first.run_id, tmp_path / "released")
     # The same table a little later: three clients of one region dropped out of the data.
     changed = tmp_path / "registry"
     shutil.copytree(registry, changed)

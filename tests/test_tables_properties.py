@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
+from builders import reference_figure
 from extractor.checker.table_audit import check_table
 from extractor.config.policy import Disclosure
 from extractor.config.request import Output, TableSpec
@@ -35,14 +36,6 @@ def reference_interval(A, values: np.ndarray, suppressed: np.ndarray, cell: int)
         res = linprog(c, A_eq=dense, b_eq=np.zeros(dense.shape[0]), bounds=bounds, method="highs")
         out.append(np.inf if res.status == 3 else res.x[cell])
     return out[0], out[1]
-
-
-def reference_rounding(v: int, t: int = 7, base: int = 5) -> str:
-    if v == 0:
-        return "0"
-    if v <= t:
-        return REDACTED
-    return str(max(base * ((v + base // 2) // base), base * (t // base + 1)))
 
 
 @st.composite
@@ -88,7 +81,7 @@ def test_protected_tables_keep_every_invariant(tmp_path_factory, table) -> None:
     released = released_frame(exact, out, rules)
     shown = released["n"].to_list()
     for v, hidden, text in zip(cells.rows.tolist(), s.tolist(), shown, strict=True):
-        assert text == (REDACTED if hidden else reference_rounding(v))
+        assert text == (REDACTED if hidden else reference_figure(v))
     assert not any(t != REDACTED and 1 <= int(t) <= 7 for t in shown)
     # The independent checker agrees.
     folder = tmp_path_factory.mktemp("exact")

@@ -10,12 +10,12 @@ import polars as pl
 import pytest
 from runs import request_copy, run
 
+from builders import approve_and_release
 from conftest import TEST_KEY
 from extractor.checker.release_check import check_release
 from extractor.config.load import load_config
 from extractor.errors import ExtractorError
 from extractor.pipeline import run_extract
-from extractor.release import audit_log, workflow
 
 AGGREGATE = """[[outputs]]
 name = "{name}"
@@ -54,29 +54,26 @@ def _refused_or_protected(request: Path, registry: Path, out: Path) -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted(release.glob("*.csv")))
 
 
-def test_person_level_rows_through_an_aggregate_are_refused(registry: Path, tmp_path: Path) -> None:
-    request = _aggregate_request(tmp_path, "SELECT client_id AS who, count(*) AS n FROM documents GROUP BY ALL",
-                                 ["who"], ["n"])
+PERSON_LEVEL = [  # (attack, SQL, dimensions, [variables], the dimension the refusal must name)
+    ("client key as a dimension", "SELECT client_id AS who, count(*) AS n FROM documents GROUP BY ALL",
+     ["who"], None, "who"),
+    ("birth date and postcode", "SELECT c.birth_date::VARCHAR AS born, c.postal_code AS post, count(*) AS n "
+     "FROM clients c JOIN documents d USING (client_id) GROUP BY ALL", ["born", "post"],
+     '[variables]\nclients = ["client_id", "birth_date", "postal_code"]\ndocuments = ["client_id"]', "born"),
+    ("a note smuggled through a dimension", "SELECT note AS topic, count(*) AS n FROM documents "
+     "WHERE note IS NOT NULL AND created_on >= DATE '2026-01-01' GROUP BY ALL", ["topic"],
+     '[variables]\ndocuments = ["client_id", "note", "created_on"]', "topic"),
+]
+
+
+@pytest.mark.parametrize(("attack", "sql", "dims", "variables", "named"), PERSON_LEVEL,
+                         ids=[p[0] for p in PERSON_LEVEL])
+def test_person_level_rows_through_an_aggregate_are_refused(registry: Path, tmp_path: Path, attack: str, sql: str,
+                                                            dims: list[str], variables: str | None,
+                                                            named: str) -> None:
+    request = _aggregate_request(tmp_path, sql, dims, ["n"], variables=variables)
     result = _refused_or_protected(request, registry, tmp_path / "out")
-    assert result.startswith("refused:") and "dimension 'who' has" in result, result[:300]
-
-
-def test_person_level_rows_by_birth_date_and_postcode_are_refused(registry: Path, tmp_path: Path) -> None:
-    sql = ("SELECT c.birth_date::VARCHAR AS born, c.postal_code AS post, count(*) AS n "
-           "FROM clients c JOIN documents d USING (client_id) GROUP BY ALL")
-    variables = '[variables]\nclients = ["client_id", "birth_date", "postal_code"]\ndocuments = ["client_id"]'
-    request = _aggregate_request(tmp_path, sql, ["born", "post"], ["n"], variables=variables)
-    result = _refused_or_protected(request, registry, tmp_path / "out")
-    assert result.startswith("refused:") and "dimension 'born' has" in result, result[:300]
-
-
-def test_a_note_smuggled_through_a_dimension_is_refused(registry: Path, tmp_path: Path) -> None:
-    sql = ("SELECT note AS topic, count(*) AS n FROM documents WHERE note IS NOT NULL "
-           "AND created_on >= DATE '2026-01-01' GROUP BY ALL")
-    variables = '[variables]\ndocuments = ["client_id", "note", "created_on"]'
-    request = _aggregate_request(tmp_path, sql, ["topic"], ["n"], variables=variables)
-    result = _refused_or_protected(request, registry, tmp_path / "out")
-    assert result.startswith("refused:") and "dimension 'topic' has" in result, result[:300]
+    assert result.startswith("refused:") and f"dimension '{named}' has" in result, result[:300]
 
 
 def test_a_formula_in_a_released_cell_is_neutralised(registry: Path, tmp_path: Path) -> None:
@@ -111,13 +108,7 @@ def test_two_requests_that_differ_by_one_person_are_flagged(registry: Path, tmp_
     first_request = request_copy("audit_request.toml", folder)
     out = tmp_path / "out"
     first = run_extract(load_config(first_request, registry), out, TEST_KEY.encode())
-    con = audit_log.connect(out)
-    try:
-        workflow.decide(con, first.run_id, "Reviewer One", "approve")
-        workflow.decide(con, first.run_id, "Reviewer Two", "approve")
-        workflow.release(con, first.run_id, tmp_path / "released")
-    finally:
-        con.close()
+    approve_and_release(out, first.run_id, tmp_path / "released")
     changed = tmp_path / "registry"
     shutil.copytree(registry, changed)
     docs = pl.read_parquet(changed / "documents.parquet")
