@@ -127,7 +127,7 @@ def _prepare(cfg: RunConfig, staging: release.Staging, result: RunResult, key: P
     con = connect(limits, work / "spill")  # reads the source files: not locked
     try:
         with stage("sources"):
-            registered = register_sources(con, cfg.catalog)
+            registered = register_sources(con, cfg.catalog, work / "sources")
         with stage("eligibility"):
             result.eligibility = apply_eligibility(con, cfg, registered.rows)
             result.eligibility.overdue = write_overdue(con, result.eligibility, staging.review)

@@ -1,28 +1,41 @@
-"""Register the catalog's files as DuckDB views (schema `raw`) and check declared columns and types.
+"""Register the catalog's files as DuckDB views (schema `raw`), read with their declared types.
 
-Views, not copies: nothing is read until a later stage asks, and only the columns it asks for.
+Views, not copies: nothing is read until a later stage asks, and only the columns it asks for. A CSV
+column with a declared (or, for registers, implied) type is read as text and converted in the view:
+dates and timestamps by their `format`, decimals by the source's separator, codes kept as text with
+their leading zeros; an empty cell is null, so a column nobody ever filled is simply null. Before any
+stage runs, one scan per file finds the first value that does not convert and stops the run with
+`FILE:LINE: column C: expected …, got '…'`. A CSV in another encoding is transcoded to UTF-8 in the
+run's private scratch folder first. Registers carry `__line`, the line of the file each row came from,
+so the DPO report can point at it.
 """
 
 from __future__ import annotations
 
+import codecs
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
 from extractor.config.catalog import Catalog, Column, Source
-from extractor.errors import ConfigError
+from extractor.errors import ConfigError, ExtractorError
 from extractor.sql import quote_ident, quote_literal
 
-# Declared type -> DuckDB type names that satisfy it.
+# Declared type -> DuckDB type names that satisfy it in a typed file (Parquet, DuckDB).
 _FAMILIES = {
     "VARCHAR": ("VARCHAR",),
     "DATE": ("DATE",),
     "TIMESTAMP": ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"),
-    "INTEGER": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-                "UBIGINT"),
+    "BIGINT": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+               "UBIGINT"),
     "DOUBLE": ("FLOAT", "DOUBLE", "DECIMAL"),
     "BOOLEAN": ("BOOLEAN",),
 }
+_FAMILIES["INTEGER"] = _FAMILIES["BIGINT"]
+_EXPECTED = {"DATE": "a date", "TIMESTAMP": "a timestamp", "BIGINT": "an integer", "INTEGER": "an integer",
+             "DOUBLE": "a decimal number", "BOOLEAN": "true or false", "VARCHAR": "text"}
 
 
 @dataclass(frozen=True)
@@ -33,50 +46,138 @@ class Registered:
     rows: dict[str, int]
 
 
-def _reader(con: duckdb.DuckDBPyConnection, name: str, src: Source, columns: tuple[Column, ...]) -> str:
-    path = quote_literal(str(src.path))
-    if src.format == "parquet":
-        return f"read_parquet({path})"
+def _converted(col: Column, src: Source, text: str) -> str:
+    """SQL turning the text `text` into the column's declared type (NULL where it does not convert)."""
+    typ = col.type or "VARCHAR"
+    if typ in ("DATE", "TIMESTAMP") and col.format:
+        return f"CAST(try_strptime(trim({text}), {quote_literal(col.format)}) AS {typ})"
+    if typ == "DOUBLE" and src.decimal == ",":
+        return f"TRY_CAST(replace(replace({text}, ' ', ''), ',', '.') AS DOUBLE)"
+    return f"TRY_CAST(trim({text}) AS {typ})" if typ != "VARCHAR" else text
+
+
+def _utf8(src: Source, scratch: Path | None) -> Path:
+    """The file to read: itself when UTF-8, else a UTF-8 copy in the scratch folder."""
+    if src.encoding in ("utf-8", "utf-8-sig") or src.format != "csv":
+        return src.path
+    if scratch is None:
+        raise ExtractorError(f"{src.path}: encoding {src.encoding} needs a scratch folder to transcode into")
+    scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = scratch / f"{len(list(scratch.iterdir()))}_{src.path.stem}.utf8.csv"
+    try:
+        with src.path.open("rb") as raw, target.open("w", encoding="utf-8", newline="") as out:
+            shutil.copyfileobj(codecs.getreader(src.encoding)(raw, errors="strict"), out, 1 << 20)
+    except UnicodeDecodeError as exc:
+        raise ExtractorError(f"{src.path}: byte {exc.start} is not {src.encoding} text (catalog encoding)") from None
+    return target
+
+
+def _read_csv(src: Source, path: Path) -> str:
+    """read_csv of the file with every column as text: no type guess strips a leading zero or fails on row
+    100,000; declared columns are converted afterwards, the rest stay text."""
+    opts = ["header = true", "all_varchar = true"]
+    if src.delimiter:
+        opts.append(f"delim = {quote_literal(src.delimiter)}")
+    return f"read_csv({quote_literal(str(path))}, {', '.join(opts)})"
+
+
+def _csv(src: Source, path: Path, typed: tuple[Column, ...], line: bool) -> str:
+    """A SELECT over the CSV: declared columns converted; `__line` (the file's line) if asked."""
+    replace = ", ".join(f"{_converted(c, src, quote_ident(c.name))} AS {quote_ident(c.name)}"
+                        for c in typed if c.type and c.type != "VARCHAR")
+    star = f"* REPLACE ({replace})" if replace else "*"
+    numbered = "row_number() OVER () + 1 AS __line, " if line else ""
+    return f"SELECT {numbered}{star} FROM {_read_csv(src, path)}"
+
+
+def _first_bad(con: duckdb.DuckDBPyConnection, src: Source, path: Path, typed: tuple[Column, ...]) -> None:
+    """One scan: the first value of a declared column that does not convert, as a one-line error."""
+    checked = [c for c in typed if c.type and c.type != "VARCHAR"]
+    if not checked:
+        return
+    bad = " OR ".join(f"({quote_ident(c.name)} IS NOT NULL AND trim({quote_ident(c.name)}) <> '' AND "
+                      f"{_converted(c, src, quote_ident(c.name))} IS NULL)" for c in checked)
+    cols = ", ".join(quote_ident(c.name) for c in checked)
+    row = con.execute(f"SELECT __line, {cols} FROM ({_csv(src, path, (), line=True)}) WHERE {bad} LIMIT 1"
+                      ).fetchall()
+    if not row:
+        return
+    line, *values = row[0]
+    for col, value in zip(checked, values, strict=True):
+        if value is not None and value.strip() and \
+                con.execute(f"SELECT {_converted(col, src, '?::VARCHAR')} IS NULL", [value]).fetchall()[0][0]:
+            what = _EXPECTED.get(col.type or "", col.type or "") + (f" in {col.format}" if col.format else "")
+            if col.type == "DOUBLE" and src.decimal == ",":
+                what += " with a decimal comma"
+            shown = value if len(value) <= 40 else value[:40] + "…"
+            raise ExtractorError(f"{src.path}:{line}: column {col.name}: expected {what}, got {shown!r}")
+
+
+def _reader(con: duckdb.DuckDBPyConnection, name: str, src: Source, typed: tuple[Column, ...],
+            scratch: Path | None, line: bool) -> str:
     if src.format == "csv":
-        # Declared types are imposed, so leading zeros (postal codes) survive auto-detection.
-        types = ", ".join(f"{quote_literal(c.name)}: {quote_literal(c.type)}" for c in columns if c.type)
-        opts = ["header = true", f"types = {{{types}}}" if types else ""]
-        if src.delimiter:
-            opts.append(f"delim = {quote_literal(src.delimiter)}")
-        return f"read_csv({path}, {', '.join(o for o in opts if o)})"
-    alias = quote_ident(f"src_{name}")
-    con.execute(f"ATTACH IF NOT EXISTS {path} AS {alias} (READ_ONLY)")
-    return f"{alias}.{quote_ident(src.table or name)}"
+        path = _utf8(src, scratch)
+        _first_bad(con, src, path, typed)
+        return f"({_csv(src, path, typed, line)})"
+    if src.format == "parquet":
+        base = f"read_parquet({quote_literal(str(src.path))})"
+    else:
+        alias = quote_ident(f"src_{name}")
+        con.execute(f"ATTACH IF NOT EXISTS {quote_literal(str(src.path))} AS {alias} (READ_ONLY)")
+        base = f"{alias}.{quote_ident(src.table or name)}"
+    return f"(SELECT row_number() OVER () AS __line, * FROM {base})" if line else base
+
+
+def _typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: tuple[Column, ...],
+                        actual: dict[str, str], catalog: Catalog, key_prefix: str) -> list[str]:
+    """Parquet/DuckDB: a declared type the file does not have is converted when the file holds text or
+    nothing at all in that column; otherwise the catalog is wrong (one line naming the key)."""
+    replace = []
+    for col in columns:
+        if not col.type or any(actual[col.name].startswith(t) for t in _FAMILIES.get(col.type, (col.type,))):
+            continue
+        q = quote_ident(col.name)
+        filled = con.execute(f"SELECT count({q}) FROM raw.{quote_ident(view)}").fetchall()[0][0]
+        if actual[col.name] == "VARCHAR" or not filled:
+            replace.append(f"{_converted(col, src, f'CAST({q} AS VARCHAR)')} AS {q}")
+        else:
+            raise ConfigError(catalog.path, f"{key_prefix}.columns.{col.name}",
+                              f"type {col.type} in {src.path.name}", actual[col.name])
+    return replace
 
 
 def _register(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: tuple[Column, ...],
-              catalog: Catalog, key_prefix: str) -> None:
+              catalog: Catalog, key_prefix: str, scratch: Path | None, line: bool = False) -> None:
+    name = quote_ident(view)
     try:
-        con.execute(f"CREATE OR REPLACE VIEW raw.{quote_ident(view)} AS SELECT * FROM "
-                    f"{_reader(con, view, src, columns)}")
-        described = con.execute(f"DESCRIBE raw.{quote_ident(view)}").fetchall()
+        con.execute(f"CREATE OR REPLACE VIEW raw.{name} AS SELECT * FROM "
+                    f"{_reader(con, view, src, columns, scratch, line)}")
+        described = con.execute(f"DESCRIBE raw.{name}").fetchall()
     except duckdb.Error as exc:
         raise ConfigError(catalog.path, f"{key_prefix}.path", "a readable file of the declared format",
-                          f"{src.path.name}: {str(exc).splitlines()[0]}") from None
+                          f"{src.path.name}: {str(exc).strip().splitlines()[0]}") from None
     actual = {row[0]: str(row[1]).upper() for row in described}
-    for col in columns:
-        if col.name not in actual:
-            raise ConfigError(catalog.path, f"{key_prefix}.columns.{col.name}",
-                              f"a column of {src.path.name} (it has: {', '.join(actual)})")
-        if col.type and not any(actual[col.name].startswith(t) for t in _FAMILIES.get(col.type, (col.type,))):
-            raise ConfigError(catalog.path, f"{key_prefix}.columns.{col.name}",
-                              f"type {col.type} in {src.path.name}", actual[col.name])
+    missing = [c.name for c in columns if c.name not in actual]
+    if missing:
+        raise ConfigError(catalog.path, f"{key_prefix}.columns.{missing[0]}",
+                          f"a column of {src.path.name} (it has: {', '.join(a for a in actual if a != '__line')})")
+    if src.format != "csv":
+        replace = _typed_file_columns(con, view, src, columns, actual, catalog, key_prefix)
+        if replace:
+            inner = _reader(con, view, src, columns, scratch, line)
+            con.execute(f"CREATE OR REPLACE VIEW raw.{name} AS SELECT * REPLACE ({', '.join(replace)}) FROM {inner}")
 
 
-def register_sources(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> Registered:
+def register_sources(con: duckdb.DuckDBPyConnection, catalog: Catalog, scratch: Path | None = None) -> Registered:
+    """Register every table and register as a view; `scratch` holds transcoded copies of non-UTF-8 CSVs."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     views: dict[str, str] = {}
     for t in catalog.tables.values():
-        _register(con, t.name, t.source, t.columns, catalog, f"tables.{t.name}")
+        _register(con, t.name, t.source, t.columns, catalog, f"tables.{t.name}", scratch)
         views[t.name] = str(t.source.path)
     for r in catalog.registers.values():
-        cols = tuple(Column(c, "other") for c in r.columns.values())
-        _register(con, f"register_{r.kind}", r.source, cols, catalog, f"registers.{r.kind}")
+        cols = tuple(r.types.get(k, Column(v, "other")) for k, v in r.columns.items())
+        _register(con, f"register_{r.kind}", r.source, cols, catalog, f"registers.{r.kind}", scratch, line=True)
         views[f"register_{r.kind}"] = str(r.source.path)
-    rows = {v: con.execute(f"SELECT count(*) FROM raw.{quote_ident(v)}").fetchone()[0] for v in views}
+    rows = {v: con.execute(f"SELECT count(*) FROM raw.{quote_ident(v)}").fetchall()[0][0] for v in views}
     return Registered(views, rows)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractor.config.toml_fields import Fields, load_toml
+from extractor.sql import NAME_RULE, is_name
 
 ROLES = (
     "person_key",  # the data subject; pseudonymised, never released
@@ -37,6 +38,19 @@ REGISTER_COLUMNS: dict[str, tuple[str, ...]] = {
     "research_consent": ("person", "study", "given_on", "withdrawn_on"),
 }
 BAN_SCOPES = ("registrar", "service_task", "document")
+# Sosmeta 1.2.246.537.6.1284 (who set a ban): huoltaja, edunvalvoja, edunvalvontavaltuutettu, valtuutettu.
+# A ban with no setter code was set by the client; any code counts the same for the rule itself.
+REPRESENTATIVE_CODES = ("31", "32", "33", "34")
+# Declared column types: the catalog's words -> the DuckDB type a column is read as. `code` is text that
+# keeps leading zeros (postal and municipality codes); DuckDB's own names are accepted too.
+TYPES = {"date": "DATE", "timestamp": "TIMESTAMP", "integer": "BIGINT", "decimal": "DOUBLE", "text": "VARCHAR",
+         "code": "VARCHAR", "boolean": "BOOLEAN", "varchar": "VARCHAR", "double": "DOUBLE", "bigint": "BIGINT",
+         "int": "BIGINT"}
+# Register columns whose type their meaning fixes: dates are dates, keys and codes are text.
+REGISTER_TYPES = {"person": "VARCHAR", "scope": "VARCHAR", "target": "VARCHAR", "set_by_role": "VARCHAR",
+                  "study": "VARCHAR", "set_on": "DATE", "revoked_on": "DATE", "withdrawn_on": "DATE",
+                  "given_on": "DATE"}
+ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "windows-1252", "latin-1", "iso-8859-1", "iso-8859-15", "utf-16")
 _FORMAT_BY_SUFFIX = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".duckdb": "duckdb", ".db": "duckdb"}
 
 
@@ -44,7 +58,8 @@ _FORMAT_BY_SUFFIX = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".duck
 class Column:
     name: str
     role: str
-    type: str | None = None  # DuckDB type family the column must have, if declared
+    type: str | None = None  # DuckDB type the column is read as, if declared (or implied by a register's key)
+    format: str | None = None  # strptime format of a date or timestamp written as text (e.g. %d.%m.%Y)
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,8 @@ class Source:
     format: str
     table: str | None = None  # for DuckDB files
     delimiter: str | None = None  # for CSV
+    encoding: str = "utf-8"  # for CSV: others are transcoded into the run's scratch folder first
+    decimal: str = "."  # for CSV: the decimal separator of `decimal` columns
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,8 @@ class Register:
     source: Source
     columns: dict[str, str]
     scope_values: dict[str, str] = field(default_factory=dict)  # our scope name -> value in the data
+    types: dict[str, Column] = field(default_factory=dict)  # our key -> the column as read (type, format)
+    representative_codes: tuple[str, ...] = REPRESENTATIVE_CODES  # setter codes that mean a representative
 
 
 @dataclass(frozen=True)
@@ -121,7 +140,27 @@ def _source(f: Fields, root: Path) -> Source:
         raise f.error("path", f"an existing file under {root}", raw)
     table = f.str("table") if fmt == "duckdb" else None
     delimiter = f.str("delimiter", "\t" if suffix == ".tsv" else None) if fmt == "csv" else None
-    return Source(path, fmt, table, delimiter)
+    if delimiter is not None and len(delimiter) != 1:
+        raise f.error("delimiter", "one character (e.g. \";\" or \"\\t\")", delimiter)
+    encoding = f.str("encoding", "utf-8", choices=ENCODINGS)
+    decimal = f.str("decimal", ".", choices=(".", ","))
+    return Source(path, fmt, table, delimiter, encoding.lower(), decimal)
+
+
+def _type(f: Fields, key: str, spec: dict) -> tuple[str | None, str | None]:
+    """(DuckDB type, date format) from a column's {type = ..., format = ...}."""
+    raw = spec.get("type")
+    typ = None
+    if raw is not None:
+        if not isinstance(raw, str) or raw.lower() not in TYPES and raw.upper() not in set(TYPES.values()):
+            raise f.error(f"{key}.type", "one of " + ", ".join(sorted({"date", "timestamp", "integer", "decimal",
+                                                                       "text", "code", "boolean"})), raw)
+        typ = TYPES.get(raw.lower(), raw.upper())
+    fmt = spec.get("format")
+    if fmt is not None and (not isinstance(fmt, str) or "%" not in fmt or typ not in ("DATE", "TIMESTAMP")):
+        raise f.error(f"{key}.format", "a strptime format such as \"%d.%m.%Y\", with type date or timestamp",
+                          fmt)
+    return typ, fmt
 
 
 def _columns(f: Fields) -> tuple[Column, ...]:
@@ -131,15 +170,17 @@ def _columns(f: Fields) -> tuple[Column, ...]:
         spec = cf.data[name]
         if isinstance(spec, str):
             role, typ = spec, None
+            fmt = None
         elif isinstance(spec, dict):
             sub = cf.table(name)
-            sub.reject_unknown({"role", "type"})
-            role, typ = sub.str("role"), sub.str("type", None)
+            sub.reject_unknown({"role", "type", "format"})
+            role = sub.str("role")
+            typ, fmt = _type(cf, name, spec)
         else:
-            raise cf.error(name, "a role name or a table {role = ..., type = ...}", spec)
+            raise cf.error(name, "a role name or a table {role = ..., type = ..., format = ...}", spec)
         if role not in ROLES:
             raise cf.error(name, "a role: " + ", ".join(ROLES), role)
-        cols.append(Column(name, role, typ.upper() if typ else None))
+        cols.append(Column(name, role, typ, fmt))
     if not cols:
         raise f.error("columns", "at least one column")
     return tuple(cols)
@@ -158,7 +199,7 @@ def load_catalog(path: Path, root_override: Path | None = None) -> Catalog:
     tf = f.table("tables")
     for name in tf.name_keys():
         t = tf.table(name)
-        t.reject_unknown({"path", "format", "table", "delimiter", "columns", "description"})
+        t.reject_unknown({"path", "format", "table", "delimiter", "encoding", "decimal", "columns", "description"})
         tables[name] = Table(name, _source(t, root), _columns(t))
     if not tables:
         raise f.error("tables", "at least one table")
@@ -169,8 +210,12 @@ def load_catalog(path: Path, root_override: Path | None = None) -> Catalog:
         if kind not in REGISTER_COLUMNS:
             raise rf.error(kind, "a register kind: " + ", ".join(REGISTER_COLUMNS), kind)
         needed = REGISTER_COLUMNS[kind]
-        r.reject_unknown({"path", "format", "table", "delimiter", "scope_values", *needed})
-        columns = {k: r.str(k) for k in needed}
+        r.reject_unknown({"path", "format", "table", "delimiter", "encoding", "decimal", "scope_values",
+                          "representative_codes", *needed})
+        columns, types = _register_columns(r, needed)
+        codes = REPRESENTATIVE_CODES
+        if kind == "disclosure_ban" and "representative_codes" in r.data:
+            codes = tuple(r.str_list("representative_codes"))
         scopes: dict[str, str] = {}
         if kind == "disclosure_ban":
             sv = r.table("scope_values", None)
@@ -178,9 +223,29 @@ def load_catalog(path: Path, root_override: Path | None = None) -> Catalog:
             if sv:
                 sv.reject_unknown(set(BAN_SCOPES))
                 scopes.update({s: sv.str(s) for s in sv.keys()})
-        registers[kind] = Register(kind, _source(r, root), columns, scopes)
+        registers[kind] = Register(kind, _source(r, root), columns, scopes, types, codes)
     return Catalog(path.resolve(), head.str("name"), tables, registers, _retention(f, tables),
                    _structure_states(f, tables))
+
+
+def _register_columns(r: Fields, needed: tuple[str, ...]) -> tuple[dict[str, str], dict[str, Column]]:
+    """Each key's column name, and the column as read: `person = "asiakas"`, or a table
+    `{column = "asetettu", type = "date", format = "%d.%m.%Y"}`; the key's meaning implies the type."""
+    columns, types = {}, {}
+    for key in needed:
+        spec = r.data.get(key)
+        if isinstance(spec, dict):
+            sub = r.table(key)
+            sub.reject_unknown({"column", "type", "format"})
+            name = sub.str("column")
+            typ, fmt = _type(r, key, spec)
+        else:
+            name, typ, fmt = r.str(key), None, None
+        if not is_name(name):
+            raise r.error(key, NAME_RULE, name)
+        columns[key] = name
+        types[key] = Column(name, "other", typ or REGISTER_TYPES[key], fmt)
+    return columns, types
 
 
 def _column_ref(f: Fields, key: str, tables: dict[str, Table]) -> tuple[str, str] | None:
