@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -71,12 +72,23 @@ def synth(
     out.print(f"wrote {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
 
 
-def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Path | None, limits: Limits) -> Any:
+def _today(text: str | None) -> dt.date | None:
+    """--today YYYY-MM-DD, or one line naming the option."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ExtractorError(f"--today: expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Path | None, limits: Limits,
+             today: dt.date | None = None) -> Any:
     from extractor.config.load import load_config
     from extractor.pipeline import STAGES, run_extract
     from extractor.protect.pseudonym import load_master_key
 
-    cfg = load_config(request, data_root)
+    cfg = load_config(request, data_root, today)
     key = load_master_key(key_file)
     with _progress() as bar:
         task = bar.add_task(f"{cfg.request.id}", total=len(STAGES))
@@ -95,9 +107,12 @@ def run(
     data_root: Annotated[Path | None, typer.Option(help="Folder of the source files (overrides catalog.root)")] = None,
     key_file: Annotated[Path | None, typer.Option(help="Pseudonymisation key file (else EXTRACTOR_KEY)")] = None,
     threads: Threads = None, memory_limit: MemoryLimit = None, temp_dir: TempDir = None,
+    today: Annotated[str | None, typer.Option(help="Take this date (YYYY-MM-DD) as today, to replay a scenario; "
+                                                   "recorded in the manifest and the report")] = None,
 ) -> None:
     """Run one extract request end to end; a run that passes the output check is submitted for review."""
-    result = _run_one(request, out_root, data_root, key_file, _limits(threads, memory_limit, temp_dir))
+    result = _run_one(request, out_root, data_root, key_file, _limits(threads, memory_limit, temp_dir),
+                      _today(today))
     out.print(f"released {result.release_dir}")
     out.print(f"review report {result.run_dir / 'review' / 'review.html'}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -205,7 +206,7 @@ def test_unreadable_register_rows_stop_the_run(tmp_path: Path, name: str, rows: 
     purpose = "consented_research" if "consents" in rows else "research"
     with pytest.raises(ExtractorError, match=message) as info:
         eligible_documents(write_world(w, tmp_path, purpose=purpose, study="S1" if "consents" in rows else None))
-    assert "\n" not in str(info.value) and ".parquet: row (" in str(info.value)
+    assert "\n" not in str(info.value) and re.search(r"\.parquet:\d+: \(", str(info.value))
 
 
 def test_warnings_for_rows_that_match_nothing(tmp_path: Path) -> None:
@@ -214,10 +215,12 @@ def test_warnings_for_rows_that_match_nothing(tmp_path: Path) -> None:
     w.opt_outs = [("A", D(2020, 1, 1), D(2022, 1, 1)), ("A", D(2021, 1, 1), None)]
     ids, result, _ = eligible_documents(write_world(w, tmp_path))
     text = " | ".join(result.warnings)
-    assert "bans.parquet: 1 person(s) not found" in text
+    assert "bans.parquet: 1 row(s) name a person not in the data, so they apply to no one: line 1 (person Z)" in text
     assert "1 active document ban(s) name a target that no record of that person carries" in text
-    assert "outside 31, 32, 33, 34" in text
-    assert "opt_outs.parquet: 1 person(s) have overlapping opt-out periods" in text
+    assert "1 ban(s) carry a setter code not in representative_codes (31, 32, 33, 34)" in text
+    assert "line 2 (code 99)" in text
+    assert "opt_outs.parquet: 1 opt-out(s) overlap an earlier one still in force; any one in force applies: " \
+           "line 2 (person A)" in text
     assert ids == {"b1"}  # the overlapping opt-outs still exclude A
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractor.config.catalog import WITHHELD_ROLES, Catalog, load_catalog
@@ -18,13 +18,14 @@ class RunConfig:
     request: Request
     catalog: Catalog
     policy: Policy
+    unapplied: dict[str, str] = field(default_factory=dict)  # rule -> why the catalog could not support it
 
     @property
     def purpose(self) -> Purpose:
         return self.policy.purposes[self.request.purpose]
 
     def active_rules(self) -> list[str]:
-        return [rule for rule in RULES if self.purpose.applies(rule)]
+        return [rule for rule in RULES if self.purpose.applies(rule) and rule not in self.unapplied]
 
 
 def load_config(request_path: Path, data_root: Path | None = None, today: dt.date | None = None) -> RunConfig:
@@ -40,10 +41,11 @@ def load_config(request_path: Path, data_root: Path | None = None, today: dt.dat
         if out.kind not in purpose.outputs:
             raise ConfigError(rp, f"outputs[{i}].kind", f"an output kind the policy allows for "
                               f"'{purpose.name}': " + ", ".join(purpose.outputs), out.kind)
+    unapplied = {}
     for rule, section in ((r.id, r.catalog_section) for r in POLICY_RULES if r.catalog_section):
-        if purpose.applies(rule) and getattr(catalog, section) is None:
-            raise ConfigError(catalog.path, section, f"a [{section}] section for rule '{rule}', which applies to "
-                              f"purpose '{purpose.name}' (or an exemption with its legal reason in {policy.path.name})")
+        if purpose.applies(rule) and getattr(catalog, section) is None:  # the export does not carry it
+            unapplied[rule] = (f"could not be applied: the catalog ({catalog.path.name}) has no [{section}] "
+                               "section, so the export gives this rule nothing to read")
     for rule in (r.id for r in POLICY_RULES if r.needs_register):  # a register is named after its rule
         if purpose.applies(rule) and rule not in catalog.registers:
             raise ConfigError(catalog.path, f"registers.{rule}",
@@ -64,7 +66,7 @@ def load_config(request_path: Path, data_root: Path | None = None, today: dt.dat
                           "is consent-based)")
     if request.variables is not None:
         _check_variables(request, catalog)
-    return RunConfig(request, catalog, policy)
+    return RunConfig(request, catalog, policy, unapplied)
 
 
 def _check_variables(request: Request, catalog: Catalog) -> None:

@@ -64,6 +64,7 @@ class Policy:
     controller: str
     version: str
     purposes: dict[str, Purpose] = field(default_factory=dict)
+    unknown_person: str = "warn"  # a register row naming no one in the data: "warn" the DPO, or "stop" the run
 
 
 def default_policy_path() -> Path:
@@ -115,7 +116,7 @@ def load_policy(path: Path) -> Policy:
     f = load_toml(path, "policy")
     f.reject_unknown({"policy", "disclosure", "purposes"})
     head = f.table("policy")
-    head.reject_unknown({"controller", "version", "description"})
+    head.reject_unknown({"controller", "version", "description", "unknown_person"})
     base = _disclosure(f.table("disclosure", None), Disclosure())
     purposes: dict[str, Purpose] = {}
     pf = f.table("purposes")
@@ -145,4 +146,5 @@ def load_policy(path: Path) -> Policy:
         )
     if not purposes:
         raise f.error("purposes", "at least one purpose")
-    return Policy(path.resolve(), head.str("controller"), head.str("version"), purposes)
+    return Policy(path.resolve(), head.str("controller"), head.str("version"), purposes,
+                  head.str("unknown_person", "warn", choices=("warn", "stop")))

@@ -95,6 +95,8 @@ class Request:
     date_shift_days: int = 0  # per-person consistent shift of dates, within ±N days (0: dates unchanged)
     reidentification: bool = False  # write an encrypted pseudonym -> person map for the controller
     free_text_subject: str = "tag"  # in redacted notes, the row's own subject as "<NIMI>" or "<pseudonym>"
+    today: dt.date = field(default_factory=dt.date.today)  # no recorded date may lie after it
+    today_from: str = "the machine's clock"
 
 
 def _party(f: Fields, name: str) -> Party:
@@ -244,13 +246,14 @@ def load_request(path: Path, today: dt.date | None = None) -> Request:
     f.reject_unknown({"request", "outputs", "variables", "notice", "protection"})
     r = f.table("request")
     r.reject_unknown({"id", "project", "title", "requester", "purpose", "legal_basis", "permit", "as_of",
-                      "catalog", "policy", "study", "controller", "dpo", "retention"})
+                      "catalog", "policy", "study", "controller", "dpo", "retention", "today"})
     rid = r.str("id")
     if not _ID.match(rid):
         raise r.error("id", "a file-name-safe identifier (letters, digits, _ . -)", rid)
     permit = r.table("permit")
     permit.reject_unknown({"id", "granted_on"})
-    today = today or dt.date.today()
+    today_from = "--today" if today else "request.today" if "today" in r.data else "the machine's clock"
+    today = today or (r.date("today") if "today" in r.data else dt.date.today())
     as_of, granted = r.date("as_of"), permit.date("granted_on")
     if as_of > today:
         raise r.error("as_of", f"a date not after today ({today})", str(as_of))
@@ -284,5 +287,5 @@ def load_request(path: Path, today: dt.date | None = None) -> Request:
         policy=r.path_value("policy", None), study=r.str("study", None), controller=_party(r, "controller"),
         dpo=_party(r, "dpo"), retention=r.str("retention"), variables=variables, outputs=outputs,
         notice=_notice(f.table("notice", None)), date_shift_days=shift, reidentification=reid,
-        free_text_subject=subject,
+        free_text_subject=subject, today=today, today_from=today_from,
     )

@@ -196,18 +196,21 @@ def _unmatched_bans(con: duckdb.DuckDBPyConnection, cfg: RunConfig, flagged: dic
                    for t in cfg.catalog.tables.values() if t.name in flagged for col in t.with_role(role)]
         if not matched:
             continue
-        n = con.execute(f"SELECT count(*) FROM elig_bans b WHERE scope = '{scope}' AND NOT EXISTS "
-                        f"(SELECT 1 FROM ({' UNION '.join(matched)}) m WHERE m.person = b.person AND "
-                        "m.target = b.target)").fetchone()[0]
-        if n:
-            out.append(f"{n} active {scope} ban(s) name a target that no record of that person carries")
+        rows = con.execute(f"SELECT line, person, target, count(*) OVER () FROM elig_bans b WHERE scope = '{scope}' "
+                           f"AND NOT EXISTS (SELECT 1 FROM ({' UNION '.join(matched)}) m WHERE m.person = b.person "
+                           "AND m.target = b.target) ORDER BY line LIMIT 5").fetchall()
+        if rows:
+            listed = "; ".join(f"line {line} (person {person}, target {target})" for line, person, target, _ in rows)
+            out.append(f"{cfg.catalog.registers['disclosure_ban'].source.path.name}: "
+                       f"{rows[0][3]} active {scope} ban(s) name a target that no record of that person carries "
+                       f"(kept in force): {listed}{'; …' if rows[0][3] > len(rows) else ''}")
     return out
 
 
 def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: dict[str, int]) -> Eligibility:
     rules = cfg.active_rules()
     result = Eligibility(rules=rules, exemptions=dict(cfg.purpose.exemptions))
-    result.warnings += check_registers(con, cfg, rows_in)
+    result.warnings += check_registers(con, cfg, rows_in, cfg.request.today)
     result.register_summary = prepare_registers(con, cfg, rules)
     blocks = prepare_blocks(con, cfg, rules, _oldest_years(cfg))
     removed = removed_structures(con, cfg) if "structure_state" in rules else []

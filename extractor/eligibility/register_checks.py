@@ -3,8 +3,9 @@
 A row that cannot be read safely (no person, no date, an unknown scope, revoked before it was set, a
 date in the future) stops the run with one line naming the file and the row: guessing could silently
 include someone who said no. Rows that are readable but match nothing (an unknown person, overlapping
-opt-outs, an unknown representative role; eligibility.py adds active bans whose target nothing carries)
-are kept and reported to the DPO as warnings.
+opt-outs, a setter code the catalog does not list; apply.py adds active bans whose target nothing
+carries) are kept and reported to the DPO as warnings that name the file's lines, or stop the run where
+the policy says `unknown_person = "stop"`.
 """
 
 from __future__ import annotations
@@ -22,18 +23,29 @@ _REQUIRED = {"opt_out": ("person", "set_on"), "disclosure_ban": ("person", "scop
              "research_consent": ("person", "study", "given_on")}
 _PERIODS = {"opt_out": ("set_on", "withdrawn_on"), "disclosure_ban": ("set_on", "revoked_on"),
             "research_consent": ("given_on", "withdrawn_on")}
-REPRESENTATIVE_ROLES = ("31", "32", "33", "34")  # Sosmeta 1.2.246.537.6.1284 values for a ban
+SHOWN = 5  # lines named per warning; the rest are counted
 
 
 def _first(con: duckdb.DuckDBPyConnection, reg: Register, where: str) -> dict | None:
     cols = ", ".join(f"{quote_ident(v)}" for v in reg.columns.values())
-    row = con.execute(f"SELECT {cols} FROM raw.register_{reg.kind} WHERE {where} LIMIT 1").fetchone()
-    return None if row is None else dict(zip(reg.columns.values(), row, strict=True))
+    rows = con.execute(f"SELECT __line, {cols} FROM raw.register_{reg.kind} WHERE {where} "
+                       "ORDER BY __line LIMIT 1").fetchall()
+    return None if not rows else dict(zip(["__line", *reg.columns.values()], rows[0], strict=True))
 
 
 def _fail(reg: Register, row: dict, problem: str) -> ExtractorError:
-    shown = ", ".join(f"{k}={v}" for k, v in row.items() if v is not None)
-    return ExtractorError(f"{reg.source.path.name}: row ({shown}): {problem}")
+    shown = ", ".join(f"{k}={v}" for k, v in row.items() if v is not None and k != "__line")
+    return ExtractorError(f"{reg.source.path}:{row['__line']}: ({shown}): {problem}")
+
+
+def _lines(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, str]:
+    """(how many rows, 'line 5 (x); line 9 (y)…') for a query returning (__line, shown value)."""
+    rows = con.execute(f"SELECT __line, shown, count(*) OVER () FROM ({sql}) ORDER BY __line LIMIT {SHOWN}"
+                       ).fetchall()
+    if not rows:
+        return 0, ""
+    listed = "; ".join(f"line {line} ({shown})" for line, shown, _ in rows)
+    return rows[0][2], listed + ("; …" if rows[0][2] > SHOWN else "")
 
 
 def _errors(con: duckdb.DuckDBPyConnection, reg: Register, today: dt.date) -> None:
@@ -62,23 +74,36 @@ def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, reg: Register, peo
     out = []
     name = reg.source.path.name
     if people:
-        n = con.execute(f"SELECT count(DISTINCT {c['person']}) FROM raw.register_{reg.kind} r WHERE NOT EXISTS "
-                        f"(SELECT 1 FROM ({people}) p WHERE p.person = CAST(r.{c['person']} AS VARCHAR))").fetchone()[0]
+        n, listed = _lines(con, f"SELECT __line, 'person ' || CAST(r.{c['person']} AS VARCHAR) AS shown "
+                                f"FROM raw.register_{reg.kind} r WHERE NOT EXISTS (SELECT 1 FROM ({people}) p "
+                                f"WHERE p.person = CAST(r.{c['person']} AS VARCHAR))")
         if n:
-            out.append(f"{name}: {n} person(s) not found in the data; their rows cannot apply to anyone")
+            text = f"{name}: {n} row(s) name a person not in the data, so they apply to no one: {listed}"
+            if cfg.policy.unknown_person == "stop":
+                raise ExtractorError(f"{reg.source.path}: {n} row(s) name a person not in the data "
+                                     f"(policy unknown_person = 'stop'): {listed}")
+            out.append(text)
     if reg.kind == "opt_out":
-        n = con.execute(f"""SELECT count(DISTINCT a.{c['person']}) FROM raw.register_opt_out a
-            JOIN raw.register_opt_out b ON a.{c['person']} = b.{c['person']} AND a.{c['set_on']} < b.{c['set_on']}
-            AND (a.{c['withdrawn_on']} IS NULL OR a.{c['withdrawn_on']} > b.{c['set_on']})""").fetchone()[0]
+        n, listed = _lines(con, f"""SELECT b.__line, 'person ' || CAST(b.{c['person']} AS VARCHAR) AS shown
+            FROM raw.register_opt_out a JOIN raw.register_opt_out b ON a.{c['person']} = b.{c['person']}
+            AND a.{c['set_on']} < b.{c['set_on']}
+            AND (a.{c['withdrawn_on']} IS NULL OR a.{c['withdrawn_on']} > b.{c['set_on']})""")
         if n:
-            out.append(f"{name}: {n} person(s) have overlapping opt-out periods; any one in force applies")
+            out.append(f"{name}: {n} opt-out(s) overlap an earlier one still in force; any one in force applies: "
+                       f"{listed}")
     if reg.kind == "disclosure_ban":
-        roles = ", ".join(quote_literal(r) for r in REPRESENTATIVE_ROLES)
-        n = con.execute(f"SELECT count(*) FROM raw.register_disclosure_ban WHERE {c['set_by_role']} IS NOT NULL "
-                        f"AND CAST({c['set_by_role']} AS VARCHAR) NOT IN ({roles})").fetchone()[0]
+        codes = ", ".join(quote_literal(r) for r in reg.representative_codes) or "NULL"
+        n, listed = _lines(con, f"SELECT __line, 'code ' || CAST({c['set_by_role']} AS VARCHAR) AS shown "
+                                f"FROM raw.register_disclosure_ban WHERE {c['set_by_role']} IS NOT NULL "
+                                f"AND CAST({c['set_by_role']} AS VARCHAR) NOT IN ({codes})")
         if n:
-            out.append(f"{name}: {n} ban(s) set in a role outside {', '.join(REPRESENTATIVE_ROLES)}; "
-                       "counted as representative bans")
+            out.append(f"{name}: {n} ban(s) carry a setter code not in representative_codes "
+                       f"({', '.join(reg.representative_codes)}); they apply, counted as the client's own: {listed}")
+        n, listed = _lines(con, f"""SELECT __line, 'person ' || CAST({c['person']} AS VARCHAR) || ', target '
+            || CAST({c['target']} AS VARCHAR) AS shown FROM (SELECT *, count(*) OVER (PARTITION BY {c['person']},
+            {c['scope']}, {c['target']}, {c['set_on']}) AS n FROM raw.register_disclosure_ban) WHERE n > 1""")
+        if n:
+            out.append(f"{name}: {n} row(s) repeat a ban (same person, scope, target and date): {listed}")
     return out
 
 

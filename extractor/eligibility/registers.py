@@ -39,11 +39,14 @@ def prepare_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rules: lis
     if "disclosure_ban" in rules:
         reg = regs["disclosure_ban"]
         c = {k: quote_ident(v) for k, v in reg.columns.items()}
+        codes = ", ".join(quote_literal(code) for code in reg.representative_codes) or "NULL"
         scope = "CASE " + " ".join(f"WHEN {c['scope']} = {quote_literal(v)} THEN '{k}'"
                                    for k, v in reg.scope_values.items()) + " END"
         con.execute(f"""CREATE OR REPLACE TEMP TABLE elig_bans AS
             SELECT DISTINCT CAST({c['person']} AS VARCHAR) AS person, {scope} AS scope,
-                   CAST({c['target']} AS VARCHAR) AS target, {c['set_by_role']} IS NOT NULL AS by_representative
+                   CAST({c['target']} AS VARCHAR) AS target,
+                   coalesce(CAST({c['set_by_role']} AS VARCHAR) IN ({codes}), false) AS by_representative,
+                   min(__line) OVER (PARTITION BY {c['person']}, {c['scope']}, {c['target']}) AS line
             FROM raw.register_disclosure_ban
             WHERE {c['set_on']} <= {as_of} AND ({c['revoked_on']} IS NULL OR {c['revoked_on']} > {as_of})""")
         for scope_name, by_rep, n in con.execute(

@@ -61,6 +61,8 @@ class Manifest:
     queries: dict[str, FileRef]
     outputs: list[OutputEntry]
     versions: dict[str, str]
+    today: str = ""  # the date taken as today (--today, request.today or the clock), and where it came from
+    today_from: str = ""
 
     def to_json(self) -> dict[str, Any]:
         ref = lambda r: {"path": r.path, "sha256": r.sha256}  # noqa: E731 - the one shape of a file reference
@@ -68,7 +70,8 @@ class Manifest:
                 "created_at": self.created_at, "purpose": self.purpose, "as_of": self.as_of,
                 "permit": dict(self.permit), "request": ref(self.request), "policy": ref(self.policy),
                 "catalog": ref(self.catalog), "queries": {k: ref(v) for k, v in self.queries.items()},
-                "outputs": [o.to_json() for o in self.outputs], "versions": dict(self.versions)}
+                "outputs": [o.to_json() for o in self.outputs], "versions": dict(self.versions),
+                "today": self.today, "today_from": self.today_from}
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -80,4 +83,4 @@ class Manifest:
         return cls(d["request_id"], d["project"], d["run_id"], d["created_at"], d["purpose"], d["as_of"],
                    d["permit"], ref(d["request"]), ref(d["policy"]), ref(d["catalog"]),
                    {k: ref(v) for k, v in d["queries"].items()}, [OutputEntry.from_json(o) for o in d["outputs"]],
-                   d["versions"])
+                   d["versions"], d.get("today", ""), d.get("today_from", ""))

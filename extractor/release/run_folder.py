@@ -85,6 +85,7 @@ def write_manifest(staging: Staging, cfg: RunConfig, outputs: list[OutputEntry])
         request=FileRef.of(req.path), policy=FileRef.of(cfg.policy.path), catalog=FileRef.of(cfg.catalog.path),
         queries={o.name: FileRef.of(o.query) for o in req.outputs},
         outputs=[dataclasses.replace(o, sha256=sha256_file(staging.release / o.file)) for o in outputs],
-        versions={"extractor": __version__, "duckdb": duckdb.__version__, "polars": pl.__version__})
+        versions={"extractor": __version__, "duckdb": duckdb.__version__, "polars": pl.__version__},
+        today=str(req.today), today_from=req.today_from)
     manifest.write(staging.manifest)
     return manifest

@@ -38,8 +38,8 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
     for rule in RULES:
         if rule == "research_consent" and not cfg.purpose.consent_required:
             continue
-        rules.append({"label": label(rule), "applied": cfg.purpose.applies(rule),
-                      "reason": cfg.purpose.exemptions.get(rule)})
+        rules.append({"label": label(rule), "applied": cfg.purpose.applies(rule) and rule not in cfg.unapplied,
+                      "reason": cfg.purpose.exemptions.get(rule), "unapplied": cfg.unapplied.get(rule)})
     context = {
         "request": cfg.request, "purpose": cfg.purpose, "run_id": run_id, "created_at": created_at,
         "rules": rules, "register_summary": elig.register_summary, "elig": elig, "flow": _flow(elig),
