@@ -67,8 +67,9 @@ def _utf8(src: Source, scratch: Path | None) -> Path:
     try:
         with src.path.open("rb") as raw, target.open("w", encoding="utf-8", newline="") as out:
             shutil.copyfileobj(codecs.getreader(src.encoding)(raw, errors="strict"), out, 1 << 20)
-    except UnicodeDecodeError as exc:
-        raise ExtractorError(f"{src.path}: byte {exc.start} is not {src.encoding} text (catalog encoding)") from None
+    except UnicodeError as exc:
+        where = f"byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else str(exc).split(":")[0]
+        raise ExtractorError(f"{src.path}: {where} is not {src.encoding} text (the catalog's encoding)") from None
     return target
 
 

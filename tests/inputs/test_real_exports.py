@@ -1,0 +1,115 @@
+"""Registers and tables as controllers really export them (issue 16): typed, messy, every fault named."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from conftest import TEST_KEY, run_env
+from export_world import BANS, CLIENTS, write_export
+from extractor.config.load import load_config
+from extractor.errors import ExtractorError
+from extractor.pipeline import run_extract
+
+TODAY = dt.date(2026, 11, 1)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "extractor.cli", *args], capture_output=True, text=True,
+                          env=run_env(), timeout=300)
+
+
+@pytest.mark.parametrize(("encoding", "bom"), [("cp1252", False), ("utf-8", True), ("utf-8", False)],
+                         ids=["windows-1252", "utf-8 with BOM", "utf-8"])
+def test_a_finnish_export_runs_from_its_declared_types(tmp_path: Path, encoding: str, bom: bool) -> None:
+    request = write_export(tmp_path / "w", encoding, bom)
+    result = run_extract(load_config(request, today=TODAY), tmp_path / "out", TEST_KEY.encode())
+    table = pl.read_csv(result.release_dir / "t.csv", infer_schema=False)
+    assert set(table["postal_code"]) <= {"00100", "00530", "20100", "90100"}  # leading zeros kept
+    assert "00100" in set(table["postal_code"])
+    # the ban on 0102 at registrar R1 (never revoked: an empty column) leaves D3 out
+    banned = [r.rows for r in result.eligibility.ledger if r.table == "documents" and r.rule == "disclosure_ban_registrar"]
+    assert banned == [1]
+
+
+def test_a_ban_naming_an_unknown_person_is_named_with_its_line(tmp_path: Path) -> None:
+    request = write_export(tmp_path / "w")
+    result = run_extract(load_config(request, today=TODAY), tmp_path / "out", TEST_KEY.encode())
+    warning = next(w for w in result.eligibility.warnings if "not in the data" in w)
+    assert warning == "bans.csv: 1 row(s) name a person not in the data, so they apply to no one: line 3 (person 9999)"
+    html = (result.run_dir / "review" / "review.html").read_text(encoding="utf-8")
+    assert "line 3 (person 9999)" in html
+
+
+def test_the_policy_can_stop_on_an_unknown_person(tmp_path: Path) -> None:
+    folder = tmp_path / "w"
+    request = write_export(folder, extra='policy = "policy.toml"')
+    from extractor.config.policy import default_policy_path
+
+    text = default_policy_path().read_text(encoding="utf-8").replace('unknown_person = "warn"',
+                                                                     'unknown_person = "stop"')
+    (folder / "policy.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ExtractorError, match=r"bans\.csv: 1 row\(s\) name a person not in the data .*line 3"):
+        run_extract(load_config(request, today=TODAY), tmp_path / "out", TEST_KEY.encode())
+    assert not any((tmp_path / "out").rglob("release"))
+
+
+def test_a_value_that_does_not_parse_is_named_with_file_line_and_format(tmp_path: Path) -> None:
+    clients = [*CLIENTS[:2], ("0103", "31.02.2024", "20100", "64", "Pekka")]
+    request = write_export(tmp_path / "w", clients=clients)
+    done = cli("run", str(request), "--out", str(tmp_path / "out"), "--today", "2026-11-01")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'w' / 'clients.csv'}:4: column birth_date: expected a date in %d.%m.%Y, "
+        "got '31.02.2024'"]
+    assert not any((tmp_path / "out").rglob("release")), "nothing written"
+
+
+def test_a_decimal_that_does_not_parse_is_named(tmp_path: Path) -> None:
+    clients = [*CLIENTS[:3], ("0104", "28.2.1960", "90100", "9O,0", "Outi")]
+    request = write_export(tmp_path / "w", clients=clients)
+    with pytest.raises(ExtractorError, match=r"clients\.csv:5: column weight: expected a decimal number with a "
+                                             r"decimal comma, got '9O,0'"):
+        run_extract(load_config(request, today=TODAY), tmp_path / "out", TEST_KEY.encode())
+
+
+def test_a_wrong_encoding_is_named(tmp_path: Path) -> None:
+    folder = tmp_path / "w"
+    request = write_export(folder, "utf-8")
+    text = (folder / "catalog.toml").read_text(encoding="utf-8").replace('encoding = "utf-8"',
+                                                                         'encoding = "utf-16"', 1)
+    (folder / "catalog.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ExtractorError, match=r"clients\.csv: .* is not utf-16 text \(the catalog's encoding\)"):
+        run_extract(load_config(request, today=TODAY), tmp_path / "out", TEST_KEY.encode())
+
+
+def test_today_replays_a_scenario_and_is_recorded(tmp_path: Path) -> None:
+    later = [(*BANS[0][:3], "1.2.2030", "", "")]  # a ban recorded on a date after the machine's today
+    request = write_export(tmp_path / "w", bans=later)
+    done = cli("run", str(request), "--out", str(tmp_path / "out1"))
+    assert done.returncode == 2 and "a date after today" in done.stderr and "bans.csv:2" in done.stderr
+    done = cli("run", str(request), "--out", str(tmp_path / "out2"), "--today", "2030-03-01")
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads(next((tmp_path / "out2").rglob("manifest.json")).read_text(encoding="utf-8"))
+    assert (manifest["today"], manifest["today_from"]) == ("2030-03-01", "--today")
+    html = next((tmp_path / "out2").rglob("review.html")).read_text(encoding="utf-8")
+    assert "2030-03-01 (--today)" in html
+    bad = cli("run", str(request), "--out", str(tmp_path / "out3"), "--today", "tomorrow")
+    assert bad.returncode == 2 and bad.stderr.strip() == "error: --today: expected a date YYYY-MM-DD, got 'tomorrow'"
+
+
+def test_rules_without_catalog_columns_are_reported_not_exempted(tmp_path: Path) -> None:
+    """The export has no retention anchors and no structure states: the run goes on and says so."""
+    request = write_export(tmp_path / "w")
+    cfg = load_config(request, today=TODAY)
+    assert set(cfg.unapplied) == {"retention", "structure_state"}
+    result = run_extract(cfg, tmp_path / "out", TEST_KEY.encode())
+    html = (result.run_dir / "review" / "review.html").read_text(encoding="utf-8")
+    assert "could not be applied: the catalog (catalog.toml) has no [retention] section" in html
+    assert "could not be applied: the catalog (catalog.toml) has no [structure_states] section" in html
