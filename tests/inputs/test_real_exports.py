@@ -10,9 +10,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from export_world import BANS, CLIENTS, write_export
 
 from conftest import TEST_KEY, run_env
-from export_world import BANS, CLIENTS, write_export
 from extractor.config.load import load_config
 from extractor.errors import ExtractorError
 from extractor.pipeline import run_extract
