@@ -34,7 +34,8 @@ def test_a_finnish_export_runs_from_its_declared_types(tmp_path: Path, encoding:
     assert set(table["postal_code"]) <= {"00100", "00530", "20100", "90100"}  # leading zeros kept
     assert "00100" in set(table["postal_code"])
     # the ban on 0102 at registrar R1 (never revoked: an empty column) leaves D3 out
-    banned = [r.rows for r in result.eligibility.ledger if r.table == "documents" and r.rule == "disclosure_ban_registrar"]
+    banned = [r.rows for r in result.eligibility.ledger
+              if r.table == "documents" and r.rule == "disclosure_ban_registrar"]
     assert banned == [1]
 
 
