@@ -58,7 +58,14 @@ def _converted(col: Column, src: Source, text: str) -> str:
 
 def _utf8(src: Source, scratch: Path | None) -> Path:
     """The file to read: itself when UTF-8, else a UTF-8 copy in the scratch folder."""
-    if src.encoding in ("utf-8", "utf-8-sig") or src.format != "csv":
+    if src.format != "csv":
+        return src.path
+    with src.path.open("rb") as fh:
+        bom = fh.read(3) == codecs.BOM_UTF8
+    if bom and src.encoding not in ("utf-8", "utf-8-sig"):
+        raise ExtractorError(f"{src.path}: starts with a UTF-8 byte-order mark, but the catalog says encoding = "
+                             f"{src.encoding!r}; declare encoding = \"utf-8\"")
+    if src.encoding in ("utf-8", "utf-8-sig"):
         return src.path
     if scratch is None:
         raise ExtractorError(f"{src.path}: encoding {src.encoding} needs a scratch folder to transcode into")
@@ -91,16 +98,17 @@ def _csv(src: Source, path: Path, typed: tuple[Column, ...], line: bool) -> str:
     return f"SELECT {numbered}{star} FROM {_read_csv(src, path)}"
 
 
-def _first_bad(con: duckdb.DuckDBPyConnection, src: Source, path: Path, typed: tuple[Column, ...]) -> None:
-    """One scan: the first value of a declared column that does not convert, as a one-line error."""
+def _first_bad(con: duckdb.DuckDBPyConnection, src: Source, numbered: str, typed: tuple[Column, ...]) -> None:
+    """One scan of `numbered` (a SELECT with __line and the columns as text): the first value of a declared
+    column that does not convert, as a one-line error."""
     checked = [c for c in typed if c.type and c.type != "VARCHAR"]
     if not checked:
         return
-    bad = " OR ".join(f"({quote_ident(c.name)} IS NOT NULL AND trim({quote_ident(c.name)}) <> '' AND "
-                      f"{_converted(c, src, quote_ident(c.name))} IS NULL)" for c in checked)
-    cols = ", ".join(quote_ident(c.name) for c in checked)
-    row = con.execute(f"SELECT __line, {cols} FROM ({_csv(src, path, (), line=True)}) WHERE {bad} LIMIT 1"
-                      ).fetchall()
+    text = {c.name: f"CAST({quote_ident(c.name)} AS VARCHAR)" for c in checked}
+    bad = " OR ".join(f"({text[c.name]} IS NOT NULL AND trim({text[c.name]}) <> '' AND "
+                      f"{_converted(c, src, text[c.name])} IS NULL)" for c in checked)
+    cols = ", ".join(text[c.name] for c in checked)
+    row = con.execute(f"SELECT __line, {cols} FROM ({numbered}) WHERE {bad} ORDER BY __line LIMIT 1").fetchall()
     if not row:
         return
     line, *values = row[0]
@@ -118,7 +126,7 @@ def _reader(con: duckdb.DuckDBPyConnection, name: str, src: Source, typed: tuple
             scratch: Path | None, line: bool) -> str:
     if src.format == "csv":
         path = _utf8(src, scratch)
-        _first_bad(con, src, path, typed)
+        _first_bad(con, src, _csv(src, path, (), line=True), typed)
         return f"({_csv(src, path, typed, line)})"
     if src.format == "parquet":
         base = f"read_parquet({quote_literal(str(src.path))})"
@@ -140,6 +148,9 @@ def _typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, 
         q = quote_ident(col.name)
         filled = con.execute(f"SELECT count({q}) FROM raw.{quote_ident(view)}").fetchall()[0][0]
         if actual[col.name] == "VARCHAR" or not filled:
+            if filled:  # text in a typed file: every value must convert, or the run stops naming the row
+                numbered = "*" if "__line" in actual else "row_number() OVER () AS __line, *"
+                _first_bad(con, src, f"SELECT {numbered} FROM raw.{quote_ident(view)}", (col,))
             replace.append(f"{_converted(col, src, f'CAST({q} AS VARCHAR)')} AS {q}")
         else:
             raise ConfigError(catalog.path, f"{key_prefix}.columns.{col.name}",

@@ -34,7 +34,8 @@ def _first(con: duckdb.DuckDBPyConnection, reg: Register, where: str) -> dict | 
 
 
 def _fail(reg: Register, row: dict, problem: str) -> ExtractorError:
-    shown = ", ".join(f"{k}={v}" for k, v in row.items() if v is not None and k != "__line")
+    shown = ", ".join(f"{k}={str(v)[:40]}{'…' if len(str(v)) > 40 else ''}" for k, v in row.items()
+                      if v is not None and k != "__line")
     return ExtractorError(f"{reg.source.path}:{row['__line']}: ({shown}): {problem}")
 
 
