@@ -224,6 +224,17 @@ def test_warnings_for_rows_that_match_nothing(tmp_path: Path) -> None:
     assert ids == {"b1"}  # the overlapping opt-outs still exclude A
 
 
+def test_bans_set_twice_on_one_target_are_named(tmp_path: Path) -> None:
+    w = base_world()
+    w.bans = [("A", "registrar", "R1", D(2026, 1, 1), None, None), ("A", "registrar", "R1", D(2026, 2, 1), None, None),
+              ("A", "registrar", "R2", D(2025, 1, 1), D(2025, 6, 1), None),
+              ("A", "registrar", "R2", D(2025, 7, 1), None, None)]  # revoked, then set again: no overlap
+    _, result, _ = eligible_documents(write_world(w, tmp_path))
+    text = " | ".join(result.warnings)
+    assert "bans.parquet: 1 ban(s) set again while an earlier ban on the same target was in force; either one " \
+           "applies: line 2 (person A, target R1)" in text
+
+
 def test_ledger_follows_the_fixed_precedence(tmp_path: Path) -> None:
     from extractor.config.rules import PRECEDENCE
 

@@ -163,21 +163,23 @@ def _type(f: Fields, key: str, spec: dict) -> tuple[str | None, str | None]:
     return typ, fmt
 
 
+def _typed(f: Fields, key: str, first: str) -> tuple[str, str | None, str | None]:
+    """`key = "value"`, or `key = {<first> = "value", type = ..., format = ...}`: (value, type, format)."""
+    spec = f.data.get(key)
+    if isinstance(spec, dict):
+        sub = f.table(key)
+        sub.reject_unknown({first, "type", "format"})
+        return (sub.str(first), *_type(f, key, spec))
+    if isinstance(spec, str):
+        return spec, None, None
+    raise f.error(key, f"a name or a table {{{first} = ..., type = ..., format = ...}}", spec)
+
+
 def _columns(f: Fields) -> tuple[Column, ...]:
     cols = []
     cf = f.table("columns")
     for name in cf.name_keys():
-        spec = cf.data[name]
-        if isinstance(spec, str):
-            role, typ = spec, None
-            fmt = None
-        elif isinstance(spec, dict):
-            sub = cf.table(name)
-            sub.reject_unknown({"role", "type", "format"})
-            role = sub.str("role")
-            typ, fmt = _type(cf, name, spec)
-        else:
-            raise cf.error(name, "a role name or a table {role = ..., type = ..., format = ...}", spec)
+        role, typ, fmt = _typed(cf, name, "role")
         if role not in ROLES:
             raise cf.error(name, "a role: " + ", ".join(ROLES), role)
         cols.append(Column(name, role, typ, fmt))
@@ -233,14 +235,7 @@ def _register_columns(r: Fields, needed: tuple[str, ...]) -> tuple[dict[str, str
     `{column = "asetettu", type = "date", format = "%d.%m.%Y"}`; the key's meaning implies the type."""
     columns, types = {}, {}
     for key in needed:
-        spec = r.data.get(key)
-        if isinstance(spec, dict):
-            sub = r.table(key)
-            sub.reject_unknown({"column", "type", "format"})
-            name = sub.str("column")
-            typ, fmt = _type(r, key, spec)
-        else:
-            name, typ, fmt = r.str(key), None, None
+        name, typ, fmt = _typed(r, key, "column")
         if not is_name(name):
             raise r.error(key, NAME_RULE, name)
         columns[key] = name

@@ -105,6 +105,15 @@ def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, reg: Register, peo
             {c['scope']}, {c['target']}, {c['set_on']}) AS n FROM raw.register_disclosure_ban) WHERE n > 1""")
         if n:
             out.append(f"{name}: {n} row(s) repeat a ban (same person, scope, target and date): {listed}")
+        n, listed = _lines(con, f"""SELECT b.__line, 'person ' || CAST(b.{c['person']} AS VARCHAR) || ', target '
+            || CAST(b.{c['target']} AS VARCHAR) AS shown
+            FROM raw.register_disclosure_ban a JOIN raw.register_disclosure_ban b
+            ON a.{c['person']} = b.{c['person']} AND a.{c['scope']} = b.{c['scope']}
+            AND a.{c['target']} = b.{c['target']} AND a.{c['set_on']} < b.{c['set_on']}
+            AND (a.{c['revoked_on']} IS NULL OR a.{c['revoked_on']} > b.{c['set_on']})""")
+        if n:
+            out.append(f"{name}: {n} ban(s) set again while an earlier ban on the same target was in force; "
+                       f"either one applies: {listed}")
     return out
 
 
