@@ -35,9 +35,9 @@ class Narrowed:
 def candidates(published: pl.Series, threshold: int, base: int, rounding: str) -> tuple[np.ndarray, np.ndarray]:
     """Each published count's true-value range [lo, hi] (the rule is monotone, so the set is a range);
     a redacted cell is [0, inf], a non-count text is NaN."""
-    shown = published.cast(pl.Int64, strict=False).to_numpy().astype(float)
-    top = int(np.nanmax(shown, initial=0)) + 2 * base + threshold + 2
-    true = np.arange(top + 1)
+    shown = published.cast(pl.Int64, strict=False).drop_nulls().unique().to_numpy()
+    reach = 2 * base + threshold + 2  # a figure stands for true values within this distance of it
+    true = np.unique(np.clip(shown[:, None] + np.arange(-reach, reach + 1)[None, :], 0, None).ravel())
     text = expected_counts(true, threshold, base, rounding)
     table = pl.DataFrame({"shown": text.astype(str), "n": true}).group_by("shown").agg(
         pl.col("n").min().alias("lo"), pl.col("n").max().alias("hi"))

@@ -4,11 +4,14 @@ The researcher's query returns records (one row per unit of counting, with the d
 contributing unit and magnitude values); those never leave the sandbox. The extractor aggregates
 them itself, so it knows every cell's contributions: each unit's total within a cell is what the
 dominance and p% rules weigh (a unit's rows in two leaf cells are one contribution to their subtotal).
-Each record is joined to its ancestors in every group (a bridge per group), then grouped once.
+Each record meets its ancestors in every group through a bridge per group; one GROUP BY runs per
+combination of levels (leaf, subtotal, total in each group), so no query ever holds more (cell, unit)
+pairs than there are records: memory stays near the size of the records, not a multiple of it.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import duckdb
@@ -35,7 +38,7 @@ class Cells:
 
 
 def _bridge(tree: GroupTree) -> pl.DataFrame:
-    """Leaf labels → every ancestor position (the leaf itself included)."""
+    """Leaf labels → every ancestor position (the leaf itself included), with the ancestor's depth."""
     leaves = np.flatnonzero(tree.depth == len(tree.columns))
     rows_leaf, rows_pos = [], []
     for leaf in leaves:
@@ -44,8 +47,8 @@ def _bridge(tree: GroupTree) -> pl.DataFrame:
             rows_leaf.append(int(leaf))
             rows_pos.append(node)
             node = int(tree.parent[node])
-    frame = tree.labels[np.array(rows_leaf)].with_columns(pl.Series("_pos", rows_pos, dtype=pl.Int64))
-    return frame
+    return tree.labels[np.array(rows_leaf)].with_columns(
+        pl.Series("_pos", rows_pos, dtype=pl.Int64), pl.Series("_depth", tree.depth[rows_pos], dtype=pl.Int64))
 
 
 def prepare(df: pl.DataFrame, groups: tuple[tuple[str, ...], ...], where: str) -> pl.DataFrame:
@@ -75,8 +78,12 @@ def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[
     for i, tree in enumerate(trees):
         con.register(f"_bridge{i}", _bridge(tree))
     try:
-        agg = con.sql(_cells_sql(trees, groups, unit, magnitudes, top_n)).pl()
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _u AS {_leaf_sql(groups, unit, magnitudes, top_n)}")
+        levels = itertools.product(*[range(len(t.columns) + 1) for t in trees])
+        agg = pl.concat([con.sql(_cells_sql(trees, groups, unit, magnitudes, top_n, depths)).pl()
+                         for depths in levels], how="vertical_relaxed")
     finally:
+        con.execute("DROP TABLE IF EXISTS _u")
         con.unregister("_records")
         for i in range(len(trees)):
             con.unregister(f"_bridge{i}")
@@ -108,38 +115,46 @@ def _tree(df: pl.DataFrame, cols: tuple[str, ...], where: str, domains: dict[str
     return group_tree(cols, leaves)
 
 
-def _cells_sql(trees: list[GroupTree], groups: tuple[tuple[str, ...], ...], unit: str | None,
-               magnitudes: tuple[str, ...], top_n: int) -> str:
-    """One GROUP BY over records joined to every ancestor cell: counts, units, sums, extremes, top contributors.
-    Every name is quoted by quote_ident (a researcher chooses them)."""
+def _leaf_sql(groups: tuple[tuple[str, ...], ...], unit: str | None, magnitudes: tuple[str, ...], top_n: int) -> str:
+    """Records per leaf (and unit): aggregated once, then read by every level's GROUP BY."""
     q = quote_ident
     dim_sql = ", ".join(q(c) for g in groups for c in g)
-    joins = " ".join(f"JOIN _bridge{i} b{i} ON " + " AND ".join(f"b{i}.{q(c)} = u.{q(c)}" for c in tree.columns)
+    s, t, b, lo, hi = ({m: q(f"{p}_{m}") for m in magnitudes} for p in ("s", "t", "b", "lo", "hi"))
+    if unit:
+        per_unit = "".join(f", sum({q(m)})::DOUBLE AS {s[m]}, min({q(m)})::DOUBLE AS {lo[m]}, "
+                           f"max({q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
+        return f"SELECT {dim_sql}, {q(unit)} AS _unit, count(*) AS _n{per_unit} FROM _records GROUP BY ALL"
+    leaf = "".join(f", sum({q(m)})::DOUBLE AS {s[m]}, max({q(m)}::DOUBLE, {top_n}) AS {t[m]}, "
+                   f"min({q(m)}::DOUBLE, {top_n}) AS {b[m]}, "
+                   f"min({q(m)})::DOUBLE AS {lo[m]}, max({q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
+    return f"SELECT {dim_sql}, count(*) AS _n{leaf} FROM _records GROUP BY ALL"
+
+
+def _cells_sql(trees: list[GroupTree], groups: tuple[tuple[str, ...], ...], unit: str | None,
+               magnitudes: tuple[str, ...], top_n: int, depths: tuple[int, ...]) -> str:
+    """One GROUP BY over records joined to their ancestor cell at the given level of each group: counts,
+    units, sums, extremes, top contributors. Every name is quoted by quote_ident (a researcher chooses them)."""
+    q = quote_ident
+    joins = " ".join(f"JOIN _bridge{i} b{i} ON b{i}._depth = {int(depths[i])} AND "
+                     + " AND ".join(f"b{i}.{q(c)} = u.{q(c)}" for c in tree.columns)
                      for i, tree in enumerate(trees))
     pos = ", ".join(f"b{i}._pos AS p{i}" for i in range(len(trees)))
     pos_cols = ", ".join(f"p{i}" for i in range(len(trees)))
     s, t, b, lo, hi = ({m: q(f"{p}_{m}") for m in magnitudes} for p in ("s", "t", "b", "lo", "hi"))
     if unit:  # a unit's rows in one cell are one contribution: aggregate per (cell, unit) first
-        per_unit = "".join(f", sum({q(m)})::DOUBLE AS {s[m]}, min({q(m)})::DOUBLE AS {lo[m]}, "
-                           f"max({q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
         cell_unit = "".join(f", sum({s[m]}) AS {s[m]}, min({lo[m]}) AS {lo[m]}, max({hi[m]}) AS {hi[m]}"
                             for m in magnitudes)
         per_cell = "".join(f", sum({s[m]}) AS {s[m]}, max({s[m]}, {top_n}) AS {t[m]}, "
                            f"min({s[m]}, {top_n}) AS {b[m]}, min({lo[m]}) AS {lo[m]}, max({hi[m]}) AS {hi[m]}"
                            for m in magnitudes)
         return f"""
-            WITH u AS (SELECT {dim_sql}, {q(unit)} AS _unit, count(*) AS _n{per_unit} FROM _records GROUP BY ALL),
-                 cu AS (SELECT {pos}, _unit, sum(_n) AS _n{cell_unit} FROM u {joins} GROUP BY ALL)
+            WITH cu AS (SELECT {pos}, _unit, sum(_n) AS _n{cell_unit} FROM _u u {joins} GROUP BY ALL)
             SELECT {pos_cols}, sum(_n)::BIGINT AS _rows, count(*)::BIGINT AS _units{per_cell}
             FROM cu GROUP BY ALL"""
     # every record is its own unit: a leaf's top records are the candidates for its ancestors
-    leaf = "".join(f", sum({q(m)})::DOUBLE AS {s[m]}, max({q(m)}::DOUBLE, {top_n}) AS {t[m]}, "
-                   f"min({q(m)}::DOUBLE, {top_n}) AS {b[m]}, "
-                   f"min({q(m)})::DOUBLE AS {lo[m]}, max({q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
     up = "".join(f", sum({s[m]}) AS {s[m]}, list_slice(list_sort(flatten(list({t[m]})), 'DESC'), 1, {top_n}) "
                  f"AS {t[m]}, list_slice(list_sort(flatten(list({b[m]})), 'ASC'), 1, {top_n}) AS {b[m]}, "
                  f"min({lo[m]}) AS {lo[m]}, max({hi[m]}) AS {hi[m]}" for m in magnitudes)
     return f"""
-        WITH u AS (SELECT {dim_sql}, count(*) AS _n{leaf} FROM _records GROUP BY ALL)
         SELECT {pos}, sum(_n)::BIGINT AS _rows, sum(_n)::BIGINT AS _units{up}
-        FROM u {joins} GROUP BY ALL"""
+        FROM _u u {joins} GROUP BY ALL"""
