@@ -109,10 +109,16 @@ def run(
     threads: Threads = None, memory_limit: MemoryLimit = None, temp_dir: TempDir = None,
     today: Annotated[str | None, typer.Option(help="Take this date (YYYY-MM-DD) as today, to replay a scenario; "
                                                    "recorded in the manifest and the report")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Print each stage's seconds, peak memory and rows")
+                       ] = False,
 ) -> None:
     """Run one extract request end to end; a run that passes the output check is submitted for review."""
     result = _run_one(request, out_root, data_root, key_file, _limits(threads, memory_limit, temp_dir),
                       _today(today))
+    if verbose:
+        for name, seconds, peak, rows in result.stage_costs():
+            shown = "" if rows is None else f"  {rows:>12,} rows"
+            out.print(f"{name:<12} {seconds:8.2f} s  peak {peak:8,.0f} MB{shown}")
     out.print(f"released {result.release_dir}")
     out.print(f"review report {result.run_dir / 'review' / 'review.html'}")
 

@@ -6,6 +6,7 @@ the staging folder, so a failed run leaves nothing behind.
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -51,6 +52,19 @@ class RunResult:
     run_dir: Path
     run_id: str
     timings: dict[str, float] = field(default_factory=dict)
+    peak_mb: dict[str, float] = field(default_factory=dict)  # the process's peak memory at each stage's end
+    query_rows: dict[str, int] = field(default_factory=dict)  # rows each output's query returned
+
+    def stage_costs(self) -> list[tuple[str, float, float, int | None]]:
+        """(stage, seconds, peak MB so far, rows out of the stage where it has rows) for the report."""
+        rows: dict[str, int | None] = {}
+        if self.eligibility:
+            rows["sources"] = sum(self.eligibility.rows_in.values())
+            rows["eligibility"] = sum(self.eligibility.rows_out.values())
+        if self.protected:
+            rows["protect"] = sum(self.protected.rows.values())
+        rows["query"] = sum(self.query_rows.values()) if self.query_rows else None
+        return [(name, seconds, self.peak_mb.get(name, 0.0), rows.get(name)) for name, seconds in self.timings.items()]
     eligibility: Eligibility | None = None
     protected: Protected | None = None
     disclosure: DisclosureRecords = field(default_factory=DisclosureRecords)
@@ -93,6 +107,7 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
             _prepare(cfg, staging, result, project_key(master_key, cfg.request.project), limits, work, stage)
             with stage("query"):
                 frames = {o.name: run_query(sandbox_db, o.query, limits) for o in cfg.request.outputs}
+                result.query_rows = {name: frame.height for name, frame in frames.items()}
             with stage("disclosure"):
                 ctx = KindContext(cfg, out_root, staging.exact_tables, limits, work / "spill",
                                   result.protected.persons if result.protected else None)
@@ -118,6 +133,7 @@ def _stager(result: RunResult, on_stage: Callable[[str], None] | None) -> Stage:
         t0 = time.perf_counter()
         yield
         result.timings[name] = time.perf_counter() - t0
+        result.peak_mb[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return stage
 
 
@@ -173,7 +189,8 @@ def _publish(cfg: RunConfig, out_root: Path, staging: release.Staging, result: R
                  controlled=result.controlled, check=result.check, manifest=manifest,
                  tables=result.tables, differences=result.differences,
                  budget=privacy_budget.status(out_root, cfg),
-                 anonymised=result.anonymised, readability=readability, limits=limits)
+                 anonymised=result.anonymised, readability=readability, limits=limits,
+                 stage_costs=result.stage_costs())
     kill_point("publish")
     release.publish(staging)
     kill_point("record")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,8 +97,13 @@ def test_check_command_on_non_release(tmp_path: Path) -> None:
 
 def test_run_and_check_succeed(tmp_path: Path) -> None:
     request = world(tmp_path)
-    proc = cli("run", str(request), "--out", str(tmp_path / "out"))
+    proc = cli("run", str(request), "--out", str(tmp_path / "out"), "--verbose")
     assert proc.returncode == 0, proc.stderr
+    stages = [line.split()[0] for line in proc.stdout.splitlines() if " s  peak " in line]
+    assert stages == ["sources", "eligibility", "protect", "query", "disclosure", "check", "release"]
+    assert re.search(r"eligibility +[0-9.]+ s  peak +[0-9,]+ MB +[0-9,]+ rows", proc.stdout)
+    html = (tmp_path / "out" / "T-1" / "latest" / "review" / "review.html").read_text(encoding="utf-8")
+    assert 'id="stage-costs"' in html and "<td>protect</td>" in html
     proc = cli("check", str(tmp_path / "out" / "T-1" / "latest"))
     assert proc.returncode == 0 and "output check passed" in proc.stdout
 

@@ -33,7 +33,8 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
                  protected: Protected, controlled: list[Controlled], check: CheckReport, manifest: Manifest,
                  anonymised: dict[str, Any] | None = None, readability: dict[str, Any] | None = None,
                  tables: list | None = None, differences: list | None = None,
-                 budget: dict[str, float] | None = None, limits: Limits | None = None) -> None:
+                 budget: dict[str, float] | None = None, limits: Limits | None = None,
+                 stage_costs: list | None = None) -> None:
     rules = []
     for rule in RULES:
         if rule == "research_consent" and not cfg.purpose.consent_required:
@@ -42,7 +43,8 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
                       "reason": cfg.purpose.exemptions.get(rule), "unapplied": cfg.unapplied.get(rule)})
     context = {
         "request": cfg.request, "purpose": cfg.purpose, "run_id": run_id, "created_at": created_at,
-        "rules": rules, "register_summary": elig.register_summary, "elig": elig, "flow": _flow(elig),
+        "stage_costs": stage_costs or [], "rules": rules, "register_summary": elig.register_summary, "elig": elig,
+        "flow": _flow(elig),
         "protected": protected, "anonymised": anonymised or {}, "readability": readability or {},
         "disclosure": cfg.purpose.disclosure, "controlled": controlled, "check": check, "manifest": manifest,
         "base_dir": str(cfg.request.path.parent.parent) + "/",
