@@ -38,7 +38,7 @@ class Cells:
 
 
 def _bridge(tree: GroupTree) -> pl.DataFrame:
-    """Leaf labels → every ancestor position (the leaf itself included), with the ancestor's depth."""
+    """Leaf position → every ancestor position (the leaf itself included), with the ancestor's depth."""
     leaves = np.flatnonzero(tree.depth == len(tree.columns))
     rows_leaf, rows_pos = [], []
     for leaf in leaves:
@@ -47,8 +47,14 @@ def _bridge(tree: GroupTree) -> pl.DataFrame:
             rows_leaf.append(int(leaf))
             rows_pos.append(node)
             node = int(tree.parent[node])
-    return tree.labels[np.array(rows_leaf)].with_columns(
-        pl.Series("_pos", rows_pos, dtype=pl.Int64), pl.Series("_depth", tree.depth[rows_pos], dtype=pl.Int64))
+    return pl.DataFrame({"_leaf": rows_leaf, "_pos": rows_pos, "_depth": tree.depth[rows_pos]},
+                        schema={"_leaf": pl.Int64, "_pos": pl.Int64, "_depth": pl.Int64})
+
+
+def _leaves(tree: GroupTree) -> pl.DataFrame:
+    """A group's leaf labels → the leaf's position: records are numbered once, then joined on integers."""
+    leaves = np.flatnonzero(tree.depth == len(tree.columns))
+    return tree.labels[leaves].with_columns(pl.Series("_leaf", leaves, dtype=pl.Int64))
 
 
 def prepare(df: pl.DataFrame, groups: tuple[tuple[str, ...], ...], where: str) -> pl.DataFrame:
@@ -77,8 +83,9 @@ def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[
     con.register("_records", df)
     for i, tree in enumerate(trees):
         con.register(f"_bridge{i}", _bridge(tree))
+        con.register(f"_leaves{i}", _leaves(tree))
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _u AS {_leaf_sql(groups, unit, magnitudes, top_n)}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _u AS {_leaf_sql(trees, unit, magnitudes, top_n)}")
         levels = itertools.product(*[range(len(t.columns) + 1) for t in trees])
         agg = pl.concat([con.sql(_cells_sql(trees, groups, unit, magnitudes, top_n, depths)).pl()
                          for depths in levels], how="vertical_relaxed")
@@ -87,6 +94,7 @@ def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[
         con.unregister("_records")
         for i in range(len(trees)):
             con.unregister(f"_bridge{i}")
+            con.unregister(f"_leaves{i}")
     flat = np.ravel_multi_index(tuple(agg[f"p{i}"].to_numpy() for i in range(len(trees))), structure.shape)
     cells.rows[flat] = agg["_rows"].to_numpy()
     cells.units[flat] = agg["_units"].to_numpy()
@@ -115,19 +123,24 @@ def _tree(df: pl.DataFrame, cols: tuple[str, ...], where: str, domains: dict[str
     return group_tree(cols, leaves)
 
 
-def _leaf_sql(groups: tuple[tuple[str, ...], ...], unit: str | None, magnitudes: tuple[str, ...], top_n: int) -> str:
-    """Records per leaf (and unit): aggregated once, then read by every level's GROUP BY."""
+def _leaf_sql(trees: list[GroupTree], unit: str | None, magnitudes: tuple[str, ...], top_n: int) -> str:
+    """Records per leaf (and unit), each group's leaf and the unit as integers: aggregated once, then read
+    by every level's GROUP BY (which then hashes integers, not labels or pseudonyms)."""
     q = quote_ident
-    dim_sql = ", ".join(q(c) for g in groups for c in g)
+    joins = " ".join(f"JOIN _leaves{i} l{i} ON " + " AND ".join(f"l{i}.{q(c)} = r.{q(c)}" for c in tree.columns)
+                     for i, tree in enumerate(trees))
+    leaf_ids = ", ".join(f"l{i}._leaf AS _l{i}" for i in range(len(trees)))
     s, t, b, lo, hi = ({m: q(f"{p}_{m}") for m in magnitudes} for p in ("s", "t", "b", "lo", "hi"))
     if unit:
-        per_unit = "".join(f", sum({q(m)})::DOUBLE AS {s[m]}, min({q(m)})::DOUBLE AS {lo[m]}, "
-                           f"max({q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
-        return f"SELECT {dim_sql}, {q(unit)} AS _unit, count(*) AS _n{per_unit} FROM _records GROUP BY ALL"
-    leaf = "".join(f", sum({q(m)})::DOUBLE AS {s[m]}, max({q(m)}::DOUBLE, {top_n}) AS {t[m]}, "
-                   f"min({q(m)}::DOUBLE, {top_n}) AS {b[m]}, "
-                   f"min({q(m)})::DOUBLE AS {lo[m]}, max({q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
-    return f"SELECT {dim_sql}, count(*) AS _n{leaf} FROM _records GROUP BY ALL"
+        per_unit = "".join(f", sum(r.{q(m)})::DOUBLE AS {s[m]}, min(r.{q(m)})::DOUBLE AS {lo[m]}, "
+                           f"max(r.{q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
+        units = f"(SELECT v, row_number() OVER () AS _uid FROM (SELECT DISTINCT {q(unit)} AS v FROM _records))"
+        return (f"SELECT {leaf_ids}, ui._uid AS _unit, count(*) AS _n{per_unit} FROM _records r {joins} "
+                f"JOIN {units} ui ON ui.v = r.{q(unit)} GROUP BY ALL")
+    leaf = "".join(f", sum(r.{q(m)})::DOUBLE AS {s[m]}, max(r.{q(m)}::DOUBLE, {top_n}) AS {t[m]}, "
+                   f"min(r.{q(m)}::DOUBLE, {top_n}) AS {b[m]}, "
+                   f"min(r.{q(m)})::DOUBLE AS {lo[m]}, max(r.{q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
+    return f"SELECT {leaf_ids}, count(*) AS _n{leaf} FROM _records r {joins} GROUP BY ALL"
 
 
 def _cells_sql(trees: list[GroupTree], groups: tuple[tuple[str, ...], ...], unit: str | None,
@@ -135,9 +148,8 @@ def _cells_sql(trees: list[GroupTree], groups: tuple[tuple[str, ...], ...], unit
     """One GROUP BY over records joined to their ancestor cell at the given level of each group: counts,
     units, sums, extremes, top contributors. Every name is quoted by quote_ident (a researcher chooses them)."""
     q = quote_ident
-    joins = " ".join(f"JOIN _bridge{i} b{i} ON b{i}._depth = {int(depths[i])} AND "
-                     + " AND ".join(f"b{i}.{q(c)} = u.{q(c)}" for c in tree.columns)
-                     for i, tree in enumerate(trees))
+    joins = " ".join(f"JOIN _bridge{i} b{i} ON b{i}._depth = {int(depths[i])} AND b{i}._leaf = u._l{i}"
+                     for i in range(len(trees)))
     pos = ", ".join(f"b{i}._pos AS p{i}" for i in range(len(trees)))
     pos_cols = ", ".join(f"p{i}" for i in range(len(trees)))
     s, t, b, lo, hi = ({m: q(f"{p}_{m}") for m in magnitudes} for p in ("s", "t", "b", "lo", "hi"))
