@@ -87,7 +87,7 @@ def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _u AS {_leaf_sql(trees, unit, magnitudes, top_n)}")
         levels = itertools.product(*[range(len(t.columns) + 1) for t in trees])
-        agg = pl.concat([con.sql(_cells_sql(trees, groups, unit, magnitudes, top_n, depths)).pl()
+        agg = pl.concat([con.sql(_cells_sql(len(trees), unit, magnitudes, top_n, depths)).pl()
                          for depths in levels], how="vertical_relaxed")
     finally:
         con.execute("DROP TABLE IF EXISTS _u")
@@ -143,15 +143,15 @@ def _leaf_sql(trees: list[GroupTree], unit: str | None, magnitudes: tuple[str, .
     return f"SELECT {leaf_ids}, count(*) AS _n{leaf} FROM _records r {joins} GROUP BY ALL"
 
 
-def _cells_sql(trees: list[GroupTree], groups: tuple[tuple[str, ...], ...], unit: str | None,
-               magnitudes: tuple[str, ...], top_n: int, depths: tuple[int, ...]) -> str:
+def _cells_sql(n_groups: int, unit: str | None, magnitudes: tuple[str, ...], top_n: int,
+               depths: tuple[int, ...]) -> str:
     """One GROUP BY over records joined to their ancestor cell at the given level of each group: counts,
     units, sums, extremes, top contributors. Every name is quoted by quote_ident (a researcher chooses them)."""
     q = quote_ident
     joins = " ".join(f"JOIN _bridge{i} b{i} ON b{i}._depth = {int(depths[i])} AND b{i}._leaf = u._l{i}"
-                     for i in range(len(trees)))
-    pos = ", ".join(f"b{i}._pos AS p{i}" for i in range(len(trees)))
-    pos_cols = ", ".join(f"p{i}" for i in range(len(trees)))
+                     for i in range(n_groups))
+    pos = ", ".join(f"b{i}._pos AS p{i}" for i in range(n_groups))
+    pos_cols = ", ".join(f"p{i}" for i in range(n_groups))
     s, t, b, lo, hi = ({m: q(f"{p}_{m}") for m in magnitudes} for p in ("s", "t", "b", "lo", "hi"))
     if unit:  # a unit's rows in one cell are one contribution: aggregate per (cell, unit) first
         cell_unit = "".join(f", sum({s[m]}) AS {s[m]}, min({lo[m]}) AS {lo[m]}, max({hi[m]}) AS {hi[m]}"
