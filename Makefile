@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CLIENTS ?= 1000000
+# `make bench SCALE=1`: both extracts at each of these sizes, and benchmarks/scaling.png.
+SCALE_SIZES ?= 100000,1000000,10000000
 # Tests run without network: in a fresh network namespace when the machine allows it, and always with
 # sockets blocked inside Python (tests/conftest.py).
 NONET  := $(shell unshare -n true 2>/dev/null && echo "unshare -n")
@@ -43,7 +45,13 @@ differential: $(STAMP)
 	touch .venv-bench/.installed
 
 bench: $(STAMP) .venv-bench/.installed
+ifdef SCALE
+	$(BIN)/python -m benchmarks.run --scale $(SCALE_SIZES)
+	.venv-bench/bin/pip install --quiet matplotlib
+	.venv-bench/bin/python benchmarks/plot_scaling.py
+else
 	$(BIN)/python -m benchmarks.run --clients $(CLIENTS)
+endif
 
 lint: $(STAMP)
 	$(BIN)/ruff check extractor tests benchmarks

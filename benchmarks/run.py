@@ -163,9 +163,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--only", choices=["all", "extract", "anonymity", "sdc", "freetext"], default="all")
+    parser.add_argument("--scale", help="comma-separated client counts: extract and extract_audit at each size "
+                        "(records scale_<request>_<clients>), then benchmarks/scaling.png")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     os.environ["EXTRACTOR_KEY"] = KEY
+    if args.scale:
+        _write(_scaling([int(n) for n in args.scale.split(",")], args.seed))
+        return
     records: list[dict] = []
     if args.only in ("all", "anonymity"):
         records += _in_child(_adult)
@@ -203,6 +208,21 @@ def main() -> None:
                 records.append(record(f"stage_{stage}", {"seconds": seconds}, label, bare["seconds"], p))
     records.append(_freetext())
     _write(records)
+
+
+def _scaling(sizes: list[int], seed: int) -> list[dict]:
+    """Both extracts at each size, each beside its bare query measured right after the same synthesis."""
+    records = []
+    for clients in sizes:
+        syn = _in_child(_synth, clients, seed)
+        for request in ("research", "audit"):
+            bare = _in_child(_bare, request)
+            ext = _in_child(_extract, request)
+            label = f"bare DuckDB query of the {request} aggregate on the raw Parquet files"
+            records.append(record(f"scale_{request}_{clients}", ext, label, bare["seconds"], {
+                "clients": clients, "documents": syn["counts"]["documents"], "request": REQUESTS[request].name,
+                "bare_peak_rss_mb": bare["peak_rss_mb"], "stages": {k: round(v, 3) for k, v in ext["stages"].items()}}))
+    return records
 
 
 def _write(records: list[dict]) -> None:

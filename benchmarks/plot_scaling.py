@@ -1,0 +1,53 @@
+"""Draw benchmarks/scaling.png from the scale_* records of results.json: seconds and ratio per size.
+
+Runs in the benchmark-only virtualenv (matplotlib is never a dependency of extractor)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - the backend is chosen first
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    records = [r for r in json.loads((HERE / "results.json").read_text()) if r["name"].startswith("scale_")]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for request, colour in (("research", "tab:blue"), ("audit", "tab:orange")):
+        rows = sorted((r["params"]["clients"], r["seconds"], r["baseline_seconds"], r["ratio"])
+                      for r in records if r["name"].startswith(f"scale_{request}_"))
+        if not rows:
+            continue
+        clients, seconds, bare, ratio = zip(*rows, strict=True)
+        left.plot(clients, seconds, "o-", color=colour, label=f"extract ({request})")
+        left.plot(clients, bare, "o--", color=colour, alpha=0.6, label=f"bare query ({request})")
+        right.plot(clients, ratio, "o-", color=colour, label=request)
+        for x, y in zip(clients, seconds, strict=True):
+            left.annotate(f"{y:.1f} s", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        for x, y in zip(clients, ratio, strict=True):
+            right.annotate(f"{y:.2f}×", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_xlabel("clients (about 10 documents each)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    left.set_yscale("log")
+    left.set_ylabel("seconds")
+    left.set_title("Whole extract vs the bare query (same run)")
+    right.axhline(2.0, color="grey", linestyle=":", label="issue's target (research) 2×")
+    right.axhline(3.0, color="grey", linestyle="--", alpha=0.5, label="issue's target (audit) 3×")
+    right.set_ylim(0, max([r["ratio"] for r in records] + [3.0]) * 1.15)
+    right.legend(fontsize=8)
+    right.set_ylabel("extract ÷ bare query")
+    right.set_title("Cost ratio by size")
+    fig.tight_layout()
+    fig.savefig(HERE / "scaling.png", dpi=110)
+
+
+if __name__ == "__main__":
+    main()
