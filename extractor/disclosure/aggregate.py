@@ -36,6 +36,17 @@ class Controlled:
     zeros: int
 
 
+def floor_figure(rules: Disclosure) -> int:
+    """The smallest figure a rounded count may show: the first the rule allows above the threshold."""
+    base, t = rules.rounding_base, rules.threshold
+    if rules.rounding == "midpoint6":
+        floor = ((t + base) // base) * base - base // 2
+        return floor if floor > t else floor + base
+    if rules.rounding == "nearest":
+        return (t // base + 1) * base
+    return t + 1
+
+
 def rounded_expr(col: pl.Expr, rules: Disclosure) -> pl.Expr:
     """The rule as a Polars expression: null marks a suppressed cell."""
     base = rules.rounding_base
@@ -46,14 +57,7 @@ def rounded_expr(col: pl.Expr, rules: Disclosure) -> pl.Expr:
     else:
         rounded = col
     # Rounding must never bring a released count down into the suppressed range 1..threshold.
-    if rules.rounding == "midpoint6":
-        floor = ((rules.threshold + base) // base) * base - base // 2
-        floor = floor if floor > rules.threshold else floor + base
-    elif rules.rounding == "nearest":
-        floor = (rules.threshold // base + 1) * base
-    else:
-        floor = rules.threshold + 1
-    safe = pl.when(col == 0).then(0).otherwise(pl.max_horizontal(rounded, pl.lit(floor)))
+    safe = pl.when(col == 0).then(0).otherwise(pl.max_horizontal(rounded, pl.lit(floor_figure(rules))))
     return pl.when((col >= 1) & (col <= rules.threshold)).then(None).otherwise(safe)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from extractor.config.policy import Disclosure
+from extractor.disclosure.aggregate import floor_figure
 from extractor.disclosure.tables.structure import Structure
 
 HIDDEN = float(2**40)  # "unbounded": far above any count, small enough to add exactly in float64
@@ -26,7 +27,7 @@ def published_range(true: np.ndarray, rules: Disclosure) -> tuple[np.ndarray, np
 
     Only meaningful where the count is published (0, or above the threshold)."""
     n = np.asarray(true, dtype=np.int64)
-    base, t, floor = rules.rounding_base, rules.threshold, _floor_value(rules)
+    base, t, floor = rules.rounding_base, rules.threshold, floor_figure(rules)
     if rules.rounding == "nearest":
         shown = np.maximum((n + base // 2) // base * base, floor)
         lo, hi = shown - base // 2, shown - base // 2 + base - 1
@@ -38,17 +39,6 @@ def published_range(true: np.ndarray, rules: Disclosure) -> tuple[np.ndarray, np
     lo = np.where(shown == floor, t + 1, np.maximum(lo, t + 1))  # the floor figure stands for all just above t
     zero = n == 0
     return np.where(zero, 0, lo).astype(float), np.where(zero, 0, hi).astype(float)
-
-
-def _floor_value(rules: Disclosure) -> int:
-    """The smallest figure a rounded count may show (aggregate.rounded_expr's floor)."""
-    base, t = rules.rounding_base, rules.threshold
-    if rules.rounding == "nearest":
-        return (t // base + 1) * base
-    if rules.rounding == "midpoint6":
-        f = ((t + base) // base) * base - base // 2
-        return f if f > t else f + base
-    return t + 1
 
 
 def _consistent(structure: Structure, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
