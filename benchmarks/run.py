@@ -132,17 +132,19 @@ def _sdc() -> dict[str, Any]:
     return rec
 
 
-def _freetext() -> dict[str, Any]:
+def _freetext() -> list[dict[str, Any]]:
     """Last, in this process: its process pool cannot live in a daemonic child, and is stopped after."""
-    from benchmarks.freetext_bench import freetext_record
+    from benchmarks.freetext_bench import freetext_distinct_record, freetext_record
     from extractor.freetext.detect import close_pool
 
+    records = []
     try:
-        rec = freetext_record()
+        for make in (freetext_record, freetext_distinct_record):
+            records.append(make())
+            records[-1]["peak_rss_mb"] = _peak_mb()
     finally:
         close_pool()
-    rec["peak_rss_mb"] = _peak_mb()
-    return rec
+    return records
 
 
 def _in_child(fn: Any, *args: Any) -> Any:
@@ -178,7 +180,7 @@ def main() -> None:
     if args.only in ("all", "sdc"):
         records.append(_in_child(_sdc))
     if args.only == "freetext":
-        records.append(_freetext())
+        records += _freetext()
     if args.only in ("anonymity", "sdc", "freetext"):
         _write(records)
         return
@@ -206,7 +208,7 @@ def main() -> None:
         if request == "research":
             for stage, seconds in ext["stages"].items():
                 records.append(record(f"stage_{stage}", {"seconds": seconds}, label, bare["seconds"], p))
-    records.append(_freetext())
+    records += _freetext()
     _write(records)
 
 

@@ -30,7 +30,7 @@ ENDINGS = tuple(sorted({
 }, key=len, reverse=True))
 # Weak grade (as inflected) -> strong grade (as in the base form), just before the last vowel.
 _GRADATION = (("ng", "nk"), ("nn", "nt"), ("ll", "lt"), ("rr", "rt"), ("mm", "mp"), ("k", "kk"), ("p", "pp"),
-              ("t", "tt"), ("d", "t"), ("v", "p"))
+              ("t", "tt"), ("d", "t"), ("v", "p"), ("", "k"))  # last: k lost altogether (Turu-ssa -> Turku)
 _VOWELS = "aeiouyäöå"
 RARE = 100  # fewer bearers than this: a sentence's first word matching it needs more evidence
 
@@ -102,7 +102,7 @@ def base_forms(word: str) -> list[str]:
             head, last = stem[:-1], stem[-1]
             for weak, strong in _GRADATION:
                 if head.endswith(weak) and len(head) > len(weak):
-                    out.append(head[: -len(weak)] + strong + last)  # Miko-lle -> Mikko, Anti-n -> Antti
+                    out.append(head[:len(head) - len(weak)] + strong + last)  # Miko-lle -> Mikko, Anti-n -> Antti
     return out
 
 

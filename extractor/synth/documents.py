@@ -15,16 +15,6 @@ from extractor.synth.people import REFERENCE_DAY
 
 FIRST_DAY = np.datetime64("2012-01-01")
 _TASK_WEIGHTS = {"10": 0.35, "15": 0.25, "20": 0.40}
-_PLAIN = [
-    "Asiakas tavattu kotikäynnillä, tilanne vakaa.",
-    "Palvelutarpeen arvio päivitetty yhdessä asiakkaan kanssa.",
-    "Asiakas ei saapunut sovittuun tapaamiseen, uusi aika sovitaan.",
-    "Keskusteltu tukitoimien jatkamisesta, asiakas suostuu suunnitelmaan.",
-    "Puhelinyhteys asiakkaan kanssa, ei uusia huolia.",
-    "Verkostopalaveri pidetty, seuraava tapaaminen kuukauden kuluttua.",
-    "Päätös toimitettu asiakkaalle, muutoksenhakuohje liitteenä.",
-    "Asiakas kertoo voivansa paremmin, jatketaan nykyisellä suunnitelmalla.",
-]
 
 
 def registrars(rng: np.random.Generator) -> pl.DataFrame:

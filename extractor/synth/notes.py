@@ -13,37 +13,8 @@ import numpy as np
 import polars as pl
 
 from extractor import reference_data
+from extractor.synth.note_sentences import sentences
 
-PLAIN = {
-    "fi": [
-        "Asiakas tavattu kotikäynnillä, tilanne on vakaa ja arki sujuu omatoimisesti.",
-        "Palvelutarpeen arvio päivitetty yhdessä asiakkaan ja omaisten kanssa.",
-        "Asiakas ei saapunut sovittuun tapaamiseen, uusi aika sovitaan.",
-        "Keskusteltu tukitoimien jatkamisesta, asiakas suostuu suunnitelmaan.",
-        "Puhelinyhteys asiakkaan kanssa, ei uusia huolia tai muutoksia tilanteessa.",
-        "Verkostopalaveri pidetty, seuraava tapaaminen kuukauden kuluttua.",
-        "Päätös toimitettu asiakkaalle, muutoksenhakuohje liitteenä.",
-        "Asiakas kertoo voivansa paremmin, jatketaan nykyisellä suunnitelmalla.",
-        "Toivo paremmasta on asiakkaalla vahva, motivaatio on hyvä.",
-        "Into harrastuksiin on palannut kevään aikana, asiakas käy uimassa.",
-        "Kela myönsi asumistuen, päätös saapui 12.3.2025.",
-        "Vuokra on 650 euroa kuukaudessa, toimeentulotukea haettu.",
-        "Asiakas muutti Turkuun viime vuonna ja viihtyy uudessa kodissa.",
-        "Onni oli matkassa, kun asunto järjestyi nopeasti.",
-        "Seuraava arviointi 15.1.2026 klo 13.30 toimistolla.",
-        "Lääkitys tarkistettu yhdessä hoitajan kanssa, annos 20 mg aamuisin.",
-    ],
-    "sv": [
-        "Klienten besökt i hemmet, situationen är stabil och vardagen fungerar.",
-        "Servicebehovet har bedömts tillsammans med klienten och anhöriga.",
-        "Klienten kom inte till det avtalade mötet, ny tid bokas.",
-        "Diskuterat fortsatt stöd, klienten godkänner planen.",
-        "Beslutet har skickats till klienten med besvärsanvisning.",
-        "FPA beviljade bostadsbidrag, beslutet kom 3.4.2025.",
-        "Hyran är 720 euro i månaden, utkomststöd har sökts.",
-        "Nästa bedömning 20.2.2026 kl. 10.00 på byrån.",
-    ],
-}
 # (language, text before, first slot, text between, second slot, text after, weight)
 TEMPLATES = [
     ("fi", "Asiakkaan henkilötunnus ", "hetu", " tarkistettu.", None, "", 3),
@@ -146,8 +117,9 @@ def _draw(rng: np.random.Generator, people: pl.DataFrame) -> pl.DataFrame:
         ["ä", "ö", "å", "é", "ü", " "], ["a", "o", "a", "e", "u", ""])
     values = pl.DataFrame({
         "lang": lang, "choice": choice,
-        "p1": _pick(rng, PLAIN["fi"], n), "p2": _pick(rng, PLAIN["fi"], n), "p3": _pick(rng, PLAIN["fi"], n),
-        "q1": _pick(rng, PLAIN["sv"], n), "q2": _pick(rng, PLAIN["sv"], n), "q3": _pick(rng, PLAIN["sv"], n),
+        "a": sentences(rng, lang), "b": sentences(rng, lang), "c": sentences(rng, lang),
+        "d": sentences(rng, lang), "with_d": rng.random(n) < 0.5,
+        "position": rng.integers(0, 3, n),
         "hetu": people["hetu"], "phone": phone,
         "email": ascii_name + _pick(rng, ["@esimerkki.fi", "@posti.fi", "@gmail.com", "@outlook.com"], n),
         "full": first + " " + people["surname"], "first": first, "surname": people["surname"],
@@ -184,12 +156,18 @@ def _compose(values: pl.DataFrame) -> pl.DataFrame:
             out = pl.when(pl.col(name) == kind).then(expr).otherwise(out)
         return out
 
-    plain = [pl.when(sv).then(pl.col(f"q{i}")).otherwise(pl.col(f"p{i}")) for i in (1, 2, 3)]
-    frame = frame.with_columns(fill("s1").alias("v1"), fill("s2").alias("v2"), plain[0].alias("a"),
-                               plain[1].alias("b"), plain[2].alias("c"))
+    frame = frame.with_columns(fill("s1").alias("v1"), fill("s2").alias("v2"))
+    # The identifier's sentence comes first, second or third; a fourth plain sentence ends half the notes.
+    position = pl.col("position")
+    before = pl.when(position == 0).then(pl.lit(None, pl.String)).when(position == 1).then(pl.col("a")) \
+        .otherwise(pl.concat_str(["a", "b"], separator=" "))
+    after = pl.concat_str([pl.when(position == 0).then(pl.concat_str(["a", "b"], separator=" "))
+                           .when(position == 1).then(pl.col("b")),
+                           pl.when(pl.col("with_d")).then(pl.col("d"))], separator=" ", ignore_nulls=True)
+    frame = frame.with_columns(before.alias("before"), pl.when(after != "").then(after).alias("after"))
     middle = pl.when(pl.col("choice") < 0).then(pl.col("c")).otherwise(
         pl.concat_str(["pre", "v1", "mid", "v2", "post"], ignore_nulls=True))
-    start1 = pl.col("a").str.len_chars() + 1 + pl.col("pre").str.len_chars()
+    start1 = pl.col("before").str.len_chars().fill_null(-1) + 1 + pl.col("pre").str.len_chars()
     end1 = start1 + pl.col("v1").str.len_chars()
     start2 = end1 + pl.col("mid").str.len_chars()
     end2 = start2 + pl.col("v2").str.len_chars()
@@ -202,7 +180,7 @@ def _compose(values: pl.DataFrame) -> pl.DataFrame:
     # A long frame of spans gathered into lists per note: concat_list of structs is many times slower.
     per_note = pl.concat([spans("s1", start1, end1), spans("s2", start2, end2)]).sort("i", "start").group_by(
         "i", maintain_order=True).agg(pl.struct("start", "end", "entity").alias("note_spans"))
-    out = frame.select(pl.concat_str([pl.col("a"), middle, pl.col("b")], separator=" ").alias("note")
+    out = frame.select(pl.concat_str(["before", middle, "after"], separator=" ", ignore_nulls=True).alias("note")
                        ).with_row_index("i")
     return out.join(per_note, on="i", how="left", maintain_order="left").select(
         "note", pl.col("note_spans").fill_null(pl.lit([], dtype=per_note.schema["note_spans"])))
