@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from extractor import reference_data
-from extractor.synth.note_sentences import sentences
+from extractor.synth.note_sentences import pools, sentences
 
 # (language, text before, first slot, text between, second slot, text after, weight)
 TEMPLATES = [
@@ -99,6 +99,7 @@ def _draw(rng: np.random.Generator, people: pl.DataFrame) -> pl.DataFrame:
     """Every random choice of the notes, in one fixed order: template, plain sentences, slot values."""
     n = people.height
     lang = people["language"].fill_null("fi")
+    pool = pools(rng)
     with_id = rng.random(n) < SHARE_WITH_IDENTIFIER
     tpl = pl.DataFrame(TEMPLATES, schema=["lang", "pre", "s1", "mid", "s2", "post", "w"], orient="row")
     choice = np.full(n, -1)
@@ -117,8 +118,8 @@ def _draw(rng: np.random.Generator, people: pl.DataFrame) -> pl.DataFrame:
         ["ä", "ö", "å", "é", "ü", " "], ["a", "o", "a", "e", "u", ""])
     values = pl.DataFrame({
         "lang": lang, "choice": choice,
-        "a": sentences(rng, lang), "b": sentences(rng, lang), "c": sentences(rng, lang),
-        "d": sentences(rng, lang), "with_d": rng.random(n) < 0.5,
+        "a": sentences(rng, lang, pool), "b": sentences(rng, lang, pool), "c": sentences(rng, lang, pool),
+        "d": sentences(rng, lang, pool), "with_d": rng.random(n) < 0.5,
         "position": rng.integers(0, 3, n),
         "hetu": people["hetu"], "phone": phone,
         "email": ascii_name + _pick(rng, ["@esimerkki.fi", "@posti.fi", "@gmail.com", "@outlook.com"], n),
