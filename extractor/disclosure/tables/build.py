@@ -4,7 +4,7 @@ The researcher's query returns records (one row per unit of counting, with the d
 contributing unit and magnitude values); those never leave the sandbox. The extractor aggregates
 them itself, so it knows every cell's contributions: each unit's total within a cell is what the
 dominance and p% rules weigh (a unit's rows in two leaf cells are one contribution to their subtotal).
-Each record meets its ancestors in every group through a bridge per group; one GROUP BY runs per
+Each record carries its ancestor in every group at every depth (integer columns); one GROUP BY runs per
 combination of levels (leaf, subtotal, total in each group), so no query ever holds more (cell, unit)
 pairs than there are records: memory stays near the size of the records, not a multiple of it.
 """
@@ -37,24 +37,17 @@ class Cells:
     maximum: dict[str, np.ndarray]
 
 
-def _bridge(tree: GroupTree) -> pl.DataFrame:
-    """Leaf position → every ancestor position (the leaf itself included), with the ancestor's depth."""
-    leaves = np.flatnonzero(tree.depth == len(tree.columns))
-    rows_leaf, rows_pos = [], []
-    for leaf in leaves:
-        node = int(leaf)
-        while node >= 0:
-            rows_leaf.append(int(leaf))
-            rows_pos.append(node)
-            node = int(tree.parent[node])
-    return pl.DataFrame({"_leaf": rows_leaf, "_pos": rows_pos, "_depth": tree.depth[rows_pos]},
-                        schema={"_leaf": pl.Int64, "_pos": pl.Int64, "_depth": pl.Int64})
-
-
 def _leaves(tree: GroupTree) -> pl.DataFrame:
-    """A group's leaf labels → the leaf's position: records are numbered once, then joined on integers."""
+    """A group's leaf labels → the leaf's ancestor at every depth (`_a0` the total … the leaf itself): records
+    are numbered once, then every level's GROUP BY reads its cell positions from these integer columns."""
     leaves = np.flatnonzero(tree.depth == len(tree.columns))
-    return tree.labels[leaves].with_columns(pl.Series("_leaf", leaves, dtype=pl.Int64))
+    ancestors = np.empty((len(tree.columns) + 1, len(leaves)), dtype=np.int64)
+    node = leaves.astype(np.int64)
+    for depth in range(len(tree.columns), -1, -1):
+        ancestors[depth] = node
+        node = tree.parent[node]
+    return tree.labels[leaves].with_columns(pl.Series(f"_a{k}", ancestors[k], dtype=pl.Int64)
+                                            for k in range(len(tree.columns) + 1))
 
 
 def prepare(df: pl.DataFrame, groups: tuple[tuple[str, ...], ...], where: str) -> pl.DataFrame:
@@ -82,7 +75,6 @@ def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[
         return cells
     con.register("_records", df)
     for i, tree in enumerate(trees):
-        con.register(f"_bridge{i}", _bridge(tree))
         con.register(f"_leaves{i}", _leaves(tree))
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _u AS {_leaf_sql(trees, unit, magnitudes, top_n)}")
@@ -93,7 +85,6 @@ def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[
         con.execute("DROP TABLE IF EXISTS _u")
         con.unregister("_records")
         for i in range(len(trees)):
-            con.unregister(f"_bridge{i}")
             con.unregister(f"_leaves{i}")
     flat = np.ravel_multi_index(tuple(agg[f"p{i}"].to_numpy() for i in range(len(trees))), structure.shape)
     cells.rows[flat] = agg["_rows"].to_numpy()
@@ -129,7 +120,8 @@ def _leaf_sql(trees: list[GroupTree], unit: str | None, magnitudes: tuple[str, .
     q = quote_ident
     joins = " ".join(f"JOIN _leaves{i} l{i} ON " + " AND ".join(f"l{i}.{q(c)} = r.{q(c)}" for c in tree.columns)
                      for i, tree in enumerate(trees))
-    leaf_ids = ", ".join(f"l{i}._leaf AS _l{i}" for i in range(len(trees)))
+    leaf_ids = ", ".join(f"l{i}._a{k} AS _a{i}_{k}" for i, tree in enumerate(trees)
+                         for k in range(len(tree.columns) + 1))
     s, t, b, lo, hi = ({m: q(f"{p}_{m}") for m in magnitudes} for p in ("s", "t", "b", "lo", "hi"))
     if unit:
         per_unit = "".join(f", sum(r.{q(m)})::DOUBLE AS {s[m]}, min(r.{q(m)})::DOUBLE AS {lo[m]}, "
@@ -145,12 +137,10 @@ def _leaf_sql(trees: list[GroupTree], unit: str | None, magnitudes: tuple[str, .
 
 def _cells_sql(n_groups: int, unit: str | None, magnitudes: tuple[str, ...], top_n: int,
                depths: tuple[int, ...]) -> str:
-    """One GROUP BY over records joined to their ancestor cell at the given level of each group: counts,
-    units, sums, extremes, top contributors. Every name is quoted by quote_ident (a researcher chooses them)."""
+    """One GROUP BY over records by their ancestor cell at the given level of each group: counts, units,
+    sums, extremes, top contributors. Every name is quoted by quote_ident (a researcher chooses them)."""
     q = quote_ident
-    joins = " ".join(f"JOIN _bridge{i} b{i} ON b{i}._depth = {int(depths[i])} AND b{i}._leaf = u._l{i}"
-                     for i in range(n_groups))
-    pos = ", ".join(f"b{i}._pos AS p{i}" for i in range(n_groups))
+    pos = ", ".join(f"_a{i}_{int(depths[i])} AS p{i}" for i in range(n_groups))
     pos_cols = ", ".join(f"p{i}" for i in range(n_groups))
     s, t, b, lo, hi = ({m: q(f"{p}_{m}") for m in magnitudes} for p in ("s", "t", "b", "lo", "hi"))
     if unit:  # a unit's rows in one cell are one contribution: aggregate per (cell, unit) first
@@ -160,7 +150,7 @@ def _cells_sql(n_groups: int, unit: str | None, magnitudes: tuple[str, ...], top
                            f"min({s[m]}, {top_n}) AS {b[m]}, min({lo[m]}) AS {lo[m]}, max({hi[m]}) AS {hi[m]}"
                            for m in magnitudes)
         return f"""
-            WITH cu AS (SELECT {pos}, _unit, sum(_n) AS _n{cell_unit} FROM _u u {joins} GROUP BY ALL)
+            WITH cu AS (SELECT {pos}, _unit, sum(_n) AS _n{cell_unit} FROM _u GROUP BY ALL)
             SELECT {pos_cols}, sum(_n)::BIGINT AS _rows, count(*)::BIGINT AS _units{per_cell}
             FROM cu GROUP BY ALL"""
     # every record is its own unit: a leaf's top records are the candidates for its ancestors
@@ -169,4 +159,4 @@ def _cells_sql(n_groups: int, unit: str | None, magnitudes: tuple[str, ...], top
                  f"min({lo[m]}) AS {lo[m]}, max({hi[m]}) AS {hi[m]}" for m in magnitudes)
     return f"""
         SELECT {pos}, sum(_n)::BIGINT AS _rows, sum(_n)::BIGINT AS _units{up}
-        FROM _u u {joins} GROUP BY ALL"""
+        FROM _u GROUP BY ALL"""
