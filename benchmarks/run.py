@@ -166,12 +166,12 @@ def _sdc() -> dict[str, Any]:
 
 def _freetext() -> list[dict[str, Any]]:
     """Last, in this process: its process pool cannot live in a daemonic child, and is stopped after."""
-    from benchmarks.freetext_bench import freetext_distinct_record, freetext_record
+    from benchmarks.freetext_bench import freetext_distinct_record, freetext_quality_record, freetext_record
     from extractor.freetext.detect import close_pool
 
     records = []
     try:
-        for make in (freetext_record, freetext_distinct_record):
+        for make in (freetext_quality_record, freetext_record, freetext_distinct_record):
             records.append(make())
             records[-1]["peak_rss_mb"] = _peak_mb()
     finally:
