@@ -10,7 +10,7 @@ SCALE_SIZES ?= 100000,1000000,10000000
 # sockets blocked inside Python (tests/conftest.py).
 NONET  := $(shell unshare -n true 2>/dev/null && echo "unshare -n")
 
-.PHONY: demo test bench lint browser clean differential
+.PHONY: demo test bench lint browser voikko clean differential
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	-@$(MAKE) --no-print-directory voikko
 	$(BIN)/extractor demo --workdir demo
 
 browser:
@@ -27,8 +28,15 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || { echo "could not install chromium (needs root and Debian's package registry)"; exit 1; }; }
 
+# Voikko (Finnish morphology for names in notes) from Debian's packages; without it the extractor falls back
+# to suffix rules, so `make demo` only tries, and `make test` requires it.
+voikko:
+	@test -e /usr/lib/voikko/5/mor-standard/mor.vfst -a -n "$$(ldconfig -p | grep libvoikko.so.1)" \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvoikko1 voikko-fi >/dev/null) \
+	  || { echo "could not install Voikko (libvoikko1, voikko-fi): needs root and Debian's package registry"; exit 1; }
+
 # pytest-xdist: one worker per CPU this machine gives us; a test file stays on one worker (module fixtures).
-test: $(STAMP) browser
+test: $(STAMP) browser voikko
 	$(BIN)/ruff check extractor tests benchmarks
 	$(NONET) $(BIN)/python -m pytest -n auto --dist loadfile
 

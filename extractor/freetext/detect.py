@@ -19,7 +19,8 @@ import polars as pl
 
 from extractor import hetu
 from extractor.freetext import names
-from extractor.freetext.recognizers import ADDRESS_PATTERN
+from extractor.freetext.language import LANGUAGES, detect_languages
+from extractor.freetext.recognizers import ADDRESS_PATTERN, STREET_PATTERN
 
 MIN_SCORE = 0.5
 PERSON = "PERSON"
@@ -30,7 +31,7 @@ PREFILTERS: dict[str, str] = {
     "FI_BUSINESS_ID": r"\d{7}-\d",
     "IBAN_CODE": r"(?i)FI\d{2}",
     "PHONE_NUMBER": r"\d(?:[\s().\-/]*\d){4,}",
-    "FI_ADDRESS": r"(?i)" + ADDRESS_PATTERN,
+    "FI_ADDRESS": r"(?i)(?:" + ADDRESS_PATTERN + ")|(?:" + STREET_PATTERN + ")",
     "FI_POSTAL_CODE": r"\d{5}",
 }
 ENTITIES = (*PREFILTERS, PERSON)
@@ -50,17 +51,18 @@ def candidate_entities(texts: pl.Series) -> pl.Series:
     return flags.select(pl.concat_list(pl.all()).list.drop_nulls().alias("entities"))["entities"]
 
 
-def _analyze(batch: list[tuple[str, list[str]]]) -> list[list[tuple[int, int, str, float]]]:
+def _analyze(batch: list[tuple[str, list[str], str]]) -> list[list[tuple[int, int, str, float]]]:
     from extractor.freetext.engine import analyzer
 
     engine, gaz = analyzer(), names.gazetteer()
     out = []
-    for text, entities in batch:
+    for text, entities, lang in batch:
         if entities:
             found = [(r.start, r.end, r.entity_type, r.score) for r in engine.analyze(
-                text, language="fi", entities=[*entities, PERSON], score_threshold=MIN_SCORE)]
+                text, language=lang, entities=[*entities, PERSON], score_threshold=MIN_SCORE)]
         else:
-            found = [(s, e, PERSON, score) for s, e, score in names.find_names(text, gaz) if score >= MIN_SCORE]
+            found = [(s, e, PERSON, score) for s, e, score in names.find_names(text, gaz, lang)
+                     if score >= MIN_SCORE]
         out.append(found)
     return out
 
@@ -95,8 +97,9 @@ def close_pool() -> None:
         _POOL = None
 
 
-def analyze_distinct(texts: list[str], entities: list[list[str]], processes: int) -> list[list[tuple]]:
-    work = list(zip(texts, entities, strict=True))
+def analyze_distinct(texts: list[str], entities: list[list[str]], processes: int,
+                     languages: list[str] | None = None) -> list[list[tuple]]:
+    work = list(zip(texts, entities, languages or ["fi"] * len(texts), strict=True))
     if processes <= 1 or len(work) < POOL_FROM:
         return _analyze(work)
     results: list[list[tuple]] = []
@@ -105,20 +108,31 @@ def analyze_distinct(texts: list[str], entities: list[list[str]], processes: int
     return results
 
 
-def detect(texts: pl.Series, processes: int | None = None) -> pl.DataFrame:
-    """Every identifier found: row (position in `texts`), start, end (characters), entity, score."""
+def detect(texts: pl.Series, processes: int | None = None, language: str = "auto") -> pl.DataFrame:
+    """Every identifier found: row (position in `texts`), start, end (characters), entity, score.
+    `language`: "auto" (each note's own, language.py) or one of fi, sv, en for every note."""
     processes = processes or min(2, os.cpu_count() or 1)
     frame = pl.DataFrame({"text": texts.cast(pl.String)}).with_row_index("row")
     distinct = frame.select("text").drop_nulls().unique(maintain_order=True).with_row_index("u")
-    distinct = distinct.with_columns(candidate_entities(distinct["text"]))
-    # Texts without a capital letter, '@' or digit cannot hold anything: skip them outright.
-    distinct = distinct.filter(pl.col("text").str.contains(r"[A-ZÅÄÖÜÉ@0-9]"))
-    found = analyze_distinct(distinct["text"].to_list(), distinct["entities"].to_list(), processes)
+    distinct = distinct.with_columns(candidate_entities(distinct["text"]),
+                                     languages_of(distinct["text"], language).alias("language"))
+    distinct = distinct.filter(pl.col("text").str.contains(r"[^\W_]"))  # nothing to find without a letter or digit
+    found = analyze_distinct(distinct["text"].to_list(), distinct["entities"].to_list(), processes,
+                             distinct["language"].to_list())
     spans = _spans_frame(distinct["u"].to_list(), found)
     if spans.is_empty():
         return pl.DataFrame(schema=SCHEMA)
     return (frame.join(distinct.select("u", "text"), on="text").join(spans, on="u")
             .select(list(SCHEMA)).cast(SCHEMA).sort("row", "start"))
+
+
+def languages_of(texts: pl.Series, language: str = "auto") -> pl.Series:
+    """Each text's language: detected ("auto") or the one given."""
+    if language == "auto":
+        return detect_languages(texts)
+    if language not in LANGUAGES:
+        raise ValueError(f"language {language!r}: expected auto or one of {', '.join(LANGUAGES)}")
+    return pl.Series([language] * texts.len(), dtype=pl.String)
 
 
 def _spans_frame(units: list[int], found: list[list[tuple]]) -> pl.DataFrame:

@@ -112,7 +112,7 @@ class NameRecognizer(EntityRecognizer):
         return [RecognizerResult("PERSON", start, end, score,
                                  recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                                                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
-                for start, end, score in names.find_names(text, self.gazetteer)]
+                for start, end, score in names.find_names(text, self.gazetteer, self.supported_language)]
 
 
 _STREET = ("katu", "tie", "kuja", "polku", "väylä", "raitti", "kaari", "rinne", "ranta", "aukio", "tori", "puistikko",
@@ -122,6 +122,9 @@ _STREET_INFLECTED = ("kadulla", "kadulta", "kadulle", "kadun", "tiellä", "tielt
                      "rannalla", "rannan", "aukiolla", "torilla")
 ADDRESS_PATTERN = (r"\b[A-ZÅÄÖ][a-zåäöé]*(?:-[A-ZÅÄÖa-zåäöé]+)*(?:" + "|".join(_STREET + _STREET_INFLECTED)
                    + r")\s+\d{1,4}(?:\s?[A-Ka-k]\b)?(?:\s?(?:as\.?\s?)?\d{1,3})?\b")
+# A street someone moved to or lives on, without its number ("lähetetty Tehtaankadulle"): weaker evidence.
+STREET_PATTERN = (r"\b[A-ZÅÄÖ][a-zåäöé]+(?:kadulle|kadulla|kadulta|tielle|tiellä|tieltä|kujalle|kujalla|kujalta"
+                  r"|polulle|polulla)\b")
 
 
 class AddressRecognizer(PatternRecognizer):
@@ -130,7 +133,7 @@ class AddressRecognizer(PatternRecognizer):
     def __init__(self, language: str = "fi") -> None:
         super().__init__(
             supported_entity="FI_ADDRESS", supported_language=language, name=f"AddressRecognizer_{language}",
-            patterns=[Pattern("street_address", ADDRESS_PATTERN, 0.8)],
+            patterns=[Pattern("street_address", ADDRESS_PATTERN, 0.8), Pattern("street", STREET_PATTERN, 0.55)],
             context=["osoite", "asuu", "kotiosoite", "adress", "bor", "address"])
 
 

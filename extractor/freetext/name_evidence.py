@@ -1,0 +1,61 @@
+"""The words around a name that tell a person from a place or an ordinary word, per language (names.py).
+
+Kinship and role words before a name (äiti, sosiaalityöntekijä, mor, client), verbs after it (kertoi,
+berättar, told), family nouns after a genitive (Laineen perhe, Holms lägenhet), passives after a name
+in the allative (Virtaselle soitettu); and the function words of each language that are never names
+(Swedish han, English he) or are names only with evidence (Swedish per, hans; English will, grace).
+"""
+
+from __future__ import annotations
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+KINSHIP_AND_ROLE = _words("""
+äiti isä poika tytär veli sisko sisar puoliso vaimo mies avopuoliso lapsi lapsen vanhempi isoäiti isoisä mummo
+ukki vaari täti setä eno serkku omainen asiakas asiakkaan nimeltä nimeltään herra rouva neiti hra rva
+sosiaalityöntekijä ohjaaja hoitaja lääkäri terapeutti edunvalvoja huoltaja naapuri ystävä kaveri tulkki
+äidin isän pojan tyttären veljen siskon puolison vaimon miehen pikkuveli pikkusisko isäpuoli äitipuoli
+sosiaaliohjaaja vastuutyöntekijä yhteyshenkilö yhteyshenkilöksi lähihoitaja perhetyöntekijä dos tri
+mor far son dotter bror syster make maka fru herr klienten mamma pappa sambo grannen tolken barnet
+socialarbetare hemvårdaren servicehandledaren stödpersonen hustrun
+mother father daughter brother sister wife husband client mr mrs ms dr son supervisor
+soitettu soitin puhuttu ilmoitettu kerrottu tavattu lähetetty sovittu keskusteltu tapasi tapasin kysyin
+ringde träffade met
+""")
+SPEECH_VERBS = _words("""
+kertoo kertoi soitti soittaa ilmoitti ilmoittaa toivoo toivoi pyytää pyysi sanoo sanoi kävi käy saapui tuli
+asuu asui haluaa halusi osallistui osallistuu hakee haki lupasi lupaa tarvitsee on oli ei eli ja hoitaa
+jatkaa suositteli arvioi kaatui vastaa kieltäytyi allekirjoitti
+berättar berättade ringde säger sade bor kom har är var och deltog vill ska sköter hämtar
+says said called lives came is was has told asked agreed needs
+""")
+# A name in the allative/ablative/adessive before a passive or "has": "Virtaselle soitettu", "Kalliolla ei ole".
+TO_SOMEONE = ("lle", "lta", "ltä", "lla", "llä")
+PASSIVES = _words("""
+soitettu myönnetty haetaan haettu varataan varattu lähetetty tarjottu ilmoitettu kerrottu annettu tehty
+järjestetty maksettu päätetty on ei oli
+""")
+WEAK = _words("on oli ei ja eli och har är var is was has")  # too common to say much on their own
+# After a name in the genitive: family nouns and postpositions (Laineen perhe, Holms lägenhet, Kinnusen luona).
+FOLLOWERS = _words("""
+perhe perheen perheessä perheeseen luona luokse luota kanssa kotona kotiin asiakkuus lapset lapsi äiti isä
+puoliso mukaan puolesta tytär poika veli sisko vanhemmat osoite asunto veljekset
+dotter son mamma pappa fru man barn bror syster lägenhet ansökan advokat bedömning familj
+children mother father wife husband
+""")
+# Words that are never names in a note of that language (pronouns, function words).
+NEVER_NAMES = {
+    "fi": _words("he hän me te se ne tämä tuo nämä ja on ei että"),
+    "sv": _words("han hon vi ni de den det jag du dem oss man en ett och är"),
+    "en": _words("he she we they it i you his her him them us the a an and is was"),
+}
+# Names that are also common words of the note's language: a name only with evidence.
+LANGUAGE_WORDS = {
+    "sv": _words("per bo hans ek lund holm berg strand björk lind ström sten hugo rut mark"),
+    "en": _words("will mark hope grace bill rose faith joy may june april summer dawn rich frank sue pat art "
+                 "bob jack guy lee dan amy ray"),
+    "fi": frozenset(),
+}

@@ -1,0 +1,123 @@
+"""Names as social workers write them: every case, lower case, pet names, initials, no diacritics, sv/en notes.
+
+One table per behaviour; the note's language is given as the detector would give it. A hypothesis test
+inflects register surnames in every Finnish case by a short reference rule and expects each form found.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extractor.freetext.detect import detect
+from extractor.freetext.language import detect_languages
+from extractor.freetext.morphology import morphology
+from extractor.freetext.names import find_names, gazetteer
+
+
+def names_in(text: str, lang: str = "fi") -> list[str]:
+    return [text[s:e] for s, e, score in find_names(text, gazetteer(), lang) if score >= 0.5]
+
+
+CASES = [
+    # lower and upper case: a word that can only be a name
+    ("Soitin matti virtaselle ja kerroin päätöksestä.", "fi", ["matti virtaselle"]),
+    ("Keskusteltu puhelimessa pirjon kanssa.", "fi", ["pirjon"]),
+    ("Asiakas MATTI VIRTANEN allekirjoitti.", "fi", ["MATTI VIRTANEN"]),
+    ("Asiakkaalla on into harrastuksiin.", "fi", []),  # lower case and an ordinary word: never a name
+    ("Kävelimme kallion reunalla.", "fi", []),
+    # case endings suffix stripping could not undo
+    ("Lähete lähetetty Hämäläiseen liittyen.", "fi", ["Hämäläiseen"]),
+    ("Äiti ei halua lähteä lomalle Mikotta.", "fi", ["Mikotta"]),
+    ("Äiti tuli paikalle Mikkoineen.", "fi", ["Mikkoineen"]),
+    ("Tapaaminen Heikkisten kanssa sovittu.", "fi", ["Heikkisten"]),
+    ("Rinteen kotona on puutteita.", "fi", ["Rinteen"]),  # rinne: a slope, and a surname before 'kotona'
+    ("Kävelimme rinteen alas kauppaan.", "fi", []),
+    # a word-name with evidence: an age, a passive after a name in the allative, a coordinated name
+    ("Onni (7 v) on aloittanut koulun.", "fi", ["Onni"]),
+    ("Onni oli matkassa, kun asunto järjestyi.", "fi", []),
+    ("Lehtiselle soitettu kahdesti.", "fi", ["Lehtiselle"]),
+    ("Stig och Gun Backman har varit gifta i 50 år.", "sv", ["Stig", "Gun Backman"]),
+    # pet names, initials, diacritics dropped
+    ("Jukkis kävi toimistolla.", "fi", ["Jukkis"]),
+    ("Isä Kaitsu soitti.", "fi", ["Kaitsu"]),
+    ("Vastuutyöntekijä T. Lahtinen jatkaa.", "fi", ["T. Lahtinen"]),
+    ("Asiakkaan puoliso Erik Nystrom osallistui.", "fi", ["Erik Nystrom"]),
+    ("Ansökan från Ulf Astrom har kompletterats.", "sv", ["Ulf Astrom"]),
+    # places are not names, even after a kinship word or with a verb
+    ("Asiakkaan äiti asuu Ruotsissa.", "fi", []),
+    ("Salossa asuu myös sisar.", "fi", []),
+    ("Asiakas muutti Salon perheen naapuriin.", "fi", ["Salon"]),  # Salo's family, not the town
+    ("Kela myönsi tuen, haettu Kelasta.", "fi", []),
+    # Swedish and English function words are not names
+    ("Han berättade att han sover dåligt.", "sv", []),
+    ("Hans mamma bor i Jakobstad.", "sv", []),
+    ("Hans Nyström har beviljats stöd.", "sv", ["Hans Nyström"]),
+    ("Per telefon: klienten vill avsluta.", "sv", []),
+    ("Per bor ensam.", "sv", ["Per"]),
+    ("He says he sleeps badly.", "en", []),
+    ("Grace period for the rent has ended.", "en", []),
+    ("Grace told the school nurse.", "en", ["Grace"]),
+    # once named, every other mention in the note
+    ("Asiakas on Liisan kanssa sopinut, että liisa hoitaa laskut.", "fi", ["Liisan", "liisa"]),
+    # a name inside an e-mail address is the e-mail's, not a separate name
+    ("Vastaus osoitteeseen matti.virtanen@gmail.com.", "fi", []),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), CASES)
+def test_names_in_every_form(text: str, lang: str, expected: list[str]) -> None:
+    if morphology() is None:
+        pytest.skip("Voikko is not installed (make test installs it)")
+    assert names_in(text, lang) == expected
+
+
+_ENDINGS = ["", "n", "sta", "sena", "seksi", "sessa", "sesta", "seen", "sella", "selta", "selle", "setta",
+            "sineen", "sen"]  # nominative … comitative, accusative (= genitive)
+
+
+def _inflect(surname: str, ending: str) -> str:
+    """Reference rule for -nen surnames: Virta-nen, Virta-sen, Virta-s-ta, Virta-se-lle, Virta-s-ineen."""
+    stem = surname[:-3]
+    if ending == "":
+        return surname
+    if ending == "n":
+        return stem + "sen"
+    if ending in ("sta", "sineen"):
+        return stem + ending
+    return stem + ending
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_register_surnames_found_in_every_case(data: st.DataObject) -> None:
+    gaz = gazetteer()
+    common = sorted(n for n, c in gaz.counts.items() if n.endswith("nen") and c >= 2000 and n not in gaz.words)
+    surname = data.draw(st.sampled_from(common)).capitalize()
+    form = _inflect(surname, data.draw(st.sampled_from(_ENDINGS)))
+    text = f"Asiakas tapasi eilen {form} toimistolla."
+    assert names_in(text) == [form]
+
+
+LANGUAGE = [
+    ("Asiakas kertoo voivansa paremmin ja on tyytyväinen.", "fi"),
+    ("Klienten berättar att hon mår bättre och är nöjd.", "sv"),
+    ("The client says she feels better and is satisfied.", "en"),
+    ("Nystroms dotter sköter räkningarna.", "sv"),  # no function word: the n-gram model decides
+    ("Hetu 311299-899E.", "fi"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), LANGUAGE)
+def test_language_per_note(text: str, lang: str) -> None:
+    assert detect_languages(pl.Series([text])).to_list() == [lang]
+
+
+def test_detect_uses_each_notes_language() -> None:
+    texts = pl.Series(["Han har svårt att klara trappan, hemvården utökas.", "Soitin matti virtaselle."])
+    found = detect(texts, processes=1)
+    assert found.select("row", "entity").rows() == [(1, "PERSON")]
+    with pytest.raises(ValueError, match="expected auto or one of fi, sv, en"):
+        detect(texts, processes=1, language="de")
