@@ -95,6 +95,7 @@ class Request:
     date_shift_days: int = 0  # per-person consistent shift of dates, within ±N days (0: dates unchanged)
     reidentification: bool = False  # write an encrypted pseudonym -> person map for the controller
     free_text_subject: str = "tag"  # in redacted notes, the row's own subject as "<NIMI>" or "<pseudonym>"
+    dates_in_notes: str = "month"  # dates written in notes: "shift" (with date_shift_days), "month" or "keep"
     today: dt.date = field(default_factory=dt.date.today)  # no recorded date may lie after it
     today_from: str = "the machine's clock"
 
@@ -269,14 +270,19 @@ def load_request(path: Path, today: dt.date | None = None) -> Request:
         raise f.error("outputs", "unique output names other than 'exclusion_flow' (used for the released "
                       "exclusion flow)", names)
     prot = f.table("protection", None)
-    shift, reid, subject = 0, False, "tag"
+    shift, reid, subject, note_dates = 0, False, "tag", "month"
     if prot is not None:
-        prot.reject_unknown({"date_shift_days", "reidentification_map", "free_text_subject"})
+        prot.reject_unknown({"date_shift_days", "reidentification_map", "free_text_subject", "dates_in_notes"})
         shift = prot.int("date_shift_days", 0, minimum=0)
         reid = prot.bool("reidentification_map", False)
         subject = prot.str("free_text_subject", "tag")
         if subject not in ("tag", "pseudonym"):
             raise prot.error("free_text_subject", "'tag' or 'pseudonym'", subject)
+        note_dates = prot.str("dates_in_notes", "shift" if shift else "month")
+        if note_dates not in ("shift", "month", "keep"):
+            raise prot.error("dates_in_notes", "'shift', 'month' or 'keep'", note_dates)
+        if note_dates == "shift" and not shift:
+            raise prot.error("dates_in_notes", "'month' or 'keep' ('shift' needs date_shift_days > 0)", note_dates)
     project = r.str("project", rid)
     if not _ID.match(project):
         raise r.error("project", "a file-name-safe identifier", project)
@@ -287,5 +293,5 @@ def load_request(path: Path, today: dt.date | None = None) -> Request:
         policy=r.path_value("policy", None), study=r.str("study", None), controller=_party(r, "controller"),
         dpo=_party(r, "dpo"), retention=r.str("retention"), variables=variables, outputs=outputs,
         notice=_notice(f.table("notice", None)), date_shift_days=shift, reidentification=reid,
-        free_text_subject=subject, today=today, today_from=today_from,
+        free_text_subject=subject, dates_in_notes=note_dates, today=today, today_from=today_from,
     )

@@ -17,7 +17,9 @@ import polars as pl
 
 from extractor.config.catalog import Table
 from extractor.config.load import RunConfig
-from extractor.freetext.detect import detect
+from extractor.freetext.dates import protect_dates
+from extractor.freetext.detect import detect, languages_of
+from extractor.freetext.morphology import analyser_name
 from extractor.freetext.redact import merge_overlaps, redact
 from extractor.sql import quote_ident
 
@@ -36,6 +38,10 @@ class Redaction:
     changed: int = 0
     entities: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    languages: dict[str, int] = field(default_factory=dict)  # texts per detected language (fi, sv, en)
+    dates: int = 0  # dates written in the texts that were shifted or generalised
+    dates_mode: str = "keep"  # "shift" (the person's own offset), "month" or "keep"
+    analyser: str = ""  # what read Finnish inflection: Voikko, or suffix rules where it is not installed
 
 
 def _subject_identifiers(cfg: RunConfig) -> str | None:
@@ -67,17 +73,25 @@ def redact_columns(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table,
             f"SELECT CAST(f._r AS UINTEGER) AS row, string_agg(i.ids, {SEPARATOR}) AS identifiers, m.p AS pseudonym "
             f"FROM {quote_ident(rows)} f JOIN {person_map} m ON m.v = CAST(f.{quote_ident(person)} AS VARCHAR) "
             f"LEFT JOIN ({ids_sql}) i ON i.v = m.v GROUP BY f._r, m.p").pl()
+    shifts = None
+    if cfg.request.dates_in_notes == "shift" and person and person_map:
+        shifts = con.sql(f"SELECT CAST(m.shift AS BIGINT) AS shift FROM {quote_ident(rows)} f LEFT JOIN {person_map} m "
+                         f"ON m.v = CAST(f.{quote_ident(person)} AS VARCHAR) ORDER BY f._r").pl()["shift"]
     records, out = [], {"_r": frame["_r"]}
     for col in columns:
         t0 = time.perf_counter()
         spans = detect(frame[col], processes=threads)
-        out[col] = redact(frame[col], spans, subjects)
+        languages = languages_of(frame[col].fill_null(""))
+        out[col], dates = protect_dates(redact(frame[col], spans, subjects), cfg.request.dates_in_notes, shifts,
+                                        languages)
         merged = merge_overlaps(spans)
         records.append(Redaction(
             table.name, col, mode, texts=frame[col].drop_nulls().len(), distinct=frame[col].drop_nulls().n_unique(),
             changed=merged["row"].n_unique() if merged.height else 0,
             entities=dict(sorted(merged.group_by("entity").len().iter_rows())) if merged.height else {},
-            seconds=time.perf_counter() - t0))
+            seconds=time.perf_counter() - t0,
+            languages=dict(sorted(languages.filter(frame[col].is_not_null()).value_counts().iter_rows())),
+            analyser=analyser_name(), dates=dates, dates_mode=cfg.request.dates_in_notes))
     con.register("ft_frame", pl.DataFrame(out))
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(redacted)} AS SELECT * FROM ft_frame")

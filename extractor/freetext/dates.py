@@ -1,0 +1,114 @@
+"""Dates written in notes: shifted with the person's own offset, or generalised to the month.
+
+A note's dates are indirect identifiers ("hospital 12.3.2024" joins to an admissions register). With
+`[protection] date_shift_days`, every date a note gives (12.3.2024, 12.3.24, 12.3., "maaliskuun 12.
+päivänä", "12. maaliskuuta 2024", "12 mars 2024", "12 March 2024") moves by the same per-person offset
+as that person's date columns, so intervals within the record stay true; without a shift the policy
+(`dates_in_notes`) generalises each to its month ("maaliskuu 2024", "mars 2024", "March 2024") or
+leaves it. A year-less date is shifted within a non-leap year and written back without a year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+import polars as pl
+
+MONTHS = {
+    "fi": ["tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "kesäkuu", "heinäkuu", "elokuu",
+           "syyskuu", "lokakuu", "marraskuu", "joulukuu"],
+    "sv": ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+           "november", "december"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"],
+}
+_FI_STEMS = [m[:-3] for m in MONTHS["fi"]]  # tammi, helmi, …
+_FI = "|".join(_FI_STEMS)
+_SV = "|".join(MONTHS["sv"])
+_EN = "|".join(MONTHS["en"])
+DATE = re.compile(
+    r"(?P<num>\b(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2}(?!\d))?(?![\d:]))"
+    rf"|(?P<fi1>\b(?P<fd1>\d{{1,2}})\.\s(?P<fm1>{_FI})kuuta(?:\s(?P<fy1>\d{{4}}))?)"
+    rf"|(?P<fi2>\b(?P<fm2>{_FI})kuun\s(?P<fd2>\d{{1,2}})\.(?P<fp2>\späivänä)?(?:\s(?P<fy2>\d{{4}}))?)"
+    rf"|(?P<sv>\b(?P<sd>\d{{1,2}})\s(?P<sm>{_SV})(?:\s(?P<sy>\d{{4}}))?\b)"
+    rf"|(?P<en>\b(?P<ed>\d{{1,2}})\s(?P<em>{_EN})(?:\s(?P<ey>\d{{4}}))?\b)",
+    re.IGNORECASE)
+_ANY = (r"\d{1,2}\.\d{1,2}\.|\d{1,2}\.?\s(?i:" + "|".join([*_FI_STEMS, *MONTHS["sv"], *MONTHS["en"]]) + ")"
+        + r"|(?i:" + _FI + r")kuun\s\d")
+
+
+def _parts(m: re.Match[str]) -> tuple[str, int, int, str | None]:
+    """(form, day, month, year text or None)."""
+    if m.group("num"):
+        return "num", int(m.group("d")), int(m.group("m")), m.group("y")
+    if m.group("fi1"):
+        return "fi1", int(m.group("fd1")), _FI_STEMS.index(m.group("fm1").lower()) + 1, m.group("fy1")
+    if m.group("fi2"):
+        return "fi2", int(m.group("fd2")), _FI_STEMS.index(m.group("fm2").lower()) + 1, m.group("fy2")
+    if m.group("sv"):
+        return "sv", int(m.group("sd")), MONTHS["sv"].index(m.group("sm").lower()) + 1, m.group("sy")
+    return "en", int(m.group("ed")), [x.lower() for x in MONTHS["en"]].index(m.group("em").lower()) + 1, m.group("ey")
+
+
+def _year(text: str | None) -> int:
+    if text is None:
+        return 2001  # any non-leap year: a year-less date is shifted within the calendar and written without one
+    return int(text) if len(text) == 4 else 2000 + int(text)
+
+
+def _render(m: re.Match[str], form: str, day: dt.date, year: str | None) -> str:
+    y = None if year is None else (str(day.year) if len(year) == 4 else f"{day.year % 100:02d}")
+    if form == "num":
+        return f"{day.day}.{day.month}." + (y or "")
+    if form == "fi1":
+        return f"{day.day}. {_FI_STEMS[day.month - 1]}kuuta" + (f" {y}" if y else "")
+    if form == "fi2":
+        return f"{_FI_STEMS[day.month - 1]}kuun {day.day}." + (m.group("fp2") or "") + (f" {y}" if y else "")
+    written = m.group("sm") or m.group("em")
+    names = MONTHS["en"] if written[0].isupper() else MONTHS["sv"]  # English capitalises months, Swedish not
+    return f"{day.day} {names[day.month - 1]}" + (f" {y}" if y else "")
+
+
+def _shifter(days: int, changed: list[int]) -> Callable[[re.Match[str]], str]:
+    def shift(m: re.Match[str]) -> str:
+        form, d, mo, year = _parts(m)
+        try:
+            day = dt.date(_year(year), mo, d)
+        except ValueError:
+            return m.group(0)  # not a date (31.2., a time 13.30.): left as written
+        changed[0] += 1
+        return _render(m, form, day + dt.timedelta(days=days), year)
+    return shift
+
+
+def _month(language: str, changed: list[int]) -> Callable[[re.Match[str]], str]:
+    def generalise(m: re.Match[str]) -> str:
+        form, d, mo, year = _parts(m)
+        try:
+            day = dt.date(_year(year), mo, d)
+        except ValueError:
+            return m.group(0)
+        changed[0] += 1
+        names = MONTHS.get(language, MONTHS["fi"])
+        return names[day.month - 1] + (f" {_year(year)}" if year else "")
+    return generalise
+
+
+def protect_dates(texts: pl.Series, mode: str, shifts: pl.Series | None = None,
+                  languages: pl.Series | None = None) -> tuple[pl.Series, int]:
+    """Texts with their dates shifted (`mode` "shift": each row by its `shifts` days; a row without one is
+    generalised to the month instead) or generalised ("month"); "keep" leaves them. Also the dates changed."""
+    if mode == "keep" or texts.len() == 0:
+        return texts, 0
+    n = texts.len()
+    shifts = shifts if shifts is not None else pl.Series([None] * n, dtype=pl.Int64)
+    languages = languages if languages is not None else pl.Series(["fi"] * n)
+    has_date = texts.str.contains(_ANY).fill_null(False)
+    out, changed = texts.to_list(), [0]
+    for i in has_date.arg_true().to_list():  # only notes with something that looks like a date
+        offset = shifts[i] if mode == "shift" else None
+        fn = _shifter(int(offset), changed) if offset is not None else _month(languages[i], changed)
+        out[i] = DATE.sub(fn, out[i])
+    return pl.Series(texts.name, out, dtype=pl.String), changed[0]

@@ -1,0 +1,68 @@
+"""Dates in notes: every written form shifted by the person's offset or generalised to the month."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extractor.freetext.dates import protect_dates
+
+SHIFTED = [
+    ("Päätös saapui 12.3.2025.", 10, "Päätös saapui 22.3.2025."),
+    ("Käynti 28.12.2024, seuraava 3.1.2025.", 5, "Käynti 2.1.2025, seuraava 8.1.2025."),
+    ("Tavattu 12.3.24.", -12, "Tavattu 29.2.24."),  # 2024 is a leap year
+    ("Seuraava 15.1. klo 13.30.", 20, "Seuraava 4.2. klo 13.30."),  # the time is not a date
+    ("Soitettu maaliskuun 12. päivänä 2024.", -5, "Soitettu maaliskuun 7. päivänä 2024."),
+    ("Palaveri 28. helmikuuta 2023.", 1, "Palaveri 1. maaliskuuta 2023."),
+    ("Beslutet kom 12 mars 2024.", 3, "Beslutet kom 15 mars 2024."),
+    ("Met on 30 December 2024.", 2, "Met on 1 January 2025."),
+    ("Hetu <HENKILÖTUNNUS>, 31.2. ei ole päivämäärä.", 4, "Hetu <HENKILÖTUNNUS>, 31.2. ei ole päivämäärä."),
+    ("Vuokra 650 euroa, 3 kertaa viikossa.", 9, "Vuokra 650 euroa, 3 kertaa viikossa."),
+]
+
+
+@pytest.mark.parametrize(("text", "days", "expected"), SHIFTED)
+def test_dates_shift_with_the_person(text: str, days: int, expected: str) -> None:
+    out, _ = protect_dates(pl.Series([text]), "shift", pl.Series([days]))
+    assert out.to_list() == [expected]
+
+
+MONTHS = [
+    ("Päätös saapui 12.3.2025.", "fi", "Päätös saapui maaliskuu 2025."),
+    ("Seuraava 15.1. klo 13.30.", "fi", "Seuraava tammikuu klo 13.30."),
+    ("Beslutet kom 12 mars 2024.", "sv", "Beslutet kom mars 2024."),
+    ("Nästa bedömning 20.2.2026.", "sv", "Nästa bedömning februari 2026."),
+    ("Met on 3 May 2024.", "en", "Met on May 2024."),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), MONTHS)
+def test_dates_generalised_to_the_month(text: str, lang: str, expected: str) -> None:
+    out, n = protect_dates(pl.Series([text]), "month", None, pl.Series([lang]))
+    assert out.to_list() == [expected] and n == 1
+
+
+def test_a_row_without_an_offset_is_generalised_and_keep_keeps() -> None:
+    texts = pl.Series(["Käynti 12.3.2025.", "Käynti 12.3.2025.", None])
+    out, n = protect_dates(texts, "shift", pl.Series([1, None, None], dtype=pl.Int64))
+    assert out.to_list() == ["Käynti 13.3.2025.", "Käynti maaliskuu 2025.", None] and n == 2
+    assert protect_dates(texts, "keep")[0].to_list() == texts.to_list()
+
+
+_NUM = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(dt.date(1950, 1, 1), dt.date(2040, 12, 31)), st.dates(dt.date(1950, 1, 1), dt.date(2040, 12, 31)),
+       st.integers(-365, 365))
+def test_intervals_within_a_note_stay_true(a: dt.date, b: dt.date, days: int) -> None:
+    text = f"Tulo {a.day}.{a.month}.{a.year}, lähtö {b.day}.{b.month}.{b.year}."
+    out, n = protect_dates(pl.Series([text]), "shift", pl.Series([days]))
+    got = [dt.date(int(y), int(m), int(d)) for d, m, y in _NUM.findall(out[0])]
+    assert n == 2 and got == [a + dt.timedelta(days=days), b + dt.timedelta(days=days)]
+    assert got[1] - got[0] == b - a
