@@ -1,4 +1,4 @@
-"""Command line: `extractor synth | run | check | demo`. Errors are one line on stderr with exit code 2."""
+"""Command line: `extractor synth | run | check | deidentify | demo`. Errors are one line on stderr with exit code 2."""
 
 from __future__ import annotations
 
@@ -142,6 +142,27 @@ def check(run_dir: Annotated[Path, typer.Argument(help="A run folder or its rele
     if not report.passed:
         raise ExtractorError(f"{folder}: output check failed with {len(report.findings)} finding(s)")
     out.print(f"{folder}: output check passed ({len(report.files)} file(s))")
+
+
+@app.command()
+@friendly
+def deidentify(
+    source: Annotated[Path, typer.Argument(help="A .csv, .parquet or .jsonl file")],
+    text_column: Annotated[str, typer.Option("--text-column", help="The column of free text to de-identify")],
+    to: Annotated[Path, typer.Option("--out", help="Output file (.csv, .parquet or .jsonl): every column, the "
+                                     "text column de-identified")],
+    spans: Annotated[Path | None, typer.Option("--spans", help="Also write each identifier found as a JSON line: "
+                                               "row, start, end, entity, score (offsets into the original)")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="auto (each note's own), fi, sv or en")] = "auto",
+) -> None:
+    """De-identify one text column of a file: names, identity codes, phones, e-mails, addresses, accounts."""
+    from extractor.freetext.deidentify import deidentify_file
+
+    result = deidentify_file(source, text_column, to, spans, lang)
+    found = result.spans.group_by("entity").len().sort("entity").iter_rows()
+    languages = ", ".join(f"{n:,} {lang_}" for lang_, n in sorted(result.languages.items()))
+    out.print(f"wrote {to}: {result.texts.len():,} rows ({languages}); found "
+              + (", ".join(f"{n:,} {e}" for e, n in found) or "nothing") + f"; Finnish inflection by {result.analyser}")
 
 
 @app.command()
