@@ -27,6 +27,7 @@ def scores(pred: pl.DataFrame, gold: pl.DataFrame) -> tuple[dict[str, float], di
 def freetext_record(n: int = 100_000, baseline_n: int = 3_000, seed: int = 2026) -> dict[str, Any]:
     from extractor.freetext.detect import MIN_SCORE, detect
     from extractor.freetext.engine import analyzer
+    from extractor.freetext.language import detect_languages
     from extractor.freetext.redact import redact
     from extractor.synth import notes as synth_notes
     from extractor.synth import people as synth_people
@@ -43,9 +44,10 @@ def freetext_record(n: int = 100_000, baseline_n: int = 3_000, seed: int = 2026)
     seconds = time.perf_counter() - t0
     assert redacted.len() == n
     base_texts = texts[:baseline_n].to_list()
+    languages = detect_languages(texts[:baseline_n]).to_list()  # each note in its language, as detect() reads it
     t0 = time.perf_counter()
-    base = [(i, r.start, r.end, r.entity_type) for i, t in enumerate(base_texts)
-            for r in engine.analyze(t, language="fi", score_threshold=MIN_SCORE)]
+    base = [(i, r.start, r.end, r.entity_type) for i, (t, lang) in enumerate(zip(base_texts, languages, strict=True))
+            for r in engine.analyze(t, language=lang, score_threshold=MIN_SCORE)]
     base_seconds = time.perf_counter() - t0
     precision, recall, support = scores(spans.select("row", "start", "end", "entity"), gold)
     base_pred = pl.DataFrame(base, schema={"row": pl.UInt32, "start": pl.Int32, "end": pl.Int32,
@@ -72,6 +74,7 @@ def freetext_distinct_record(n: int = 100_000, baseline_n: int = 5_000, seed: in
     """
     from extractor.freetext.detect import MIN_SCORE, detect
     from extractor.freetext.engine import analyzer
+    from extractor.freetext.language import detect_languages
     from extractor.freetext.redact import redact
     from extractor.synth import notes as synth_notes
     from extractor.synth import people as synth_people
@@ -90,9 +93,10 @@ def freetext_distinct_record(n: int = 100_000, baseline_n: int = 5_000, seed: in
     seconds = time.perf_counter() - t0
     assert redacted.len() == n
     sample = texts[:baseline_n].to_list()
+    languages = detect_languages(texts[:baseline_n]).to_list()  # each note in its language, as detect() reads it
     t0 = time.perf_counter()
-    base = {(i, r.start, r.end, r.entity_type) for i, t in enumerate(sample)
-            for r in engine.analyze(t, language="fi", score_threshold=MIN_SCORE)}
+    base = {(i, r.start, r.end, r.entity_type) for i, (t, lang) in enumerate(zip(sample, languages, strict=True))
+            for r in engine.analyze(t, language=lang, score_threshold=MIN_SCORE)}
     base_seconds = time.perf_counter() - t0
     agree = base == set(spans.filter(pl.col("row") < baseline_n).select("row", "start", "end", "entity").iter_rows())
     precision, recall, support = scores(spans.select("row", "start", "end", "entity"), gold)

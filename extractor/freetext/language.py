@@ -27,13 +27,16 @@ FUNCTION_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-MARGIN = 2  # votes by which the leading language must win, or langid decides
+MARGIN = 1  # votes by which the leading language must win (a tie: langid decides)
 
 
 def detect_languages(texts: pl.Series) -> pl.Series:
     """'fi', 'sv' or 'en' for each text (null texts: 'fi')."""
-    lower = pl.col("t").fill_null("").str.to_lowercase()
-    votes = [lower.str.count_matches(r"\b(?:" + "|".join(words) + r")\b").alias(lang)
+    # Every word between two spaces of its own, so that a vote is a literal match (no \b: Rust's regex
+    # would leave its fast engine for a Unicode word boundary).
+    spaced = pl.concat_str(pl.lit(" "), pl.col("t").fill_null("").str.to_lowercase()
+                           .str.replace_all(r"[^\p{L}']+", "  "), pl.lit(" "))
+    votes = [spaced.str.count_matches(" (?:" + "|".join(words) + ") ").alias(lang)
              for lang, words in FUNCTION_WORDS.items()]
     frame = pl.DataFrame({"t": texts.cast(pl.String)}).select(votes)
     best = pl.when((pl.col("sv") > pl.col("fi")) & (pl.col("sv") >= pl.col("en"))).then(pl.lit("sv")) \

@@ -39,6 +39,7 @@ _SENTENCE_MARKS = ".!?:;\n\"“(>-•*"
 _INITIALS = re.compile(r"(?:\b[A-ZÅÄÖ]\.\s?){1,2}$")  # "T. " or "M. K. " just before a name
 _AGE = re.compile(r"\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)\b|\s+is\s+\d{1,3}\s+years")  # "Onni (7 v)"
 _BRACKET = re.compile(r"\s*\(\s*([^\W\d_]+)(?:\s+([^\W\d_]+))?")  # "Pena (asiakkaan veli)"
+_LOCATIVE = re.compile(r"(?:ssa|ssä|sta|stä|hin|seen|aan|ään|iin|oon|uun|yyn|öön|een)$")  # in, from, into a place
 _AND = re.compile(r"\s+(?:ja|sekä|och|and|&)\s+$")
 
 # Case endings, longest first (Finnish; "s" is the Swedish and English genitive).
@@ -97,21 +98,24 @@ class Gazetteer:
             readings = None
         else:
             sure = False
-        if readings is not None:
+        if readings is not None and (readings.names or readings.places or readings.word):
+            place = readings.places[0] if readings.places else None
+            if place is not None and (place in self.places or not readings.names and self.counts.get(place, 0) < RARE):
+                return Hit(place, "place")
+            if place is not None and not readings.names:  # a hamlet that is also a common surname (Nieminen)
+                return Hit(place, "word" if readings.word else "name")
             if readings.names:
                 base = next((n for n in readings.names if n in self.counts), readings.names[0])
-                if readings.places or base in self.places:
+                if base in self.places:
                     return Hit(base, "place")
                 if readings.word or base in self.words:
                     return Hit(base, "word")
                 return Hit(base, "name", sure=True)
-            if readings.places:
-                place = readings.places[0]  # a hamlet that is also a common surname (Nieminen): ambiguous
-                return Hit(place, "place" if place in self.places or self.counts.get(place, 0) < RARE else "name")
             base = next((b for b in readings.word_bases if self.counts.get(b, 0) >= RARE), None)
-            if base is None:
-                return None
-            return Hit(base, "place" if base in self.places else "word")  # a word that is also a name (Rinne)
+            if base is not None:
+                return Hit(base, "place" if base in self.places else "word")  # a word that is also a name (Rinne)
+            base = self._stripped(low, lang)  # Voikko read only a word (Satun: 'sattua'); the register a name
+            return Hit(base, "hidden") if base and self.counts.get(base, 0) >= RARE else None
         base = self._stripped(low, lang)
         if base is None:
             return None
@@ -232,8 +236,12 @@ def score_group(text: str, group: list[tuple[int, int, Hit]], gaz: Gazetteer, la
     opening = is_sentence_start(text, start)
     if lower:
         return 0.75 if hit.kind == "name" and hit.sure else 0.0
+    if hit.kind == "hidden":  # read as an ordinary word by Voikko: a name only right after a kinship word
+        return 0.8 if kin or _AGE.match(text, end) else 0.0
     if hit.kind == "place":
         nominative = text[start:end].lower() == hit.base
+        if next_to_kin and not _LOCATIVE.search(text[start:end].lower()):
+            return 0.8  # "tytär Kaarina", "Soitettu Salolle", "Tavattu Kaarinan kanssa": a person
         if owner and after not in ("kanssa", "luona", "mukaan"):
             return 0.7  # Salon perhe: a family, not a town
         return 0.8 if next_to_kin and nominative else 0.7 if nominative and after in SPEECH_VERBS else 0.3
