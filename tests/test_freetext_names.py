@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from extractor.freetext.engine import analyzer
-from extractor.freetext.names import base_forms, gazetteer
+from extractor.freetext.name_forms import base_forms
+from extractor.freetext.names import gazetteer
 
 
 def found(text: str, entity: str) -> list[str]:

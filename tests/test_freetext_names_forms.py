@@ -94,7 +94,8 @@ def _inflect(surname: str, ending: str) -> str:
 @given(st.data())
 def test_register_surnames_found_in_every_case(data: st.DataObject) -> None:
     gaz = gazetteer()
-    common = sorted(n for n, c in gaz.counts.items() if n.endswith("nen") and c >= 2000 and n not in gaz.words)
+    ambiguous = gaz.words | gaz.places  # also a word or a place (Nousiainen): needs evidence, not this test's
+    common = sorted(n for n, c in gaz.counts.items() if n.endswith("nen") and c >= 2000 and n not in ambiguous)
     surname = data.draw(st.sampled_from(common)).capitalize()
     form = _inflect(surname, data.draw(st.sampled_from(_ENDINGS)))
     text = f"Asiakas tapasi eilen {form} toimistolla."

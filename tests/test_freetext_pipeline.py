@@ -164,6 +164,34 @@ def test_review_report_shows_what_was_redacted(notes_run) -> None:
     result, _ = notes_run
     html = (result.run_dir / "review" / "review.html").read_text(encoding="utf-8")
     assert 'id="free-text"' in html and "documents.note" in html and "PHONE_NUMBER:" in html
+    assert "fi: " in html and "sv: " in html  # notes per detected language
+    assert "shifted by each person&#39;s own offset" in html or "shifted by each person's own offset" in html
+
+
+def test_dates_in_notes_move_with_the_persons_own_offset(notes_run, registry: Path) -> None:
+    """Every full date in a released note is a date of that person's raw notes moved by their key-derived shift
+    (the same as their created_on column): intervals within a person's record stay true."""
+    import datetime as dt
+    import re
+
+    result, cfg = notes_run
+    key = project_key(TEST_KEY.encode(), cfg.request.project)
+    released = pl.read_csv(result.release_dir / "case_notes.csv", infer_schema=False)
+    raw = pl.read_parquet(registry / "documents.parquet", columns=["client_id", "note"])
+    full = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+    raw_dates: dict[str, set[dt.date]] = {}
+    for person, note in raw.iter_rows():
+        for d, m, y in full.findall(note or ""):
+            raw_dates.setdefault(key.pseudonym("person", person), set()).add(dt.date(int(y), int(m), int(d)))
+    shift = {key.pseudonym("person", p): key.date_shift(p, cfg.request.date_shift_days)
+             for p in raw["client_id"].unique().to_list()}
+    checked = 0
+    for pseudonym, note in released.select("client_id", "note").iter_rows():
+        for d, m, y in full.findall(note or ""):
+            moved = dt.date(int(y), int(m), int(d)) - dt.timedelta(days=shift[pseudonym])
+            assert moved in raw_dates[pseudonym], (pseudonym, note)
+            checked += 1
+    assert checked > 50
 
 
 def test_process_pool_gives_the_same_finds_as_one_process(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -31,6 +31,7 @@ from extractor.freetext.name_evidence import (
     TO_SOMEONE,
     WEAK,
 )
+from extractor.freetext.name_forms import FOLD, base_forms
 from extractor.freetext.nicknames import nicknames
 
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")  # a word, hyphenated compounds whole (Anna-Liisa)
@@ -42,18 +43,6 @@ _BRACKET = re.compile(r"\s*\(\s*([^\W\d_]+)(?:\s+([^\W\d_]+))?")  # "Pena (asiak
 _LOCATIVE = re.compile(r"(?:ssa|ssä|sta|stä|hin|seen|aan|ään|iin|oon|uun|yyn|öön|een)$")  # in, from, into a place
 _AND = re.compile(r"\s+(?:ja|sekä|och|and|&)\s+$")
 
-# Case endings, longest first (Finnish; "s" is the Swedish and English genitive).
-ENDINGS = tuple(sorted({
-    "n", "a", "ä", "ta", "tä", "na", "nä", "ksi", "lle", "lla", "llä", "lta", "ltä", "ssa", "ssä", "sta", "stä",
-    "in", "ia", "iä", "ille", "illa", "illä", "ilta", "iltä", "issa", "issä", "ista", "istä", "iksi", "ina", "inä",
-    "seen", "hin", "han", "hän", "hen", "hon", "hön", "hun", "hyn", "lleen", "ltaan", "ltään", "nsa", "nsä", "s",
-    "kin", "kaan", "kään", "tta", "ttä", "ineen", "sten", "isten", "iden", "ten",
-}, key=len, reverse=True))
-# Weak grade (as inflected) -> strong grade (as in the base form), just before the last vowel.
-_GRADATION = (("ng", "nk"), ("nn", "nt"), ("ll", "lt"), ("rr", "rt"), ("mm", "mp"), ("k", "kk"), ("p", "pp"),
-              ("t", "tt"), ("d", "t"), ("v", "p"), ("", "k"))  # last: k lost altogether (Turu-ssa -> Turku)
-_VOWELS = "aeiouyäöå"
-_FOLD = str.maketrans("äöåüéèáà", "aoaueeaa")
 RARE = 100  # fewer bearers than this: a sentence's first word matching it needs more evidence
 
 
@@ -144,33 +133,6 @@ class Gazetteer:
         return None
 
 
-def base_forms(word: str) -> list[str]:
-    """The word, then the base forms its case ending and consonant gradation allow, most likely first."""
-    out = [word]
-    if len(word) > 4 and word[-1] == "n" and word[-2] == word[-3] and word[-2] in _VOWELS:
-        out.append(word[:-2])  # illative: Mikko-on, Virtase-en, Hämäläise-en
-    for ending in ENDINGS:
-        if not word.endswith(ending) or len(word) - len(ending) < 2:
-            continue
-        stem = word[: -len(ending)]
-        out.append(stem)
-        if ending in ("sten", "ten"):
-            out.append(stem + "nen")  # Heikki-sten -> Heikkinen (plural genitive)
-    for stem in list(out[1:]):
-        if stem.endswith("se"):
-            out.append(stem[:-2] + "nen")  # Virtase-lle -> Virtanen
-        if stem.endswith("s"):
-            out.append(stem[:-1] + "nen")  # Virtas-ta -> Virtanen
-        if stem.endswith("ee"):
-            out.append(stem[:-1])  # Lainee-n -> Laine
-        if stem and stem[-1] in _VOWELS:
-            head, last = stem[:-1], stem[-1]
-            for weak, strong in _GRADATION:
-                if head.endswith(weak) and len(head) > len(weak):
-                    out.append(head[:len(head) - len(weak)] + strong + last)  # Miko-lle -> Mikko
-    return list(dict.fromkeys(out))
-
-
 @cache
 def gazetteer() -> Gazetteer:
     people = reference_data.person_names()
@@ -185,7 +147,7 @@ def gazetteer() -> Gazetteer:
     for column in ("municipality", "region", "subregion", "major_region"):
         for value in places[column].drop_nulls().unique().to_list():
             place_names.update(w.lower() for w in _WORD.findall(value))
-    folded = {n.translate(_FOLD): n for n in counts if n.translate(_FOLD) != n and n.translate(_FOLD) not in counts}
+    folded = {n.translate(FOLD): n for n in counts if n.translate(FOLD) != n and n.translate(FOLD) not in counts}
     taken = set(counts) | place_names
     return Gazetteer(counts, frozenset(set(lines[:cut]) & counts.keys() - place_names), frozenset(place_names),
                      folded, nicknames(counts, first, taken))

@@ -12,7 +12,7 @@ import re
 
 import polars as pl
 
-from extractor.freetext import names
+from extractor.freetext.name_forms import base_forms
 
 TAGS = {
     "FI_PERSONAL_IDENTITY_CODE": "<HENKILÖTUNNUS>",
@@ -60,7 +60,7 @@ def names_subject(text: str, entity: str, tokens: frozenset[str]) -> bool:
         return False
     if entity == "PERSON":
         return any(form in tokens for word in re.split(r"[\s\-]+", text) if word
-                   for form in names.base_forms(word.lower()))
+                   for form in base_forms(word.lower()))
     return _compact(text) in tokens
 
 
