@@ -24,36 +24,41 @@ def scores(pred: pl.DataFrame, gold: pl.DataFrame) -> tuple[dict[str, float], di
             {e: v["support"] for e, v in table.items()})
 
 
-def freetext_record(n: int = 100_000, baseline_n: int = 3_000, seed: int = 2026) -> dict[str, Any]:
+def _timed(notes: pl.DataFrame, baseline_n: int) -> dict[str, Any]:
+    """detect + redact on every note (both cores), and the plain per-row presidio loop on the first
+    `baseline_n` notes, each in its own language as detect() reads it; whether both find the same."""
     from extractor.freetext.detect import MIN_SCORE, detect
     from extractor.freetext.engine import analyzer
     from extractor.freetext.language import detect_languages
     from extractor.freetext.redact import redact
-    from extractor.synth import notes as synth_notes
-    from extractor.synth import people as synth_people
 
-    rng = np.random.default_rng(seed)
-    notes = synth_notes.notes(rng, synth_people.clients(rng, n)[0])
     gold = notes.with_row_index("row").explode("note_spans").drop_nulls("note_spans").unnest("note_spans") \
         .select("row", "start", "end", "entity")
-    engine = analyzer()
-    texts = notes["note"]
+    engine, texts = analyzer(), notes["note"]
     t0 = time.perf_counter()
     spans = detect(texts)
     redacted = redact(texts, spans)
     seconds = time.perf_counter() - t0
-    assert redacted.len() == n
-    base_texts = texts[:baseline_n].to_list()
-    languages = detect_languages(texts[:baseline_n]).to_list()  # each note in its language, as detect() reads it
+    assert redacted.len() == texts.len()
+    sample, languages = texts[:baseline_n].to_list(), detect_languages(texts[:baseline_n]).to_list()
     t0 = time.perf_counter()
-    base = [(i, r.start, r.end, r.entity_type) for i, (t, lang) in enumerate(zip(base_texts, languages, strict=True))
-            for r in engine.analyze(t, language=lang, score_threshold=MIN_SCORE)]
+    base = {(i, r.start, r.end, r.entity_type) for i, (t, lang) in enumerate(zip(sample, languages, strict=True))
+            for r in engine.analyze(t, language=lang, score_threshold=MIN_SCORE)}
     base_seconds = time.perf_counter() - t0
+    agree = base == set(spans.filter(pl.col("row") < baseline_n).select("row", "start", "end", "entity").iter_rows())
     precision, recall, support = scores(spans.select("row", "start", "end", "entity"), gold)
-    base_pred = pl.DataFrame(base, schema={"row": pl.UInt32, "start": pl.Int32, "end": pl.Int32,
-                                           "entity": pl.String}, orient="row")
-    agree = set(base_pred.iter_rows()) == set(spans.filter(pl.col("row") < baseline_n)
-                                              .select("row", "start", "end", "entity").iter_rows())
+    return {"seconds": seconds, "base_seconds": base_seconds, "agree": agree, "precision": precision,
+            "recall": recall, "support": support, "texts": texts}
+
+
+def freetext_record(n: int = 100_000, baseline_n: int = 3_000, seed: int = 2026) -> dict[str, Any]:
+    from extractor.synth import notes as synth_notes
+    from extractor.synth import people as synth_people
+
+    rng = np.random.default_rng(seed)
+    m = _timed(synth_notes.notes(rng, synth_people.clients(rng, n)[0]), baseline_n)
+    seconds, base_seconds, texts = m["seconds"], m["base_seconds"], m["texts"]
+    precision, recall, support, agree = m["precision"], m["recall"], m["support"], m["agree"]
     nps, base_nps = n / seconds, baseline_n / base_seconds
     return {"name": "freetext", "seconds": round(seconds, 3),
             "baseline": f"plain per-row AnalyzerEngine.analyze loop, same recognizers, first {baseline_n:,} notes",
@@ -72,10 +77,6 @@ def freetext_distinct_record(n: int = 100_000, baseline_n: int = 5_000, seed: in
     ratio = notes/s of extractor (detect + redact, both cores) / notes/s of the plain per-row presidio loop,
     the loop timed on the first `baseline_n` of the same notes in the same run; both must find the same.
     """
-    from extractor.freetext.detect import MIN_SCORE, detect
-    from extractor.freetext.engine import analyzer
-    from extractor.freetext.language import detect_languages
-    from extractor.freetext.redact import redact
     from extractor.synth import notes as synth_notes
     from extractor.synth import people as synth_people
 
@@ -83,23 +84,9 @@ def freetext_distinct_record(n: int = 100_000, baseline_n: int = 5_000, seed: in
     drawn = synth_notes.notes(rng, synth_people.clients(rng, n + n // 20)[0])
     notes = drawn.unique("note", keep="first", maintain_order=True).head(n)
     assert notes.height == n, "the synthesiser gave too few distinct notes"
-    gold = notes.with_row_index("row").explode("note_spans").drop_nulls("note_spans").unnest("note_spans") \
-        .select("row", "start", "end", "entity")
-    engine = analyzer()
-    texts = notes["note"]
-    t0 = time.perf_counter()
-    spans = detect(texts)
-    redacted = redact(texts, spans)
-    seconds = time.perf_counter() - t0
-    assert redacted.len() == n
-    sample = texts[:baseline_n].to_list()
-    languages = detect_languages(texts[:baseline_n]).to_list()  # each note in its language, as detect() reads it
-    t0 = time.perf_counter()
-    base = {(i, r.start, r.end, r.entity_type) for i, (t, lang) in enumerate(zip(sample, languages, strict=True))
-            for r in engine.analyze(t, language=lang, score_threshold=MIN_SCORE)}
-    base_seconds = time.perf_counter() - t0
-    agree = base == set(spans.filter(pl.col("row") < baseline_n).select("row", "start", "end", "entity").iter_rows())
-    precision, recall, support = scores(spans.select("row", "start", "end", "entity"), gold)
+    m = _timed(notes, baseline_n)
+    seconds, base_seconds, texts = m["seconds"], m["base_seconds"], m["texts"]
+    precision, recall, support, agree = m["precision"], m["recall"], m["support"], m["agree"]
     nps, base_nps = n / seconds, baseline_n / base_seconds
     return {"name": "freetext_distinct", "seconds": round(seconds, 3),
             "baseline": f"plain per-row AnalyzerEngine.analyze loop, same recognizers, first {baseline_n:,} of the "

@@ -71,28 +71,34 @@ def _render(m: re.Match[str], form: str, day: dt.date, year: str | None) -> str:
     return f"{day.day} {names[day.month - 1]}" + (f" {y}" if y else "")
 
 
+def _date(m: re.Match[str]) -> tuple[str, dt.date, str | None] | None:
+    """(form, date, year as written) of a match, or None when it is no date (31.2., a time 13.30.)."""
+    form, d, mo, year = _parts(m)
+    try:
+        return form, dt.date(_year(year), mo, d), year
+    except ValueError:
+        return None
+
+
 def _shifter(days: int, changed: list[int]) -> Callable[[re.Match[str]], str]:
     def shift(m: re.Match[str]) -> str:
-        form, d, mo, year = _parts(m)
-        try:
-            day = dt.date(_year(year), mo, d)
-        except ValueError:
-            return m.group(0)  # not a date (31.2., a time 13.30.): left as written
+        found = _date(m)
+        if found is None:
+            return m.group(0)
         changed[0] += 1
+        form, day, year = found
         return _render(m, form, day + dt.timedelta(days=days), year)
     return shift
 
 
 def _month(language: str, changed: list[int]) -> Callable[[re.Match[str]], str]:
     def generalise(m: re.Match[str]) -> str:
-        form, d, mo, year = _parts(m)
-        try:
-            day = dt.date(_year(year), mo, d)
-        except ValueError:
+        found = _date(m)
+        if found is None:
             return m.group(0)
         changed[0] += 1
-        names = MONTHS.get(language, MONTHS["fi"])
-        return names[day.month - 1] + (f" {_year(year)}" if year else "")
+        _, day, year = found
+        return MONTHS.get(language, MONTHS["fi"])[day.month - 1] + (f" {day.year}" if year else "")
     return generalise
 
 
