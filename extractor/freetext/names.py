@@ -75,8 +75,8 @@ class Gazetteer:
         return hit.base if hit else None
 
     def _classify(self, token: str, lang: str) -> Hit | None:
-        if len(token) < 2:
-            return None
+        if len(token) < 2 or (token.isupper() and len(token) < 4):
+            return None  # an initial or an acronym (ID, KELA, VTJ), not a name in capitals
         word = "-".join(p.capitalize() for p in token.split("-")) if token.isupper() else token
         low = word.lower()
         if low in NEVER_NAMES.get(lang, frozenset()):

@@ -116,7 +116,8 @@ class NameRecognizer(EntityRecognizer):
 
 
 _STREET = ("katu", "tie", "kuja", "polku", "väylä", "raitti", "kaari", "rinne", "ranta", "aukio", "tori", "puistikko",
-           "gatan", "vägen", "gränd", "stigen", "backen", "torget", "street", "road")
+           "gatan", "vägen", "gränd", "stigen", "backen", "torget", "street", "road", "esplanadi", "esplanaden",
+           "bulevardi", "bulevarden", "allé", "allén", "kajen", "stranden")
 _STREET_INFLECTED = ("kadulla", "kadulta", "kadulle", "kadun", "tiellä", "tieltä", "tielle", "tien", "kujalla",
                      "kujalta", "kujalle", "kujan", "polulla", "polun", "väylällä", "väylän", "rinteellä", "rinteen",
                      "rannalla", "rannan", "aukiolla", "torilla")
