@@ -215,6 +215,8 @@ def _record(cfg: RunConfig, out_root: Path, result: RunResult, manifest: Manifes
         "released_rows": {o.file: o.rows for o in manifest.outputs},
         "title": cfg.request.title, "purpose": cfg.request.purpose, "legal_basis": cfg.request.legal_basis,
         "organisation": cfg.request.requester.organisation, "permit": cfg.request.permit_id,
+        "texts": {k: v for k, v in cfg.request.texts.items()
+                  if k in ("title", "requester.organisation", "legal_basis")},  # for the yearly notices
         "kinds": sorted({o.kind for o in cfg.request.outputs}),
         "check": "passed",
         "privacy_spend": privacy_budget.asked(cfg),

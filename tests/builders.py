@@ -120,18 +120,19 @@ def write_world(w: World, folder: Path, *, purpose: str = "research", as_of: dt.
     (folder / "q.sql").write_text(query or "SELECT service_task, count(*) AS n FROM documents GROUP BY ALL\n",
                                   encoding="utf-8")
     study_line = f'study = "{study}"\n' if study else ""
+    org = '{ fi = "Org", sv = "Org", en = "Org" }'  # notice texts in every notice language
     (folder / "request.toml").write_text(f"""
 [request]
 id = "T-1"
-title = "test"
+title = {{ fi = "testi", sv = "test", en = "test" }}
 purpose = "{purpose}"
-legal_basis = "test basis"
+legal_basis = "gdpr-6-1-e"
 as_of = {as_of}
 catalog = "catalog.toml"
-retention = "one year"
-{study_line}requester = {{ name = "R", organisation = "Org", contact = "r@example.org" }}
-controller = {{ name = "C", organisation = "Ctrl", contact = "c@example.org" }}
-dpo = {{ name = "D", organisation = "Ctrl", contact = "d@example.org" }}
+retention = {{ fi = "yksi vuosi", sv = "ett år", en = "one year" }}
+{study_line}requester = {{ name = "R", organisation = {org}, contact = "r@example.org" }}
+controller = {{ name = "C", organisation = {{ fi = "Ctrl", sv = "Ctrl", en = "Ctrl" }}, contact = "c@example.org" }}
+dpo = {{ name = {{ fi = "D", sv = "D", en = "D" }}, organisation = "Ctrl", contact = "d@example.org" }}
 permit = {{ id = "P-1", granted_on = {granted} }}
 {extra_request}
 [[outputs]]

@@ -33,7 +33,13 @@ def _replace(old: str, new: str, file: str = "request.toml"):
 
 
 CASES = [
-    ("missing key in request", _replace('title = "test"\n', ""), "request.toml: request.title: expected a non-empty string"),
+    ("missing key in request", _replace('title = { fi = "testi", sv = "test", en = "test" }\n', ""), "request.toml: request.title: expected a string or a table"),
+    ("notice text missing a language", _replace('sv = "test", en = "test" }', 'en = "test" }'),
+     "request.toml: request.title: expected the text in sv for the patient notice"),
+    ("unknown legal basis id", _replace('legal_basis = "gdpr-6-1-e"', 'legal_basis = "gdpr-6-1-z"'),
+     "request.toml: request.legal_basis: expected a known basis id"),
+    ("legal basis as free text in one language", _replace('legal_basis = "gdpr-6-1-e"', 'legal_basis = "as per law"'),
+     "request.toml: request.legal_basis: expected the text in fi for the patient notice"),
     ("typo in a key", _replace("retention =", "retension ="), "request.toml: request.retension: expected one of the known keys"),
     ("bad date", _replace("as_of = 2026-06-30", 'as_of = "30.6.2026"'), "request.toml: request.as_of: expected a date"),
     ("as-of date in the future", _replace("as_of = 2026-06-30", "as_of = 2999-01-01"), "request.as_of: expected a date not after today"),
@@ -85,7 +91,7 @@ def test_missing_key_names_the_remedy(tmp_path: Path) -> None:
 
 def test_key_never_in_error_output(tmp_path: Path) -> None:
     request = world(tmp_path)
-    _replace('title = "test"\n', "")(tmp_path)
+    _replace('title = { fi = "testi", sv = "test", en = "test" }\n', "")(tmp_path)
     proc = cli("run", str(request), "--out", str(tmp_path / "out"))
     assert run_env()["EXTRACTOR_KEY"] not in proc.stderr + proc.stdout
 

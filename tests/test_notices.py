@@ -60,3 +60,51 @@ LIX = [("Kissa istuu. Koira juoksee.", "fi", 2 + 100 * 1 / 4), ("The cat sat on 
 @pytest.mark.parametrize(("text", "lang", "lix"), LIX)
 def test_lix(text: str, lang: str, lix: float) -> None:
     assert measure(text, lang).lix == pytest.approx(lix, abs=0.1)
+
+
+@pytest.mark.parametrize("request_file", ["research_request.toml", "audit_request.toml", "microdata_request.toml",
+                                          "notes_request.toml"])
+def test_every_paragraph_is_in_the_notices_language(registry: Path, tmp_path: Path, request_file: str) -> None:
+    """No English sentence in a Finnish or Swedish notice: each paragraph and list item of every demo
+    request's notice is identified by py3langid (limited to fi, sv, en) as the notice's own language."""
+    import re
+
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    identify = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE)
+    identify.set_languages(list(notices.LANGUAGES))
+    cfg = load_config(REPO / "examples" / "registry" / request_file, registry)
+    notices.write_notices(cfg, tmp_path)
+    for lang in notices.LANGUAGES:
+        page = (tmp_path / f"notice_{lang}.html").read_text(encoding="utf-8")
+        blocks = [visible_text(b).strip() for b in re.findall(r"<(?:p|li)\b[^>]*>(.*?)</(?:p|li)>", page, re.S)]
+        wrong = [(identify.classify(b)[0], b) for b in blocks if len(b.split()) >= 4]
+        wrong = [(got, b) for got, b in wrong if got != lang]
+        assert not wrong, f"notice_{lang}: {wrong}"
+
+
+def test_a_missing_language_falls_back_only_where_the_policy_allows(registry: Path, tmp_path: Path) -> None:
+    text = (REPO / "examples" / "registry" / "research_request.toml").read_text(encoding="utf-8")
+    source = 'title = { fi = "Sosiaalipalvelujen käyttö iän, sukupuolen ja alueen mukaan", '
+    assert source in text
+    text = text.replace(source, "title = { ").replace('catalog = "catalog.toml"',
+                                                       f'catalog = "{REPO}/examples/registry/catalog.toml"')
+    request = tmp_path / "request.toml"
+    request.write_text(text.replace("../../queries/", f"{REPO}/queries/"), encoding="utf-8")
+    with pytest.raises(ExtractorError, match=r"request.title: expected the text in fi for the patient notice"):
+        load_config(request, registry)
+    policy = tmp_path / "policy.toml"
+    policy.write_text(notices_policy_with_fallback(), encoding="utf-8")
+    with_policy = request.read_text(encoding="utf-8").replace('catalog = "', f'policy = "{policy}"\ncatalog = "', 1)
+    request.write_text(with_policy, encoding="utf-8")
+    notices.write_notices(load_config(request, registry), tmp_path)
+    fi = (tmp_path / "notice_fi.html").read_text(encoding="utf-8")
+    assert "Use of social services by age, sex and region (Tätä tietoa ei ole saatavilla suomeksi.)" in fi
+
+
+def notices_policy_with_fallback() -> str:
+    from extractor.config.policy import default_policy_path
+
+    text = default_policy_path().read_text(encoding="utf-8")
+    assert 'notice_languages = "required"' in text
+    return text.replace('notice_languages = "required"', 'notice_languages = "fallback"')

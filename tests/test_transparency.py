@@ -62,7 +62,7 @@ def test_practice_notice_lists_released_extracts(released) -> None:
     year = dt.date.today().year
     paths = practice_notice(out, year, "Example practice", tmp / "practice")
     en = paths[2].read_text()
-    assert f"In {year}, Example practice shared data with 1 projects" in en
+    assert f"In {year}, Example practice shared data with 1 project." in en  # CLDR plural rule: one
     assert "scientific research" in en and "test" in en
     assert "1 hankkeeseen" in paths[0].read_text()
     empty = practice_notice(out, year - 5, "Example practice", tmp / "practice_old")

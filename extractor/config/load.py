@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractor.config.catalog import WITHHELD_ROLES, Catalog, load_catalog
+from extractor.config.notice_texts import NOTICE_FIELDS
 from extractor.config.policy import Policy, Purpose, default_policy_path, load_policy
 from extractor.config.request import Request, load_request
 from extractor.config.rules import POLICY_RULES, RULES
@@ -28,6 +29,20 @@ class RunConfig:
         return [rule for rule in RULES if self.purpose.applies(rule) and rule not in self.unapplied]
 
 
+def _require_notice_languages(request: Request) -> None:
+    """Every text a patient notice shows, in every notice language: else one line naming field and language."""
+    for name in NOTICE_FIELDS:
+        texts = request.texts.get(name, {})
+        if name == "retention":
+            texts = {**texts, **request.notice.retention}
+        for lang in ("fi", "sv", "en"):
+            if lang not in texts:
+                key = f"notice.retention.{lang}" if name == "retention" else f"request.{name}"
+                raise ConfigError(request.path, key, f"the text in {lang} for the patient notice: "
+                                  "{ fi = …, sv = …, en = … } (or a basis id from legal_bases.toml)",
+                                  texts.get("*", "no text in that language"))
+
+
 def load_config(request_path: Path, data_root: Path | None = None, today: dt.date | None = None) -> RunConfig:
     request = load_request(request_path, today)
     catalog = load_catalog(request.catalog, data_root)
@@ -37,6 +52,8 @@ def load_config(request_path: Path, data_root: Path | None = None, today: dt.dat
         raise ConfigError(rp, "request.purpose", "a purpose of the policy: " + ", ".join(policy.purposes),
                           request.purpose)
     purpose = policy.purposes[request.purpose]
+    if policy.notice_languages == "required":
+        _require_notice_languages(request)
     for i, out in enumerate(request.outputs):
         if out.kind not in purpose.outputs:
             raise ConfigError(rp, f"outputs[{i}].kind", f"an output kind the policy allows for "

@@ -65,6 +65,7 @@ class Policy:
     version: str
     purposes: dict[str, Purpose] = field(default_factory=dict)
     unknown_person: str = "warn"  # a register row naming no one in the data: "warn" the DPO, or "stop" the run
+    notice_languages: str = "required"  # a notice field without the reader's language: refuse, or "fallback"
 
 
 def default_policy_path() -> Path:
@@ -116,7 +117,7 @@ def load_policy(path: Path) -> Policy:
     f = load_toml(path, "policy")
     f.reject_unknown({"policy", "disclosure", "purposes"})
     head = f.table("policy")
-    head.reject_unknown({"controller", "version", "description", "unknown_person"})
+    head.reject_unknown({"controller", "version", "description", "unknown_person", "notice_languages"})
     base = _disclosure(f.table("disclosure", None), Disclosure())
     purposes: dict[str, Purpose] = {}
     pf = f.table("purposes")
@@ -147,4 +148,5 @@ def load_policy(path: Path) -> Policy:
     if not purposes:
         raise f.error("purposes", "at least one purpose")
     return Policy(path.resolve(), head.str("controller"), head.str("version"), purposes,
-                  head.str("unknown_person", "warn", choices=("warn", "stop")))
+                  head.str("unknown_person", "warn", choices=("warn", "stop")),
+                  head.str("notice_languages", "required", choices=("required", "fallback")))

@@ -7,17 +7,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extractor.config.notice_texts import Notice, Party, legal_basis_texts, notice, party, plain
 from extractor.config.toml_fields import Fields, load_toml
 from extractor.sql import NAME_RULE, is_name
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-@dataclass(frozen=True)
-class Party:
-    name: str
-    organisation: str
-    contact: str
 
 
 @dataclass(frozen=True)
@@ -63,15 +57,6 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
-class Notice:
-    """What the patient notice should say about this extract, in each language."""
-
-    summary: dict[str, str]  # language -> one-paragraph plain-language summary
-    data_categories: dict[str, str]
-    retention: dict[str, str] = field(default_factory=dict)  # language -> retention in that language
-
-
-@dataclass(frozen=True)
 class Request:
     path: Path
     id: str
@@ -98,12 +83,9 @@ class Request:
     dates_in_notes: str = "month"  # dates written in notes: "shift" (with date_shift_days), "month" or "keep"
     today: dt.date = field(default_factory=dt.date.today)  # no recorded date may lie after it
     today_from: str = "the machine's clock"
-
-
-def _party(f: Fields, name: str) -> Party:
-    p = f.table(name)
-    p.reject_unknown({"name", "organisation", "contact"})
-    return Party(p.str("name"), p.str("organisation"), p.str("contact"))
+    # Text a patient notice shows, per field ("title", "requester.organisation", "controller.organisation",
+    # "dpo.name", "legal_basis", "retention") and language; "*" is a single string in no stated language.
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 BUILTIN_HIERARCHIES = ("age", "date", "postal_code_fi", "code_prefix", "suppress")
@@ -231,17 +213,6 @@ def _output(f: Fields) -> Output:
     return Output(name, query, kind, dims, counts, anonymisation, pseudonyms)
 
 
-def _notice(f: Fields | None) -> Notice:
-    if f is None:
-        return Notice({}, {})
-    f.reject_unknown({"summary", "data_categories", "retention"})
-    out = []
-    for key in ("summary", "data_categories", "retention"):
-        sub = f.table(key, None)
-        out.append({lang: sub.str(lang) for lang in sub.keys()} if sub else {})
-    return Notice(*out)
-
-
 def load_request(path: Path, today: dt.date | None = None) -> Request:
     f = load_toml(path, "request")
     f.reject_unknown({"request", "outputs", "variables", "notice", "protection"})
@@ -286,12 +257,15 @@ def load_request(path: Path, today: dt.date | None = None) -> Request:
     project = r.str("project", rid)
     if not _ID.match(project):
         raise r.error("project", "a file-name-safe identifier", project)
+    texts = {"title": r.text("title"), "legal_basis": legal_basis_texts(r), "retention": r.text("retention")}
     return Request(
-        path=path.resolve(), id=rid, project=project, title=r.str("title"), requester=_party(r, "requester"),
-        purpose=r.str("purpose"), legal_basis=r.str("legal_basis"), permit_id=permit.str("id"),
+        path=path.resolve(), id=rid, project=project, title=plain(texts["title"]),
+        requester=party(r, "requester", texts), purpose=r.str("purpose"), legal_basis=plain(texts["legal_basis"]),
+        permit_id=permit.str("id"),
         permit_granted_on=granted, as_of=as_of, catalog=r.path_value("catalog"),
-        policy=r.path_value("policy", None), study=r.str("study", None), controller=_party(r, "controller"),
-        dpo=_party(r, "dpo"), retention=r.str("retention"), variables=variables, outputs=outputs,
-        notice=_notice(f.table("notice", None)), date_shift_days=shift, reidentification=reid,
-        free_text_subject=subject, dates_in_notes=note_dates, today=today, today_from=today_from,
+        policy=r.path_value("policy", None), study=r.str("study", None),
+        controller=party(r, "controller", texts), dpo=party(r, "dpo", texts), retention=plain(texts["retention"]),
+        variables=variables, outputs=outputs,
+        notice=notice(f.table("notice", None)), date_shift_days=shift, reidentification=reid,
+        free_text_subject=subject, dates_in_notes=note_dates, today=today, today_from=today_from, texts=texts,
     )

@@ -118,6 +118,18 @@ class Fields:
                 raise self.error(key, NAME_RULE, key)
         return list(self.data)
 
+    def text(self, name: str, default: Any = _MISSING) -> dict[str, str] | Any:
+        """Text for readers: a string (one language, key "*") or { fi = …, sv = …, en = … }."""
+        value = self._get(name, default, "a string or a table { fi = …, sv = …, en = … }")
+        if name not in self.data:
+            return value
+        if isinstance(value, str) and value.strip():
+            return {"*": value}
+        if isinstance(value, dict) and value and set(value) <= {"fi", "sv", "en"} \
+                and all(isinstance(v, str) and v.strip() for v in value.values()):
+            return dict(value)
+        raise self.error(name, "a non-empty string or a table { fi = …, sv = …, en = … } of non-empty strings", value)
+
     def table(self, name: str, default: Any = _MISSING) -> Any:
         value = self._get(name, default, "a table")
         if name not in self.data:

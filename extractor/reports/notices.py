@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from extractor.config.load import RunConfig
+from extractor.config.notice_texts import NOTICE_FIELDS
 from extractor.errors import ExtractorError
 from extractor.reports.readability import Readability, measure, visible_text
 from extractor.reports.render import render
@@ -60,26 +61,48 @@ def missing_elements(page: str) -> list[str]:
     return [e for e in GDPR_ELEMENTS if e not in found]
 
 
+FALLBACK_NOTE = {"fi": "Tätä tietoa ei ole saatavilla suomeksi.", "sv": "Uppgiften finns inte på svenska.",
+                 "en": "This information is not available in English."}
+
+
+def reader_texts(cfg: RunConfig, lang: str) -> dict[str, str]:
+    """The request's notice texts in `lang`. Where the policy allows a fallback, a text missing in `lang`
+    is shown in another language with a visible note; load_config has refused the request otherwise."""
+    out = {}
+    for name in NOTICE_FIELDS:
+        texts = dict(cfg.request.texts.get(name, {}))
+        if name == "retention":
+            texts.update(cfg.request.notice.retention)
+        if lang in texts:
+            out[name] = texts[lang]
+        else:
+            other = texts.get("*") or texts.get("en") or next(iter(texts.values()), "")
+            out[name] = f"{other} ({FALLBACK_NOTE[lang]})"
+    return out
+
+
 def write_notices(cfg: RunConfig, folder: Path) -> dict[str, Readability]:
     req = cfg.request
     purpose_text = PURPOSE_TEXT.get(req.purpose, {lang: cfg.purpose.description for lang in LANGUAGES})
+    texts = {lang: reader_texts(cfg, lang) for lang in LANGUAGES}
     kinds = {"aggregate": any(o.kind in ("aggregate", "table") for o in req.outputs),
              "anonymised": any(o.kind == "anonymised_records" for o in req.outputs),
              "pseudonymised": any(o.kind == "pseudonymised_records" for o in req.outputs)}
     summaries = {lang: req.notice.summary.get(lang) or DEFAULT_SUMMARY[lang].format(
-        org=req.requester.organisation, purpose=purpose_text[lang]) for lang in LANGUAGES}
+        org=texts[lang]["requester.organisation"], purpose=purpose_text[lang]) for lang in LANGUAGES}
     categories = {lang: req.notice.data_categories.get(lang, DEFAULT_CATEGORIES[lang]) for lang in LANGUAGES}
-    retention = {lang: req.notice.retention.get(lang, req.retention) for lang in LANGUAGES}
+    retention = {lang: texts[lang]["retention"] for lang in LANGUAGES}
     scores = {}
     for lang in LANGUAGES:
         page = render(f"notice_{lang}.html.j2", {
             "request": req, "purpose": cfg.purpose, "purpose_text": purpose_text, "summary": summaries[lang],
             "data_categories": categories, "retention": retention, "disclosure": cfg.purpose.disclosure,
-            "kinds": kinds})
+            "kinds": kinds, "t": texts[lang]})
         missing = missing_elements(page)
         if missing:
             raise ExtractorError(f"notice_{lang}: missing GDPR element(s): "
                                  + "; ".join(GDPR_ELEMENTS[m] for m in missing))
         (folder / f"notice_{lang}.html").write_text(page, encoding="utf-8")
-        scores[lang] = measure(visible_text(page), lang)
+        # The official names of acts are cited as the acts give them; the notice's own prose is measured.
+        scores[lang] = measure(visible_text(re.sub(r'<span class="citation">.*?</span>', "", page, flags=re.S)), lang)
     return scores

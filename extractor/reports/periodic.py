@@ -17,7 +17,7 @@ from extractor.reports.transparency import person_status
 
 TEXT = {
     "fi": {"practice_title": "Näin tietojanne käytettiin vuonna {year}", "person_title": "Tietojesi käyttö",
-           "intro": "{org} luovutti vuonna {year} tietoja {n} hankkeeseen. Tutkijat saivat vain tarkistettuja "
+           "intro": "{org} luovutti vuonna {year} tietoja {n} {projects}. Tutkijat saivat vain tarkistettuja "
                     "tuloksia. Nimiä ja henkilötunnuksia ei luovutettu.",
            "none": "Tietoja ei luovutettu tänä vuonna.", "project": "Hanke", "org": "Käyttäjä",
            "purpose": "Tarkoitus", "basis": "Peruste", "date": "Luovutettu", "choices":
@@ -27,7 +27,7 @@ TEXT = {
            "left_out": "Osa tiedoista jätettiin pois valintasi vuoksi:",
            "person_intro": "Tässä ovat hankkeet, joille tietoja on luovutettu, ja se, käytettiinkö sinun tietojasi."},
     "sv": {"practice_title": "Så användes era uppgifter år {year}", "person_title": "Hur dina uppgifter använts",
-           "intro": "{org} lämnade år {year} ut uppgifter till {n} projekt. Forskarna fick bara granskade "
+           "intro": "{org} lämnade år {year} ut uppgifter till {n} {projects}. Forskarna fick bara granskade "
                     "resultat. Namn och personbeteckningar lämnades inte ut.",
            "none": "Inga uppgifter lämnades ut i år.", "project": "Projekt", "org": "Användare",
            "purpose": "Syfte", "basis": "Grund", "date": "Utlämnat", "choices":
@@ -37,7 +37,7 @@ TEXT = {
            "left_out": "En del lämnades bort på grund av ditt val:",
            "person_intro": "Här är projekten som fått uppgifter, och om dina uppgifter användes."},
     "en": {"practice_title": "How your data were used in {year}", "person_title": "How your data were used",
-           "intro": "In {year}, {org} shared data with {n} projects. The researchers only got checked results. "
+           "intro": "In {year}, {org} shared data with {n} {projects}. The researchers only got checked results. "
                     "No names or identity codes were shared.",
            "none": "No data were shared this year.", "project": "Project", "org": "User", "purpose": "Purpose",
            "basis": "Legal basis", "date": "Shared on", "choices":
@@ -47,6 +47,30 @@ TEXT = {
            "left_out": "Some data were left out because of your choice:",
            "person_intro": "These are the projects that received data, and whether your data were used."},
 }
+
+
+# Words whose form follows a number, by CLDR plural category (Babel): "1 project", "2 projects".
+PLURALS = {"fi": {"one": "hankkeeseen", "other": "hankkeeseen"},  # illative after a numeral: one form
+           "sv": {"one": "projekt", "other": "projekt"},
+           "en": {"one": "project", "other": "projects"}}
+
+
+def counted(n: int, lang: str) -> str:
+    """The word for `n` projects in `lang`, by the language's CLDR plural rule."""
+    from babel import Locale
+
+    return PLURALS[lang][Locale(lang).plural_form(n)]
+
+
+def _localised(extracts: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Each release's title, user and legal basis in the reader's language where the request gave it."""
+    out = []
+    for e in extracts:
+        texts = e.get("texts", {})
+        pick = {key: texts[field].get(lang) for key, field in (("title", "title"), ("organisation",
+                "requester.organisation"), ("legal_basis", "legal_basis")) if field in texts}
+        out.append({**e, **{k: v for k, v in pick.items() if v}})
+    return out
 
 
 def _text(lang: str) -> dict[str, str]:
@@ -60,7 +84,7 @@ def released_extracts(con: duckdb.DuckDBPyConnection, year: int | None = None) -
         d = json.loads(details)
         out.append({"run_id": run_id, "date": at[:10], "title": d.get("title", run_id), "purpose": d.get("purpose"),
                     "organisation": d.get("organisation", ""), "legal_basis": d.get("legal_basis", ""),
-                    "run_dir": Path(run_dir)})
+                    "texts": d.get("texts", {}), "run_dir": Path(run_dir)})
     return out
 
 
@@ -83,8 +107,10 @@ def practice_notice(out_root: Path, year: int, organisation: str, folder: Path) 
         con.close()
     pages = {lang: render("yearly_notice.html.j2", {
         "lang": lang, "t": _text(lang), "title": TEXT[lang]["practice_title"].format(year=year),
-        "intro": TEXT[lang]["intro"].format(org=organisation, year=year, n=len(extracts)),
-        "extracts": extracts, "purposes": {k: v[lang] for k, v in PURPOSE_TEXT.items()}, "person": None})
+        "intro": TEXT[lang]["intro"].format(org=organisation, year=year, n=len(extracts),
+                                            projects=counted(len(extracts), lang)),
+        "extracts": _localised(extracts, lang), "purposes": {k: v[lang] for k, v in PURPOSE_TEXT.items()},
+        "person": None})
         for lang in LANGUAGES}
     return _write(folder, f"practice_notice_{year}", pages)
 
@@ -102,6 +128,7 @@ def person_statement(out_root: Path, master: bytes, person: str, folder: Path) -
         e["status"] = person_status(e["run_dir"], master, person)
     pages = {lang: render("yearly_notice.html.j2", {
         "lang": lang, "t": _text(lang), "title": TEXT[lang]["person_title"], "intro": TEXT[lang]["person_intro"],
-        "extracts": extracts, "purposes": {k: v[lang] for k, v in PURPOSE_TEXT.items()}, "person": True})
+        "extracts": _localised(extracts, lang), "purposes": {k: v[lang] for k, v in PURPOSE_TEXT.items()},
+        "person": True})
         for lang in LANGUAGES}
     return _write(folder, "person_statement", pages)

@@ -76,15 +76,15 @@ withdrawn_on = {{ column = "peruttu", format = "%d.%m.%Y", type = "date" }}
 REQUEST = """
 [request]
 id = "EXP-1"
-title = "export test"
+title = {{ fi = "vientitesti", sv = "exporttest", en = "export test" }}
 purpose = "audit"
-legal_basis = "test basis for the export scenario"
+legal_basis = ["gdpr-6-1-c", "fi-703-2023"]
 as_of = 2026-06-30
 catalog = "catalog.toml"
-retention = "one year"
-requester = {{ name = "R", organisation = "Org", contact = "r@example.org" }}
-controller = {{ name = "C", organisation = "Ctrl", contact = "c@example.org" }}
-dpo = {{ name = "D", organisation = "Ctrl", contact = "d@example.org" }}
+retention = {{ fi = "yksi vuosi", sv = "ett år", en = "one year" }}
+requester = {{ name = "R", organisation = {{ fi = "Org", sv = "Org", en = "Org" }}, contact = "r@example.org" }}
+controller = {{ name = "C", organisation = {{ fi = "Ctrl", sv = "Ctrl", en = "Ctrl" }}, contact = "c@example.org" }}
+dpo = {{ name = {{ fi = "D", sv = "D", en = "D" }}, organisation = "Ctrl", contact = "d@example.org" }}
 permit = {{ id = "P-1", granted_on = 2026-03-01 }}
 {extra}
 [[outputs]]
