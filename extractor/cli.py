@@ -221,6 +221,8 @@ app.command("release")(cli_airlock.release_cmd)
 app.add_typer(cli_airlock.audit_app, name="audit")
 app.add_typer(cli_airlock.review_app, name="review")
 app.add_typer(cli_airlock.notice_app, name="notice")
+app.add_typer(cli_airlock.users_app, name="users")
+app.command("serve")(cli_airlock.serve)
 
 
 def main() -> None:  # pragma: no cover - entry point

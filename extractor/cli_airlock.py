@@ -95,3 +95,36 @@ def notice_person(person: Annotated[str, typer.Argument(help="The person's key i
     from extractor.reports.periodic import person_statement
     for path in person_statement(out_root, load_master_key(key_file), person, to):
         out.print(f"wrote {path}")
+
+
+users_app = typer.Typer(no_args_is_help=True, help="Local accounts for the web airlock (`extractor serve`).")
+
+
+@users_app.command("add")
+@friendly
+def users_add(name: str, role: Annotated[str, typer.Option(help="reviewer, requester or admin")] = "reviewer",
+              out_root: OutRoot = Path("out")) -> None:
+    """Add an account; the password comes from EXTRACTOR_PASSWORD or is asked for (never on the command line)."""
+    import os
+
+    from extractor.web.accounts import add_user
+    password = os.environ.get("EXTRACTOR_PASSWORD") or typer.prompt("Password", hide_input=True,
+                                                                     confirmation_prompt=True)
+    add_user(out_root, name, role, password)
+    out.print(f"user {name} added ({role})")
+
+
+@friendly
+def serve(out_root: OutRoot = Path("out"),
+          to: Annotated[Path, typer.Option("--to", help="Where approved runs are released")] = Path("released"),
+          port: Annotated[int, typer.Option(min=1, max=65535)] = 8765,
+          trusted_header: Annotated[str | None, typer.Option(help="Take the user from this header, set by the "
+                                                             "single sign-on proxy in front (off by default)")] = None,
+          session_minutes: Annotated[int, typer.Option(min=1)] = 30) -> None:
+    """The airlock in a browser on 127.0.0.1: queue, runs, decisions, release, audit log."""
+    import uvicorn
+
+    from extractor.web.app import create_app
+    out.print(f"airlock for {out_root} on http://127.0.0.1:{port}/ (Ctrl-C stops it)")
+    uvicorn.run(create_app(out_root, to, trusted_header, session_minutes * 60.0), host="127.0.0.1", port=port,
+                log_level="warning")

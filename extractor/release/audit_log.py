@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS privacy_spend (
 CREATE TABLE IF NOT EXISTS reviews (
     run_id VARCHAR NOT NULL, reviewer VARCHAR NOT NULL, decision VARCHAR NOT NULL, comment VARCHAR,
     decided_at VARCHAR NOT NULL, PRIMARY KEY (run_id, reviewer));
+CREATE TABLE IF NOT EXISTS users (
+    name VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, password_hash VARCHAR NOT NULL, created_at VARCHAR NOT NULL);
 """
 
 

@@ -74,3 +74,24 @@ def charge(run_id: str, project: str, asked: dict[str, float], budget: float, at
              [project, sum(asked.values()), budget + 1e-12])
     return [guard, *[("INSERT INTO privacy_spend VALUES (?, ?, ?, ?, ?)", [run_id, project, name, eps, at])
                      for name, eps in asked.items()]]
+
+
+def all_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every run, newest first, with its run record's details (title, purpose, outputs) from the audit log."""
+    rows = con.execute("""
+        SELECT r.run_id, r.request_id, r.project, r.requester, r.requester_contact, r.run_dir, r.status,
+               r.created_at, a.details
+        FROM runs r LEFT JOIN audit_log a ON a.run_id = r.run_id AND a.action = 'run'
+        ORDER BY r.created_at DESC, r.run_id DESC""").fetchall()
+    keys = ("run_id", "request_id", "project", "requester", "contact", "run_dir", "status", "created_at", "details")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def insert_user(name: str, role: str, password_hash: str, at: str) -> Statement:
+    return ("INSERT INTO users VALUES (?, ?, ?, ?)", [name, role, password_hash, at])
+
+
+def user(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str] | None:
+    """(role, password hash) of a local account."""
+    row = con.execute("SELECT role, password_hash FROM users WHERE name = ?", [name]).fetchall()
+    return (row[0][0], row[0][1]) if row else None

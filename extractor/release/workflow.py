@@ -79,7 +79,7 @@ def visible_reviews(con: duckdb.DuckDBPyConnection, run_id: str, viewer: str) ->
     return run["status"], [r for r in rows if r[0] == viewer]
 
 
-def release(con: duckdb.DuckDBPyConnection, run_id: str, destination: Path) -> Path:
+def release(con: duckdb.DuckDBPyConnection, run_id: str, destination: Path, who: str | None = None) -> Path:
     run = _run(con, run_id)
     if run["status"] != "approved":
         raise ExtractorError(f"run {run_id}: is {run['status']}; only an approved run may be released")
@@ -103,5 +103,5 @@ def release(con: duckdb.DuckDBPyConnection, run_id: str, destination: Path) -> P
             shutil.rmtree(staging, ignore_errors=True)
     kill_point("release-record")
     audit_log.append(con, "release", {"to": str(final), "files": files}, request_id=run["request_id"],
-                     run_id=run_id, extra_sql=[store.set_status(run_id, "released")])
+                     run_id=run_id, who=who, extra_sql=[store.set_status(run_id, "released")])
     return final

@@ -1,0 +1,1 @@
+"""The web airlock: output checkers review, decide and release in a browser (`extractor serve`)."""

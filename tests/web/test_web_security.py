@@ -1,0 +1,130 @@
+"""The web airlock refuses what it must, with the right status code, and changes nothing when it does."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from builders import World, write_world
+from conftest import TEST_KEY
+from extractor.config.load import load_config
+from extractor.pipeline import run_extract
+from extractor.release import audit_log, store
+from extractor.web.accounts import add_user, hash_password, password_matches
+from extractor.web.app import create_app
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture()
+def airlock(tmp_path: Path):
+    w = World(clients=[f"P{i}" for i in range(12)],
+              documents=[(f"d{i}", f"d{i}", f"P{i}", "R1", "20") for i in range(12)])
+    cfg = load_config(write_world(w, tmp_path / "world"))
+    out = tmp_path / "out"
+    run_id = run_extract(cfg, out, TEST_KEY.encode()).run_id
+    for name, role in (("alice", "reviewer"), ("bob", "reviewer"), ("R", "requester")):
+        add_user(out, name, role, PASSWORD)
+    return out, run_id, TestClient(create_app(out, tmp_path / "released"), follow_redirects=False)
+
+
+def signed_in(client: TestClient, user: str) -> str:
+    """Sign in; the CSRF token of the session, read from a page's form."""
+    assert client.post("/login", data={"user": user, "password": PASSWORD}).status_code == 303
+    page = client.get("/").text
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def state(out: Path, run_id: str) -> tuple[str, int, int]:
+    with audit_log.opened(out) as con:
+        run = store.run(con, run_id)
+        return run["status"], len(store.reviews(con, run_id)), con.execute("SELECT count(*) FROM audit_log").fetchall()[0][0]
+
+
+def test_passwords_are_scrypt_hashed_and_checked_in_constant_time() -> None:
+    stored = hash_password(PASSWORD)
+    assert stored.startswith("scrypt$16384$8$1$") and PASSWORD not in stored
+    assert password_matches(PASSWORD, stored) and not password_matches(PASSWORD + "x", stored)
+    assert hash_password(PASSWORD) != stored  # a fresh salt each time
+
+
+def test_unauthenticated_requests_are_refused(airlock) -> None:
+    out, run_id, client = airlock
+    before = state(out, run_id)
+    for path in ("/", f"/runs/{run_id}", "/audit", f"/runs/{run_id}/files/manifest.json"):
+        assert client.get(path).status_code == 401
+    assert client.post(f"/runs/{run_id}/decide", data={"decision": "approve"}).status_code == 401
+    assert client.post("/login", data={"user": "alice", "password": "wrong password!"}).status_code == 401
+    assert state(out, run_id) == before
+
+
+def test_a_form_without_its_csrf_token_changes_nothing(airlock) -> None:
+    out, run_id, client = airlock
+    token = signed_in(client, "alice")
+    before = state(out, run_id)
+    assert client.post(f"/runs/{run_id}/decide", data={"decision": "approve"}).status_code == 403
+    assert client.post(f"/runs/{run_id}/decide", data={"decision": "approve", "csrf": token[::-1]}).status_code == 403
+    assert state(out, run_id) == before
+    assert client.post(f"/runs/{run_id}/decide", data={"decision": "approve", "csrf": token}).status_code == 303
+    assert state(out, run_id)[1] == 1
+
+
+def test_the_requester_may_not_review_their_own_run(airlock) -> None:
+    out, run_id, client = airlock
+    token = signed_in(client, "R")
+    before = state(out, run_id)
+    response = client.post(f"/runs/{run_id}/decide", data={"decision": "approve", "csrf": token})
+    assert response.status_code == 403 and state(out, run_id) == before
+
+
+def test_file_previews_stay_in_the_run_folder(airlock) -> None:
+    out, run_id, client = airlock
+    signed_in(client, "alice")
+    for name in ("../review/review.html", "..%2Freview%2Freview.html", "../../../.extractor/state.duckdb",
+                 "/etc/passwd", "nonexistent.csv"):
+        assert client.get(f"/runs/{run_id}/files/{name}").status_code == 404, name
+    assert client.get(f"/runs/{run_id}/files/t.csv").status_code == 200
+
+
+def test_decisions_and_releases_need_the_right_state(airlock) -> None:
+    out, run_id, client = airlock
+    token = signed_in(client, "alice")
+    assert client.post(f"/runs/{run_id}/release", data={"csrf": token}).status_code == 409  # not approved
+    assert client.post(f"/runs/{run_id}/decide", data={"decision": "return", "csrf": token}).status_code == 400
+    assert client.post(f"/runs/{run_id}/decide", data={"decision": "approve", "csrf": token}).status_code == 303
+    assert client.post(f"/runs/{run_id}/decide", data={"decision": "approve", "csrf": token}).status_code == 409
+    bob = TestClient(client.app, follow_redirects=False)
+    bob_token = signed_in(bob, "bob")
+    assert bob.post(f"/runs/{run_id}/decide", data={"decision": "approve", "csrf": bob_token}).status_code == 303
+    assert state(out, run_id)[0] == "approved"
+    assert bob.post(f"/runs/{run_id}/release", data={"csrf": bob_token}).status_code == 200
+    before = state(out, run_id)
+    assert before[0] == "released"
+    assert bob.post(f"/runs/{run_id}/decide", data={"decision": "reject", "comment": "late",
+                                                    "csrf": bob_token}).status_code == 409
+    assert bob.post(f"/runs/{run_id}/release", data={"csrf": bob_token}).status_code == 409
+    assert state(out, run_id) == before
+    with audit_log.opened(out) as con:
+        actors = con.execute("SELECT actor, action FROM audit_log WHERE action IN ('review', 'release') "
+                             "ORDER BY seq").fetchall()
+    assert actors == [("alice", "review"), ("bob", "review"), ("bob", "release")]
+    assert client.get("/audit").status_code == 200 and "Verified:" in client.get("/audit").text
+
+
+def test_sessions_expire(airlock, tmp_path: Path) -> None:
+    out, run_id, _ = airlock
+    client = TestClient(create_app(out, tmp_path / "rel", session_seconds=0.0), follow_redirects=False)
+    assert client.post("/login", data={"user": "alice", "password": PASSWORD}).status_code == 303
+    assert client.get("/").status_code == 401
+
+
+def test_a_trusted_header_names_the_user_only_when_configured(airlock, tmp_path: Path) -> None:
+    out, run_id, client = airlock
+    assert client.get("/", headers={"X-Remote-User": "alice"}).status_code == 401  # off by default
+    sso = TestClient(create_app(out, tmp_path / "rel", trusted_header="X-Remote-User"), follow_redirects=False)
+    page = sso.get("/", headers={"X-Remote-User": "carol"})
+    assert page.status_code == 200 and "carol" in page.text
+    assert sso.get("/").status_code == 401  # the proxy named no one
