@@ -41,7 +41,8 @@ def signed_in(client: TestClient, user: str) -> str:
 def state(out: Path, run_id: str) -> tuple[str, int, int]:
     with audit_log.opened(out) as con:
         run = store.run(con, run_id)
-        return run["status"], len(store.reviews(con, run_id)), con.execute("SELECT count(*) FROM audit_log").fetchall()[0][0]
+        records = con.execute("SELECT count(*) FROM audit_log").fetchall()[0][0]
+        return run["status"], len(store.reviews(con, run_id)), records
 
 
 def test_passwords_are_scrypt_hashed_and_checked_in_constant_time() -> None:
