@@ -6,9 +6,10 @@ STAMP  := $(VENV)/.installed
 CLIENTS ?= 1000000
 # `make bench SCALE=1`: both extracts at each of these sizes, and benchmarks/scaling.png.
 SCALE_SIZES ?= 100000,1000000,10000000
-# Tests run without network: in a fresh network namespace when the machine allows it, and always with
-# sockets blocked inside Python (tests/conftest.py).
-NONET  := $(shell unshare -n true 2>/dev/null && echo "unshare -n")
+# Tests run without network: in a fresh network namespace when the machine allows it (its loopback up,
+# for the web airlock's browser test on 127.0.0.1), and always with sockets blocked inside Python
+# (tests/conftest.py).
+NONET  := $(shell unshare -n sh -c 'ip link set lo up' 2>/dev/null && echo "unshare -n sh -c 'ip link set lo up && exec \"\$$0\" \"\$$@\"'")
 
 .PHONY: demo test bench lint browser voikko clean differential
 

@@ -97,6 +97,15 @@ def notice_person(person: Annotated[str, typer.Argument(help="The person's key i
         out.print(f"wrote {path}")
 
 
+@notice_app.command("pdf")
+@friendly
+def notice_pdf(run_dir: Annotated[Path, typer.Argument(help="A run folder (OUT/<request id>/<run id>)")]) -> None:
+    """Print-ready PDFs of a run's notices (fi, sv, en) for paper distribution, through Chromium."""
+    from extractor.reports.print_pdf import notices_to_pdf
+    for path in notices_to_pdf(run_dir):
+        out.print(f"wrote {path}")
+
+
 users_app = typer.Typer(no_args_is_help=True, help="Local accounts for the web airlock (`extractor serve`).")
 
 

@@ -103,3 +103,13 @@ def _assert_not_blank(png: Path) -> None:
         dark += sum(1 for x in range(0, stride, bpp) if line[x] < 128)
         prev = line
     assert dark > width * height * 0.01, "the screenshot is (almost) blank"
+
+
+def test_notices_print_to_pdf_for_paper(run_dir: Path) -> None:
+    from extractor.reports.print_pdf import notices_to_pdf
+
+    pdfs = notices_to_pdf(run_dir)
+    assert [p.name for p in pdfs] == ["notice_en.pdf", "notice_fi.pdf", "notice_sv.pdf"]
+    for pdf in pdfs:
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF") and len(data) > 20_000 and b"/Type /Page" in data

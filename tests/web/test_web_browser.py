@@ -1,0 +1,142 @@
+"""The whole airlock story in Debian's Chromium (Playwright): two reviewers, a return, a fix, a release.
+
+Each page is screenshotted under the test's folder and checked with axe-core (0 serious or critical
+violations), and so are the run's patient notices.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from builders import World, write_world
+from conftest import TEST_KEY
+from extractor.config.load import load_config
+from extractor.pipeline import run_extract
+from extractor.release.layout import RunFolder
+from extractor.web.accounts import add_user
+from extractor.web.app import create_app
+
+playwright = pytest.importorskip("playwright.sync_api")
+axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PASSWORD = "correct horse battery"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def server(tmp_path: Path):
+    w = World(clients=[f"P{i}" for i in range(40)],
+              documents=[(f"d{i}", f"d{i}", f"P{i}", "R1", "20" if i % 2 else "10") for i in range(40)])
+    cfg = load_config(write_world(w, tmp_path / "world"))
+    out = tmp_path / "out"
+    first = run_extract(cfg, out, TEST_KEY.encode())
+    for name, role in (("alice", "reviewer"), ("bob", "reviewer"), ("R", "requester")):
+        add_user(out, name, role, PASSWORD)
+    port = _free_port()
+    config = uvicorn.Config(create_app(out, tmp_path / "released"), host="127.0.0.1", port=port, log_level="error")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", out, cfg, first
+    srv.should_exit = True
+    thread.join(5)
+
+
+class Visit:
+    """One user's browser: sign in, look, screenshot and axe-check every page seen."""
+
+    def __init__(self, browser, base: str, user: str, shots: Path, axe) -> None:
+        self.page, self.base, self.user, self.shots, self.axe = browser.new_page(), base, user, shots, axe
+        self.seen = 0
+
+    def look(self, what: str) -> str:
+        self.seen += 1
+        png = self.shots / f"{self.user}-{self.seen:02d}-{what}.png"
+        self.page.screenshot(path=str(png), full_page=True)
+        assert png.stat().st_size > 8_000, png
+        serious = [v["id"] for v in self.axe.run(self.page).response["violations"]
+                   if v["impact"] in ("serious", "critical")]
+        assert serious == [], f"{what}: {serious}"
+        return self.page.inner_text("main")
+
+    def sign_in(self) -> None:
+        self.page.goto(self.base + "/login")
+        self.look("login")
+        self.page.fill("#user", self.user)
+        self.page.fill("#password", PASSWORD)
+        self.page.click("button[type=submit]")
+        assert "Airlock queue" in self.look("queue")
+
+    def decide(self, run_id: str, decision: str, comment: str = "") -> str:
+        self.page.goto(f"{self.base}/runs/{run_id}")
+        assert "Released files" in self.look("run")
+        self.page.check(f"#{decision}")
+        if comment:
+            self.page.fill("#comment", comment)
+        self.page.click("form[action$='/decide'] button[type=submit]")
+        return self.look(f"after-{decision}")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is needed: `make test` installs it")
+def test_two_reviewers_return_then_approve_and_release(server, tmp_path: Path) -> None:
+    base, out, cfg, first = server
+    shots = tmp_path / "screens"
+    shots.mkdir()
+    axe = axe_module.Axe()
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        alice, bob, requester = (Visit(browser.new_context(), base, u, shots, axe)
+                                 for u in ("alice", "bob", "R"))
+        for visit in (alice, bob, requester):
+            visit.sign_in()
+        text = alice.decide(first.run_id, "approve")
+        assert "alice: approve" in text and "bob" not in text  # blind until both decide
+        text = bob.decide(first.run_id, "return", "Please drop the sex column from the second table.")
+        assert "returned" in text and "alice: approve" in text and "Please drop the sex column" in text
+        requester.page.goto(f"{base}/runs/{first.run_id}")
+        text = requester.look("returned-run")
+        assert "returned" in text and "You made this request" in text and "Please drop the sex column" in text
+
+        second = run_extract(cfg, out, TEST_KEY.encode())  # the requester's fixed request, run again
+        requester.page.goto(base + "/")
+        assert second.run_id in requester.look("queue-after-fix")
+        alice.decide(second.run_id, "approve")
+        text = bob.decide(second.run_id, "approve")
+        assert "approved" in text
+        bob.page.click("form[action$='/release'] button[type=submit]")
+        assert "Released to" in bob.look("released")
+        bob.page.goto(base + "/audit")
+        audit = bob.look("audit")
+        assert "Verified:" in audit and "release" in audit and "bob" in audit
+
+        for lang in ("fi", "sv", "en"):  # the run's patient notices pass axe too
+            notice = RunFolder(second.run_dir).notices / f"notice_{lang}.html"
+            requester.page.goto(notice.as_uri())
+            requester.look(f"notice-{lang}") if requester.page.query_selector("main") else _axe_only(
+                requester, axe, lang)
+        browser.close()
+    assert len(list(shots.glob("*.png"))) >= 15
+
+
+def _axe_only(visit: Visit, axe, lang: str) -> None:
+    png = visit.shots / f"notice-{lang}.png"
+    visit.page.screenshot(path=str(png), full_page=True)
+    assert png.stat().st_size > 8_000
+    serious = [v["id"] for v in axe.run(visit.page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], f"notice_{lang}: {serious}"
