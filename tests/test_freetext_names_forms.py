@@ -122,3 +122,26 @@ def test_detect_uses_each_notes_language() -> None:
     assert found.select("row", "entity").rows() == [(1, "PERSON")]
     with pytest.raises(ValueError, match="expected auto or one of fi, sv, en"):
         detect(texts, processes=1, language="de")
+
+
+def test_rare_register_names_leave_nothing_for_the_output_checker() -> None:
+    """Notes naming people drawn uniformly from the whole register (rare surnames made of words, first
+    names that are towns): after redaction the output checker's own name scan finds nothing."""
+    import numpy as np
+
+    from extractor.checker.identifiers import find
+    from extractor.freetext.redact import redact
+    from extractor.reference_data import person_names
+    from extractor.synth import notes as synth_notes
+    from extractor.synth import people as synth_people
+
+    rng = np.random.default_rng(11)
+    people = synth_people.clients(rng, 4000)[0]
+    register = person_names()
+    first = register.filter(pl.col("kind") == "first")["name"]
+    surnames = register.filter(pl.col("kind") == "surname")["name"]
+    people = people.with_columns(first.sample(people.height, with_replacement=True, seed=1).alias("first_names"),
+                                 surnames.sample(people.height, with_replacement=True, seed=2).alias("surname"))
+    texts = synth_notes.notes(rng, people)["note"]
+    left = find(redact(texts, detect(texts, processes=1))).filter(pl.col("kind") == "name")
+    assert left.height == 0, [texts[r] for r in left["row"].head(5).to_list()]

@@ -26,6 +26,7 @@ class Readings:
     word: bool  # some reading is an ordinary word (noun, adjective, verb, pronoun, …)
     word_bases: tuple[str, ...] = ()  # base forms of those ordinary-word readings
     surname: bool = False  # one of its name readings is a surname
+    compound: bool = False  # every ordinary-word reading is a compound (Kalliovaara: kallio + vaara)
 
 
 class Morphology:
@@ -53,7 +54,9 @@ class Morphology:
         places = tuple(dict.fromkeys(a["BASEFORM"].lower() for a in found if a.get("CLASS") in PLACE_CLASSES))
         words = tuple(dict.fromkeys(a["BASEFORM"].lower() for a in found if a.get("CLASS") not in _NOT_WORD_CLASSES))
         surname = any(a.get("CLASS") == "sukunimi" for a in found)
-        return Readings(names, places, bool(words), words, surname)
+        common = [a for a in found if a.get("CLASS") not in _NOT_WORD_CLASSES]
+        compound = bool(common) and all(a.get("STRUCTURE", "").count("=") >= 2 for a in common)
+        return Readings(names, places, bool(words), words, surname, compound)
 
 
 @cache

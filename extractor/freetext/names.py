@@ -103,8 +103,12 @@ class Gazetteer:
             base = next((b for b in readings.word_bases if self.counts.get(b, 0) >= RARE), None)
             if base is not None:
                 return Hit(base, "place" if base in self.places else "word")  # a word that is also a name (Rinne)
+            if low in self.counts:  # a register name Voikko reads as words: made of them (Kalliovaara), or not
+                return Hit(low, "word" if readings.compound else "hidden")
             base = self._stripped(low, lang)  # Voikko read only a word (Satun: 'sattua'); the register a name
-            return Hit(base, "hidden") if base and self.counts.get(base, 0) >= RARE else None
+            if base and (self.counts.get(base, 0) >= RARE or base == low):
+                return Hit(base, "hidden")
+            return None
         base = self._stripped(low, lang)
         if base is None:
             return None
@@ -183,7 +187,10 @@ def score_group(text: str, group: list[tuple[int, int, Hit]], gaz: Gazetteer, la
     if len(group) > 1:
         if lower:
             return 0.85 if any(h.sure for h in hits) and all(h.kind != "place" for h in hits) else 0.0
-        return 0.85 if any(h.kind != "place" for h in hits) else 0.3
+        if any(h.kind != "place" for h in hits):
+            return 0.85
+        _, after = _words_around(text, start, end)  # "Kaarina Lieto kertoo": two places speaking are a person
+        return 0.8 if after in SPEECH_VERBS - WEAK and text[start:group[0][1]].lower() in gaz.counts else 0.3
     hit = hits[0]
     before, after = _words_around(text, start, end)
     bracket = _BRACKET.match(text, end)
