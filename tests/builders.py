@@ -197,6 +197,18 @@ def retention_ended(task: str, closed: dt.date | None, death: dt.date | None, as
     return False
 
 
+def submitted_run(folder: Path, clients: int = 12) -> tuple[RunConfig, Path, str]:
+    """A small world run once: its config, output root and the submitted run's id (airlock tests)."""
+    from conftest import TEST_KEY
+    from extractor.pipeline import run_extract
+
+    w = World(clients=[f"P{i}" for i in range(clients)],
+              documents=[(f"d{i}", f"d{i}", f"P{i}", "R1", "20") for i in range(clients)])
+    cfg = load_config(write_world(w, folder / "world"))
+    out = folder / "out"
+    return cfg, out, run_extract(cfg, out, TEST_KEY.encode()).run_id
+
+
 def approve_and_release(out: Path, run_id: str, dest: Path) -> None:
     """Two reviewers approve a run, then it is released to `dest` (as the airlock would)."""
     con = audit_log.connect(out)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from builders import World, write_world
+from builders import submitted_run
 from conftest import TEST_KEY
 from extractor.config.load import load_config
 from extractor.errors import ExtractorError
@@ -18,13 +18,9 @@ from extractor.release import audit_log, workflow
 
 @pytest.fixture()
 def submitted(tmp_path: Path):
-    w = World(clients=[f"P{i}" for i in range(12)],
-              documents=[(f"d{i}", f"d{i}", f"P{i}", "R1", "20") for i in range(12)])
-    cfg = load_config(write_world(w, tmp_path / "world"))
-    out = tmp_path / "out"
-    result = run_extract(cfg, out, TEST_KEY.encode())
+    _, out, run_id = submitted_run(tmp_path)
     con = audit_log.connect(out)
-    yield con, result.run_id, out, tmp_path
+    yield con, run_id, out, tmp_path
     con.close()
 
 

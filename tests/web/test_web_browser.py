@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from builders import World, write_world
+from builders import submitted_run
 from conftest import TEST_KEY
-from extractor.config.load import load_config
 from extractor.pipeline import run_extract
 from extractor.release.layout import RunFolder
 from extractor.web.accounts import add_user
@@ -37,11 +36,7 @@ def _free_port() -> int:
 
 @pytest.fixture()
 def server(tmp_path: Path):
-    w = World(clients=[f"P{i}" for i in range(40)],
-              documents=[(f"d{i}", f"d{i}", f"P{i}", "R1", "20" if i % 2 else "10") for i in range(40)])
-    cfg = load_config(write_world(w, tmp_path / "world"))
-    out = tmp_path / "out"
-    first = run_extract(cfg, out, TEST_KEY.encode())
+    cfg, out, first = submitted_run(tmp_path, clients=40)
     for name, role in (("alice", "reviewer"), ("bob", "reviewer"), ("R", "requester")):
         add_user(out, name, role, PASSWORD)
     port = _free_port()
@@ -105,11 +100,11 @@ def test_two_reviewers_return_then_approve_and_release(server, tmp_path: Path) -
                                  for u in ("alice", "bob", "R"))
         for visit in (alice, bob, requester):
             visit.sign_in()
-        text = alice.decide(first.run_id, "approve")
+        text = alice.decide(first, "approve")
         assert "alice: approve" in text and "bob" not in text  # blind until both decide
-        text = bob.decide(first.run_id, "return", "Please drop the sex column from the second table.")
+        text = bob.decide(first, "return", "Please drop the sex column from the second table.")
         assert "returned" in text and "alice: approve" in text and "Please drop the sex column" in text
-        requester.page.goto(f"{base}/runs/{first.run_id}")
+        requester.page.goto(f"{base}/runs/{first}")
         text = requester.look("returned-run")
         assert "returned" in text and "You made this request" in text and "Please drop the sex column" in text
 

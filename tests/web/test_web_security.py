@@ -8,10 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from builders import World, write_world
-from conftest import TEST_KEY
-from extractor.config.load import load_config
-from extractor.pipeline import run_extract
+from builders import submitted_run
 from extractor.release import audit_log, store
 from extractor.web.accounts import add_user, hash_password, password_matches
 from extractor.web.app import create_app
@@ -21,11 +18,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture()
 def airlock(tmp_path: Path):
-    w = World(clients=[f"P{i}" for i in range(12)],
-              documents=[(f"d{i}", f"d{i}", f"P{i}", "R1", "20") for i in range(12)])
-    cfg = load_config(write_world(w, tmp_path / "world"))
-    out = tmp_path / "out"
-    run_id = run_extract(cfg, out, TEST_KEY.encode()).run_id
+    _, out, run_id = submitted_run(tmp_path)
     for name, role in (("alice", "reviewer"), ("bob", "reviewer"), ("R", "requester")):
         add_user(out, name, role, PASSWORD)
     return out, run_id, TestClient(create_app(out, tmp_path / "released"), follow_redirects=False)
