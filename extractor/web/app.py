@@ -28,7 +28,7 @@ from extractor.release import audit_log, store, workflow
 from extractor.release.layout import RunFolder
 from extractor.reports.render import render
 from extractor.web import accounts
-from extractor.web.preview import preview
+from extractor.web.preview import compare, preview
 from extractor.web.sessions import COOKIE, Session, Sessions
 
 
@@ -139,6 +139,11 @@ class Airlock:
         with audit_log.opened(self.out_root) as con:
             _, reviews = workflow.visible_reviews(con, run["run_id"], session.user)
             earlier = [r for r in store.released_runs_of(con, run["project"]) if r[0] != run["run_id"]]
+        if earlier:  # the newest earlier release of the project, table by table
+            before = RunFolder(Path(earlier[-1][1])).release
+            for f in files:
+                if f["header"] and (before / f["name"]).is_file():
+                    f["compared"] = compare(folder.release / f["name"], before / f["name"], entries.get(f["name"]))
         own = session.user.lower() in {run["requester"].lower(), run["contact"].lower()}
         return _page("web_run.html.j2", title=f"Run {run['run_id']}", run=run, files=files, check=report,
                      reviews=reviews, earlier=earlier, session=session, own=own)

@@ -35,3 +35,22 @@ def _cell(value: str, is_count: bool) -> dict[str, str]:
     if is_count:
         return {"text": value, "mark": "rounded", "why": "Rounded to the policy's base (total and parts alike)"}
     return {"text": value, "mark": "", "why": ""}
+
+
+def compare(current: Path, earlier: Path, entry: dict[str, Any] | None, limit: int = 200) -> dict[str, Any]:
+    """The cells of a released table that differ from the same table in an earlier release of the project:
+    rows matched on the dimension columns, each count shown then and now (a reviewer's differencing view)."""
+    import polars as pl
+
+    now, then = pl.read_csv(current, infer_schema=False), pl.read_csv(earlier, infer_schema=False)
+    counts = [c for c in now.columns if c in set((entry or {}).get("counts", []) or [])]
+    keys = [c for c in now.columns if c not in counts and c in then.columns]
+    counts = [c for c in counts if c in then.columns]
+    if not keys or not counts:
+        return {"keys": keys, "counts": counts, "rows": [], "changed": 0, "comparable": False}
+    joined = now.join(then, on=keys, how="full", suffix="_earlier", coalesce=True, nulls_equal=True)
+    differs = pl.any_horizontal([pl.col(c).fill_null("∅") != pl.col(f"{c}_earlier").fill_null("∅") for c in counts])
+    changed = joined.filter(differs)
+    rows = [[str(v) if v is not None else "—" for v in row]
+            for row in changed.select(*keys, *[x for c in counts for x in (f"{c}_earlier", c)]).head(limit).rows()]
+    return {"keys": keys, "counts": counts, "rows": rows, "changed": changed.height, "comparable": True}

@@ -122,3 +122,28 @@ def test_a_trusted_header_names_the_user_only_when_configured(airlock, tmp_path:
     page = sso.get("/", headers={"X-Remote-User": "carol"})
     assert page.status_code == 200 and "carol" in page.text
     assert sso.get("/").status_code == 401  # the proxy named no one
+
+
+def test_a_run_is_compared_with_the_projects_previous_release(airlock, tmp_path: Path) -> None:
+    from builders import approve_and_release
+    from conftest import TEST_KEY
+    from extractor.config.load import load_config
+    from extractor.pipeline import run_extract
+
+    out, run_id, client = airlock
+    approve_and_release(out, run_id, tmp_path / "released-first")
+    cfg = load_config(tmp_path / "world" / "request.toml")
+    second = run_extract(cfg, out, TEST_KEY.encode()).run_id
+    signed_in(client, "alice")
+    page = client.get(f"/runs/{second}").text
+    assert run_id in page and "Same as in the project's previous release." in page
+
+
+def test_compare_shows_each_changed_cell_then_and_now(tmp_path: Path) -> None:
+    from extractor.web.preview import compare
+
+    (tmp_path / "a.csv").write_text("region,sex,n\nA,F,10\nA,M,[REDACTED]\nB,F,20\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("region,sex,n\nA,F,15\nA,M,[REDACTED]\nC,F,10\n", encoding="utf-8")
+    got = compare(tmp_path / "b.csv", tmp_path / "a.csv", {"counts": ["n"]})
+    assert got["keys"] == ["region", "sex"] and got["changed"] == 3
+    assert sorted(got["rows"]) == [["A", "F", "10", "15"], ["B", "F", "20", "—"], ["C", "F", "—", "10"]]
