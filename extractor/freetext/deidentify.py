@@ -37,8 +37,9 @@ def deidentify(texts: pl.Series, language: str = "auto", processes: int | None =
     if language != "auto" and language not in LANGUAGES:
         raise ExtractorError(f"--lang {language!r}: expected auto, {', '.join(LANGUAGES)}")
     texts = texts.cast(pl.String)
-    spans = detect(texts, processes, language)
-    counts = languages_of(texts.drop_nulls(), language).value_counts()
+    languages = languages_of(texts.fill_null(""), language)
+    spans = detect(texts, processes, languages=languages)
+    counts = languages.filter(texts.is_not_null()).value_counts()
     return Deidentified(redact(texts, spans), spans, dict(counts.iter_rows()), analyser_name())
 
 

@@ -109,14 +109,20 @@ def analyze_distinct(texts: list[str], entities: list[list[str]], processes: int
     return results
 
 
-def detect(texts: pl.Series, processes: int | None = None, language: str = "auto") -> pl.DataFrame:
+def detect(texts: pl.Series, processes: int | None = None, language: str = "auto",
+           languages: pl.Series | None = None) -> pl.DataFrame:
     """Every identifier found: row (position in `texts`), start, end (characters), entity, score.
-    `language`: "auto" (each note's own, language.py) or one of fi, sv, en for every note."""
+    `language`: "auto" (each note's own, language.py) or one of fi, sv, en for every note; `languages`:
+    each row's language when the caller has already detected it (a note's language follows from its text)."""
     processes = processes or min(2, os.cpu_count() or 1)
     frame = pl.DataFrame({"text": texts.cast(pl.String)}).with_row_index("row")
-    distinct = frame.select("text").drop_nulls().unique(maintain_order=True).with_row_index("u")
-    distinct = distinct.with_columns(candidate_entities(distinct["text"]),
-                                     languages_of(distinct["text"], language).alias("language"))
+    if languages is not None:
+        distinct = frame.with_columns(languages.alias("language")).drop_nulls("text") \
+            .unique("text", keep="first", maintain_order=True).select("text", "language").with_row_index("u")
+    else:
+        distinct = frame.select("text").drop_nulls().unique(maintain_order=True).with_row_index("u")
+        distinct = distinct.with_columns(languages_of(distinct["text"], language).alias("language"))
+    distinct = distinct.with_columns(candidate_entities(distinct["text"]))
     distinct = distinct.filter(pl.col("text").str.contains(r"[^\W_]"))  # nothing to find without a letter or digit
     found = analyze_distinct(distinct["text"].to_list(), distinct["entities"].to_list(), processes,
                              distinct["language"].to_list())

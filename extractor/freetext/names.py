@@ -70,10 +70,6 @@ class Gazetteer:
             self.seen[key] = self._classify(token, lang)
         return self.seen[key]
 
-    def base_form(self, token: str) -> str | None:
-        hit = self.classify(token)
-        return hit.base if hit else None
-
     def _classify(self, token: str, lang: str) -> Hit | None:
         if len(token) < 2 or (token.isupper() and len(token) < 4):
             return None  # an initial or an acronym (ID, KELA, VTJ), not a name in capitals

@@ -80,8 +80,8 @@ def redact_columns(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table,
     records, out = [], {"_r": frame["_r"]}
     for col in columns:
         t0 = time.perf_counter()
-        spans = detect(frame[col], processes=threads)
         languages = languages_of(frame[col].fill_null(""))
+        spans = detect(frame[col], processes=threads, languages=languages)
         out[col], dates = protect_dates(redact(frame[col], spans, subjects), cfg.request.dates_in_notes, shifts,
                                         languages)
         merged = merge_overlaps(spans)
