@@ -10,7 +10,7 @@ from conftest import REPO
 from extractor.config.load import load_config
 from extractor.errors import ExtractorError
 from extractor.reports import notices
-from extractor.reports.readability import measure, visible_text
+from extractor.reports.readability import measure, prose, visible_text
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +29,18 @@ def test_every_element_present_and_readable(written, lang: str) -> None:
     assert ("10 years" in page) == (lang == "en")  # retention in the notice's own language
     assert scores[lang].ok, scores[lang]
     assert scores[lang].words_per_sentence <= 15
+
+
+@pytest.mark.parametrize("request_file", ["audit_request", "research_request", "microdata_request",
+                                          "notes_request"])
+def test_every_demo_notice_reads_at_lix_40_or_below(registry: Path, tmp_path: Path, request_file: str) -> None:
+    cfg = load_config(REPO / "examples" / "registry" / f"{request_file}.toml", registry)
+    scores = notices.write_notices(cfg, tmp_path)
+    assert {lang: s.lix for lang, s in scores.items() if s.lix > 40} == {}
+    for lang in notices.LANGUAGES:  # the measure leaves out names and cited acts, and only those
+        page = (tmp_path / f"notice_{lang}.html").read_text()
+        assert "tietosuoja.fi" not in prose(page) and cfg.request.permit_id not in prose(page)
+        assert len(prose(page).split()) > 150
 
 
 def test_summary_layer_comes_first_and_fits_one_screen(written) -> None:

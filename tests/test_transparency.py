@@ -13,6 +13,7 @@ from extractor.config.load import load_config
 from extractor.pipeline import run_extract
 from extractor.release import audit_log, workflow
 from extractor.reports.periodic import person_statement, practice_notice
+from extractor.reports.readability import measure, prose
 from extractor.reports.transparency import person_status
 
 D = dt.date
@@ -55,6 +56,8 @@ def test_person_statement_in_three_languages(released) -> None:
     en = paths[2].read_text()
     assert "Your data were not used." in en and "you opted out of secondary use" in en
     assert "kielsit toissijaisen käytön" in paths[0].read_text()
+    for lang, path in zip(("fi", "sv", "en"), paths, strict=True):
+        assert measure(prose(path.read_text()), lang).ok, (lang, measure(prose(path.read_text()), lang))
 
 
 def test_practice_notice_lists_released_extracts(released) -> None:
@@ -62,8 +65,10 @@ def test_practice_notice_lists_released_extracts(released) -> None:
     year = dt.date.today().year
     paths = practice_notice(out, year, "Example practice", tmp / "practice")
     en = paths[2].read_text()
-    assert f"In {year}, Example practice shared data with 1 project." in en  # CLDR plural rule: one
+    assert f"In {year}, <span class=\"name\">Example practice</span> shared data with 1 project." in en  # CLDR: one
     assert "scientific research" in en and "test" in en
     assert "1 hankkeeseen" in paths[0].read_text()
+    for lang, path in zip(("fi", "sv", "en"), paths, strict=True):
+        assert measure(prose(path.read_text()), lang).ok, (lang, measure(prose(path.read_text()), lang))
     empty = practice_notice(out, year - 5, "Example practice", tmp / "practice_old")
     assert "No data were shared this year." in empty[2].read_text()

@@ -13,7 +13,7 @@ from pathlib import Path
 from extractor.config.load import RunConfig
 from extractor.config.notice_texts import NOTICE_FIELDS
 from extractor.errors import ExtractorError
-from extractor.reports.readability import Readability, measure, visible_text
+from extractor.reports.readability import Readability, measure, prose, visible_text
 from extractor.reports.render import render
 
 LANGUAGES = ("fi", "sv", "en")
@@ -103,6 +103,5 @@ def write_notices(cfg: RunConfig, folder: Path) -> dict[str, Readability]:
             raise ExtractorError(f"notice_{lang}: missing GDPR element(s): "
                                  + "; ".join(GDPR_ELEMENTS[m] for m in missing))
         (folder / f"notice_{lang}.html").write_text(page, encoding="utf-8")
-        # The official names of acts are cited as the acts give them; the notice's own prose is measured.
-        scores[lang] = measure(visible_text(re.sub(r'<span class="citation">.*?</span>', "", page, flags=re.S)), lang)
+        scores[lang] = measure(prose(page), lang)
     return scores

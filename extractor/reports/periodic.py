@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from markupsafe import Markup
 
 from extractor.config.rules import choice_labels
 from extractor.errors import ExtractorError
@@ -16,26 +17,27 @@ from extractor.reports.render import render
 from extractor.reports.transparency import person_status
 
 TEXT = {
-    "fi": {"practice_title": "Näin tietojanne käytettiin vuonna {year}", "person_title": "Tietojesi käyttö",
-           "intro": "{org} luovutti vuonna {year} tietoja {n} {projects}. Tutkijat saivat vain tarkistettuja "
-                    "tuloksia. Nimiä ja henkilötunnuksia ei luovutettu.",
-           "none": "Tietoja ei luovutettu tänä vuonna.", "project": "Hanke", "org": "Käyttäjä",
-           "purpose": "Tarkoitus", "basis": "Peruste", "date": "Luovutettu", "choices":
-           "Voit kieltää tietojesi käytön. Tee kielto palveluyksikössä tai OmaKanta-palvelussa.",
-           "included": "Tietojasi käytettiin.", "not_included": "Tietojasi ei käytetty.",
-           "not_seen": "Tietojasi ei ollut aineistossa.",
-           "left_out": "Osa tiedoista jätettiin pois valintasi vuoksi:",
-           "person_intro": "Tässä ovat hankkeet, joille tietoja on luovutettu, ja se, käytettiinkö sinun tietojasi."},
-    "sv": {"practice_title": "Så användes era uppgifter år {year}", "person_title": "Hur dina uppgifter använts",
-           "intro": "{org} lämnade år {year} ut uppgifter till {n} {projects}. Forskarna fick bara granskade "
-                    "resultat. Namn och personbeteckningar lämnades inte ut.",
-           "none": "Inga uppgifter lämnades ut i år.", "project": "Projekt", "org": "Användare",
-           "purpose": "Syfte", "basis": "Grund", "date": "Utlämnat", "choices":
-           "Du kan förbjuda att dina uppgifter används. Gör det i din serviceenhet eller i Mina Kanta-sidor.",
-           "included": "Dina uppgifter användes.", "not_included": "Dina uppgifter användes inte.",
-           "not_seen": "Dina uppgifter fanns inte i materialet.",
-           "left_out": "En del lämnades bort på grund av ditt val:",
-           "person_intro": "Här är projekten som fått uppgifter, och om dina uppgifter användes."},
+    "fi": {"practice_title": "Kuka sai tietoja vuonna {year}?", "person_title": "Sinun tietosi ja niiden käyttö",
+           "intro": "Vuonna {year} {org} antoi tietoja {n} {projects}. Tutkijat saivat vain tuloksia, jotka oli "
+                    "ensin tarkistettu. Nimiä ja henkilötunnuksia ei annettu.",
+           "none": "Tänä vuonna kukaan ei saanut tietoja.", "project": "Hanke", "org": "Saaja",
+           "purpose": "Syy", "basis": "Peruste", "date": "Päivä", "choices":
+           "Voit kieltää käytön. Tee kielto siellä, missä saat apua, tai OmaKannassa.",
+           "included": "Tietosi olivat mukana.", "not_included": "Tietosi eivät olleet mukana.",
+           "not_seen": "Sinusta ei ollut tässä mitään tietoja.",
+           "left_out": "Osa tiedoista jäi pois, koska teit näin:",
+           "person_intro": "Tässä ovat hankkeet, jotka ovat saaneet tietoja. Näet myös, olivatko sinun tietosi "
+                           "mukana."},
+    "sv": {"practice_title": "Vem fick uppgifter år {year}?", "person_title": "Dina uppgifter och hur de har använts",
+           "intro": "År {year} gav {org} ut uppgifter till {n} {projects}. Forskarna fick bara resultat som först "
+                    "har granskats. Namn och personbeteckningar gavs inte ut.",
+           "none": "I år fick ingen några uppgifter.", "project": "Projekt", "org": "Mottagare",
+           "purpose": "Syfte", "basis": "Grund", "date": "Datum", "choices":
+           "Du kan säga nej till att dina uppgifter används. Gör det där du får service eller på Mina Kanta-sidor.",
+           "included": "Dina uppgifter var med.", "not_included": "Dina uppgifter var inte med.",
+           "not_seen": "Det fanns inga uppgifter om dig här.",
+           "left_out": "En del togs bort på grund av ditt val:",
+           "person_intro": "Här är de projekt som har fått uppgifter. Du ser också om dina uppgifter var med."},
     "en": {"practice_title": "How your data were used in {year}", "person_title": "How your data were used",
            "intro": "In {year}, {org} shared data with {n} {projects}. The researchers only got checked results. "
                     "No names or identity codes were shared.",
@@ -107,8 +109,9 @@ def practice_notice(out_root: Path, year: int, organisation: str, folder: Path) 
         con.close()
     pages = {lang: render("yearly_notice.html.j2", {
         "lang": lang, "t": _text(lang), "title": TEXT[lang]["practice_title"].format(year=year),
-        "intro": TEXT[lang]["intro"].format(org=organisation, year=year, n=len(extracts),
-                                            projects=counted(len(extracts), lang)),
+        "intro": Markup(TEXT[lang]["intro"]).format(  # the organisation's name is a name, not our prose
+            org=Markup('<span class="name">{}</span>').format(organisation), year=year, n=len(extracts),
+            projects=counted(len(extracts), lang)),
         "extracts": _localised(extracts, lang), "purposes": {k: v[lang] for k, v in PURPOSE_TEXT.items()},
         "person": None})
         for lang in LANGUAGES}
