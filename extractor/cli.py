@@ -42,6 +42,21 @@ TempDir = Annotated[Path | None, typer.Option(
     "--temp-dir", help="Folder for spill and scratch files (else EXTRACTOR_TEMP_DIR, else OUT/.extractor/work)")]
 
 
+Engine = Annotated[str, typer.Option(
+    "--engine", help="Where the row-level stages run: duckdb (embedded) or spark (local[N], or --spark-master, "
+    "or SPARK_REMOTE for Spark Connect); both release the same bytes")]
+SparkMaster = Annotated[str | None, typer.Option(
+    "--spark-master", help="Spark master URL for --engine spark (default local[N], N = --threads)")]
+
+
+def _engine(engine: str) -> str:
+    from extractor.engine import ENGINES
+
+    if engine not in ENGINES:
+        raise ExtractorError(f"--engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
+    return engine
+
+
 def _limits(threads: int | None, memory_limit: str | None, temp_dir: Path | None) -> Limits:
     return resolve(threads, memory_limit, temp_dir)
 
@@ -83,7 +98,7 @@ def _today(text: str | None) -> dt.date | None:
 
 
 def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Path | None, limits: Limits,
-             today: dt.date | None = None) -> Any:
+             today: dt.date | None = None, engine: str = "duckdb", spark_master: str | None = None) -> Any:
     from extractor.config.load import load_config
     from extractor.pipeline import STAGES, run_extract
     from extractor.protect.pseudonym import load_master_key
@@ -93,7 +108,8 @@ def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Pa
     with _progress() as bar:
         task = bar.add_task(f"{cfg.request.id}", total=len(STAGES))
         result = run_extract(cfg, out_root, key, on_stage=lambda s: bar.update(
-            task, description=f"{cfg.request.id}: {s}", completed=STAGES.index(s)), limits=limits)
+            task, description=f"{cfg.request.id}: {s}", completed=STAGES.index(s)), limits=limits,
+                             engine=engine, spark_master=spark_master)
         bar.update(task, completed=len(STAGES), description=f"{cfg.request.id}: released")
     return result
 
@@ -111,10 +127,11 @@ def run(
                                                    "recorded in the manifest and the report")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", help="Print each stage's seconds, peak memory and rows")
                        ] = False,
+    engine: Engine = "duckdb", spark_master: SparkMaster = None,
 ) -> None:
     """Run one extract request end to end; a run that passes the output check is submitted for review."""
     result = _run_one(request, out_root, data_root, key_file, _limits(threads, memory_limit, temp_dir),
-                      _today(today))
+                      _today(today), _engine(engine), spark_master)
     if verbose:
         for name, seconds, peak, rows in result.stage_costs():
             shown = "" if rows is None else f"  {rows:>12,} rows"
@@ -187,6 +204,7 @@ def demo(
     clients: Annotated[int, typer.Option(min=100, help="Clients in the synthetic registry")] = 50_000,
     seed: Annotated[int, typer.Option()] = 2026,
     threads: Threads = None, memory_limit: MemoryLimit = None, temp_dir: TempDir = None,
+    engine: Engine = "duckdb", spark_master: SparkMaster = None,
 ) -> None:
     """Synthesise a registry; run an audit table, a research aggregate, anonymised microdata, redacted notes."""
     limits = _limits(threads, memory_limit, temp_dir)
@@ -207,7 +225,7 @@ def demo(
     for i, name in enumerate(requests, start=2):
         out.print(f"[bold]{i}/{steps}[/] running examples/registry/{name}")
         results.append(_run_one(shipped("examples", "registry", name), workdir / "out", registry, key_file,
-                                limits))
+                                limits, engine=_engine(engine), spark_master=spark_master))
     out.print("\n[bold]Demo outputs[/]")
     for result in results:
         out.print(f"[bold]{result.run_dir.parent.name}[/]")

@@ -27,6 +27,7 @@ from extractor.disclosure.kinds import DisclosureRecords, KindContext, kind_of
 from extractor.disclosure.tables.differencing import Difference
 from extractor.disclosure.tables.release_frame import TableRecord
 from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_frame, write_overdue
+from extractor.engine import is_spark
 from extractor.errors import CheckFailed, ExtractorError
 from extractor.faults import kill_point
 from extractor.files import sha256_file
@@ -95,7 +96,10 @@ Stage = Callable[[str], AbstractContextManager[None]]
 
 
 def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
-                on_stage: Callable[[str], None] | None = None, limits: Limits | None = None) -> RunResult:
+                on_stage: Callable[[str], None] | None = None, limits: Limits | None = None,
+                engine: str = "duckdb", spark_master: str | None = None) -> RunResult:
+    """One extract. `engine` runs the row-level stages (sources to query) on DuckDB or Spark; the rest is
+    local either way, so both release the same files."""
     limits = limits or resolve()
     privacy_budget.ensure_available(out_root, cfg)
     staging = release.start(out_root, cfg.request.id)
@@ -104,10 +108,11 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
     try:
         with workspace.scratch(out_root, limits.temp_dir) as work:  # sandbox and spill files, removed after
             sandbox_db = work / "sandbox.duckdb"
-            _prepare(cfg, staging, result, project_key(master_key, cfg.request.project), limits, work, stage)
-            with stage("query"):
-                frames = {o.name: run_query(sandbox_db, o.query, limits) for o in cfg.request.outputs}
-                result.query_rows = {name: frame.height for name, frame in frames.items()}
+            with row_engine(engine, limits, work, spark_master) as con:
+                _prepare(con, cfg, staging, result, project_key(master_key, cfg.request.project), limits, work, stage)
+                with stage("query"):
+                    frames = {o.name: _query(con, sandbox_db, o.query, cfg, limits) for o in cfg.request.outputs}
+                    result.query_rows = {name: frame.height for name, frame in frames.items()}
             with stage("disclosure"):
                 ctx = KindContext(cfg, out_root, staging.exact_tables, limits, work / "spill",
                                   result.protected.persons if result.protected else None)
@@ -137,25 +142,61 @@ def _stager(result: RunResult, on_stage: Callable[[str], None] | None) -> Stage:
     return stage
 
 
-def _prepare(cfg: RunConfig, staging: release.Staging, result: RunResult, key: ProjectKey, limits: Limits,
-             work: Path, stage: Stage) -> None:
-    """Sources, eligibility and protection on one DuckDB connection: the sandbox database is their product."""
-    con = connect(limits, work / "spill")  # reads the source files: not locked
+@contextmanager
+def row_engine(engine: str, limits: Limits, work: Path, spark_master: str | None = None) -> Iterator[Any]:
+    """The connection the row-level stages share: DuckDB in memory (reads the source files: not locked), or
+    the Spark adapter; errors of either become one line."""
+    if engine == "spark":
+        from extractor.engine.spark_connection import SparkConnection
+        from extractor.engine.spark_session import spark_session
+
+        con: Any = SparkConnection(spark_session(limits, work / "spill", spark_master), work)
+        failure: tuple[type[BaseException], ...] = _spark_errors()
+        what = "Spark failed"
+    else:
+        con, failure, what = connect(limits, work / "spill"), (duckdb.Error,), "reading the sources failed"
     try:
-        with stage("sources"):
-            registered = register_sources(con, cfg.catalog, work / "sources")
-        with stage("eligibility"):
-            result.eligibility = apply_eligibility(con, cfg, registered.rows)
-            result.eligibility.overdue = write_overdue(con, result.eligibility, staging.review)
-        with stage("protect"):
-            result.protected = build_sandbox(con, cfg, key, work / "sandbox.duckdb", limits.threads)
-            if result.protected.reidentification is not None:
-                write_map(staging.controller, key, result.protected.reidentification)
-            write_persons(con, result.eligibility.flagged, result.protected.person_map, staging.controller)
-    except duckdb.Error as exc:
-        raise ExtractorError(f"reading the sources failed: {str(exc).strip().splitlines()[0]}") from None
+        yield con
+    except failure as exc:
+        raise ExtractorError(f"{what}: {str(exc).strip().splitlines()[0]}") from None
     finally:
         con.close()
+
+
+def _spark_errors() -> tuple[type[BaseException], ...]:
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+
+    return (PySparkException, Py4JError)
+
+
+def _query(con: Any, sandbox_db: Path, query: Path, cfg: RunConfig, limits: Limits) -> pl.DataFrame:
+    if is_spark(con):
+        from extractor.engine import spark_query
+
+        return spark_query.run_query(con, con.sandbox, query, cfg.request.as_of)
+    return run_query(sandbox_db, query, limits)
+
+
+def _prepare(con: Any, cfg: RunConfig, staging: release.Staging, result: RunResult, key: ProjectKey,
+             limits: Limits, work: Path, stage: Stage) -> None:
+    """Sources, eligibility and protection on one connection: the sandbox (a DuckDB file, or Parquet files
+    on Spark) is their product."""
+    with stage("sources"):
+        if is_spark(con):
+            from extractor.engine import spark_sources
+
+            registered = spark_sources.register_sources(con, cfg.catalog, work / "sources")
+        else:
+            registered = register_sources(con, cfg.catalog, work / "sources")
+    with stage("eligibility"):
+        result.eligibility = apply_eligibility(con, cfg, registered.rows)
+        result.eligibility.overdue = write_overdue(con, result.eligibility, staging.review)
+    with stage("protect"):
+        result.protected = build_sandbox(con, cfg, key, work / "sandbox.duckdb", limits.threads)
+        if result.protected.reidentification is not None:
+            write_map(staging.controller, key, result.protected.reidentification)
+        write_persons(con, result.eligibility.flagged, result.protected.person_map, staging.controller)
 
 
 def _control_outputs(frames: dict[str, pl.DataFrame], ctx: KindContext, staging: release.Staging,

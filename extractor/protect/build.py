@@ -16,6 +16,8 @@ import duckdb
 
 from extractor.config.catalog import PSEUDONYMISED_ROLES, WITHHELD_ROLES, Table
 from extractor.config.load import RunConfig
+from extractor.engine import is_spark
+from extractor.engine.sandbox_functions import duckdb_macros
 from extractor.protect.pseudonym import ProjectKey, sql_date_shift, sql_pseudonym
 from extractor.protect.text import Redaction, redact_columns
 from extractor.sql import quote_ident, quote_literal
@@ -46,18 +48,6 @@ def _columns(table: Table, cfg: RunConfig) -> list[str]:
             or (c.role == "free_text" and wanted is not None and c.name in wanted[table.name])]
 
 
-def _macros(cfg: RunConfig) -> list[str]:
-    as_of = quote_literal(str(cfg.request.as_of))
-    return [
-        f"CREATE MACRO as_of_date() AS DATE {as_of}",
-        "CREATE MACRO age_at(birth, on_day) AS CAST(date_part('year', age(CAST(on_day AS DATE), "
-        "CAST(birth AS DATE))) AS INTEGER)",
-        "CREATE MACRO age_band(age, width := 10, top := 90) AS CASE WHEN age IS NULL THEN NULL "
-        "WHEN age >= top THEN CAST(top AS VARCHAR) || '+' ELSE CAST(age // width * width AS VARCHAR) || '-' "
-        "|| CAST(age // width * width + width - 1 AS VARCHAR) END",
-    ]
-
-
 def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKey, path: Path,
                   threads: int = 2) -> Protected:
     result = Protected()
@@ -77,8 +67,9 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
     try:
         for name, (table, cols) in plan.items():
             _sandbox_table(con, name, table, cols, maps, shifted, texts, result)
-        for macro in _macros(cfg):
-            con.execute(macro.replace("CREATE MACRO ", "CREATE MACRO sandbox.main.", 1))
+        if not is_spark(con):  # on Spark the query's functions are expanded in place (engine/sandbox_functions)
+            for macro in duckdb_macros(cfg.request.as_of):
+                con.execute(macro.replace("CREATE MACRO ", "CREATE MACRO sandbox.main.", 1))
         if "person_key" in maps:
             _persons_included(con, plan, maps["person_key"])
             result.persons = con.execute("SELECT count(*) FROM persons_included").fetchall()[0][0]
@@ -101,6 +92,12 @@ def _pseudonym_maps(con: duckdb.DuckDBPyConnection, plan: dict[str, tuple[Table,
         if not sources:
             continue
         maps[role] = f"pseudo_{domain.replace('-', '_')}"
+        if is_spark(con):  # the key goes to Spark's Python workers, never into SQL
+            from extractor.engine.spark_pseudonym import pseudonym_table
+
+            pseudonym_table(con, maps[role], " UNION ALL ".join(sources), domain, key,
+                            shift if role == "person_key" else 0)
+            continue
         extra = f", {sql_date_shift('v', shift)} AS shift" if role == "person_key" and shift else ""
         con.execute(f"CREATE OR REPLACE TEMP TABLE {maps[role]} AS SELECT v, {sql_pseudonym('v', domain)} AS p"
                     f"{extra} FROM (SELECT DISTINCT v FROM ({' UNION ALL '.join(sources)})) WHERE v IS NOT NULL",
@@ -127,7 +124,7 @@ def _sandbox_table(con: duckdb.DuckDBPyConnection, name: str, table: Table, cols
         if name in texts and col in texts[name][2]:
             select.append(f"ft.{quote_ident(col)}")
         elif col in shifted.get(name, []) and person:
-            select.append(f"CAST(t.{quote_ident(col)} + to_days(CAST(ms.shift AS INTEGER)) AS DATE) "
+            select.append(f"CAST(CAST(t.{quote_ident(col)} AS DATE) + CAST(ms.shift AS INTEGER) AS DATE) "
                           f"AS {quote_ident(col)}")
         elif roles[col] in PSEUDONYMISED_ROLES:
             alias = f"m{i}"

@@ -70,9 +70,9 @@ def redact_columns(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table,
     ids_sql = _subject_identifiers(cfg)
     if mode == "pseudonym" and person and person_map and ids_sql:
         subjects = con.sql(
-            f"SELECT CAST(f._r AS UINTEGER) AS row, string_agg(i.ids, {SEPARATOR}) AS identifiers, m.p AS pseudonym "
+            f"SELECT CAST(f._r AS BIGINT) AS row, string_agg(i.ids, {SEPARATOR}) AS identifiers, m.p AS pseudonym "
             f"FROM {quote_ident(rows)} f JOIN {person_map} m ON m.v = CAST(f.{quote_ident(person)} AS VARCHAR) "
-            f"LEFT JOIN ({ids_sql}) i ON i.v = m.v GROUP BY f._r, m.p").pl()
+            f"LEFT JOIN ({ids_sql}) i ON i.v = m.v GROUP BY f._r, m.p").pl().with_columns(pl.col("row").cast(pl.UInt32))
     shifts = None
     if cfg.request.dates_in_notes == "shift" and person and person_map:
         shifts = con.sql(f"SELECT CAST(m.shift AS BIGINT) AS shift FROM {quote_ident(rows)} f LEFT JOIN {person_map} m "

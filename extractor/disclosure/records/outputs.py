@@ -65,8 +65,10 @@ def anonymise(df: pl.DataFrame, out: Output, rules: Disclosure) -> tuple[pl.Data
 
 
 def pseudonymised_records(df: pl.DataFrame, out: Output) -> pl.DataFrame:
-    """Record-level data for processing in a secure environment: exactly the declared columns."""
+    """Record-level data for processing in a secure environment: exactly the declared columns, in one
+    order fixed by their values (declared order of columns), so that the file tells nothing by its row
+    order and is the same bytes whichever engine ran the query and however it broke ties."""
     if sorted(df.columns) != sorted(out.dimensions):
         raise ExtractorError(f"{out.query}: the query returned columns {df.columns}, the request declares "
                              f"{list(out.dimensions)}")
-    return df.select(out.dimensions)
+    return df.select(out.dimensions).sort(list(out.dimensions), nulls_last=True, maintain_order=True)

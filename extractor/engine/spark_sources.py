@@ -1,0 +1,98 @@
+"""The catalog's files as Spark temp views (raw__<name>), read with their declared types.
+
+The same contract as sources.py, on Spark: CSV read as text and converted by the same SQL (sources.
+_converted, transpiled), the first value that does not convert stops the run naming file, line and
+column; Parquet and Delta read typed; a table of the Spark catalog by name; registers numbered by
+their line in the file so that the DPO report can point at it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from extractor import sources
+from extractor.config.catalog import Catalog, Column, Source
+from extractor.engine.spark_connection import _SPARK_TYPES, SparkConnection, flat_name, quoted
+from extractor.errors import ConfigError, ExtractorError
+from extractor.sql import quote_ident
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+
+def _read(con: SparkConnection, name: str, src: Source, scratch: Path | None) -> DataFrame:
+    reader = con.spark.read
+    if src.format == "csv":
+        path = sources._utf8(src, scratch)
+        return reader.csv(str(path), header=True, sep=src.delimiter or ",", quote='"', escape='"',
+                          multiLine=True, inferSchema=False, encoding="UTF-8", mode="FAILFAST")
+    if src.format == "parquet":
+        return reader.parquet(str(src.path))
+    if src.format == "delta":
+        return reader.format("delta").load(str(src.path))
+    if src.format == "spark_table":
+        return con.spark.table(src.table or name)
+    import duckdb  # a DuckDB file: small reference data, handed over through Arrow
+
+    with duckdb.connect(str(src.path), read_only=True) as db:
+        table = db.table(quote_ident(src.table or name)).arrow()
+    return con.spark.createDataFrame(table.to_pandas())
+
+
+def _numbered(frame: DataFrame, first: int) -> DataFrame:
+    """__line: the row's line in the file (in the order Spark reads it: the file's own)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    order = Window.orderBy(F.monotonically_increasing_id())
+    return frame.select((F.row_number().over(order) + (first - 1)).alias("__line"), "*")
+
+
+def _register(con: SparkConnection, view: str, src: Source, columns: tuple[Column, ...], catalog: Catalog,
+              key_prefix: str, scratch: Path | None, line: bool = False) -> None:
+    try:
+        frame = _read(con, view, src, scratch)
+        names = frame.columns
+    except ExtractorError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - Spark's analysis and IO errors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(catalog.path, f"{key_prefix}.path", "a readable file of the declared format",
+                          f"{src.path.name}: {first}") from None
+    missing = [c.name for c in columns if c.name not in names]
+    if missing:
+        raise ConfigError(catalog.path, f"{key_prefix}.columns.{missing[0]}",
+                          f"a column of {src.path.name} (it has: {', '.join(names)})")
+    first_line = 2 if src.format == "csv" else 1
+    frame.createOrReplaceTempView(quoted(flat_name("raw", f"{view}__read")))
+    _numbered(frame, first_line).createOrReplaceTempView(quoted(flat_name("raw", f"{view}__lines")))
+    lines = f"raw.{quote_ident(f'{view}__lines')}"  # numbered: a global order, read only where a line is needed
+    replace: dict[str, str] = {}
+    if src.format == "csv":
+        sources._first_bad(con, src, f"SELECT * FROM {lines}", columns)
+        replace = {c.name: f"{sources._converted(c, src, quote_ident(c.name))} AS {quote_ident(c.name)}"
+                   for c in columns if c.type and c.type != "VARCHAR"}
+    else:
+        actual = {f.name: _SPARK_TYPES.get(f.dataType.simpleString(), f.dataType.simpleString().upper())
+                  for f in frame.schema.fields}
+        actual["__line"] = "BIGINT"
+        for item in sources._typed_file_columns(con, f"{view}__lines", src, columns, actual, catalog, key_prefix):
+            replace[item.rsplit(" AS ", 1)[1].strip('"').replace('""', '"')] = item
+    kept = (["__line"] if line else []) + names
+    select = ", ".join(replace.get(c, quote_ident(c)) for c in kept)
+    source = lines if line else f"raw.{quote_ident(f'{view}__read')}"
+    con.execute(f"CREATE OR REPLACE VIEW raw.{quote_ident(view)} AS SELECT {select} FROM {source}")
+
+
+def register_sources(con: SparkConnection, catalog: Catalog, scratch: Path | None = None) -> sources.Registered:
+    views: dict[str, str] = {}
+    for t in catalog.tables.values():
+        _register(con, t.name, t.source, t.columns, catalog, f"tables.{t.name}", scratch)
+        views[t.name] = str(t.source.path)
+    for r in catalog.registers.values():
+        cols = tuple(r.types.get(k, Column(v, "other")) for k, v in r.columns.items())
+        _register(con, f"register_{r.kind}", r.source, cols, catalog, f"registers.{r.kind}", scratch, line=True)
+        views[f"register_{r.kind}"] = str(r.source.path)
+    rows = {v: con.execute(f"SELECT count(*) FROM raw.{quote_ident(v)}").fetchall()[0][0] for v in views}
+    return sources.Registered(views, rows)
