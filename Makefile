@@ -11,12 +11,12 @@ SCALE_SIZES ?= 100000,1000000,10000000
 # (tests/conftest.py).
 NONET  := $(shell unshare -n sh -c 'ip link set lo up' 2>/dev/null && echo "unshare -n sh -c 'ip link set lo up && exec \"\$$0\" \"\$$@\"'")
 
-.PHONY: demo test bench lint browser voikko clean differential
+.PHONY: demo test test-fast bench lint browser voikko java clean differential
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,spark]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -36,10 +36,20 @@ voikko:
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvoikko1 voikko-fi >/dev/null) \
 	  || { echo "could not install Voikko (libvoikko1, voikko-fi): needs root and Debian's package registry"; exit 1; }
 
+# Java for Spark (--engine spark and its tests): Debian's headless JRE where none is installed.
+java:
+	@command -v java >/dev/null 2>&1 || test -n "$$JAVA_HOME" \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null) \
+	  || { echo "could not install Java (openjdk-17-jre-headless): needs root and Debian's package registry"; exit 1; }
+
 # pytest-xdist: one worker per CPU this machine gives us; a test file stays on one worker (module fixtures).
-test: $(STAMP) browser voikko
+test: $(STAMP) browser voikko java
 	$(BIN)/ruff check extractor tests benchmarks
 	$(NONET) $(BIN)/python -m pytest -n auto --dist loadfile
+
+# On every save: the suite without the slow tests (Spark, large registries); CI runs `make test`.
+test-fast: $(STAMP) browser voikko
+	$(NONET) $(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
 
 # The differential test at full size: 10,000 random tables through the pipeline, the checker and a
 # brute-force attacker (the suite runs 400).
@@ -53,7 +63,7 @@ differential: $(STAMP)
 	.venv-bench/bin/pip install --quiet anjana pycanon
 	touch .venv-bench/.installed
 
-bench: $(STAMP) .venv-bench/.installed
+bench: $(STAMP) .venv-bench/.installed java
 ifdef SCALE
 	$(BIN)/python -m benchmarks.run --scale $(SCALE_SIZES)
 	.venv-bench/bin/pip install --quiet matplotlib

@@ -42,13 +42,13 @@ def _bare(request: str) -> dict[str, Any]:
     """The request's own SQL straight on the raw Parquet files: no eligibility, no pseudonyms, no SDC."""
 
     from extractor.config.load import load_config
-    from extractor.protect.build import _macros
+    from extractor.engine.sandbox_functions import duckdb_macros
     cfg = load_config(REQUESTS[request], WORK / "registry")
     t0 = time.perf_counter()
     con = connect(resolve())
     for table in cfg.catalog.tables.values():
         con.execute(f"CREATE VIEW {table.name} AS SELECT * FROM read_parquet('{table.source.path}')")
-    for macro in _macros(cfg):
+    for macro in duckdb_macros(cfg.request.as_of):
         con.execute(macro)
     rows = sum(len(con.execute(o.query.read_text()).fetchall()) for o in cfg.request.outputs)
     return {"seconds": time.perf_counter() - t0, "peak_rss_mb": _peak_mb(), "rows": rows}
@@ -113,7 +113,7 @@ def _floor() -> dict[str, Any]:
     files and the key's map); it is here to show what part of the extract's ratio is the work itself."""
     from extractor.config.load import load_config
     from extractor.eligibility.registers import removed_structures
-    from extractor.protect.build import _macros
+    from extractor.engine.sandbox_functions import duckdb_macros
     from extractor.protect.pseudonym import load_master_key, project_key, sql_pseudonym
     from extractor.sources import register_sources
     cfg = load_config(REQUESTS["research"], WORK / "registry")
@@ -124,7 +124,7 @@ def _floor() -> dict[str, Any]:
     removed = removed_structures(con, cfg)
     con = connect(resolve())
     t0 = time.perf_counter()
-    for macro in _macros(cfg):
+    for macro in duckdb_macros(cfg.request.as_of):
         con.execute(macro)
     con.execute(f"CREATE TEMP TABLE m AS SELECT v, {sql_pseudonym('v', 'person')} AS p FROM (SELECT DISTINCT "
                 f"client_id AS v FROM '{reg}/clients.parquet')", key.sql_params())
@@ -145,6 +145,67 @@ def _extract(request: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     result = run_extract(cfg, WORK / "out", KEY.encode())
     return {"seconds": time.perf_counter() - t0, "peak_rss_mb": _peak_mb(), "stages": result.timings}
+
+
+def _spark_eligibility() -> dict[str, Any]:
+    """Sources and eligibility (rules, ledger, checks) on Spark local mode, then the same on DuckDB."""
+    import tempfile
+
+    from extractor.config.load import load_config
+    from extractor.eligibility.apply import apply_eligibility
+    from extractor.engine import spark_sources
+    from extractor.engine.spark_connection import SparkConnection
+    from extractor.engine.spark_session import spark_session
+    from extractor.sources import register_sources
+    cfg = load_config(REQUESTS["research"], WORK / "registry")
+    scratch = Path(tempfile.mkdtemp(dir=WORK))
+    t0 = time.perf_counter()
+    con = SparkConnection(spark_session(resolve()), scratch)
+    startup = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    spark = apply_eligibility(con, cfg, spark_sources.register_sources(con, cfg.catalog).rows)
+    seconds = time.perf_counter() - t0
+    duck = connect(resolve())
+    t0 = time.perf_counter()
+    local = apply_eligibility(duck, cfg, register_sources(duck, cfg.catalog).rows)
+    base = time.perf_counter() - t0
+    if spark.ledger != local.ledger or spark.rows_out != local.rows_out:
+        raise SystemExit("the Spark ledger differs from DuckDB's")
+    return {"seconds": seconds, "bare": base, "startup": startup, "peak_rss_mb": _peak_mb(),
+            "ledger_rows": len(spark.ledger)}
+
+
+def _extract_on(request: str, engine: str) -> dict[str, Any]:
+    import hashlib
+
+    from extractor.config.load import load_config
+    from extractor.pipeline import run_extract
+    cfg = load_config(REQUESTS[request], WORK / "registry")
+    t0 = time.perf_counter()
+    result = run_extract(cfg, WORK / f"out_{engine}", KEY.encode(), engine=engine)
+    seconds = time.perf_counter() - t0
+    hashes = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(result.release_dir.glob("*.csv"))}
+    return {"seconds": seconds, "peak_rss_mb": _peak_mb(), "stages": result.timings, "sha256": hashes}
+
+
+def _spark(params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Spark local mode against the DuckDB path in the same run; the released files must be the same bytes."""
+    records = []
+    el = _in_child(_spark_eligibility)
+    records.append(record("spark_eligibility", el, "the DuckDB eligibility stage (sources, rules, ledger, checks) "
+                          "on the same files in the same process; same ledger asserted", el["bare"],
+                          dict(params, spark_session_start_seconds=round(el["startup"], 3), master="local[threads]")))
+    duck = _in_child(_extract_on, "research", "duckdb")
+    spark = _in_child(_extract_on, "research", "spark")
+    if duck["sha256"] != spark["sha256"]:
+        raise SystemExit(f"Spark released other bytes than DuckDB: {spark['sha256']} != {duck['sha256']}")
+    records.append(record("spark_extract", spark, "the same extract with --engine duckdb, same run; released "
+                          "files byte-identical (sha256 asserted)", duck["seconds"], dict(
+                              params, request=REQUESTS["research"].name, master="local[threads]",
+                              spark_stages={k: round(v, 3) for k, v in spark["stages"].items()},
+                              duckdb_stages={k: round(v, 3) for k, v in duck["stages"].items()},
+                              sha256=spark["sha256"])))
+    return records
 
 
 def _adult() -> list[dict[str, Any]]:
@@ -196,7 +257,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--only", choices=["all", "extract", "anonymity", "sdc", "freetext"], default="all")
+    parser.add_argument("--only", choices=["all", "extract", "anonymity", "sdc", "freetext", "spark"], default="all")
     parser.add_argument("--scale", help="comma-separated client counts: extract and extract_audit at each size "
                         "(records scale_<request>_<clients>), then benchmarks/scaling.png")
     args = parser.parse_args()
@@ -223,6 +284,10 @@ def main() -> None:
     # The issue's target: 1M clients / 10M documents in under 2 minutes, scaled to the size asked for.
     target = 120.0 * args.clients / 1_000_000
     records.append(record("synth", syn, f"target: 120 s per 1M clients ({target:.1f} s here)", target, params))
+    if args.only == "spark":
+        _write([{**r, "name": r["name"] if args.clients == 1_000_000 else f"{r['name']}_{args.clients}"}
+                for r in _spark(params)])
+        return
     el = _in_child(_eligibility)
     records.append(record("eligibility", el, "plain DuckDB anti-joins (one NOT EXISTS per rule) of the same rules "
                           "on the same files; same kept count asserted", el["bare"], dict(
@@ -244,6 +309,7 @@ def main() -> None:
                 "pseudonyms and the query in one DuckDB plan; nothing materialised, no ledger, no sandbox")))
             for stage, seconds in ext["stages"].items():
                 records.append(record(f"stage_{stage}", {"seconds": seconds}, label, bare["seconds"], p))
+    records += _spark(params)
     records += _freetext()
     _write(records)
 

@@ -150,7 +150,7 @@ def row_engine(engine: str, limits: Limits, work: Path, spark_master: str | None
         from extractor.engine.spark_connection import SparkConnection
         from extractor.engine.spark_session import spark_session
 
-        con: Any = SparkConnection(spark_session(limits, work / "spill", spark_master), work)
+        con: Any = SparkConnection(spark_session(limits, spark_master), work)
         failure: tuple[type[BaseException], ...] = _spark_errors()
         what = "Spark failed"
     else:

@@ -114,7 +114,7 @@ def _first_bad(con: duckdb.DuckDBPyConnection, src: Source, numbered: str, typed
     line, *values = row[0]
     for col, value in zip(checked, values, strict=True):
         if value is not None and value.strip() and \
-                con.execute(f"SELECT {_converted(col, src, '?::VARCHAR')} IS NULL", [value]).fetchall()[0][0]:
+                con.execute(f"SELECT {_converted(col, src, 'CAST(? AS VARCHAR)')} IS NULL", [value]).fetchall()[0][0]:
             what = _EXPECTED.get(col.type or "", col.type or "") + (f" in {col.format}" if col.format else "")
             if col.type == "DOUBLE" and src.decimal == ",":
                 what += " with a decimal comma"

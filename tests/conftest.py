@@ -24,18 +24,36 @@ def _refuse(*_args: object, **_kwargs: object) -> None:
     raise NetworkBlocked("network access attempted during tests")
 
 
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}  # this machine only: Spark's JVM gateway (py4j) listens there
+
+
+def _loopback(address: object) -> bool:
+    return isinstance(address, tuple) and bool(address) and str(address[0]) in LOOPBACK
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _no_network() -> None:
     original_connect = socket.socket.connect
+    original_create, original_getaddrinfo = socket.create_connection, socket.getaddrinfo
 
     def guarded(self: socket.socket, address: object) -> None:
-        if self.family == socket.AF_UNIX:
+        if self.family == socket.AF_UNIX or _loopback(address):
             return original_connect(self, address)
         _refuse()
 
+    def create(address: object, *args: object, **kwargs: object) -> socket.socket:
+        if _loopback(address):
+            return original_create(address, *args, **kwargs)  # type: ignore[arg-type]
+        return _refuse()  # type: ignore[func-returns-value]
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> list:
+        if str(host) in LOOPBACK:
+            return original_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+        return _refuse()  # type: ignore[func-returns-value]
+
     socket.socket.connect = guarded  # type: ignore[method-assign]
-    socket.create_connection = _refuse  # type: ignore[assignment]
-    socket.getaddrinfo = _refuse  # type: ignore[assignment]
+    socket.create_connection = create  # type: ignore[assignment]
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
 
 
 @pytest.fixture(autouse=True)

@@ -15,9 +15,12 @@ from sqlglot import exp
 
 from extractor.errors import ExtractorError
 
-_AGE_AT = ("year(CAST(on_day AS DATE)) - year(CAST(birth AS DATE)) - CASE WHEN "
-           "month(CAST(on_day AS DATE)) * 100 + day(CAST(on_day AS DATE)) < "
-           "month(CAST(birth AS DATE)) * 100 + day(CAST(birth AS DATE)) THEN 1 ELSE 0 END")
+_YEARS = ("(year(CAST({to} AS DATE)) - year(CAST({frm} AS DATE)) - CASE WHEN "
+          "month(CAST({to} AS DATE)) * 100 + day(CAST({to} AS DATE)) < "
+          "month(CAST({frm} AS DATE)) * 100 + day(CAST({frm} AS DATE)) THEN 1 ELSE 0 END)")
+# Whole years from birth to on_day; a day before the birth counts back (negative), as DuckDB's age() does.
+_AGE_AT = (f"CASE WHEN CAST(on_day AS DATE) >= CAST(birth AS DATE) THEN {_YEARS.format(frm='birth', to='on_day')} "
+           f"ELSE -{_YEARS.format(frm='on_day', to='birth')} END")
 _AGE_BAND = ("CASE WHEN age IS NULL THEN NULL WHEN age >= top THEN CAST(top AS VARCHAR) || '+' "
              "ELSE CAST(age // width * width AS VARCHAR) || '-' "
              "|| CAST(age // width * width + width - 1 AS VARCHAR) END")

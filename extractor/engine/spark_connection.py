@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import sqlglot
 from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
 
 from extractor.errors import ExtractorError
 
@@ -77,9 +78,16 @@ def _bind(tree: exp.Expression, params: list[Any] | dict[str, Any] | None) -> ex
     return tree
 
 
+def parse(sql: str) -> exp.Expression:
+    try:
+        return sqlglot.parse_one(sql, read="duckdb")
+    except (ParseError, TokenError) as exc:  # our own SQL: a defect, still said in one line
+        raise ExtractorError(f"the Spark engine cannot read a statement: {str(exc).splitlines()[0]}") from None
+
+
 def to_spark(sql: str | exp.Expression, params: list[Any] | dict[str, Any] | None = None) -> str:
     """One DuckDB statement as Spark SQL."""
-    tree = sqlglot.parse_one(sql, read="duckdb") if isinstance(sql, str) else sql.copy()
+    tree = parse(sql) if isinstance(sql, str) else sql.copy()
     tree = _bind(_flatten_tables(tree), params).transform(_rewrite)
     return tree.sql("spark")
 
@@ -128,7 +136,7 @@ class SparkConnection:
         frame.createOrReplaceTempView(quoted(name))
 
     def execute(self, sql: str, params: Any = None) -> _Rows:
-        tree = sqlglot.parse_one(sql, read="duckdb")
+        tree = parse(sql)
         if isinstance(tree, exp.Create):
             return self._create(tree, params)
         if isinstance(tree, exp.Attach | exp.Detach) or (isinstance(tree, exp.Command) and

@@ -2,16 +2,18 @@
 
 Local mode (`local[N]`, N = the threads the machine or container allows) is the default and what the
 tests run; `--spark-master URL` joins a cluster; SPARK_REMOTE (Spark Connect) is honoured by pyspark
-itself. Spill goes to the run's private scratch folder. The UI is off unless asked for
+itself. Spill goes to a private folder of the process (under --temp-dir if given). The UI is off unless asked for
 (EXTRACTOR_SPARK_UI=1): a trusted research environment serves no web pages from its workers. Time is
 UTC, as in DuckDB, so that dates and timestamps read the same on both engines.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,12 +43,20 @@ def spark_config(limits: Limits, spill: Path, event_log: Path | None = None) -> 
     }
     if event_log is not None:
         event_log.mkdir(parents=True, exist_ok=True)
-        conf |= {"spark.eventLog.enabled": "true", "spark.eventLog.dir": event_log.as_uri()}
+        conf |= {"spark.eventLog.enabled": "true", "spark.eventLog.dir": event_log.as_uri(),
+                 "spark.eventLog.compress": "false"}  # plain JSON lines: an auditor can search it
     return conf
 
 
-def spark_session(limits: Limits, spill: Path, master: str | None = None,
-                  event_log: Path | None = None) -> SparkSession:
+def _spill_folder(limits: Limits) -> Path:
+    """Spark's local dir, one per process (the session outlives a run's scratch folder): under --temp-dir
+    if given, owner-only, removed when the process ends."""
+    folder = Path(tempfile.mkdtemp(prefix="extractor-spark-", dir=limits.temp_dir))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def spark_session(limits: Limits, master: str | None = None, event_log: Path | None = None) -> SparkSession:
     """The process's session, started on first use (a few seconds) and reused by later runs."""
     try:
         from pyspark.sql import SparkSession
@@ -54,7 +64,11 @@ def spark_session(limits: Limits, spill: Path, master: str | None = None,
         raise ExtractorError("--engine spark needs pyspark: pip install 'extractor[spark]'") from None
     if not os.environ.get("SPARK_REMOTE") and not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
         raise ExtractorError("--engine spark needs Java 17 or later: install a JRE (Debian: openjdk-17-jre-headless)")
-    spill.mkdir(mode=0o700, parents=True, exist_ok=True)
+    from pyspark.sql import SparkSession as Active
+
+    if Active.getActiveSession() is not None:
+        return Active.getActiveSession()
+    spill = _spill_folder(limits)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers run this Python, with its packages
     builder = SparkSession.builder.appName("extractor")

@@ -33,7 +33,8 @@ def write_persons(con: duckdb.DuckDBPyConnection, flagged: dict[str, tuple[str, 
         "SELECT NULL::VARCHAR AS person, NULL::VARCHAR AS rule WHERE false"
     folder.mkdir(mode=0o700, exist_ok=True)
     con.execute(f"""COPY (SELECT pseudonym, bool_or(included) AS included,
-                   list_sort(list(DISTINCT rule) FILTER (WHERE rule IS NOT NULL)) AS left_out_by
+                   CASE WHEN count(rule) > 0 THEN list_sort(list(DISTINCT rule) FILTER (WHERE rule IS NOT NULL)) END
+                   AS left_out_by
                    FROM (SELECT p AS pseudonym, true AS included, NULL::VARCHAR AS rule FROM persons_included
                          UNION ALL
                          SELECT m.p, false, x.rule FROM ({left_out}) x JOIN {person_map} m ON m.v = x.person)
