@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from extractor.config.catalog import Catalog, Column, Source
+from extractor.config.catalog import SPARK_ONLY_FORMATS, Catalog, Column, Source
 from extractor.errors import ConfigError, ExtractorError
 from extractor.sql import quote_ident, quote_literal
 
@@ -183,6 +183,11 @@ def _register(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: t
 def register_sources(con: duckdb.DuckDBPyConnection, catalog: Catalog, scratch: Path | None = None) -> Registered:
     """Register every table and register as a view; `scratch` holds transcoded copies of non-UTF-8 CSVs."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for key, src in [(f"tables.{t.name}", t.source) for t in catalog.tables.values()] + [
+            (f"registers.{r.kind}", r.source) for r in catalog.registers.values()]:
+        if src.format in SPARK_ONLY_FORMATS:
+            raise ConfigError(catalog.path, f"{key}.format", "a format DuckDB reads (parquet, csv, duckdb); "
+                              f"{src.format} sources need --engine spark", src.format)
     views: dict[str, str] = {}
     for t in catalog.tables.values():
         _register(con, t.name, t.source, t.columns, catalog, f"tables.{t.name}", scratch)

@@ -60,6 +60,12 @@ def test_demo_requests_release_the_same_bytes_on_both_engines(events: Path, regi
     assert spark.eligibility.rows_out == duck.eligibility.rows_out
     assert spark.protected.rows == duck.protected.rows
     assert _persons(spark).equals(_persons(duck))  # every person's pseudonym and the choices that left them out
+    assert _redactions(spark) == _redactions(duck)  # the notes: what was found and changed, per column
+
+
+def _redactions(result) -> list[tuple]:
+    return [(r.table, r.column, r.texts, r.distinct, r.changed, r.entities, r.languages, r.dates, r.dates_mode)
+            for r in result.protected.redacted]
 
 
 def _outcome(cfg, out: Path, engine: str) -> tuple:

@@ -29,7 +29,8 @@ ROLES = (
 )
 WITHHELD_ROLES = frozenset({"direct_identifier", "free_text"})
 PSEUDONYMISED_ROLES = frozenset({"person_key", "document_key", "document_version"})
-FORMATS = ("parquet", "csv", "duckdb")
+FORMATS = ("parquet", "csv", "duckdb", "delta", "spark_table")
+SPARK_ONLY_FORMATS = ("delta", "spark_table")  # read by --engine spark only
 
 # Registers of the people's choices: the column names each one needs, in the catalog's words.
 REGISTER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -130,12 +131,16 @@ class Catalog:
 
 
 def _source(f: Fields, root: Path) -> Source:
+    if f.str("format", None, choices=FORMATS) == "spark_table":  # a table of the Spark catalog, by name
+        return Source(Path(f.str("table")), "spark_table", f.str("table"))
     raw = f.str("path")
     path = (root / raw).resolve()
     suffix = path.suffix.lower()
     fmt = f.str("format", _FORMAT_BY_SUFFIX.get(suffix), choices=FORMATS)
     if fmt is None:
         raise f.error("path", "a .parquet, .csv, .tsv or .duckdb file (or set format)", raw)
+    if fmt == "delta" and not (path / "_delta_log").is_dir():
+        raise f.error("path", "a Delta table folder (with _delta_log/) for format = \"delta\"", raw)
     if not path.exists() and not any(ch in raw for ch in "*?["):
         raise f.error("path", f"an existing file under {root}", raw)
     table = f.str("table") if fmt == "duckdb" else None

@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import sqlglot
@@ -116,12 +118,12 @@ def run_query(con: SparkConnection, sandbox: dict[str, Path], query_file: Path, 
     for name, path in sandbox.items():
         session.read.parquet(str(path)).createOrReplaceTempView(quoted(name))
     tag = f"extractor-query-{uuid.uuid4().hex}"
-    session.addTag(tag)
+    cancel, done = _cancellable(session, tag)
     stopped = threading.Event()
 
     def stop() -> None:
         stopped.set()
-        session.interruptTag(tag)
+        cancel()
 
     timer = threading.Timer(seconds, stop)
     timer.start()
@@ -134,4 +136,16 @@ def run_query(con: SparkConnection, sandbox: dict[str, Path], query_file: Path, 
         raise ExtractorError(f"{query_file}: the query failed: {_first_line(exc)}") from None
     finally:
         timer.cancel()
-        session.removeTag(tag)
+        done()
+
+
+def _cancellable(session: Any, tag: str) -> tuple[Callable[[], None], Callable[[], None]]:
+    """(cancel, done) for this thread's jobs: a job group (classic Spark, tasks interrupted) or an operation
+    tag (Spark Connect, which has no SparkContext)."""
+    try:
+        context = session.sparkContext
+    except Exception:  # noqa: BLE001 - Spark Connect: no SparkContext
+        session.addTag(tag)
+        return (lambda: session.interruptTag(tag)), (lambda: session.removeTag(tag))
+    context.setJobGroup(tag, "extractor: the researcher's query", interruptOnCancel=True)
+    return (lambda: context.cancelJobGroup(tag)), (lambda: context.setLocalProperty("spark.jobGroup.id", None))

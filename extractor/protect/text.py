@@ -17,6 +17,7 @@ import polars as pl
 
 from extractor.config.catalog import Table
 from extractor.config.load import RunConfig
+from extractor.engine import is_spark
 from extractor.freetext.dates import protect_dates
 from extractor.freetext.detect import detect, languages_of
 from extractor.freetext.morphology import analyser_name
@@ -56,10 +57,27 @@ def _subject_identifiers(cfg: RunConfig) -> str | None:
     return " UNION ALL ".join(parts) or None
 
 
+def _subjects_sql(cfg: RunConfig, table: Table, rows: str, person_map: str | None) -> str | None:
+    """(row, identifiers, pseudonym) of each row whose subject is known, when mentions of the subject become
+    their pseudonym; None otherwise."""
+    person, ids_sql = table.one_with_role("person_key"), _subject_identifiers(cfg)
+    if cfg.request.free_text_subject != "pseudonym" or not (person and person_map and ids_sql):
+        return None
+    return (f"SELECT CAST(f._r AS BIGINT) AS row, string_agg(i.ids, {SEPARATOR}) AS identifiers, m.p AS pseudonym "
+            f"FROM {quote_ident(rows)} f JOIN {person_map} m ON m.v = CAST(f.{quote_ident(person)} AS VARCHAR) "
+            f"LEFT JOIN ({ids_sql}) i ON i.v = m.v GROUP BY f._r, m.p")
+
+
 def redact_columns(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table, columns: list[str],
                    person_map: str | None, threads: int = 2) -> tuple[str, str, list[Redaction]]:
-    """Returns (rows table, redacted table, records): both keyed by _r, the row's position."""
+    """Returns (rows table, redacted table, records): both keyed by _r, the row's position (on Spark a
+    row id: the notes are de-identified in Spark's workers, engine/spark_text.py)."""
     rows, redacted = f"ft_rows_{table.name}", f"ft_text_{table.name}"
+    if is_spark(con):
+        from extractor.engine import spark_text
+
+        return spark_text.redact_columns(con, cfg, table, columns, person_map,
+                                         _subjects_sql(cfg, table, rows, person_map))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(rows)} AS "
                 f"SELECT row_number() OVER () - 1 AS _r, * FROM elig.{quote_ident(table.name)}")
     frame = con.sql(f"SELECT _r, {', '.join(quote_ident(c) for c in columns)} FROM {quote_ident(rows)} "
@@ -67,12 +85,9 @@ def redact_columns(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table,
     mode = cfg.request.free_text_subject
     person = table.one_with_role("person_key")
     subjects = None
-    ids_sql = _subject_identifiers(cfg)
-    if mode == "pseudonym" and person and person_map and ids_sql:
-        subjects = con.sql(
-            f"SELECT CAST(f._r AS BIGINT) AS row, string_agg(i.ids, {SEPARATOR}) AS identifiers, m.p AS pseudonym "
-            f"FROM {quote_ident(rows)} f JOIN {person_map} m ON m.v = CAST(f.{quote_ident(person)} AS VARCHAR) "
-            f"LEFT JOIN ({ids_sql}) i ON i.v = m.v GROUP BY f._r, m.p").pl().with_columns(pl.col("row").cast(pl.UInt32))
+    subjects_sql = _subjects_sql(cfg, table, rows, person_map)
+    if subjects_sql:
+        subjects = con.sql(subjects_sql).pl().with_columns(pl.col("row").cast(pl.UInt32))
     shifts = None
     if cfg.request.dates_in_notes == "shift" and person and person_map:
         shifts = con.sql(f"SELECT CAST(m.shift AS BIGINT) AS shift FROM {quote_ident(rows)} f LEFT JOIN {person_map} m "

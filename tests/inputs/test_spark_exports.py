@@ -75,3 +75,24 @@ def test_a_parquet_register_with_text_dates_reads_alike(tmp_path: Path) -> None:
     with pytest.raises(ExtractorError, match=r"bans\.parquet:2: column asetettu: expected a date in %d\.%m\.%Y, "
                                              r"got '30\.2\.2026'"):
         _run(request, tmp_path / "s2", "spark")
+
+
+def test_a_table_of_the_spark_catalog_is_a_source(tmp_path: Path) -> None:
+    """format = "spark_table": a table the cluster already holds, read by name; DuckDB refuses it in one line."""
+    from builders import World, write_world
+    from extractor.engine.spark_session import spark_session
+    from extractor.machine import resolve
+
+    w = World(clients=[f"P{i}" for i in range(40)],
+              documents=[(f"d{i}", f"d{i}", f"P{i % 40}", "R1", "20") for i in range(120)])
+    request = write_world(w, tmp_path / "w")
+    duck = _run(request, tmp_path / "d", "duckdb")
+    spark = spark_session(resolve(threads=2))
+    spark.read.parquet(str(tmp_path / "w" / "documents.parquet")).createOrReplaceTempView("registry_documents")
+    catalog = tmp_path / "w" / "catalog.toml"
+    catalog.write_text(catalog.read_text(encoding="utf-8").replace(
+        'path = "documents.parquet"', 'format = "spark_table"\ntable = "registry_documents"'), encoding="utf-8")
+    assert _bytes(_run(request, tmp_path / "s", "spark")) == _bytes(duck)
+    with pytest.raises(ExtractorError, match=r"catalog\.toml: tables\.documents\.format: expected a format DuckDB "
+                                             r"reads .* spark_table sources need --engine spark"):
+        _run(request, tmp_path / "d2", "duckdb")
