@@ -32,9 +32,15 @@ DEMO = ["audit_request", "research_request", "microdata_request", "notes_request
 
 @pytest.fixture(scope="module")
 def events(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The module's Spark session, started with its event log on (later runs reuse the session)."""
+    """The module's Spark session, started with its event log on (later runs reuse the session); one
+    started without it by an earlier test file in this worker is stopped first."""
+    from pyspark.sql import SparkSession
+
     from extractor.engine.spark_session import spark_session
 
+    active = SparkSession.getActiveSession()
+    if active is not None and active.conf.get("spark.eventLog.enabled", "false") != "true":
+        active.stop()
     folder = tmp_path_factory.mktemp("spark-events")
     spark_session(resolve(threads=2), event_log=folder)
     return folder
@@ -122,6 +128,10 @@ def test_the_key_is_in_no_plan_and_no_event_log(events: Path, registry: Path, tm
     spark.sql("SELECT 'canary-literal-7f3a' AS c").collect()  # a secret sent as SQL would be seen: this is
     logs = b"".join(p.read_bytes() for p in events.rglob("*") if p.is_file())
     assert b"SparkListenerSQLExecutionStart" in logs and b"canary-literal-7f3a" in logs
+    written = [p for folder in (tmp_path / "out", Path(spark.conf.get("spark.local.dir")))
+               for p in folder.rglob("*") if p.is_file()]  # the run's files and Spark's spill and shuffle files
+    assert written
     for name, secret in _key_material(["project", cfg.request.project]).items():
         assert secret not in logs, f"{name} in Spark's event log"
         assert secret.decode("latin-1") not in plans, f"{name} in the query plan"
+        assert not [p for p in written if secret in p.read_bytes()], f"{name} in a file"

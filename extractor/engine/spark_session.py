@@ -34,6 +34,7 @@ def spark_config(limits: Limits, spill: Path, event_log: Path | None = None) -> 
         "spark.sql.shuffle.partitions": str(max(2, 2 * limits.threads)),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.timestampType": "TIMESTAMP_NTZ",
+        "spark.sql.autoBroadcastJoinThreshold": "256m",  # people's choices (elig_blocks) go to every executor
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.ui.enabled": "true" if os.environ.get("EXTRACTOR_SPARK_UI") == "1" else "false",
         "spark.ui.showConsoleProgress": "false",
