@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import codecs
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -188,13 +190,18 @@ def register_sources(con: duckdb.DuckDBPyConnection, catalog: Catalog, scratch: 
         if src.format in SPARK_ONLY_FORMATS:
             raise ConfigError(catalog.path, f"{key}.format", "a format DuckDB reads (parquet, csv, duckdb); "
                               f"{src.format} sources need --engine spark", src.format)
+    return register_each(con, catalog, scratch, _register)
+
+
+def register_each(con: Any, catalog: Catalog, scratch: Path | None, register: Callable[..., None]) -> Registered:
+    """Every table, then every register (numbered by line), through `register` (DuckDB's or Spark's)."""
     views: dict[str, str] = {}
     for t in catalog.tables.values():
-        _register(con, t.name, t.source, t.columns, catalog, f"tables.{t.name}", scratch)
+        register(con, t.name, t.source, t.columns, catalog, f"tables.{t.name}", scratch)
         views[t.name] = str(t.source.path)
     for r in catalog.registers.values():
         cols = tuple(r.types.get(k, Column(v, "other")) for k, v in r.columns.items())
-        _register(con, f"register_{r.kind}", r.source, cols, catalog, f"registers.{r.kind}", scratch, line=True)
+        register(con, f"register_{r.kind}", r.source, cols, catalog, f"registers.{r.kind}", scratch, line=True)
         views[f"register_{r.kind}"] = str(r.source.path)
     rows = {v: con.execute(f"SELECT count(*) FROM raw.{quote_ident(v)}").fetchall()[0][0] for v in views}
     return Registered(views, rows)

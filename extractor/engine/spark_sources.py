@@ -86,13 +86,4 @@ def _register(con: SparkConnection, view: str, src: Source, columns: tuple[Colum
 
 
 def register_sources(con: SparkConnection, catalog: Catalog, scratch: Path | None = None) -> sources.Registered:
-    views: dict[str, str] = {}
-    for t in catalog.tables.values():
-        _register(con, t.name, t.source, t.columns, catalog, f"tables.{t.name}", scratch)
-        views[t.name] = str(t.source.path)
-    for r in catalog.registers.values():
-        cols = tuple(r.types.get(k, Column(v, "other")) for k, v in r.columns.items())
-        _register(con, f"register_{r.kind}", r.source, cols, catalog, f"registers.{r.kind}", scratch, line=True)
-        views[f"register_{r.kind}"] = str(r.source.path)
-    rows = {v: con.execute(f"SELECT count(*) FROM raw.{quote_ident(v)}").fetchall()[0][0] for v in views}
-    return sources.Registered(views, rows)
+    return sources.register_each(con, catalog, scratch, _register)

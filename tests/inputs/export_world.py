@@ -124,3 +124,17 @@ def write_export(folder: Path, encoding: str = "cp1252", bom: bool = False, extr
     (folder / "q.sql").write_text(QUERY, encoding="utf-8")
     (folder / "request.toml").write_text(REQUEST.format(extra=extra), encoding="utf-8")
     return folder / "request.toml"
+
+
+def parquet_bans(folder: Path, set_on: tuple[str, str] = ("1.3.2026", "2.3.2026")) -> None:
+    """bans.parquet instead of bans.csv: dates stored as text, a revocation column nobody filled (typed Null)."""
+    import polars as pl
+
+    schema = {"asiakas": pl.String, "laajuus": pl.String, "kohde": pl.String, "asetettu": pl.String,
+              "peruttu": pl.Null, "asettaja": pl.String}
+    rows = {"asiakas": ["0102", "0101"], "laajuus": ["registrar"] * 2, "kohde": ["R1", "R2"],
+            "asetettu": list(set_on), "peruttu": [None, None], "asettaja": [None, "32"]}
+    pl.DataFrame(rows, schema=schema).write_parquet(folder / "bans.parquet")
+    catalog = folder / "catalog.toml"
+    catalog.write_text(catalog.read_text(encoding="utf-8").replace('path = "bans.csv"', 'path = "bans.parquet"'),
+                       encoding="utf-8")

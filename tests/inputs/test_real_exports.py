@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from export_world import BANS, CLIENTS, write_export
+from export_world import BANS, CLIENTS, parquet_bans, write_export
 
 from conftest import TEST_KEY, run_env
 from extractor.config.load import load_config
@@ -121,19 +121,11 @@ def test_a_parquet_register_with_text_dates_and_a_null_column(tmp_path: Path) ->
     column nobody filled (typed Null) is simply null."""
     folder = tmp_path / "w"
     request = write_export(folder)
-    schema = {"asiakas": pl.String, "laajuus": pl.String, "kohde": pl.String, "asetettu": pl.String,
-              "peruttu": pl.Null, "asettaja": pl.String}
-    rows = {"asiakas": ["0102", "0101"], "laajuus": ["registrar"] * 2, "kohde": ["R1", "R2"],
-            "asetettu": ["1.3.2026", "2.3.2026"], "peruttu": [None, None], "asettaja": [None, "32"]}
-    pl.DataFrame(rows, schema=schema).write_parquet(folder / "bans.parquet")
-    catalog = folder / "catalog.toml"
-    catalog.write_text(catalog.read_text(encoding="utf-8").replace('path = "bans.csv"', 'path = "bans.parquet"'),
-                       encoding="utf-8")
+    parquet_bans(folder)
     result = run_extract(load_config(request, today=TODAY), tmp_path / "out", TEST_KEY.encode())
     summary = result.eligibility.register_summary
     assert (summary["active_bans_registrar_client"], summary["active_bans_registrar_representative"]) == (1, 1)
-    rows["asetettu"][1] = "30.2.2026"
-    pl.DataFrame(rows, schema=schema).write_parquet(folder / "bans.parquet")
+    parquet_bans(folder, ("1.3.2026", "30.2.2026"))
     with pytest.raises(ExtractorError, match=r"bans\.parquet:2: column asetettu: expected a date in %d\.%m\.%Y, "
                                              r"got '30\.2\.2026'"):
         run_extract(load_config(request, today=TODAY), tmp_path / "out2", TEST_KEY.encode())

@@ -11,9 +11,8 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
-import polars as pl
 import pytest
-from export_world import CLIENTS, write_export
+from export_world import CLIENTS, parquet_bans, write_export
 
 from conftest import TEST_KEY
 from extractor.config.load import load_config
@@ -59,19 +58,11 @@ def test_a_value_that_does_not_convert_is_named_alike(tmp_path: Path, row: tuple
 def test_a_parquet_register_with_text_dates_reads_alike(tmp_path: Path) -> None:
     folder = tmp_path / "w"
     request = write_export(folder)
-    schema = {"asiakas": pl.String, "laajuus": pl.String, "kohde": pl.String, "asetettu": pl.String,
-              "peruttu": pl.Null, "asettaja": pl.String}
-    rows = {"asiakas": ["0102", "0101"], "laajuus": ["registrar"] * 2, "kohde": ["R1", "R2"],
-            "asetettu": ["1.3.2026", "2.3.2026"], "peruttu": [None, None], "asettaja": [None, "32"]}
-    pl.DataFrame(rows, schema=schema).write_parquet(folder / "bans.parquet")
-    catalog = folder / "catalog.toml"
-    catalog.write_text(catalog.read_text(encoding="utf-8").replace('path = "bans.csv"', 'path = "bans.parquet"'),
-                       encoding="utf-8")
+    parquet_bans(folder)
     duck, spark = _run(request, tmp_path / "d", "duckdb"), _run(request, tmp_path / "s", "spark")
     assert spark.eligibility.register_summary == duck.eligibility.register_summary
     assert _bytes(spark) == _bytes(duck)
-    rows["asetettu"][1] = "30.2.2026"
-    pl.DataFrame(rows, schema=schema).write_parquet(folder / "bans.parquet")
+    parquet_bans(folder, ("1.3.2026", "30.2.2026"))
     with pytest.raises(ExtractorError, match=r"bans\.parquet:2: column asetettu: expected a date in %d\.%m\.%Y, "
                                              r"got '30\.2\.2026'"):
         _run(request, tmp_path / "s2", "spark")
