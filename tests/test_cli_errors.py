@@ -118,6 +118,7 @@ def test_run_and_check_succeed(tmp_path: Path) -> None:
     (["--memory-limit", "lots"], {}, "--memory-limit: expected a memory size such as 16GB"),
     ([], {"EXTRACTOR_MEMORY_LIMIT": "8 parsecs"}, "EXTRACTOR_MEMORY_LIMIT: expected a memory size"),
     ([], {"EXTRACTOR_THREADS": "many"}, "EXTRACTOR_THREADS: expected a whole number of threads"),
+    (["--engine", "postgres"], {}, "--engine: expected one of duckdb, spark, got 'postgres'"),
 ])
 def test_bad_machine_limits_one_line_exit_2(tmp_path: Path, args: list[str], env: dict, message: str) -> None:
     request = world(tmp_path)
@@ -126,6 +127,16 @@ def test_bad_machine_limits_one_line_exit_2(tmp_path: Path, args: list[str], env
     assert proc.returncode == 2, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and message in proc.stderr
     assert not out.exists()
+
+
+def test_spark_without_java_is_one_line(tmp_path: Path) -> None:
+    request = world(tmp_path)
+    env = {k: v for k, v in run_env().items() if k != "JAVA_HOME"} | {"PATH": str(tmp_path / "no-java")}
+    proc = cli("run", str(request), "--out", str(tmp_path / "out"), "--engine", "spark", env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines() == ["error: --engine spark needs Java 17 or later: install a JRE "
+                                                "(Debian: openjdk-17-jre-headless)"]
+    assert not list((tmp_path / "out").rglob("release"))
 
 
 def test_limits_are_used_and_stated_and_scratch_is_removed(tmp_path: Path) -> None:
