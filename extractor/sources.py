@@ -48,7 +48,7 @@ class Registered:
     rows: dict[str, int]
 
 
-def _converted(col: Column, src: Source, text: str) -> str:
+def converted_sql(col: Column, src: Source, text: str) -> str:
     """SQL turning the text `text` into the column's declared type (NULL where it does not convert)."""
     typ = col.type or "VARCHAR"
     if typ in ("DATE", "TIMESTAMP") and col.format:
@@ -58,7 +58,7 @@ def _converted(col: Column, src: Source, text: str) -> str:
     return f"TRY_CAST(trim({text}) AS {typ})" if typ != "VARCHAR" else text
 
 
-def _utf8(src: Source, scratch: Path | None) -> Path:
+def utf8_path(src: Source, scratch: Path | None) -> Path:
     """The file to read: itself when UTF-8, else a UTF-8 copy in the scratch folder."""
     if src.format != "csv":
         return src.path
@@ -93,14 +93,14 @@ def _read_csv(src: Source, path: Path) -> str:
 
 def _csv(src: Source, path: Path, typed: tuple[Column, ...], line: bool) -> str:
     """A SELECT over the CSV: declared columns converted; `__line` (the file's line) if asked."""
-    replace = ", ".join(f"{_converted(c, src, quote_ident(c.name))} AS {quote_ident(c.name)}"
+    replace = ", ".join(f"{converted_sql(c, src, quote_ident(c.name))} AS {quote_ident(c.name)}"
                         for c in typed if c.type and c.type != "VARCHAR")
     star = f"* REPLACE ({replace})" if replace else "*"
     numbered = "row_number() OVER () + 1 AS __line, " if line else ""
     return f"SELECT {numbered}{star} FROM {_read_csv(src, path)}"
 
 
-def _first_bad(con: duckdb.DuckDBPyConnection, src: Source, numbered: str, typed: tuple[Column, ...]) -> None:
+def first_bad_value(con: duckdb.DuckDBPyConnection, src: Source, numbered: str, typed: tuple[Column, ...]) -> None:
     """One scan of `numbered` (a SELECT with __line and the columns as text): the first value of a declared
     column that does not convert, as a one-line error."""
     checked = [c for c in typed if c.type and c.type != "VARCHAR"]
@@ -108,15 +108,15 @@ def _first_bad(con: duckdb.DuckDBPyConnection, src: Source, numbered: str, typed
         return
     text = {c.name: f"CAST({quote_ident(c.name)} AS VARCHAR)" for c in checked}
     bad = " OR ".join(f"({text[c.name]} IS NOT NULL AND trim({text[c.name]}) <> '' AND "
-                      f"{_converted(c, src, text[c.name])} IS NULL)" for c in checked)
+                      f"{converted_sql(c, src, text[c.name])} IS NULL)" for c in checked)
     cols = ", ".join(text[c.name] for c in checked)
     row = con.execute(f"SELECT __line, {cols} FROM ({numbered}) WHERE {bad} ORDER BY __line LIMIT 1").fetchall()
     if not row:
         return
     line, *values = row[0]
     for col, value in zip(checked, values, strict=True):
-        if value is not None and value.strip() and \
-                con.execute(f"SELECT {_converted(col, src, 'CAST(? AS VARCHAR)')} IS NULL", [value]).fetchall()[0][0]:
+        test = f"SELECT {converted_sql(col, src, 'CAST(? AS VARCHAR)')} IS NULL"
+        if value is not None and value.strip() and con.execute(test, [value]).fetchall()[0][0]:
             what = _EXPECTED.get(col.type or "", col.type or "") + (f" in {col.format}" if col.format else "")
             if col.type == "DOUBLE" and src.decimal == ",":
                 what += " with a decimal comma"
@@ -127,8 +127,8 @@ def _first_bad(con: duckdb.DuckDBPyConnection, src: Source, numbered: str, typed
 def _reader(con: duckdb.DuckDBPyConnection, name: str, src: Source, typed: tuple[Column, ...],
             scratch: Path | None, line: bool) -> str:
     if src.format == "csv":
-        path = _utf8(src, scratch)
-        _first_bad(con, src, _csv(src, path, (), line=True), typed)
+        path = utf8_path(src, scratch)
+        first_bad_value(con, src, _csv(src, path, (), line=True), typed)
         return f"({_csv(src, path, typed, line)})"
     if src.format == "parquet":
         base = f"read_parquet({quote_literal(str(src.path))})"
@@ -139,7 +139,7 @@ def _reader(con: duckdb.DuckDBPyConnection, name: str, src: Source, typed: tuple
     return f"(SELECT row_number() OVER () AS __line, * FROM {base})" if line else base
 
 
-def _typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: tuple[Column, ...],
+def typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: tuple[Column, ...],
                         actual: dict[str, str], catalog: Catalog, key_prefix: str) -> list[str]:
     """Parquet/DuckDB: a declared type the file does not have is converted when the file holds text or
     nothing at all in that column; otherwise the catalog is wrong (one line naming the key)."""
@@ -152,8 +152,8 @@ def _typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, 
         if actual[col.name] == "VARCHAR" or not filled:
             if filled:  # text in a typed file: every value must convert, or the run stops naming the row
                 numbered = "*" if "__line" in actual else "row_number() OVER () AS __line, *"
-                _first_bad(con, src, f"SELECT {numbered} FROM raw.{quote_ident(view)}", (col,))
-            replace.append(f"{_converted(col, src, f'CAST({q} AS VARCHAR)')} AS {q}")
+                first_bad_value(con, src, f"SELECT {numbered} FROM raw.{quote_ident(view)}", (col,))
+            replace.append(f"{converted_sql(col, src, f'CAST({q} AS VARCHAR)')} AS {q}")
         else:
             raise ConfigError(catalog.path, f"{key_prefix}.columns.{col.name}",
                               f"type {col.type} in {src.path.name}", actual[col.name])
@@ -176,7 +176,7 @@ def _register(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: t
         raise ConfigError(catalog.path, f"{key_prefix}.columns.{missing[0]}",
                           f"a column of {src.path.name} (it has: {', '.join(a for a in actual if a != '__line')})")
     if src.format != "csv":
-        replace = _typed_file_columns(con, view, src, columns, actual, catalog, key_prefix)
+        replace = typed_file_columns(con, view, src, columns, actual, catalog, key_prefix)
         if replace:
             inner = _reader(con, view, src, columns, scratch, line)
             con.execute(f"CREATE OR REPLACE VIEW raw.{name} AS SELECT * REPLACE ({', '.join(replace)}) FROM {inner}")

@@ -29,6 +29,12 @@ _SPARK_TYPES = {"string": "VARCHAR", "int": "INTEGER", "bigint": "BIGINT", "smal
                 "timestamp": "TIMESTAMP WITH TIME ZONE", "timestamp_ntz": "TIMESTAMP", "binary": "BLOB"}
 
 
+def duckdb_type(field: Any) -> str:
+    """A Spark column's type in DuckDB's words (the stages compare types by DuckDB's names)."""
+    name = field.dataType.simpleString()
+    return _SPARK_TYPES.get(name, name.upper())
+
+
 def flat_name(schema: str, name: str) -> str:
     """raw.clients -> raw__clients: Spark temp views live in no schema."""
     return f"{schema}__{name}"
@@ -145,8 +151,7 @@ class SparkConnection:
         if isinstance(tree, exp.Describe):
             table = _flatten_tables(tree).find(exp.Table)
             schema = self.spark.table(quoted(table.name)).schema
-            return _Rows([(f.name, _SPARK_TYPES.get(f.dataType.simpleString(), f.dataType.simpleString().upper()))
-                          for f in schema.fields])
+            return _Rows([(f.name, duckdb_type(f)) for f in schema.fields])
         if isinstance(tree, exp.Copy):
             self._copy(tree, params)
             return _Rows([])

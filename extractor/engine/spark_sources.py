@@ -1,7 +1,7 @@
 """The catalog's files as Spark temp views (raw__<name>), read with their declared types.
 
 The same contract as sources.py, on Spark: CSV read as text and converted by the same SQL (sources.
-_converted, transpiled), the first value that does not convert stops the run naming file, line and
+converted_sql, transpiled), the first value that does not convert stops the run naming file, line and
 column; Parquet and Delta read typed; a table of the Spark catalog by name; registers numbered by
 their line in the file so that the DPO report can point at it.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from extractor import sources
 from extractor.config.catalog import Catalog, Column, Source
-from extractor.engine.spark_connection import _SPARK_TYPES, SparkConnection, flat_name, quoted
+from extractor.engine.spark_connection import SparkConnection, duckdb_type, flat_name, quoted
 from extractor.errors import ConfigError, ExtractorError
 from extractor.sql import quote_ident
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def _read(con: SparkConnection, name: str, src: Source, scratch: Path | None) -> DataFrame:
     reader = con.spark.read
     if src.format == "csv":
-        path = sources._utf8(src, scratch)
+        path = sources.utf8_path(src, scratch)
         return reader.csv(str(path), header=True, sep=src.delimiter or ",", quote='"', escape='"',
                           multiLine=True, inferSchema=False, encoding="UTF-8", mode="FAILFAST")
     if src.format == "parquet":
@@ -70,14 +70,13 @@ def _register(con: SparkConnection, view: str, src: Source, columns: tuple[Colum
     lines = f"raw.{quote_ident(f'{view}__lines')}"  # numbered: a global order, read only where a line is needed
     replace: dict[str, str] = {}
     if src.format == "csv":
-        sources._first_bad(con, src, f"SELECT * FROM {lines}", columns)
-        replace = {c.name: f"{sources._converted(c, src, quote_ident(c.name))} AS {quote_ident(c.name)}"
+        sources.first_bad_value(con, src, f"SELECT * FROM {lines}", columns)
+        replace = {c.name: f"{sources.converted_sql(c, src, quote_ident(c.name))} AS {quote_ident(c.name)}"
                    for c in columns if c.type and c.type != "VARCHAR"}
     else:
-        actual = {f.name: _SPARK_TYPES.get(f.dataType.simpleString(), f.dataType.simpleString().upper())
-                  for f in frame.schema.fields}
+        actual = {f.name: duckdb_type(f) for f in frame.schema.fields}
         actual["__line"] = "BIGINT"
-        for item in sources._typed_file_columns(con, f"{view}__lines", src, columns, actual, catalog, key_prefix):
+        for item in sources.typed_file_columns(con, f"{view}__lines", src, columns, actual, catalog, key_prefix):
             replace[item.rsplit(" AS ", 1)[1].strip('"').replace('""', '"')] = item
     kept = (["__line"] if line else []) + names
     select = ", ".join(replace.get(c, quote_ident(c)) for c in kept)
