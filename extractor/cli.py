@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from extractor import cli_airlock
+from extractor import cli_airlock, cli_web
 from extractor.cli_support import err, friendly, out
 from extractor.errors import ExtractorError
 from extractor.machine import Limits, resolve
@@ -98,7 +98,8 @@ def _today(text: str | None) -> dt.date | None:
 
 
 def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Path | None, limits: Limits,
-             today: dt.date | None = None, engine: str = "duckdb", spark_master: str | None = None) -> Any:
+             today: dt.date | None = None, engine: str = "duckdb", spark_master: str | None = None,
+             state: str | None = None) -> Any:
     from extractor.config.load import load_config
     from extractor.pipeline import STAGES, run_extract
     from extractor.protect.pseudonym import load_master_key
@@ -109,8 +110,8 @@ def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Pa
         task = bar.add_task(f"{cfg.request.id}", total=len(STAGES))
         result = run_extract(cfg, out_root, key, on_stage=lambda s: bar.update(
             task, description=f"{cfg.request.id}: {s}", completed=STAGES.index(s)), limits=limits,
-                             engine=engine, spark_master=spark_master)
-        bar.update(task, completed=len(STAGES), description=f"{cfg.request.id}: released")
+                             engine=engine, spark_master=spark_master, state=state)
+        bar.update(task, completed=len(STAGES), description=f"{cfg.request.id}: submitted for review")
     return result
 
 
@@ -127,16 +128,17 @@ def run(
                                                    "recorded in the manifest and the report")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", help="Print each stage's seconds, peak memory and rows")
                        ] = False,
-    engine: Engine = "duckdb", spark_master: SparkMaster = None,
+    engine: Engine = "duckdb", spark_master: SparkMaster = None, state: cli_airlock.State = None,
 ) -> None:
     """Run one extract request end to end; a run that passes the output check is submitted for review."""
     result = _run_one(request, out_root, data_root, key_file, _limits(threads, memory_limit, temp_dir),
-                      _today(today), _engine(engine), spark_master)
+                      _today(today), _engine(engine), spark_master, state)
     if verbose:
         for name, seconds, peak, rows in result.stage_costs():
             shown = "" if rows is None else f"  {rows:>12,} rows"
             out.print(f"{name:<12} {seconds:8.2f} s  peak {peak:8,.0f} MB{shown}")
-    out.print(f"released {result.release_dir}")
+    out.print(f"submitted for review: {result.run_dir} (nothing leaves until two output checkers approve and it "
+              "is released)")
     out.print(f"review report {result.run_dir / 'review' / 'review.html'}")
 
 
@@ -148,12 +150,13 @@ def check(run_dir: Annotated[Path, typer.Argument(help="A run folder or its rele
 
     folder = RunFolder(run_dir).release if RunFolder(run_dir).release.is_dir() else run_dir
     report = check_release(folder)
-    from extractor.release import audit_log
     root = store_root(folder)
     if root is not None:
-        with audit_log.opened(root) as con:
-            audit_log.append(con, "check", {"folder": str(folder.resolve()), "passed": report.passed,
-                                            "findings": report.findings}, run_id=folder.resolve().parent.name)
+        from extractor.release.store import opened
+
+        with opened(root) as store, store.writing() as w:
+            w.append("check", {"folder": folder.resolve().relative_to(root).as_posix(), "passed": report.passed,
+                               "findings": report.findings}, run_id=folder.resolve().parent.name)
     for finding in report.findings:
         err.print(f"FAIL {finding}", markup=False, highlight=False)
     if not report.passed:
@@ -239,8 +242,8 @@ app.command("release")(cli_airlock.release_cmd)
 app.add_typer(cli_airlock.audit_app, name="audit")
 app.add_typer(cli_airlock.review_app, name="review")
 app.add_typer(cli_airlock.notice_app, name="notice")
-app.add_typer(cli_airlock.users_app, name="users")
-app.command("serve")(cli_airlock.serve)
+app.add_typer(cli_web.users_app, name="users")
+app.command("serve")(cli_web.serve)
 
 
 def main() -> None:  # pragma: no cover - entry point

@@ -1,10 +1,14 @@
-"""The airlock's commands: `review`, `release`, `audit` and `notice` (cli.py adds them to the app).
+"""The airlock's commands: `review`, `release`, `audit`, `notice`, `users` and `serve` (cli.py adds them).
 
-The same functions of release/ and reports/ serve these commands (and, later, the web airlock).
+The same functions of release/ and reports/ serve these commands and the web airlock. A decision or a
+release is made by an account, signed in with its password (EXTRACTOR_PASSWORD or a prompt), and
+allowed or refused by release/access.py exactly as in the browser. Accounts are managed by whoever runs
+the controller's machine (every change is an audit record naming them).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -12,63 +16,107 @@ import typer
 
 from extractor.cli_support import friendly, out
 
-audit_app = typer.Typer(help="The hash-chained audit log of an output root.", no_args_is_help=True)
-review_app = typer.Typer(help="Two independent reviewers decide on a submitted run.", no_args_is_help=True)
+audit_app = typer.Typer(help="The signed, hash-chained audit log of an output root.", no_args_is_help=True)
+review_app = typer.Typer(help="Two independent output checkers decide on a submitted run.", no_args_is_help=True)
 notice_app = typer.Typer(help="Notices built from the audit log.", no_args_is_help=True)
 
 OutRoot = Annotated[Path, typer.Option("--out", help="The output root holding the runs and the store")]
-Who = Annotated[str | None, typer.Option("--as", help="Who is acting (else EXTRACTOR_ACTOR or the login name)")]
+State = Annotated[str | None, typer.Option(
+    "--state", help="The state store: 'sqlite' (OUT/.extractor/state.sqlite, the default) or a postgresql:// "
+    "connection string (else EXTRACTOR_STATE)")]
+Who = Annotated[str | None, typer.Option("--as", help="Your airlock account (else your login name); its password "
+                                                      "from EXTRACTOR_PASSWORD or a prompt")]
+
+
+def _signed_in(store: object, who: str | None) -> str:
+    """The account name after its password was checked; one line and exit 2 otherwise."""
+    from extractor.errors import ExtractorError
+    from extractor.release import accounts, audit_log
+
+    name = who or audit_log.actor()
+    password = os.environ.get("EXTRACTOR_PASSWORD") or typer.prompt(f"Password for {name}", hide_input=True)
+    account = accounts.authenticate(store, name, password)  # type: ignore[arg-type]
+    if account is None:
+        raise ExtractorError(f"--as {name}: wrong account name or password (or the account is disabled)")
+    return account.name
 
 
 @audit_app.command("verify")
 @friendly
-def audit_verify(out_root: OutRoot = Path("out")) -> None:
-    """Recompute the hash chain; exit 2 naming the first record that was edited, deleted or reordered."""
-    from extractor.release import audit_log
-    n, anchors, head = audit_log.verify_store(out_root)
-    out.print(f"audit log verified: {n} record(s), {anchors} run anchor(s), head {head or '-'}")
+def audit_verify(out_root: OutRoot = Path("out"), state: State = None,
+                 witness: Annotated[list[Path] | None, typer.Option(
+                     "--witness", help="Also check this witness (a release receipt, a notice, a folder of them)")
+                 ] = None,
+                 public_key: Annotated[str | None, typer.Option(
+                     help="The log's public key (base64), if this process cannot read the signing key")
+                 ] = None) -> None:
+    """Check the chain, every signature, the key, the credentials and every witness; exit 2 naming what does
+    not fit."""
+    from extractor.release.verify import verify_store
+
+    v = verify_store(out_root, state, witness or [], public_key)
+    out.print(f"audit log verified: {v.records} record(s), every one signed by key {v.key or '-'} "
+              f"(pinned by {v.key_pinned_by or '-'}); {v.witnesses} witness(es) agree; head {v.head or '-'}")
 
 
 @audit_app.command("show")
 @friendly
-def audit_show(out_root: OutRoot = Path("out"), run: Annotated[str | None, typer.Option()] = None) -> None:
+def audit_show(out_root: OutRoot = Path("out"), state: State = None,
+               run: Annotated[str | None, typer.Option(help="Only this run's records")] = None) -> None:
     """List the audit records (optionally of one run)."""
     from extractor.release import audit_log
-    for row in audit_log.records(out_root, run):
-        out.print("  ".join(str(v) for v in row), markup=False, highlight=False)
+    from extractor.release.store import opened
+
+    with opened(out_root, state) as store:
+        store.reading()  # verified first
+        for r in audit_log.read(store.db(), run_id=run):
+            out.print(f"{r.seq}  {r.recorded_at}  {r.actor}  {r.action}  {r.request_id or '-'}  {r.run_id or '-'}",
+                      markup=False, highlight=False)
 
 
 @review_app.command("decide")
 @friendly
-def review_decide(run_id: str, decision: Annotated[str, typer.Option(help="approve, return or reject")],
-                  out_root: OutRoot = Path("out"), who: Who = None,
-                  comment: Annotated[str, typer.Option()] = "") -> None:
-    """Record one reviewer's decision on a submitted run."""
-    from extractor.release import audit_log, workflow
-    with audit_log.opened(out_root) as con:
-        status = workflow.decide(con, run_id, who or audit_log.actor(), decision, comment)
+def review_decide(run_id: Annotated[str, typer.Argument(help="The run to decide on")],
+                  decision: Annotated[str, typer.Option(help="approve, return or reject")],
+                  out_root: OutRoot = Path("out"), state: State = None, who: Who = None,
+                  comment: Annotated[str, typer.Option(help="Why (required to return or reject)")] = "") -> None:
+    """Record your decision on a submitted run (you must be an output checker of its project)."""
+    from extractor.release import workflow
+    from extractor.release.store import opened
+
+    with opened(out_root, state) as store:
+        status = workflow.decide(store, _signed_in(store, who), run_id, decision, comment)
     out.print(f"run {run_id}: decision recorded; status {status}")
 
 
 @review_app.command("status")
 @friendly
-def review_status(run_id: str, out_root: OutRoot = Path("out"), who: Who = None) -> None:
-    """A run's status and the decisions this reviewer may see."""
-    from extractor.release import audit_log, workflow
-    with audit_log.opened(out_root) as con:
-        status, rows = workflow.visible_reviews(con, run_id, who or audit_log.actor())
-    out.print(f"run {run_id}: {status}")
-    for reviewer, decision, comment, at in rows:
-        out.print(f"  {at} {reviewer}: {decision} {comment}", markup=False, highlight=False)
+def review_status(run_id: Annotated[str, typer.Argument(help="The run")], out_root: OutRoot = Path("out"),
+                  state: State = None, who: Who = None) -> None:
+    """A run's status and the decisions you may see (blind until both checkers have decided)."""
+    from extractor.release import workflow
+    from extractor.release.store import opened
+
+    with opened(out_root, state) as store:
+        name = _signed_in(store, who)
+        current = store.reading()
+        run = current.runs.get(run_id)
+        workflow.allowed(current.account(name), "see_run", run)
+        out.print(f"run {run_id}: {run.status}")
+        for r in workflow.visible_reviews(run, name):
+            out.print(f"  {r.at} {r.reviewer}: {r.decision} {r.comment}", markup=False, highlight=False)
 
 
 @friendly
-def release_cmd(run_id: str, to: Annotated[Path, typer.Option("--to", help="The release folder")],
-                out_root: OutRoot = Path("out")) -> None:
-    """Copy an approved run's release folder (re-checked) to the release folder."""
-    from extractor.release import audit_log, workflow
-    with audit_log.opened(out_root) as con:
-        final = workflow.release(con, run_id, to)
+def release_cmd(run_id: Annotated[str, typer.Argument(help="The approved run to release")],
+                to: Annotated[Path, typer.Option("--to", help="The release folder")],
+                out_root: OutRoot = Path("out"), state: State = None, who: Who = None) -> None:
+    """Copy an approved run's release folder (re-checked) to the release folder, with its audit receipt."""
+    from extractor.release import workflow
+    from extractor.release.store import opened
+
+    with opened(out_root, state) as store:
+        final = workflow.release(store, _signed_in(store, who), run_id, to)
     out.print(f"released {final}")
 
 
@@ -77,24 +125,30 @@ def release_cmd(run_id: str, to: Annotated[Path, typer.Option("--to", help="The 
 def notice_practice(year: Annotated[int, typer.Option(help="The calendar year")],
                     organisation: Annotated[str, typer.Option(help="The practice or controller, as patients know it")],
                     to: Annotated[Path, typer.Option("--to", help="Folder for the notices")],
-                    out_root: OutRoot = Path("out")) -> None:
+                    out_root: OutRoot = Path("out"), state: State = None) -> None:
     """'How your data were used this year', in Finnish, Swedish and English, from the verified audit log."""
+    from extractor.release.store import opened
     from extractor.reports.periodic import practice_notice
-    for path in practice_notice(out_root, year, organisation, to):
-        out.print(f"wrote {path}")
+
+    with opened(out_root, state) as store:
+        for path in practice_notice(store, year, organisation, to):
+            out.print(f"wrote {path}")
 
 
 @notice_app.command("person")
 @friendly
 def notice_person(person: Annotated[str, typer.Argument(help="The person's key in the registry")],
                   to: Annotated[Path, typer.Option("--to", help="Folder for the statements")],
-                  out_root: OutRoot = Path("out"),
+                  out_root: OutRoot = Path("out"), state: State = None,
                   key_file: Annotated[Path | None, typer.Option(help="Key file (else EXTRACTOR_KEY)")] = None) -> None:
     """One person's statement: which released extracts used their data, and which left it out by their choice."""
     from extractor.protect.pseudonym import load_master_key
+    from extractor.release.store import opened
     from extractor.reports.periodic import person_statement
-    for path in person_statement(out_root, load_master_key(key_file), person, to):
-        out.print(f"wrote {path}")
+
+    with opened(out_root, state) as store:
+        for path in person_statement(store, load_master_key(key_file), person, to):
+            out.print(f"wrote {path}")
 
 
 @notice_app.command("pdf")
@@ -104,36 +158,3 @@ def notice_pdf(run_dir: Annotated[Path, typer.Argument(help="A run folder (OUT/<
     from extractor.reports.print_pdf import notices_to_pdf
     for path in notices_to_pdf(run_dir):
         out.print(f"wrote {path}")
-
-
-users_app = typer.Typer(no_args_is_help=True, help="Local accounts for the web airlock (`extractor serve`).")
-
-
-@users_app.command("add")
-@friendly
-def users_add(name: str, role: Annotated[str, typer.Option(help="reviewer, requester or admin")] = "reviewer",
-              out_root: OutRoot = Path("out")) -> None:
-    """Add an account; the password comes from EXTRACTOR_PASSWORD or is asked for (never on the command line)."""
-    import os
-
-    from extractor.web.accounts import add_user
-    password = os.environ.get("EXTRACTOR_PASSWORD") or typer.prompt("Password", hide_input=True,
-                                                                     confirmation_prompt=True)
-    add_user(out_root, name, role, password)
-    out.print(f"user {name} added ({role})")
-
-
-@friendly
-def serve(out_root: OutRoot = Path("out"),
-          to: Annotated[Path, typer.Option("--to", help="Where approved runs are released")] = Path("released"),
-          port: Annotated[int, typer.Option(min=1, max=65535)] = 8765,
-          trusted_header: Annotated[str | None, typer.Option(help="Take the user from this header, set by the "
-                                                             "single sign-on proxy in front (off by default)")] = None,
-          session_minutes: Annotated[int, typer.Option(min=1)] = 30) -> None:
-    """The airlock in a browser on 127.0.0.1: queue, runs, decisions, release, audit log."""
-    import uvicorn
-
-    from extractor.web.app import create_app
-    out.print(f"airlock for {out_root} on http://127.0.0.1:{port}/ (Ctrl-C stops it)")
-    uvicorn.run(create_app(out_root, to, trusted_header, session_minutes * 60.0), host="127.0.0.1", port=port,
-                log_level="warning")

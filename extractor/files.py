@@ -1,9 +1,13 @@
-"""Files written owner-only and never over an existing one, and file hashing: one implementation each."""
+"""Files written owner-only and never over an existing one, file hashing, folder locks and reading regular files
+only: one implementation each."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import stat
+import time
 from pathlib import Path
 
 
@@ -21,3 +25,54 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+FOLDER_LOCK = ".lock"
+
+
+def hold(folder: Path) -> int:
+    """Take the lock that says a live process owns `folder`; the kernel drops it when the process dies, even
+    by kill -9. Keep the returned descriptor open for as long as the folder is in use."""
+    fd = os.open(folder / FOLDER_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def abandoned(folder: Path, grace_seconds: float = 60.0) -> bool:
+    """True when no live process owns `folder`: its lock is free, or it never took one and is old."""
+    try:
+        fd = os.open(folder / FOLDER_LOCK, os.O_RDWR)
+    except FileNotFoundError:
+        try:
+            return time.time() - folder.stat().st_mtime > grace_seconds
+        except OSError:
+            return False
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def regular_files(folder: Path) -> list[Path]:
+    """The regular files directly in `folder`, by name; a symbolic link or any other kind of entry is
+    never among them (a link planted in a run folder must not serve its target)."""
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if stat.S_ISREG(p.lstat().st_mode))
+
+
+def read_regular(path: Path) -> bytes:
+    """A file's bytes, refusing a symbolic link (O_NOFOLLOW) or anything but a regular file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path.name}: not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read()
+    finally:
+        os.close(fd)

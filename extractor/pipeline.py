@@ -36,9 +36,12 @@ from extractor.protect.build import Protected, build_sandbox
 from extractor.protect.pseudonym import ProjectKey, project_key
 from extractor.protect.reidentify import write_map
 from extractor.protect.sandbox import run_query
+from extractor.release import layout
 from extractor.release import run_folder as release
+from extractor.release.airlock_state import AirlockState
 from extractor.release.layout import RunFolder
 from extractor.release.manifest import Manifest, OutputEntry
+from extractor.release.store import Store, opened
 from extractor.reports.notices import write_notices
 from extractor.reports.review import write_review
 from extractor.reports.transparency import write_persons
@@ -97,12 +100,20 @@ Stage = Callable[[str], AbstractContextManager[None]]
 
 def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                 on_stage: Callable[[str], None] | None = None, limits: Limits | None = None,
-                engine: str = "duckdb", spark_master: str | None = None) -> RunResult:
+                engine: str = "duckdb", spark_master: str | None = None, state: str | None = None) -> RunResult:
     """One extract. `engine` runs the row-level stages (sources to query) on DuckDB or Spark; the rest is
-    local either way, so both release the same files."""
+    local either way, so both release the same files. `state`: the store (--state), else the root's own."""
     limits = limits or resolve()
-    privacy_budget.ensure_available(out_root, cfg)
-    staging = release.start(out_root, cfg.request.id)
+    with opened(out_root, state) as store:
+        return _run(cfg, store, master_key, on_stage, limits, engine, spark_master)
+
+
+def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[str], None] | None, limits: Limits,
+         engine: str, spark_master: str | None) -> RunResult:
+    out_root = store.out_root
+    known = store.reading()
+    privacy_budget.guard(cfg)(known)
+    staging = release.start(out_root, cfg.request.id, set(known.runs))
     result = RunResult(staging.final, staging.run_id)
     stage = _stager(result, on_stage)
     try:
@@ -114,17 +125,34 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                     frames = {o.name: _query(con, sandbox_db, o.query, cfg, limits) for o in cfg.request.outputs}
                     result.query_rows = {name: frame.height for name, frame in frames.items()}
             with stage("disclosure"):
-                ctx = KindContext(cfg, out_root, staging.exact_tables, limits, work / "spill",
+                released = [(r.run_id, layout.run_dir(out_root, r.run_dir))
+                            for r in known.released_runs_of(cfg.request.project)]
+                ctx = KindContext(cfg, released, staging.exact_tables, limits, work / "spill",
                                   result.protected.persons if result.protected else None)
-                manifest = _control_outputs(frames, ctx, staging, result)
+                manifest = _control_outputs(frames, ctx, staging, result, _witness_of(known))
         with stage("check"):
             _check(staging, result)
         with stage("release"):
-            _publish(cfg, out_root, staging, result, manifest, limits)
+            _publish(cfg, store, staging, result, manifest, limits)
     except BaseException:
-        release.abandon(staging)
+        if not _recorded(store, staging.run_id):
+            release.abandon(staging)
         raise
     return result
+
+
+def _witness_of(state: AirlockState) -> dict[str, Any]:
+    from extractor.release import witness
+
+    return witness.of(state.last, state.public_key) if state.last and state.public_key else {}
+
+
+def _recorded(store: Store, run_id: str) -> bool:
+    """Whether the run's record committed (then its folder is finished, never removed); True when unsure."""
+    try:
+        return run_id in store.reading().runs
+    except Exception:  # noqa: BLE001 - a store that cannot be read now: leave the folder to the next run's tidy
+        return True
 
 
 def _stager(result: RunResult, on_stage: Callable[[str], None] | None) -> Stage:
@@ -200,7 +228,7 @@ def _prepare(con: Any, cfg: RunConfig, staging: release.Staging, result: RunResu
 
 
 def _control_outputs(frames: dict[str, pl.DataFrame], ctx: KindContext, staging: release.Staging,
-                     result: RunResult) -> Manifest:
+                     result: RunResult, audit_head: dict[str, Any]) -> Manifest:
     """Each output through its kind's disclosure control into the staging folder; then the manifest."""
     frames[FLOW.name] = flow_frame(result.eligibility)
     outputs = []
@@ -211,7 +239,7 @@ def _control_outputs(frames: dict[str, pl.DataFrame], ctx: KindContext, staging:
         file = f"{out.name}.csv"
         release.write_table(safe, staging.release / file)
         outputs.append(OutputEntry(out.name, file, out.kind, safe.height, details=entry))
-    return release.write_manifest(staging, ctx.cfg, outputs)
+    return release.write_manifest(staging, ctx.cfg, outputs, audit_head)
 
 
 def _check(staging: release.Staging, result: RunResult) -> None:
@@ -221,27 +249,25 @@ def _check(staging: release.Staging, result: RunResult) -> None:
         raise CheckFailed(f"output check failed, nothing released: {first}" + (f" (and {more} more)" if more else ""))
 
 
-def _publish(cfg: RunConfig, out_root: Path, staging: release.Staging, result: RunResult, manifest: Manifest,
+def _publish(cfg: RunConfig, store: Store, staging: release.Staging, result: RunResult, manifest: Manifest,
              limits: Limits) -> None:
-    """Notices and the review report, then the folder renamed into place, then the audit record."""
+    """Notices and the review report, then the audit record and the folder renamed into place, as one step."""
     readability = write_notices(cfg, staging.notices)
     write_review(cfg, staging.review / "review.html", run_id=staging.run_id,
                  created_at=manifest.created_at, elig=result.eligibility, protected=result.protected,
                  controlled=result.controlled, check=result.check, manifest=manifest,
                  tables=result.tables, differences=result.differences,
-                 budget=privacy_budget.status(out_root, cfg),
+                 budget=privacy_budget.status(store.reading(), cfg),
                  anonymised=result.anonymised, readability=readability, limits=limits,
                  stage_costs=result.stage_costs())
     kill_point("publish")
-    release.publish(staging)
-    kill_point("record")
-    _record(cfg, out_root, result, manifest, staging)
+    _record(cfg, store, result, manifest, staging)
 
 
-def _record(cfg: RunConfig, out_root: Path, result: RunResult, manifest: Manifest,
-            staging: release.Staging) -> None:
-    """The run's audit record (who, what, hashes of request, queries, inputs and outputs, counts)."""
-    from extractor.release import audit_log, workflow
+def _record(cfg: RunConfig, store: Store, result: RunResult, manifest: Manifest, staging: release.Staging) -> None:
+    """The run's audit record (who, what, hashes of request, queries, inputs and outputs, counts), committed
+    with the run's anchor; then the folder is renamed into place (workflow.record_run)."""
+    from extractor.release import workflow
 
     sources = [t.source.path for t in cfg.catalog.tables.values()] + [
         r.source.path for r in cfg.catalog.registers.values()]
@@ -249,7 +275,7 @@ def _record(cfg: RunConfig, out_root: Path, result: RunResult, manifest: Manifes
         "request_sha256": manifest.request.sha256, "policy_sha256": manifest.policy.sha256,
         "catalog_sha256": manifest.catalog.sha256,
         "queries": {k: v.sha256 for k, v in manifest.queries.items()},
-        "inputs": {str(p): sha256_file(p) for p in sources if p.is_file()},
+        "inputs": {p.name: sha256_file(p) for p in sources if p.is_file()},
         "outputs": {o.file: o.sha256 for o in manifest.outputs},
         "rows_in": result.eligibility.rows_in if result.eligibility else {},
         "rows_out": result.eligibility.rows_out if result.eligibility else {},
@@ -262,14 +288,7 @@ def _record(cfg: RunConfig, out_root: Path, result: RunResult, manifest: Manifes
         "check": "passed",
         "privacy_spend": privacy_budget.asked(cfg),
         "differencing_findings": [vars(d) for d in result.differences],
+        "request_id": cfg.request.id, "project": cfg.request.project, "requester": cfg.request.requester.name,
+        "contact": cfg.request.requester.contact, "submitted_by": cfg.request.requester.account,
     }
-    con = audit_log.connect(out_root)
-    try:
-        workflow.record_run(con, run_id=staging.run_id, request_id=cfg.request.id, project=cfg.request.project,
-                            requester=cfg.request.requester.name, requester_contact=cfg.request.requester.contact,
-                            run_dir=staging.final, details=details,
-                            extra_sql=privacy_budget.charge_sql(cfg, staging.run_id))
-    except duckdb.Error as exc:
-        raise ExtractorError(f"recording the run failed, nothing released: {str(exc).splitlines()[0]}") from None
-    finally:
-        con.close()
+    workflow.record_run(store, staging, details, privacy_budget.guard(cfg, concurrent=True))

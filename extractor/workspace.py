@@ -8,18 +8,16 @@ and removes it. Nothing is ever left in the system's temporary folder.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from extractor.files import abandoned, hold
 from extractor.release import layout
 
-_LOCK = ".lock"
 _PREFIX = "run-"
 
 
@@ -29,34 +27,10 @@ def remove_abandoned(root: Path) -> list[Path]:
     if not root.is_dir():
         return removed
     for folder in root.glob(f"{_PREFIX}*"):
-        lock = folder / _LOCK
-        try:
-            fd = os.open(lock, os.O_RDWR)
-        except FileNotFoundError:
-            fd = None  # killed before it took its lock (or being created): old enough to be abandoned?
-            if not _older_than(folder, 60):
-                continue
-        except OSError:
-            continue
-        try:
-            if fd is not None:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    continue  # a live run holds it
+        if abandoned(folder):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
-        finally:
-            if fd is not None:
-                os.close(fd)
     return removed
-
-
-def _older_than(folder: Path, seconds: float) -> bool:
-    try:
-        return time.time() - folder.stat().st_mtime > seconds
-    except OSError:
-        return False
 
 
 @contextmanager
@@ -66,9 +40,8 @@ def scratch(out_root: Path, temp_dir: Path | None = None) -> Iterator[Path]:
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     remove_abandoned(root)
     folder = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=root))  # mkdtemp makes it mode 700
-    fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = hold(folder)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -11,7 +11,7 @@ import polars as pl
 
 from extractor.config.load import RunConfig, load_config
 from extractor.eligibility.apply import Eligibility, apply_eligibility
-from extractor.release import audit_log, workflow
+from extractor.release import workflow
 from extractor.sources import register_sources
 
 D = dt.date
@@ -209,15 +209,38 @@ def submitted_run(folder: Path, clients: int = 12) -> tuple[RunConfig, Path, str
     return cfg, out, run_extract(cfg, out, TEST_KEY.encode()).run_id
 
 
-def approve_and_release(out: Path, run_id: str, dest: Path) -> None:
-    """Two reviewers approve a run, then it is released to `dest` (as the airlock would)."""
-    con = audit_log.connect(out)
-    try:
-        workflow.decide(con, run_id, "Reviewer One", "approve")
-        workflow.decide(con, run_id, "Reviewer Two", "approve")
-        workflow.release(con, run_id, dest)
-    finally:
-        con.close()
+PASSWORD = "correct horse battery"
+
+
+def accounts(out: Path, project: str, checkers: tuple[str, ...] = ("alice", "bob"),
+             requesters: tuple[str, ...] = ("r",), admins: tuple[str, ...] = ()) -> None:
+    """Airlock accounts for a test: checkers and requesters of `project`, admins; all with PASSWORD."""
+    from extractor.release.accounts import add_account, grant
+    from extractor.release.store import opened
+
+    with opened(out) as store:
+        known = store.reading().accounts
+        for name in (*checkers, *requesters, *admins):
+            if name not in known:
+                add_account(store, name, PASSWORD, admin=name in admins,
+                            email="r@example.org" if name == "r" else "")
+        for name in checkers:
+            grant(store, name, project, "checker")
+        for name in requesters:
+            grant(store, name, project, "requester")
+
+
+def approve_and_release(out: Path, run_id: str, dest: Path) -> Path:
+    """Two output checkers approve a run, then it is released to `dest` (as the airlock would)."""
+    from extractor.release.store import opened
+
+    with opened(out) as store:
+        project = store.reading().run(run_id).project
+    accounts(out, project, checkers=("checker-one", "checker-two"), requesters=())
+    with opened(out) as store:
+        workflow.decide(store, "checker-one", run_id, "approve")
+        workflow.decide(store, "checker-two", run_id, "approve")
+        return workflow.release(store, "checker-one", run_id, dest)
 
 
 def reference_figure(v: int, t: int = 7, base: int = 5) -> str:

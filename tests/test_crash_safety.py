@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from builders import World, write_world
+from builders import PASSWORD, World, accounts, write_world
 from conftest import run_env
 from extractor.pipeline import STAGES
 
-POINTS = [*STAGES, "publish", "record"]
+POINTS = [*STAGES, "publish", "record"]  # "record": inside the transaction, before its commit
 
 
 def cli(*args: str, kill_at: str | None = None) -> subprocess.CompletedProcess[str]:
     env = run_env()
+    env["EXTRACTOR_PASSWORD"] = PASSWORD
     if kill_at:
         env["EXTRACTOR_FAULT_KILL_AT"] = kill_at
     return subprocess.run([sys.executable, "-m", "extractor.cli", *args], capture_output=True, text=True,
@@ -43,17 +44,9 @@ def test_kill_at_each_stage(request_file: Path, tmp_path: Path, point: str) -> N
     out = tmp_path / "out"
     proc = cli("run", str(request_file), "--out", str(out), kill_at=point)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
-    published = runs(out)
-    if point == "record":  # published just before being recorded: an orphan the store does not know
-        assert len(published) == 1
-        assert cli("check", str(published[0])).returncode == 0
-        orphan = published[0].name
-        assert "not in this output root's store" in cli("review", "decide", orphan, "--decision", "approve",
-                                                         "--as", "alice", "--out", str(out)).stderr
-    else:
-        assert published == []
-        assert not (out / "T-1" / "latest").exists()
-    if (out / ".extractor" / "state.duckdb").exists():
+    assert runs(out) == []  # killed before its record committed: nothing published, whatever the stage
+    assert not (out / "T-1" / "latest").exists()
+    if (out / ".extractor" / "store.toml").exists():
         assert cli("audit", "verify", "--out", str(out)).returncode == 0
     scratch = out / ".extractor" / "work"
     if point in ("sources", "eligibility", "protect", "query"):  # killed inside its private scratch folder
@@ -63,21 +56,34 @@ def test_kill_at_each_stage(request_file: Path, tmp_path: Path, point: str) -> N
     assert not list((out / "T-1").glob(".staging-*"))
     assert list(scratch.iterdir()) == []  # the killed run's scratch was removed by the next run
     verified = cli("audit", "verify", "--out", str(out))
-    assert verified.returncode == 0 and "1 record(s), 1 run anchor(s)" in verified.stdout
+    assert verified.returncode == 0 and "2 record(s)" in verified.stdout, verified.stderr  # key record + the run
+
+
+def test_killed_between_record_and_rename_is_finished_by_the_next_run(request_file: Path, tmp_path: Path) -> None:
+    """Recorded, then killed before the rename: the run exists in the log, so the next run publishes it."""
+    out = tmp_path / "out"
+    assert cli("run", str(request_file), "--out", str(out), kill_at="publish-recorded").returncode == -signal.SIGKILL
+    assert runs(out) == [] and len(list((out / "T-1").glob(".staging-*"))) == 1
+    assert cli("run", str(request_file), "--out", str(out)).returncode == 0
+    assert len(runs(out)) == 2 and not list((out / "T-1").glob(".staging-*"))
+    verified = cli("audit", "verify", "--out", str(out))
+    assert verified.returncode == 0 and "3 record(s)" in verified.stdout, verified.stderr
 
 
 def test_kill_during_release_then_finish(request_file: Path, tmp_path: Path) -> None:
     out, dest = tmp_path / "out", tmp_path / "released"
     assert cli("run", str(request_file), "--out", str(out)).returncode == 0
     run_id = runs(out)[0].name
+    accounts(out, "T-1")
     for who in ("alice", "bob"):
         assert cli("review", "decide", run_id, "--decision", "approve", "--as", who, "--out", str(out)).returncode == 0
-    killed = cli("release", run_id, "--to", str(dest), "--out", str(out), kill_at="release-record")
+    killed = cli("release", run_id, "--to", str(dest), "--out", str(out), "--as", "alice", kill_at="release-record")
     assert killed.returncode == -signal.SIGKILL
     assert cli("audit", "verify", "--out", str(out)).returncode == 0
-    finished = cli("release", run_id, "--to", str(dest), "--out", str(out))
+    finished = cli("release", run_id, "--to", str(dest), "--out", str(out), "--as", "bob")
     assert finished.returncode == 0, finished.stderr
     assert (dest / "T-1" / run_id / "manifest.json").is_file()
     assert not [p for p in (dest / "T-1").iterdir() if p.name.startswith(".")]
     shown = cli("audit", "show", "--out", str(out)).stdout
-    assert [line.split()[3] for line in shown.splitlines()] == ["run", "review", "review", "release"]
+    assert [line.split()[3] for line in shown.splitlines() if "account" not in line and "project" not in line] == [
+        "store-created", "run", "review", "review", "release"]

@@ -18,6 +18,7 @@ from extractor.config.load import load_config
 from extractor.errors import ExtractorError
 from extractor.pipeline import run_extract
 from extractor.release import audit_log
+from extractor.release.store import opened
 
 AUDIT = REPO / "examples" / "registry" / "audit_request.toml"
 
@@ -73,11 +74,10 @@ def test_dp_table_spends_the_budget_then_is_refused(registry: Path, tmp_path: Pa
     with pytest.raises(ExtractorError, match=r"has spent epsilon 0\.8 of its privacy budget 1; this request asks "
                                              r"0\.4 more"):
         run_extract(load_config(request, registry), out, TEST_KEY.encode())
-    con = audit_log.connect(out)
-    try:
-        assert con.execute("SELECT count(*), sum(epsilon) FROM privacy_spend").fetchone() == (2, pytest.approx(0.8))
-    finally:
-        con.close()
+    with opened(out) as store:
+        assert store.reading().spend == {"DP-1": pytest.approx(0.8)}
+        spent = [r.data["privacy_spend"] for r in audit_log.read(store.db()) if r.action == "run"]
+    assert spent == [{"documents_dp": 0.4}, {"documents_dp": 0.4}]
 
 
 def test_dp_noise_matches_the_stated_scale(registry: Path, tmp_path: Path) -> None:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from builders import World, write_world
+from builders import World, approve_and_release, write_world
 from conftest import TEST_KEY
 from extractor.config.load import load_config
 from extractor.pipeline import run_extract
-from extractor.release import audit_log, workflow
+from extractor.release.store import Store
 from extractor.reports.periodic import person_statement, practice_notice
 from extractor.reports.readability import measure, prose
 from extractor.reports.transparency import person_status
@@ -29,11 +29,7 @@ def released(tmp_path: Path):
     cfg = load_config(write_world(w, tmp_path / "world"))
     out = tmp_path / "out"
     result = run_extract(cfg, out, TEST_KEY.encode())
-    con = audit_log.connect(out)
-    for who in ("alice", "bob"):
-        workflow.decide(con, result.run_id, who, "approve")
-    workflow.release(con, result.run_id, tmp_path / "released")
-    con.close()
+    approve_and_release(out, result.run_id, tmp_path / "released")
     return out, result, tmp_path
 
 
@@ -50,7 +46,7 @@ def test_person_status_per_run(released) -> None:
 
 def test_person_statement_in_three_languages(released) -> None:
     out, _, tmp = released
-    paths = person_statement(out, TEST_KEY.encode(), "P0", tmp / "statements")
+    paths = person_statement(Store(out), TEST_KEY.encode(), "P0", tmp / "statements")
     assert [p.name for p in paths] == ["person_statement_fi.html", "person_statement_sv.html",
                                        "person_statement_en.html"]
     en = paths[2].read_text()
@@ -63,12 +59,12 @@ def test_person_statement_in_three_languages(released) -> None:
 def test_practice_notice_lists_released_extracts(released) -> None:
     out, _, tmp = released
     year = dt.date.today().year
-    paths = practice_notice(out, year, "Example practice", tmp / "practice")
+    paths = practice_notice(Store(out), year, "Example practice", tmp / "practice")
     en = paths[2].read_text()
     assert f"In {year}, <span class=\"name\">Example practice</span> shared data with 1 project." in en  # CLDR: one
     assert "scientific research" in en and "test" in en
     assert "1 hankkeeseen" in paths[0].read_text()
     for lang, path in zip(("fi", "sv", "en"), paths, strict=True):
         assert measure(prose(path.read_text()), lang).ok, (lang, measure(prose(path.read_text()), lang))
-    empty = practice_notice(out, year - 5, "Example practice", tmp / "practice_old")
+    empty = practice_notice(Store(out), year - 5, "Example practice", tmp / "practice_old")
     assert "No data were shared this year." in empty[2].read_text()

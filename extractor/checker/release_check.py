@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,6 +190,8 @@ def _check_aggregate(name: str, df: pl.DataFrame, spec: dict, rules: Rules, repo
 def check_release(release_dir: Path) -> CheckReport:
     """Verify a release folder (the one holding manifest.json)."""
     manifest_path = release_dir / MANIFEST
+    if release_dir.is_symlink() or manifest_path.is_symlink():
+        raise ExtractorError(f"{release_dir}: a symbolic link where a release folder or its manifest should be")
     if not manifest_path.is_file():
         raise ExtractorError(f"{release_dir}: no {MANIFEST}: not a release folder")
     try:
@@ -198,7 +201,13 @@ def check_release(release_dir: Path) -> CheckReport:
         raise ExtractorError(f"{manifest_path}: not a valid manifest ({exc})") from None
     rules = rules_from_manifest(manifest)
     report = CheckReport()
-    present = sorted(p for p in release_dir.rglob("*") if p.is_file() and p.name != MANIFEST)
+    present = []
+    for path in sorted(release_dir.rglob("*")):
+        if path.is_symlink() or not (path.is_dir() or stat.S_ISREG(path.lstat().st_mode)):
+            report.findings.append(f"{path.relative_to(release_dir).as_posix()}: not a regular file (a link or a "
+                                   "device): nothing but regular files may be released")
+        elif path.is_file() and path.name != MANIFEST:
+            present.append(path)
     for path in present:
         rel = path.relative_to(release_dir).as_posix()
         report.files.append(rel)

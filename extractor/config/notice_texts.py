@@ -7,6 +7,7 @@ every language's text for the patient notices (Request.texts, checked by load_co
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from extractor.config.toml_fields import Fields
@@ -17,6 +18,7 @@ class Party:
     name: str
     organisation: str
     contact: str
+    account: str | None = None  # the requester's airlock account: who may not review the run (self-review)
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,12 @@ def plain(texts: dict[str, str]) -> str:
 
 def party(f: Fields, name: str, texts: dict[str, dict[str, str]]) -> Party:
     p = f.table(name)
-    p.reject_unknown({"name", "organisation", "contact"})
+    p.reject_unknown({"name", "organisation", "contact", "account"} if name == "requester" else
+                     {"name", "organisation", "contact"})
     texts[f"{name}.name"], texts[f"{name}.organisation"] = p.text("name"), p.text("organisation")
-    return Party(plain(texts[f"{name}.name"]), plain(texts[f"{name}.organisation"]), p.str("contact"))
+    account = p.str("account", None)
+    return Party(plain(texts[f"{name}.name"]), plain(texts[f"{name}.organisation"]), p.str("contact"),
+                 unicodedata.normalize("NFKC", account).casefold().strip() if account else None)
 
 
 def legal_basis_texts(r: Fields) -> dict[str, str]:

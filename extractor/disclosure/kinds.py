@@ -38,7 +38,7 @@ class DisclosureRecords:
 @dataclass(frozen=True)
 class KindContext:
     cfg: RunConfig
-    out_root: Path      # the output root: its store holds earlier releases for differencing
+    released: list[tuple[str, Path]]  # (run id, run folder) of the project's earlier releases, for differencing
     exact_tables: Path  # the run's folder of exact table values (controller/tables), never released
     limits: Limits
     spill: Path
@@ -71,10 +71,7 @@ class Table:
 
     @staticmethod
     def _differences(ctx: KindContext, out: Output, exact: pl.DataFrame) -> list[Difference]:
-        from extractor.release import audit_log
-
-        with audit_log.opened(ctx.out_root) as con:
-            earlier = earlier_releases(con, ctx.cfg.request.project)
+        earlier = earlier_releases(ctx.released)
         return compare(out.name, list(out.dimensions), [out.table.count], exact, earlier,
                        ctx.cfg.purpose.disclosure.threshold)
 

@@ -1,19 +1,19 @@
 """The per-project privacy budget: differentially private tables spend epsilon; a spent budget refuses.
 
 Spending is sequential composition: the epsilons of every DP table a project's runs produced add up,
-whether or not a run was later released (reviewers saw the noisy values). A run is refused before it
-starts when its tables would take the project past the policy's `privacy_budget`; the spend is
-written in the same transaction as the run's audit record, with a guard that fails that transaction
-if a concurrent run got there first.
+whether or not a run was later released (reviewers saw the noisy values). The spend is part of each
+run's audit record, and the state derived from the log sums it (airlock_state.py). A run is refused
+before it starts when its tables would take the project past the policy's `privacy_budget`, and again
+inside the transaction that records it (`guard`), so a concurrent run that spent first is seen.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 from extractor.config.load import RunConfig
 from extractor.errors import ExtractorError
-from extractor.release import audit_log, store
+from extractor.release.airlock_state import AirlockState
 
 
 def asked(cfg: RunConfig) -> dict[str, float]:
@@ -21,34 +21,28 @@ def asked(cfg: RunConfig) -> dict[str, float]:
             if o.kind == "table" and o.table.privacy == "dp"}
 
 
-def spent(out_root: Path, project: str) -> float:
-    with audit_log.opened(out_root) as con:
-        return store.spent(con, project)
-
-
-def status(out_root: Path, cfg: RunConfig) -> dict[str, float] | None:
+def status(state: AirlockState, cfg: RunConfig) -> dict[str, float] | None:
     ask = sum(asked(cfg).values())
     if not ask:
         return None
     budget = cfg.purpose.disclosure.privacy_budget
-    before = spent(out_root, cfg.request.project)
+    before = state.spend.get(cfg.request.project, 0.0)
     return {"budget": budget, "spent_before": before, "this_run": ask, "remaining_after": budget - before - ask}
 
 
-def ensure_available(out_root: Path, cfg: RunConfig) -> None:
-    ask = sum(asked(cfg).values())
-    if not ask:
-        return
-    budget = cfg.purpose.disclosure.privacy_budget
-    before = spent(out_root, cfg.request.project)
-    if before + ask > budget + 1e-12:
-        raise ExtractorError(
-            f"{cfg.request.path}: outputs: project '{cfg.request.project}' has spent epsilon {before:g} of its "
-            f"privacy budget {budget:g}; this request asks {ask:g} more (refused: the budget would be exceeded)")
+def guard(cfg: RunConfig, concurrent: bool = False) -> Callable[[AirlockState], None]:
+    """A check that refuses when the project's spend plus this request's would exceed the budget."""
 
-
-def charge_sql(cfg: RunConfig, run_id: str) -> list[tuple[str, list]]:
-    ask = asked(cfg)
-    if not ask:
-        return []
-    return store.charge(run_id, cfg.request.project, ask, cfg.purpose.disclosure.privacy_budget, audit_log.now())
+    def check(state: AirlockState) -> None:
+        ask = sum(asked(cfg).values())
+        if not ask:
+            return
+        budget = cfg.purpose.disclosure.privacy_budget
+        before = state.spend.get(cfg.request.project, 0.0)
+        if before + ask > budget + 1e-12:
+            why = " (a concurrent run spent first)" if concurrent else ""
+            raise ExtractorError(
+                f"{cfg.request.path}: outputs: project '{cfg.request.project}' has spent epsilon {before:g} of its "
+                f"privacy budget {budget:g}; this request asks {ask:g} more (refused: the budget would be "
+                f"exceeded){why}")
+    return check

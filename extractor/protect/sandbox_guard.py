@@ -1,7 +1,9 @@
 """What a researcher's query may see, decided from DuckDB's own parse tree of it (json_serialize_sql).
 
 Allowed: the sandbox's tables (the protected copies the request may use) and the query's own CTEs.
-Refused: any other table or view (DuckDB's catalogs: information_schema, pg_catalog, duckdb_* views),
+Refused: SHOW, DESCRIBE and SUMMARIZE (DuckDB parses them as a SELECT over a SHOW_REF; a summary of a
+table is the data's minimum and maximum, not an aggregate the disclosure control knows); any other
+table or view (DuckDB's catalogs: information_schema, pg_catalog, duckdb_* views),
 functions that reveal the machine or the run (duckdb_settings(), duckdb_databases() with the sandbox's
 path, current_setting, getenv, pragma_*), and functions that run SQL from a string (query,
 query_table), which would hide a table or function from this check. File and network functions are
@@ -50,6 +52,9 @@ def refuse_unseen(con: duckdb.DuckDBPyConnection, sql: str, query_file: Path) ->
             for entry in n["map"] if isinstance(entry, dict) and "key" in entry}
     allowed = sandbox_tables(con) | ctes
     for n in nodes:
+        if n.get("type") == "SHOW_REF":  # SHOW, DESCRIBE, SUMMARIZE: parsed as a SELECT, but they describe the data
+            raise ExtractorError(f"{query_file}: refused by the sandbox: SHOW, DESCRIBE and SUMMARIZE are not queries; "
+                                 "a query is one SELECT (or WITH … SELECT) over the request's tables")
         name = n.get("function_name")
         if isinstance(name, str) and (name.lower() in REFUSED_FUNCTIONS or name.lower().startswith(REFUSED_PREFIXES)):
             raise ExtractorError(f"{query_file}: refused by the sandbox: {name}() reveals the machine or runs SQL "

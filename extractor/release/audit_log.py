@@ -1,8 +1,12 @@
-"""The append-only, hash-chained audit log, kept in the output root's embedded DuckDB store.
+"""The append-only audit log: hash-chained, every record signed, the one source of the airlock's state.
 
-Every record holds the hash of the one before it, and its own hash covers its content and that link, so
-`extractor audit verify` detects any edit, deletion or reordering. Each append is one DuckDB
-transaction: a process killed mid-way leaves the log as it was, never half a record.
+Every record holds the hash of the one before it; its own hash covers its content and that link; its
+signature (Ed25519, signing.py) covers its sequence number and hash. So an edit, a deletion inside the
+log or a reordering breaks the chain, and a rewritten chain cannot be signed again without the key.
+Deleting the newest records leaves a valid shorter chain: witnesses held outside the store
+(witness.py) catch that. Runs, reviews, statuses, accounts and privacy spend are derived from the
+records (airlock_state.py), never kept in tables an operator could edit. An append runs inside the
+caller's write transaction (state_db.StateDB.writing), with the state change it records.
 """
 
 from __future__ import annotations
@@ -12,50 +16,57 @@ import getpass
 import hashlib
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
 from extractor.errors import ExtractorError
-from extractor.release import layout
+from extractor.release.signing import Signer, verifies
+from extractor.release.state_db import StateDB
 
 GENESIS = "0" * 64
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    seq BIGINT PRIMARY KEY, recorded_at VARCHAR NOT NULL, actor VARCHAR NOT NULL, action VARCHAR NOT NULL,
-    request_id VARCHAR, run_id VARCHAR, details VARCHAR NOT NULL, prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id VARCHAR PRIMARY KEY, request_id VARCHAR NOT NULL, project VARCHAR NOT NULL, requester VARCHAR NOT NULL,
-    requester_contact VARCHAR NOT NULL, run_dir VARCHAR NOT NULL, status VARCHAR NOT NULL, created_at VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS privacy_spend (
-    run_id VARCHAR NOT NULL, project VARCHAR NOT NULL, output VARCHAR NOT NULL, epsilon DOUBLE NOT NULL,
-    recorded_at VARCHAR NOT NULL, PRIMARY KEY (run_id, output));
-CREATE TABLE IF NOT EXISTS reviews (
-    run_id VARCHAR NOT NULL, reviewer VARCHAR NOT NULL, decision VARCHAR NOT NULL, comment VARCHAR,
-    decided_at VARCHAR NOT NULL, PRIMARY KEY (run_id, reviewer));
-CREATE TABLE IF NOT EXISTS users (
-    name VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, password_hash VARCHAR NOT NULL, created_at VARCHAR NOT NULL);
-"""
+GENESIS_ACTION = "store-created"
+_COLUMNS = "seq, recorded_at, actor, action, request_id, run_id, details, prev_hash, hash, signature"
+
+
+@dataclass(frozen=True)
+class Record:
+    seq: int
+    recorded_at: str
+    actor: str
+    action: str
+    request_id: str | None
+    run_id: str | None
+    details: str
+    prev_hash: str
+    hash: str
+    signature: str
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.details)
+
+    def recomputed(self) -> str:
+        return record_hash(self.prev_hash, _fields(self.seq, self.recorded_at, self.actor, self.action,
+                                                   self.request_id, self.run_id, self.details))
 
 
 def actor() -> str:
+    """Who runs a command that acts as the operator (a run, an account added): the login name."""
     return os.environ.get("EXTRACTOR_ACTOR") or getpass.getuser()
 
 
-def connect(out_root: Path) -> duckdb.DuckDBPyConnection:
-    path = layout.store(out_root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    con.execute(_SCHEMA)
-    return con
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def record_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256((prev_hash + "\n" + canonical).encode()).hexdigest()
+
+
+def signed_text(seq: int, digest: str) -> str:
+    """What a record's signature covers; witnesses repeat it."""
+    return f"extractor-audit:{seq}:{digest}"
 
 
 def _fields(seq: int, at: str, who: str, action: str, request_id: str | None, run_id: str | None,
@@ -64,96 +75,66 @@ def _fields(seq: int, at: str, who: str, action: str, request_id: str | None, ru
             "details": details}
 
 
-def now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+def read(db: StateDB, after: int = 0, run_id: str | None = None) -> list[Record]:
+    """Records after `after` (of one run), in order."""
+    rows = db.rows(f"SELECT {_COLUMNS} FROM audit_log WHERE seq > ? AND (? IS NULL OR run_id = ?) ORDER BY seq",
+                   [after, run_id, run_id])
+    return [Record(*row) for row in rows]
 
 
-def append(con: duckdb.DuckDBPyConnection, action: str, details: dict[str, Any], *, request_id: str | None = None,
-           run_id: str | None = None, who: str | None = None,
-           extra_sql: list[tuple[str, list]] | None = None) -> tuple[int, str]:
-    """Append one record (and any state change given in extra_sql) in a single transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        last = con.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-        body = json.dumps(details, sort_keys=True, ensure_ascii=False)
-        fields = _fields(seq, at, who or actor(), action, request_id, run_id, body)
-        digest = record_hash(prev, fields)
-        con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [seq, at, fields["actor"], action, request_id, run_id, body, prev, digest])
-        for sql, params in extra_sql or []:
-            con.execute(sql, params)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return seq, digest
+def head(db: StateDB) -> Record | None:
+    row = db.one(f"SELECT {_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1")
+    return Record(*row) if row else None
 
 
+def append(db: StateDB, signer: Signer, action: str, details: dict[str, Any], *, request_id: str | None = None,
+           run_id: str | None = None, who: str | None = None) -> Record:
+    """Append one signed record; call inside db.writing(), with the state change it records."""
+    last = head(db)
+    if last is None:
+        last = _write(db, signer, None, GENESIS_ACTION, {"public_key": signer.public, "store": db.kind}, None, None,
+                      actor())
+    return _write(db, signer, last, action, details, request_id, run_id, who or actor())
 
 
-def write_anchor(folder: Path, seq: int, digest: str) -> None:
-    """The log's head at a run, kept in the run's folder: truncating the log's tail then shows."""
-    layout.RunFolder(folder).anchor.write_text(json.dumps({"seq": seq, "hash": digest}) + "\n", encoding="utf-8")
+def _write(db: StateDB, signer: Signer, last: Record | None, action: str, details: dict[str, Any],
+           request_id: str | None, run_id: str | None, who: str) -> Record:
+    seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    body = json.dumps(details, sort_keys=True, ensure_ascii=False)
+    digest = record_hash(prev, _fields(seq, at, who, action, request_id, run_id, body))
+    record = Record(seq, at, who, action, request_id, run_id, body, prev, digest, signer.sign(signed_text(seq, digest)))
+    db.execute(f"INSERT INTO audit_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", list(vars(record).values()))
+    return record
 
 
-def verify_anchors(con: duckdb.DuckDBPyConnection, out_root: Path) -> int:
-    """Every anchor under the output root must name a record that is still in the log, unchanged."""
-    checked = 0
-    for path in sorted(out_root.glob(f"*/*/{layout.ANCHOR}")):
-        if path.parent.is_symlink():  # OUT/<request>/latest points at a run already counted
-            continue
-        anchor = json.loads(path.read_text(encoding="utf-8"))
-        row = con.execute("SELECT hash FROM audit_log WHERE seq = ?", [anchor["seq"]]).fetchone()
-        if row is None or row[0] != anchor["hash"]:
-            raise ExtractorError(f"audit log: record {anchor['seq']} named by {path} is missing or changed: "
-                                 "the log was truncated or rewritten")
-        checked += 1
-    return checked
+def public_key(records: list[Record]) -> str:
+    if not records or records[0].action != GENESIS_ACTION:
+        raise ExtractorError("audit log: its first record (the signing key's) is missing: the log was cut or replaced")
+    return records[0].data["public_key"]
 
 
-def verify(con: duckdb.DuckDBPyConnection) -> int:
-    """Recompute the chain; raise naming the first record that does not fit. Returns the number of records."""
-    rows = con.execute("SELECT seq, recorded_at, actor, action, request_id, run_id, details, prev_hash, hash "
-                       "FROM audit_log ORDER BY seq").fetchall()
-    prev = GENESIS
-    for expected_seq, row in enumerate(rows, start=1):
-        seq, at, who, action, request_id, run_id, details, prev_hash, digest = row
-        if seq != expected_seq:
-            raise ExtractorError(f"audit log: record {expected_seq} is missing (next is {seq}): deleted")
-        if prev_hash != prev:
-            raise ExtractorError(f"audit log: record {seq} does not follow record {seq - 1}: edited, deleted or "
-                                 "reordered")
-        if record_hash(prev_hash, _fields(seq, at, who, action, request_id, run_id, details)) != digest:
-            raise ExtractorError(f"audit log: record {seq} ({action}) was edited after it was written")
-        prev = digest
-    return len(rows)
+def check_chain(records: list[Record], public: str, prev: Record | None = None, signatures: bool = True) -> None:
+    """Raise naming the first record that does not follow, was edited, or is not signed by `public`."""
+    for record in records:
+        expected_seq, expected_prev = (prev.seq + 1, prev.hash) if prev else (1, GENESIS)
+        if record.seq != expected_seq:
+            raise ExtractorError(f"audit log: record {expected_seq} is missing (next is {record.seq}): deleted")
+        if record.prev_hash != expected_prev:
+            raise ExtractorError(f"audit log: record {record.seq} does not follow record {record.seq - 1}: edited, "
+                                 "deleted or reordered")
+        if record.recomputed() != record.hash:
+            raise ExtractorError(f"audit log: record {record.seq} ({record.action}) was edited after it was written")
+        if (signatures or record is records[-1]) and not verifies(public, signed_text(record.seq, record.hash),
+                                                                   record.signature):
+            raise ExtractorError(f"audit log: record {record.seq} ({record.action}) is not signed by the log's key: "
+                                 "rewritten")
+        prev = record
 
 
-@contextmanager
-def opened(out_root: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The output root's store, closed again however the block ends."""
-    con = connect(out_root)
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-def verify_store(out_root: Path) -> tuple[int, int, str | None]:
-    """(records, run anchors, head hash) of a verified log; one-line error naming what does not fit."""
-    if not layout.store(out_root).is_file():
-        raise ExtractorError(f"{out_root}: no audit log here ({layout.STORE})")
-    with opened(out_root) as con:
-        n = verify(con)
-        anchors = verify_anchors(con, out_root)
-        head = con.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    return n, anchors, head[0] if head else None
-
-
-def records(out_root: Path, run_id: str | None = None) -> list[tuple]:
-    """seq, recorded_at, actor, action, request_id, run_id of every record (or one run's)."""
-    with opened(out_root) as con:
-        return con.execute("SELECT seq, recorded_at, actor, action, request_id, run_id FROM audit_log "
-                           "WHERE ? IS NULL OR run_id = ? ORDER BY seq", [run_id, run_id]).fetchall()
+def verify(db: StateDB) -> list[Record]:
+    """Every record checked: chain, hashes and every signature. Returns the records."""
+    records = read(db)
+    if records:
+        check_chain(records, public_key(records))
+    return records

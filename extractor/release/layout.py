@@ -1,7 +1,11 @@
 """The one place that knows where things live in an output root. Nothing else spells these names.
 
 OUT/
-  .extractor/state.duckdb          the state store: audit log, runs, reviews, privacy spend
+  .extractor/state.sqlite          the state store (SQLite, WAL): the signed audit log and account credentials
+  .extractor/store.toml            which store the root uses (sqlite or postgresql), written once
+  .extractor/audit_signing.key     the audit log's Ed25519 key, unless EXTRACTOR_AUDIT_KEY_FILE keeps it elsewhere
+  .extractor/audit_head.json       the log's newest head: a witness of its length
+  .extractor/witness_folders.txt   folders outside OUT holding witnesses (release receipts, yearly notices)
   .extractor/work/run-*/           a live run's private scratch (sandbox database, spill files)
   <request id>/<run id>/
       release/                     what the researcher may receive: controlled files + manifest.json
@@ -10,7 +14,8 @@ OUT/
       controller/                  the controller's own: exact table values, transparency records, re-id map
       audit_anchor.json            the run's audit record (seq, hash), checked by `audit verify`
   <request id>/latest              symlink to the newest run
-  <request id>/.staging-<run id>/  a run being made (removed if it fails; renamed into place if it passes)
+  <request id>/.staging-<run id>/  a run being made (removed if it fails; renamed into place once recorded)
+<release folder>/<request id>/<run id>/   a released run; beside it <run id>.audit_receipt.json
 """
 
 from __future__ import annotations
@@ -19,7 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STATE_DIR = ".extractor"
-STORE = f"{STATE_DIR}/state.duckdb"
+STORE = f"{STATE_DIR}/state.sqlite"
+STORE_KIND = f"{STATE_DIR}/store.toml"
+AUDIT_KEY = f"{STATE_DIR}/audit_signing.key"
+HEAD = f"{STATE_DIR}/audit_head.json"
+HEAD_LOCK = f"{STATE_DIR}/.audit_head.lock"
+WITNESS_FOLDERS = f"{STATE_DIR}/witness_folders.txt"
+RECEIPT_SUFFIX = ".audit_receipt.json"
+RUN_LOCK = ".run.lock"
 PERSONS = "persons.parquet"
 MANIFEST = "manifest.json"
 LATEST = "latest"
@@ -84,6 +96,15 @@ def work_root(out_root: Path, temp_dir: Path | None = None) -> Path:
 def store_root(folder: Path) -> Path | None:
     """The output root holding the store, for any folder inside it (a run, its release/ folder)."""
     for parent in folder.resolve().parents:
-        if (parent / STORE).is_file():
+        if (parent / STORE_KIND).is_file():
             return parent
     return None
+
+
+def run_dir(out_root: Path, relative: str) -> Path:
+    """A run's folder from the path the log records (relative to the output root, wherever it is now)."""
+    return out_root / relative
+
+
+def receipt(destination: Path, request_id: str, run_id: str) -> Path:
+    return destination / request_id / f"{run_id}{RECEIPT_SUFFIX}"

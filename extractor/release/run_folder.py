@@ -2,12 +2,14 @@
 
 Layout of one run: OUT/<request id>/<run id>/ with release/ (what the researcher may receive: the
 controlled tables and manifest.json), review/ (the DPO's report, with exact counts) and notices/.
-OUT/<request id>/latest is a symlink swapped atomically to the newest run. A crash before the rename
-leaves only a hidden staging folder, never a half-written run.
+OUT/<request id>/latest is a symlink swapped atomically to the newest run. A crash before the run's
+audit record leaves only a hidden staging folder, removed by the next run of the request; a crash after
+the record and before the rename is finished by the next run (`tidy`), never half-written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -15,23 +17,28 @@ import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
 
 from extractor import __version__
 from extractor.config.load import RunConfig
-from extractor.files import sha256_file
+from extractor.files import FOLDER_LOCK, abandoned, hold, sha256_file
 from extractor.release.layout import LATEST, STAGING_PREFIX, RunFolder
 from extractor.release.manifest import FileRef, Manifest, OutputEntry
 
 
 @dataclass(frozen=True)
 class Staging(RunFolder):
-    """A run being made: root is OUT/<request id>/.staging-<run id>, renamed to `final` when it passes."""
+    """A run being made: root is OUT/<request id>/.staging-<run id>, renamed to `final` once recorded.
+
+    The process making it holds the folder's lock (files.hold) until then, so a concurrent run of the same
+    request never takes it for a killed run's leftover."""
 
     final: Path  # OUT/<request id>/<run id>
     run_id: str
+    lock_fd: int = -1
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -39,13 +46,27 @@ def new_run_id(now: dt.datetime | None = None) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
-def start(out_root: Path, request_id: str) -> Staging:
+def tidy(parent: Path, recorded: set[str]) -> None:
+    """Staging folders no live process owns: publish those the log records (a run killed between its
+    record and its rename), remove the rest (a run killed before its record: never published)."""
+    for stale in parent.glob(f"{STAGING_PREFIX}*"):
+        if not abandoned(stale):
+            continue
+        run_id = stale.name.removeprefix(STAGING_PREFIX)
+        if run_id in recorded and not (parent / run_id).exists():
+            publish(Staging(stale, parent / run_id, run_id))
+        else:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def start(out_root: Path, request_id: str, recorded: set[str]) -> Staging:
     run_id = new_run_id()
     parent = out_root / request_id
     parent.mkdir(parents=True, exist_ok=True)
-    for stale in parent.glob(f"{STAGING_PREFIX}*"):  # left by a run that was killed; never published
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = Staging(parent / f"{STAGING_PREFIX}{run_id}", parent / run_id, run_id)
+    tidy(parent, recorded)
+    root = parent / f"{STAGING_PREFIX}{run_id}"
+    root.mkdir()
+    staging = Staging(root, parent / run_id, run_id, hold(root))
     for folder in (staging.release, staging.review, staging.notices):
         folder.mkdir(parents=True)
     return staging
@@ -53,13 +74,22 @@ def start(out_root: Path, request_id: str) -> Staging:
 
 def abandon(staging: Staging) -> None:
     shutil.rmtree(staging.root, ignore_errors=True)
+    _let_go(staging)
+
+
+def _let_go(staging: Staging) -> None:
+    if staging.lock_fd >= 0:
+        with contextlib.suppress(OSError):
+            os.close(staging.lock_fd)
 
 
 def publish(staging: Staging) -> Path:
-    """Rename the checked staging folder into place, then point `latest` at it."""
+    """Rename the recorded staging folder into place, then point `latest` at it."""
     os.replace(staging.root, staging.final)
+    (staging.final / FOLDER_LOCK).unlink(missing_ok=True)
+    _let_go(staging)
     link = staging.final.parent / LATEST
-    tmp = staging.final.parent / f".latest-{staging.run_id}"
+    tmp = staging.final.parent / f".latest-{staging.run_id}-{secrets.token_hex(3)}"
     os.symlink(staging.final.name, tmp)
     os.replace(tmp, link)
     return staging.final
@@ -76,7 +106,8 @@ def write_table(frame: pl.DataFrame, path: Path) -> None:
                        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in text).write_csv(path)
 
 
-def write_manifest(staging: Staging, cfg: RunConfig, outputs: list[OutputEntry]) -> Manifest:
+def write_manifest(staging: Staging, cfg: RunConfig, outputs: list[OutputEntry],
+                   audit_head: dict[str, Any] | None = None) -> Manifest:
     req = cfg.request
     manifest = Manifest(
         request_id=req.id, project=req.project, run_id=staging.run_id,
@@ -86,6 +117,6 @@ def write_manifest(staging: Staging, cfg: RunConfig, outputs: list[OutputEntry])
         queries={o.name: FileRef.of(o.query) for o in req.outputs},
         outputs=[dataclasses.replace(o, sha256=sha256_file(staging.release / o.file)) for o in outputs],
         versions={"extractor": __version__, "duckdb": duckdb.__version__, "polars": pl.__version__},
-        today=str(req.today), today_from=req.today_from)
+        today=str(req.today), today_from=req.today_from, audit_head=audit_head or {})
     manifest.write(staging.manifest)
     return manifest

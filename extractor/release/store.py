@@ -1,97 +1,106 @@
-"""Every SQL statement on the state store's tables (runs, reviews, privacy spend) outside the audit log's own.
+"""An output root's state store as the airlock uses it: read the verified state, or change it in one step.
 
-Statements that change a table are returned as (sql, parameters) so that they run inside the audit log's
-append transaction (audit_log.append(..., extra_sql=...)): a state change and its audit record are one
-commit or neither. Queries take an open connection (audit_log.opened).
+`Store(out_root).reading()` gives the state folded from the verified log; `Store(out_root).writing()`
+takes the store's writer lock, brings the state up to date inside that lock (so every check made then is
+made on the final state, whatever other processes did), and appends signed records; the records and
+the caller's own steps inside the block commit together or not at all. After a commit the new head is
+written to OUT/.extractor/audit_head.json, a witness of the log's length (witness.py).
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-Statement = tuple[str, list[Any]]
-_RUN_FIELDS = ("run_id", "request_id", "requester", "contact", "run_dir", "status")
-
-
-def insert_run(run_id: str, request_id: str, project: str, requester: str, contact: str, run_dir: Path,
-               at: str) -> Statement:
-    return ("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, 'submitted', ?)",
-            [run_id, request_id, project, requester, contact, str(run_dir), at])
+from extractor.release import audit_log, witness
+from extractor.release.airlock_state import AirlockState
+from extractor.release.audit_log import Record
+from extractor.release.signing import Signer, load_signer
+from extractor.release.state_db import StateDB, locate
 
 
-def set_status(run_id: str, status: str) -> Statement:
-    return ("UPDATE runs SET status = ? WHERE run_id = ?", [status, run_id])
+@dataclass
+class Writer:
+    """Inside one write transaction: the up-to-date state, and appends that fold into it at once."""
+
+    db: StateDB
+    state: AirlockState
+    signer: Signer
+    appended: list[Record]
+
+    def append(self, action: str, details: dict[str, Any], *, request_id: str | None = None,
+               run_id: str | None = None, who: str | None = None) -> Record:
+        record = audit_log.append(self.db, self.signer, action, details, request_id=request_id, run_id=run_id,
+                                  who=who)
+        self.state.refresh(self.db)
+        self.appended.append(record)
+        return record
 
 
-def insert_review(run_id: str, reviewer: str, decision: str, comment: str, at: str) -> Statement:
-    return ("INSERT INTO reviews VALUES (?, ?, ?, ?, ?)", [run_id, reviewer, decision, comment, at])
+class Store:
+    """One output root's store; a long-lived instance (the web server) keeps its folded state and
+    refreshes it incrementally. Thread-safe: one connection per thread, one lock around the state."""
+
+    def __init__(self, out_root: Path, state: str | None = None) -> None:
+        self.out_root = out_root.resolve()
+        self.location = locate(self.out_root, state)
+        self._state: AirlockState | None = None
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        self._signer: Signer | None = None
+
+    def db(self) -> StateDB:
+        """This thread's connection to the store."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = StateDB(self.location)
+        return db
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    def reading(self) -> AirlockState:
+        """The state as of now, verified (the first call verifies the whole chain)."""
+        with self._lock:
+            db = self.db()
+            self._state = AirlockState.load(db) if self._state is None else self._state.refresh(db)
+            return self._state
+
+    @property
+    def signer(self) -> Signer:
+        if self._signer is None:
+            self._signer = load_signer(self.out_root)
+        return self._signer
+
+    @contextmanager
+    def writing(self) -> Iterator[Writer]:
+        signer = self.signer
+        with self._lock:
+            db = self.db()
+            try:
+                with db.writing():
+                    state = AirlockState.load(db) if self._state is None else self._state.refresh(db)
+                    writer = Writer(db, state, signer, [])
+                    yield writer
+            except BaseException:
+                self._state = None  # what was folded inside the rolled-back transaction is forgotten
+                raise
+            self._state = state
+        if writer.appended:
+            witness.write_head(self.out_root, writer.appended[-1], signer.public)
 
 
-def run(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any] | None:
-    row = con.execute("SELECT run_id, request_id, requester, requester_contact, run_dir, status FROM runs "
-                      "WHERE run_id = ?", [run_id]).fetchone()
-    return None if row is None else dict(zip(_RUN_FIELDS, row, strict=True))
-
-
-def decisions(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str]:
-    return dict(con.execute("SELECT reviewer, decision FROM reviews WHERE run_id = ?", [run_id]).fetchall())
-
-
-def reviews(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple]:
-    """reviewer, decision, comment, decided_at of a run, in the order they were made."""
-    return con.execute("SELECT reviewer, decision, comment, decided_at FROM reviews WHERE run_id = ? "
-                       "ORDER BY decided_at", [run_id]).fetchall()
-
-
-def released_runs_of(con: duckdb.DuckDBPyConnection, project: str) -> list[tuple[str, str]]:
-    """run_id, run_dir of a project's released runs, oldest first."""
-    return con.execute("SELECT run_id, run_dir FROM runs WHERE project = ? AND status = 'released' "
-                       "ORDER BY created_at", [project]).fetchall()
-
-
-def releases(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[tuple[str, str, str, str]]:
-    """run_id, released at, the run's audit details (JSON) and run_dir of every release (of one year)."""
-    return con.execute("""
-        SELECT r.run_id, r.recorded_at, run.details, runs.run_dir FROM audit_log r
-        JOIN audit_log run ON run.run_id = r.run_id AND run.action = 'run'
-        JOIN runs ON runs.run_id = r.run_id
-        WHERE r.action = 'release' AND (? IS NULL OR substr(r.recorded_at, 1, 4) = CAST(? AS VARCHAR))
-        ORDER BY r.seq""", [year, year]).fetchall()
-
-
-def spent(con: duckdb.DuckDBPyConnection, project: str) -> float:
-    return float(con.execute("SELECT coalesce(sum(epsilon), 0) FROM privacy_spend WHERE project = ?",
-                             [project]).fetchone()[0])
-
-
-def charge(run_id: str, project: str, asked: dict[str, float], budget: float, at: str) -> list[Statement]:
-    """The spend of a run, guarded inside its transaction against a concurrent run that spent first."""
-    guard = ("SELECT CASE WHEN (SELECT coalesce(sum(epsilon), 0) FROM privacy_spend WHERE project = ?) + ? > ? "
-             "THEN error('privacy budget exceeded by a concurrent run') END",
-             [project, sum(asked.values()), budget + 1e-12])
-    return [guard, *[("INSERT INTO privacy_spend VALUES (?, ?, ?, ?, ?)", [run_id, project, name, eps, at])
-                     for name, eps in asked.items()]]
-
-
-def all_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Every run, newest first, with its run record's details (title, purpose, outputs) from the audit log."""
-    rows = con.execute("""
-        SELECT r.run_id, r.request_id, r.project, r.requester, r.requester_contact, r.run_dir, r.status,
-               r.created_at, a.details
-        FROM runs r LEFT JOIN audit_log a ON a.run_id = r.run_id AND a.action = 'run'
-        ORDER BY r.created_at DESC, r.run_id DESC""").fetchall()
-    keys = ("run_id", "request_id", "project", "requester", "contact", "run_dir", "status", "created_at", "details")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
-
-
-def insert_user(name: str, role: str, password_hash: str, at: str) -> Statement:
-    return ("INSERT INTO users VALUES (?, ?, ?, ?)", [name, role, password_hash, at])
-
-
-def user(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str] | None:
-    """(role, password hash) of a local account."""
-    row = con.execute("SELECT role, password_hash FROM users WHERE name = ?", [name]).fetchall()
-    return (row[0][0], row[0][1]) if row else None
+@contextmanager
+def opened(out_root: Path, state: str | None = None) -> Iterator[Store]:
+    store = Store(out_root, state)
+    try:
+        yield store
+    finally:
+        store.close()

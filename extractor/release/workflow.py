@@ -1,107 +1,168 @@
-"""The airlock: a checked run is submitted; two independent reviewers decide; an approved run is released.
+"""The airlock: a checked run is recorded; two independent output checkers decide; an approved run is released.
 
-The requester may not review their own request; a reviewer sees only their own decision until both
-have decided (so the second is not swayed by the first). Both approve → approved; any reject →
-rejected; otherwise returned. Release re-runs the output check, then copies the release folder and its
-manifest atomically. Every step is an audit-log record written in the same transaction as the state.
+One implementation for the CLI, the web and the runner. Every step takes the store's writer lock, reads
+the state derived from the signed log inside it, asks access.authorise, and appends its record, so two
+processes deciding at once see each other. Publishing a run is its audit record: the record (with the
+run's anchor written into the staging folder) commits first, then the folder is renamed into place; a
+run that fails before the commit leaves nothing published, and one killed after it is finished by the
+next run (run_folder.tidy). A release is copied beside its destination first, recorded, then renamed
+into place with its receipt (a witness, witness.py) beside it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from extractor.checker.release_check import check_release, sha256_file
+from extractor.checker.release_check import check_release
 from extractor.errors import ExtractorError
 from extractor.faults import kill_point
-from extractor.release import audit_log, store
+from extractor.files import FOLDER_LOCK, abandoned, hold, regular_files, sha256_file
+from extractor.release import layout, run_folder, witness
+from extractor.release.access import Verdict, authorise
+from extractor.release.airlock_state import REVIEWERS, Account, AirlockState, Review, Run
+from extractor.release.audit_log import Record
 from extractor.release.layout import RunFolder
+from extractor.release.store import Store
 
 DECISIONS = ("approve", "return", "reject")
-REVIEWERS = 2
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+class Refused(ExtractorError):
+    """An action authorise() or the run's state does not allow; `status` is its HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
-def record_run(con: duckdb.DuckDBPyConnection, *, run_id: str, request_id: str, project: str, requester: str,
-               requester_contact: str, run_dir: Path, details: dict[str, Any],
-               extra_sql: list[tuple[str, list]] | None = None) -> None:
-    seq, digest = audit_log.append(con, "run", details, request_id=request_id, run_id=run_id, extra_sql=[
-        store.insert_run(run_id, request_id, project, requester, requester_contact, run_dir, _now()),
-        *(extra_sql or [])])
-    audit_log.write_anchor(run_dir, seq, digest)
+def allowed(account: Account | None, action: str, run: Run | None = None) -> None:
+    verdict: Verdict = authorise(account, action, run)
+    if not verdict:
+        raise Refused(verdict.status, verdict.reason)
 
 
-def _run(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
-    run = store.run(con, run_id)
-    if run is None:
-        raise ExtractorError(f"run {run_id}: not in this output root's store (was it run here?)")
-    return run
+def record_run(store: Store, staging: run_folder.Staging, details: dict[str, Any],
+               guard: Callable[[AirlockState], None] | None = None) -> Record:
+    """The run's audit record and its publication, as one step: see the module's docstring."""
+    submitted_by = details.get("submitted_by")
+    with store.writing() as w:
+        if submitted_by is not None:
+            account = w.state.account(submitted_by)
+            if account is None or account.projects.get(details["project"]) != "requester":
+                raise ExtractorError(f"requester.account {submitted_by!r}: not a requester account of project "
+                                     f"{details['project']!r} in this airlock")
+        if guard is not None:
+            guard(w.state)
+        rel = staging.final.relative_to(store.out_root).as_posix()
+        record = w.append("run", {**details, "run_dir": rel}, request_id=details["request_id"],
+                          run_id=staging.run_id)
+        witness.write(staging.anchor, record, w.signer.public)
+        kill_point("record")
+    kill_point("publish-recorded")
+    run_folder.publish(staging)
+    return record
 
 
-def decide(con: duckdb.DuckDBPyConnection, run_id: str, reviewer: str, decision: str, comment: str = "") -> str:
-    run = _run(con, run_id)
+def folder_of(store: Store, run: Run) -> RunFolder:
+    """A recorded run's folder; one killed between its record and its rename is finished here."""
+    final = layout.run_dir(store.out_root, run.run_dir)
+    if not final.exists():
+        run_folder.tidy(final.parent, {run.run_id})
+    return RunFolder(final)
+
+
+def decide(store: Store, who: str, run_id: str, decision: str, comment: str = "") -> str:
+    """One output checker's decision; returns the run's status after it."""
     if decision not in DECISIONS:
-        raise ExtractorError(f"decision: expected one of {', '.join(DECISIONS)}, got {decision!r}")
-    if reviewer.strip().lower() in {run["requester"].strip().lower(), run["contact"].strip().lower()}:
-        raise ExtractorError(f"run {run_id}: {reviewer} made the request and may not review it")
-    if run["status"] != "submitted":
-        raise ExtractorError(f"run {run_id}: is {run['status']}, not awaiting review")
-    done = store.decisions(con, run_id)
-    if reviewer in done:
-        raise ExtractorError(f"run {run_id}: {reviewer} has already decided")
-    done[reviewer] = decision
-    status = "submitted"
-    if len(done) >= REVIEWERS:
-        status = ("rejected" if "reject" in done.values() else
-                  "approved" if all(d == "approve" for d in done.values()) else "returned")
-    audit_log.append(con, "review", {"decision": decision, "comment": comment, "status_after": status},
-                     request_id=run["request_id"], run_id=run_id, who=reviewer, extra_sql=[
-                         store.insert_review(run_id, reviewer, decision, comment, _now()),
-                         store.set_status(run_id, status)])
-    return status
+        raise Refused(400, f"decision: expected one of {', '.join(DECISIONS)}, got {decision!r}")
+    if decision in ("return", "reject") and not comment.strip():
+        raise Refused(400, "Say why: a return or a rejection needs a comment for the requester.")
+    with store.writing() as w:
+        account, run = w.state.account(who), w.state.runs.get(run_id)
+        allowed(account, "decide", run)
+        if any(r.reviewer == account.name for r in run.reviews):
+            raise Refused(409, f"run {run_id}: {account.name} has already decided")
+        w.append("review", {"decision": decision, "comment": comment.strip()}, request_id=run.request_id,
+                 run_id=run_id, who=account.name)
+        return w.state.runs[run_id].status
 
 
-def visible_reviews(con: duckdb.DuckDBPyConnection, run_id: str, viewer: str) -> tuple[str, list[tuple]]:
+def visible_reviews(run: Run, viewer: str) -> list[Review]:
     """What `viewer` may see: their own decision only, until every reviewer has decided."""
-    run = _run(con, run_id)
-    rows = store.reviews(con, run_id)
-    if len(rows) >= REVIEWERS:
-        return run["status"], rows
-    return run["status"], [r for r in rows if r[0] == viewer]
+    if len(run.reviews) >= REVIEWERS:
+        return list(run.reviews)
+    return [r for r in run.reviews if r.reviewer == viewer]
 
 
-def release(con: duckdb.DuckDBPyConnection, run_id: str, destination: Path, who: str | None = None) -> Path:
-    run = _run(con, run_id)
-    if run["status"] != "approved":
-        raise ExtractorError(f"run {run_id}: is {run['status']}; only an approved run may be released")
-    source = RunFolder(Path(run["run_dir"])).release
+def _copy(source: Path, parent: Path, run_id: str) -> tuple[Path, int]:
+    """The release's files copied (regular files only) into a locked hidden folder beside its destination."""
+    parent.mkdir(parents=True, exist_ok=True)
+    for stale in parent.glob(f".{run_id}-*"):
+        if abandoned(stale):
+            shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{run_id}-", dir=parent))
+    fd = hold(staging)
+    target = staging / "release"
+    target.mkdir()
+    for path in regular_files(source):
+        shutil.copy2(path, target / path.name, follow_symlinks=False)
+    return staging, fd
+
+
+def release(store: Store, who: str, run_id: str, destination: Path) -> Path:
+    """Copy an approved run's release folder (re-checked) to `destination`/<request>/<run>, recorded."""
+    state = store.reading()
+    run = state.runs.get(run_id)
+    if run is not None and run.status == "released" and not Path(run.released_to).exists():
+        return _finish(store, who, run)
+    allowed(state.account(who), "release", run)
+    source = folder_of(store, run).release
     report = check_release(source)
     if not report.passed:
-        raise ExtractorError(f"run {run_id}: the output check now fails: {report.findings[0]}")
-    final = destination / run["request_id"] / run_id
-    files = {p.name: sha256_file(p) for p in sorted(source.iterdir())}
+        raise Refused(409, f"run {run_id}: the output check now fails: {report.findings[0]}")
+    files = {p.name: sha256_file(p) for p in regular_files(source)}
+    destination = destination.resolve()
+    final = destination / run.request_id / run_id
     if final.exists():
-        # A release interrupted after the copy: finish it if the copy is intact, never overwrite.
-        if {p.name: sha256_file(p) for p in sorted(final.iterdir())} != files:
-            raise ExtractorError(f"{final}: exists and differs from the run's release; not overwritten")
-    else:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{run_id}-", dir=final.parent))
-        try:
-            shutil.copytree(source, staging / "release")
-            os.replace(staging / "release", final)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    kill_point("release-record")
-    audit_log.append(con, "release", {"to": str(final), "files": files}, request_id=run["request_id"],
-                     run_id=run_id, who=who, extra_sql=[store.set_status(run_id, "released")])
+        raise Refused(409, f"{final}: exists already; not overwritten")
+    staging, fd = _copy(source, final.parent, run_id)
+    try:
+        if {p.name: sha256_file(p) for p in regular_files(staging / "release")} != files:
+            raise ExtractorError(f"run {run_id}: the release changed while it was copied; nothing released")
+        with store.writing() as w:
+            run = w.state.runs[run_id]
+            allowed(w.state.account(who), "release", run)
+            record = w.append("release", {"to": str(final), "folder": str(destination), "files": files},
+                              request_id=run.request_id, run_id=run_id, who=w.state.account(who).name)
+            kill_point("release-record")
+        (staging / "release" / FOLDER_LOCK).unlink(missing_ok=True)
+        (staging / "release").rename(final)
+        witness.write(layout.receipt(destination, run.request_id, run_id), record, store.signer.public)
+        witness.register_folder(store.out_root, destination)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        os.close(fd)
+    return final
+
+
+def _finish(store: Store, who: str, run: Run) -> Path:
+    """A release recorded but killed before its rename: copy again, check the bytes against the record."""
+    allowed(store.reading().account(who), "read_report", run)  # an output checker of the project
+    record = run.release_record
+    final = Path(run.released_to)
+    staging, fd = _copy(folder_of(store, run).release, final.parent, run.run_id)
+    try:
+        if {p.name: sha256_file(p) for p in regular_files(staging / "release")} != record.data["files"]:
+            raise ExtractorError(f"run {run.run_id}: the run's files differ from its release record; not released")
+        (staging / "release" / FOLDER_LOCK).unlink(missing_ok=True)
+        (staging / "release").rename(final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        os.close(fd)
+    witness.write(layout.receipt(final.parent.parent, run.request_id, run.run_id), record, store.signer.public)
     return final

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from markupsafe import Markup
 
 from extractor.config.rules import choice_labels
 from extractor.errors import ExtractorError
-from extractor.release import audit_log, store
+from extractor.release import layout, witness
+from extractor.release.airlock_state import AirlockState
+from extractor.release.store import Store
 from extractor.reports.notices import LANGUAGES, PURPOSE_TEXT
 from extractor.reports.render import render
 from extractor.reports.transparency import person_status
@@ -27,7 +27,7 @@ TEXT = {
            "not_seen": "Sinusta ei ollut tässä mitään tietoja.",
            "left_out": "Osa tiedoista jäi pois, koska teit näin:",
            "person_intro": "Tässä ovat hankkeet, jotka ovat saaneet tietoja. Näet myös, olivatko sinun tietosi "
-                           "mukana."},
+                           "mukana.", "check_code": "Tarkistuskoodi"},
     "sv": {"practice_title": "Vem fick uppgifter år {year}?", "person_title": "Dina uppgifter och hur de har använts",
            "intro": "År {year} gav {org} ut uppgifter till {n} {projects}. Forskarna fick bara resultat som först "
                     "har granskats. Namn och personbeteckningar gavs inte ut.",
@@ -37,7 +37,8 @@ TEXT = {
            "included": "Dina uppgifter var med.", "not_included": "Dina uppgifter var inte med.",
            "not_seen": "Det fanns inga uppgifter om dig här.",
            "left_out": "En del togs bort på grund av ditt val:",
-           "person_intro": "Här är de projekt som har fått uppgifter. Du ser också om dina uppgifter var med."},
+           "person_intro": "Här är de projekt som har fått uppgifter. Du ser också om dina uppgifter var med.",
+           "check_code": "Kontrollkod"},
     "en": {"practice_title": "How your data were used in {year}", "person_title": "How your data were used",
            "intro": "In {year}, {org} shared data with {n} {projects}. The researchers only got checked results. "
                     "No names or identity codes were shared.",
@@ -47,7 +48,8 @@ TEXT = {
            "included": "Your data were used.", "not_included": "Your data were not used.",
            "not_seen": "Your data were not in the material.",
            "left_out": "Some data were left out because of your choice:",
-           "person_intro": "These are the projects that received data, and whether your data were used."},
+           "person_intro": "These are the projects that received data, and whether your data were used.",
+           "check_code": "Check code"},
 }
 
 
@@ -80,13 +82,19 @@ def _text(lang: str) -> dict[str, str]:
     return {**TEXT[lang], **choice_labels(lang)}
 
 
-def released_extracts(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[dict[str, Any]]:
+def released_extracts(state: AirlockState, out_root: Path, year: int | None = None) -> list[dict[str, Any]]:
+    """Every release recorded in the verified log (of one year), oldest first."""
     out = []
-    for run_id, at, details, run_dir in store.releases(con, year):
-        d = json.loads(details)
-        out.append({"run_id": run_id, "date": at[:10], "title": d.get("title", run_id), "purpose": d.get("purpose"),
-                    "organisation": d.get("organisation", ""), "legal_basis": d.get("legal_basis", ""),
-                    "texts": d.get("texts", {}), "run_dir": Path(run_dir)})
+    runs = sorted((r for r in state.runs.values() if r.release_record is not None), key=lambda r: r.release_record.seq)
+    for run in runs:
+        at = run.released_at or ""
+        if year is not None and at[:4] != str(year):
+            continue
+        d = run.details
+        out.append({"run_id": run.run_id, "date": at[:10], "title": d.get("title", run.run_id),
+                    "purpose": d.get("purpose"), "organisation": d.get("organisation", ""),
+                    "legal_basis": d.get("legal_basis", ""), "texts": d.get("texts", {}),
+                    "run_dir": layout.run_dir(out_root, run.run_dir)})
     return out
 
 
@@ -100,33 +108,33 @@ def _write(folder: Path, stem: str, pages: dict[str, str]) -> list[Path]:
     return paths
 
 
-def practice_notice(out_root: Path, year: int, organisation: str, folder: Path) -> list[Path]:
-    con = audit_log.connect(out_root)
-    try:
-        audit_log.verify(con)
-        extracts = released_extracts(con, year)
-    finally:
-        con.close()
+def _witnessed(store: Store, what: str, folder: Path, details: dict[str, Any]) -> tuple[Markup, str]:
+    """Record that a notice was written (its folder then holds a witness), and the head to print in it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with store.writing() as w:
+        record = w.append("notice", {"kind": what, "folder": str(folder.resolve()), **details})
+    witness.register_folder(store.out_root, folder)
+    return Markup(witness.meta_tag(record, store.signer.public)), f"{record.seq}:{record.hash[:16]}"
+
+
+def practice_notice(store: Store, year: int, organisation: str, folder: Path) -> list[Path]:
+    extracts = released_extracts(store.reading(), store.out_root, year)
+    meta, code = _witnessed(store, "practice", folder, {"year": year})
     pages = {lang: render("yearly_notice.html.j2", {
         "lang": lang, "t": _text(lang), "title": TEXT[lang]["practice_title"].format(year=year),
         "intro": Markup(TEXT[lang]["intro"]).format(  # the organisation's name is a name, not our prose
             org=Markup('<span class="name">{}</span>').format(organisation), year=year, n=len(extracts),
             projects=counted(len(extracts), lang)),
         "extracts": _localised(extracts, lang), "purposes": {k: v[lang] for k, v in PURPOSE_TEXT.items()},
-        "person": None})
+        "person": None, "witness_meta": meta, "witness": code})
         for lang in LANGUAGES}
     return _write(folder, f"practice_notice_{year}", pages)
 
 
-def person_statement(out_root: Path, master: bytes, person: str, folder: Path) -> list[Path]:
-    con = audit_log.connect(out_root)
-    try:
-        audit_log.verify(con)
-        extracts = released_extracts(con)
-    finally:
-        con.close()
+def person_statement(store: Store, master: bytes, person: str, folder: Path) -> list[Path]:
+    extracts = released_extracts(store.reading(), store.out_root)
     if not extracts:
-        raise ExtractorError(f"{out_root}: no released extracts to report on")
+        raise ExtractorError(f"{store.out_root}: no released extracts to report on")
     for e in extracts:
         e["status"] = person_status(e["run_dir"], master, person)
     pages = {lang: render("yearly_notice.html.j2", {

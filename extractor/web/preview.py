@@ -1,4 +1,6 @@
-"""A released file shown as a table, with each suppressed or rounded cell marked and its reason on hover."""
+"""A released file shown as a table, a page at a time, with each suppressed or rounded cell marked and its
+reason on hover; and the cells that changed since the project's previous release. Files are read only
+when they are regular files (files.read_regular: a symbolic link planted in a run folder is refused)."""
 
 from __future__ import annotations
 
@@ -7,25 +9,26 @@ import io
 from pathlib import Path
 from typing import Any
 
-MAX_ROWS = 500
+from extractor.files import read_regular
+
+PAGE_ROWS = 100
 SUPPRESSED = ("[REDACTED]", "")
 
 
-def preview(path: Path, entry: dict[str, Any] | None) -> dict[str, Any]:
-    """{"header", "rows": [[{"text", "mark", "why"}]], "truncated"} for a CSV; other files: their size only."""
+def preview(path: Path, entry: dict[str, Any] | None, page: int = 1) -> dict[str, Any]:
+    """{"header", "rows": [[{"text", "mark", "why"}]], "page", "pages", "total"} for a CSV; other files: size."""
+    data = read_regular(path)
     if path.suffix.lower() != ".csv":
-        return {"header": [], "rows": [], "truncated": False, "size": path.stat().st_size}
-    text = path.read_text(encoding="utf-8")
-    reader = csv.reader(io.StringIO(text))
+        return {"header": [], "rows": [], "page": 1, "pages": 1, "total": 0, "size": len(data)}
+    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")))
     header = next(reader, [])
     counts = set((entry or {}).get("counts", []) or []) | set((entry or {}).get("event_counts", []) or [])
-    rows, truncated = [], False
-    for i, row in enumerate(reader):
-        if i >= MAX_ROWS:
-            truncated = True
-            break
-        rows.append([_cell(value, name in counts) for name, value in zip(header, row, strict=False)])
-    return {"header": header, "rows": rows, "truncated": truncated, "size": path.stat().st_size}
+    every = list(reader)
+    pages = max(1, -(-len(every) // PAGE_ROWS))
+    page = min(max(1, page), pages)
+    shown = every[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
+    rows = [[_cell(value, name in counts) for name, value in zip(header, row, strict=False)] for row in shown]
+    return {"header": header, "rows": rows, "page": page, "pages": pages, "total": len(every), "size": len(data)}
 
 
 def _cell(value: str, is_count: bool) -> dict[str, str]:
@@ -42,7 +45,7 @@ def compare(current: Path, earlier: Path, entry: dict[str, Any] | None, limit: i
     rows matched on the dimension columns, each count shown then and now (a reviewer's differencing view)."""
     import polars as pl
 
-    now, then = pl.read_csv(current, infer_schema=False), pl.read_csv(earlier, infer_schema=False)
+    now, then = (pl.read_csv(io.BytesIO(read_regular(p)), infer_schema=False) for p in (current, earlier))
     counts = [c for c in now.columns if c in set((entry or {}).get("counts", []) or [])]
     keys = [c for c in now.columns if c not in counts and c in then.columns]
     counts = [c for c in counts if c in then.columns]

@@ -1,52 +1,57 @@
-"""Browser sessions: a random token in an HttpOnly, SameSite=Strict cookie, an expiry, and a CSRF token.
+"""Browser sessions: a random token in an HttpOnly, SameSite=Strict cookie, an idle and an absolute expiry,
+and a CSRF token; plus the token that guards the sign-in form itself (login CSRF).
 
-Held in the server's memory (one process serves one output root): restarting the server logs everyone
-out, which is the safe failure. Every form carries the session's CSRF token; a POST without it, or with
-another session's, changes nothing.
+Held in the server's memory (one process serves one output root): restarting the server signs everyone
+out, which is the safe failure. A session names an account only; what it may do is read from the
+verified state on every request, so a disabled account or a role taken away applies at once.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+import threading
 import time
 from dataclasses import dataclass
-
-COOKIE = "extractor_session"
 
 
 @dataclass
 class Session:
     user: str
-    role: str
     csrf: str
     expires: float
+    ends: float  # the absolute end, however active the session is
 
 
 class Sessions:
-    def __init__(self, seconds: float = 1800.0) -> None:
-        self.seconds = seconds
+    def __init__(self, idle_seconds: float = 1800.0, absolute_seconds: float = 8 * 3600.0) -> None:
+        self.idle, self.absolute = idle_seconds, absolute_seconds
         self._by_token: dict[str, Session] = {}
+        self._lock = threading.Lock()
 
-    def start(self, user: str, role: str) -> str:
-        token = secrets.token_urlsafe(32)
-        self._by_token[token] = Session(user, role, secrets.token_urlsafe(32), time.monotonic() + self.seconds)
+    def start(self, user: str) -> str:
+        token, now = secrets.token_urlsafe(32), time.monotonic()
+        with self._lock:
+            self._by_token[token] = Session(user, secrets.token_urlsafe(32), now + self.idle, now + self.absolute)
         return token
 
     def get(self, token: str | None) -> Session | None:
-        """The live session of a token; an expired one is forgotten. Each use extends it."""
-        session = self._by_token.get(token or "")
-        if session is None:
-            return None
-        if session.expires < time.monotonic():
-            del self._by_token[token or ""]
-            return None
-        session.expires = time.monotonic() + self.seconds
-        return session
+        """The live session of a token; an expired one is forgotten. Each use extends the idle expiry."""
+        now = time.monotonic()
+        with self._lock:
+            session = self._by_token.get(token or "")
+            if session is None:
+                return None
+            if session.expires < now or session.ends < now:
+                del self._by_token[token or ""]
+                return None
+            session.expires = min(now + self.idle, session.ends)
+            return session
 
     def end(self, token: str | None) -> None:
-        self._by_token.pop(token or "", None)
+        with self._lock:
+            self._by_token.pop(token or "", None)
 
     @staticmethod
-    def csrf_ok(session: Session, given: str | None) -> bool:
-        return bool(given) and hmac.compare_digest(session.csrf, given or "")
+    def csrf_ok(expected: str | None, given: object) -> bool:
+        return bool(expected) and isinstance(given, str) and hmac.compare_digest(expected or "", given)

@@ -8,34 +8,39 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from builders import submitted_run
-from extractor.release import audit_log, store
-from extractor.web.accounts import add_user, hash_password, password_matches
+from builders import PASSWORD, accounts, approve_and_release, submitted_run
+from extractor.release import audit_log
+from extractor.release.accounts import hash_password, password_matches
+from extractor.release.store import opened
 from extractor.web.app import create_app
+from extractor.web.settings import Settings
 
-PASSWORD = "correct horse battery"
+
+def app(out: Path, released: Path, **settings) -> TestClient:
+    return TestClient(create_app(Settings(out.resolve(), released.resolve(), **settings)), follow_redirects=False)
 
 
 @pytest.fixture()
 def airlock(tmp_path: Path):
     _, out, run_id = submitted_run(tmp_path)
-    for name, role in (("alice", "reviewer"), ("bob", "reviewer"), ("R", "requester")):
-        add_user(out, name, role, PASSWORD)
-    return out, run_id, TestClient(create_app(out, tmp_path / "released"), follow_redirects=False)
+    accounts(out, "T-1", checkers=("alice", "bob"), requesters=("r",))
+    return out, run_id, app(out, tmp_path / "released")
 
 
 def signed_in(client: TestClient, user: str) -> str:
     """Sign in; the CSRF token of the session, read from a page's form."""
-    assert client.post("/login", data={"user": user, "password": PASSWORD}).status_code == 303
+    login = client.get("/login").text
+    token = re.search(r'name="login_csrf" value="([^"]+)"', login).group(1)
+    response = client.post("/login", data={"user": user, "password": PASSWORD, "login_csrf": token})
+    assert response.status_code == 303, response.text
     page = client.get("/").text
     return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
 
 
 def state(out: Path, run_id: str) -> tuple[str, int, int]:
-    with audit_log.opened(out) as con:
-        run = store.run(con, run_id)
-        records = con.execute("SELECT count(*) FROM audit_log").fetchall()[0][0]
-        return run["status"], len(store.reviews(con, run_id)), records
+    with opened(out) as store:
+        run = store.reading().run(run_id)
+        return run.status, len(run.reviews), store.reading().count
 
 
 def test_passwords_are_scrypt_hashed_and_checked_in_constant_time() -> None:
@@ -51,7 +56,9 @@ def test_unauthenticated_requests_are_refused(airlock) -> None:
     for path in ("/", f"/runs/{run_id}", "/audit", f"/runs/{run_id}/files/manifest.json"):
         assert client.get(path).status_code == 401
     assert client.post(f"/runs/{run_id}/decide", data={"decision": "approve"}).status_code == 401
-    assert client.post("/login", data={"user": "alice", "password": "wrong password!"}).status_code == 401
+    token = re.search(r'name="login_csrf" value="([^"]+)"', client.get("/login").text).group(1)
+    assert client.post("/login", data={"user": "alice", "password": "wrong password!", "login_csrf": token}
+                       ).status_code == 401
     assert state(out, run_id) == before
 
 
@@ -68,7 +75,7 @@ def test_a_form_without_its_csrf_token_changes_nothing(airlock) -> None:
 
 def test_the_requester_may_not_review_their_own_run(airlock) -> None:
     out, run_id, client = airlock
-    token = signed_in(client, "R")
+    token = signed_in(client, "r")
     before = state(out, run_id)
     response = client.post(f"/runs/{run_id}/decide", data={"decision": "approve", "csrf": token})
     assert response.status_code == 403 and state(out, run_id) == before
@@ -77,10 +84,12 @@ def test_the_requester_may_not_review_their_own_run(airlock) -> None:
 def test_file_previews_stay_in_the_run_folder(airlock) -> None:
     out, run_id, client = airlock
     signed_in(client, "alice")
-    for name in ("../review/review.html", "..%2Freview%2Freview.html", "../../../.extractor/state.duckdb",
-                 "/etc/passwd", "nonexistent.csv"):
+    for name in ("../review/review.html", "..%2Freview%2Freview.html", "../../../.extractor/state.sqlite",
+                 "/etc/passwd", "nonexistent.csv", "%00", "x" * 5000, ".lock", "t.csv%00.txt"):
         assert client.get(f"/runs/{run_id}/files/{name}").status_code == 404, name
     assert client.get(f"/runs/{run_id}/files/t.csv").status_code == 200
+    for run in ("%00", "x" * 5000, "..%2Fetc", "a%2F..%2F..", "%C0%AE%C0%AE"):
+        assert client.get(f"/runs/{run}").status_code == 404, run
 
 
 def test_decisions_and_releases_need_the_right_state(airlock) -> None:
@@ -101,31 +110,36 @@ def test_decisions_and_releases_need_the_right_state(airlock) -> None:
                                                     "csrf": bob_token}).status_code == 409
     assert bob.post(f"/runs/{run_id}/release", data={"csrf": bob_token}).status_code == 409
     assert state(out, run_id) == before
-    with audit_log.opened(out) as con:
-        actors = con.execute("SELECT actor, action FROM audit_log WHERE action IN ('review', 'release') "
-                             "ORDER BY seq").fetchall()
+    with opened(out) as store:
+        actors = [(r.actor, r.action) for r in audit_log.read(store.db()) if r.action in ("review", "release")]
     assert actors == [("alice", "review"), ("bob", "review"), ("bob", "release")]
     assert client.get("/audit").status_code == 200 and "Verified:" in client.get("/audit").text
 
 
 def test_sessions_expire(airlock, tmp_path: Path) -> None:
     out, run_id, _ = airlock
-    client = TestClient(create_app(out, tmp_path / "rel", session_seconds=0.0), follow_redirects=False)
-    assert client.post("/login", data={"user": "alice", "password": PASSWORD}).status_code == 303
-    assert client.get("/").status_code == 401
+    for settings in ({"idle_seconds": 0.0}, {"absolute_seconds": 0.0}):
+        client = app(out, tmp_path / "rel", **settings)
+        token = re.search(r'name="login_csrf" value="([^"]+)"', client.get("/login").text).group(1)
+        assert client.post("/login", data={"user": "alice", "password": PASSWORD, "login_csrf": token}
+                           ).status_code == 303
+        assert client.get("/").status_code == 401
 
 
 def test_a_trusted_header_names_the_user_only_when_configured(airlock, tmp_path: Path) -> None:
     out, run_id, client = airlock
     assert client.get("/", headers={"X-Remote-User": "alice"}).status_code == 401  # off by default
-    sso = TestClient(create_app(out, tmp_path / "rel", trusted_header="X-Remote-User"), follow_redirects=False)
-    page = sso.get("/", headers={"X-Remote-User": "carol"})
-    assert page.status_code == 200 and "carol" in page.text
+    secret = "s" * 32
+    sso = app(out, tmp_path / "rel", trusted_header="X-Remote-User", trusted_proxies=("testclient",),
+              proxy_secret=secret)
+    proxied = {"X-Remote-User": "ALICE", "X-Extractor-Proxy-Secret": secret}
+    page = sso.get("/", headers=proxied)
+    assert page.status_code == 200 and "alice" in page.text
     assert sso.get("/").status_code == 401  # the proxy named no one
+    assert sso.get("/", headers={**proxied, "X-Remote-User": "carol"}).status_code == 403  # no such account
 
 
 def test_a_run_is_compared_with_the_projects_previous_release(airlock, tmp_path: Path) -> None:
-    from builders import approve_and_release
     from conftest import TEST_KEY
     from extractor.config.load import load_config
     from extractor.pipeline import run_extract

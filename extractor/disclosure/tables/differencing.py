@@ -15,7 +15,6 @@ from pathlib import Path
 
 import polars as pl
 
-from extractor.release import store
 from extractor.release.layout import RunFolder
 
 
@@ -58,11 +57,11 @@ def compare(output: str, labels: list[str], counts: list[str], current: pl.DataF
     return found
 
 
-def earlier_releases(state_con, project: str) -> list[tuple[str, pl.DataFrame]]:
-    """Exact frames of every table the project's released runs produced."""
+def earlier_releases(released: list[tuple[str, Path]]) -> list[tuple[str, pl.DataFrame]]:
+    """Exact frames of every table the project's released runs (run id, run folder) produced."""
     out = []
-    for run_id, run_dir in store.released_runs_of(state_con, project):
-        folder = RunFolder(Path(run_dir)).exact_tables
+    for run_id, run_dir in released:
+        folder = RunFolder(run_dir).exact_tables
         for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
             out.append((f"{run_id}/{path.stem}", pl.read_parquet(path)))
     return out

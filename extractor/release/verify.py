@@ -1,0 +1,86 @@
+"""`extractor audit verify`: the whole log, its key, the credentials and every witness, checked at once.
+
+What it proves (docs/airlock-threat-model.md says what it cannot): every record follows the one before
+and is signed by the log's key; that key is the one the signing-key file holds (when this process can
+read it) or the one given with --public-key; every account's password hash is the one its record
+commits to; every witness found (witness.py) names a record still in the log, unchanged; every run
+folder under the output root is a run the log knows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from extractor.errors import ExtractorError
+from extractor.release import audit_log, layout, witness
+from extractor.release.airlock_state import AirlockState
+from extractor.release.signing import fingerprint, key_path, load_signer
+from extractor.release.state_db import StateDB, locate, opened
+
+
+@dataclass(frozen=True)
+class Verified:
+    records: int
+    witnesses: int
+    head: str | None
+    key: str | None
+    key_pinned_by: str
+
+
+def _pinned_key(out_root: Path, public_key: str | None) -> tuple[str | None, str]:
+    if public_key:
+        return public_key, "--public-key"
+    if key_path(out_root).exists():
+        try:
+            return load_signer(out_root, create=False).public, "the signing key file"
+        except (ExtractorError, OSError):
+            pass
+    return None, "the log's first record only (no signing key readable here; give --public-key)"
+
+
+def _credentials(db: StateDB, state: AirlockState) -> None:
+    for account, stored in db.rows("SELECT account, password_hash FROM credentials ORDER BY account"):
+        known = state.accounts.get(account)
+        if known is None or hashlib.sha256(stored.encode()).hexdigest() != known.password_sha256:
+            raise ExtractorError(f"credentials of account {account!r} are not the ones the audit log records: edited")
+
+
+def _runs_on_disk(out_root: Path, state: AirlockState) -> None:
+    known = {r.run_dir for r in state.runs.values()}
+    for folder in sorted(out_root.glob("*/*")):
+        if folder.is_dir() and not folder.is_symlink() and not folder.name.startswith(".") \
+                and (folder / "release").is_dir():
+            rel = folder.relative_to(out_root).as_posix()
+            if rel not in known:
+                raise ExtractorError(f"{folder}: a run folder the audit log does not know: its record was deleted "
+                                     "(or it was put there by hand)")
+
+
+def verify_store(out_root: Path, state_url: str | None = None, witnesses: list[Path] | None = None,
+                 public_key: str | None = None) -> Verified:
+    out_root = out_root.resolve()
+    if not (out_root / layout.STORE_KIND).is_file():
+        raise ExtractorError(f"{out_root}: no audit log here ({layout.STORE_KIND} is missing)")
+    with opened(locate(out_root, state_url)) as db:
+        records = audit_log.verify(db)
+        if not records:
+            return Verified(0, 0, None, None, "")
+        public = audit_log.public_key(records)
+        pinned, by = _pinned_key(out_root, public_key)
+        if pinned is not None and pinned != public:
+            raise ExtractorError(f"audit log: signed by key {fingerprint(public)}, but {by} is {fingerprint(pinned)}: "
+                                 "the log was replaced")
+        state = AirlockState()
+        state.public_key = public
+        state._fold(records)  # noqa: SLF001 - records verified just above
+        _credentials(db, state)
+    checked = 0
+    for path, data in witness.found(out_root, state.witness_folders, witnesses or []):
+        why = witness.problem(data, records, public)
+        if why:
+            raise ExtractorError(f"audit log: witness {path} {why}")
+        checked += 1
+    _runs_on_disk(out_root, state)
+    return Verified(len(records), checked, records[-1].hash, fingerprint(public), by)

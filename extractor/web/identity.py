@@ -1,0 +1,103 @@
+"""Who is asking: a signed-in session's account, or the account a trusted sign-on proxy names.
+
+Local accounts sign in with a password (throttled per account and per address, hashed off the event
+loop with at most two hashes at a time, the form guarded by its own CSRF token so nobody can sign a
+victim into the attacker's session). With a trusted header, the user header is believed only from a
+configured proxy address that also sends the shared secret; the name is normalised and must be an
+existing, enabled account: an unknown name is refused, never created.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from extractor.errors import ExtractorError
+from extractor.release import accounts
+from extractor.release.airlock_state import Account, AirlockState, normalise
+from extractor.release.store import Store
+from extractor.web.sessions import Session, Sessions
+from extractor.web.settings import SECRET_HEADER, Settings
+from extractor.web.throttle import Throttle
+
+
+@dataclass
+class Who:
+    """The outcome of identifying a request: an account and its session, or a refusal (status, message)."""
+
+    account: Account | None = None
+    session: Session | None = None
+    new_token: str | None = None
+    status: int = 200
+    message: str = ""
+
+
+class Identity:
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.s, self.store = settings, store
+        self.sessions = Sessions(settings.idle_seconds, settings.absolute_seconds)
+        self.throttle = Throttle(settings.failures_allowed, settings.lockout_seconds)
+        self._hashing = threading.BoundedSemaphore(2)
+        prefix = "__Host-" if settings.tls else ""
+        self.cookie, self.login_cookie = f"{prefix}extractor_session", f"{prefix}extractor_login"
+
+    def who(self, request: Request, state: AirlockState) -> Who:
+        if self.s.trusted_header:
+            return self._from_proxy(request, state)
+        token = request.cookies.get(self.cookie)
+        session = self.sessions.get(token)
+        if session is None:
+            return Who(status=401, message="")
+        account = state.account(session.user)
+        if account is None:
+            self.sessions.end(token)
+            return Who(status=401, message="This account is disabled or no longer exists.")
+        return Who(account, session)
+
+    def _from_proxy(self, request: Request, state: AirlockState) -> Who:
+        name = request.headers.get(self.s.trusted_header or "", "")
+        if not name.strip():
+            return Who(status=401, message="Sign in through your organisation's sign-in service.")
+        peer = request.client.host if request.client else ""
+        if peer not in self.s.trusted_proxies or not Sessions.csrf_ok(self.s.proxy_secret,
+                                                                        request.headers.get(SECRET_HEADER)):
+            return Who(status=403, message="The user header did not come from the configured sign-in proxy: "
+                                           "refused.")
+        account = state.account(normalise(name))
+        if account is None:
+            return Who(status=403, message="The sign-in service named an account this airlock does not have.")
+        token = request.cookies.get(self.cookie)
+        session = self.sessions.get(token)
+        if session is not None and session.user == account.name:
+            return Who(account, session)
+        token = self.sessions.start(account.name)
+        return Who(account, self.sessions.get(token), new_token=token)
+
+    def login_token(self) -> str:
+        return secrets.token_urlsafe(32)
+
+    def sign_in(self, request: Request, user: str, password: str, form_token: object) -> Who:
+        """Check a sign-in form (runs in a worker thread: scrypt never blocks the event loop)."""
+        if not Sessions.csrf_ok(request.cookies.get(self.login_cookie), form_token):
+            return Who(status=403, message="The sign-in form has expired; reload the page and sign in again.")
+        peer = request.client.host if request.client else "?"
+        keys = (f"account:{normalise(user)}", f"address:{peer}")
+        wait = self.throttle.wait(*keys)
+        if wait > 0:
+            minutes = max(1, round(wait / 60))
+            return Who(status=429, message=f"Too many failed sign-ins for this account or from this address. "
+                                           f"Try again in {minutes} minute{'s' if minutes > 1 else ''}.")
+        with self._hashing:
+            try:
+                account = accounts.authenticate(self.store, user, password)
+            except ExtractorError as exc:  # the credentials were edited: refuse, say so
+                return Who(status=403, message=str(exc))
+        if account is None:
+            self.throttle.failed(*keys)
+            return Who(status=401, message="Wrong user name or password.")
+        self.throttle.succeeded(keys[0])
+        token = self.sessions.start(account.name)
+        return Who(account, self.sessions.get(token), new_token=token)

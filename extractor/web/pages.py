@@ -1,0 +1,170 @@
+"""The airlock's pages: each asks access.authorise (through workflow.allowed) before it reads anything.
+
+Handlers are plain functions run in a worker thread (app.py), so reading the store, checking files and
+hashing never hold up other users' pages. Names in a URL are checked against a strict pattern first: an
+odd run id or file name (a NUL, 5,000 characters, a slash) is answered 404, never 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from extractor.errors import ExtractorError
+from extractor.files import read_regular, regular_files
+from extractor.release import access, layout, workflow
+from extractor.release.airlock_state import Account, AirlockState, Run
+from extractor.release.layout import RunFolder
+from extractor.release.store import Store
+from extractor.release.workflow import Refused
+from extractor.reports.render import render
+from extractor.web.run_view import RunViews
+from extractor.web.sessions import Session
+
+RUN_ID = re.compile(r"^[0-9A-Za-z_-]{1,80}$")
+FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$")
+AUDIT_PAGE = 200
+
+
+@dataclass
+class Ctx:
+    """One request as a page sees it: who asks, the verified state, the store and the page caches."""
+
+    request: Request
+    account: Account
+    session: Session
+    state: AirlockState
+    form: Any
+    store: Store
+    views: RunViews
+    release_to: Path
+
+    @property
+    def out_root(self) -> Path:
+        return self.store.out_root
+
+
+def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(render(template, {"lang": "en", **context}), status_code=status)
+
+
+def refuse(status: int, message: str, session: Session | None = None) -> HTMLResponse:
+    return page("web_message.html.j2", status, title="Refused", message=message, session=session)
+
+
+def _run_of(ctx: Ctx, action: str) -> Run:
+    run_id = ctx.request.path_params["run_id"]
+    run = ctx.state.runs.get(run_id) if RUN_ID.match(run_id) else None
+    workflow.allowed(ctx.account, action, run)
+    return run
+
+
+def _age(created_at: str) -> str:
+    age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(created_at)
+    return f"{age.days} d" if age.days else f"{age.seconds // 3600} h {age.seconds % 3600 // 60} min"
+
+
+def summary(run: Run) -> dict[str, Any]:
+    d = run.details
+    return {"run_id": run.run_id, "request_id": run.request_id, "project": run.project, "requester": run.requester,
+            "contact": run.contact, "status": run.status, "created_at": run.created_at, "age": _age(run.created_at),
+            "title": d.get("title", run.request_id), "purpose": d.get("purpose", ""),
+            "outputs": sorted(d.get("outputs", {})), "differences": d.get("differencing_findings", [])}
+
+
+def queue(ctx: Ctx) -> Response:
+    runs = sorted(access.visible_runs(ctx.account, list(ctx.state.runs.values())),
+                  key=lambda r: (r.created_at, r.run_id), reverse=True)
+    return page("web_queue.html.j2", title="Airlock queue", runs=[summary(r) for r in runs], session=ctx.session)
+
+
+def run_page(ctx: Ctx) -> Response:
+    run = _run_of(ctx, "see_run")
+    checker = bool(access.authorise(ctx.account, "read_report", run))
+    folder = RunFolder(layout.run_dir(ctx.out_root, run.run_dir))
+    see_files = bool(access.authorise(ctx.account, "read_file", run))
+    earlier_runs = [r for r in ctx.state.released_runs_of(run.project) if r.run_id != run.run_id] if checker else []
+    earlier = RunFolder(layout.run_dir(ctx.out_root, earlier_runs[-1].run_dir)) if earlier_runs else None
+    try:
+        number = int(ctx.request.query_params.get("page", "1"))
+    except ValueError:
+        number = 1
+    files = ctx.views.files(folder, number, earlier) if see_files else []
+    return page("web_run.html.j2", title=f"Run {run.run_id}", run=summary(run), files=files,
+                check=ctx.views.check(folder) if checker else None, checker=checker, see_files=see_files,
+                reviews=workflow.visible_reviews(run, ctx.account.name), earlier=[r.run_id for r in earlier_runs],
+                session=ctx.session, own=access.is_own(ctx.account, run),
+                may_decide=bool(access.authorise(ctx.account, "decide", run)),
+                may_release=bool(access.authorise(ctx.account, "release", run)))
+
+
+def review_report(ctx: Ctx) -> Response:
+    run = _run_of(ctx, "read_report")
+    path = layout.run_dir(ctx.out_root, run.run_dir) / "review" / "review.html"
+    return _serve(path, ctx, "text/html; charset=utf-8")
+
+
+def released_file(ctx: Ctx) -> Response:
+    run = _run_of(ctx, "read_file")
+    name = ctx.request.path_params["name"]
+    folder = layout.run_dir(ctx.out_root, run.run_dir) / "release"
+    if not FILE_NAME.match(name) or name not in {p.name for p in regular_files(folder)}:
+        return refuse(404, "No such file in this run's release.", ctx.session)
+    kind = "text/csv; charset=utf-8" if name.endswith(".csv") else "application/octet-stream"
+    return _serve(folder / name, ctx, kind, attachment=name)
+
+
+def _serve(path: Path, ctx: Ctx, media_type: str, attachment: str | None = None) -> Response:
+    try:
+        data = read_regular(path)  # no symbolic link, no device, nothing outside the run's folder
+    except OSError:
+        return refuse(404, "No such file.", ctx.session)
+    headers = {"Content-Disposition": f'attachment; filename="{attachment}"'} if attachment else {}
+    return Response(data, media_type=media_type, headers=headers)
+
+
+def decide(ctx: Ctx) -> Response:
+    run_id = ctx.request.path_params["run_id"]
+    if not RUN_ID.match(run_id):
+        return refuse(404, "No such run.", ctx.session)
+    workflow.decide(ctx.store, ctx.account.name, run_id, str(ctx.form.get("decision", "")),
+                    str(ctx.form.get("comment", "")))
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+def release(ctx: Ctx) -> Response:
+    run_id = ctx.request.path_params["run_id"]
+    if not RUN_ID.match(run_id):
+        return refuse(404, "No such run.", ctx.session)
+    final = workflow.release(ctx.store, ctx.account.name, run_id, ctx.release_to)
+    return page("web_message.html.j2", title="Released", message=f"Released to {final}.", session=ctx.session)
+
+
+def audit(ctx: Ctx) -> Response:
+    verdict = access.authorise(ctx.account, "read_audit")
+    if not verdict:
+        raise Refused(verdict.status, verdict.reason)
+    from extractor.release import audit_log
+
+    scope = access.audit_scope(ctx.account)
+    visible = {r.run_id for r in ctx.state.runs.values() if scope is None or r.project in scope}
+    try:
+        before = int(ctx.request.query_params.get("before", "0")) or ctx.state.count + 1
+    except ValueError:
+        before = ctx.state.count + 1
+    rows = [r for r in audit_log.read(ctx.store.db(), after=max(0, before - 1 - AUDIT_PAGE))
+            if r.seq < before and (scope is None or r.run_id in visible)][-AUDIT_PAGE:]
+    verdict_text = (f"Verified: {ctx.state.count} records, each following the one before, the newest signed by "
+                    f"the log's key; checked again on every page for the records added since.")
+    return page("web_audit.html.j2", title="Audit log", records=rows, verdict=verdict_text, ok=True,
+                session=ctx.session, older=rows[0].seq if rows and rows[0].seq > 1 else None)
+
+
+def refused(exc: ExtractorError, session: Session | None) -> HTMLResponse:
+    return refuse(getattr(exc, "status", 409), str(exc), session)

@@ -1,0 +1,79 @@
+"""What a run page shows, built from the run's folder and cached while its files stay the same.
+
+Why a cache: the output check and the previews re-read every released file; a reviewer reloading the
+page, or fifty browsing at once, must not redo that. The cache key is each file's name, size and
+modification time, so a changed file is read again. What a viewer may see is decided before this runs
+(access.authorise); a requester's view leaves out the review report, unreleased files and the check.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from extractor.checker.release_check import check_release
+from extractor.files import read_regular, regular_files
+from extractor.release.layout import MANIFEST, RunFolder
+from extractor.web.preview import compare, preview
+
+_LIMIT = 256
+
+
+def signature(folder: Path) -> tuple:
+    return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in regular_files(folder))
+
+
+class RunViews:
+    def __init__(self) -> None:
+        self._cache: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _cached(self, key: tuple, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = make()
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > _LIMIT:
+                self._cache.popitem(last=False)
+        return value
+
+    def manifest(self, folder: RunFolder) -> dict[str, Any]:
+        key = ("manifest", str(folder.release), signature(folder.release))
+        return self._cached(key, lambda: _read_manifest(folder.manifest))
+
+    def check(self, folder: RunFolder) -> Any:
+        if not folder.manifest.is_file():
+            return None
+        return self._cached(("check", str(folder.release), signature(folder.release)),
+                            lambda: check_release(folder.release))
+
+    def files(self, folder: RunFolder, page: int, earlier: RunFolder | None) -> list[dict[str, Any]]:
+        entries = {o["file"]: o for o in self.manifest(folder).get("outputs", [])}
+        shown = []
+        for path in regular_files(folder.release):
+            if path.name == MANIFEST:
+                continue
+            stat = (path.stat().st_size, path.stat().st_mtime_ns)
+            view = dict(self._cached(("preview", str(path), stat, page),
+                                     lambda p=path: preview(p, entries.get(p.name), page)))
+            before = earlier.release / path.name if earlier else None
+            if view["header"] and before is not None and before.is_file() and not before.is_symlink():
+                view["compared"] = self._cached(
+                    ("compare", str(path), stat, str(before), before.stat().st_mtime_ns),
+                    lambda p=path, b=before: compare(p, b, entries.get(p.name)))
+            shown.append({"name": path.name, **view})
+        return shown
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(read_regular(path))
+    except (OSError, ValueError):
+        return {}
