@@ -11,13 +11,28 @@ SCALE_SIZES ?= 100000,1000000,10000000
 # (tests/conftest.py).
 NONET  := $(shell unshare -n sh -c 'ip link set lo up' 2>/dev/null && echo "unshare -n sh -c 'ip link set lo up && exec \"\$$0\" \"\$$@\"'")
 
-.PHONY: demo test test-fast bench lint browser voikko java clean differential
+.PHONY: demo test test-fast bench lint browser voikko java postgres lock clean differential
 
-$(STAMP): pyproject.toml
+# Installs exactly the versions CI tested: every transitive dependency is pinned in requirements.lock
+# (`make lock` updates it on purpose; see the README).
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,spark]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test,spark]'
 	touch $(STAMP)
+
+# Resolve every dependency afresh in a throwaway virtualenv and pin what it got: the one deliberate update.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet --upgrade pip
+	.venv-lock/bin/pip install --quiet '.[test,spark]'
+	( echo "# Every package extractor, its tests and Spark install, pinned: made by 'make lock' on $$(date -u +%F)"; \
+	  .venv-lock/bin/pip freeze --all --exclude-editable | grep -v -e '^extractor' -e '^pip==' ) > requirements.lock
+	( echo "# The benchmark peers (anjana, pycanon, matplotlib) in .venv-bench, pinned by 'make lock'"; \
+	  rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install --quiet anjana pycanon matplotlib \
+	  && .venv-lock/bin/pip freeze ) > benchmarks/requirements-bench.lock
+	rm -rf .venv-lock
 
 demo: $(STAMP)
 	-@$(MAKE) --no-print-directory voikko
@@ -42,13 +57,20 @@ java:
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null) \
 	  || { echo "could not install Java (openjdk-17-jre-headless): needs root and Debian's package registry"; exit 1; }
 
+# PostgreSQL's server (initdb, pg_ctl) from Debian's packages: the tests start a temporary cluster on loopback
+# for the shared state store.
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	  || { echo "could not install PostgreSQL (postgresql): needs root and Debian's package registry"; exit 1; }
+
 # pytest-xdist: one worker per CPU this machine gives us; a test file stays on one worker (module fixtures).
-test: $(STAMP) browser voikko java
+test: $(STAMP) browser voikko java postgres
 	$(BIN)/ruff check extractor tests benchmarks
 	$(NONET) $(BIN)/python -m pytest -n auto --dist loadfile
 
 # On every save: the suite without the slow tests (Spark, large registries); CI runs `make test`.
-test-fast: $(STAMP) browser voikko
+test-fast: $(STAMP) browser voikko postgres
 	$(NONET) $(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
 
 # The differential test at full size: 10,000 random tables through the pipeline, the checker and a
@@ -60,13 +82,12 @@ differential: $(STAMP)
 .venv-bench/.installed:
 	$(PYTHON) -m venv .venv-bench
 	.venv-bench/bin/pip install --quiet --upgrade pip
-	.venv-bench/bin/pip install --quiet anjana pycanon
+	.venv-bench/bin/pip install --quiet -r benchmarks/requirements-bench.lock
 	touch .venv-bench/.installed
 
 bench: $(STAMP) .venv-bench/.installed java
 ifdef SCALE
 	$(BIN)/python -m benchmarks.run --scale $(SCALE_SIZES)
-	.venv-bench/bin/pip install --quiet matplotlib
 	.venv-bench/bin/python benchmarks/plot_scaling.py
 else
 	$(BIN)/python -m benchmarks.run --clients $(CLIENTS)

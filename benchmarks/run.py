@@ -240,6 +240,12 @@ def _freetext() -> list[dict[str, Any]]:
     return records
 
 
+def _airlock() -> dict[str, Any]:
+    from benchmarks.airlock_bench import airlock_record
+
+    return airlock_record(WORK)
+
+
 def _in_child(fn: Any, *args: Any) -> Any:
     """A fresh spawned process per measurement; one killed (say, out of memory) fails the bench, not hangs it."""
     with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
@@ -257,7 +263,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--only", choices=["all", "extract", "anonymity", "sdc", "freetext", "spark"], default="all")
+    parser.add_argument("--only", choices=["all", "extract", "anonymity", "sdc", "freetext", "spark", "airlock"],
+                        default="all")
     parser.add_argument("--scale", help="comma-separated client counts: extract and extract_audit at each size "
                         "(records scale_<request>_<clients>), then benchmarks/scaling.png")
     args = parser.parse_args()
@@ -274,7 +281,9 @@ def main() -> None:
         records.append(_in_child(_sdc))
     if args.only == "freetext":
         records += _freetext()
-    if args.only in ("anonymity", "sdc", "freetext"):
+    if args.only in ("all", "airlock"):
+        records.append(_in_child(_airlock))
+    if args.only in ("anonymity", "sdc", "freetext", "airlock"):
         _write(records)
         return
     syn = _in_child(_synth, args.clients, args.seed)

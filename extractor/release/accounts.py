@@ -88,6 +88,12 @@ def set_password(store: Store, name: str, password: str) -> None:
         w.append("account-changed", {"account": account.name, "password_sha256": _sha(hashed)})
 
 
+def set_email(store: Store, name: str, email: str) -> None:
+    with store.writing() as w:
+        account = _existing(w.state.accounts, name)
+        w.append("account-changed", {"account": account.name, "email": email.strip()})
+
+
 def set_disabled(store: Store, name: str, disabled: bool) -> None:
     with store.writing() as w:
         account = _existing(w.state.accounts, name)

@@ -77,8 +77,8 @@ def _fields(seq: int, at: str, who: str, action: str, request_id: str | None, ru
 
 def read(db: StateDB, after: int = 0, run_id: str | None = None) -> list[Record]:
     """Records after `after` (of one run), in order."""
-    rows = db.rows(f"SELECT {_COLUMNS} FROM audit_log WHERE seq > ? AND (? IS NULL OR run_id = ?) ORDER BY seq",
-                   [after, run_id, run_id])
+    rows = db.rows(f"SELECT {_COLUMNS} FROM audit_log WHERE seq > ? "
+                   "AND (CAST(? AS TEXT) IS NULL OR run_id = CAST(? AS TEXT)) ORDER BY seq", [after, run_id, run_id])
     return [Record(*row) for row in rows]
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from extractor.errors import ExtractorError
 from extractor.release import layout
 
-BUSY_SECONDS = 60.0
+BUSY_SECONDS = 60.0  # how long a writer waits for another's lock (EXTRACTOR_STATE_BUSY_SECONDS) before failing
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS audit_log (seq BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL, actor TEXT NOT NULL, "
     "action TEXT NOT NULL, request_id TEXT, run_id TEXT, details TEXT NOT NULL, prev_hash TEXT NOT NULL, "
@@ -92,15 +92,18 @@ class StateDB:
         if location.url:
             import psycopg
 
-            return psycopg.connect(location.url, autocommit=True, connect_timeout=10)
+            busy = float(os.environ.get("EXTRACTOR_STATE_BUSY_SECONDS") or BUSY_SECONDS)
+            return psycopg.connect(location.url, autocommit=True, connect_timeout=10,
+                                   options=f"-c lock_timeout={int(busy * 1000)}")
         path = layout.store(location.out_root)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # the store holds password hashes
-        con = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+        busy = float(os.environ.get("EXTRACTOR_STATE_BUSY_SECONDS") or BUSY_SECONDS)
+        con = sqlite3.connect(path, timeout=busy, isolation_level=None, check_same_thread=False)
+        con.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=FULL")
-        con.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
         return con
 
     def _record_kind(self) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from extractor.release import audit_log, witness
+from extractor.release import audit_log, layout, witness
 from extractor.release.airlock_state import AirlockState
 from extractor.release.audit_log import Record
 from extractor.release.signing import Signer, load_signer
@@ -66,9 +66,15 @@ class Store:
             db.close()
             self._local.db = None
 
+    def _exists(self) -> bool:
+        return self.location.url is not None or layout.store(self.out_root).exists()
+
     def reading(self) -> AirlockState:
-        """The state as of now, verified (the first call verifies the whole chain)."""
+        """The state as of now, verified (the first call verifies the whole chain). Reading a root that has no
+        store yet creates nothing: a run that fails before its record leaves no file behind."""
         with self._lock:
+            if self._state is None and not self._exists():
+                return AirlockState()
             db = self.db()
             self._state = AirlockState.load(db) if self._state is None else self._state.refresh(db)
             return self._state

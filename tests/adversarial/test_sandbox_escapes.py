@@ -59,6 +59,12 @@ ESCAPES = [
     ("getenv for the key", "SELECT getenv('EXTRACTOR_KEY')", "getenv"),
     ("export of the database", "EXPORT DATABASE '/tmp/exp'", "only a SELECT"),
     ("not SQL at all", "SELEC nonsense", "not valid SQL"),
+    ("SHOW TABLES lists the sandbox", "SHOW TABLES", "SHOW, DESCRIBE and SUMMARIZE"),
+    ("SHOW ALL TABLES", "SHOW ALL TABLES", "SHOW, DESCRIBE and SUMMARIZE"),
+    ("DESCRIBE a table", "DESCRIBE documents", "SHOW, DESCRIBE and SUMMARIZE"),
+    ("SUMMARIZE a table: its minima and maxima", "SUMMARIZE documents", "SHOW, DESCRIBE and SUMMARIZE"),
+    ("SUMMARIZE in a subquery", "SELECT * FROM (SUMMARIZE documents)", "SHOW, DESCRIBE and SUMMARIZE"),
+    ("DESCRIBE in a CTE", "WITH d AS (DESCRIBE documents) SELECT * FROM d", "SHOW, DESCRIBE and SUMMARIZE"),
 ]
 
 

@@ -15,17 +15,16 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from builders import submitted_run
+from builders import PASSWORD, accounts, submitted_run
 from conftest import TEST_KEY
 from extractor.pipeline import run_extract
 from extractor.release.layout import RunFolder
-from extractor.web.accounts import add_user
 from extractor.web.app import create_app
+from extractor.web.settings import Settings
 
 playwright = pytest.importorskip("playwright.sync_api")
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-PASSWORD = "correct horse battery"
 
 
 def _free_port() -> int:
@@ -37,10 +36,10 @@ def _free_port() -> int:
 @pytest.fixture()
 def server(tmp_path: Path):
     cfg, out, first = submitted_run(tmp_path, clients=40)
-    for name, role in (("alice", "reviewer"), ("bob", "reviewer"), ("R", "requester")):
-        add_user(out, name, role, PASSWORD)
+    accounts(out, "T-1", checkers=("alice", "bob"), requesters=("r",))
     port = _free_port()
-    config = uvicorn.Config(create_app(out, tmp_path / "released"), host="127.0.0.1", port=port, log_level="error")
+    config = uvicorn.Config(create_app(Settings(out.resolve(), (tmp_path / "released").resolve())), host="127.0.0.1",
+                            port=port, log_level="error")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -80,7 +79,7 @@ class Visit:
 
     def decide(self, run_id: str, decision: str, comment: str = "") -> str:
         self.page.goto(f"{self.base}/runs/{run_id}")
-        assert "Released files" in self.look("run")
+        assert "Files for release" in self.look("run")
         self.page.check(f"#{decision}")
         if comment:
             self.page.fill("#comment", comment)
@@ -97,7 +96,7 @@ def test_two_reviewers_return_then_approve_and_release(server, tmp_path: Path) -
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         alice, bob, requester = (Visit(browser.new_context(), base, u, shots, axe)
-                                 for u in ("alice", "bob", "R"))
+                                 for u in ("alice", "bob", "r"))
         for visit in (alice, bob, requester):
             visit.sign_in()
         text = alice.decide(first, "approve")

@@ -1,0 +1,150 @@
+"""An operator with file access edits the store: every edit is detected, and nothing is released because of it.
+
+What such an operator can and cannot do unseen is docs/airlock-threat-model.md; these are its tests.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from adversarial.airlock_world import make_world, sign_in
+
+from extractor.errors import ExtractorError
+from extractor.release import audit_log, workflow
+from extractor.release.store import opened
+from extractor.release.verify import verify_store
+
+
+@pytest.fixture()
+def world(tmp_path: Path):
+    return make_world(tmp_path)
+
+
+def _sql(out: Path, sql: str, params: tuple = ()) -> None:
+    con = sqlite3.connect(out / ".extractor" / "state.sqlite")
+    con.execute(sql, params)
+    con.commit()
+    con.close()
+
+
+def _rehash_all(out: Path) -> None:
+    """Recompute every hash after an edit, as an operator without the signing key can."""
+    con = sqlite3.connect(out / ".extractor" / "state.sqlite")
+    prev = audit_log.GENESIS
+    rows = con.execute("SELECT seq, recorded_at, actor, action, request_id, run_id, details FROM audit_log "
+                       "ORDER BY seq").fetchall()
+    for seq, at, who, action, rid, run, details in rows:
+        digest = audit_log.record_hash(prev, {"seq": seq, "at": at, "actor": who, "action": action,
+                                              "request_id": rid, "run_id": run, "details": details})
+        con.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?", [prev, digest, seq])
+        prev = digest
+    con.commit()
+    con.close()
+
+
+def test_a_rejection_edited_into_an_approval_releases_nothing(world) -> None:
+    run = world.runs["T-1"]
+    with opened(world.out) as store:
+        workflow.decide(store, "alice", run, "approve")
+        workflow.decide(store, "bob", run, "reject", "too detailed")
+    server = world.client()  # a server already running when the operator edits
+    csrf = sign_in(server, "alice")
+    _sql(world.out, "UPDATE audit_log SET details = replace(details, '\"reject\"', '\"approve\"') "
+                    "WHERE action = 'review'")
+    assert server.post(f"/runs/{run}/release", data={"csrf": csrf}).status_code == 409  # its state: rejected
+    with pytest.raises(ExtractorError, match="was edited"):
+        world.client()  # a server started now refuses to serve an edited log
+    with pytest.raises(ExtractorError, match="was edited"):
+        verify_store(world.out)
+    with pytest.raises(ExtractorError, match="was edited"), opened(world.out) as store:
+        workflow.release(store, "alice", run, world.released)
+    assert not world.released.exists()
+
+
+def test_an_edited_record_with_every_later_hash_recomputed_is_detected(world) -> None:
+    run = world.runs["T-1"]
+    with opened(world.out) as store:
+        workflow.decide(store, "alice", run, "approve")
+        workflow.decide(store, "bob", run, "reject", "too detailed")
+    _sql(world.out, "UPDATE audit_log SET details = replace(details, '\"reject\"', '\"approve\"') "
+                    "WHERE action = 'review'")
+    _rehash_all(world.out)
+    with pytest.raises(ExtractorError, match="not signed by the log's key"):
+        verify_store(world.out)
+    with pytest.raises(ExtractorError, match="not signed by the log's key"), opened(world.out) as store:
+        workflow.release(store, "alice", run, world.released)
+
+
+def test_the_last_four_records_deleted_are_missed_by_nobody(world) -> None:
+    run = world.runs["T-1"]
+    with opened(world.out) as store:
+        for r in world.runs.values():
+            workflow.decide(store, "alice", r, "approve")
+            workflow.decide(store, "bob", r, "approve")
+        for r in world.runs.values():
+            workflow.release(store, "alice", r, world.released)
+        last = store.reading().count
+    verify_store(world.out)
+    _sql(world.out, "DELETE FROM audit_log WHERE seq > ?", (last - 4,))  # two reviews, two releases
+    with pytest.raises(ExtractorError, match="records were deleted"):
+        verify_store(world.out)
+    # ... even when the head file inside OUT is put back to an older copy: the receipts outside OUT remain
+    head = world.out / ".extractor" / "audit_head.json"
+    older = json.loads(head.read_text())
+    with opened(world.out) as store:
+        kept = audit_log.read(store.db())[-1]
+    older.update(seq=kept.seq, hash=kept.hash, signature=kept.signature)
+    head.write_text(json.dumps(older))
+    with pytest.raises(ExtractorError, match=r"audit_receipt\.json names record .* records were deleted"):
+        verify_store(world.out)
+    assert run
+
+
+def test_a_receipt_held_by_the_researcher_is_checked_when_given(world, tmp_path: Path) -> None:
+    run = world.runs["T-1"]
+    with opened(world.out) as store:
+        workflow.decide(store, "alice", run, "approve")
+        workflow.decide(store, "bob", run, "approve")
+        workflow.release(store, "alice", run, world.released)
+        last = store.reading().count
+    receipt = world.released / "T-1" / f"{run}.audit_receipt.json"
+    kept = tmp_path / "researcher.json"
+    kept.write_bytes(receipt.read_bytes())
+    for p in world.released.rglob("*"):  # the operator removes every witness they can reach
+        if p.is_file():
+            p.unlink()
+    (world.out / ".extractor" / "witness_folders.txt").unlink()
+    (world.out / ".extractor" / "audit_head.json").unlink()
+    _sql(world.out, "DELETE FROM audit_log WHERE seq = ?", (last,))
+    import shutil
+
+    shutil.rmtree(world.released)
+    verify_store(world.out, witnesses=[])  # what the operator left verifies on its own ...
+    with pytest.raises(ExtractorError, match="records were deleted"):
+        verify_store(world.out, witnesses=[kept])  # ... the researcher's copy of the receipt does not
+
+
+def test_a_status_cannot_be_edited_because_there_is_none_to_edit(world) -> None:
+    """Statuses are folded from the signed records; the store has no table of them to edit."""
+    con = sqlite3.connect(world.out / ".extractor" / "state.sqlite")
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    con.close()
+    assert tables == {"audit_log", "credentials"}
+
+
+def test_a_password_hash_put_into_the_store_does_not_sign_anyone_in(world) -> None:
+    from extractor.release.accounts import hash_password
+
+    forged = hash_password("operator-pw-1")
+    _sql(world.out, "UPDATE credentials SET password_hash = ? WHERE account = 'dora'", (forged,))
+    client = world.client()
+    import re
+
+    token = re.search(r'name="login_csrf" value="([^"]+)"', client.get("/login").text).group(1)
+    response = client.post("/login", data={"user": "dora", "password": "operator-pw-1", "login_csrf": token})
+    assert response.status_code == 403 and "credentials were edited" in response.text
+    with pytest.raises(ExtractorError, match="credentials of account 'dora'"):
+        verify_store(world.out)
