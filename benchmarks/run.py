@@ -240,10 +240,10 @@ def _freetext() -> list[dict[str, Any]]:
     return records
 
 
-def _airlock() -> dict[str, Any]:
-    from benchmarks.airlock_bench import airlock_record
+def _airlock() -> list[dict[str, Any]]:
+    from benchmarks.airlock_bench import airlock_record, audit_log_record
 
-    return airlock_record(WORK)
+    return [airlock_record(WORK), audit_log_record(WORK)]
 
 
 def _in_child(fn: Any, *args: Any) -> Any:
@@ -282,7 +282,7 @@ def main() -> None:
     if args.only == "freetext":
         records += _freetext()
     if args.only in ("all", "airlock"):
-        records.append(_in_child(_airlock))
+        records += _in_child(_airlock)
     if args.only in ("anonymity", "sdc", "freetext", "airlock"):
         _write(records)
         return

@@ -232,10 +232,12 @@ def demo(
     out.print("\n[bold]Demo outputs[/]")
     for result in results:
         out.print(f"[bold]{result.run_dir.parent.name}[/]")
-        out.print(f"  released tables    {result.release_dir}")
+        out.print(f"  files for release  {result.release_dir} (leave only after two output checkers approve)")
         out.print(f"  DPO review report  {result.run_dir / 'review' / 'review.html'}")
         out.print(f"  patient notices    {result.run_dir / 'notices'}")
     out.print(f"Check a release again with: extractor check {workdir / 'out' / 'AUD-2026-014' / 'latest'}")
+    out.print(f"Review them in a browser: extractor users add NAME --admin --out {workdir / 'out'}, then "
+              f"extractor serve --out {workdir / 'out'}")
 
 
 app.command("release")(cli_airlock.release_cmd)

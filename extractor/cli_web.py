@@ -106,7 +106,9 @@ def serve(out_root: OutRoot = Path("out"), state: State = None,
           session_minutes: Annotated[int, typer.Option(min=1, help="Sign out after this long idle")] = 30,
           session_hours: Annotated[int, typer.Option(min=1, help="Sign out after this long in any case")] = 8,
           tls_cert: Annotated[Path | None, typer.Option(help="Serve HTTPS with this certificate (PEM)")] = None,
-          tls_key: Annotated[Path | None, typer.Option(help="The certificate's private key (PEM)")] = None) -> None:
+          tls_key: Annotated[Path | None, typer.Option(help="The certificate's private key (PEM)")] = None,
+          behind_tls_proxy: Annotated[bool, typer.Option(
+              help="A proxy in front terminates HTTPS: send Secure cookies and HSTS anyway")] = False) -> None:
     """The airlock in a browser: queue, runs, decisions, release, audit log."""
     import uvicorn
 
@@ -116,7 +118,7 @@ def serve(out_root: OutRoot = Path("out"), state: State = None,
     settings = settings_from(out_root, to, state=state, host=host, port=port, allowed_hosts=allowed_host,
                              trusted_header=trusted_header, trusted_proxies=trusted_proxy,
                              session_minutes=session_minutes, session_hours=session_hours,
-                             tls=tls_cert is not None)
+                             tls=tls_cert is not None or behind_tls_proxy)
     scheme = "https" if tls_cert else "http"
     out.print(f"airlock for {settings.out_root} on {scheme}://{host}:{port}/ (Ctrl-C stops it)")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False,

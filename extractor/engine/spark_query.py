@@ -85,6 +85,9 @@ def checked(sql: str, query_file: Path, tables: set[str], as_of: dt.date) -> exp
             raise ExtractorError(f"{query_file}: refused: only a SELECT (or WITH ... SELECT) statement may run, "
                                  f"this is {kind}")
         raise ExtractorError(f"{query_file}: not valid SQL: expected a SELECT statement")
+    if tree.find(exp.Describe, exp.Summarize, exp.Show, exp.Command, exp.Pragma, exp.Set) is not None:
+        raise ExtractorError(f"{query_file}: refused by the sandbox: SHOW, DESCRIBE and SUMMARIZE are not queries; "
+                             "a query is one SELECT (or WITH … SELECT) over the request's tables")
     own = set(functions(as_of))
     for node in tree.find_all(exp.Func):
         if isinstance(node, exp.Binary | exp.Unary):  # operators (AND, OR, +, NOT): not calls
