@@ -87,3 +87,20 @@ def test_kill_during_release_then_finish(request_file: Path, tmp_path: Path) -> 
     shown = cli("audit", "show", "--out", str(out)).stdout
     assert [line.split()[3] for line in shown.splitlines() if "account" not in line and "project" not in line] == [
         "store-created", "run", "review", "review", "release"]
+
+
+def test_killed_after_the_release_record_is_finished_by_the_next_release(request_file: Path, tmp_path: Path) -> None:
+    out, dest = tmp_path / "out", tmp_path / "released"
+    assert cli("run", str(request_file), "--out", str(out)).returncode == 0
+    run_id = runs(out)[0].name
+    accounts(out, "T-1")
+    for who in ("alice", "bob"):
+        assert cli("review", "decide", run_id, "--decision", "approve", "--as", who, "--out", str(out)).returncode == 0
+    killed = cli("release", run_id, "--to", str(dest), "--out", str(out), "--as", "alice", kill_at="release-recorded")
+    assert killed.returncode == -signal.SIGKILL and not (dest / "T-1" / run_id).exists()
+    finished = cli("release", run_id, "--to", str(dest), "--out", str(out), "--as", "bob")
+    assert finished.returncode == 0, finished.stderr
+    assert (dest / "T-1" / run_id / "manifest.json").is_file()
+    assert (dest / "T-1" / f"{run_id}.audit_receipt.json").is_file()
+    assert not [p for p in (dest / "T-1").iterdir() if p.name.startswith(".")]
+    assert cli("audit", "verify", "--out", str(out)).returncode == 0

@@ -140,6 +140,7 @@ def release(store: Store, who: str, run_id: str, destination: Path) -> Path:
             record = w.append("release", {"to": str(final), "folder": str(destination), "files": files},
                               request_id=run.request_id, run_id=run_id, who=w.state.account(who).name)
             kill_point("release-record")
+        kill_point("release-recorded")
         (staging / "release" / FOLDER_LOCK).unlink(missing_ok=True)
         (staging / "release").rename(final)
         witness.write(layout.receipt(destination, run.request_id, run_id), record, store.signer.public)

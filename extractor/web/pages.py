@@ -158,12 +158,13 @@ def audit(ctx: Ctx) -> Response:
         before = int(ctx.request.query_params.get("before", "0")) or ctx.state.count + 1
     except ValueError:
         before = ctx.state.count + 1
-    rows = [r for r in audit_log.read(ctx.store.db(), after=max(0, before - 1 - AUDIT_PAGE))
-            if r.seq < before and (scope is None or r.run_id in visible)][-AUDIT_PAGE:]
+    start = max(0, before - 1 - AUDIT_PAGE)
+    rows = [r for r in audit_log.read(ctx.store.db(), after=start)
+            if r.seq < before and (scope is None or r.run_id in visible)]
     verdict_text = (f"Verified: {ctx.state.count} records, each following the one before, the newest signed by "
                     f"the log's key; checked again on every page for the records added since.")
     return page("web_audit.html.j2", title="Audit log", records=rows, verdict=verdict_text, ok=True,
-                session=ctx.session, older=rows[0].seq if rows and rows[0].seq > 1 else None)
+                session=ctx.session, older=start + 1 if start > 0 else None)
 
 
 def refused(exc: ExtractorError, session: Session | None) -> HTMLResponse:

@@ -148,3 +148,12 @@ def test_a_password_hash_put_into_the_store_does_not_sign_anyone_in(world) -> No
     assert response.status_code == 403 and "credentials were edited" in response.text
     with pytest.raises(ExtractorError, match="credentials of account 'dora'"):
         verify_store(world.out)
+
+
+def test_a_run_folder_put_there_by_hand_is_named(world) -> None:
+    import shutil
+
+    run = world.runs["T-1"]
+    shutil.copytree(world.out / "T-1" / run, world.out / "T-1" / "20990101T000000Z-forged")
+    with pytest.raises(ExtractorError, match="a run folder the audit log does not know"):
+        verify_store(world.out)
