@@ -26,6 +26,14 @@ def person_names() -> pl.DataFrame:
 
 
 @cache
+def world_names() -> pl.DataFrame:
+    """name (lower case), kind (first/last/both), word (also an ordinary word): names of people in Finland
+    that the register list lacks (world_names.tsv, from Faker's person providers)."""
+    return pl.read_csv(data_file("world_names.tsv"), separator="\t", comment_prefix="#").with_columns(
+        pl.col("word") == "yes")
+
+
+@cache
 def postal_codes() -> pl.DataFrame:
     return pl.read_csv(data_file("postal_codes_2020.tsv"), separator="\t", infer_schema=False)
 

@@ -11,6 +11,7 @@ pool whose workers fork from a server that has the analyzer loaded.
 from __future__ import annotations
 
 import atexit
+import functools
 import multiprocessing
 import os
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ import polars as pl
 from extractor import hetu
 from extractor.freetext import names
 from extractor.freetext.language import LANGUAGES, detect_languages
-from extractor.freetext.recognizers import ADDRESS_PREFILTER, STREET_WORDS
+from extractor.freetext.recognizers import ADDRESS_PREFILTER, PO_BOX, STREET_WORDS
 
 MIN_SCORE = 0.5
 PERSON = "PERSON"
@@ -32,7 +33,7 @@ PREFILTERS: dict[str, str] = {
     "FI_BUSINESS_ID": r"\d{7}-\d",
     "IBAN_CODE": r"(?i)FI\d{2}",
     "PHONE_NUMBER": r"\d(?:[\s().\-/]*\d){4,}",
-    "FI_ADDRESS": r"(?i)" + ADDRESS_PREFILTER + "|" + STREET_WORDS,  # street word and number, or the word alone
+    "FI_ADDRESS": r"(?i)" + ADDRESS_PREFILTER + "|" + STREET_WORDS + "|" + PO_BOX,  # street word, box
     "FI_POSTAL_CODE": r"\d{5}",
 }
 ENTITIES = (*PREFILTERS, PERSON)
@@ -52,18 +53,20 @@ def candidate_entities(texts: pl.Series) -> pl.Series:
     return flags.select(pl.concat_list(pl.all()).list.drop_nulls().alias("entities"))["entities"]
 
 
-def _analyze(batch: list[tuple[str, list[str], str]]) -> list[list[tuple[int, int, str, float]]]:
+def _analyze(batch: list[tuple[str, list[str], str]], second: names.SecondLine = names.SecondLine()
+             ) -> list[list[tuple[int, int, str, float]]]:
     from extractor.freetext.engine import analyzer
+    from extractor.freetext.recognizers import NameRecognizer
 
     engine, gaz = analyzer(), names.gazetteer()
+    NameRecognizer.second_line = second
     out = []
     for text, entities, lang in batch:
         if entities:
             found = [(r.start, r.end, r.entity_type, r.score) for r in engine.analyze(
                 text, language=lang, entities=[*entities, PERSON], score_threshold=MIN_SCORE)]
         else:
-            found = [(s, e, PERSON, score) for s, e, score in names.find_names(text, gaz, lang)
-                     if score >= MIN_SCORE]
+            found = [(s, e, PERSON, score) for s, e, score in names.person_spans(text, gaz, lang, second)]
         out.append(found)
     return out
 
@@ -99,21 +102,23 @@ def close_pool() -> None:
 
 
 def analyze_distinct(texts: list[str], entities: list[list[str]], processes: int,
-                     languages: list[str] | None = None) -> list[list[tuple]]:
+                     languages: list[str] | None = None, second: names.SecondLine = names.SecondLine()
+                     ) -> list[list[tuple]]:
     work = list(zip(texts, entities, languages or ["fi"] * len(texts), strict=True))
     if processes <= 1 or len(work) < POOL_FROM:
-        return _analyze(work)
+        return _analyze(work, second)
     results: list[list[tuple]] = []
-    for part in _pool(processes).imap(_analyze, _chunks(work, _CHUNK)):
+    for part in _pool(processes).imap(functools.partial(_analyze, second=second), _chunks(work, _CHUNK)):
         results += part
     return results
 
 
 def detect(texts: pl.Series, processes: int | None = None, language: str = "auto",
-           languages: pl.Series | None = None) -> pl.DataFrame:
+           languages: pl.Series | None = None, second: names.SecondLine = names.SecondLine()) -> pl.DataFrame:
     """Every identifier found: row (position in `texts`), start, end (characters), entity, score.
     `language`: "auto" (each note's own, language.py) or one of fi, sv, en for every note; `languages`:
-    each row's language when the caller has already detected it (a note's language follows from its text)."""
+    each row's language when the caller has already detected it (a note's language follows from its text);
+    `second`: the second line of defence (words no dictionary knows) on or off, with the controller's terms."""
     processes = processes or min(2, os.cpu_count() or 1)
     frame = pl.DataFrame({"text": texts.cast(pl.String)}).with_row_index("row")
     if languages is not None:
@@ -125,7 +130,7 @@ def detect(texts: pl.Series, processes: int | None = None, language: str = "auto
     distinct = distinct.with_columns(candidate_entities(distinct["text"]))
     distinct = distinct.filter(pl.col("text").str.contains(r"[^\W_]"))  # nothing to find without a letter or digit
     found = analyze_distinct(distinct["text"].to_list(), distinct["entities"].to_list(), processes,
-                             distinct["language"].to_list())
+                             distinct["language"].to_list(), second)
     spans = _spans_frame(distinct["u"].to_list(), found)
     if spans.is_empty():
         return pl.DataFrame(schema=SCHEMA)

@@ -28,28 +28,34 @@ ringde träffade met
 SPEECH_VERBS = _words("""
 kertoo kertoi soitti soittaa ilmoitti ilmoittaa toivoo toivoi pyytää pyysi sanoo sanoi kävi käy saapui tuli
 asuu asui haluaa halusi osallistui osallistuu hakee haki lupasi lupaa tarvitsee on oli ei eli ja hoitaa
-jatkaa suositteli arvioi kaatui vastaa kieltäytyi allekirjoitti
-berättar berättade ringde säger sade bor kom har är var och deltog vill ska sköter hämtar
-says said called lives came is was has told asked agreed needs
+jatkaa suositteli arvioi kaatui vastaa kieltäytyi allekirjoitti toimittaa toimitti lähettää lähetti maksaa
+maksoi muutti muuttaa nukkui nukkuu itki itkee söi syö vastasi lähti lähtee meni menee tapasi toi tuo hoiti
+jäi palasi kysyi kysyy sairastui aloitti aloittaa lopetti työskentelee opiskelee kertovat saapuu
+berättar berättade ringde säger sade bor kom har är var och deltog vill ska sköter hämtar ringer skickar
+skickade betalar betalade flyttade sover sov svarade åkte träffade kommer gick går fick får frågade
+says said called lives came is was has told asked agreed needs sent paid moved slept answered left went
 """)
 # A name in the allative/ablative/adessive before a passive or "has": "Virtaselle soitettu", "Kalliolla ei ole".
 TO_SOMEONE = ("lle", "lta", "ltä", "lla", "llä")
 PASSIVES = _words("""
 soitettu myönnetty haetaan haettu varataan varattu lähetetty tarjottu ilmoitettu kerrottu annettu tehty
-järjestetty maksettu päätetty on ei oli
+järjestetty maksettu päätetty on ei oli saatiin saatu pyydettiin pyydetty kysyttiin kysytty kerrottiin
+annettiin lähetettiin toimitettiin tarjottiin ohjattiin ohjattu neuvottiin neuvottu
 """)
 WEAK = _words("on oli ei ja eli och har är var is was has")  # too common to say much on their own
 # After a name in the genitive: family nouns and postpositions (Laineen perhe, Holms lägenhet, Kinnusen luona).
 FOLLOWERS = _words("""
 perhe perheen perheessä perheeseen luona luokse luota kanssa kotona kotiin asiakkuus lapset lapsi äiti isä
-puoliso mukaan puolesta tytär poika veli sisko vanhemmat osoite asunto veljekset
-dotter son mamma pappa fru man barn bror syster lägenhet ansökan advokat bedömning familj
-children mother father wife husband
+puoliso mukaan puolesta tytär poika veli sisko vanhemmat osoite asunto veljekset vointi voinnista terveys
+terveydentila tilanne asiat asioista asiakassuunnitelma koulunkäynti lääkitys mielestä kertoman
+dotter son mamma pappa fru man barn bror syster lägenhet ansökan advokat bedömning familj mående situation
+hälsa
+children mother father wife husband condition health situation
 """)
 # Words that are never names in a note of that language (pronouns, function words).
 NEVER_NAMES = {
     "fi": _words("he hän me te se ne tämä tuo nämä ja on ei että"),
-    "sv": _words("han hon vi ni de den det jag du dem oss man en ett och är"),
+    "sv": _words("han hon vi ni de den det jag du dem oss man en ett och är hennes deras dess"),
     "en": _words("he she we they it i you his her him them us the a an and is was"),
 }
 # Names that are also common words of the note's language: a name only with evidence.
@@ -59,3 +65,23 @@ LANGUAGE_WORDS = {
                  "bob jack guy lee dan amy ray"),
     "fi": frozenset(),
 }
+
+# Verbs of getting in touch: a lower-case first name right after one, in a note typed without capitals, is
+# a person ("soitin tuulille", "tavattu satu", "ringde lasse", "called will").
+CONTACT = _words("""
+soitin soitettu soitti tavattu tapasin tapasi puhuin keskustelin kävin tapaaminen
+ringde träffade pratade talade
+called met phoned spoke emailed visited saw
+""")
+# Prepositions before a place (i Malm, från Kallio, in Kallio): a place name there is a place.
+PLACE_PREPOSITIONS = _words("i från till på mot vid in from to at near on")
+# Nouns after a place in the genitive (Malmin sosiaaliasemalla): the name is the place's.
+INSTITUTIONS = _words("""
+takana vieressä edessä lähellä lähistöllä kohdalla alueella kaupunginosassa kaupunginosa kylässä
+sosiaaliasema sosiaaliasemalla sosiaaliasemalle sosiaaliasemalta terveysasema terveysasemalla terveysasemalle
+kirjasto kirjastossa koulu koulussa koululla päiväkoti päiväkodissa toimipiste toimipisteessä toimipisteeseen
+asema asemalla kampus kampuksella sairaala sairaalassa keskus keskuksessa neuvola neuvolassa kirkko kirkossa
+""")
+STREET_AFTER = _words("street road avenue lane drive square way gatan vägen katu tie")
+# Swedish definite forms of kinship and role words (dottern, brodern, mamman): the base form is in the list.
+DEFINITE = ("en", "n", "et", "t", "na", "arna", "erna")

@@ -22,12 +22,17 @@ import polars as pl
 from extractor import reference_data
 from extractor.freetext.morphology import morphology
 from extractor.freetext.name_evidence import (
+    CONTACT,
+    DEFINITE,
     FOLLOWERS,
+    INSTITUTIONS,
     KINSHIP_AND_ROLE,
     LANGUAGE_WORDS,
     NEVER_NAMES,
     PASSIVES,
+    PLACE_PREPOSITIONS,
     SPEECH_VERBS,
+    STREET_AFTER,
     TO_SOMEONE,
     WEAK,
 )
@@ -37,11 +42,19 @@ from extractor.freetext.nicknames import nicknames
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")  # a word, hyphenated compounds whole (Anna-Liisa)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE_MARKS = ".!?:;\n\"“(>-•*"
-_INITIALS = re.compile(r"(?:\b[A-ZÅÄÖ]\.\s?){1,2}$")  # "T. " or "M. K. " just before a name
-_AGE = re.compile(r"\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)\b|\s+is\s+\d{1,3}\s+years")  # "Onni (7 v)"
+_INITIALS = re.compile(r"(?:\b[A-ZÅÄÖ]\.\s?){1,2}$|\b[A-ZÅÄÖ]-[A-ZÅÄÖ]\.?\s$")  # "T. ", "M. K. ", "A-K " before a name
+TWO_INITIALS = re.compile(r"(?<![\w.])[A-ZÅÄÖ]\.\s?[A-ZÅÄÖ]\.(?=\s|$|[,;:/)])(?!\s*Box)")  # M. K., not P.O. Box
+ALIAS = re.compile(r"\s+(?:eli|alias|kallas|aka|dvs\.?)\s+([A-ZÅÄÖ]{2,3})\b")
+INFLECTED_INITIALS = re.compile(r"\b[A-ZÅÄÖ]-[A-ZÅÄÖ]:[a-zåäö]{1,4}\b")  # "A-K:n", "M-L:s": initials in a case
+_AGE = re.compile(r"\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)?\s*\)|\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)\b"
+                  r"|\s+is\s+\d{1,3}\s+years")  # "Onni (7 v)", "Grace (9)"
 _BRACKET = re.compile(r"\s*\(\s*([^\W\d_]+)(?:\s+([^\W\d_]+))?")  # "Pena (asiakkaan veli)"
 _LOCATIVE = re.compile(r"(?:ssa|ssä|sta|stä|hin|seen|aan|ään|iin|oon|uun|yyn|öön|een)$")  # in, from, into a place
-_AND = re.compile(r"\s+(?:ja|sekä|och|and|&)\s+$")
+NEGATIONS = frozenset({"ei", "eikä", "inte", "not"})
+COPULAS = frozenset({"on", "oli", "is", "was", "är", "var"})
+COMPANY_FORMS = frozenset({"oy", "oyj", "ab", "abp", "ltd", "ry", "ky", "tmi", "inc", "gmbh", "rf"})
+_NEGATED_VERB = re.compile(r"\s+(?:ei|eikä|inte|not)\s+[^\W\d_]+(?:nut|nyt|neet|lut|lyt|sut|syt|rut|ryt|tut|tyt)\b")
+_AND = re.compile(r"\s+(?:ja|sekä|eli|alias|och|dvs|and|aka|&)\s+$")
 
 RARE = 100  # fewer bearers than this: a sentence's first word matching it needs more evidence
 
@@ -59,6 +72,7 @@ class Gazetteer:
     words: frozenset[str]  # also an ordinary word: a capital mid-sentence is some evidence
     places: frozenset[str]  # also a place, organisation or month: a capital is no evidence
     folded: dict[str, str] = field(default_factory=dict)  # name without diacritics -> name (nystrom -> nyström)
+    areas: frozenset[str] = frozenset()  # districts and villages (postal areas) that are also common names
     nicknames: dict[str, str] = field(default_factory=dict)  # derived nickname -> first name (jukkis -> jukka)
     seen: dict[tuple[str, str], Hit | None] = field(default_factory=dict, compare=False)  # memo per (word, lang)
 
@@ -67,7 +81,10 @@ class Gazetteer:
         if key not in self.seen:
             if len(self.seen) > 500_000:
                 self.seen.clear()
-            self.seen[key] = self._classify(token, lang)
+            hit = self._classify(token, lang)
+            if hit is not None and hit.kind != "place" and hit.base in self.areas and in_place_case(token):
+                hit = Hit(hit.base, "place")  # Kalliosta, Käpylässä: the district, not Mr Kallio
+            self.seen[key] = hit
         return self.seen[key]
 
     def _classify(self, token: str, lang: str) -> Hit | None:
@@ -77,6 +94,10 @@ class Gazetteer:
         low = word.lower()
         if low in NEVER_NAMES.get(lang, frozenset()):
             return None
+        if "-" in word and morphology() and lang == "fi":  # Karhu-nimistä, ex-puoliso: its last part says what it is
+            last = morphology().readings(word.rsplit("-", 1)[1])
+            if last is not None and last.word and not last.names:
+                return None
         readings = morphology().readings(word) if morphology() else None
         if lang != "fi" and readings is not None:  # Voikko is Finnish: elsewhere it only vouches for names
             sure = readings.surname and not readings.word and not readings.places  # first names: often words
@@ -102,6 +123,8 @@ class Gazetteer:
             if low in self.counts:  # a register name Voikko reads as words: made of them (Kalliovaara), or not
                 return Hit(low, "word" if readings.compound else "hidden")
             base = self._stripped(low, lang)  # Voikko read only a word (Satun: 'sattua'); the register a name
+            if base and any(f in self.words and f in self.nicknames for f in base_forms(low)):
+                return Hit(base, "word")  # a pet name that is also a word (Tumppi): evidence decides
             if base and (self.counts.get(base, 0) >= RARE or base == low):
                 return Hit(base, "hidden")
             return None
@@ -114,10 +137,16 @@ class Gazetteer:
             return Hit(base, "word")
         return Hit(base, "name", sure=sure)
 
+    def is_place(self, token: str) -> bool:
+        """A place, organisation or month in some case form (Vuosaareen, Kronohagen, Elisalla)."""
+        forms = base_forms(token.lower())
+        return any(f in self.places for f in forms) or (in_place_case(token) and any(f in self.areas for f in forms))
+
     def _stripped(self, low: str, lang: str = "fi") -> str | None:
         """The gazetteer name this (possibly inflected, folded or pet) form is of, or None. When one of its
-        readings is a place or an ordinary word, that reading wins: the caller then asks for evidence."""
-        forms = base_forms(low)
+        readings is a place or an ordinary word, that reading wins: the caller then asks for evidence.
+        English has no case endings (its genitive's apostrophe splits the word): only the word itself."""
+        forms = [low] if lang == "en" else base_forms(low)
         hits = [c for c in forms if c in self.counts]
         if hits:
             return next((c for c in forms if c in self.places), None) or next(
@@ -139,18 +168,49 @@ def gazetteer() -> Gazetteer:
     names = people.group_by(pl.col("name").str.to_lowercase()).agg(pl.col("count").sum())
     counts = dict(zip(names["name"].to_list(), names["count"].to_list(), strict=True))
     first = set(people.filter(pl.col("kind") == "first")["name"].str.to_lowercase().to_list())
+    world = reference_data.world_names()  # names of people in Finland the register lacks (Faker's providers)
+    for name, kind in world.select("name", "kind").iter_rows():
+        counts.setdefault(name, RARE)
+        if kind != "last":
+            first.add(name)
     lines = [line.strip() for line in reference_data.data_file("name_words.txt").read_text("utf-8").splitlines()
              if line.strip() and not line.startswith("#")]
     cut = lines.index("[places]")
-    places = reference_data.postal_codes()
-    place_names = set(lines[cut + 1:])
-    for column in ("municipality", "region", "subregion", "major_region"):
-        for value in places[column].drop_nulls().unique().to_list():
-            place_names.update(w.lower() for w in _WORD.findall(value))
+    municipalities, areas = _place_words()
+    # A district or village named like a common name (Kallio, Mäki, Nieminen) is a place only in a place's case.
+    common_areas = {a for a in areas if counts.get(a, 0) >= RARE}
+    nen_names = {a for a in common_areas if a.endswith("nen")}  # a village called Nieminen: the name wins
+    common_areas -= nen_names
+    place_names = set(lines[cut + 1:]) | municipalities | (areas - common_areas - nen_names)
     folded = {n.translate(FOLD): n for n in counts if n.translate(FOLD) != n and n.translate(FOLD) not in counts}
     taken = set(counts) | place_names
-    return Gazetteer(counts, frozenset(set(lines[:cut]) & counts.keys() - place_names), frozenset(place_names),
-                     folded, nicknames(counts, first, taken))
+    words = set(lines[:cut]) | set(world.filter(pl.col("word"))["name"].to_list())
+    pet_words: set[str] = set()
+    pets = nicknames(counts, first, taken, pet_words)
+    return Gazetteer(counts, frozenset((words & counts.keys() - place_names) | pet_words), frozenset(place_names),
+                     folded=folded, nicknames=pets, areas=frozenset(common_areas - place_names))
+
+
+def _place_words() -> tuple[set[str], set[str]]:
+    """(municipalities and regions, postal areas in Finnish and Swedish: Kallio, Käpylä, Kottby)."""
+    places = reference_data.postal_codes()
+    out: tuple[set[str], set[str]] = (set(), set())
+    for column in ("municipality", "region", "subregion", "major_region", "postal_area_fi", "postal_area_sv"):
+        for value in places[column].drop_nulls().unique().to_list():
+            out[column.startswith("postal")].update(w.lower() for w in _WORD.findall(value) if w[0].isupper())
+    return out
+
+
+_PLACE_CASE = re.compile(r"(?i)(?:ssa|ssä|sta|stä|seen|hin|aan|ään|een|iin|oon|uun|yyn|öön)$")
+_PARTITIVE_NEN = re.compile(r"(?i)s(?:ta|tä)$")
+
+
+def in_place_case(token: str) -> bool:
+    """In a case that says where (in, from, into: Kalliossa, Kalliosta, Vuosaareen), and not the partitive
+    of a -nen name (Niemistä, Virtasta), which looks like one."""
+    if not _PLACE_CASE.search(token):
+        return False
+    return not (_PARTITIVE_NEN.search(token) and token[:-3].lower() + "nen" in gazetteer().counts)
 
 
 def is_sentence_start(text: str, start: int) -> bool:
@@ -173,6 +233,47 @@ def _case(token: str) -> str:
     return "lower" if token[0].islower() else "capital"
 
 
+def _is_kin(word: str, lang: str) -> bool:
+    """A kinship or role word in any form: tyttärelle, sisaren (Voikko's base form), dottern (definite)."""
+    if word in KINSHIP_AND_ROLE:
+        return True
+    if lang == "sv":
+        return any(word.endswith(d) and word[: -len(d)] in KINSHIP_AND_ROLE for d in DEFINITE)
+    readings = morphology().readings(word) if lang == "fi" and morphology() else None
+    return readings is not None and any(b in KINSHIP_AND_ROLE for b in readings.word_bases)
+
+
+def _kin_after(text: str, end: int, lang: str) -> bool:
+    """'Will is the client's son', 'Onni on asiakkaan poika': a copula, then a kinship word within three words."""
+    after = [w.lower() for w in _WORD.findall(text[end:end + 40])][:4]
+    return bool(after) and after[0] in COPULAS and any(_is_kin(w, lang) for w in after[1:])
+
+
+def _where_a_place_is(text: str, start: int, end: int, before: list[str], after: str, gaz: Gazetteer,
+                      hit: Hit) -> bool:
+    """A place's position: after a preposition of place (i Malm, from Kallio), after a postal code, before a
+    street word (Baker Street), or a place's genitive before an institution (Malmin sosiaaliasemalla)."""
+    placeish = hit.kind == "place" or hit.base in gaz.areas or hit.base in gaz.places
+    if after in STREET_AFTER:
+        return True
+    if placeish and before and before[-1] in PLACE_PREPOSITIONS:
+        return True
+    if re.search(r"\b\d{5}\s+$", text[max(0, start - 8):start]):
+        return True
+    return placeish and after in INSTITUTIONS
+
+
+def _lower_in_a_hurry(text: str, start: int, end: int, before: list[str], after: str, hit: Hit,
+                      gaz: Gazetteer) -> float:
+    """A first name typed in lower case, in a note typed without capitals, where a person stands: right
+    after a verb of getting in touch (soitin tuulille), or before a verb a person does (onni nukkui)."""
+    if any(c.isupper() for c in text) or hit.kind == "place" or hit.base not in gaz.counts:
+        return 0.0
+    if before and before[-1] in CONTACT:
+        return 0.6
+    return 0.6 if after in SPEECH_VERBS - WEAK and gaz.counts[hit.base] >= RARE else 0.0
+
+
 def score_group(text: str, group: list[tuple[int, int, Hit]], gaz: Gazetteer, lang: str = "fi") -> float:
     """How sure we are that these adjacent gazetteer words name a person (0..1)."""
     start, end = group[0][0], group[-1][1]
@@ -181,39 +282,52 @@ def score_group(text: str, group: list[tuple[int, int, Hit]], gaz: Gazetteer, la
     if _in_address(text, start, end):
         return 0.0  # part of an e-mail address, which is found whole
     if len(group) > 1:
+        _, after = _words_around(text, start, end)
         if lower:
             return 0.85 if any(h.sure for h in hits) and all(h.kind != "place" for h in hits) else 0.0
+        if after in STREET_AFTER or text[group[-1][0]:group[-1][1]].lower() in STREET_AFTER:
+            return 0.0  # Baker Street: a street
         if any(h.kind != "place" for h in hits):
             return 0.85
-        _, after = _words_around(text, start, end)  # "Kaarina Lieto kertoo": two places speaking are a person
+        # "Kaarina Lieto kertoo": two places speaking are a person
         return 0.8 if after in SPEECH_VERBS - WEAK and text[start:group[0][1]].lower() in gaz.counts else 0.3
-    hit = hits[0]
+    return _score_one(text, start, end, hits[0], gaz, lang, lower)
+
+
+def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: str, lower: bool) -> float:
     before, after = _words_around(text, start, end)
     bracket = _BRACKET.match(text, end)
     if bracket:
         before = before + [w.lower() for w in bracket.groups() if w]  # an apposition in brackets
-    kin = any(w in KINSHIP_AND_ROLE for w in before)
-    next_to_kin = bool(before) and before[-1] in KINSHIP_AND_ROLE
+    kin = any(_is_kin(w, lang) for w in before)
+    next_to_kin = bool(before) and _is_kin(before[-1], lang)
     owner = after in FOLLOWERS and text[end - 1:end].lower() in ("n", "s")  # a genitive before a family noun
-    evidence = after in SPEECH_VERBS or owner or bool(_AGE.match(text, end))
-    strong = (after in SPEECH_VERBS - WEAK) or owner or bool(_AGE.match(text, end)) \
+    age = bool(_AGE.match(text, end))
+    evidence = after in SPEECH_VERBS or owner or age
+    strong = (after in SPEECH_VERBS - WEAK) or owner or age \
         or (after in PASSIVES and text[start:end].lower().endswith(TO_SOMEONE) and hit.kind != "place")
     opening = is_sentence_start(text, start)
     if lower:
-        return 0.75 if hit.kind == "name" and hit.sure else 0.0
+        return 0.75 if hit.kind == "name" and hit.sure else _lower_in_a_hurry(text, start, end, before, after, hit,
+                                                                                 gaz)
+    if after in COMPANY_FORMS or (not next_to_kin and _where_a_place_is(text, start, end, before, after, gaz, hit)):
+        return 0.0  # Hoivakoti Aurinko Oy; i Malm, Malmin sosiaaliasemalla
     if hit.kind == "hidden":  # read as an ordinary word by Voikko: a name only right after a kinship word
-        return 0.8 if kin or _AGE.match(text, end) else 0.0
+        return 0.8 if kin or age else 0.0
     if hit.kind == "place":
         nominative = text[start:end].lower() == hit.base
         if next_to_kin and not _LOCATIVE.search(text[start:end].lower()):
             return 0.8  # "tytär Kaarina", "Soitettu Salolle", "Tavattu Kaarinan kanssa": a person
         if owner and after not in ("kanssa", "luona", "mukaan"):
             return 0.7  # Salon perhe: a family, not a town
-        return 0.8 if next_to_kin and nominative else 0.7 if nominative and after in SPEECH_VERBS else 0.3
+        acts = after in SPEECH_VERBS - WEAK or (after in NEGATIONS and _NEGATED_VERB.match(text, end))
+        return 0.8 if next_to_kin and nominative else 0.7 if nominative and acts else 0.3
     if hit.kind == "word":
         homograph = text[start:end].lower() in LANGUAGE_WORDS.get(lang, frozenset())
-        if kin or _AGE.match(text, end) or (owner and not homograph):
+        if kin or age or (owner and not homograph) or _kin_after(text, end, lang):
             return 0.8
+        if _is_kin(text[start:end].lower(), lang):
+            return 0.0  # Veli muutti: the brother, unless a kinship word or an age says it is a name
         if homograph:
             strong = after in SPEECH_VERBS - WEAK
         if opening:
@@ -242,8 +356,10 @@ def find_names(text: str, gaz: Gazetteer | None = None, lang: str = "fi", cut: f
     hits = [(m.start(), m.end(), h) for m in WORD.finditer(text) if (h := gaz.classify(m.group(), lang))]
     groups: list[list[tuple[int, int, Hit]]] = []
     for hit in hits:
+        case = _case(text[hit[0]:hit[1]])
         if groups and text[groups[-1][-1][1]:hit[0]].strip() == "" and len(groups[-1]) < 4 \
-                and _case(text[hit[0]:hit[1]]) == _case(text[groups[-1][-1][0]:groups[-1][-1][1]]):
+                and case == _case(text[groups[-1][-1][0]:groups[-1][-1][1]]) \
+                and (case != "lower" or (hit[2].sure and groups[-1][-1][2].sure)):  # lower-case words stay apart
             groups[-1].append(hit)
         else:
             groups.append([hit])
@@ -255,11 +371,19 @@ def find_names(text: str, gaz: Gazetteer | None = None, lang: str = "fi", cut: f
         if initials and score >= cut and initials.end() == start:
             start = initials.start()
         out.append((start, g[-1][1], score))
-    for i in range(len(out) - 2, -1, -1):  # "Stig och Gun Backman": a word joined to a name is one too
+    hurried = not any(c.isupper() for c in text)  # typed without capitals: lower case says nothing
+    for i in range(len(out) - 2, -1, -1):  # "Stig och Gun Backman", "Tumppi eli Tuomas": joined to a name
         s, e, score = out[i]
-        if score < cut and out[i + 1][2] >= cut and _AND.search(text, e, out[i + 1][0]) \
-                and _case(text[s:e]) != "lower" and groups[i][0][2].kind != "place":
+        j = next((k for k in range(i + 1, len(out)) if out[k][2] >= cut), None)
+        if score < cut and j is not None and _AND.search(text, e, out[j][0]) \
+                and (hurried or _case(text[s:e]) != "lower") and groups[i][0][2].kind != "place":
             out[i] = (s, e, 0.8)
+    for i in range(1, len(out) if hurried else 0):  # "tavattu satu ja toivo": and the other way round
+        s, e, score = out[i]
+        hit = groups[i][0][2]
+        if score < cut and out[i - 1][2] >= cut and _AND.search(text, out[i - 1][1], s) and hit.kind != "place" \
+                and gaz.counts.get(hit.base, 0) >= RARE:
+            out[i] = (s, e, 0.6)
     named = {h.base for g, (_, _, score) in zip(groups, out, strict=True) if score >= cut for *_, h in g
              if h.kind != "place"}
 
@@ -269,3 +393,30 @@ def find_names(text: str, gaz: Gazetteer | None = None, lang: str = "fi", cut: f
 
     return [(s, e, score if score >= cut or not again(g) else 0.85)
             for g, (s, e, score) in zip(groups, out, strict=True)]
+
+
+@dataclass(frozen=True)
+class SecondLine:
+    """Whether words no dictionary knows are removed as possible names (unknown_words.py), and the
+    controller's own terms that are safe to keep."""
+
+    on: bool = True
+    terms: frozenset[str] = frozenset()
+
+
+def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SecondLine(), cut: float = 0.5
+                 ) -> list[tuple[int, int, float]]:
+    """Names the gazetteer finds (find_names), then, where the second line is on, every other token that no
+    dictionary knows."""
+    found = [s for s in find_names(text, gaz, lang, cut) if s[2] >= cut]
+    found += [(m.start(), m.end(), 0.7) for m in INFLECTED_INITIALS.finditer(text)]  # A-K:n, M-L:s
+    found += [(m.start(), m.end(), 0.6) for m in TWO_INITIALS.finditer(text)]  # Kirjaaja: M. K.
+    ends = {e for _, e, _ in found}
+    found += [(m.start(1), m.end(1), 0.7) for m in ALIAS.finditer(text) if m.start() in ends]  # Juha-Pekka eli JP
+    if not second.on:
+        return found
+    from extractor.freetext.unknown_words import possible_names
+
+    taken = [(s, e) for s, e, _ in found]
+    return found + [p for p in possible_names(text, lang, gaz, second.terms)
+                    if not any(s < p[1] and p[0] < e for s, e in taken)]

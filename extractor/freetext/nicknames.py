@@ -2,8 +2,8 @@
 
 Finnish and Finland-Swedish pet names follow a few patterns: the name's first syllable or two and a
 diminutive ending (-is, -kka/-kki, -ppa/-ppi, -tsa/-tsu, -ke, -na, -sse, -lle …). Every such form of a
-first name borne by at least 3,000 people is derived; a form that is itself a register name, a place or
-a word Voikko knows is left out, so that the list adds names and never ordinary words.
+first name borne by at least 3,000 people is derived; a form that is itself a register name or a place is
+left out, and one that is also a word Voikko knows (Tumppi) is marked as a word: a name only with evidence.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import re
 from extractor.freetext.morphology import morphology
 
 
-def nicknames(counts: dict[str, int], first: set[str], taken: set[str]) -> dict[str, str]:
+def nicknames(counts: dict[str, int], first: set[str], taken: set[str], words: set[str]) -> dict[str, str]:
     """Pet forms of common first names, by the usual Finnish and Swedish patterns: the name's first
     syllable(s) and a diminutive ending (Jukka -> Jukkis, Antti -> Antsa, Pentti -> Pena, Karl -> Kalle).
-    A form that is itself a register name, a place or an ordinary Finnish word is left out."""
+    A form that is itself a register name or a place is left out; one that is also an ordinary Finnish word
+    (Tumppi) is kept and added to `words`, so that it counts as a name only with evidence."""
     endings = ("is", "kis", "kkis", "ppa", "ppi", "mppi", "mppa", "kka", "kki", "kke", "ke", "tsa", "tsu",
                "tsku", "sku", "ssu", "sse", "sa", "su", "na", "ne", "te", "pe", "u", "cke", "lle", "ska")
     morph = morphology()
@@ -31,7 +32,9 @@ def nicknames(counts: dict[str, int], first: set[str], taken: set[str]) -> dict[
                         or re.search(r"[^aeiouyäöå]{4}", pet):
                     continue
                 readings = morph.readings(pet) if morph else None
-                if readings is not None:
-                    continue  # Voikko knows it: a word or a name of its own
+                if readings is not None and (readings.names or readings.places or not readings.word):
+                    continue  # Voikko knows it as a name or a place of its own
                 out[pet] = name
+                if readings is not None:
+                    words.add(pet)  # also an ordinary word (Tumppi): a name only with evidence
     return out

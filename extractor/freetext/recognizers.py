@@ -101,6 +101,8 @@ class NameRecognizer(EntityRecognizer):
     no context words for presidio to add on top.
     """
 
+    second_line = names.SecondLine()  # set per batch by detect._analyze (the run's choice and its terms)
+
     def __init__(self, language: str = "fi") -> None:
         super().__init__(supported_entities=["PERSON"], supported_language=language,
                          name=f"NameRecognizer_{language}")
@@ -112,7 +114,8 @@ class NameRecognizer(EntityRecognizer):
         return [RecognizerResult("PERSON", start, end, score,
                                  recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                                                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
-                for start, end, score in names.find_names(text, self.gazetteer, self.supported_language)]
+                for start, end, score in names.person_spans(text, self.gazetteer, self.supported_language,
+                                                            NameRecognizer.second_line)]
 
 
 _STREET = ("katu", "tie", "kuja", "polku", "väylä", "raitti", "kaari", "rinne", "ranta", "aukio", "tori", "puistikko",
@@ -126,17 +129,29 @@ ADDRESS_PATTERN = (r"\b[A-ZÅÄÖ][a-zåäöé]*(?:-[A-ZÅÄÖa-zåäöé]+)*(?:
 # A street someone moved to or lives on, without its number ("lähetetty Tehtaankadulle"): weaker evidence.
 # What every street address contains: a street word right before its number (a cheap superset for detect.py).
 ADDRESS_PREFILTER = r"(?:" + "|".join(_STREET + _STREET_INFLECTED) + r")\s+\d"
-STREET_WORDS = r"(?:kadulle|kadulla|kadulta|tielle|tiellä|tieltä|kujalle|kujalla|kujalta|polulle|polulla)"
-STREET_PATTERN = r"\b[A-ZÅÄÖ][a-zåäöé]+" + STREET_WORDS + r"\b"
+_SV_STREETS = r"(?:gatan|vägen|gränd|gränden|stigen|backen|torget|allén|kajen|stranden|esplanaden)"
+_EN_STREETS = r"(?:Street|Road|Avenue|Lane|Drive|Close|Square|Crescent)"
+STREET_WORDS = (r"(?:kadulle|kadulla|kadulta|tielle|tiellä|tieltä|kujalle|kujalla|kujalta|polulle|polulla|"
+                r"gatan|vägen|gränd|stigen|backen|torget|allén|kajen|stranden|esplanaden|"
+                r" street| road| avenue| lane| drive| close| square| crescent)")
+STREET_PATTERN = r"\b[A-ZÅÄÖ][a-zåäöé]+" + STREET_WORDS[:STREET_WORDS.index("|gatan")] + r")\b"
+# A Swedish street named in its definite form, an English one with its street word: without a number.
+SV_STREET_PATTERN = r"\b[A-ZÅÄÖ][a-zåäöé]+" + _SV_STREETS + r"\b"
+EN_STREET_PATTERN = r"\b[A-Z][a-z]+\s" + _EN_STREETS + r"\b"
+# A post-office box: PL 123 (fi), PB 45 (sv), P.O. Box 12 (en), Postilokero 7, Postbox 99.
+PO_BOX = r"\b(?:PL|PB|P\.\s?O\.\s?Box|PO\s?Box|Postilokero|Postbox|Postfack)\s+\d{1,5}\b"
 
 
 class AddressRecognizer(PatternRecognizer):
-    """Street addresses: a street name with a Finnish or Swedish street word, a number, stair and flat."""
+    """Street addresses: a street name with a Finnish or Swedish street word, a number, stair and flat; a
+    street without its number (Tehtaankadulle, Storgatan, Baker Street); a post-office box."""
 
     def __init__(self, language: str = "fi") -> None:
         super().__init__(
             supported_entity="FI_ADDRESS", supported_language=language, name=f"AddressRecognizer_{language}",
-            patterns=[Pattern("street_address", ADDRESS_PATTERN, 0.8), Pattern("street", STREET_PATTERN, 0.55)],
+            patterns=[Pattern("street_address", ADDRESS_PATTERN, 0.8), Pattern("street", STREET_PATTERN, 0.55),
+                      Pattern("po_box", PO_BOX, 0.8), Pattern("street_sv", SV_STREET_PATTERN, 0.55),
+                      Pattern("street_en", EN_STREET_PATTERN, 0.55)],
             context=["osoite", "asuu", "kotiosoite", "adress", "bor", "address"])
 
 
@@ -159,4 +174,10 @@ class PostalCodeRecognizer(PatternRecognizer):
             context=["postinumero", "postinro", "postnummer", "osoite", "adress", "postal", "zip"])
 
     def validate_result(self, pattern_text: str) -> bool | None:
-        return None if pattern_text[:5] in _postal_codes() else False
+        """A code that exists, or any code followed by a known place (post-office box codes, 00101, are not
+        in the postal-area key)."""
+        if pattern_text[:5] in _postal_codes():
+            return None
+        place = pattern_text[5:].strip().lower()
+        gaz = names.gazetteer()
+        return None if place and (place in gaz.places or place in gaz.areas) else False

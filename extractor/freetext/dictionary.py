@@ -1,0 +1,98 @@
+"""Is a token a word the language knows? Voikko for Finnish, the system's word lists for Swedish and English.
+
+The second line of defence against names (unknown_words.py) removes what no dictionary knows, so the
+dictionaries decide its precision. Finnish: Voikko knows every inflected form of its words and many
+proper nouns. Swedish and English: Debian's word lists (wswedish; wamerican and wbritish, SCOWL), read
+from /usr/share/dict where `make` installs them; a lower-case entry is a word, a capitalised one a proper
+noun (a place, a brand, a famous name). Swedish compounds the list lacks (nätverksmötet) are known when
+they split into two known words, with or without the linking s. Words of the trade that no dictionary
+has (hetu, gmail, Teams) come from data/free_text_terms.txt, and a controller adds their own.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from extractor import reference_data
+from extractor.freetext.morphology import morphology
+
+SYSTEM_LISTS = {"sv": ("/usr/share/dict/swedish",),
+                "en": ("/usr/share/dict/american-english", "/usr/share/dict/british-english")}
+ENCODINGS = {"/usr/share/dict/swedish": "latin-1"}  # wswedish is ISO-8859-1; the SCOWL lists UTF-8
+_SV_LINKS = ("s", "e", "a", "u", "o", "")
+
+
+@cache
+def word_list(lang: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(words, proper nouns), both lower-cased, from the system lists; None when none is installed."""
+    words: set[str] = set()
+    proper: set[str] = set()
+    found = False
+    for name in SYSTEM_LISTS.get(lang, ()):
+        path = Path(name)
+        if not path.is_file():
+            continue
+        found = True
+        for line in path.read_text(encoding=ENCODINGS.get(name, "utf-8"), errors="replace").splitlines():
+            entry = line.strip().removesuffix("'s")
+            if entry:
+                (proper if entry[0].isupper() else words).add(entry.lower())
+    return (frozenset(words), frozenset(proper - words)) if found else None
+
+
+@cache
+def trade_terms() -> frozenset[str]:
+    """Terms of social-welfare notes that no dictionary has and that are never names (hetu, gmail, Teams)."""
+    text = reference_data.data_file("free_text_terms.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+def available(lang: str) -> bool:
+    return morphology() is not None if lang == "fi" else word_list(lang) is not None
+
+
+def known(token: str, lang: str) -> bool | None:
+    """True when the dictionary of `lang` knows the token (any form, any case); None when `lang` has no
+    dictionary here (then nothing can be said)."""
+    low = token.lower()
+    if low in trade_terms():
+        return True
+    if "-" in low:  # Karhu-nimistä, ex-puoliso: known when its last part is (or every part is a term)
+        parts = [p for p in token.split("-") if p]
+        return bool(parts) and (known(parts[-1], lang) is True or all(p.lower() in trade_terms() for p in parts))
+    if lang == "fi":
+        m = morphology()
+        return None if m is None else m.readings(token) is not None or m.readings(low) is not None
+    lists = word_list(lang)
+    if lists is None:
+        return None
+    words, proper = lists
+    if low in words or low in proper:
+        return True
+    return lang == "sv" and _compound(low, words)
+
+
+def _compound(low: str, words: frozenset[str], depth: int = 2) -> bool:
+    """A Swedish compound of listed words (nätverks|mötet, barn|skydds|anmälan), each part at least 3 letters,
+    joined with or without a linking letter."""
+    for i in range(3, len(low) - 2):
+        head, tail = low[:i], low[i:]
+        if tail not in words:
+            continue
+        for link in _SV_LINKS:
+            stem = head[: len(head) - len(link)] if link else head
+            if head.endswith(link) and len(stem) >= 3 and (stem in words or (depth > 1 and _compound(stem, words,
+                                                                                                       depth - 1))):
+                return True
+    return False
+
+
+def dictionary_words() -> set[str]:
+    """Every lower-case word of the Swedish and English lists (for scripts/make_world_names.py)."""
+    out: set[str] = set()
+    for lang in SYSTEM_LISTS:
+        lists = word_list(lang)
+        if lists:
+            out |= lists[0]
+    return out
