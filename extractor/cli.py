@@ -174,11 +174,20 @@ def deidentify(
     spans: Annotated[Path | None, typer.Option("--spans", help="Also write each identifier found as a JSON line: "
                                                "row, start, end, entity, score (offsets into the original)")] = None,
     lang: Annotated[str, typer.Option("--lang", help="auto (each note's own), fi, sv or en")] = "auto",
+    unknown_words: Annotated[str, typer.Option(
+        "--unknown-words", help="redact (default): a word no dictionary knows is removed as a possible name; keep")
+    ] = "redact",
+    allow: Annotated[list[str] | None, typer.Option(
+        "--allow", help="A term of your own that is never a name (repeat): a service, a place, a product")] = None,
 ) -> None:
     """De-identify one text column of a file: names, identity codes, phones, e-mails, addresses, accounts."""
     from extractor.freetext.deidentify import deidentify_file
+    from extractor.freetext.names import SecondLine
 
-    result = deidentify_file(source, text_column, to, spans, lang)
+    if unknown_words not in ("redact", "keep"):
+        raise ExtractorError(f"--unknown-words: expected redact or keep, got {unknown_words!r}")
+    second = SecondLine(unknown_words == "redact", frozenset(t.lower() for t in allow or ()))
+    result = deidentify_file(source, text_column, to, spans, lang, second)
     found = result.spans.group_by("entity").len().sort("entity").iter_rows()
     languages = ", ".join(f"{n:,} {lang_}" for lang_, n in sorted(result.languages.items()))
     out.print(f"wrote {to}: {result.texts.len():,} rows ({languages}); found "

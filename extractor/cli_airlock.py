@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from extractor.cli_support import friendly, out
+from extractor.cli_support import err, friendly, out
 
 audit_app = typer.Typer(help="The signed, hash-chained audit log of an output root.", no_args_is_help=True)
 review_app = typer.Typer(help="Two independent output checkers decide on a submitted run.", no_args_is_help=True)
@@ -56,7 +56,12 @@ def audit_verify(out_root: OutRoot = Path("out"), state: State = None,
 
     v = verify_store(out_root, state, witness or [], public_key)
     out.print(f"audit log verified: {v.records} record(s), every one signed by key {v.key or '-'} "
-              f"(pinned by {v.key_pinned_by or '-'}); {v.witnesses} witness(es) agree; head {v.head or '-'}")
+              f"(pinned by {v.key_pinned_by or '-'}); {v.witnesses} witness(es) agree; head {v.head or '-'}",
+              markup=False, highlight=False)
+    for folder in v.witness_folders:
+        out.print(f"  witnesses looked for in {folder}", markup=False, highlight=False)
+    for warning in v.warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False)
 
 
 @audit_app.command("show")

@@ -37,6 +37,9 @@ def friendly(fn: F) -> F:
             raise typer.Exit(130) from None
         except (typer.Exit, typer.Abort):
             raise
+        except UnicodeError:
+            err.print("error: an argument or file name is not valid UTF-8 text", markup=False)
+            raise typer.Exit(2) from None
         except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
             if os.environ.get("EXTRACTOR_DEBUG"):
                 raise

@@ -76,3 +76,15 @@ def read_regular(path: Path) -> bytes:
             return fh.read()
     finally:
         os.close(fd)
+
+
+def without_links(root: Path, path: Path) -> Path:
+    """`path`, checked to lie under `root` with no symbolic link on the way (a run folder, its review/ folder
+    or a file in it replaced by a link would otherwise be followed); raises OSError otherwise."""
+    relative = path.relative_to(root)
+    current = root
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            raise OSError(f"{relative.as_posix()}: a symbolic link where a folder or file of the run should be")
+    return path

@@ -83,7 +83,7 @@ def test_two_blind_reviews_then_release(submitted) -> None:
         workflow.release(store, "alice", run_id, tmp / "released-again")
     assert actions(store)[-3:] == ["review", "review", "release"]
     v = verify_store(out)
-    assert v.witnesses == 3 and v.key_pinned_by == "the signing key file"
+    assert v.witnesses == 4 and v.key_pinned_by == "the signing key file"
 
 
 @pytest.mark.parametrize(("decisions", "outcome"), [(("approve", "return"), "returned"),

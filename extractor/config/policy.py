@@ -59,6 +59,14 @@ class Purpose:
 
 
 @dataclass(frozen=True)
+class FreeText:
+    """How notes are de-identified beyond the identifiers the recognizers know."""
+
+    unknown_words: str = "redact"  # words no dictionary knows: removed as possible names ("redact") or "keep"
+    allow_terms: tuple[str, ...] = ()  # the controller's own terms that are never names (services, places)
+
+
+@dataclass(frozen=True)
 class Policy:
     path: Path
     controller: str
@@ -66,6 +74,7 @@ class Policy:
     purposes: dict[str, Purpose] = field(default_factory=dict)
     unknown_person: str = "warn"  # a register row naming no one in the data: "warn" the DPO, or "stop" the run
     notice_languages: str = "required"  # a notice field without the reader's language: refuse, or "fallback"
+    free_text: FreeText = FreeText()
 
 
 def default_policy_path() -> Path:
@@ -115,7 +124,7 @@ def _disclosure(f: Fields | None, base: Disclosure) -> Disclosure:
 
 def load_policy(path: Path) -> Policy:
     f = load_toml(path, "policy")
-    f.reject_unknown({"policy", "disclosure", "purposes"})
+    f.reject_unknown({"policy", "disclosure", "purposes", "free_text"})
     head = f.table("policy")
     head.reject_unknown({"controller", "version", "description", "unknown_person", "notice_languages"})
     base = _disclosure(f.table("disclosure", None), Disclosure())
@@ -149,4 +158,16 @@ def load_policy(path: Path) -> Policy:
         raise f.error("purposes", "at least one purpose")
     return Policy(path.resolve(), head.str("controller"), head.str("version"), purposes,
                   head.str("unknown_person", "warn", choices=("warn", "stop")),
-                  head.str("notice_languages", "required", choices=("required", "fallback")))
+                  head.str("notice_languages", "required", choices=("required", "fallback")),
+                  _free_text(f.table("free_text", None)))
+
+
+def _free_text(f: Fields | None) -> FreeText:
+    if f is None:
+        return FreeText()
+    f.reject_unknown({"unknown_words", "allow_terms"})
+    terms = f.str_list("allow_terms", ())
+    for term in terms:
+        if not term.strip() or any(c.isspace() for c in term.strip()):
+            raise f.error("allow_terms", "single words (a term of several words: list each word)", term)
+    return FreeText(f.str("unknown_words", "redact", choices=("redact", "keep")), tuple(t.strip() for t in terms))

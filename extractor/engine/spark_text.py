@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from extractor.protect.text import Redaction
 
 
-def _batch_redactor(columns: list[str], use_subjects: bool, dates_mode: str, use_shift: bool):
+def _batch_redactor(columns: list[str], use_subjects: bool, dates_mode: str, use_shift: bool, second):  # noqa: ANN001
     """The function each worker runs on its batches (a closure: only settings, no key)."""
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -46,7 +46,7 @@ def _batch_redactor(columns: list[str], use_subjects: bool, dates_mode: str, use
             for col in columns:
                 texts = frame[col].cast(pl.String)
                 languages = languages_of(texts.fill_null(""))
-                spans = detect(texts, processes=1, languages=languages)
+                spans = detect(texts, processes=1, languages=languages, second=second)
                 out[col], dates = protect_dates(redact(texts, spans, subjects), dates_mode, shifts, languages)
                 merged = merge_overlaps(spans)
                 entities = [[] for _ in range(n)]
@@ -86,7 +86,10 @@ def redact_columns(con: SparkConnection, cfg: RunConfig, table: Table, columns: 
                                         f"{quoted('__ent_' + c)} ARRAY<STRING>, {quoted('__dates_' + c)} BIGINT"
                                         for c in columns])
     t0 = time.perf_counter()
-    result = source.mapInPandas(_batch_redactor(columns, use_subjects, cfg.request.dates_in_notes, use_shift), schema)
+    from extractor.protect.text import second_line, second_line_label
+
+    result = source.mapInPandas(_batch_redactor(columns, use_subjects, cfg.request.dates_in_notes, use_shift,
+                                                second_line(cfg)), schema)
     con.materialise(f"{redacted}__all", result)
     seconds = (time.perf_counter() - t0) / max(1, len(columns))
     con.materialise(redacted, con.spark.table(quoted(f"{redacted}__all")).select("_r", *columns))
@@ -104,5 +107,6 @@ def redact_columns(con: SparkConnection, cfg: RunConfig, table: Table, columns: 
             "GROUP BY 1 ORDER BY 1").collect()}
         records.append(Redaction(table.name, col, mode, texts=texts, distinct=distinct, changed=changed,
                                  entities=entities, seconds=seconds, languages=languages, analyser=analyser_name(),
-                                 dates=moved, dates_mode=cfg.request.dates_in_notes))
+                                 dates=moved, dates_mode=cfg.request.dates_in_notes,
+                                 second_line=second_line_label(cfg)))
     return rows, redacted, records

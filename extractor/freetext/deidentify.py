@@ -19,6 +19,7 @@ from extractor.errors import ExtractorError
 from extractor.freetext.detect import detect, languages_of
 from extractor.freetext.language import LANGUAGES
 from extractor.freetext.morphology import analyser_name
+from extractor.freetext.names import SECOND_LINE_ON, SecondLine
 from extractor.freetext.redact import redact
 
 FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".jsonl": "JSONL", ".ndjson": "JSONL"}
@@ -32,13 +33,15 @@ class Deidentified:
     analyser: str = ""  # what read Finnish inflection (Voikko or suffix rules)
 
 
-def deidentify(texts: pl.Series, language: str = "auto", processes: int | None = None) -> Deidentified:
-    """Find and replace identifiers in `texts` (fi/sv/en notes). `language`: auto or fi, sv, en."""
+def deidentify(texts: pl.Series, language: str = "auto", processes: int | None = None,
+                second: SecondLine = SECOND_LINE_ON) -> Deidentified:
+    """Find and replace identifiers in `texts` (fi/sv/en notes). `language`: auto or fi, sv, en; `second`:
+    the second line of defence (words no dictionary knows removed as possible names), on by default."""
     if language != "auto" and language not in LANGUAGES:
         raise ExtractorError(f"--lang {language!r}: expected auto, {', '.join(LANGUAGES)}")
     texts = texts.cast(pl.String)
     languages = languages_of(texts.fill_null(""), language)
-    spans = detect(texts, processes, languages=languages)
+    spans = detect(texts, processes, languages=languages, second=second)
     counts = languages.filter(texts.is_not_null()).value_counts()
     return Deidentified(redact(texts, spans), spans, dict(counts.iter_rows()), analyser_name())
 
@@ -78,7 +81,7 @@ def _write(frame: pl.DataFrame, path: Path) -> None:
 
 
 def deidentify_file(source: Path, column: str, target: Path, spans_path: Path | None = None,
-                    language: str = "auto") -> Deidentified:
+                    language: str = "auto", second: SecondLine = SECOND_LINE_ON) -> Deidentified:
     """Read `source`, replace identifiers in `column`, write every column to `target` (and the spans)."""
     for path in (target, spans_path):
         if path is not None and path.resolve() == source.resolve():
@@ -93,7 +96,7 @@ def deidentify_file(source: Path, column: str, target: Path, spans_path: Path | 
         raise ExtractorError(f"{source}: no column {column!r}; the columns are {listed}")
     if frame.schema[column] not in (pl.String, pl.Null):
         raise ExtractorError(f"{source}: column {column!r} is {frame.schema[column]}, expected text")
-    result = deidentify(frame[column], language)
+    result = deidentify(frame[column], language, second=second)
     if spans_path is not None:
         lines = [json.dumps(r, ensure_ascii=False) for r in result.spans.select(
             "row", "start", "end", "entity", pl.col("score").round(3)).iter_rows(named=True)]

@@ -21,7 +21,7 @@ import polars as pl
 from extractor import hetu
 from extractor.freetext import names
 from extractor.freetext.language import LANGUAGES, detect_languages
-from extractor.freetext.recognizers import ADDRESS_PREFILTER, PO_BOX, STREET_WORDS
+from extractor.freetext.recognizers import ADDRESS_PREFILTER, PO_BOX_PREFILTER, STREET_WORDS
 
 MIN_SCORE = 0.5
 PERSON = "PERSON"
@@ -33,7 +33,7 @@ PREFILTERS: dict[str, str] = {
     "FI_BUSINESS_ID": r"\d{7}-\d",
     "IBAN_CODE": r"(?i)FI\d{2}",
     "PHONE_NUMBER": r"\d(?:[\s().\-/]*\d){4,}",
-    "FI_ADDRESS": r"(?i)" + ADDRESS_PREFILTER + "|" + STREET_WORDS + "|" + PO_BOX,  # street word, box
+    "FI_ADDRESS": r"(?i)" + ADDRESS_PREFILTER + "|" + STREET_WORDS + "|" + PO_BOX_PREFILTER,  # a street, a box
     "FI_POSTAL_CODE": r"\d{5}",
 }
 ENTITIES = (*PREFILTERS, PERSON)
@@ -53,7 +53,7 @@ def candidate_entities(texts: pl.Series) -> pl.Series:
     return flags.select(pl.concat_list(pl.all()).list.drop_nulls().alias("entities"))["entities"]
 
 
-def _analyze(batch: list[tuple[str, list[str], str]], second: names.SecondLine = names.SecondLine()
+def _analyze(batch: list[tuple[str, list[str], str]], second: names.SecondLine = names.SECOND_LINE_ON
              ) -> list[list[tuple[int, int, str, float]]]:
     from extractor.freetext.engine import analyzer
     from extractor.freetext.recognizers import NameRecognizer
@@ -102,7 +102,7 @@ def close_pool() -> None:
 
 
 def analyze_distinct(texts: list[str], entities: list[list[str]], processes: int,
-                     languages: list[str] | None = None, second: names.SecondLine = names.SecondLine()
+                     languages: list[str] | None = None, second: names.SecondLine = names.SECOND_LINE_ON
                      ) -> list[list[tuple]]:
     work = list(zip(texts, entities, languages or ["fi"] * len(texts), strict=True))
     if processes <= 1 or len(work) < POOL_FROM:
@@ -114,7 +114,7 @@ def analyze_distinct(texts: list[str], entities: list[list[str]], processes: int
 
 
 def detect(texts: pl.Series, processes: int | None = None, language: str = "auto",
-           languages: pl.Series | None = None, second: names.SecondLine = names.SecondLine()) -> pl.DataFrame:
+           languages: pl.Series | None = None, second: names.SecondLine = names.SECOND_LINE_ON) -> pl.DataFrame:
     """Every identifier found: row (position in `texts`), start, end (characters), entity, score.
     `language`: "auto" (each note's own, language.py) or one of fi, sv, en for every note; `languages`:
     each row's language when the caller has already detected it (a note's language follows from its text);

@@ -21,6 +21,11 @@ SYSTEM_LISTS = {"sv": ("/usr/share/dict/swedish",),
                 "en": ("/usr/share/dict/american-english", "/usr/share/dict/british-english")}
 ENCODINGS = {"/usr/share/dict/swedish": "latin-1"}  # wswedish is ISO-8859-1; the SCOWL lists UTF-8
 _SV_LINKS = ("s", "e", "a", "u", "o", "")
+# Swedish inflection the list leaves out (klienten, ansökan's forms, räkningarna, flyttade): endings, longest first,
+# and what the stem may have ended in before it (klient-en, räkning-arna, flytt-ade from flytta).
+_SV_ENDINGS = tuple(sorted({"en", "n", "et", "t", "na", "erna", "arna", "orna", "ar", "er", "or", "s", "ens", "ets",
+                            "ade", "at", "ad", "ande", "ende", "are", "ast", "aste", "re", "st", "ste", "e", "a",
+                            "ernas", "arnas", "ornas", "ns", "ts", "nas"}, key=len, reverse=True))
 
 
 @cache
@@ -53,14 +58,23 @@ def available(lang: str) -> bool:
 
 
 def known(token: str, lang: str) -> bool | None:
-    """True when the dictionary of `lang` knows the token (any form, any case); None when `lang` has no
-    dictionary here (then nothing can be said)."""
+    """True when the dictionary of `lang`, or of another of the three languages, knows the token (notes mix
+    languages, and a note's language can be misread); None when `lang` has no dictionary here (then nothing
+    can be said)."""
+    own = known_in(token, lang)
+    if own is not False:
+        return own
+    return any(known_in(token, other) for other in ("fi", "sv", "en") if other != lang) or False
+
+
+def known_in(token: str, lang: str) -> bool | None:
+    """Whether the dictionary of `lang` alone knows the token (any form, any case); None without one."""
     low = token.lower()
     if low in trade_terms():
         return True
     if "-" in low:  # Karhu-nimistä, ex-puoliso: known when its last part is (or every part is a term)
         parts = [p for p in token.split("-") if p]
-        return bool(parts) and (known(parts[-1], lang) is True or all(p.lower() in trade_terms() for p in parts))
+        return bool(parts) and (known_in(parts[-1], lang) is True or all(p.lower() in trade_terms() for p in parts))
     if lang == "fi":
         m = morphology()
         return None if m is None else m.readings(token) is not None or m.readings(low) is not None
@@ -70,7 +84,18 @@ def known(token: str, lang: str) -> bool | None:
     words, proper = lists
     if low in words or low in proper:
         return True
-    return lang == "sv" and _compound(low, words)
+    return lang == "sv" and (_inflected(low, words) or _compound(low, words))
+
+
+def _inflected(low: str, words: frozenset[str]) -> bool:
+    """A Swedish word in a form the list lacks: an ending off, the stem (or the stem + a or e) listed."""
+    for ending in _SV_ENDINGS:
+        if low.endswith(ending) and len(low) - len(ending) >= 3:
+            stem = low[: -len(ending)]
+            doubled = stem[-1] == stem[-2] and stem[:-1] in words  # flytt-ade: flytta
+            if stem in words or stem + "a" in words or stem + "e" in words or doubled:
+                return True
+    return False
 
 
 def _compound(low: str, words: frozenset[str], depth: int = 2) -> bool:
@@ -78,7 +103,7 @@ def _compound(low: str, words: frozenset[str], depth: int = 2) -> bool:
     joined with or without a linking letter."""
     for i in range(3, len(low) - 2):
         head, tail = low[:i], low[i:]
-        if tail not in words:
+        if tail not in words and not _inflected(tail, words):
             continue
         for link in _SV_LINKS:
             stem = head[: len(head) - len(link)] if link else head

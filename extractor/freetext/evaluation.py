@@ -74,3 +74,27 @@ def scores(pred: pl.DataFrame, gold: pl.DataFrame) -> dict[str, dict[str, float 
                   "recall": None if recall is None else round(recall, 4),
                   "f1": None if f1 is None else round(f1, 4), "support": g, "found": p}
     return out
+
+
+QUALITY_FILE = ("data", "freetext_quality.json")  # shipped: what the review report states as residual risk
+
+
+def measure(paths: list[Path], second: object | None = None) -> dict:
+    """Per-label scores of the de-identifier on annotated notes, with what was measured (for the report)."""
+    from extractor.freetext.detect import detect
+
+    notes, gold = load_annotated(paths)
+    kwargs = {} if second is None else {"second": second}
+    spans = detect(notes["note"], processes=1, languages=notes["lang"], **kwargs)
+    return {"notes": notes.height, "languages": dict(sorted(notes.group_by("lang").len().iter_rows())),
+            "names": gold.filter(pl.col("entity") == "PERSON").height, "scores": scores(spans, gold)}
+
+
+def shipped_quality() -> dict | None:
+    """The scores measured on the hand-written corpus when this version was built (None if not shipped)."""
+    import json
+
+    from extractor.shipped import shipped
+
+    path = shipped(*QUALITY_FILE)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None

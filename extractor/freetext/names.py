@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import polars as pl
 
@@ -57,6 +57,7 @@ _NEGATED_VERB = re.compile(r"\s+(?:ei|eikä|inte|not)\s+[^\W\d_]+(?:nut|nyt|neet
 _AND = re.compile(r"\s+(?:ja|sekä|eli|alias|och|dvs|and|aka|&)\s+$")
 
 RARE = 100  # fewer bearers than this: a sentence's first word matching it needs more evidence
+WORLD_COUNT = 10  # a name only the world list has counts as rare: found with a neighbour or evidence
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class Gazetteer:
         low = word.lower()
         if low in NEVER_NAMES.get(lang, frozenset()):
             return None
-        if "-" in word and morphology() and lang == "fi":  # Karhu-nimistä, ex-puoliso: its last part says what it is
+        if "-" in word and morphology() and lang == "fi" and low not in self.counts:  # Karhu-nimistä: the last part
             last = morphology().readings(word.rsplit("-", 1)[1])
             if last is not None and last.word and not last.names:
                 return None
@@ -170,7 +171,7 @@ def gazetteer() -> Gazetteer:
     first = set(people.filter(pl.col("kind") == "first")["name"].str.to_lowercase().to_list())
     world = reference_data.world_names()  # names of people in Finland the register lacks (Faker's providers)
     for name, kind in world.select("name", "kind").iter_rows():
-        counts.setdefault(name, RARE)
+        counts.setdefault(name, WORLD_COUNT)
         if kind != "last":
             first.add(name)
     lines = [line.strip() for line in reference_data.data_file("name_words.txt").read_text("utf-8").splitlines()
@@ -233,6 +234,7 @@ def _case(token: str) -> str:
     return "lower" if token[0].islower() else "capital"
 
 
+@lru_cache(maxsize=200_000)
 def _is_kin(word: str, lang: str) -> bool:
     """A kinship or role word in any form: tyttärelle, sisaren (Voikko's base form), dottern (definite)."""
     if word in KINSHIP_AND_ROLE:
@@ -359,7 +361,7 @@ def find_names(text: str, gaz: Gazetteer | None = None, lang: str = "fi", cut: f
         case = _case(text[hit[0]:hit[1]])
         if groups and text[groups[-1][-1][1]:hit[0]].strip() == "" and len(groups[-1]) < 4 \
                 and case == _case(text[groups[-1][-1][0]:groups[-1][-1][1]]) \
-                and (case != "lower" or (hit[2].sure and groups[-1][-1][2].sure)):  # lower-case words stay apart
+                and (case != "lower" or hit[2].sure or groups[-1][-1][2].sure):  # two lower-case words: one a name
             groups[-1].append(hit)
         else:
             groups.append([hit])
@@ -404,7 +406,10 @@ class SecondLine:
     terms: frozenset[str] = frozenset()
 
 
-def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SecondLine(), cut: float = 0.5
+SECOND_LINE_ON = SecondLine()  # the default: on, with no terms of the controller's own
+
+
+def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SECOND_LINE_ON, cut: float = 0.5
                  ) -> list[tuple[int, int, float]]:
     """Names the gazetteer finds (find_names), then, where the second line is on, every other token that no
     dictionary knows."""

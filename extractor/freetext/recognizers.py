@@ -101,7 +101,7 @@ class NameRecognizer(EntityRecognizer):
     no context words for presidio to add on top.
     """
 
-    second_line = names.SecondLine()  # set per batch by detect._analyze (the run's choice and its terms)
+    second_line = names.SECOND_LINE_ON  # set per batch by detect._analyze (the run's choice and its terms)
 
     def __init__(self, language: str = "fi") -> None:
         super().__init__(supported_entities=["PERSON"], supported_language=language,
@@ -139,7 +139,9 @@ STREET_PATTERN = r"\b[A-ZÅÄÖ][a-zåäöé]+" + STREET_WORDS[:STREET_WORDS.ind
 SV_STREET_PATTERN = r"\b[A-ZÅÄÖ][a-zåäöé]+" + _SV_STREETS + r"\b"
 EN_STREET_PATTERN = r"\b[A-Z][a-z]+\s" + _EN_STREETS + r"\b"
 # A post-office box: PL 123 (fi), PB 45 (sv), P.O. Box 12 (en), Postilokero 7, Postbox 99.
-PO_BOX = r"\b(?:PL|PB|P\.\s?O\.\s?Box|PO\s?Box|Postilokero|Postbox|Postfack)\s+\d{1,5}\b"
+_PO_BOX_WORDS = r"(?:PL|PB|P\.\s?O\.\s?Box|PO\s?Box|Postilokero|Postbox|Postfack)\s+\d"
+PO_BOX = r"\b" + _PO_BOX_WORDS + r"{1,5}\b"
+PO_BOX_PREFILTER = _PO_BOX_WORDS  # without \b: a Unicode word boundary sends Polars' regex to its slow engine
 
 
 class AddressRecognizer(PatternRecognizer):

@@ -7,7 +7,7 @@ English; dictionary.py) knows it in some form, when the gazetteer knows it as a 
 or a month, when it is a term of the trade or one of the controller's own terms, or when it is not a
 word at all (digits, an acronym of up to five capitals, a street name, part of an e-mail or web address).
 Every other capitalised token is a possible name; a lower-case one only when it is close to a known name
-(one edit, by rapidfuzz: a name typed in a hurry). Where a language has no dictionary here, this
+(one edit, the first letter kept, by rapidfuzz: a name typed in a hurry). Where a language has no dictionary here, this
 line is off for it and the review report says so. What it costs in precision is measured on the corpus
 (make bench, record freetext_quality).
 """
@@ -15,7 +15,7 @@ line is off for it and the review report says so. What it costs in precision is 
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from extractor.freetext import dictionary
 from extractor.freetext.names import WORD, Gazetteer, _in_address
@@ -28,19 +28,58 @@ _STREET_END = re.compile(r"(?i)(?:katu|tie|kuja|polku|väylä|raitti|kaari|espla
 
 
 @cache
-def _names() -> list[str]:
+def _names_by_start() -> dict[tuple[str, int], list[str]]:
+    """The gazetteer's names by first letter and length: a name typed in a hurry keeps its first letter."""
     from extractor.freetext.names import gazetteer
 
-    return [n for n in gazetteer().counts if len(n) >= 4 and n.isalpha()]
+    out: dict[tuple[str, int], list[str]] = {}
+    for n in gazetteer().counts:
+        if len(n) >= 4 and n.isalpha():
+            out.setdefault((n[0], len(n)), []).append(n)
+    return out
 
 
+@lru_cache(maxsize=100_000)
 def near_name(low: str) -> str | None:
-    """A known name within one edit of a lower-case word (a swap of two letters is one edit)."""
+    """A known name with the same first letter within one edit of a lower-case word (rapidfuzz)."""
     from rapidfuzz import process
-    from rapidfuzz.distance import DamerauLevenshtein
+    from rapidfuzz.distance import Levenshtein
 
-    found = process.extractOne(low, _names(), scorer=DamerauLevenshtein.distance, score_cutoff=1)
+    by_start = _names_by_start()
+    candidates = [n for size in (len(low) - 1, len(low), len(low) + 1) for n in by_start.get((low[0], size), ())]
+    found = process.extractOne(low, candidates, scorer=Levenshtein.distance, score_cutoff=1)
     return found[0] if found else None
+
+
+class _Verdicts(dict):
+    """Per (token, language): a possible name (capitalised: SCORE; lower case: LOWER_SCORE) or None."""
+
+    def __init__(self, gaz: Gazetteer, terms: frozenset[str]) -> None:
+        super().__init__()
+        self.gaz, self.terms = gaz, terms
+
+    def __missing__(self, key: tuple[str, str]) -> float | None:
+        token, lang = key
+        value = _verdict(token, lang, self.gaz, self.terms)
+        if len(self) < 500_000:
+            self[key] = value
+        return value
+
+
+def _verdict(token: str, lang: str, gaz: Gazetteer, terms: frozenset[str]) -> float | None:
+    if len(token) < 3 or _ACRONYM.match(token) or token.lower() in terms or _STREET_END.search(token):
+        return None
+    if dictionary.known(token, lang) is not False:
+        return None
+    hit = gaz.classify(token, lang)  # a name the first line weighed and let go may still be unknown here
+    if (hit is not None and hit.kind in ("word", "place")) or gaz.is_place(token):
+        return None
+    if token[0].isupper():
+        return SCORE
+    return LOWER_SCORE if len(token) >= 5 and near_name(token.lower()) is not None else None
+
+
+_VERDICTS: dict[tuple[int, frozenset[str]], _Verdicts] = {}
 
 
 def possible_names(text: str, lang: str, gaz: Gazetteer, terms: frozenset[str] = frozenset()
@@ -48,22 +87,17 @@ def possible_names(text: str, lang: str, gaz: Gazetteer, terms: frozenset[str] =
     """(start, end, score) of every token no dictionary, gazetteer or term list knows."""
     if not dictionary.available(lang):
         return []
+    verdicts = _VERDICTS.get((id(gaz), terms))
+    if verdicts is None:
+        verdicts = _VERDICTS[(id(gaz), terms)] = _Verdicts(gaz, terms)
     out = []
     for m in WORD.finditer(text):
-        token = m.group()
-        if len(token) < 3 or _ACRONYM.match(token) or token.lower() in terms or _STREET_END.search(token):
+        score = verdicts[(m.group(), lang)]
+        if score is None:
             continue
         start, end = m.span()
         if (start and text[start - 1].isdigit()) or (end < len(text) and text[end].isdigit()):
             continue  # 7-vuotias, 12b: part of a number
-        hit = gaz.classify(token, lang)  # a name the first line weighed and let go may still be unknown here
-        if (hit is not None and hit.kind in ("word", "place")) or gaz.is_place(token) \
-                or dictionary.known(token, lang) is not False:
-            continue
-        if _in_address(text, start, end):
-            continue
-        if token[0].isupper():
-            out.append((start, end, SCORE))
-        elif near_name(token.lower()) is not None:
-            out.append((start, end, LOWER_SCORE))
+        if not _in_address(text, start, end):
+            out.append((start, end, score))
     return out

@@ -1,7 +1,13 @@
-"""Imported by the process pool's fork server: the analyzer is built once and every worker inherits it."""
+"""Imported by the process pool's fork server: the analyzer, the gazetteer, the word lists and the index of
+names near a typo are built once and every worker inherits them."""
 
+from extractor.freetext import dictionary, unknown_words
 from extractor.freetext.engine import analyzer
 from extractor.freetext.names import gazetteer
 
 analyzer()
 gazetteer()
+for _lang in ("sv", "en"):
+    dictionary.word_list(_lang)
+dictionary.trade_terms()
+unknown_words.near_name("warmup")

@@ -18,9 +18,11 @@ import polars as pl
 from extractor.config.catalog import Table
 from extractor.config.load import RunConfig
 from extractor.engine import is_spark
+from extractor.freetext import dictionary
 from extractor.freetext.dates import protect_dates
 from extractor.freetext.detect import detect, languages_of
 from extractor.freetext.morphology import analyser_name
+from extractor.freetext.names import SecondLine
 from extractor.freetext.redact import merge_overlaps, redact
 from extractor.sql import quote_ident
 
@@ -43,6 +45,21 @@ class Redaction:
     dates: int = 0  # dates written in the texts that were shifted or generalised
     dates_mode: str = "keep"  # "shift" (the person's own offset), "month" or "keep"
     analyser: str = ""  # what read Finnish inflection: Voikko, or suffix rules where it is not installed
+    second_line: str = ""  # the second line of defence: on, with which dictionaries, or off (and why)
+
+
+def second_line(cfg: RunConfig) -> SecondLine:
+    """The policy's choice for words no dictionary knows, with the controller's own safe terms."""
+    free = cfg.policy.free_text
+    return SecondLine(free.unknown_words == "redact", frozenset(t.lower() for t in free.allow_terms))
+
+
+def second_line_label(cfg: RunConfig) -> str:
+    """What the review report says about the second line of defence."""
+    if cfg.policy.free_text.unknown_words != "redact":
+        return "off (the policy keeps words no dictionary knows: unknown_words = \"keep\")"
+    missing = [lang for lang in ("fi", "sv", "en") if not dictionary.available(lang)]
+    return "on" + (f", except for {', '.join(missing)} (no dictionary installed here)" if missing else "")
 
 
 def _subject_identifiers(cfg: RunConfig) -> str | None:
@@ -96,7 +113,7 @@ def redact_columns(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table,
     for col in columns:
         t0 = time.perf_counter()
         languages = languages_of(frame[col].fill_null(""))
-        spans = detect(frame[col], processes=threads, languages=languages)
+        spans = detect(frame[col], processes=threads, languages=languages, second=second_line(cfg))
         out[col], dates = protect_dates(redact(frame[col], spans, subjects), cfg.request.dates_in_notes, shifts,
                                         languages)
         merged = merge_overlaps(spans)
@@ -106,7 +123,8 @@ def redact_columns(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table,
             entities=dict(sorted(merged.group_by("entity").len().iter_rows())) if merged.height else {},
             seconds=time.perf_counter() - t0,
             languages=dict(sorted(languages.filter(frame[col].is_not_null()).value_counts().iter_rows())),
-            analyser=analyser_name(), dates=dates, dates_mode=cfg.request.dates_in_notes))
+            analyser=analyser_name(), dates=dates, dates_mode=cfg.request.dates_in_notes,
+            second_line=second_line_label(cfg)))
     con.register("ft_frame", pl.DataFrame(out))
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(redacted)} AS SELECT * FROM ft_frame")

@@ -60,6 +60,14 @@ class Run:
     release_record: Record | None = None
 
     @property
+    def recorded_files(self) -> dict[str, str]:
+        """name -> sha256 of each file of release/ as the signed run record has it (outputs and manifest)."""
+        files = dict(self.details.get("outputs", {}))
+        if "manifest_sha256" in self.details:
+            files["manifest.json"] = self.details["manifest_sha256"]
+        return files
+
+    @property
     def status(self) -> str:
         if self.released_to is not None:
             return "released"

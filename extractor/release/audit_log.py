@@ -12,10 +12,10 @@ caller's write transaction (state_db.StateDB.writing), with the state change it 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import hashlib
 import json
 import os
+import pwd
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +51,12 @@ class Record:
 
 
 def actor() -> str:
-    """Who runs a command that acts as the operator (a run, an account added): the login name."""
-    return os.environ.get("EXTRACTOR_ACTOR") or getpass.getuser()
+    """Who runs a command that acts as the operator (a run, an account added): the operating system's account
+    of the process (from its user id, which an environment variable cannot change)."""
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"uid {os.geteuid()}"
 
 
 def now() -> str:

@@ -13,6 +13,7 @@ OUT/
       notices/                     notices for the people in the data (fi, sv, en)
       controller/                  the controller's own: exact table values, transparency records, re-id map
       audit_anchor.json            the run's audit record (seq, hash), checked by `audit verify`
+      release_receipt.json         the release's audit record, once released
   <request id>/latest              symlink to the newest run
   <request id>/.staging-<run id>/  a run being made (removed if it fails; renamed into place once recorded)
 <release folder>/<request id>/<run id>/   a released run; beside it <run id>.audit_receipt.json
@@ -31,6 +32,7 @@ HEAD = f"{STATE_DIR}/audit_head.json"
 HEAD_LOCK = f"{STATE_DIR}/.audit_head.lock"
 WITNESS_FOLDERS = f"{STATE_DIR}/witness_folders.txt"
 RECEIPT_SUFFIX = ".audit_receipt.json"
+RELEASE_RECEIPT = "release_receipt.json"  # a copy of the release's receipt in the run's own folder
 RUN_LOCK = ".run.lock"
 PERSONS = "persons.parquet"
 MANIFEST = "manifest.json"

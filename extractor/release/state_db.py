@@ -153,6 +153,17 @@ class StateDB:
             raise
         self._run("COMMIT", ())
 
+    def foreign_objects(self) -> list[str]:
+        """Triggers, views or rules someone added to the store: they could block or alter appends unseen."""
+        if self.kind == "postgresql":
+            rows = self.rows("SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN "
+                             "('audit_log'::regclass, 'credentials'::regclass) UNION ALL SELECT 'rule ' || rulename "
+                             "FROM pg_rules WHERE tablename IN ('audit_log', 'credentials')")
+        else:
+            rows = self.rows("SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('trigger', 'view') "
+                             "OR (type = 'table' AND name NOT IN ('audit_log', 'credentials'))")
+        return sorted(r[0] for r in rows)
+
     def close(self) -> None:
         with suppress(Exception):
             self._con.close()

@@ -27,6 +27,8 @@ class Verified:
     head: str | None
     key: str | None
     key_pinned_by: str
+    warnings: tuple[str, ...] = ()
+    witness_folders: tuple[str, ...] = ()
 
 
 def _pinned_key(out_root: Path, public_key: str | None) -> tuple[str | None, str]:
@@ -41,21 +43,28 @@ def _pinned_key(out_root: Path, public_key: str | None) -> tuple[str | None, str
 
 
 def _credentials(db: StateDB, state: AirlockState) -> None:
-    for account, stored in db.rows("SELECT account, password_hash FROM credentials ORDER BY account"):
+    stored = dict(db.rows("SELECT account, password_hash FROM credentials ORDER BY account"))
+    for account in sorted(set(stored) | set(state.accounts)):
         known = state.accounts.get(account)
-        if known is None or hashlib.sha256(stored.encode()).hexdigest() != known.password_sha256:
-            raise ExtractorError(f"credentials of account {account!r} are not the ones the audit log records: edited")
+        if known is None or account not in stored \
+                or hashlib.sha256(stored[account].encode()).hexdigest() != known.password_sha256:
+            raise ExtractorError(f"credentials of account {account!r} are not the ones the audit log records: "
+                                 "edited, added or removed")
 
 
 def _runs_on_disk(out_root: Path, state: AirlockState) -> None:
+    """Every run folder under the root is one the log knows, and every recorded run's folder is a folder,
+    not a link (a link there would have the airlock serve another folder's files)."""
     known = {r.run_dir for r in state.runs.values()}
     for folder in sorted(out_root.glob("*/*")):
-        if folder.is_dir() and not folder.is_symlink() and not folder.name.startswith(".") \
-                and (folder / "release").is_dir():
-            rel = folder.relative_to(out_root).as_posix()
-            if rel not in known:
-                raise ExtractorError(f"{folder}: a run folder the audit log does not know: its record was deleted "
-                                     "(or it was put there by hand)")
+        rel = folder.relative_to(out_root).as_posix()
+        if folder.name.startswith(".") or folder.name == layout.LATEST:
+            continue
+        if folder.is_symlink() or any((folder / part).is_symlink() for part in ("release", "review", "controller")):
+            raise ExtractorError(f"{folder}: a symbolic link where a run's folder should be: put there by hand")
+        if folder.is_dir() and (folder / "release").is_dir() and rel not in known:
+            raise ExtractorError(f"{folder}: a run folder the audit log does not know: its record was deleted "
+                                 "(or it was put there by hand)")
 
 
 def verify_store(out_root: Path, state_url: str | None = None, witnesses: list[Path] | None = None,
@@ -76,6 +85,14 @@ def verify_store(out_root: Path, state_url: str | None = None, witnesses: list[P
         state.public_key = public
         state._fold(records)  # noqa: SLF001 - records verified just above
         _credentials(db, state)
+        foreign = db.foreign_objects()
+        if foreign:
+            raise ExtractorError(f"state store: {', '.join(foreign)} added by hand: it can block or change what is "
+                                 "recorded; remove it and find out who added it")
+    head_file = out_root / layout.HEAD
+    if head_file.is_symlink() or not head_file.is_file() or witness.read(head_file) is None:
+        raise ExtractorError(f"{head_file}: missing, unreadable or a link; it is rewritten after every record, so "
+                             "it was removed or replaced by hand")
     checked = 0
     for path, data in witness.found(out_root, state.witness_folders, witnesses or []):
         why = witness.problem(data, records, public)
@@ -83,4 +100,10 @@ def verify_store(out_root: Path, state_url: str | None = None, witnesses: list[P
             raise ExtractorError(f"audit log: witness {path} {why}")
         checked += 1
     _runs_on_disk(out_root, state)
-    return Verified(len(records), checked, records[-1].hash, fingerprint(public), by)
+    warnings = []
+    if key_path(out_root).resolve().is_relative_to(out_root):
+        warnings.append(f"the audit signing key is inside the output root ({layout.AUDIT_KEY}): whoever can edit the "
+                        "store can read it and sign a rewritten log. Keep it where they cannot "
+                        "(EXTRACTOR_AUDIT_KEY_FILE), and keep copies of release receipts and notices elsewhere")
+    folders = tuple(sorted(set(state.witness_folders)))
+    return Verified(len(records), checked, records[-1].hash, fingerprint(public), by, tuple(warnings), folders)

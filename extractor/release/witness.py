@@ -73,6 +73,11 @@ def meta_tag(record: Record, public: str) -> str:
     return f'<meta name="{META}" content="{record.seq}:{record.hash}:{record.signature}:{fingerprint(public)}">'
 
 
+def read(path: Path) -> dict[str, Any] | None:
+    """A witness file's head (seq, hash, …), or None when it is not one."""
+    return _load(path)
+
+
 def _load(path: Path) -> dict[str, Any] | None:
     try:
         if path.is_symlink() or not path.is_file():
@@ -95,7 +100,7 @@ def found(out_root: Path, folders: list[str], extra: list[Path]) -> Iterator[tup
     paths = [out_root / layout.HEAD]
     for run in sorted(out_root.glob("*/*")):
         if run.is_dir() and not run.is_symlink() and not run.name.startswith("."):
-            paths += [run / layout.ANCHOR, run / "release" / layout.MANIFEST]
+            paths += [run / layout.ANCHOR, run / layout.RELEASE_RECEIPT, run / "release" / layout.MANIFEST]
     listed = out_root / layout.WITNESS_FOLDERS
     outside = set(folders) | set(listed.read_text(encoding="utf-8").splitlines() if listed.is_file() else [])
     for folder in sorted(Path(f) for f in outside if f):

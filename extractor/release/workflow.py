@@ -21,7 +21,7 @@ from typing import Any
 from extractor.checker.release_check import check_release
 from extractor.errors import ExtractorError
 from extractor.faults import kill_point
-from extractor.files import FOLDER_LOCK, abandoned, hold, regular_files, sha256_file
+from extractor.files import FOLDER_LOCK, abandoned, hold, regular_files, sha256_file, without_links
 from extractor.release import layout, run_folder, witness
 from extractor.release.access import Verdict, authorise
 from extractor.release.airlock_state import REVIEWERS, Account, AirlockState, Review, Run
@@ -69,11 +69,24 @@ def record_run(store: Store, staging: run_folder.Staging, details: dict[str, Any
 
 
 def folder_of(store: Store, run: Run) -> RunFolder:
-    """A recorded run's folder; one killed between its record and its rename is finished here."""
+    """A recorded run's folder (no link on the way to it); one killed between its record and its rename is
+    finished here."""
     final = layout.run_dir(store.out_root, run.run_dir)
+    try:
+        without_links(store.out_root, final)
+    except OSError as exc:
+        raise Refused(409, f"run {run.run_id}: {exc}; refused") from None
     if not final.exists():
         run_folder.tidy(final.parent, {run.run_id})
     return RunFolder(final)
+
+
+def changed_files(folder: Path, recorded: dict[str, str]) -> list[str]:
+    """Files of a run's release/ folder that are not exactly what its signed record names (added, missing,
+    or with other bytes): what the checkers reviewed is what leaves, or nothing does."""
+    found = {p.name: sha256_file(p) for p in regular_files(folder)}
+    names = sorted(set(found) | set(recorded))
+    return [n for n in names if found.get(n) != recorded.get(n)]
 
 
 def decide(store: Store, who: str, run_id: str, decision: str, comment: str = "") -> str:
@@ -122,6 +135,10 @@ def release(store: Store, who: str, run_id: str, destination: Path) -> Path:
         return _finish(store, who, run)
     allowed(state.account(who), "release", run)
     source = folder_of(store, run).release
+    changed = changed_files(source, run.recorded_files)
+    if changed:
+        raise Refused(409, f"run {run_id}: {', '.join(changed[:3])} differ from what the run recorded and the "
+                           "checkers reviewed; nothing released")
     report = check_release(source)
     if not report.passed:
         raise Refused(409, f"run {run_id}: the output check now fails: {report.findings[0]}")
@@ -144,6 +161,7 @@ def release(store: Store, who: str, run_id: str, destination: Path) -> Path:
         (staging / "release" / FOLDER_LOCK).unlink(missing_ok=True)
         (staging / "release").rename(final)
         witness.write(layout.receipt(destination, run.request_id, run_id), record, store.signer.public)
+        witness.write(folder_of(store, run).root / layout.RELEASE_RECEIPT, record, store.signer.public)
         witness.register_folder(store.out_root, destination)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

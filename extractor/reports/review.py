@@ -50,5 +50,28 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
         "base_dir": str(cfg.request.path.parent.parent) + "/",
         "tables": tables or [], "differences": differences or [], "budget": budget,
         "limits": limits,
+        "freetext_quality": _quality() if protected is not None and protected.redacted else None,
     }
     path.write_text(render("review.html.j2", context), encoding="utf-8")
+
+
+def _quality() -> dict[str, Any] | None:
+    """The de-identifier's measured scores on the hand-written corpus: the residual risk the DPO accepts."""
+    from extractor.freetext.evaluation import shipped_quality
+
+    quality = shipped_quality()
+    if quality and "PERSON" in quality["scores"]:
+        names = quality["scores"]["PERSON"]
+        missed = round(names["support"] * (1 - names["recall"]))
+        quality["missed_upper_per_1000"] = round(1000 * _wilson_upper(missed, names["support"]))
+    return quality
+
+
+def _wilson_upper(k: int, n: int, z: float = 1.96) -> float:
+    """The upper end of the 95 % Wilson interval of a share k/n: how many the corpus says could be missed."""
+    if n == 0:
+        return 1.0
+    p = k / n
+    centre = p + z * z / (2 * n)
+    spread = z * ((p * (1 - p) + z * z / (4 * n)) / n) ** 0.5
+    return (centre + spread) / (1 + z * z / n)

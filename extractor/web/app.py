@@ -10,11 +10,13 @@ audit record naming the account.
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
@@ -48,9 +50,19 @@ class Airlock:
                             max_age=int(seconds if seconds is not None else self.s.absolute_seconds))
 
     async def _form(self, request: Request) -> Any:
+        """The posted form, read only up to MAX_FORM bytes however it is sent (a chunked body has no length)."""
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            raise ExtractorError("expected a form")
         if int(request.headers.get("content-length") or 0) > MAX_FORM:
             raise ExtractorError("form too large")
-        return await request.form(max_files=0, max_fields=20)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_FORM:
+                raise ExtractorError("form too large")
+        pairs = urllib.parse.parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True,
+                                       max_num_fields=20)
+        return FormData(pairs)
 
     def guard(self, handler: Callable[[Ctx], Response], post: bool = False) -> Callable[..., Any]:
         async def endpoint(request: Request) -> Response:

@@ -52,13 +52,17 @@ class Identity:
         if session is None:
             return Who(status=401, message="")
         account = state.account(session.user)
-        if account is None:
+        if account is None or account.password_sha256 != session.password_sha256:
             self.sessions.end(token)
-            return Who(status=401, message="This account is disabled or no longer exists.")
+            return Who(status=401, message="This account is disabled, no longer exists or has a new password: "
+                                           "sign in again.")
         return Who(account, session)
 
     def _from_proxy(self, request: Request, state: AirlockState) -> Who:
-        name = request.headers.get(self.s.trusted_header or "", "")
+        given = request.headers.getlist(self.s.trusted_header or "")
+        if len(given) > 1:
+            return Who(status=403, message="The user header came more than once: refused.")
+        name = given[0] if given else ""
         if not name.strip():
             return Who(status=401, message="Sign in through your organisation's sign-in service.")
         peer = request.client.host if request.client else ""
@@ -73,7 +77,7 @@ class Identity:
         session = self.sessions.get(token)
         if session is not None and session.user == account.name:
             return Who(account, session)
-        token = self.sessions.start(account.name)
+        token = self.sessions.start(account.name, account.password_sha256)
         return Who(account, self.sessions.get(token), new_token=token)
 
     def login_token(self) -> str:
@@ -85,19 +89,20 @@ class Identity:
             return Who(status=403, message="The sign-in form has expired; reload the page and sign in again.")
         peer = request.client.host if request.client else "?"
         keys = (f"account:{normalise(user)}", f"address:{peer}")
-        wait = self.throttle.wait(*keys)
+        wait = self.throttle.begin(*keys)
         if wait > 0:
             minutes = max(1, round(wait / 60))
             return Who(status=429, message=f"Too many failed sign-ins for this account or from this address. "
                                            f"Try again in {minutes} minute{'s' if minutes > 1 else ''}.")
-        with self._hashing:
-            try:
+        account = None
+        try:
+            with self._hashing:
                 account = accounts.authenticate(self.store, user, password)
-            except ExtractorError as exc:  # the credentials were edited: refuse, say so
-                return Who(status=403, message=str(exc))
+        except ExtractorError as exc:  # the credentials were edited: refuse, say so
+            return Who(status=403, message=str(exc))
+        finally:
+            self.throttle.end(keys, failed=account is None)
         if account is None:
-            self.throttle.failed(*keys)
             return Who(status=401, message="Wrong user name or password.")
-        self.throttle.succeeded(keys[0])
-        token = self.sessions.start(account.name)
+        token = self.sessions.start(account.name, account.password_sha256)
         return Who(account, self.sessions.get(token), new_token=token)

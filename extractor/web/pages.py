@@ -8,6 +8,7 @@ odd run id or file name (a NUL, 5,000 characters, a slash) is answered 404, neve
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from extractor.errors import ExtractorError
-from extractor.files import read_regular, regular_files
-from extractor.release import access, layout, workflow
+from extractor.files import read_regular, without_links
+from extractor.release import access, workflow
 from extractor.release.airlock_state import Account, AirlockState, Run
-from extractor.release.layout import RunFolder
 from extractor.release.store import Store
 from extractor.release.workflow import Refused
 from extractor.reports.render import render
@@ -87,15 +87,15 @@ def queue(ctx: Ctx) -> Response:
 def run_page(ctx: Ctx) -> Response:
     run = _run_of(ctx, "see_run")
     checker = bool(access.authorise(ctx.account, "read_report", run))
-    folder = RunFolder(layout.run_dir(ctx.out_root, run.run_dir))
+    folder = workflow.folder_of(ctx.store, run)
     see_files = bool(access.authorise(ctx.account, "read_file", run))
     earlier_runs = [r for r in ctx.state.released_runs_of(run.project) if r.run_id != run.run_id] if checker else []
-    earlier = RunFolder(layout.run_dir(ctx.out_root, earlier_runs[-1].run_dir)) if earlier_runs else None
+    earlier = workflow.folder_of(ctx.store, earlier_runs[-1]) if earlier_runs else None
     try:
-        number = int(ctx.request.query_params.get("page", "1"))
+        number = min(max(1, int(ctx.request.query_params.get("page", "1"))), 10**6)
     except ValueError:
         number = 1
-    files = ctx.views.files(folder, number, earlier) if see_files else []
+    files = ctx.views.files(folder, number, earlier, run.recorded_files) if see_files else []
     return page("web_run.html.j2", title=f"Run {run.run_id}", run=summary(run), files=files,
                 check=ctx.views.check(folder) if checker else None, checker=checker, see_files=see_files,
                 reviews=workflow.visible_reviews(run, ctx.account.name), earlier=[r.run_id for r in earlier_runs],
@@ -106,25 +106,31 @@ def run_page(ctx: Ctx) -> Response:
 
 def review_report(ctx: Ctx) -> Response:
     run = _run_of(ctx, "read_report")
-    path = layout.run_dir(ctx.out_root, run.run_dir) / "review" / "review.html"
-    return _serve(path, ctx, "text/html; charset=utf-8")
+    folder = workflow.folder_of(ctx.store, run)
+    return _serve(folder.review / "review.html", ctx, "text/html; charset=utf-8",
+                  run.details.get("folder_files", {}).get("review/review.html"))
 
 
 def released_file(ctx: Ctx) -> Response:
     run = _run_of(ctx, "read_file")
     name = ctx.request.path_params["name"]
-    folder = layout.run_dir(ctx.out_root, run.run_dir) / "release"
-    if not FILE_NAME.match(name) or name not in {p.name for p in regular_files(folder)}:
+    if not FILE_NAME.match(name) or name not in run.recorded_files:  # only what the signed run record names
         return refuse(404, "No such file in this run's release.", ctx.session)
     kind = "text/csv; charset=utf-8" if name.endswith(".csv") else "application/octet-stream"
-    return _serve(folder / name, ctx, kind, attachment=name)
+    return _serve(workflow.folder_of(ctx.store, run).release / name, ctx, kind, run.recorded_files[name],
+                  attachment=name)
 
 
-def _serve(path: Path, ctx: Ctx, media_type: str, attachment: str | None = None) -> Response:
+def _serve(path: Path, ctx: Ctx, media_type: str, sha256: str | None, attachment: str | None = None) -> Response:
+    """A file of a run, only as the run recorded it: a regular file (no link anywhere on the way), with the
+    bytes whose hash the signed record holds."""
     try:
-        data = read_regular(path)  # no symbolic link, no device, nothing outside the run's folder
+        data = read_regular(without_links(ctx.out_root, path))
     except OSError:
         return refuse(404, "No such file.", ctx.session)
+    if sha256 is None or hashlib.sha256(data).hexdigest() != sha256:
+        return refuse(409, "This file is not the one the run recorded (it was changed or added afterwards); it is "
+                           "not served. Tell the DPO.", ctx.session)
     headers = {"Content-Disposition": f'attachment; filename="{attachment}"'} if attachment else {}
     return Response(data, media_type=media_type, headers=headers)
 
@@ -155,9 +161,10 @@ def audit(ctx: Ctx) -> Response:
     scope = access.audit_scope(ctx.account)
     visible = {r.run_id for r in ctx.state.runs.values() if scope is None or r.project in scope}
     try:
-        before = int(ctx.request.query_params.get("before", "0")) or ctx.state.count + 1
+        before = int(ctx.request.query_params.get("before", "0")[:12]) or ctx.state.count + 1
     except ValueError:
         before = ctx.state.count + 1
+    before = min(max(1, before), ctx.state.count + 1)
     start = max(0, before - 1 - AUDIT_PAGE)
     rows = [r for r in audit_log.read(ctx.store.db(), after=start)
             if r.seq < before and (scope is None or r.run_id in visible)]

@@ -15,9 +15,9 @@ PAGE_ROWS = 100
 SUPPRESSED = ("[REDACTED]", "")
 
 
-def preview(path: Path, entry: dict[str, Any] | None, page: int = 1) -> dict[str, Any]:
+def preview(path: Path, entry: dict[str, Any] | None, page: int = 1, data: bytes | None = None) -> dict[str, Any]:
     """{"header", "rows": [[{"text", "mark", "why"}]], "page", "pages", "total"} for a CSV; other files: size."""
-    data = read_regular(path)
+    data = read_regular(path) if data is None else data
     if path.suffix.lower() != ".csv":
         return {"header": [], "rows": [], "page": 1, "pages": 1, "total": 0, "size": len(data)}
     reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")))

@@ -8,6 +8,7 @@ modification time, so a changed file is read again. What a viewer may see is dec
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import OrderedDict
@@ -30,18 +31,26 @@ def signature(folder: Path) -> tuple:
 class RunViews:
     def __init__(self) -> None:
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
+        self._making: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def _cached(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """The value for key, made once even when many ask at the same time (the others wait for it)."""
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        value = make()
-        with self._lock:
-            self._cache[key] = value
-            while len(self._cache) > _LIMIT:
-                self._cache.popitem(last=False)
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            with self._lock:
+                if key in self._cache:
+                    return self._cache[key]
+            value = make()
+            with self._lock:
+                self._cache[key] = value
+                self._making.pop(key, None)
+                while len(self._cache) > _LIMIT:
+                    self._cache.popitem(last=False)
         return value
 
     def manifest(self, folder: RunFolder) -> dict[str, Any]:
@@ -54,22 +63,35 @@ class RunViews:
         return self._cached(("check", str(folder.release), signature(folder.release)),
                             lambda: check_release(folder.release))
 
-    def files(self, folder: RunFolder, page: int, earlier: RunFolder | None) -> list[dict[str, Any]]:
+    def files(self, folder: RunFolder, page: int, earlier: RunFolder | None,
+              recorded: dict[str, str]) -> list[dict[str, Any]]:
+        """The files the run's signed record names, each previewed only when its bytes are still those."""
         entries = {o["file"]: o for o in self.manifest(folder).get("outputs", [])}
         shown = []
-        for path in regular_files(folder.release):
-            if path.name == MANIFEST:
-                continue
-            stat = (path.stat().st_size, path.stat().st_mtime_ns)
-            view = dict(self._cached(("preview", str(path), stat, page),
-                                     lambda p=path: preview(p, entries.get(p.name), page)))
-            before = earlier.release / path.name if earlier else None
-            if view["header"] and before is not None and before.is_file() and not before.is_symlink():
+        for name in sorted(n for n in recorded if n != MANIFEST):
+            path = folder.release / name
+            try:
+                stat = (path.lstat().st_size, path.lstat().st_mtime_ns)
+                view = dict(self._cached(("preview", str(path), stat, page, recorded[name]),
+                                         lambda p=path, n=name: _checked_preview(p, entries.get(n), page,
+                                                                                 recorded[n])))
+            except OSError:
+                view = {"header": [], "rows": [], "changed": True}
+            before = earlier.release / name if earlier else None
+            if view.get("header") and before is not None and before.is_file() and not before.is_symlink():
                 view["compared"] = self._cached(
                     ("compare", str(path), stat, str(before), before.stat().st_mtime_ns),
-                    lambda p=path, b=before: compare(p, b, entries.get(p.name)))
-            shown.append({"name": path.name, **view})
+                    lambda p=path, b=before, n=name: compare(p, b, entries.get(n)))
+            shown.append({"name": name, **view})
         return shown
+
+
+def _checked_preview(path: Path, entry: dict[str, Any] | None, page: int, sha: str) -> dict[str, Any]:
+    """The preview of a file whose bytes are what the run recorded; otherwise only that it changed."""
+    data = read_regular(path)
+    if hashlib.sha256(data).hexdigest() != sha:
+        return {"header": [], "rows": [], "changed": True}
+    return preview(path, entry, page, data)
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

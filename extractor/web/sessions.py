@@ -21,6 +21,7 @@ class Session:
     csrf: str
     expires: float
     ends: float  # the absolute end, however active the session is
+    password_sha256: str = ""  # the account's password when it signed in: a new password ends the session
 
 
 class Sessions:
@@ -29,10 +30,11 @@ class Sessions:
         self._by_token: dict[str, Session] = {}
         self._lock = threading.Lock()
 
-    def start(self, user: str) -> str:
+    def start(self, user: str, password_sha256: str = "") -> str:
         token, now = secrets.token_urlsafe(32), time.monotonic()
         with self._lock:
-            self._by_token[token] = Session(user, secrets.token_urlsafe(32), now + self.idle, now + self.absolute)
+            self._by_token[token] = Session(user, secrets.token_urlsafe(32), now + self.idle, now + self.absolute,
+                                            password_sha256)
         return token
 
     def get(self, token: str | None) -> Session | None:

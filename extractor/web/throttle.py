@@ -1,9 +1,11 @@
 """Sign-in throttling, per account and per address: after a few failures each further attempt waits.
 
 Why both: per account stops guessing one password from many addresses; per address stops trying one
-password against many accounts. A locked key answers at once without hashing, so guessing costs the
-server nothing. Kept in the server's memory: a restart forgets it, which only gives a guesser a fresh
-five tries.
+password against many accounts. The per-address limit is four times the per-account one, so that the
+users behind one proxy are not all locked out by one guesser as soon as one account is. A locked key
+answers at once without hashing, so guessing costs the server nothing. An attempt is reserved before its
+password is hashed and counted when it fails, under one lock, so parallel guesses cannot all slip in
+before the first failure is counted. Kept in the server's memory: a restart forgets it.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from dataclasses import dataclass
 
 MAX_LOCK = 900.0
 WINDOW = 900.0
+ADDRESS_FACTOR = 4
 
 
 @dataclass
 class _Failures:
-    count: int
-    last: float
+    count: int = 0
+    last: float = 0.0
+    pending: int = 0  # attempts being checked now
 
 
 class Throttle:
@@ -28,31 +32,40 @@ class Throttle:
         self._failures: dict[str, _Failures] = {}
         self._lock = threading.Lock()
 
+    def _limit(self, key: str) -> int:
+        return self.allowed * (ADDRESS_FACTOR if key.startswith("address:") else 1)
+
     def _wait(self, key: str, now: float) -> float:
         f = self._failures.get(key)
-        if f is None or now - f.last > WINDOW + MAX_LOCK:
+        if f is None:
             return 0.0
-        if f.count < self.allowed:
+        if f.pending == 0 and now - f.last > WINDOW + MAX_LOCK:
+            del self._failures[key]
             return 0.0
-        lock = min(self.first_lock * 2 ** (f.count - self.allowed), MAX_LOCK)
-        return max(0.0, f.last + lock - now)
+        limit = self._limit(key)
+        if f.count >= limit:
+            lock = min(self.first_lock * 2 ** (f.count - limit), MAX_LOCK)
+            return max(0.0, f.last + lock - now) or (1.0 if f.count + f.pending >= limit else 0.0)
+        return 1.0 if f.count + f.pending >= limit else 0.0
 
-    def wait(self, *keys: str) -> float:
-        """Seconds to wait before another attempt may be checked (0: go ahead)."""
+    def begin(self, *keys: str) -> float:
+        """Reserve an attempt on every key, or the seconds to wait before one may be made (nothing reserved)."""
         now = time.monotonic()
         with self._lock:
-            return max(self._wait(k, now) for k in keys)
+            wait = max(self._wait(k, now) for k in keys)
+            if wait == 0.0:
+                for key in keys:
+                    self._failures.setdefault(key, _Failures()).pending += 1
+            return wait
 
-    def failed(self, *keys: str) -> None:
+    def end(self, keys: tuple[str, ...], failed: bool) -> None:
+        """Close a reserved attempt: count it when it failed; a success clears the account's failures."""
         now = time.monotonic()
         with self._lock:
             for key in keys:
-                f = self._failures.get(key)
-                if f is None or now - f.last > WINDOW + MAX_LOCK:
-                    self._failures[key] = _Failures(1, now)
-                else:
+                f = self._failures.setdefault(key, _Failures())
+                f.pending = max(0, f.pending - 1)
+                if failed:
                     f.count, f.last = f.count + 1, now
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+                elif key.startswith("account:"):
+                    f.count = 0

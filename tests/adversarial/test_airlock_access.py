@@ -151,3 +151,59 @@ def test_odd_names_are_answered_400_or_404_never_500(world) -> None:
     assert alice.post(f"/runs/{'x' * 5000}/decide", data={"decision": "approve", "csrf": "x"}).status_code in (403, 404)
     assert alice.post("/login", content=b"\x00" * 100, headers={"content-type": "application/x-www-form-urlencoded"}
                       ).status_code in (400, 403)
+
+
+def test_a_changed_table_is_shown_then_and_now_to_the_checker(world, tmp_path: Path) -> None:
+    """The differencing view renders (it crashed with a 500 when a table differed from the last release)."""
+    from builders import approve_and_release
+    from conftest import TEST_KEY
+    from extractor.config.load import load_config
+    from extractor.pipeline import run_extract
+
+    first = world.runs["T-1"]
+    approve_and_release(world.out, first, tmp_path / "released-first")
+    request = world.folder / "world-T-1"
+    import polars as pl
+
+    docs = pl.read_parquet(request / "documents.parquet")
+    pl.concat([docs, docs.head(30).with_columns(pl.col("doc_id") + "x", pl.col("original_oid") + "x")]) \
+        .write_parquet(request / "documents.parquet")
+    second = run_extract(load_config(request / "request.toml"), world.out, TEST_KEY.encode()).run_id
+    alice = world.client()
+    sign_in(alice, "alice")
+    page = alice.get(f"/runs/{second}")
+    assert page.status_code == 200 and "row(s) differ" in page.text
+
+
+def test_a_user_header_sent_twice_is_refused(world) -> None:
+    proxied = world.client(trusted_header="X-Remote-User", trusted_proxies=("testclient",), proxy_secret=SECRET)
+    headers = [("X-Remote-User", "tuuli"), ("X-Remote-User", "alice"), ("X-Extractor-Proxy-Secret", SECRET)]
+    assert proxied.get("/", headers=headers).status_code == 403
+
+
+def test_a_new_password_ends_the_accounts_sessions(world) -> None:
+    client = world.client()
+    sign_in(client, "alice")
+    assert client.get("/").status_code == 200
+    from extractor.release.accounts import set_password
+
+    with opened(world.out) as store:
+        set_password(store, "alice", "a brand new password")
+    assert client.get("/").status_code == 401
+
+
+def test_a_chunked_form_cannot_pass_the_size_limit(world) -> None:
+    run = world.runs["T-1"]
+    alice = world.client()
+    csrf = sign_in(alice, "alice")
+    body = f"decision=return&csrf={csrf}&comment=".encode() + b"x" * 200_000
+
+    def chunks():
+        for i in range(0, len(body), 4096):
+            yield body[i:i + 4096]
+
+    response = alice.post(f"/runs/{run}/decide", content=chunks(),
+                          headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400
+    with opened(world.out) as store:
+        assert store.reading().run(run).reviews == []

@@ -6,6 +6,7 @@ What such an operator can and cannot do unseen is docs/airlock-threat-model.md; 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def test_the_last_four_records_deleted_are_missed_by_nobody(world) -> None:
         kept = audit_log.read(store.db())[-1]
     older.update(seq=kept.seq, hash=kept.hash, signature=kept.signature)
     head.write_text(json.dumps(older))
-    with pytest.raises(ExtractorError, match=r"audit_receipt\.json names record .* records were deleted"):
+    with pytest.raises(ExtractorError, match=r"receipt\.json names record .* records were deleted"):
         verify_store(world.out)
     assert run
 
@@ -117,8 +118,13 @@ def test_a_receipt_held_by_the_researcher_is_checked_when_given(world, tmp_path:
         if p.is_file():
             p.unlink()
     (world.out / ".extractor" / "witness_folders.txt").unlink()
-    (world.out / ".extractor" / "audit_head.json").unlink()
+    (world.out / "T-1" / run / "release_receipt.json").unlink()
     _sql(world.out, "DELETE FROM audit_log WHERE seq = ?", (last,))
+    with opened(world.out) as store:  # and puts back the head file with the newest record left, still signed
+        left = audit_log.read(store.db())[-1]
+    head = world.out / ".extractor" / "audit_head.json"
+    head.write_text(json.dumps({**json.loads(head.read_text()), "seq": left.seq, "hash": left.hash,
+                                "signature": left.signature}))
     import shutil
 
     shutil.rmtree(world.released)
@@ -157,3 +163,113 @@ def test_a_run_folder_put_there_by_hand_is_named(world) -> None:
     shutil.copytree(world.out / "T-1" / run, world.out / "T-1" / "20990101T000000Z-forged")
     with pytest.raises(ExtractorError, match="a run folder the audit log does not know"):
         verify_store(world.out)
+
+
+def _approved(world, run: str) -> None:
+    with opened(world.out) as store:
+        workflow.decide(store, "alice", run, "approve")
+        workflow.decide(store, "bob", run, "approve")
+
+
+def test_a_file_added_or_changed_after_the_run_is_neither_served_nor_released(world) -> None:
+    run = world.runs["T-1"]
+    release = world.out / "T-1" / run / "release"
+    _approved(world, run)
+    (release / "leak.csv").write_text("client_id,hetu\nP1,010101-0101\n", encoding="utf-8")
+    with pytest.raises(workflow.Refused, match="leak.csv differ from what the run recorded"), \
+            opened(world.out) as store:
+        workflow.release(store, "alice", run, world.released)
+    (release / "leak.csv").unlink()
+    with opened(world.out) as store:
+        workflow.release(store, "alice", run, world.released)
+    (release / "leak.csv").write_text("client_id,hetu\nP1,010101-0101\n", encoding="utf-8")
+    tuuli = world.client()
+    sign_in(tuuli, "tuuli")
+    assert tuuli.get(f"/runs/{run}/files/leak.csv").status_code == 404  # not a file the run recorded
+    text = (release / "t.csv").read_text(encoding="utf-8")
+    (release / "t.csv").write_text(text.replace("20,", "20,9"), encoding="utf-8")
+    assert tuuli.get(f"/runs/{run}/files/t.csv").status_code == 409  # changed since: not served
+
+
+def test_a_changed_table_with_a_matching_manifest_is_not_released(world) -> None:
+    """The manifest is only a file: what leaves is checked against the signed run record's hashes."""
+    import hashlib
+
+    run = world.runs["T-1"]
+    release = world.out / "T-1" / run / "release"
+    _approved(world, run)
+    table = release / "t.csv"
+    table.write_text(table.read_text(encoding="utf-8") + "", encoding="utf-8")
+    changed = table.read_text(encoding="utf-8").replace("20,", "15,", 1)
+    table.write_text(changed, encoding="utf-8")
+    manifest = json.loads((release / "manifest.json").read_text())
+    for entry in manifest["outputs"]:
+        if entry["file"] == "t.csv":
+            entry["sha256"] = hashlib.sha256(changed.encode()).hexdigest()
+    (release / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(workflow.Refused, match="differ from what the run recorded"), opened(world.out) as store:
+        workflow.release(store, "alice", run, world.released)
+    assert not world.released.exists() or not any(world.released.rglob("t.csv"))
+
+
+def test_a_run_folder_replaced_by_a_link_serves_nothing(world, tmp_path: Path) -> None:
+    import shutil
+
+    mine, theirs = world.runs["T-1"], world.runs["OTHER"]
+    folder = world.out / "T-1" / mine
+    shutil.move(folder, tmp_path / "moved")
+    folder.symlink_to(tmp_path / "moved")
+    alice = world.client()
+    sign_in(alice, "alice")
+    assert alice.get(f"/runs/{mine}").status_code == 409
+    assert alice.get(f"/runs/{mine}/files/t.csv").status_code in (404, 409)
+    with pytest.raises(ExtractorError, match="a symbolic link where a run's folder should be"):
+        verify_store(world.out)
+    folder.unlink()
+    shutil.move(tmp_path / "moved", folder)
+    review = world.out / "T-1" / theirs / "review"
+    shutil.rmtree(review)
+    review.symlink_to(world.out / "T-1" / mine / "review")  # another project's report behind a link
+    assert alice.get(f"/runs/{theirs}/review").status_code in (404, 409)
+
+
+def test_a_trigger_added_to_the_store_is_named(world) -> None:
+    _sql(world.out, "CREATE TRIGGER no_rejects BEFORE INSERT ON audit_log WHEN NEW.action = 'review' "
+                    "AND NEW.details LIKE '%reject%' BEGIN SELECT RAISE(ABORT, 'database is locked'); END")
+    with pytest.raises(ExtractorError, match="trigger no_rejects added by hand"):
+        verify_store(world.out)
+
+
+def test_a_deleted_credentials_row_and_a_removed_head_file_are_named(world) -> None:
+    _sql(world.out, "DELETE FROM credentials WHERE account = 'dora'")
+    with pytest.raises(ExtractorError, match="credentials of account 'dora'"):
+        verify_store(world.out)
+    from extractor.release.accounts import hash_password
+
+    _sql(world.out, "INSERT INTO credentials VALUES ('dora', ?)", (hash_password("x" * 12),))
+    with pytest.raises(ExtractorError, match="credentials of account 'dora'"):
+        verify_store(world.out)
+
+
+def test_the_head_file_removed_is_named(world) -> None:
+    (world.out / ".extractor" / "audit_head.json").unlink()
+    with pytest.raises(ExtractorError, match="audit_head.json: missing"):
+        verify_store(world.out)
+
+
+def test_the_actor_of_an_operator_record_is_the_account_of_the_process(world, monkeypatch) -> None:
+    import pwd
+
+    monkeypatch.setenv("EXTRACTOR_ACTOR", "dora")
+    monkeypatch.setenv("USER", "dora")
+    monkeypatch.setenv("LOGNAME", "dora")
+    from extractor.release.accounts import add_account
+
+    with opened(world.out) as store:
+        add_account(store, "evil1", "correct horse battery", admin=True)
+        actor = audit_log.read(store.db())[-1].actor
+    assert actor == pwd.getpwuid(os.geteuid()).pw_name != "dora"
+
+
+def test_verify_warns_when_the_signing_key_lies_in_the_output_root(world) -> None:
+    assert any("signing key is inside the output root" in w for w in verify_store(world.out).warnings)

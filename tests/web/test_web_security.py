@@ -161,3 +161,25 @@ def test_compare_shows_each_changed_cell_then_and_now(tmp_path: Path) -> None:
     got = compare(tmp_path / "b.csv", tmp_path / "a.csv", {"counts": ["n"]})
     assert got["keys"] == ["region", "sex"] and got["changed"] == 3
     assert sorted(got["rows"]) == [["A", "F", "10", "15"], ["B", "F", "20", "—"], ["C", "F", "—", "10"]]
+
+
+def test_parallel_guesses_cannot_all_slip_in_before_the_first_failure_counts() -> None:
+    import threading
+
+    from extractor.web.throttle import Throttle
+
+    throttle, granted = Throttle(allowed=5), []
+    barrier = threading.Barrier(40)
+
+    def guess() -> None:
+        barrier.wait()
+        if throttle.begin("account:mallory", "address:10.0.0.1") == 0.0:
+            granted.append(1)
+            throttle.end(("account:mallory", "address:10.0.0.1"), failed=True)
+
+    threads = [threading.Thread(target=guess) for _ in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(granted) <= 5
