@@ -33,7 +33,8 @@ PREFILTERS: dict[str, str] = {
     "FI_BUSINESS_ID": r"\d{7}-\d",
     "IBAN_CODE": r"(?i)FI\d{2}",
     "PHONE_NUMBER": r"\d(?:[\s().\-/]*\d){4,}",
-    "FI_ADDRESS": r"(?i)" + ADDRESS_PREFILTER + "|" + STREET_WORDS + "|" + PO_BOX_PREFILTER,  # a street, a box
+    "FI_ADDRESS": r"(?i)" + ADDRESS_PREFILTER + "|" + STREET_WORDS + "|" + PO_BOX_PREFILTER  # a street, a box
+                  + r"|(?:katu|kuja|polku|väylä|raitti|kaari|tie)(?:[^a-zåäö]|$)",  # a street without its number
     "FI_POSTAL_CODE": r"\d{5}",
 }
 ENTITIES = (*PREFILTERS, PERSON)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from extractor import reference_data
 from extractor.freetext.morphology import morphology
+from extractor.freetext.name_forms import base_forms
 
 SYSTEM_LISTS = {"sv": ("/usr/share/dict/swedish",),
                 "en": ("/usr/share/dict/american-english", "/usr/share/dict/british-english")}
@@ -70,7 +71,7 @@ def known(token: str, lang: str) -> bool | None:
 def known_in(token: str, lang: str) -> bool | None:
     """Whether the dictionary of `lang` alone knows the token (any form, any case); None without one."""
     low = token.lower()
-    if low in trade_terms():
+    if low in trade_terms() or (lang == "fi" and any(f in trade_terms() for f in base_forms(low)[1:] if len(f) >= 5)):
         return True
     if "-" in low:  # Karhu-nimistä, ex-puoliso: known when its last part is (or every part is a term)
         parts = [p for p in token.split("-") if p]
@@ -84,12 +85,19 @@ def known_in(token: str, lang: str) -> bool | None:
     words, proper = lists
     if low in words or low in proper:
         return True
-    return lang == "sv" and (_inflected(low, words) or _compound(low, words))
+    if lang != "sv":
+        return False
+    if token[0].isupper():  # Ristens, Rattanakorns: a capitalised form the list lacks is read more strictly
+        return _inflected(low, words, _SV_DEFINITE) or _compound(low, words, strict=True)
+    return _inflected(low, words) or _compound(low, words)
 
 
-def _inflected(low: str, words: frozenset[str]) -> bool:
+_SV_DEFINITE = ("arna", "erna", "orna", "en", "et", "na", "n", "t")
+
+
+def _inflected(low: str, words: frozenset[str], endings: tuple[str, ...] = _SV_ENDINGS) -> bool:
     """A Swedish word in a form the list lacks: an ending off, the stem (or the stem + a or e) listed."""
-    for ending in _SV_ENDINGS:
+    for ending in endings:
         if low.endswith(ending) and len(low) - len(ending) >= 3:
             stem = low[: -len(ending)]
             doubled = stem[-1] == stem[-2] and stem[:-1] in words  # flytt-ade: flytta
@@ -98,17 +106,18 @@ def _inflected(low: str, words: frozenset[str]) -> bool:
     return False
 
 
-def _compound(low: str, words: frozenset[str], depth: int = 2) -> bool:
-    """A Swedish compound of listed words (nätverks|mötet, barn|skydds|anmälan), each part at least 3 letters,
-    joined with or without a linking letter."""
-    for i in range(3, len(low) - 2):
+def _compound(low: str, words: frozenset[str], depth: int = 2, strict: bool = False) -> bool:
+    """A Swedish compound of listed words (nätverks|mötet, barn|skydds|anmälan), joined with or without a
+    linking letter; each part at least 3 letters, or, `strict` (a capitalised token), the last part 4 letters
+    and listed as it stands (Ristens is not rist|ens)."""
+    for i in range(3, len(low) - (4 if strict else 3) + 1):
         head, tail = low[:i], low[i:]
-        if tail not in words and not _inflected(tail, words):
+        if tail not in words and (strict or not _inflected(tail, words)):
             continue
         for link in _SV_LINKS:
             stem = head[: len(head) - len(link)] if link else head
-            if head.endswith(link) and len(stem) >= 3 and (stem in words or (depth > 1 and _compound(stem, words,
-                                                                                                       depth - 1))):
+            if head.endswith(link) and len(stem) >= 3 and (
+                    stem in words or (depth > 1 and _compound(stem, words, depth - 1, strict))):
                 return True
     return False
 

@@ -16,7 +16,7 @@ def _words(text: str) -> frozenset[str]:
 KINSHIP_AND_ROLE = _words("""
 äiti isä poika tytär veli sisko sisar puoliso vaimo mies avopuoliso lapsi lapsen vanhempi isoäiti isoisä mummo
 ukki vaari täti setä eno serkku omainen asiakas asiakkaan nimeltä nimeltään herra rouva neiti hra rva
-sosiaalityöntekijä ohjaaja hoitaja lääkäri terapeutti edunvalvoja huoltaja naapuri ystävä kaveri tulkki
+perhe sosiaalityöntekijä ohjaaja hoitaja lääkäri terapeutti edunvalvoja huoltaja naapuri ystävä kaveri tulkki
 äidin isän pojan tyttären veljen siskon puolison vaimon miehen pikkuveli pikkusisko isäpuoli äitipuoli
 sosiaaliohjaaja vastuutyöntekijä yhteyshenkilö yhteyshenkilöksi lähihoitaja perhetyöntekijä dos tri
 mor far son dotter bror syster make maka fru herr klienten mamma pappa sambo grannen tolken barnet
@@ -40,8 +40,11 @@ TO_SOMEONE = ("lle", "lta", "ltä", "lla", "llä")
 PASSIVES = _words("""
 soitettu myönnetty haetaan haettu varataan varattu lähetetty tarjottu ilmoitettu kerrottu annettu tehty
 järjestetty maksettu päätetty on ei oli saatiin saatu pyydettiin pyydetty kysyttiin kysytty kerrottiin
-annettiin lähetettiin toimitettiin tarjottiin ohjattiin ohjattu neuvottiin neuvottu
+annettiin lähetettiin toimitettiin tarjottiin ohjattiin ohjattu neuvottiin neuvottu myönnettiin myönnetään
+ehdotettiin ohjeistettiin varattiin
 """)
+# After a name in the allative: support granted or offered to it is granted to a person (Elisalle myönnettiin).
+GRANTED = _words("myönnettiin myönnetään myönnetty tarjottiin ehdotettiin ohjeistettiin neuvottiin")
 WEAK = _words("on oli ei ja eli och har är var is was has")  # too common to say much on their own
 # After a name in the genitive: family nouns and postpositions (Laineen perhe, Holms lägenhet, Kinnusen luona).
 FOLLOWERS = _words("""
@@ -55,7 +58,8 @@ children mother father wife husband condition health situation
 # Words that are never names in a note of that language (pronouns, function words).
 NEVER_NAMES = {
     "fi": _words("he hän me te se ne tämä tuo nämä ja on ei että"),
-    "sv": _words("han hon vi ni de den det jag du dem oss man en ett och är hennes deras dess"),
+    "sv": _words("han hon vi ni de den det jag du dem oss man en ett och är hennes deras dess ingen inget inga "
+                 "någon något några alla vem vad"),
     "en": _words("he she we they it i you his her him them us the a an and is was"),
 }
 # Names that are also common words of the note's language: a name only with evidence.
@@ -74,7 +78,7 @@ ringde träffade pratade talade
 called met phoned spoke emailed visited saw
 """)
 # Prepositions before a place (i Malm, från Kallio, in Kallio): a place name there is a place.
-PLACE_PREPOSITIONS = _words("i från till på mot vid in from to at near on")
+PLACE_PREPOSITIONS = _words("i från till på mot vid via genom in from to at near on through")
 # Nouns after a place in the genitive (Malmin sosiaaliasemalla): the name is the place's.
 INSTITUTIONS = _words("""
 takana vieressä edessä lähellä lähistöllä kohdalla alueella kaupunginosassa kaupunginosa kylässä

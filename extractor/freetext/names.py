@@ -25,6 +25,7 @@ from extractor.freetext.name_evidence import (
     CONTACT,
     DEFINITE,
     FOLLOWERS,
+    GRANTED,
     INSTITUTIONS,
     KINSHIP_AND_ROLE,
     LANGUAGE_WORDS,
@@ -45,16 +46,31 @@ _SENTENCE_MARKS = ".!?:;\n\"“(>-•*"
 _INITIALS = re.compile(r"(?:\b[A-ZÅÄÖ]\.\s?){1,2}$|\b[A-ZÅÄÖ]-[A-ZÅÄÖ]\.?\s$")  # "T. ", "M. K. ", "A-K " before a name
 TWO_INITIALS = re.compile(r"(?<![\w.])[A-ZÅÄÖ]\.\s?[A-ZÅÄÖ]\.(?=\s|$|[,;:/)])(?!\s*Box)")  # M. K., not P.O. Box
 ALIAS = re.compile(r"\s+(?:eli|alias|kallas|aka|dvs\.?)\s+([A-ZÅÄÖ]{2,3})\b")
-INFLECTED_INITIALS = re.compile(r"\b[A-ZÅÄÖ]-[A-ZÅÄÖ]:[a-zåäö]{1,4}\b")  # "A-K:n", "M-L:s": initials in a case
+INFLECTED_INITIALS = re.compile(r"\b[A-ZÅÄÖ](?:[-.][A-ZÅÄÖ])?\.?:[a-zåäö]{1,4}\b")  # A-K:n, M-L:s, J.K:lle, K:n
+HYPHEN_INITIALS = re.compile(r"(?<![\w-])[A-ZÅÄÖ]-[A-ZÅÄÖ](?![\w-])")  # J-P (Juha-Pekka) on their own
+# A writer's initials signing a note (… /mk, Kirj. PK, Kirjaaja: hj) at its end or before a line break.
+SIGNATURE = re.compile(r"(?:(?<=\s)/|\b(?i:kirj\.?|kirjaaja:?|kirjannut:?|antecknat av:?|signed:?)\s*)"
+                       r"([A-ZÅÄÖa-zåäö]{2,3})\.?\s*(?:$|\n)")
 _AGE = re.compile(r"\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)?\s*\)|\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)\b"
                   r"|\s+is\s+\d{1,3}\s+years")  # "Onni (7 v)", "Grace (9)"
 _BRACKET = re.compile(r"\s*\(\s*([^\W\d_]+)(?:\s+([^\W\d_]+))?")  # "Pena (asiakkaan veli)"
 _LOCATIVE = re.compile(r"(?:ssa|ssä|sta|stä|hin|seen|aan|ään|iin|oon|uun|yyn|öön|een)$")  # in, from, into a place
 NEGATIONS = frozenset({"ei", "eikä", "inte", "not"})
+# A place's genitive before an institution, a district or an area (Malmin sairaalaan, Kallion terveysaseman).
+INSIDE = frozenset({"i", "in", "på", "at", "via", "genom", "through"})  # nobody is "in" a person
+WORKPLACE = frozenset({"töissä", "töihin", "töistä"})
+LIVING = frozenset({"asuu", "asui", "asunut", "asuvat", "asuneet", "muutti", "muuttanut", "muuttivat", "luona",
+                    "bor", "bodde", "flyttade", "lives", "lived", "moved"})
+_CARE_PLACE = re.compile(r"(?:sairaala|terveysasema|palvelukeskus|sosiaaliasema|kirjasto|kirkko|terveyskeskus)\w*$")
+_STREET_NEXT = re.compile(r"\s+[A-ZÅÄÖ][a-zåäö]*(?:katu|tie|kuja|polku|väylä|gatan|vägen)\s+\d")
+_CAMEL = re.compile(r"^[A-ZÅÄÖa-zåäö][a-zåäö]+[A-ZÅÄÖ]")  # OnniBus, WhatsApp, OmaKanta: a brand, not a name
+_INSTITUTION = re.compile(r"(?:sairaala|keskus|keskukse|asema|koulu|kirjasto|alue|kaupunginosa|toimipiste|neuvola|"
+                          r"kirkko|kampus|puisto|satama|kenttä|lähiö|terveysasema|kylä|kunta|kunna|kaupunki|"
+                          r"kaupung)\w*$")
 COPULAS = frozenset({"on", "oli", "is", "was", "är", "var"})
 COMPANY_FORMS = frozenset({"oy", "oyj", "ab", "abp", "ltd", "ry", "ky", "tmi", "inc", "gmbh", "rf"})
 _NEGATED_VERB = re.compile(r"\s+(?:ei|eikä|inte|not)\s+[^\W\d_]+(?:nut|nyt|neet|lut|lyt|sut|syt|rut|ryt|tut|tyt)\b")
-_AND = re.compile(r"\s+(?:ja|sekä|eli|alias|och|dvs|and|aka|&)\s+$")
+_AND = re.compile(r"\s+(?:ja|sekä|eli|alias|och|dvs|and|aka|&)\s+")  # the whole gap between two names
 
 RARE = 100  # fewer bearers than this: a sentence's first word matching it needs more evidence
 WORLD_COUNT = 10  # a name only the world list has counts as rare: found with a neighbour or evidence
@@ -89,8 +105,11 @@ class Gazetteer:
         return self.seen[key]
 
     def _classify(self, token: str, lang: str) -> Hit | None:
-        if len(token) < 2 or (token.isupper() and len(token) < 4):
-            return None  # an initial or an acronym (ID, KELA, VTJ), not a name in capitals
+        if len(token) < 2 or (token.isupper() and len(token) < 4) or _CAMEL.match(token):
+            return None  # an initial, an acronym (ID, KELA, VTJ) or a brand (OnniBus), not a name
+        if token.lower() in dictionary_terms() or any(
+                f in dictionary_terms() for f in base_forms(token.lower())[1:] if len(f) >= 5):
+            return None  # a term of the trade: Migri, Marevan, Parkinsonin
         word = "-".join(p.capitalize() for p in token.split("-")) if token.isupper() else token
         low = word.lower()
         if low in NEVER_NAMES.get(lang, frozenset()):
@@ -134,7 +153,7 @@ class Gazetteer:
             return None
         if base in self.places:
             return Hit(base, "place")
-        if base in self.words or low in LANGUAGE_WORDS.get(lang, frozenset()):
+        if base in self.words or low in LANGUAGE_WORDS.get(lang, frozenset()) or _list_word(low, lang):
             return Hit(base, "word")
         return Hit(base, "name", sure=sure)
 
@@ -214,6 +233,20 @@ def in_place_case(token: str) -> bool:
     return not (_PARTITIVE_NEN.search(token) and token[:-3].lower() + "nen" in gazetteer().counts)
 
 
+def _list_word(low: str, lang: str) -> bool:
+    """An ordinary Swedish or English word by the language's word list (patience, hope; sten, berg)."""
+    from extractor.freetext.dictionary import word_list
+
+    lists = word_list(lang) if lang in ("sv", "en") else None
+    return bool(lists) and low in lists[0]
+
+
+def dictionary_terms() -> frozenset[str]:
+    from extractor.freetext.dictionary import trade_terms
+
+    return trade_terms()
+
+
 def is_sentence_start(text: str, start: int) -> bool:
     before = text[:start].rstrip()
     return not before or before[-1] in _SENTENCE_MARKS
@@ -245,6 +278,21 @@ def _is_kin(word: str, lang: str) -> bool:
     return readings is not None and any(b in KINSHIP_AND_ROLE for b in readings.word_bases)
 
 
+def _is_kin_word(token: str, lang: str) -> bool:
+    """The token itself is a kinship or family noun of the note's language (Veli, Perhe, Veljen; Make is a
+    Swedish spouse but a Finnish pet name)."""
+    if lang != "fi":
+        return token.lower() in KINSHIP_AND_ROLE
+    readings = morphology().readings(token) if morphology() else None
+    return readings is not None and readings.word and any(b in KINSHIP_AND_ROLE for b in readings.word_bases)
+
+
+def _in_a_place(before: list[str], after: str) -> bool:
+    """Where only a place or a thing can stand: in (i, på, in, at, via), at work in (töissä X:ssä), or the
+    genitive before a hospital or a service centre (Auroran sairaalassa)."""
+    return bool(before) and (before[-1] in INSIDE or before[-1] in WORKPLACE) or bool(_CARE_PLACE.match(after))
+
+
 def _kin_after(text: str, end: int, lang: str) -> bool:
     """'Will is the client's son', 'Onni on asiakkaan poika': a copula, then a kinship word within three words."""
     after = [w.lower() for w in _WORD.findall(text[end:end + 40])][:4]
@@ -262,7 +310,7 @@ def _where_a_place_is(text: str, start: int, end: int, before: list[str], after:
         return True
     if re.search(r"\b\d{5}\s+$", text[max(0, start - 8):start]):
         return True
-    return placeish and after in INSTITUTIONS
+    return placeish and (after in INSTITUTIONS or bool(_INSTITUTION.search(after)))
 
 
 def _lower_in_a_hurry(text: str, start: int, end: int, before: list[str], after: str, hit: Hit,
@@ -271,8 +319,10 @@ def _lower_in_a_hurry(text: str, start: int, end: int, before: list[str], after:
     after a verb of getting in touch (soitin tuulille), or before a verb a person does (onni nukkui)."""
     if any(c.isupper() for c in text) or hit.kind == "place" or hit.base not in gaz.counts:
         return 0.0
-    if before and before[-1] in CONTACT:
-        return 0.6
+    if before and (before[-1] in CONTACT or _is_kin(before[-1], "fi") or _is_kin(before[-1], "sv")):
+        return 0.6  # soitin tuulille; äiti tuuli, mummo helmi, syster vera, mum rose
+    if _AGE.match(text, end) or _BRACKET.match(text, end):
+        return 0.6  # will (son, 15)
     return 0.6 if after in SPEECH_VERBS - WEAK and gaz.counts[hit.base] >= RARE else 0.0
 
 
@@ -287,8 +337,9 @@ def score_group(text: str, group: list[tuple[int, int, Hit]], gaz: Gazetteer, la
         _, after = _words_around(text, start, end)
         if lower:
             return 0.85 if any(h.sure for h in hits) and all(h.kind != "place" for h in hits) else 0.0
-        if after in STREET_AFTER or text[group[-1][0]:group[-1][1]].lower() in STREET_AFTER:
-            return 0.0  # Baker Street: a street
+        if after in STREET_AFTER or text[group[-1][0]:group[-1][1]].lower() in STREET_AFTER \
+                or _STREET_NEXT.match(text, end):
+            return 0.0  # Baker Street; Läntinen Brahenkatu 6: a street
         if any(h.kind != "place" for h in hits):
             return 0.85
         # "Kaarina Lieto kertoo": two places speaking are a person
@@ -306,14 +357,22 @@ def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: 
     owner = after in FOLLOWERS and text[end - 1:end].lower() in ("n", "s")  # a genitive before a family noun
     age = bool(_AGE.match(text, end))
     evidence = after in SPEECH_VERBS or owner or age
-    strong = (after in SPEECH_VERBS - WEAK) or owner or age \
-        or (after in PASSIVES and text[start:end].lower().endswith(TO_SOMEONE) and hit.kind != "place")
+    to_someone = after in PASSIVES and text[start:end].lower().endswith(TO_SOMEONE)
+    strong = (after in SPEECH_VERBS - WEAK) or owner or age or (to_someone and hit.kind != "place")
+    if to_someone and after in GRANTED and hit.kind == "place" and gaz.counts.get(hit.base, 0) >= RARE:
+        return 0.7  # Elisalle myönnettiin toimeentulotukea: a person is granted support, a company is not
     opening = is_sentence_start(text, start)
     if lower:
         return 0.75 if hit.kind == "name" and hit.sure else _lower_in_a_hurry(text, start, end, before, after, hit,
                                                                                  gaz)
-    if after in COMPANY_FORMS or (not next_to_kin and _where_a_place_is(text, start, end, before, after, gaz, hit)):
-        return 0.0  # Hoivakoti Aurinko Oy; i Malm, Malmin sosiaaliasemalla
+    if after in COMPANY_FORMS or _STREET_NEXT.match(text, end) or _in_a_place(before, after) \
+            or (not next_to_kin and _where_a_place_is(text, start, end, before, after, gaz, hit)):
+        return 0.0  # Hoivakoti Aurinko Oy; Läntinen Brahenkatu 6; i Lund, via Wilma; Malmin sosiaaliasemalla
+    if (hit.kind == "place" or hit.base in gaz.areas) and any(w in LIVING for w in before) \
+            and (in_place_case(text[start:end]) or text[start:end].lower().endswith(("lla", "llä", "lta", "ltä"))):
+        return 0.0  # asuu … Malmilla, on muuttanut Salosta: where someone lives
+    if _is_kin_word(text[start:end], lang) and not (kin or age):
+        return 0.0  # Perhe toivoo, Veli muutti: the family, the brother, unless an age or a kinship word says not
     if hit.kind == "hidden":  # read as an ordinary word by Voikko: a name only right after a kinship word
         return 0.8 if kin or age else 0.0
     if hit.kind == "place":
@@ -377,24 +436,57 @@ def find_names(text: str, gaz: Gazetteer | None = None, lang: str = "fi", cut: f
     for i in range(len(out) - 2, -1, -1):  # "Stig och Gun Backman", "Tumppi eli Tuomas": joined to a name
         s, e, score = out[i]
         j = next((k for k in range(i + 1, len(out)) if out[k][2] >= cut), None)
-        if score < cut and j is not None and _AND.search(text, e, out[j][0]) \
+        if score < cut and j is not None and _AND.fullmatch(text, e, out[j][0]) \
                 and (hurried or _case(text[s:e]) != "lower") and groups[i][0][2].kind != "place":
             out[i] = (s, e, 0.8)
     for i in range(1, len(out) if hurried else 0):  # "tavattu satu ja toivo": and the other way round
         s, e, score = out[i]
         hit = groups[i][0][2]
-        if score < cut and out[i - 1][2] >= cut and _AND.search(text, out[i - 1][1], s) and hit.kind != "place" \
+        if score < cut and out[i - 1][2] >= cut and _AND.fullmatch(text, out[i - 1][1], s) and hit.kind != "place" \
                 and gaz.counts.get(hit.base, 0) >= RARE:
             out[i] = (s, e, 0.6)
+    # Once a note names someone, their name in any form is theirs (Salla Kemppainen … Sallalle; Kotka kertoi …
+    # Kotkan jääkaapissa), also where it reads as a place or a word, but not a place's own position (från Malm).
     named = {h.base for g, (_, _, score) in zip(groups, out, strict=True) if score >= cut for *_, h in g
-             if h.kind != "place"}
-
-    def again(g: list[tuple[int, int, Hit]]) -> bool:
-        return any(h.base in named and (h.kind == "name" or _case(text[s:e]) != "lower") for s, e, h in g) \
-            and not _in_address(text, g[0][0], g[-1][1])
-
-    return [(s, e, score if score >= cut or not again(g) else 0.85)
+             if h.kind != "place" or len(g) > 1 or score >= 0.7}
+    full = frozenset(h.base for g, (_, _, score) in zip(groups, out, strict=True) if score >= cut and len(g) > 1
+                     for *_, h in g)  # named with first name and surname
+    return [(s, e, score if score >= cut or not _again(text, g, named, hurried, lang, full) else 0.85)
             for g, (s, e, score) in zip(groups, out, strict=True)]
+
+
+def _again(text: str, g: list[tuple[int, int, Hit]], named: set[str], hurried: bool, lang: str,
+           full: frozenset[str] = frozenset()) -> bool:
+    """Another mention of a name the note has already given (any form), unless the words around it say this
+    one is a place, a word or a kinship noun (Onneksi, Veljen)."""
+    start, end = g[0][0], g[-1][1]
+    if _in_address(text, start, end):
+        return False
+    before, after = _words_around(text, start, end)
+    if (before and before[-1] in PLACE_PREPOSITIONS) or _INSTITUTION.search(after) or _in_a_place(before, after) \
+            or re.search(r"\b\d{5}\s+$", text[max(0, start - 8):start]) or (lang == "en" and after == "call"):
+        return False  # från Malm, Salon kaupungin, 48600 Kotka; will call back
+    if lang == "sv" and text[start:end] == "Hans" and after and after not in SPEECH_VERBS and \
+            text[end:end + 2].strip()[:1].islower():
+        return False  # Hans fru, Hans pension: his
+    for s, e, h in g:
+        form = text[s:e]
+        if h.base not in named or (_case(form) == "lower" and h.kind != "name" and not hurried):
+            continue
+        if _is_kin_word(form, lang) and h.base not in full:
+            continue  # Veljen numero: the brother's, unless a full name made Veli a person here
+        if _case(form) == "lower" and (in_place_case(form) or form.endswith(("lla", "llä"))):
+            continue  # aamulla: in the morning
+        if h.kind != "name" and is_sentence_start(text, s) and form.lower().endswith("ksi"):
+            continue  # Onneksi (fortunately), at a sentence's start: the word's translative, an adverb
+        if (h.kind == "place" or h.base in gaz_areas()) and in_place_case(form):
+            continue  # Salla … muutti Sallaan: the town her name comes from
+        return True
+    return False
+
+
+def gaz_areas() -> frozenset[str]:
+    return gazetteer().areas
 
 
 @dataclass(frozen=True)
@@ -414,8 +506,11 @@ def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SECO
     """Names the gazetteer finds (find_names), then, where the second line is on, every other token that no
     dictionary knows."""
     found = [s for s in find_names(text, gaz, lang, cut) if s[2] >= cut]
-    found += [(m.start(), m.end(), 0.7) for m in INFLECTED_INITIALS.finditer(text)]  # A-K:n, M-L:s
+    found += [(m.start(), m.end(), 0.7) for m in INFLECTED_INITIALS.finditer(text)]  # A-K:n, M-L:s, J.K:lle
     found += [(m.start(), m.end(), 0.6) for m in TWO_INITIALS.finditer(text)]  # Kirjaaja: M. K.
+    found += [(m.start(1), m.end(1), 0.6) for m in SIGNATURE.finditer(text)]  # … /mk; Kirj. PK
+    found += [(m.start(), m.end(), 0.6) for m in HYPHEN_INITIALS.finditer(text)
+              if not any(s <= m.start() < e for s, e, _ in found)]  # J-P kävi
     ends = {e for _, e, _ in found}
     found += [(m.start(1), m.end(1), 0.7) for m in ALIAS.finditer(text) if m.start() in ends]  # Juha-Pekka eli JP
     if not second.on:

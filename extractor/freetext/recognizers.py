@@ -131,13 +131,21 @@ ADDRESS_PATTERN = (r"\b[A-ZÅÄÖ][a-zåäöé]*(?:-[A-ZÅÄÖa-zåäöé]+)*(?:
 ADDRESS_PREFILTER = r"(?:" + "|".join(_STREET + _STREET_INFLECTED) + r")\s+\d"
 _SV_STREETS = r"(?:gatan|vägen|gränd|gränden|stigen|backen|torget|allén|kajen|stranden|esplanaden)"
 _EN_STREETS = r"(?:Street|Road|Avenue|Lane|Drive|Close|Square|Crescent)"
+# A Finnish street word in a case that says where (Tehtaankadulle, Kivikonkaarella, Puistotiellä) or in the
+# nominative after "asuu/osoite" (Porvoonkatu): without its number, weaker evidence than with one.
+_FI_STREET_FORMS = (r"(?:(?:kadu|kuja|polu|väylä|raiti|kaare|rintee|ranna|aukio|tori|tanhua|puistiko)"
+                    r"(?:lla|llä|lle|lta|ltä|ssa|ssä|sta|stä|n)|tie(?:llä|lle|ltä|n)|"
+                    r"(?:katu|tie|kuja|polku|väylä|raitti|kaari))")
 STREET_WORDS = (r"(?:kadulle|kadulla|kadulta|tielle|tiellä|tieltä|kujalle|kujalla|kujalta|polulle|polulla|"
+                r"kaarella|kaarelle|raitilla|väylällä|rinteellä|aukiolla|tanhualla|"
                 r"gatan|vägen|gränd|stigen|backen|torget|allén|kajen|stranden|esplanaden|"
                 r" street| road| avenue| lane| drive| close| square| crescent)")
-STREET_PATTERN = r"\b[A-ZÅÄÖ][a-zåäöé]+" + STREET_WORDS[:STREET_WORDS.index("|gatan")] + r")\b"
+_CAPITAL = r"(?-i:[A-ZÅÄÖ])"  # a capital even though presidio compiles patterns case-insensitively
+STREET_PATTERN = r"\b" + _CAPITAL + r"[a-zåäöé]+" + _FI_STREET_FORMS + r"\b"
 # A Swedish street named in its definite form, an English one with its street word: without a number.
-SV_STREET_PATTERN = r"\b[A-ZÅÄÖ][a-zåäöé]+" + _SV_STREETS + r"\b"
-EN_STREET_PATTERN = r"\b[A-Z][a-z]+\s" + _EN_STREETS + r"\b"
+SV_STREET_PATTERN = (r"\b(?:" + _CAPITAL + r"[a-zåäöé]+" + _SV_STREETS
+                     + r"|(?-i:Esplanaden|Esplanadi|Bulevarden|Bulevardi))\b")
+EN_STREET_PATTERN = r"\b" + _CAPITAL + r"[a-z]+\s(?-i:" + _EN_STREETS + r")\b"
 # A post-office box: PL 123 (fi), PB 45 (sv), P.O. Box 12 (en), Postilokero 7, Postbox 99.
 _PO_BOX_WORDS = r"(?:PL|PB|P\.\s?O\.\s?Box|PO\s?Box|Postilokero|Postbox|Postfack)\s+\d"
 PO_BOX = r"\b" + _PO_BOX_WORDS + r"{1,5}\b"

@@ -18,11 +18,13 @@ import re
 from functools import cache, lru_cache
 
 from extractor.freetext import dictionary
-from extractor.freetext.names import WORD, Gazetteer, _in_address
+from extractor.freetext.name_forms import base_forms
+from extractor.freetext.names import _CAMEL, INSIDE, LIVING, WORD, Gazetteer, _in_address, in_place_case
 
 SCORE = 0.6  # above the cut (0.5): reported; below a gazetteer name's 0.85
 LOWER_SCORE = 0.55
 _ACRONYM = re.compile(r"^[A-ZÅÄÖ]{2,5}$")
+_PERSON_BEFORE_NUMBER = re.compile(r"(?i)(?:puh|puhelin|tel|tfn|nro|numero|phone)\W*$")
 _STREET_END = re.compile(r"(?i)(?:katu|tie|kuja|polku|väylä|raitti|kaari|esplanadi|bulevardi|gatan|vägen|gränd|stigen|"
                          r"backen|torget|esplanaden|bulevarden|allén|kajen|stranden|street|road|avenue|lane|drive)$")
 
@@ -67,7 +69,9 @@ class _Verdicts(dict):
 
 
 def _verdict(token: str, lang: str, gaz: Gazetteer, terms: frozenset[str]) -> float | None:
-    if len(token) < 3 or _ACRONYM.match(token) or token.lower() in terms or _STREET_END.search(token):
+    low = token.lower()
+    if len(token) < 3 or _ACRONYM.match(token) or _STREET_END.search(token) or _CAMEL.match(token) or low in terms \
+            or (terms and any(f in terms for f in base_forms(low)[1:] if len(f) >= 5)):
         return None
     if dictionary.known(token, lang) is not False:
         return None
@@ -77,6 +81,9 @@ def _verdict(token: str, lang: str, gaz: Gazetteer, terms: frozenset[str]) -> fl
     if token[0].isupper():
         return SCORE
     return LOWER_SCORE if len(token) >= 5 and near_name(token.lower()) is not None else None
+
+
+_HOUSE_NUMBER = re.compile(r"\s+\d{1,4}\b")
 
 
 _VERDICTS: dict[tuple[int, frozenset[str]], _Verdicts] = {}
@@ -91,13 +98,20 @@ def possible_names(text: str, lang: str, gaz: Gazetteer, terms: frozenset[str] =
     if verdicts is None:
         verdicts = _VERDICTS[(id(gaz), terms)] = _Verdicts(gaz, terms)
     out = []
+    hurried = not any(c.isupper() for c in text)
     for m in WORD.finditer(text):
         score = verdicts[(m.group(), lang)]
-        if score is None:
-            continue
+        if score is None or (score == LOWER_SCORE and lang != "fi" and not hurried):
+            continue  # lower case: only where the dictionary knows every form (Voikko), or in a hurried note
         start, end = m.span()
         if (start and text[start - 1].isdigit()) or (end < len(text) and text[end].isdigit()):
             continue  # 7-vuotias, 12b: part of a number
+        if _HOUSE_NUMBER.match(text, end) and score == SCORE and not _PERSON_BEFORE_NUMBER.search(text, 0, start):
+            continue  # Vahvianrinne 7 B: a street with its number
+        before = text[max(0, start - 30):start].split()[-2:]
+        if before and (before[-1].lower() in INSIDE or (any(w.lower() in LIVING for w in before)
+                                                        and in_place_case(m.group()))):
+            continue  # på Ekåsen, asuu Runosmäessä: a place no list has
         if not _in_address(text, start, end):
             out.append((start, end, score))
     return out
