@@ -44,12 +44,15 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || { echo "could not install chromium (needs root and Debian's package registry)"; exit 1; }; }
 
-# Voikko (Finnish morphology for names in notes) from Debian's packages; without it the extractor falls back
-# to suffix rules, so `make demo` only tries, and `make test` requires it.
+# Voikko (Finnish morphology for names in notes) and the Swedish and English word lists (the second line of
+# defence in notes) from Debian's packages; without them the extractor falls back (suffix rules; the second
+# line off for that language, said in the report), so `make demo` only tries, and `make test` requires them.
 voikko:
 	@test -e /usr/lib/voikko/5/mor-standard/mor.vfst -a -n "$$(ldconfig -p | grep libvoikko.so.1)" \
-	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvoikko1 voikko-fi >/dev/null) \
-	  || { echo "could not install Voikko (libvoikko1, voikko-fi): needs root and Debian's package registry"; exit 1; }
+	  -a -e /usr/share/dict/swedish -a -e /usr/share/dict/american-english -a -e /usr/share/dict/british-english \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvoikko1 voikko-fi \
+	      wswedish wamerican wbritish >/dev/null) \
+	  || { echo "could not install Voikko and the word lists (libvoikko1 voikko-fi wswedish wamerican wbritish): needs root and Debian's package registry"; exit 1; }
 
 # Java for Spark (--engine spark and its tests): Debian's headless JRE where none is installed.
 java:

@@ -52,12 +52,32 @@ CASES = [
     ("Puh. +358 50 765 4321 iltaisin.", "PHONE_NUMBER", ["+358 50 765 4321"]),
     ("Yhteydenotot sähköpostitse: matti.virtanen@esimerkki.fi", "EMAIL_ADDRESS", ["matti.virtanen@esimerkki.fi"]),
     ("Verenpaine 130/85, paino 72,5 kg.", "PHONE_NUMBER", []),
+    # post-office boxes and the postal code after them (box codes, 00101, are not in the postal-area key)
+    ("Postiosoite: PL 123, 00101 Helsinki.", "FI_ADDRESS", ["PL 123"]),
+    ("Postiosoite: PL 123, 00101 Helsinki.", "FI_POSTAL_CODE", ["00101 Helsinki"]),
+    ("Laskut osoitteeseen Postilokero 45, 33101 Tampere.", "FI_ADDRESS", ["Postilokero 45"]),
+    ("Numero 00101 ei ole postinumero tässä.", "FI_POSTAL_CODE", []),
+    # streets without a number, in a case that says where; stair and flat letters
+    ("Perhe asuu Kivikonkaarella Kivikossa.", "FI_ADDRESS", ["Kivikonkaarella"]),
+    ("Asiakas asuu osoitteessa Mannerheimintie 5 A 3, 00100 Helsinki.", "FI_ADDRESS", ["Mannerheimintie 5 A 3"]),
+    ("Hän muutti osoitteeseen Hämeentie 12 as. 4.", "FI_ADDRESS", ["Hämeentie 12 as. 4"]),
+    ("Kotikäynnillä mäkisellä tiellä auto juuttui.", "FI_ADDRESS", []),  # a road, not an address
+    ("Hän saa siivousapua varannan viikon välein.", "FI_ADDRESS", []),
 ]
 
 
 @pytest.mark.parametrize(("text", "entity", "expected"), CASES)
 def test_other_identifiers(text: str, entity: str, expected: list[str]) -> None:
     assert found(text, entity) == expected
+
+
+def test_swedish_and_english_addresses_without_numbers() -> None:
+    assert found("Klienten bor på Storgatan i Jakobstad.", "FI_ADDRESS", "sv") == ["Storgatan"]
+    assert found("Postadress: PB 45, 00101 Helsingfors.", "FI_ADDRESS", "sv") == ["PB 45"]
+    assert found("Client lives on Baker Street near the station.", "FI_ADDRESS", "en") == ["Baker Street"]
+    assert found("Client lives on Baker Street near the station.", "PERSON", "en") == []
+    assert found("Post to P.O. Box 123, 00101 Helsinki.", "FI_ADDRESS", "en") == ["P.O. Box 123"]
+    assert found("The street was quiet and the road closed.", "FI_ADDRESS", "en") == []
 
 
 def test_swedish_and_english_pipelines() -> None:

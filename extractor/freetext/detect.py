@@ -21,7 +21,12 @@ import polars as pl
 from extractor import hetu
 from extractor.freetext import names
 from extractor.freetext.language import LANGUAGES, detect_languages
-from extractor.freetext.recognizers import ADDRESS_PREFILTER, PO_BOX_PREFILTER, STREET_WORDS
+from extractor.freetext.recognizers import (
+    ADDRESS_PREFILTER,
+    PO_BOX_PREFILTER,
+    STREET_FORMS_PREFILTER,
+    STREET_WORDS,
+)
 
 MIN_SCORE = 0.5
 PERSON = "PERSON"
@@ -34,7 +39,7 @@ PREFILTERS: dict[str, str] = {
     "IBAN_CODE": r"(?i)FI\d{2}",
     "PHONE_NUMBER": r"\d(?:[\s().\-/]*\d){4,}",
     "FI_ADDRESS": r"(?i)" + ADDRESS_PREFILTER + "|" + STREET_WORDS + "|" + PO_BOX_PREFILTER  # a street, a box
-                  + r"|(?:katu|kuja|polku|väylä|raitti|kaari|tie)(?:[^a-zåäö]|$)",  # a street without its number
+                  + "|" + STREET_FORMS_PREFILTER,  # a street without its number, in any case
     "FI_POSTAL_CODE": r"\d{5}",
 }
 ENTITIES = (*PREFILTERS, PERSON)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from extractor import reference_data
 from extractor.freetext.morphology import morphology
-from extractor.freetext.name_forms import base_forms
 
 SYSTEM_LISTS = {"sv": ("/usr/share/dict/swedish",),
                 "en": ("/usr/share/dict/american-english", "/usr/share/dict/british-english")}
@@ -54,31 +53,46 @@ def trade_terms() -> frozenset[str]:
     return frozenset(w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#"))
 
 
+def is_term(low: str, terms: frozenset[str]) -> bool:
+    """A term in any inflected form: the term itself, or it with a case ending of up to five letters (Teamsiin,
+    Migrin, Marevania, Pegasokseen: a term in -s takes -kse-)."""
+    if low in terms:
+        return True
+    for cut in range(max(4, len(low) - 5), len(low)):
+        head = low[:cut]
+        if head in terms or (head + "s" in terms and low[cut:].startswith("kse")):
+            return True
+    return False
+
+
 def available(lang: str) -> bool:
     return morphology() is not None if lang == "fi" else word_list(lang) is not None
 
 
-def known(token: str, lang: str) -> bool | None:
+def known(token: str, lang: str, compounds: bool = True) -> bool | None:
     """True when the dictionary of `lang`, or of another of the three languages, knows the token (notes mix
     languages, and a note's language can be misread); None when `lang` has no dictionary here (then nothing
     can be said)."""
-    own = known_in(token, lang)
+    own = known_in(token, lang, compounds)
     if own is not False:
         return own
-    return any(known_in(token, other) for other in ("fi", "sv", "en") if other != lang) or False
+    return any(known_in(token, other, compounds) for other in ("fi", "sv", "en") if other != lang) or False
 
 
-def known_in(token: str, lang: str) -> bool | None:
+def known_in(token: str, lang: str, compounds: bool = True) -> bool | None:
     """Whether the dictionary of `lang` alone knows the token (any form, any case); None without one."""
     low = token.lower()
-    if low in trade_terms() or (lang == "fi" and any(f in trade_terms() for f in base_forms(low)[1:] if len(f) >= 5)):
+    if is_term(low, trade_terms()):
         return True
     if "-" in low:  # Karhu-nimistä, ex-puoliso: known when its last part is (or every part is a term)
         parts = [p for p in token.split("-") if p]
-        return bool(parts) and (known_in(parts[-1], lang) is True or all(p.lower() in trade_terms() for p in parts))
+        return bool(parts) and (known_in(parts[-1], lang, compounds) is True
+                                or all(p.lower() in trade_terms() for p in parts))
     if lang == "fi":
         m = morphology()
-        return None if m is None else m.readings(token) is not None or m.readings(low) is not None
+        if m is None:
+            return None
+        return m.readings(token) is not None or m.readings(low) is not None or (compounds and _fi_compound(low, m))
     lists = word_list(lang)
     if lists is None:
         return None
@@ -88,8 +102,8 @@ def known_in(token: str, lang: str) -> bool | None:
     if lang != "sv":
         return False
     if token[0].isupper():  # Ristens, Rattanakorns: a capitalised form the list lacks is read more strictly
-        return _inflected(low, words, _SV_DEFINITE) or _compound(low, words, strict=True)
-    return _inflected(low, words) or _compound(low, words)
+        return _inflected(low, words, _SV_DEFINITE) or (compounds and _compound(low, words, strict=True))
+    return _inflected(low, words) or (compounds and _compound(low, words))
 
 
 _SV_DEFINITE = ("arna", "erna", "orna", "en", "et", "na", "n", "t")
@@ -104,6 +118,12 @@ def _inflected(low: str, words: frozenset[str], endings: tuple[str, ...] = _SV_E
             if stem in words or stem + "a" in words or stem + "e" in words or doubled:
                 return True
     return False
+
+
+def _fi_compound(low: str, m: object) -> bool:
+    """A Finnish compound Voikko does not list whole (hoitoisuus|arvio): a known word, then a known word."""
+    return any(m.readings(low[:i]) is not None and m.readings(low[i:]) is not None  # type: ignore[attr-defined]
+               for i in range(4, len(low) - 3))
 
 
 def _compound(low: str, words: frozenset[str], depth: int = 2, strict: bool = False) -> bool:

@@ -73,7 +73,7 @@ LANGUAGE_WORDS = {
 # Verbs of getting in touch: a lower-case first name right after one, in a note typed without capitals, is
 # a person ("soitin tuulille", "tavattu satu", "ringde lasse", "called will").
 CONTACT = _words("""
-soitin soitettu soitti tavattu tapasin tapasi puhuin keskustelin kävin tapaaminen
+soitin soitettu tavattu tapasin puhuin keskustelin kävin tapaaminen
 ringde träffade pratade talade
 called met phoned spoke emailed visited saw
 """)

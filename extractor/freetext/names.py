@@ -49,8 +49,9 @@ ALIAS = re.compile(r"\s+(?:eli|alias|kallas|aka|dvs\.?)\s+([A-ZÅÄÖ]{2,3})\b")
 INFLECTED_INITIALS = re.compile(r"\b[A-ZÅÄÖ](?:[-.][A-ZÅÄÖ])?\.?:[a-zåäö]{1,4}\b")  # A-K:n, M-L:s, J.K:lle, K:n
 HYPHEN_INITIALS = re.compile(r"(?<![\w-])[A-ZÅÄÖ]-[A-ZÅÄÖ](?![\w-])")  # J-P (Juha-Pekka) on their own
 # A writer's initials signing a note (… /mk, Kirj. PK, Kirjaaja: hj) at its end or before a line break.
-SIGNATURE = re.compile(r"(?:(?<=\s)/|\b(?i:kirj\.?|kirjaaja:?|kirjannut:?|antecknat av:?|signed:?)\s*)"
-                       r"([A-ZÅÄÖa-zåäö]{2,3})\.?\s*(?:$|\n)")
+SIGNATURE = re.compile(r"(?:(?<=\s)/|(?<=[.!?]\s)|(?<=!!\s)|\b(?i:kirj\.?|kirjaaja:?|kirjannut:?|kirjasi|"
+                       r"antecknat av:?|protokollförare:?|sekreterare:?|signed:?|minutes:?|notes by:?)\s*)"
+                       r"(?!(?i:ok|kl|nr|jne|yms|mm|ym|obs)\b)([A-ZÅÄÖa-zåäö]{2,3})\.?\s*(?:$|\n)")
 _AGE = re.compile(r"\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)?\s*\)|\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)\b"
                   r"|\s+is\s+\d{1,3}\s+years")  # "Onni (7 v)", "Grace (9)"
 _BRACKET = re.compile(r"\s*\(\s*([^\W\d_]+)(?:\s+([^\W\d_]+))?")  # "Pena (asiakkaan veli)"
@@ -63,6 +64,7 @@ LIVING = frozenset({"asuu", "asui", "asunut", "asuvat", "asuneet", "muutti", "mu
                     "bor", "bodde", "flyttade", "lives", "lived", "moved"})
 _CARE_PLACE = re.compile(r"(?:sairaala|terveysasema|palvelukeskus|sosiaaliasema|kirjasto|kirkko|terveyskeskus)\w*$")
 _STREET_NEXT = re.compile(r"\s+[A-ZÅÄÖ][a-zåäö]*(?:katu|tie|kuja|polku|väylä|gatan|vägen)\s+\d")
+_INFLECTED_ACRONYM = re.compile(r"^[A-ZÅÄÖ]{2,6}[a-zåäö]{1,4}$")  # PAMin, HUSin
 _CAMEL = re.compile(r"^[A-ZÅÄÖa-zåäö][a-zåäö]+[A-ZÅÄÖ]")  # OnniBus, WhatsApp, OmaKanta: a brand, not a name
 _INSTITUTION = re.compile(r"(?:sairaala|keskus|keskukse|asema|koulu|kirjasto|alue|kaupunginosa|toimipiste|neuvola|"
                           r"kirkko|kampus|puisto|satama|kenttä|lähiö|terveysasema|kylä|kunta|kunna|kaupunki|"
@@ -70,6 +72,7 @@ _INSTITUTION = re.compile(r"(?:sairaala|keskus|keskukse|asema|koulu|kirjasto|alu
 COPULAS = frozenset({"on", "oli", "is", "was", "är", "var"})
 COMPANY_FORMS = frozenset({"oy", "oyj", "ab", "abp", "ltd", "ry", "ky", "tmi", "inc", "gmbh", "rf"})
 _NEGATED_VERB = re.compile(r"\s+(?:ei|eikä|inte|not)\s+[^\W\d_]+(?:nut|nyt|neet|lut|lyt|sut|syt|rut|ryt|tut|tyt)\b")
+_VISIT_TIME = re.compile(r"\s+(?:klo\s+)?\d{1,2}[.:]\d{2}\b")  # Rinne 8.00 ins.: a home-care visit list
 _AND = re.compile(r"\s+(?:ja|sekä|eli|alias|och|dvs|and|aka|&)\s+")  # the whole gap between two names
 
 RARE = 100  # fewer bearers than this: a sentence's first word matching it needs more evidence
@@ -107,9 +110,8 @@ class Gazetteer:
     def _classify(self, token: str, lang: str) -> Hit | None:
         if len(token) < 2 or (token.isupper() and len(token) < 4) or _CAMEL.match(token):
             return None  # an initial, an acronym (ID, KELA, VTJ) or a brand (OnniBus), not a name
-        if token.lower() in dictionary_terms() or any(
-                f in dictionary_terms() for f in base_forms(token.lower())[1:] if len(f) >= 5):
-            return None  # a term of the trade: Migri, Marevan, Parkinsonin
+        if _INFLECTED_ACRONYM.match(token) or is_term(token.lower(), dictionary_terms()):
+            return None  # a term of the trade (Migri, Marevan, Parkinsonin) or an acronym in a case (PAMin)
         word = "-".join(p.capitalize() for p in token.split("-")) if token.isupper() else token
         low = word.lower()
         if low in NEVER_NAMES.get(lang, frozenset()):
@@ -153,7 +155,8 @@ class Gazetteer:
             return None
         if base in self.places:
             return Hit(base, "place")
-        if base in self.words or low in LANGUAGE_WORDS.get(lang, frozenset()) or _list_word(low, lang):
+        if base in self.words or low in LANGUAGE_WORDS.get(lang, frozenset()) \
+                or _list_word(low, lang, self.counts.get(base, 0)):
             return Hit(base, "word")
         return Hit(base, "name", sure=sure)
 
@@ -233,12 +236,19 @@ def in_place_case(token: str) -> bool:
     return not (_PARTITIVE_NEN.search(token) and token[:-3].lower() + "nen" in gazetteer().counts)
 
 
-def _list_word(low: str, lang: str) -> bool:
-    """An ordinary Swedish or English word by the language's word list (patience, hope; sten, berg)."""
+def _list_word(low: str, lang: str, count: int = 0) -> bool:
+    """An ordinary Swedish or English word by the language's word list (patience, hope; sten, berg), or one
+    of its proper nouns that hardly anyone in Finland is named (English, Swedish)."""
     from extractor.freetext.dictionary import word_list
 
     lists = word_list(lang) if lang in ("sv", "en") else None
-    return bool(lists) and low in lists[0]
+    return bool(lists) and (low in lists[0] or (low in lists[1] and count < RARE))
+
+
+def is_term(low: str, terms: frozenset[str]) -> bool:
+    from extractor.freetext.dictionary import is_term as term
+
+    return term(low, terms)
 
 
 def dictionary_terms() -> frozenset[str]:
@@ -319,7 +329,7 @@ def _lower_in_a_hurry(text: str, start: int, end: int, before: list[str], after:
     after a verb of getting in touch (soitin tuulille), or before a verb a person does (onni nukkui)."""
     if any(c.isupper() for c in text) or hit.kind == "place" or hit.base not in gaz.counts:
         return 0.0
-    if before and (before[-1] in CONTACT or _is_kin(before[-1], "fi") or _is_kin(before[-1], "sv")):
+    if before and (before[-1] in CONTACT or _is_kin_word(before[-1], "fi") or _is_kin(before[-1], "sv")):
         return 0.6  # soitin tuulille; äiti tuuli, mummo helmi, syster vera, mum rose
     if _AGE.match(text, end) or _BRACKET.match(text, end):
         return 0.6  # will (son, 15)
@@ -338,8 +348,8 @@ def score_group(text: str, group: list[tuple[int, int, Hit]], gaz: Gazetteer, la
         if lower:
             return 0.85 if any(h.sure for h in hits) and all(h.kind != "place" for h in hits) else 0.0
         if after in STREET_AFTER or text[group[-1][0]:group[-1][1]].lower() in STREET_AFTER \
-                or _STREET_NEXT.match(text, end):
-            return 0.0  # Baker Street; Läntinen Brahenkatu 6: a street
+                or _STREET_NEXT.match(text, end) or after in COMPANY_FORMS:
+            return 0.0  # Baker Street; Läntinen Brahenkatu 6: a street; Golden Dragon Ky: a company
         if any(h.kind != "place" for h in hits):
             return 0.85
         # "Kaarina Lieto kertoo": two places speaking are a person
@@ -358,7 +368,8 @@ def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: 
     age = bool(_AGE.match(text, end))
     evidence = after in SPEECH_VERBS or owner or age
     to_someone = after in PASSIVES and text[start:end].lower().endswith(TO_SOMEONE)
-    strong = (after in SPEECH_VERBS - WEAK) or owner or age or (to_someone and hit.kind != "place")
+    strong = (after in SPEECH_VERBS - WEAK) or owner or age or (to_someone and hit.kind != "place") \
+        or (after in NEGATIONS and bool(_NEGATED_VERB.match(text, end))) or bool(_VISIT_TIME.match(text, end))
     if to_someone and after in GRANTED and hit.kind == "place" and gaz.counts.get(hit.base, 0) >= RARE:
         return 0.7  # Elisalle myönnettiin toimeentulotukea: a person is granted support, a company is not
     opening = is_sentence_start(text, start)
@@ -391,7 +402,7 @@ def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: 
             return 0.0  # Veli muutti: the brother, unless a kinship word or an age says it is a name
         if homograph:
             strong = after in SPEECH_VERBS - WEAK
-        if opening:
+        if opening or lang == "en":  # English capitalises languages and nations mid-sentence too
             return 0.6 if strong else 0.3
         return 0.75 if after in SPEECH_VERBS else 0.6
     if opening:
@@ -409,12 +420,19 @@ def _in_address(text: str, start: int, end: int) -> bool:
     return "@" in chunk or "://" in chunk or "www." in chunk
 
 
-def find_names(text: str, gaz: Gazetteer | None = None, lang: str = "fi", cut: float = 0.5
-               ) -> list[tuple[int, int, float]]:
+def tokens(text: str) -> list[tuple[int, int, str]]:
+    """The note's words (hyphenated compounds whole), read once and shared by both lines of defence."""
+    return [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
+
+
+def find_names(text: str, gaz: Gazetteer | None = None, lang: str = "fi", cut: float = 0.5,
+               words: list[tuple[int, int, str]] | None = None) -> list[tuple[int, int, float]]:
     """(start, end, score) of every run of adjacent name words, then of every other mention of a name
     already found in the text; an initial just before a name is part of it."""
     gaz = gaz or gazetteer()
-    hits = [(m.start(), m.end(), h) for m in WORD.finditer(text) if (h := gaz.classify(m.group(), lang))]
+    seen, classify = gaz.seen, gaz.classify
+    hits = [(s, e, h) for s, e, w in (words if words is not None else tokens(text))
+            if (h := seen[(w, lang)] if (w, lang) in seen else classify(w, lang))]
     groups: list[list[tuple[int, int, Hit]]] = []
     for hit in hits:
         case = _case(text[hit[0]:hit[1]])
@@ -505,18 +523,33 @@ def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SECO
                  ) -> list[tuple[int, int, float]]:
     """Names the gazetteer finds (find_names), then, where the second line is on, every other token that no
     dictionary knows."""
-    found = [s for s in find_names(text, gaz, lang, cut) if s[2] >= cut]
-    found += [(m.start(), m.end(), 0.7) for m in INFLECTED_INITIALS.finditer(text)]  # A-K:n, M-L:s, J.K:lle
-    found += [(m.start(), m.end(), 0.6) for m in TWO_INITIALS.finditer(text)]  # Kirjaaja: M. K.
-    found += [(m.start(1), m.end(1), 0.6) for m in SIGNATURE.finditer(text)]  # … /mk; Kirj. PK
-    found += [(m.start(), m.end(), 0.6) for m in HYPHEN_INITIALS.finditer(text)
-              if not any(s <= m.start() < e for s, e, _ in found)]  # J-P kävi
-    ends = {e for _, e, _ in found}
-    found += [(m.start(1), m.end(1), 0.7) for m in ALIAS.finditer(text) if m.start() in ends]  # Juha-Pekka eli JP
+    words = tokens(text)
+    found = [s for s in find_names(text, gaz, lang, cut, words) if s[2] >= cut]
+    found += _initials(text, found)
     if not second.on:
         return found
     from extractor.freetext.unknown_words import possible_names
 
     taken = [(s, e) for s, e, _ in found]
-    return found + [p for p in possible_names(text, lang, gaz, second.terms)
+    return found + [p for p in possible_names(text, lang, gaz, second.terms, words)
                     if not any(s < p[1] and p[0] < e for s, e in taken)]
+
+
+def _initials(text: str, found: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """Initials standing for a person: in a case (A-K:n, J.K:lle), two with dots (M. K.), signing the note
+    (… /mk, Kirj. PK), hyphenated (J-P), and an acronym given for a name (Juha-Pekka eli JP). Each pattern
+    runs only where its mark is in the note."""
+    out: list[tuple[int, int, float]] = []
+    if ":" in text:
+        out += [(m.start(), m.end(), 0.7) for m in INFLECTED_INITIALS.finditer(text)]
+    if ". " in text or text.endswith("."):
+        out += [(m.start(), m.end(), 0.6) for m in TWO_INITIALS.finditer(text)]
+    tail = max(0, len(text) - 60)
+    out += [(m.start(1), m.end(1), 0.6) for m in SIGNATURE.finditer(text, tail)]
+    if "-" in text:
+        out += [(m.start(), m.end(), 0.6) for m in HYPHEN_INITIALS.finditer(text)
+                if not any(s <= m.start() < e for s, e, _ in found + out)]
+    if " eli " in text or " alias " in text or " dvs" in text or " aka " in text:
+        ends = {e for _, e, _ in found + out}
+        out += [(m.start(1), m.end(1), 0.7) for m in ALIAS.finditer(text) if m.start() in ends]
+    return out

@@ -133,9 +133,9 @@ _SV_STREETS = r"(?:gatan|vägen|gränd|gränden|stigen|backen|torget|allén|kaje
 _EN_STREETS = r"(?:Street|Road|Avenue|Lane|Drive|Close|Square|Crescent)"
 # A Finnish street word in a case that says where (Tehtaankadulle, Kivikonkaarella, Puistotiellä) or in the
 # nominative after "asuu/osoite" (Porvoonkatu): without its number, weaker evidence than with one.
-_FI_STREET_FORMS = (r"(?:(?:kadu|kuja|polu|väylä|raiti|kaare|rintee|ranna|aukio|tori|tanhua|puistiko)"
-                    r"(?:lla|llä|lle|lta|ltä|ssa|ssä|sta|stä|n)|tie(?:llä|lle|ltä|n)|"
-                    r"(?:katu|tie|kuja|polku|väylä|raitti|kaari))")
+_FI_STREET_FORMS = (r"(?:(?:kadu|kuja|polu|väylä|raiti|kaare|rintee|aukio|tanhua)(?:lla|llä|lle|lta|ltä)|"
+                    r"tie(?:llä|lle|ltä|n)|(?:kadu|kuja)n|(?:katu|tie|kuja|polku|väylä|raitti|kaari))")
+STREET_FORMS_PREFILTER = _FI_STREET_FORMS + r"(?:[^a-zåäöé]|$)"  # a word end without \b: a superset for detect.py
 STREET_WORDS = (r"(?:kadulle|kadulla|kadulta|tielle|tiellä|tieltä|kujalle|kujalla|kujalta|polulle|polulla|"
                 r"kaarella|kaarelle|raitilla|väylällä|rinteellä|aukiolla|tanhualla|"
                 r"gatan|vägen|gränd|stigen|backen|torget|allén|kajen|stranden|esplanaden|"

@@ -18,12 +18,12 @@ import re
 from functools import cache, lru_cache
 
 from extractor.freetext import dictionary
-from extractor.freetext.name_forms import base_forms
-from extractor.freetext.names import _CAMEL, INSIDE, LIVING, WORD, Gazetteer, _in_address, in_place_case
+from extractor.freetext.names import _CAMEL, INSIDE, LIVING, RARE, Gazetteer, _in_address, in_place_case, tokens
 
 SCORE = 0.6  # above the cut (0.5): reported; below a gazetteer name's 0.85
 LOWER_SCORE = 0.55
 _ACRONYM = re.compile(r"^[A-ZÅÄÖ]{2,5}$")
+_INFLECTED_ACRONYM = re.compile(r"^[A-ZÅÄÖ]{2,6}[a-zåäö]{1,4}$")  # PAMin, HUSin: an acronym in a case
 _PERSON_BEFORE_NUMBER = re.compile(r"(?i)(?:puh|puhelin|tel|tfn|nro|numero|phone)\W*$")
 _STREET_END = re.compile(r"(?i)(?:katu|tie|kuja|polku|väylä|raitti|kaari|esplanadi|bulevardi|gatan|vägen|gränd|stigen|"
                          r"backen|torget|esplanaden|bulevarden|allén|kajen|stranden|street|road|avenue|lane|drive)$")
@@ -35,8 +35,8 @@ def _names_by_start() -> dict[tuple[str, int], list[str]]:
     from extractor.freetext.names import gazetteer
 
     out: dict[tuple[str, int], list[str]] = {}
-    for n in gazetteer().counts:
-        if len(n) >= 4 and n.isalpha():
+    for n, count in gazetteer().counts.items():
+        if len(n) >= 4 and n.isalpha() and count >= RARE:  # a common name typed in a hurry
             out.setdefault((n[0], len(n)), []).append(n)
     return out
 
@@ -70,13 +70,13 @@ class _Verdicts(dict):
 
 def _verdict(token: str, lang: str, gaz: Gazetteer, terms: frozenset[str]) -> float | None:
     low = token.lower()
-    if len(token) < 3 or _ACRONYM.match(token) or _STREET_END.search(token) or _CAMEL.match(token) or low in terms \
-            or (terms and any(f in terms for f in base_forms(low)[1:] if len(f) >= 5)):
-        return None
-    if dictionary.known(token, lang) is not False:
+    if len(token) < 3 or _ACRONYM.match(token) or _STREET_END.search(token) or _CAMEL.match(token) \
+            or _INFLECTED_ACRONYM.match(token) or (terms and dictionary.is_term(low, terms)):
         return None
     hit = gaz.classify(token, lang)  # a name the first line weighed and let go may still be unknown here
-    if (hit is not None and hit.kind in ("word", "place")) or gaz.is_place(token):
+    if hit is not None and hit.kind in ("word", "place"):
+        return None
+    if dictionary.known(token, lang, compounds=hit is None) is not False or gaz.is_place(token):
         return None
     if token[0].isupper():
         return SCORE
@@ -89,8 +89,8 @@ _HOUSE_NUMBER = re.compile(r"\s+\d{1,4}\b")
 _VERDICTS: dict[tuple[int, frozenset[str]], _Verdicts] = {}
 
 
-def possible_names(text: str, lang: str, gaz: Gazetteer, terms: frozenset[str] = frozenset()
-                   ) -> list[tuple[int, int, float]]:
+def possible_names(text: str, lang: str, gaz: Gazetteer, terms: frozenset[str] = frozenset(),
+                   words: list[tuple[int, int, str]] | None = None) -> list[tuple[int, int, float]]:
     """(start, end, score) of every token no dictionary, gazetteer or term list knows."""
     if not dictionary.available(lang):
         return []
@@ -99,18 +99,17 @@ def possible_names(text: str, lang: str, gaz: Gazetteer, terms: frozenset[str] =
         verdicts = _VERDICTS[(id(gaz), terms)] = _Verdicts(gaz, terms)
     out = []
     hurried = not any(c.isupper() for c in text)
-    for m in WORD.finditer(text):
-        score = verdicts[(m.group(), lang)]
+    for start, end, word in words if words is not None else tokens(text):
+        score = verdicts[(word, lang)]
         if score is None or (score == LOWER_SCORE and lang != "fi" and not hurried):
             continue  # lower case: only where the dictionary knows every form (Voikko), or in a hurried note
-        start, end = m.span()
         if (start and text[start - 1].isdigit()) or (end < len(text) and text[end].isdigit()):
             continue  # 7-vuotias, 12b: part of a number
         if _HOUSE_NUMBER.match(text, end) and score == SCORE and not _PERSON_BEFORE_NUMBER.search(text, 0, start):
             continue  # Vahvianrinne 7 B: a street with its number
         before = text[max(0, start - 30):start].split()[-2:]
         if before and (before[-1].lower() in INSIDE or (any(w.lower() in LIVING for w in before)
-                                                        and in_place_case(m.group()))):
+                                                        and in_place_case(word))):
             continue  # på Ekåsen, asuu Runosmäessä: a place no list has
         if not _in_address(text, start, end):
             out.append((start, end, score))
