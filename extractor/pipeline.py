@@ -141,13 +141,6 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
     return result
 
 
-def _folder_files(staging: release.Staging) -> dict[str, str]:
-    """sha256 of every file of the run outside release/ (whose files the manifest and outputs name)."""
-    return {p.relative_to(staging.root).as_posix(): sha256_file(p)
-            for part in (staging.review, staging.notices, staging.controller) if part.is_dir()
-            for p in sorted(part.rglob("*")) if p.is_file() and not p.is_symlink()}
-
-
 def _witness_of(state: AirlockState) -> dict[str, Any]:
     from extractor.release import witness
 
@@ -296,7 +289,7 @@ def _record(cfg: RunConfig, store: Store, result: RunResult, manifest: Manifest,
         "privacy_spend": privacy_budget.asked(cfg),
         "differencing_findings": [vars(d) for d in result.differences],
         "manifest_sha256": sha256_file(staging.manifest),
-        "folder_files": _folder_files(staging),  # review, notices, controller: swapped later, they show
+        "folder_files": release.folder_files(staging),  # review, notices, controller: swapped later, they show
         "request_id": cfg.request.id, "project": cfg.request.project, "requester": cfg.request.requester.name,
         "contact": cfg.request.requester.contact, "submitted_by": cfg.request.requester.account,
     }

@@ -54,11 +54,11 @@ def trade_terms() -> frozenset[str]:
 
 
 def is_term(low: str, terms: frozenset[str]) -> bool:
-    """A term in any inflected form: the term itself, or it with a case ending of up to five letters (Teamsiin,
-    Migrin, Marevania, Pegasokseen: a term in -s takes -kse-)."""
+    """A term in any inflected form: the term itself, or a term of five letters or more with a case ending of up
+    to five letters (Teamsiin, Migrin, Marevania, Pegasokseen: a term in -s takes -kse-)."""
     if low in terms:
         return True
-    for cut in range(max(4, len(low) - 5), len(low)):
+    for cut in range(max(5, len(low) - 5), len(low)):
         head = low[:cut]
         if head in terms or (head + "s" in terms and low[cut:].startswith("kse")):
             return True

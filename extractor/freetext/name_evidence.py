@@ -59,7 +59,8 @@ children mother father wife husband condition health situation
 NEVER_NAMES = {
     "fi": _words("he hän me te se ne tämä tuo nämä ja on ei että"),
     "sv": _words("han hon vi ni de den det jag du dem oss man en ett och är hennes deras dess ingen inget inga "
-                 "någon något några alla vem vad"),
+                 "någon något några alla vem vad januari februari mars april maj juni juli augusti september "
+                 "oktober november december måndag tisdag onsdag torsdag fredag lördag söndag"),
     "en": _words("he she we they it i you his her him them us the a an and is was"),
 }
 # Names that are also common words of the note's language: a name only with evidence.

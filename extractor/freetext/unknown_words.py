@@ -18,7 +18,8 @@ import re
 from functools import cache, lru_cache
 
 from extractor.freetext import dictionary
-from extractor.freetext.names import _CAMEL, INSIDE, LIVING, RARE, Gazetteer, _in_address, in_place_case, tokens
+from extractor.freetext.gazetteer import _CAMEL, RARE, WORD, Gazetteer, in_place_case
+from extractor.freetext.name_scoring import INSIDE, LIVING, _in_address
 
 SCORE = 0.6  # above the cut (0.5): reported; below a gazetteer name's 0.85
 LOWER_SCORE = 0.55
@@ -32,7 +33,7 @@ _STREET_END = re.compile(r"(?i)(?:katu|tie|kuja|polku|väylä|raitti|kaari|espla
 @cache
 def _names_by_start() -> dict[tuple[str, int], list[str]]:
     """The gazetteer's names by first letter and length: a name typed in a hurry keeps its first letter."""
-    from extractor.freetext.names import gazetteer
+    from extractor.freetext.gazetteer import gazetteer
 
     out: dict[tuple[str, int], list[str]] = {}
     for n, count in gazetteer().counts.items():
@@ -99,7 +100,8 @@ def possible_names(text: str, lang: str, gaz: Gazetteer, terms: frozenset[str] =
         verdicts = _VERDICTS[(id(gaz), terms)] = _Verdicts(gaz, terms)
     out = []
     hurried = not any(c.isupper() for c in text)
-    for start, end, word in words if words is not None else tokens(text):
+    for start, end, word in words if words is not None else [(m.start(), m.end(), m.group())
+                                                              for m in WORD.finditer(text)]:
         score = verdicts[(word, lang)]
         if score is None or (score == LOWER_SCORE and lang != "fi" and not hurried):
             continue  # lower case: only where the dictionary knows every form (Voikko), or in a hurried note

@@ -95,6 +95,14 @@ def publish(staging: Staging) -> Path:
     return staging.final
 
 
+def folder_files(staging: Staging) -> dict[str, str]:
+    """sha256 of every file of the run outside release/ (whose files the manifest and outputs name): the run
+    record holds them, so a review report or notice swapped later shows."""
+    return {p.relative_to(staging.root).as_posix(): sha256_file(p)
+            for part in (staging.review, staging.notices, staging.controller) if part.is_dir()
+            for p in sorted(part.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
 FORMULA_START = r"^[=+\-@\t\r]"  # a cell a spreadsheet would run as a formula (OWASP CSV injection)
 NUMBER = r"^[+-]?\d+(\.\d+)?$"
 
