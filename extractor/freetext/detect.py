@@ -61,6 +61,7 @@ def candidate_entities(texts: pl.Series) -> pl.Series:
 
 def _analyze(batch: list[tuple[str, list[str], str]], second: names.SecondLine = names.SECOND_LINE_ON
              ) -> list[list[tuple[int, int, str, float]]]:
+    from extractor.freetext.artifacts import artifacts
     from extractor.freetext.engine import analyzer
     from extractor.freetext.recognizers import NameRecognizer
 
@@ -70,7 +71,8 @@ def _analyze(batch: list[tuple[str, list[str], str]], second: names.SecondLine =
     for text, entities, lang in batch:
         if entities:
             found = [(r.start, r.end, r.entity_type, r.score) for r in engine.analyze(
-                text, language=lang, entities=[*entities, PERSON], score_threshold=MIN_SCORE)]
+                text, language=lang, entities=[*entities, PERSON], score_threshold=MIN_SCORE,
+                nlp_artifacts=artifacts(engine.nlp_engine, text, lang))]
         else:
             found = [(s, e, PERSON, score) for s, e, score in names.person_spans(text, gaz, lang, second)]
         out.append(found)

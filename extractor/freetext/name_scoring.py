@@ -55,7 +55,7 @@ _VISIT_TIME = re.compile(r"\s+(?:klo\s+)?\d{1,2}[.:]\d{2}\b")  # Rinne 8.00 ins.
 def _words_around(text: str, start: int, end: int) -> tuple[list[str], str]:
     """The two words before (within the same sentence) and the word after a token, lower-cased."""
     window = text[max(0, start - 40):start]
-    cut = max(window.rfind(mark) for mark in ".!?;\n")
+    cut = max(window.rfind("."), window.rfind("!"), window.rfind("?"), window.rfind(";"), window.rfind("\n"))
     before = _WORD.findall(window[cut + 1:])[-2:]
     after = _WORD.findall(text[end:end + 30])[:1]
     return [w.lower() for w in before], (after[0].lower() if after else "")
@@ -117,7 +117,7 @@ def _lower_in_a_hurry(text: str, start: int, end: int, before: list[str], after:
                       gaz: Gazetteer) -> float:
     """A first name typed in lower case, in a note typed without capitals, where a person stands: right
     after a verb of getting in touch (soitin tuulille), or before a verb a person does (onni nukkui)."""
-    if any(c.isupper() for c in text) or hit.kind == "place" or hit.base not in gaz.counts:
+    if any(map(str.isupper, text)) or hit.kind == "place" or hit.base not in gaz.counts:
         return 0.0
     if before and (before[-1] in CONTACT or _is_kin_word(before[-1], "fi") or _is_kin(before[-1], "sv")):
         return 0.6  # soitin tuulille; äiti tuuli, mummo helmi, syster vera, mum rose

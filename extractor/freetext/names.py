@@ -35,7 +35,8 @@ from extractor.freetext.name_scoring import (  # noqa: F401
 )
 
 _INITIALS = re.compile(r"(?:\b[A-ZÅÄÖ]\.\s?){1,2}$|\b[A-ZÅÄÖ]-[A-ZÅÄÖ]\.?\s$")  # "T. ", "M. K. ", "A-K " before a name
-TWO_INITIALS = re.compile(r"(?<![\w.])[A-ZÅÄÖ]\.\s?[A-ZÅÄÖ]\.(?=\s|$|[,;:/)])(?!\s*Box)")  # M. K., not P.O. Box
+# M. K., not P.O. Box; the look-behind sits after the first capital, so re scans for a capital first (3x faster).
+TWO_INITIALS = re.compile(r"[A-ZÅÄÖ](?<![\w.][A-ZÅÄÖ])\.\s?[A-ZÅÄÖ]\.(?=\s|$|[,;:/)])(?!\s*Box)")
 ALIAS = re.compile(r"\s+(?:eli|alias|kallas|aka|dvs\.?)\s+([A-ZÅÄÖ]{2,3})\b")
 INFLECTED_INITIALS = re.compile(r"\b[A-ZÅÄÖ](?:[-.][A-ZÅÄÖ])?\.?:[a-zåäö]{1,4}\b")  # A-K:n, M-L:s, J.K:lle, K:n
 HYPHEN_INITIALS = re.compile(r"(?<![\w-])[A-ZÅÄÖ]-[A-ZÅÄÖ](?![\w-])")  # J-P (Juha-Pekka) on their own
@@ -43,6 +44,7 @@ HYPHEN_INITIALS = re.compile(r"(?<![\w-])[A-ZÅÄÖ]-[A-ZÅÄÖ](?![\w-])")  # J
 SIGNATURE = re.compile(r"(?:(?<=\s)/|(?<=[.!?]\s)|(?<=!!\s)|\b(?i:kirj\.?|kirjaaja:?|kirjannut:?|kirjasi|"
                        r"antecknat av:?|protokollförare:?|sekreterare:?|signed:?|minutes:?|notes by:?)\s*)"
                        r"(?!(?i:ok|kl|nr|jne|yms|mm|ym|obs)\b)([A-ZÅÄÖa-zåäö]{2,3})\.?\s*(?:$|\n)")
+_UNSEEN = object()  # a word the gazetteer has not yet been asked about
 _AND = re.compile(r"\s+(?:ja|sekä|eli|alias|och|dvs|and|aka|&)\s+")  # the whole gap between two names
 
 
@@ -56,9 +58,9 @@ def find_names(text: str, gaz: Gazetteer | None = None, lang: str = "fi", cut: f
     """(start, end, score) of every run of adjacent name words, then of every other mention of a name
     already found in the text; an initial just before a name is part of it."""
     gaz = gaz or gazetteer()
-    seen, classify = gaz.seen, gaz.classify
+    seen, classify, unseen = gaz.seen.get, gaz.classify, _UNSEEN
     hits = [(s, e, h) for s, e, w in (words if words is not None else tokens(text))
-            if (h := seen[(w, lang)] if (w, lang) in seen else classify(w, lang))]
+            if (h := (h if (h := seen((w, lang), unseen)) is not unseen else classify(w, lang)))]
     groups: list[list[tuple[int, int, Hit]]] = []
     for hit in hits:
         case = _case(text[hit[0]:hit[1]])
@@ -76,13 +78,15 @@ def find_names(text: str, gaz: Gazetteer | None = None, lang: str = "fi", cut: f
         if initials and score >= cut and initials.end() == start:
             start = initials.start()
         out.append((start, g[-1][1], score))
-    hurried = not any(c.isupper() for c in text)  # typed without capitals: lower case says nothing
+    hurried = not any(map(str.isupper, text))  # typed without capitals: lower case says nothing
+    j = len(out) - 1 if out and out[-1][2] >= cut else None  # the nearest name after i
     for i in range(len(out) - 2, -1, -1):  # "Stig och Gun Backman", "Tumppi eli Tuomas": joined to a name
         s, e, score = out[i]
-        j = next((k for k in range(i + 1, len(out)) if out[k][2] >= cut), None)
         if score < cut and j is not None and _AND.fullmatch(text, e, out[j][0]) \
                 and (hurried or _case(text[s:e]) != "lower") and groups[i][0][2].kind != "place":
             out[i] = (s, e, 0.8)
+        if out[i][2] >= cut:
+            j = i
     for i in range(1, len(out) if hurried else 0):  # "tavattu satu ja toivo": and the other way round
         s, e, score = out[i]
         hit = groups[i][0][2]
@@ -103,6 +107,8 @@ def _again(text: str, g: list[tuple[int, int, Hit]], named: set[str], hurried: b
            full: frozenset[str] = frozenset()) -> bool:
     """Another mention of a name the note has already given (any form), unless the words around it say this
     one is a place, a word or a kinship noun (Onneksi, Veljen)."""
+    if not any(h.base in named for *_, h in g):
+        return False  # the cheap test first: most groups name nobody the note has named
     start, end = g[0][0], g[-1][1]
     if _in_address(text, start, end):
         return False
@@ -161,6 +167,29 @@ def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SECO
                     if not any(s < p[1] and p[0] < e for s, e in taken)]
 
 
+_SIGNING_WORDS = ("kirj", "antecknat", "protokollf", "sekreterare", "signed", "minutes", "notes by")
+_INITIAL_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖabcdefghijklmnopqrstuvwxyzåäö")
+
+
+def may_sign(text: str, tail: int) -> bool:
+    """Whether SIGNATURE could match from `tail` on: a superset test in plain string operations (a slash,
+    a signing word, or a line ending in two or three letters after a sentence's end)."""
+    chunk = text[max(0, tail - 2):]
+    low = chunk.lower()
+    if "/" in chunk or any(w in low for w in _SIGNING_WORDS):
+        return True
+    ends = [i for i, c in enumerate(chunk) if c == "\n"] if "\n" in chunk else []
+    for end in (*ends, len(chunk)):
+        seg = chunk[:end].rstrip()
+        seg = seg[:-1] if seg.endswith(".") else seg
+        k = 0
+        while k < 4 and k < len(seg) and seg[-1 - k] in _INITIAL_LETTERS:
+            k += 1
+        if k in (2, 3) and len(seg) >= k + 2 and seg[-k - 1].isspace() and seg[-k - 2] in ".!?":
+            return True
+    return False
+
+
 def _initials(text: str, found: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
     """Initials standing for a person: in a case (A-K:n, J.K:lle), two with dots (M. K.), signing the note
     (… /mk, Kirj. PK), hyphenated (J-P), and an acronym given for a name (Juha-Pekka eli JP). Each pattern
@@ -171,7 +200,8 @@ def _initials(text: str, found: list[tuple[int, int, float]]) -> list[tuple[int,
     if ". " in text or text.endswith("."):
         out += [(m.start(), m.end(), 0.6) for m in TWO_INITIALS.finditer(text)]
     tail = max(0, len(text) - 60)
-    out += [(m.start(1), m.end(1), 0.6) for m in SIGNATURE.finditer(text, tail)]
+    if may_sign(text, tail):
+        out += [(m.start(1), m.end(1), 0.6) for m in SIGNATURE.finditer(text, tail)]
     if "-" in text:
         out += [(m.start(), m.end(), 0.6) for m in HYPHEN_INITIALS.finditer(text)
                 if not any(s <= m.start() < e for s, e, _ in found + out)]

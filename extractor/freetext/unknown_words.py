@@ -99,7 +99,7 @@ def possible_names(text: str, lang: str, gaz: Gazetteer, terms: frozenset[str] =
     if verdicts is None:
         verdicts = _VERDICTS[(id(gaz), terms)] = _Verdicts(gaz, terms)
     out = []
-    hurried = not any(c.isupper() for c in text)
+    hurried = not any(map(str.isupper, text))
     for start, end, word in words if words is not None else [(m.start(), m.end(), m.group())
                                                               for m in WORD.finditer(text)]:
         score = verdicts[(word, lang)]
