@@ -61,7 +61,7 @@ def sdc_record(work: Path, side: int = 46, seed: int = 2026) -> dict[str, Any]:
             "peak_rss_mb": None,
             "params": {"records": df.height, "cells_with_margins": rec.cells, "margin_cells": rec.margins,
                        "inner_cells_with_1_to_7_records": small, "primary": rec.primary,
-                       "secondary": rec.secondary, "hidden_for_rounding": rec.for_rounding,
+                       "secondary": rec.secondary, "hidden_share": rec.hidden_share, "rounding": rec.rounding,
                        "hidden": rec.suppressed, "audit": rec.audit,
                        "repairs": rec.repairs, "checker_reaudit_seconds": round(check_seconds, 3),
                        "target_seconds": 10.0}}

@@ -14,7 +14,7 @@ REDACTED = "[REDACTED]"
 
 def _smallest_allowed(threshold: int, base: int, rounding: str) -> int:
     candidates = np.arange(threshold + 1, threshold + 2 * base + 2)
-    if rounding == "nearest":
+    if rounding in ("nearest", "controlled"):
         return int(candidates[candidates % base == 0][0])
     if rounding == "midpoint6":
         return int(candidates[candidates % base == base // 2][0])
@@ -24,7 +24,7 @@ def _smallest_allowed(threshold: int, base: int, rounding: str) -> int:
 def expected_counts(true: np.ndarray, threshold: int, base: int, rounding: str) -> np.ndarray:
     """The text each true count must be published as (object array of str)."""
     n = np.asarray(true, dtype=np.int64)
-    if rounding == "nearest":
+    if rounding in ("nearest", "controlled"):  # controlled: what a figure outside a table gets
         shown = (n + base // 2) // base * base
     elif rounding == "midpoint6":
         shown = -(-n // base) * base - base // 2  # ceil to the bin's top, then its midpoint

@@ -67,7 +67,7 @@ def rules_from_manifest(manifest: dict) -> Rules:
             raise ExtractorError(f"{path}: the {part} changed since the run (sha256 differs); cannot verify")
         texts[part] = tomllib.loads(path.read_text(encoding="utf-8"))
     policy = texts["policy"]
-    d = {"threshold": 7, "rounding_base": 5, "rounding": "nearest", "max_rows": 5000, "max_file_mb": 32, "k": 5,
+    d = {"threshold": 7, "rounding_base": 5, "rounding": "controlled", "max_rows": 5000, "max_file_mb": 32, "k": 5,
          "l": 2}
     d.update(policy.get("disclosure", {}))
     d.update(policy["purposes"][manifest["purpose"]].get("disclosure", {}))
@@ -84,7 +84,7 @@ def _count_ok(values: pl.Series, rules: Rules) -> pl.Series:
     num = values.cast(pl.Int64, strict=False)
     if rules.rounding == "midpoint6":
         allowed = (num == 0) | ((num > rules.threshold) & (num % 6 == 3))
-    elif rules.rounding == "nearest":
+    elif rules.rounding in ("nearest", "controlled"):
         allowed = (num == 0) | ((num > rules.threshold) & (num % rules.rounding_base == 0))
     else:
         allowed = (num == 0) | (num > rules.threshold)

@@ -3,8 +3,11 @@
 It re-derives the primary cells and their required widths from the exact values and contributions
 with its own short formulas (not primary.py's), then checks that every primary cell is hidden, that
 hidden cells are hidden in every column, that published counts are the policy's rounding of the
-true ones (so totals follow the published rule), and runs the LP audit on the pattern it reads from
-the file: hypercube certificates are verified, not trusted, and LPs decide the rest.
+true ones (under controlled rounding: a multiple of the base next to the true value, above the
+threshold, and every fully published line adding up), that a mean is the published sum over the
+published count, and runs the LP audit on the pattern it reads from the file: hypercube certificates
+are verified, not trusted, and LPs decide the rest. The audit takes published figures as exact, which
+overstates what an attacker knows from rounded ones.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import numpy as np
 import polars as pl
 
 from extractor.checker.count_rule import REDACTED, expected_counts
-from extractor.checker.derived_counts import narrow_hidden, narrowed_counts
 from extractor.checker.intervals import narrow_cells
 from extractor.checker.lines import additivity
 from extractor.config.policy import Disclosure
@@ -77,31 +79,46 @@ def check_table(name: str, df: pl.DataFrame, spec: dict, rules: Disclosure, exac
     if findings:
         return findings
     findings = _interval_audit(name, exact, groups, count, magnitudes, hidden, primary, required)
-    return findings + _rounding_attack(name, df, exact, groups, count, events, spec, rules)
+    findings += _published_lines(name, df, groups, [count, *events], spec, rules)
+    return findings + _means(name, df, count, magnitudes, spec.get("statistics", []))
 
 
-def _rounding_attack(name: str, df: pl.DataFrame, exact: pl.DataFrame, groups: tuple[tuple[str, ...], ...],
-                     count: str, events: list[str], spec: dict, r: Disclosure) -> list[str]:
-    """No published figure narrows a rounded count, shown or hidden, below what its rounding leaves."""
-    A = additivity(exact.select([c for g in groups for c in g]), groups)
-    magnitudes = list(spec.get("magnitudes", []))
-    means = {m: f"{m}_mean" for m in magnitudes if "mean" in spec.get("statistics", [])}
-    floors = {}
-    for m in magnitudes:  # the least any record contributes: an attacker may know it (one document per row)
-        least = exact[f"_min_{m}"].drop_nans().min() if f"_min_{m}" in exact.columns else None
-        floors[m] = float(least) if least is not None and least > 0 else 0.0
-    findings = [f"{name}: published figures narrow {len(n.rows)} rounded '{n.column}' value(s) from {n.before} "
-                f"possible true values to {n.after} (first at row {int(n.rows[0]) + 2}): means, sums or margins "
-                "undo the rounding"
-                for n in narrowed_counts(df, count, events, means, floors, A, r.threshold, r.rounding_base,
-                                         r.rounding)]
-    for col in [count, *events]:
-        tight = narrow_hidden(A, df[col], exact[col].to_numpy().round().astype(np.int64), r.threshold,
-                              r.rounding_base, r.rounding)
-        if tight.any():
-            first = int(np.flatnonzero(tight)[0]) + 2
-            findings.append(f"{name}: {int(tight.sum())} hidden '{col}' value(s) above the threshold can be pinned "
-                            f"more tightly than their rounding would (first at row {first})")
+def _published_lines(name: str, df: pl.DataFrame, groups: tuple[tuple[str, ...], ...], counts: list[str],
+                     spec: dict, r: Disclosure) -> list[str]:
+    """Controlled rounding: along every line whose figures are all published, parent = Σ children (except
+    as many lines as the run declared it could not make add up)."""
+    if r.rounding != "controlled":
+        return []
+    A = additivity(df.select([c for g in groups for c in g]), groups)
+    declared = spec.get("nonadditive_lines", {}) or {}
+    findings = []
+    for col in counts:
+        shown = (df[col] != REDACTED).to_numpy()
+        values = np.where(shown, df[col].cast(pl.Int64, strict=False).fill_null(0).to_numpy(), 0)
+        whole = np.asarray(abs(A)[:, np.flatnonzero(~shown)].sum(axis=1)).ravel() == 0
+        off = int(((A @ values) != 0)[whole].sum())
+        if off > int(declared.get(col, 0)):
+            findings.append(f"{name}: {off} published line(s) of '{col}' do not add up (the run declared "
+                            f"{int(declared.get(col, 0))})")
+    return findings
+
+
+def _means(name: str, df: pl.DataFrame, count: str, magnitudes: list[str], statistics: list[str]) -> list[str]:
+    """A published mean is the published sum over the published count, to two decimals: nothing more."""
+    findings = []
+    n = df[count].cast(pl.Float64, strict=False)
+    for m in magnitudes:
+        if "mean" not in statistics:
+            continue
+        total, mean = df[m].cast(pl.Float64, strict=False), df[f"{m}_mean"]
+        expect = (total / n.replace(0.0, None)).round(2)
+        shown = mean.cast(pl.Float64, strict=False)
+        bad = (expect.is_not_null() & (shown.is_null() | ((shown - expect).abs() > 0.005 + 1e-9))) \
+            | (expect.is_null() & ~mean.is_in(["", REDACTED]))
+        if bad.any():
+            row = int(bad.arg_true()[0])
+            findings.append(f"{name}: row {row + 2}: '{m}_mean' is not the published '{m}' over the published "
+                            f"'{count}' ({int(bad.sum())} such cells): a mean must tell nothing they do not")
     return findings
 
 
@@ -149,7 +166,14 @@ def _published_cells(name: str, df: pl.DataFrame, exact: pl.DataFrame, counts: l
     for count in counts:
         true = np.rint(exact[count].to_numpy()).astype(np.int64)
         expect = expected_counts(true, rules.threshold, rules.rounding_base, rules.rounding)
-        wrong = (~hidden) & (expect != df[count].to_numpy().astype(object))
+        if rules.rounding == "controlled":  # either multiple next to the true value, above the threshold
+            got = df[count].cast(pl.Float64, strict=False).to_numpy()
+            base = rules.rounding_base
+            ok = np.where(true == 0, got == 0,
+                          (got % base == 0) & (np.abs(got - true) < base) & (got > rules.threshold))
+            wrong = (~hidden) & ~ok
+        else:
+            wrong = (~hidden) & (expect != df[count].to_numpy().astype(object))
         if wrong.any():
             row = int(np.flatnonzero(wrong)[0])
             findings.append(f"{name}: row {row + 2}: published '{count}' {df[count][row]!r} is not the policy's "

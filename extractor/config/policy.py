@@ -15,7 +15,7 @@ from extractor.shipped import shipped
 
 # Eligibility rules in their fixed precedence order (the order of the exclusion flow).
 OUTPUT_KINDS = ("aggregate", "table", "pseudonymised_records", "anonymised_records")
-ROUNDINGS = ("nearest", "midpoint6", "none")
+ROUNDINGS = ("controlled", "nearest", "midpoint6", "none")
 EXTREMES = ("withheld", "top_mean")
 
 
@@ -23,7 +23,9 @@ EXTREMES = ("withheld", "top_mean")
 class Disclosure:
     threshold: int = 7  # counts 1..threshold are suppressed (OpenSAFELY: <= 7)
     rounding_base: int = 5  # the rest rounded to the nearest multiple (OpenSAFELY: 5)
-    rounding: str = "nearest"
+    # "controlled": tables with margins are rounded to adjacent multiples so that they still add up
+    # (controlled_rounding.py); a figure with no table around it is rounded to the nearest multiple.
+    rounding: str = "controlled"
     max_rows: int = 5000  # row cap for an aggregate table (a big "aggregate" is probably microdata)
     max_file_mb: int = 32
     k: int = 5  # record-level outputs: the smallest class (a request may ask for more, never less)

@@ -42,7 +42,7 @@ def floor_figure(rules: Disclosure) -> int:
     if rules.rounding == "midpoint6":
         floor = ((t + base) // base) * base - base // 2
         return floor if floor > t else floor + base
-    if rules.rounding == "nearest":
+    if rules.rounding in ("nearest", "controlled"):
         return (t // base + 1) * base
     return t + 1
 
@@ -52,7 +52,7 @@ def rounded_expr(col: pl.Expr, rules: Disclosure) -> pl.Expr:
     base = rules.rounding_base
     if rules.rounding == "midpoint6":
         rounded = pl.when(col == 0).then(0).otherwise(((col + base - 1) // base) * base - base // 2)
-    elif rules.rounding == "nearest":
+    elif rules.rounding in ("nearest", "controlled"):  # a figure on its own: controlled rounding is nearest
         rounded = ((col + base // 2) // base) * base
     else:
         rounded = col

@@ -34,9 +34,12 @@ def preview(path: Path, entry: dict[str, Any] | None, page: int = 1, data: bytes
 def _cell(value: str, is_count: bool) -> dict[str, str]:
     if is_count and value in SUPPRESSED:
         return {"text": value or "—", "mark": "suppressed",
-                "why": "Suppressed: fewer than the threshold, or hidden so that another cell cannot be worked out"}
+                "why": "Hidden: a count below the threshold, a dominant contributor, or a cell hidden so that such "
+                       "a cell cannot be worked out (the review report gives each cell's reason)"}
     if is_count:
-        return {"text": value, "mark": "rounded", "why": "Rounded to the policy's base (total and parts alike)"}
+        return {"text": value, "mark": "rounded",
+                "why": "Rounded to a multiple of the policy's base (under controlled rounding one of the two next "
+                       "to the true value, chosen so that totals still add up)"}
     return {"text": value, "mark": "", "why": ""}
 
 

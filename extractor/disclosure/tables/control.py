@@ -12,7 +12,7 @@ from extractor.config.request import Output
 from extractor.disclosure.tables.build import build_cells
 from extractor.disclosure.tables.differencing import hidden_column
 from extractor.disclosure.tables.dp import private_cells
-from extractor.disclosure.tables.protect import protect_rounded
+from extractor.disclosure.tables.protect import protect_table
 from extractor.disclosure.tables.release_frame import TableRecord, exact_frame, record, released_frame
 from extractor.errors import ExtractorError
 from extractor.machine import Limits, connect, resolve
@@ -62,7 +62,7 @@ def control_table(df: pl.DataFrame, out: Output, rules: Disclosure,
                              f"more than the cap of {rules.max_rows} (policy disclosure.max_rows)")
     if spec.privacy == "dp":
         exact = exact_frame(cells, out, None)
-        rec = TableRecord(out.name, cells.structure.cells, int(cells.structure.is_margin().sum()), {}, 0, 0, 0, {}, 0,
+        rec = TableRecord(out.name, cells.structure.cells, int(cells.structure.is_margin().sum()), {}, 0, 0, {}, 0,
                           privacy="dp", dp={"epsilon": info.epsilon, "columns": info.per_column})
         released = exact.select(*[c for g in spec.groups for c in g], pl.col(spec.count).cast(pl.String),
                                 *[pl.col(m).round(2).cast(pl.String) for m in spec.magnitudes],
@@ -71,10 +71,10 @@ def control_table(df: pl.DataFrame, out: Output, rules: Disclosure,
                                   for m in spec.magnitudes if "mean" in spec.statistics])
         return released, exact.with_columns(pl.lit(False).alias(hidden_column(spec.count))), rec
     events = tuple(m for m in spec.magnitudes if df.schema[m].is_integer())  # counts of events
-    protection = protect_rounded(cells, rules, events)
+    protection = protect_table(cells, rules, events)
     exact = exact_frame(cells, out, protection)
     exact = exact.with_columns(pl.col("_suppressed").alias(hidden_column(spec.count)))
     assert not (protection.primary.mask & ~protection.suppressed).any()  # noqa: S101 - invariant
     assert np.array_equal(exact["_suppressed"].to_numpy(), protection.suppressed)  # noqa: S101
     released = released_frame(exact, out, rules, events)
-    return released, exact, record(cells, out, protection, events, released)
+    return released, exact, record(cells, out, protection, events, released, exact)

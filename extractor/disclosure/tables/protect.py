@@ -9,19 +9,19 @@ ends (a fully hidden table is an unbounded polytope).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from extractor.config.policy import Disclosure
+from extractor.disclosure.aggregate import floor_figure
 from extractor.disclosure.tables.build import Cells
+from extractor.disclosure.tables.controlled_rounding import Rounded, controlled_round
 from extractor.disclosure.tables.lp_audit import Audit, audit
 from extractor.disclosure.tables.primary import COUNT, Primary, primary_cells
-from extractor.disclosure.tables.rounding_audit import narrowed, published_range
 from extractor.disclosure.tables.secondary import hypercube_suppression, secondary_suppression
 
 MAX_REPAIRS = 200
-MAX_ROUNDING_ROUNDS = 20
 
 
 @dataclass
@@ -32,11 +32,11 @@ class Protection:
     repairs: int
     targets: np.ndarray  # the primary cells, in the order of `cubes`
     cubes: np.ndarray  # each primary's certificate cube (corner flat indices; -1 rows: none)
-    for_rounding: np.ndarray  # cells hidden so that no rounded count can be narrowed (rounding_audit.py)
+    rounding: dict[str, Rounded] = field(default_factory=dict)  # column -> controlled rounding
 
     @property
     def secondary(self) -> np.ndarray:
-        return self.suppressed & ~self.primary.mask & ~self.for_rounding
+        return self.suppressed & ~self.primary.mask
 
 
 def additive_columns(cells: Cells) -> dict[str, np.ndarray]:
@@ -54,7 +54,7 @@ def protect(cells: Cells, rules: Disclosure, events: tuple[str, ...] = ()) -> Pr
         result = audit(cells.structure, A, values, s, primary.required, targets, cubes)
         failed = result.failed
         if failed.size == 0:
-            return Protection(primary, s, result, repairs, targets, cubes, np.zeros_like(s))
+            return Protection(primary, s, result, repairs, targets, cubes)
         lines = np.unique(A[:, failed].tocoo().row)
         before = int(s.sum())
         s = secondary_suppression(A, primary.mask, values, primary.required, margin, suppressed=s,
@@ -64,28 +64,17 @@ def protect(cells: Cells, rules: Disclosure, events: tuple[str, ...] = ()) -> Pr
     raise RuntimeError(f"secondary suppression did not converge in {MAX_REPAIRS} repairs")
 
 
-def protect_rounded(cells: Cells, rules: Disclosure, events: tuple[str, ...]) -> Protection:
-    """Protect, then hide until no rounded count can be narrowed (rounding_audit.py): a narrowed published
-    margin is hidden (that frees its line), else the narrowed cell itself; a hidden count that could be
-    narrowed gets its line partners hidden. Hiding only loosens lines, so this ends."""
+def protect_table(cells: Cells, rules: Disclosure, events: tuple[str, ...]) -> Protection:
+    """Suppression first (protect), then, under controlled rounding, the figures of the count and of every
+    count of events chosen so that published lines add up (controlled_rounding.py). Nothing is hidden
+    for rounding: a rounded figure is never below the threshold and the audit treats published figures as
+    exact, which only overstates what an attacker knows."""
     protection = protect(cells, rules, events)
-    true = {COUNT: cells.rows, **{m: np.rint(cells.sums[m]) for m in events}}
-    caps = []
-    for m, least in ((m, np.nanmin(cells.minimum[m], initial=np.inf)) for m in cells.sums):
-        if np.isfinite(least) and least > 0:  # every record counts at least `least`: rows <= sum / least
-            top = published_range(true[m], rules)[1] if m in true else np.round(cells.sums[m], 2) + 0.005
-            caps.append((top, float(least)))
-    margin = cells.structure.is_margin()
-    hidden = protection.suppressed.copy()
-    A = cells.structure.lines().tocsr()
-    for _ in range(MAX_ROUNDING_ROUNDS):
-        shown, unsafe = narrowed(cells.structure, hidden, true, rules, caps)
-        if shown.any():
-            hidden |= shown & margin if (shown & margin).any() else shown
-        elif unsafe.any():
-            hidden[np.unique(A[np.unique(A[:, np.flatnonzero(unsafe)].tocoo().row)].tocoo().col)] = True
-        else:
-            protection.for_rounding = hidden & ~protection.suppressed
-            protection.suppressed = hidden
-            return protection
-    raise RuntimeError(f"the rounding audit did not settle in {MAX_ROUNDING_ROUNDS} rounds")
+    if rules.rounding == "controlled":
+        A, groups = cells.structure.lines().tocsr(), cells.structure.line_groups()
+        published = ~protection.suppressed
+        floor = floor_figure(rules)
+        true = {COUNT: cells.rows, **{m: np.rint(cells.sums[m]).astype(np.int64) for m in events}}
+        protection.rounding = {col: controlled_round(A, v, published, rules.rounding_base, floor, groups)
+                               for col, v in true.items()}
+    return protection

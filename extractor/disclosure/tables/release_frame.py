@@ -22,6 +22,7 @@ from extractor.disclosure.aggregate import REDACTED, rounded_expr
 from extractor.disclosure.tables.build import Cells
 from extractor.disclosure.tables.primary import COUNT
 from extractor.disclosure.tables.protect import Protection
+from extractor.disclosure.tables.reasons import hidden_share, why
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,27 @@ class TableRecord:
     primary: dict[str, int]  # reason -> cells
     secondary: int
     suppressed: int
-    for_rounding: int  # hidden so that no published figure narrows a rounded count
     audit: dict[str, int]  # how each hidden primary was proven safe
     repairs: int
     event_counts: tuple[str, ...] = ()  # magnitudes that count events: thresholded and rounded as counts
     extremes: dict[str, int] = field(default_factory=dict)  # "min"/"max" -> cells where shown
     privacy: str = "sdc"
     dp: dict = field(default_factory=dict)  # DP: epsilon, noise scales, 95 % accuracy
+    # Information loss: the hidden inner cells' share of the grand total, and per rounded column how the
+    # controlled rounding went (method, figures moved, total deviation, lines that do not add up).
+    hidden_share: float = 0.0
+    rounding: dict[str, dict] = field(default_factory=dict)
+    listed: list[dict] = field(default_factory=list)  # hidden cells first, then moved ones: cell, kind, reason
+
+
+def _listed(exact: pl.DataFrame, out: Output, protection: Protection) -> list[dict]:
+    labels = [c for g in out.table.groups for c in g]
+    kind = np.where(protection.primary.mask, "primary", np.where(protection.secondary, "secondary",
+                                                                  np.where(exact["_why"] != "", "rounded", "")))
+    frame = exact.select(pl.concat_str(labels, separator=" / ").alias("cell"), pl.col("_why").alias("reason")) \
+        .with_columns(pl.Series("kind", kind)).filter(pl.col("kind") != "") \
+        .sort(pl.col("kind").replace_strict({"primary": 0, "secondary": 1, "rounded": 2}), "cell")
+    return frame.head(MAX_LISTED).to_dicts()
 
 
 def exact_frame(cells: Cells, out: Output, protection: Protection | None) -> pl.DataFrame:
@@ -58,7 +73,7 @@ def exact_frame(cells: Cells, out: Output, protection: Protection | None) -> pl.
     reasons = np.full(n, "", dtype=object)
     for name, mask in protection.primary.reasons.items():
         reasons[mask] = np.where(reasons[mask] == "", name, reasons[mask] + "," + name)
-    reasons[protection.for_rounding] = "rounding"
+    reasons[protection.secondary] = "secondary"
     cube = np.full(n, None, dtype=object)
     for cell, corners in zip(protection.targets, protection.cubes, strict=True):
         cube[cell] = corners.tolist() if corners[0] >= 0 else None
@@ -66,8 +81,10 @@ def exact_frame(cells: Cells, out: Output, protection: Protection | None) -> pl.
         pl.Series("_suppressed", protection.suppressed), pl.Series("_primary", protection.primary.mask),
         pl.Series("_reasons", reasons.tolist(), dtype=pl.String),
         pl.Series("_cube", cube.tolist(), dtype=pl.List(pl.Int64)),
-        *[pl.Series(f"_required_{col}", req) for col, req in protection.primary.required.items()])
-    return frame
+        *[pl.Series(f"_required_{col}", req) for col, req in protection.primary.required.items()],
+        *[pl.Series(f"_published_{col}", np.where(protection.suppressed, None, r.values).tolist(), dtype=pl.Int64)
+          for col, r in protection.rounding.items()])
+    return frame.with_columns(pl.Series("_why", why(cells, protection), dtype=pl.String))
 
 
 def _extreme(m: str, side: str, rules: Disclosure) -> pl.Expr:
@@ -85,10 +102,12 @@ def released_frame(exact: pl.DataFrame, out: Output, rules: Disclosure, events: 
     spec = out.table
     hidden = pl.col("_suppressed")
     labels = [c for g in spec.groups for c in g]
-    count = rounded_expr(pl.col(spec.count), rules)
+    controlled = f"_published_{COUNT}" in exact.columns  # controlled rounding chose every figure
+    count = pl.col(f"_published_{COUNT}") if controlled else rounded_expr(pl.col(spec.count), rules)
     cols = [pl.when(hidden).then(None).otherwise(count).alias(spec.count)]
     for m in spec.magnitudes:
-        shown = rounded_expr(pl.col(m).round(0).cast(pl.Int64), rules) if m in events else pl.col(m).round(2)
+        shown = (pl.col(f"_published_{m}") if controlled else rounded_expr(pl.col(m).round(0).cast(pl.Int64), rules)) \
+            if m in events else pl.col(m).round(2)
         cols.append(pl.when(hidden).then(None).otherwise(shown).alias(m))  # float: NaN-safe below
         stat = {"mean": (shown / pl.when(count > 0).then(count)).round(2),
                 "min": _extreme(m, "min", rules), "max": _extreme(m, "max", rules)}
@@ -105,8 +124,11 @@ def released_frame(exact: pl.DataFrame, out: Output, rules: Disclosure, events: 
         .alias(c) for c in values).drop("_suppressed")
 
 
+MAX_LISTED = 1000  # hidden and moved cells listed in the review report; the exact file has every cell
+
+
 def record(cells: Cells, out: Output, protection: Protection, events: tuple[str, ...],
-           released: pl.DataFrame) -> TableRecord:
+           released: pl.DataFrame, exact: pl.DataFrame) -> TableRecord:
     a = protection.audit
     extremes = {s: int((released[f"{m}_{s}"] != REDACTED).sum()) for m in out.table.magnitudes
                 for s in out.table.statistics if s in ("min", "max")}
@@ -114,11 +136,14 @@ def record(cells: Cells, out: Output, protection: Protection, events: tuple[str,
         output=out.name, cells=cells.structure.cells, margins=int(cells.structure.is_margin().sum()),
         primary={k: int(v.sum()) for k, v in protection.primary.reasons.items() if v.any()},
         secondary=int(protection.secondary.sum()), suppressed=int(protection.suppressed.sum()),
-        for_rounding=int(protection.for_rounding.sum()),
         audit={"hidden primary cells": a.audited, "proven by a hidden hypercube": a.by_cube,
                "proven by a local LP": a.by_local_lp, "proven by the component LP": a.by_component_lp,
                "LPs solved": a.lps},
-        repairs=protection.repairs, event_counts=events, extremes=extremes)
+        repairs=protection.repairs, event_counts=events, extremes=extremes,
+        hidden_share=hidden_share(cells, protection.suppressed), listed=_listed(exact, out, protection),
+        rounding={col: {"method": r.method, "moved": int(r.moved.sum()), "deviation": r.deviation,
+                        "nonadditive_lines": int(r.nonadditive.size), "seconds": round(r.seconds, 3)}
+                  for col, r in protection.rounding.items()})
 
 
 __all__ = ["COUNT", "TableRecord", "exact_frame", "released_frame", "record"]

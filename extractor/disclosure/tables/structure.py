@@ -100,6 +100,16 @@ class Structure:
         flat = np.ravel_multi_index(tuple(moved), self.shape)
         return np.where(up >= 0, flat, -1)
 
+    def line_groups(self) -> np.ndarray:
+        """For each row of lines(), the group whose parent = Σ children relation it is."""
+        out = []
+        for g, tree in enumerate(self.groups):
+            rel = tree.relations()[0]
+            if rel.size:
+                n_other = int(np.prod([s for i, s in enumerate(self.shape) if i != g])) if len(self.shape) > 1 else 1
+                out.append(np.full((int(rel.max()) + 1) * n_other, g))
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
     def lines(self) -> sparse.csr_matrix:
         """Additivity constraints, lines × cells: +1 for children, -1 for the parent; each row sums to 0."""
         shape = self.shape
