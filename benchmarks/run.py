@@ -225,6 +225,16 @@ def _sdc() -> dict[str, Any]:
     return rec
 
 
+def _tauargus() -> dict[str, Any]:
+    """extractor beside τ-Argus (MOD, OPT, RND, its audit of our pattern); the peer set up in .venv-bench."""
+    import subprocess
+
+    subprocess.run(["bash", str(Path(__file__).parent / "tauargus_setup.sh")], check=False)
+    from benchmarks.tauargus_bench import sdc_vs_tauargus_record
+
+    return sdc_vs_tauargus_record()
+
+
 def _freetext() -> list[dict[str, Any]]:
     """Last, in this process: its process pool cannot live in a daemonic child, and is stopped after."""
     from benchmarks.freetext_bench import freetext_distinct_record, freetext_quality_record, freetext_record
@@ -279,6 +289,7 @@ def main() -> None:
         records.append(_in_child(_scale, min(10 * args.clients, 10_000_000)))  # the record is "anonymity_10m"
     if args.only in ("all", "sdc"):
         records.append(_in_child(_sdc))
+        records.append(_in_child(_tauargus))
     if args.only == "freetext":
         records += _freetext()
     if args.only in ("all", "airlock"):

@@ -51,7 +51,9 @@ def sdc_record(work: Path, side: int = 46, seed: int = 2026) -> dict[str, Any]:
     exact.write_parquet(path)
     t0 = time.perf_counter()
     findings = check_table("cube.csv", released, {"groups": [list(g) for g in groups], "count": "n",
-                                                  "magnitudes": ["cost"]}, rules, path)
+                                                  "magnitudes": ["cost"], "nonadditive_lines":
+                                                      {c: r["nonadditive_lines"] for c, r in rec.rounding.items()}},
+                           rules, path)
     check_seconds = time.perf_counter() - t0
     assert findings == [], findings
     small = int(((sizes >= 1) & (sizes <= 7)).sum())

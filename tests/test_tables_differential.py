@@ -128,7 +128,7 @@ def test_the_issue_table_publishes_every_figure_and_adds_up(tmp_path: Path) -> N
     released, exact, record = control_table(df, out, RULES)
     figures = [int(v) for v in released["n"].to_list()]
     assert figures[0] + figures[1] == figures[2] == 25 and sorted(figures[:2]) == [10, 15]
-    assert record.suppressed == 0 and record.rounding["count"]["nonadditive_lines"] == 0
+    assert record.suppressed == 0 and record.rounding["n"]["nonadditive_lines"] == 0
     exact.write_parquet(tmp_path / "t.parquet")
     manifest_spec = {"groups": [["d0"]], "count": "n", "magnitudes": ["events", "cost"], "statistics": ["mean"],
                      "event_counts": ["events"]}
@@ -155,4 +155,4 @@ def test_every_hidden_or_moved_cell_has_its_reason(tmp_path: Path) -> None:
     moved = [c for c in exact["d0"].to_list() if "rounded records" in why[c]]
     assert moved and all(why[c].startswith("rounded records: ") for c in moved if c not in hidden)
     assert {x["kind"] for x in record.listed} >= {"primary", "secondary"}
-    assert record.hidden_share > 0 and record.rounding["count"]["nonadditive_lines"] == 0
+    assert record.hidden_share > 0 and record.rounding["n"]["nonadditive_lines"] == 0

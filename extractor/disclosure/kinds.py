@@ -67,8 +67,7 @@ class Table:
         return safe, {"groups": [list(g) for g in spec.groups], "count": spec.count,
                       "magnitudes": list(spec.magnitudes), "statistics": list(spec.statistics),
                       "event_counts": list(table_record.event_counts),
-                      "nonadditive_lines": {spec.count if col == "count" else col: r["nonadditive_lines"]
-                                            for col, r in table_record.rounding.items()},
+                      "nonadditive_lines": {col: r["nonadditive_lines"] for col, r in table_record.rounding.items()},
                       "privacy": spec.privacy, "dimensions": list(out.dimensions), "counts": [spec.count]}
 
     @staticmethod

@@ -20,6 +20,7 @@ from extractor.config.policy import Disclosure
 from extractor.config.request import Output
 from extractor.disclosure.aggregate import REDACTED, rounded_expr
 from extractor.disclosure.tables.build import Cells
+from extractor.disclosure.tables.controlled_rounding import Rounded
 from extractor.disclosure.tables.primary import COUNT
 from extractor.disclosure.tables.protect import Protection
 from extractor.disclosure.tables.reasons import hidden_share, why
@@ -141,9 +142,12 @@ def record(cells: Cells, out: Output, protection: Protection, events: tuple[str,
                "LPs solved": a.lps},
         repairs=protection.repairs, event_counts=events, extremes=extremes,
         hidden_share=hidden_share(cells, protection.suppressed), listed=_listed(exact, out, protection),
-        rounding={col: {"method": r.method, "moved": int(r.moved.sum()), "deviation": r.deviation,
-                        "nonadditive_lines": int(r.nonadditive.size), "seconds": round(r.seconds, 3)}
-                  for col, r in protection.rounding.items()})
+        rounding={(out.table.count if col == COUNT else col): _summary(r) for col, r in protection.rounding.items()})
+
+
+def _summary(r: Rounded) -> dict:
+    return {"method": r.method, "moved": int(r.moved.sum()), "deviation": r.deviation,
+            "nonadditive_lines": int(r.nonadditive.size), "seconds": round(r.seconds, 3)}
 
 
 __all__ = ["COUNT", "TableRecord", "exact_frame", "released_frame", "record"]
