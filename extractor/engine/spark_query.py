@@ -122,13 +122,18 @@ def run_query(con: SparkConnection, sandbox: dict[str, Path], query_file: Path, 
         session.read.parquet(str(path)).createOrReplaceTempView(quoted(name))
     tag = f"extractor-query-{uuid.uuid4().hex}"
     cancel, done = _cancellable(session, tag)
-    stopped = threading.Event()
+    stopped, finished = threading.Event(), threading.Event()
 
     def stop() -> None:
+        """Cancel the query's jobs, and again every second until it returns: on a loaded machine the
+        deadline can pass while Spark still plans, before any job exists for a single cancel to stop."""
         stopped.set()
-        cancel()
+        while not finished.is_set():
+            cancel()
+            finished.wait(1.0)
 
     timer = threading.Timer(seconds, stop)
+    timer.daemon = True
     timer.start()
     try:
         return to_polars(session.sql(tree.sql("spark")))
@@ -138,6 +143,7 @@ def run_query(con: SparkConnection, sandbox: dict[str, Path], query_file: Path, 
                                  "simplify the query or ask the controller for more time") from None
         raise ExtractorError(f"{query_file}: the query failed: {_first_line(exc)}") from None
     finally:
+        finished.set()
         timer.cancel()
         done()
 

@@ -71,7 +71,15 @@ def run_query(database: Path, query_file: Path, limits: Limits | None = None) ->
             raise ExtractorError(f"{query_file}: refused: only a SELECT (or WITH ... SELECT) statement may run, "
                                  f"this is {kind.name}")
         refuse_unseen(con, sql, query_file)
-        timer = threading.Timer(seconds, con.interrupt)
+        finished = threading.Event()
+
+        def stop() -> None:  # again every second: a deadline passed while still planning interrupts nothing
+            while not finished.is_set():
+                con.interrupt()
+                finished.wait(1.0)
+
+        timer = threading.Timer(seconds, stop)
+        timer.daemon = True
         timer.start()
         try:
             return con.sql(sql).pl()
@@ -86,6 +94,7 @@ def run_query(database: Path, query_file: Path, limits: Limits | None = None) ->
         except duckdb.Error as exc:
             raise ExtractorError(f"{query_file}: the query failed: {_first_line(exc)}") from None
         finally:
+            finished.set()
             timer.cancel()
     finally:
         con.close()
