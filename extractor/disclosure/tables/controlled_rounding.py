@@ -94,10 +94,6 @@ def _system(A: sparse.csr_matrix, values: np.ndarray, cols: np.ndarray, base: in
     return A[:, cols].tocsr(), -(A @ values) // base
 
 
-def _nearest(n: np.ndarray, lower: np.ndarray, upper: np.ndarray, free: np.ndarray) -> np.ndarray:
-    return np.where(free & (n - lower >= upper - n), upper, lower)
-
-
 def _solve_exact(A: sparse.csr_matrix, values: np.ndarray, cols: np.ndarray, base: int, cost: np.ndarray,
                  time_limit: float) -> np.ndarray | None:
     sub, rhs = _system(A, values, cols, base)
