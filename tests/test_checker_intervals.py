@@ -68,3 +68,21 @@ def test_lp_decides_without_a_certificate() -> None:
     more = {"count": np.full(9, 8.0)}
     assert narrow_cells(A, {"count": VALUES}, box, more, np.array([A1B1]), [None], [None], hops=2)[0][:2] == (
         A1B1, "count")
+
+
+def test_equations_off_by_floating_point_rounding_are_still_solved() -> None:
+    """Sums of real magnitudes added in two orders differ in the last digits; the audit must not call the
+    true table impossible (it did: "HiGHS returned status 2")."""
+    from scipy import sparse
+
+    from extractor.disclosure.tables.lp_audit import _interval
+
+    A = sparse.csr_matrix(np.array([[1.0, 1.0], [1.0, 1.0]]))
+    b = np.array([1e8, 1e8 + 0.05])
+    lo, hi, _ = _interval(A, b, 0)
+    assert lo == pytest.approx(0.0, abs=1e-6) and hi == pytest.approx(1e8, rel=1e-6)
+    from extractor.checker.intervals import _interval as checker_interval
+
+    both = sparse.csr_matrix(np.array([[1.0, 1.0, -1.0, 0.0], [1.0, 1.0, 0.0, -1.0]]))
+    width = checker_interval(both, np.array([0.0, 0.0, 1e8, 1e8 + 0.05]), np.array([0, 1]), 0)
+    assert width == pytest.approx(1e8, rel=1e-6)

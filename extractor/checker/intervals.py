@@ -9,9 +9,10 @@ required width. Two sound proofs, tried in order:
    equation touching a corner stays balanced. Moving + corners up and − corners down by δ keeps every
    published figure, so the cell can move δ up to the smallest − corner and down to the smallest + corner
    (with no − corner at all it has no upper bound).
-2. Otherwise linear programs (scipy's HiGHS): first over the hidden cells within a few equations of the cell,
-   the rest held at their true values (a smaller polytope, so a wide interval there is wide in the whole),
-   then over every hidden cell connected to it.
+2. Otherwise linear programs (scipy's HiGHS), each over a set of hidden cells with the rest held at their
+   true values (a smaller polytope, so a wide interval there is wide in the whole): first the set the run
+   claims proved it (`_lp_cells`, used only if every one is hidden), then the hidden cells within a few
+   equations of the cell, then every hidden cell connected to it.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ def _interval(A: sparse.csr_matrix, values: np.ndarray, variables: np.ndarray, c
         c = np.zeros(variables.size)
         c[at] = sense
         res = linprog(c, A_eq=Av, b_eq=b, bounds=(0, None), method="highs")
+        if res.status == 2:  # the exact sums add up only to floating-point rounding: state each equation
+            scale = sparse.diags(1.0 / np.maximum(1.0, np.abs(b)))  # relative to its size and solve again
+            res = linprog(c, A_eq=(scale @ Av).tocsr(), b_eq=scale @ b, bounds=(0, None), method="highs")
         if res.status == 3:  # unbounded: no upper limit
             return np.inf
         if res.status != 0:
@@ -82,7 +86,8 @@ def _near(A: sparse.csr_matrix, AT: sparse.csr_matrix, hidden: np.ndarray, cell:
 
 def narrow_cells(A: sparse.csr_matrix, values: dict[str, np.ndarray], hidden: np.ndarray,
                  need: dict[str, np.ndarray], targets: np.ndarray, sides: list[np.ndarray | None],
-                 claimed: list[np.ndarray | None], hops: int) -> list[tuple[int, str, float, float]]:
+                 claimed: list[np.ndarray | None], hops: int,
+                 lp_claims: list[np.ndarray | None] | None = None) -> list[tuple[int, str, float, float]]:
     """(cell, column, width, required) for every target whose interval is too narrow in some column.
 
     sides[i]: per claimed corner, which dimension groups differ from the target (corners × groups, bool)."""
@@ -98,8 +103,12 @@ def narrow_cells(A: sparse.csr_matrix, values: dict[str, np.ndarray], hidden: np
         cols = [c for c in values if need[c][cell] > 0]
         proven = (_cube_width(Acsc, sides[i], claimed[i], values, hidden)
                   if claimed[i] is not None and sides[i] is not None else None)
+        own = lp_claims[i] if lp_claims is not None else None
+        own = own if own is not None and own.size and hidden[own].all() and cell in own else None
         for col in cols:
             if proven is not None and proven[col] >= need[col][cell] - TOL:
+                continue
+            if own is not None and _interval(A, values[col], np.unique(own), cell) >= need[col][cell] - TOL:
                 continue
             width = _interval(A, values[col], _near(A, AT, hidden, cell, hops), cell)
             if width < need[col][cell] - TOL:

@@ -63,7 +63,11 @@ def check_table(name: str, df: pl.DataFrame, spec: dict, rules: Disclosure, exac
     if not exact_path.is_file():
         return [f"{name}: the exact values ({exact_path.name}) are missing from the run's controller folder; "
                 "the table cannot be audited"]
-    exact = pl.read_parquet(exact_path)
+    try:
+        exact = pl.read_parquet(exact_path)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        return [f"{name}: the exact values ({exact_path.name}) cannot be read ({type(exc).__name__}); "
+                "the table cannot be audited"]
     shown = df.select(pl.when(pl.col(c).str.contains(r"^'[=+\-@\t\r]")).then(pl.col(c).str.slice(1))
                       .otherwise(pl.col(c)).alias(c) for c in labels)  # a neutralised formula is its label
     if exact.height != df.height or not exact.select(labels).equals(shown):
@@ -197,13 +201,27 @@ def _interval_audit(name: str, exact: pl.DataFrame, groups: tuple[tuple[str, ...
     targets = np.flatnonzero(primary & hidden)
     need = {col: np.where(hidden, req, 0.0) for col, req in required.items()}
     claimed, sides = _claimed_cubes(exact, labels, groups, targets)
-    failed = narrow_cells(A, vals, hidden, need, targets, sides, claimed, hops=len(groups))
+    lp_claims = _claimed_lp_cells(exact, targets)
+    failed = narrow_cells(A, vals, hidden, need, targets, sides, claimed, hops=len(groups), lp_claims=lp_claims)
     if not failed:
         return []
     cell, col, width, needed = failed[0]
     return [f"{name}: the LP audit pins a hidden cell ({', '.join(str(v) for v in labels.row(cell))}) "
             f"to an interval of width {width:g} in '{col}', less than the required {needed:g} "
             f"({len(failed)} such cells)"]
+
+
+def _claimed_lp_cells(exact: pl.DataFrame, targets: np.ndarray) -> list[np.ndarray | None]:
+    """The hidden cells (rows of the exact file) the run says an LP proved each target over."""
+    if "_lp_cells" not in exact.columns:
+        return [None] * targets.size
+    claims = exact["_lp_cells"].to_list()
+    out: list[np.ndarray | None] = []
+    for t in targets.tolist():
+        rows = claims[t]
+        ok = bool(rows) and min(rows) >= 0 and max(rows) < exact.height
+        out.append(np.array(rows, dtype=np.int64) if ok else None)
+    return out
 
 
 def _claimed_cubes(exact: pl.DataFrame, labels: pl.DataFrame, groups: tuple[tuple[str, ...], ...],

@@ -95,7 +95,8 @@ def run_page(ctx: Ctx) -> Response:
         number = min(max(1, int(ctx.request.query_params.get("page", "1"))), 10**6)
     except ValueError:
         number = 1
-    files = ctx.views.files(folder, number, earlier, run.recorded_files) if see_files else []
+    controller = run.details.get("folder_files", {}) if checker else None
+    files = ctx.views.files(folder, number, earlier, run.recorded_files, controller) if see_files else []
     return page("web_run.html.j2", title=f"Run {run.run_id}", run=summary(run), files=files,
                 check=ctx.views.check(folder) if checker else None, checker=checker, see_files=see_files,
                 reviews=workflow.visible_reviews(run, ctx.account.name), earlier=[r.run_id for r in earlier_runs],

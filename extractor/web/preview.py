@@ -1,10 +1,16 @@
 """A released file shown as a table, a page at a time, with each suppressed or rounded cell marked and its
 reason on hover; and the cells that changed since the project's previous release. Files are read only
-when they are regular files (files.read_regular: a symbolic link planted in a run folder is refused)."""
+when they are regular files (files.read_regular: a symbolic link planted in a run folder is refused).
+
+The hover says why in general words for everyone; for a reviewer (whoever may read the review report) it
+gives the cell's own reason from the controller's exact file (threshold, dominance with the units' share,
+secondary protecting which cell, rounded from what): never for a requester, since "threshold" says that a
+cell is small."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from pathlib import Path
 from typing import Any
@@ -15,8 +21,11 @@ PAGE_ROWS = 100
 SUPPRESSED = ("[REDACTED]", "")
 
 
-def preview(path: Path, entry: dict[str, Any] | None, page: int = 1, data: bytes | None = None) -> dict[str, Any]:
-    """{"header", "rows": [[{"text", "mark", "why"}]], "page", "pages", "total"} for a CSV; other files: size."""
+def preview(path: Path, entry: dict[str, Any] | None, page: int = 1, data: bytes | None = None,
+            exact: tuple[Path, str] | None = None) -> dict[str, Any]:
+    """{"header", "rows": [[{"text", "mark", "why"}]], "page", "pages", "total"} for a CSV; other files: size.
+    `exact`: the table's exact values (controller/tables/<name>.parquet) and the sha256 the run recorded for
+    them, for a reviewer's per-cell reasons."""
     data = read_regular(path) if data is None else data
     if path.suffix.lower() != ".csv":
         return {"header": [], "rows": [], "page": 1, "pages": 1, "total": 0, "size": len(data)}
@@ -27,11 +36,32 @@ def preview(path: Path, entry: dict[str, Any] | None, page: int = 1, data: bytes
     pages = max(1, -(-len(every) // PAGE_ROWS))
     page = min(max(1, page), pages)
     shown = every[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
-    rows = [[_cell(value, name in counts) for name, value in zip(header, row, strict=False)] for row in shown]
+    labels = [header.index(c) for c in (entry or {}).get("dimensions", []) if c in header]
+    reasons = cell_reasons(*exact, [header[i] for i in labels]) if exact is not None and labels else {}
+    rows = [[_cell(value, name in counts, reasons.get(tuple(row[i] for i in labels)))
+             for name, value in zip(header, row, strict=False)] for row in shown]
     return {"header": header, "rows": rows, "page": page, "pages": pages, "total": len(every), "size": len(data)}
 
 
-def _cell(value: str, is_count: bool) -> dict[str, str]:
+def cell_reasons(exact: Path, sha256: str, labels: list[str]) -> dict[tuple[str, ...], str]:
+    """Each cell's reason (the exact file's `_why`), keyed by its labels as the CSV writes them; {} when the
+    file is missing, is not the bytes the run recorded, or has no reasons (a differentially private table)."""
+    import polars as pl
+
+    try:
+        data = read_regular(exact)
+        if hashlib.sha256(data).hexdigest() != sha256:
+            return {}
+        frame = pl.read_parquet(io.BytesIO(data), columns=[*labels, "_why"])
+    except (OSError, pl.exceptions.PolarsError):
+        return {}
+    keys = frame.select(pl.col(c).cast(pl.String).fill_null("") for c in labels).rows()
+    return {k: why for k, why in zip(keys, frame["_why"].to_list(), strict=True) if why}
+
+
+def _cell(value: str, is_count: bool, reason: str | None = None) -> dict[str, str]:
+    if is_count and reason:
+        return {"text": value or "—", "mark": "suppressed" if value in SUPPRESSED else "rounded", "why": reason}
     if is_count and value in SUPPRESSED:
         return {"text": value or "—", "mark": "suppressed",
                 "why": "Hidden: a count below the threshold, a dominant contributor, or a cell hidden so that such "

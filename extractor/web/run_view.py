@@ -64,17 +64,22 @@ class RunViews:
                             lambda: check_release(folder.release))
 
     def files(self, folder: RunFolder, page: int, earlier: RunFolder | None,
-              recorded: dict[str, str]) -> list[dict[str, Any]]:
-        """The files the run's signed record names, each previewed only when its bytes are still those."""
+              recorded: dict[str, str], controller: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """The files the run's signed record names, each previewed only when its bytes are still those;
+        `controller` (for a reviewer only: the record's hashes of the files outside release/) adds each hidden
+        or moved cell's own reason from the table's exact values, read only if they are still those bytes."""
         entries = {o["file"]: o for o in self.manifest(folder).get("outputs", [])}
         shown = []
         for name in sorted(n for n in recorded if n != MANIFEST):
             path = folder.release / name
             try:
                 stat = (path.lstat().st_size, path.lstat().st_mtime_ns)
-                view = dict(self._cached(("preview", str(path), stat, page, recorded[name]),
-                                         lambda p=path, n=name: _checked_preview(p, entries.get(n), page,
-                                                                                 recorded[n])))
+                exact_name = f"{folder.exact_tables.relative_to(folder.root).as_posix()}/{path.stem}.parquet"
+                exact_sha = (controller or {}).get(exact_name)
+                exact = (folder.exact_tables / f"{path.stem}.parquet", exact_sha) if exact_sha else None
+                view = dict(self._cached(("preview", str(path), stat, page, recorded[name], exact),
+                                         lambda p=path, n=name, e=exact: _checked_preview(p, entries.get(n), page,
+                                                                                          recorded[n], e)))
             except OSError:
                 view = {"header": [], "rows": [], "changed": True}
             before = earlier.release / name if earlier else None
@@ -86,12 +91,13 @@ class RunViews:
         return shown
 
 
-def _checked_preview(path: Path, entry: dict[str, Any] | None, page: int, sha: str) -> dict[str, Any]:
+def _checked_preview(path: Path, entry: dict[str, Any] | None, page: int, sha: str,
+                     exact: tuple[Path, str] | None) -> dict[str, Any]:
     """The preview of a file whose bytes are what the run recorded; otherwise only that it changed."""
     data = read_regular(path)
     if hashlib.sha256(data).hexdigest() != sha:
         return {"header": [], "rows": [], "changed": True}
-    return preview(path, entry, page, data)
+    return preview(path, entry, page, data, exact)
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

@@ -183,3 +183,40 @@ def test_parallel_guesses_cannot_all_slip_in_before_the_first_failure_counts() -
     for t in threads:
         t.join()
     assert len(granted) <= 5
+
+
+def test_a_reviewer_sees_each_cells_own_reason_and_a_requester_only_the_general_one(tmp_path: Path) -> None:
+    """The hover of a moved or hidden cell: the exact file's reason for whoever may read the review report,
+    the general wording for the requester (a reason such as "threshold" says that a cell is small); and a
+    swapped exact file (bytes not those the run recorded) gives no reasons at all."""
+    from builders import World, write_world
+    from conftest import TEST_KEY
+    from extractor.config.load import load_config
+    from extractor.pipeline import run_extract
+
+    tasks = ["20"] * 12 + ["10"] * 3
+    w = World(clients=[f"P{i}" for i in range(15)],
+              documents=[(f"d{i}", f"d{i}", f"P{i}", "R1", t) for i, t in enumerate(tasks)])
+    table = ('[[outputs]]\nname = "v"\nquery = "v.sql"\nkind = "table"\ndimensions = ["service_task"]\n'
+             'unit = "client_id"\ncounts = ["clients"]\n')
+    request = write_world(w, tmp_path / "world", extra_request=table)
+    (tmp_path / "world" / "v.sql").write_text("SELECT service_task, client_id FROM documents\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run_id = run_extract(load_config(request), out, TEST_KEY.encode()).run_id
+    accounts(out, "T-1", checkers=("alice",), requesters=("r",))
+    client = app(out, tmp_path / "released")
+    signed_in(client, "alice")
+    page = client.get(f"/runs/{run_id}").text
+    assert "threshold: 1 to the threshold records or units" in page  # the 3 clients of task 10
+    assert "secondary: protects 10" in page  # its partner on the line
+    approve_and_release(out, run_id, tmp_path / "released")
+    requester = app(out, tmp_path / "released")
+    signed_in(requester, "r")
+    page = requester.get(f"/runs/{run_id}").text
+    assert "v.csv" in page and "Hidden: a count below the threshold" in page
+    assert "threshold: 1 to the threshold" not in page and "secondary: protects" not in page
+    exact = next(out.rglob("controller/tables/v.parquet"))
+    exact.write_bytes(exact.read_bytes() + b"\0")
+    fresh = app(out, tmp_path / "released")
+    signed_in(fresh, "alice")
+    assert "secondary: protects" not in fresh.get(f"/runs/{run_id}").text

@@ -105,13 +105,15 @@ def search(structure: Structure, signs: list[np.ndarray], cells: np.ndarray, sco
 
 def certified(structure: Structure, signs: list[np.ndarray], cells: np.ndarray, suppressed: np.ndarray,
               values: dict[str, np.ndarray], required: dict[str, np.ndarray], k: int = 4) -> np.ndarray:
-    """Cells hidden by a cube whose corners are all suppressed (largest partners tried first)."""
+    """For each cell, the corners of a cube whose corners are all suppressed (largest partners tried first),
+    or a row of -1 where none was found."""
+    D = len(structure.shape)
     if cells.size == 0:
-        return np.zeros(0, dtype=bool)
+        return np.zeros((0, 2 ** D), dtype=np.int64)
     first = next(iter(values.values()))
     score = -np.abs(first)  # prefer large partners: they give the widest intervals
-    _, cost = search(structure, signs, cells, score, suppressed, values, required, k)
-    return np.isfinite(cost)
+    corners, cost = search(structure, signs, cells, score, suppressed, values, required, k)
+    return np.where(np.isfinite(cost)[:, None], corners, -1)
 
 
 def verify(structure: Structure, signs: list[np.ndarray], cells: np.ndarray, corners: np.ndarray,

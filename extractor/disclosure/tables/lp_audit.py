@@ -22,6 +22,7 @@ from extractor.disclosure.tables.cubes import certified, pair_signs, verify
 from extractor.disclosure.tables.structure import Structure
 
 TOL = 1e-6
+MAX_PROOF = 2_000  # hidden cells: an LP proof over more is not kept as a certificate
 
 
 @dataclass
@@ -33,6 +34,9 @@ class Audit:
     lps: int = 0
     failed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     narrowest: dict[int, tuple[str, float, float]] = field(default_factory=dict)  # failed cell -> column, width, need
+    proofs: dict[int, np.ndarray] = field(default_factory=dict)  # cell proven by an LP -> its hidden cells
+    # targets × 2^D: the cube that proved each target (-1 rows: none)
+    cubes: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.int64))
 
 
 def _interval(A: sparse.csr_matrix, b: np.ndarray, target: int) -> tuple[float, float, int]:
@@ -42,6 +46,8 @@ def _interval(A: sparse.csr_matrix, b: np.ndarray, target: int) -> tuple[float, 
         c = np.zeros(A.shape[1])
         c[target] = sign
         res = linprog(c, A_eq=A, b_eq=b, bounds=(0, None), method="highs")
+        if res.status == 2:  # sums of real magnitudes added in another order: equations off by rounding error
+            res = _within_rounding_error(c, A, b)
         if res.status == 3:
             out.append(np.inf)
             continue
@@ -49,6 +55,15 @@ def _interval(A: sparse.csr_matrix, b: np.ndarray, target: int) -> tuple[float, 
             raise RuntimeError(f"LP audit: HiGHS returned status {res.status}: {res.message}")
         out.append(res.x[target])
     return out[0], out[1], 2
+
+
+def _within_rounding_error(c: np.ndarray, A: sparse.csr_matrix, b: np.ndarray):  # noqa: ANN202 - scipy result
+    """The same LP with each equation allowed a relative slack of 1e-9: the true table is a solution, so an
+    "infeasible" answer can only come from floating-point sums (DuckDB's and numpy's differ in the last
+    digits); a slack this small widens no interval by anything a requirement could notice."""
+    tol = 1e-9 * np.maximum(1.0, np.abs(b)) + 1e-7
+    return linprog(c, A_ub=sparse.vstack([A, -A]).tocsr(), b_ub=np.concatenate([b + tol, tol - b]),
+                   bounds=(0, None), method="highs")
 
 
 class _Polytope:
@@ -79,14 +94,57 @@ def _neighbourhood(A: sparse.csr_matrix, AT: sparse.csr_matrix, suppressed: np.n
     return cells
 
 
+class _Prover:
+    """LPs over chosen sets of hidden cells, every other cell held at its true value; counts them in `result`
+    and keeps each small enough successful set as the cell's proof."""
+
+    def __init__(self, A: sparse.csr_matrix, values: dict[str, np.ndarray], suppressed: np.ndarray,
+                 need: dict[str, np.ndarray], result: Audit) -> None:
+        self.A = A.tocsr()
+        self.AT = self.A.T.tocsr()
+        self.hidden = np.flatnonzero(suppressed)
+        graph = abs(self.A[:, self.hidden])
+        self.label = connected_components(graph.T @ graph, directed=False)[1]
+        self.comp_of = np.full(suppressed.size, -1)
+        self.comp_of[self.hidden] = self.label
+        self.polys = {col: _Polytope(self.A, val) for col, val in values.items()}
+        self.need, self.result = need, result
+
+    def component(self, cell: int) -> np.ndarray:
+        return self.hidden[self.label == self.comp_of[cell]]
+
+    def check(self, cell: int, variables: np.ndarray) -> tuple[str, float, float] | None:
+        """The first column whose interval over `variables` is too narrow (column, width, need), or None."""
+        for col, poly in self.polys.items():
+            if self.need[col][cell] <= 0:
+                continue
+            Av, bv = poly.restricted(variables)
+            lo, hi, n = _interval(Av, bv, int(np.searchsorted(variables, cell)))
+            self.result.lps += n
+            if hi - lo < self.need[col][cell] - TOL:
+                return col, float(hi - lo), float(self.need[col][cell])
+        if variables.size <= MAX_PROOF:
+            self.result.proofs[cell] = variables
+        return None
+
+
 def audit(structure: Structure, A: sparse.csr_matrix, values: dict[str, np.ndarray], suppressed: np.ndarray,
           required: dict[str, np.ndarray], targets: np.ndarray,
-          cubes: np.ndarray | None = None) -> Audit:
+          cubes: np.ndarray | None = None, component_limit: int | None = None,
+          proofs: dict[int, np.ndarray] | None = None, give_up_after: int | None = None) -> Audit:
     """Check every target (hidden primary) cell in every column; `values` are the true cell values.
 
     `cubes` (targets × 2^D corners, from secondary suppression) are verified first as certificates.
+    `component_limit`: a cell no cube or local LP proves, in a component of more hidden cells than this,
+    counts as failed without the exact LPs (cheaper and stricter: for callers asking which cells are
+    surely protected). `give_up_after`: likewise, once this many more cells have failed than passed, the
+    rest count as failed untried (a count, not a clock: the same table always gets the same answer).
+    `proofs` (cell -> hidden cells, from an earlier audit of a pattern this one contains): the LP over those
+    cells, every other cell held at its true value, is solved again first; it is the same LP in any pattern
+    that keeps them hidden, and far smaller than the cell's neighbourhood in a densely hidden table.
     """
-    result = Audit(audited=int(targets.size))
+    result = Audit(audited=int(targets.size),
+                   cubes=np.full((targets.size, 2 ** len(structure.shape)), -1, dtype=np.int64))
     if targets.size == 0:
         return result
     need = {col: np.where(suppressed, req, 0.0) for col, req in required.items()}
@@ -94,42 +152,38 @@ def audit(structure: Structure, A: sparse.csr_matrix, values: dict[str, np.ndarr
     cert = np.zeros(targets.size, dtype=bool)
     if cubes is not None and cubes.shape[0] == targets.size:
         cert = verify(structure, signs, targets, cubes, suppressed, values, need)
+        result.cubes[cert] = cubes[cert]
     if not cert.all():
-        cert[~cert] = certified(structure, signs, targets[~cert], suppressed, values, need)
+        found = certified(structure, signs, targets[~cert], suppressed, values, need)
+        result.cubes[~cert] = found
+        cert[~cert] = found[:, 0] >= 0
     result.by_cube = int(cert.sum())
     rest = targets[~cert]
     if rest.size == 0:
         return result
-    A = A.tocsr()
-    AT = A.T.tocsr()
-    hidden = np.flatnonzero(suppressed)
-    graph_A = abs(A[:, hidden])
-    ncomp, label = connected_components(graph_A.T @ graph_A, directed=False)
-    comp_of = np.full(suppressed.size, -1)
-    comp_of[hidden] = label
-    polys = {col: _Polytope(A, val) for col, val in values.items()}
+    prover = _Prover(A, values, suppressed, need, result)
     failed = []
-    def narrowest(cell: int, variables: np.ndarray) -> tuple[str, float, float] | None:
-        """The first column whose interval over `variables` is too narrow, or None."""
-        for col, poly in polys.items():
-            if need[col][cell] <= 0:
-                continue
-            Av, bv = poly.restricted(variables)
-            lo, hi, n = _interval(Av, bv, int(np.searchsorted(variables, cell)))
-            result.lps += n
-            if hi - lo < need[col][cell] - TOL:
-                return col, float(hi - lo), float(need[col][cell])
-        return None
-
+    claimed = proofs or {}
     for cell in rest.tolist():
-        if narrowest(cell, _neighbourhood(A, AT, suppressed, cell, len(structure.shape))) is None:
+        if give_up_after is not None and len(failed) - result.by_local_lp - result.by_component_lp > give_up_after:
+            result.narrowest[cell] = ("not tried", 0.0, 0.0)
+            failed.append(cell)
+            continue
+        own = claimed.get(cell)
+        if own is not None and suppressed[own].all() and prover.check(cell, own) is None:
             result.by_local_lp += 1
             continue
-        short = narrowest(cell, hidden[label == comp_of[cell]])
+        short = prover.check(cell, _neighbourhood(prover.A, prover.AT, suppressed, cell, len(structure.shape)))
         if short is None:
-            result.by_component_lp += 1
-        else:
-            result.narrowest[cell] = short
-            failed.append(cell)
+            result.by_local_lp += 1
+            continue
+        whole = prover.component(cell)
+        if component_limit is None or whole.size <= component_limit:
+            short = prover.check(cell, whole)
+            if short is None:
+                result.by_component_lp += 1
+                continue
+        result.narrowest[cell] = short
+        failed.append(cell)
     result.failed = np.array(failed, dtype=np.int64)
     return result

@@ -9,6 +9,7 @@ shares a line with (the cells it protects); a figure moved by controlled roundin
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 from scipy import sparse
 
 from extractor.disclosure.tables.build import Cells
@@ -19,51 +20,63 @@ MAX_NAMED = 3  # protected cells named per secondary cell
 
 
 def why(cells: Cells, protection: Protection) -> list[str]:
-    """One line per cell ("" where it is published as it is)."""
+    """One line per cell ("" where it is published as it is), built column-wise (no loop per cell)."""
     n = cells.rows.size
-    parts: list[list[str]] = [[] for _ in range(n)]
-    for reason, mask in protection.primary.reasons.items():
-        for cell in np.flatnonzero(mask):
-            parts[cell].append(_primary_reason(cells, reason, int(cell)))
+    parts = [_primary_reason(cells, reason, mask) for reason, mask in protection.primary.reasons.items()]
     secondary = np.flatnonzero(protection.secondary)
     if secondary.size:
-        labels = cells.structure.labels()
-        A = abs(sparse.csr_matrix(cells.structure.lines()))
-        near = (A.T @ A).tocsr()  # cells sharing a line
-        hidden_primary = protection.primary.mask & protection.suppressed
-        for cell in secondary:
-            row = near.indices[near.indptr[cell]:near.indptr[cell + 1]]
-            protects = [int(c) for c in row if hidden_primary[c]][:MAX_NAMED]
-            named = "; ".join(" / ".join(str(v) for v in labels.row(c)) for c in protects)
-            parts[cell].append(f"secondary: protects {named}" if named else
-                               "secondary: completes the hidden cells of a line")
+        parts.append(_secondary_reason(cells, protection, secondary))
     for col, r in protection.rounding.items():
-        for cell in np.flatnonzero(r.moved):
-            what = "records" if col == COUNT else col
-            parts[cell].append(f"rounded {what}: {int(r.true[cell])} → {int(r.values[cell])}")
-    return ["; ".join(p) for p in parts]
+        what = "records" if col == COUNT else col
+        moved = pl.Series(r.moved)
+        parts.append(pl.when(moved).then(pl.format(f"rounded {what}: {{}} → {{}}", pl.Series(r.true.astype(np.int64)),
+                                                   pl.Series(r.values.astype(np.int64)))))
+    if not parts:
+        return [""] * n
+    return pl.select(pl.concat_str(parts, separator="; ", ignore_nulls=True).fill_null("")).to_series().to_list()
 
 
-def _primary_reason(cells: Cells, reason: str, cell: int) -> str:
+def _secondary_reason(cells: Cells, protection: Protection, secondary: np.ndarray) -> pl.Expr:
+    """"secondary: protects <up to MAX_NAMED hidden primary cells sharing a line>" for each secondary cell."""
+    labels = cells.structure.labels()
+    names = labels.select(pl.concat_str([pl.col(c).cast(pl.String) for c in labels.columns], separator=" / "))
+    names = names.to_series()
+    A = abs(sparse.csr_matrix(cells.structure.lines()))
+    hidden_primary = np.flatnonzero(protection.primary.mask & protection.suppressed)
+    near = (A.T[secondary] @ A[:, hidden_primary]).tocoo()  # secondary × hidden primary sharing a line
+    pairs = pl.DataFrame({"cell": secondary[near.row], "other": hidden_primary[near.col]}).sort("cell", "other")
+    named = pairs.group_by("cell", maintain_order=True).head(MAX_NAMED)
+    named = named.with_columns(names.gather(named["other"]).alias("name")) \
+        .group_by("cell", maintain_order=True).agg(pl.col("name").str.join("; "))
+    text = np.full(cells.rows.size, None, dtype=object)
+    text[secondary] = "secondary: completes the hidden cells of a line"
+    text[named["cell"].to_numpy()] = ("secondary: protects " + named["name"]).to_list()
+    return pl.lit(pl.Series(text.tolist(), dtype=pl.String))
+
+
+def _primary_reason(cells: Cells, reason: str, mask: np.ndarray) -> pl.Expr:
+    """The rule's line for the cells in `mask` (null elsewhere), with the figure that triggered it."""
     rule, _, magnitude = reason.partition(":")
-    if rule == "threshold":
-        return f"threshold: {magnitude} of 1 to the threshold" if magnitude else \
-            "threshold: 1 to the threshold records or units"
-    if rule == "dominance":
-        top, total = cells.top[magnitude][cell], cells.sums[magnitude][cell]
-        share = top[:2].sum() / total if total else 0.0
-        return f"dominance: the two largest units hold {share:.0%} of {magnitude}"
-    if rule == "p_percent":
-        top, total = cells.top[magnitude][cell], cells.sums[magnitude][cell]
-        x1 = top[0]
-        rest = total - x1 - (top[1] if top.size > 1 else 0.0)
-        return f"p%: the second largest unit could estimate the largest's {magnitude} within {rest / x1:.0%}" \
-            if x1 else f"p%: {magnitude}"
-    if rule == "zero":
-        return "zero: a zero is disclosive under this policy"
-    if rule == "full":
-        return "full cell: every record of its line falls in it"
-    return reason
+    on = pl.Series(mask)
+    if rule in ("dominance", "p_percent"):
+        top, total = cells.top[magnitude], cells.sums[magnitude]
+        x1 = top[:, 0]
+        x2 = top[:, 1] if top.shape[1] > 1 else np.zeros(x1.size)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(total != 0, (x1 + x2) / total, 0.0)
+            rest = np.where(x1 != 0, (total - x1 - x2) / x1, np.nan)
+        pct = pl.Series(np.round(share * 100).astype(np.int64)) if rule == "dominance" else \
+            pl.Series(np.round(np.nan_to_num(rest) * 100).astype(np.int64))
+        if rule == "dominance":
+            return pl.when(on).then(pl.format(f"dominance: the two largest units hold {{}}% of {magnitude}", pct))
+        return pl.when(on & pl.Series(x1 != 0)).then(pl.format(
+            f"p%: the second largest unit could estimate the largest's {magnitude} within {{}}%", pct)) \
+            .when(on).then(pl.lit(f"p%: {magnitude}"))
+    text = {"threshold": f"threshold: {magnitude} of 1 to the threshold" if magnitude else
+            "threshold: 1 to the threshold records or units",
+            "zero": "zero: a zero is disclosive under this policy",
+            "full": "full cell: every record of its line falls in it"}.get(rule, reason)
+    return pl.when(on).then(pl.lit(text))
 
 
 def hidden_share(cells: Cells, suppressed: np.ndarray) -> float:

@@ -66,8 +66,7 @@ def exact_frame(cells: Cells, out: Output, protection: Protection | None) -> pl.
     for m in spec.magnitudes:
         frame = frame.with_columns(pl.Series(m, cells.sums[m]), pl.Series(f"_min_{m}", cells.minimum[m]),
                                    pl.Series(f"_max_{m}", cells.maximum[m]),
-                                   pl.Series(f"_top_{m}", cells.top[m].tolist(), dtype=pl.List(pl.Float64)),
-                                   pl.Series(f"_bottom_{m}", cells.bottom[m].tolist(), dtype=pl.List(pl.Float64)))
+                                   _lists(f"_top_{m}", cells.top[m]), _lists(f"_bottom_{m}", cells.bottom[m]))
     n = cells.rows.size
     if protection is None:
         return frame.with_columns(pl.lit(False).alias("_suppressed"), pl.lit(False).alias("_primary"))
@@ -75,17 +74,27 @@ def exact_frame(cells: Cells, out: Output, protection: Protection | None) -> pl.
     for name, mask in protection.primary.reasons.items():
         reasons[mask] = np.where(reasons[mask] == "", name, reasons[mask] + "," + name)
     reasons[protection.secondary] = "secondary"
-    cube = np.full(n, None, dtype=object)
-    for cell, corners in zip(protection.targets, protection.cubes, strict=True):
-        cube[cell] = corners.tolist() if corners[0] >= 0 else None
+    corners = np.full((n, protection.cubes.shape[1]), -1, dtype=np.int64)
+    corners[protection.targets] = protection.cubes
+    cube = _lists("_cube", corners)
+    cube = pl.select(pl.when(pl.Series(corners[:, 0] >= 0)).then(cube)).to_series().alias("_cube")
+    lp_cells = np.full(n, None, dtype=object)
+    for cell, variables in protection.proofs.items():
+        lp_cells[cell] = variables.tolist()
     frame = frame.with_columns(
         pl.Series("_suppressed", protection.suppressed), pl.Series("_primary", protection.primary.mask),
         pl.Series("_reasons", reasons.tolist(), dtype=pl.String),
-        pl.Series("_cube", cube.tolist(), dtype=pl.List(pl.Int64)),
+        cube,
+        pl.Series("_lp_cells", lp_cells.tolist(), dtype=pl.List(pl.Int64)),
         *[pl.Series(f"_required_{col}", req) for col, req in protection.primary.required.items()],
         *[pl.Series(f"_published_{col}", np.where(protection.suppressed, None, r.values).tolist(), dtype=pl.Int64)
           for col, r in protection.rounding.items()])
     return frame.with_columns(pl.Series("_why", why(cells, protection), dtype=pl.String))
+
+
+def _lists(name: str, rows: np.ndarray) -> pl.Series:
+    """A list column from a 2-D array, one row per cell, built without a Python object per value."""
+    return pl.Series(name, rows).cast(pl.List(pl.Float64 if rows.dtype.kind == "f" else pl.Int64))
 
 
 def _extreme(m: str, side: str, rules: Disclosure) -> pl.Expr:

@@ -104,11 +104,13 @@ def _cost(values: dict[str, np.ndarray], margin: np.ndarray) -> np.ndarray:
 
 def hypercube_suppression(structure: Structure, primary: np.ndarray, values: dict[str, np.ndarray],
                           required: dict[str, np.ndarray], margin: np.ndarray,
-                          batch: int = 512) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Primary cells plus, for each, the corners of its cheapest adequate cube.
+                          batch: int = 512, exempt: np.ndarray | None = None
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Primary cells plus, for each not `exempt` (already proven protected by the others), the corners of
+    its cheapest adequate cube.
 
-    Returns the pattern, the primary cells and their cubes (-1 rows where no cube was found): the cubes
-    are certificates the audit and the output checker verify instead of solving LPs.
+    Returns the pattern, the primary cells and their cubes (-1 rows where no cube was sought or found): the
+    cubes are certificates the audit and the output checker verify instead of solving LPs.
     """
     s = primary.copy()
     signs = pair_signs(structure)
@@ -116,6 +118,17 @@ def hypercube_suppression(structure: Structure, primary: np.ndarray, values: dic
     count = next(iter(values.values()))
     todo = np.flatnonzero(primary)
     todo = todo[np.argsort(count[todo], kind="stable")]
+    cubes = np.full((todo.size, 2 ** len(structure.shape)), -1, dtype=np.int64)
+    seek = np.flatnonzero(~exempt[todo]) if exempt is not None else np.arange(todo.size)
+    found_cubes = _cubes(structure, signs, s, todo[seek], cost, count, values, required, batch)
+    cubes[seek] = found_cubes
+    return s, todo, cubes
+
+
+def _cubes(structure: Structure, signs: list[np.ndarray], s: np.ndarray, todo: np.ndarray, cost: np.ndarray,
+           count: np.ndarray, values: dict[str, np.ndarray], required: dict[str, np.ndarray],
+           batch: int) -> np.ndarray:
+    """Cubes for `todo` (in its order: smallest first) in batches, hiding their corners in `s` as chosen."""
     cubes = np.full((todo.size, 2 ** len(structure.shape)), -1, dtype=np.int64)
     for start in range(0, todo.size, batch):
         cells = todo[start:start + batch]
@@ -139,4 +152,4 @@ def hypercube_suppression(structure: Structure, primary: np.ndarray, values: dic
             found[~found] = np.isfinite(cost3)
         s[corners[found].ravel()] = True
         cubes[start:start + batch] = np.where(found[:, None], corners, -1)
-    return s, todo, cubes
+    return cubes
