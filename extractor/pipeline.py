@@ -116,11 +116,12 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
     staging = release.start(out_root, cfg.request.id, set(known.runs))
     result = RunResult(staging.final, staging.run_id)
     stage = _stager(result, on_stage)
+    pkey = project_key(master_key, cfg.request.project)
     try:
         with workspace.scratch(out_root, limits.temp_dir) as work:  # sandbox and spill files, removed after
             sandbox_db = work / "sandbox.duckdb"
             with row_engine(engine, limits, work, spark_master) as con:
-                _prepare(con, cfg, staging, result, project_key(master_key, cfg.request.project), limits, work, stage)
+                _prepare(con, cfg, staging, result, pkey, limits, work, stage)
                 with stage("query"):
                     frames = {o.name: _query(con, sandbox_db, o.query, cfg, limits) for o in cfg.request.outputs}
                     result.query_rows = {name: frame.height for name, frame in frames.items()}
@@ -128,7 +129,7 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
                 released = [(r.run_id, layout.run_dir(out_root, r.run_dir))
                             for r in known.released_runs_of(cfg.request.project)]
                 ctx = KindContext(cfg, released, staging.exact_tables, limits, work / "spill",
-                                  result.protected.persons if result.protected else None)
+                                  result.protected.persons if result.protected else None, pkey)
                 manifest = _control_outputs(frames, ctx, staging, result, _witness_of(known))
         with stage("check"):
             _check(staging, result)

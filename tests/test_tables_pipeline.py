@@ -180,3 +180,35 @@ counts = ["clients"]
     labels = set(pl.read_csv(result.release_dir / "formula.csv", infer_schema=False)["label"])
     assert labels == {"'=SUM(A1)", "Total"}
     assert check_release(result.release_dir).passed
+
+
+CELL_KEY_QUERY = "SELECT d.service_task, c.region, d.client_id FROM documents d JOIN clients c USING (client_id)\n"
+
+
+def _cell_key_outputs(dimensions: str) -> str:
+    return f"""[[outputs]]
+name = "documents_ck"
+query = "q.sql"
+kind = "table"
+privacy = "cell_key"
+dimensions = {dimensions}
+unit = "client_id"
+counts = ["documents"]
+"""
+
+
+def test_cell_key_table_runs_passes_the_checker_and_repeats_its_noise(registry: Path, tmp_path: Path) -> None:
+    """A cell-key table through the whole run: released, checked, explained in the review report; a second
+    request for task totals alone gets the same figures as the first table's task totals."""
+    first = run_extract(load_config(_request(tmp_path, "CK-1", _cell_key_outputs('["service_task", "region"]'),
+                                             CELL_KEY_QUERY), registry), tmp_path / "out", TEST_KEY.encode())
+    assert check_release(first.release_dir).passed
+    html = (first.run_dir / "review" / "review.html").read_text(encoding="utf-8")
+    assert "Cell-key perturbed table: documents_ck" in html and "What it does not" in html
+    both = pl.read_csv(first.release_dir / "documents_ck.csv", infer_schema=False)
+    query = "SELECT d.service_task, d.client_id FROM documents d JOIN clients c USING (client_id)\n"
+    second = run_extract(load_config(_request(tmp_path, "CK-2", _cell_key_outputs('["service_task"]'), query),
+                                     registry), tmp_path / "out", TEST_KEY.encode())
+    alone = pl.read_csv(second.release_dir / "documents_ck.csv", infer_schema=False)
+    totals = both.filter(pl.col("region") == "Total").drop("region")
+    assert totals.sort("service_task").rows() == alone.sort("service_task").rows()

@@ -75,6 +75,8 @@ def check_table(name: str, df: pl.DataFrame, spec: dict, rules: Disclosure, exac
     if spec.get("privacy") == "dp":
         bad = [c for c in values if df[c].str.contains(r"^-?[0-9]+(\.[0-9]+)?$|^$").not_().any()]
         return [f"{name}: column '{c}' holds values that are not numbers" for c in bad]
+    if spec.get("privacy") == "cell_key":
+        return _cell_key_bounds(name, df, exact, count, rules)
     hidden = exact["_suppressed"].to_numpy()
     events = [m for m in spec.get("event_counts", []) if m in magnitudes]
     primary, required = _required(exact, count, magnitudes, events, rules)
@@ -85,6 +87,26 @@ def check_table(name: str, df: pl.DataFrame, spec: dict, rules: Disclosure, exac
     findings = _interval_audit(name, exact, groups, count, magnitudes, hidden, primary, required)
     findings += _published_lines(name, df, groups, [count, *events], spec, rules)
     return findings + _means(name, df, count, magnitudes, spec.get("statistics", []))
+
+
+def _cell_key_bounds(name: str, df: pl.DataFrame, exact: pl.DataFrame, count: str, rules: Disclosure) -> list[str]:
+    """What a cell-key table promises, from the file and the true counts (the checker has no project key,
+    so it checks the bounds, not the noise itself): every figure a whole number ≥ 0, a true 0 published
+    as 0, nothing published in 1..threshold, a true count above the threshold moved by at most the
+    policy's largest noise, a true count of 1..threshold published as 0 or threshold + 1."""
+    text = df[count]
+    if text.is_null().any() or not text.str.contains(r"^[0-9]+$").all():
+        return [f"{name}: column '{count}' holds values that are not whole numbers"]
+    shown = text.cast(pl.Int64).to_numpy()
+    true = exact[count].to_numpy()
+    t, most = rules.threshold, rules.cell_key_max_noise
+    small = (true >= 1) & (true <= t)
+    bad = ((true == 0) & (shown != 0)) | ((shown >= 1) & (shown <= t)) \
+        | ((true > t) & (np.abs(shown - true) > most)) | (small & (shown != 0) & (shown != t + 1))
+    if bad.any():
+        return [f"{name}: {int(bad.sum())} figures break the cell-key bounds (first at row {int(np.argmax(bad)) + 2}: "
+                f"true {int(true[bad][0])}, published {int(shown[bad][0])}; at most ±{most}, nothing in 1..{t})"]
+    return []
 
 
 def _published_lines(name: str, df: pl.DataFrame, groups: tuple[tuple[str, ...], ...], counts: list[str],

@@ -43,6 +43,10 @@ class Disclosure:
     # the extreme_units largest/smallest unit values where the cell has 2 * extreme_units + threshold + 1 units.
     extremes: str = "withheld"
     extreme_units: int = 5
+    # privacy = "cell_key" tables: the p-table's largest noise and its variance (ONS's 2021 census tables
+    # used noise of up to a few units; ABS's TableBuilder a variance of about 2).
+    cell_key_max_noise: int = 3
+    cell_key_variance: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ def _disclosure(f: Fields | None, base: Disclosure) -> Disclosure:
     f.reject_unknown({"threshold", "rounding_base", "rounding", "max_rows", "max_file_mb", "k", "l",
                       "suppression_limit", "protection_level", "dominance_n", "dominance_k", "p_percent",
                       "zeros_disclosive", "full_cells_disclosive", "privacy_budget", "extremes",
-                      "extreme_units"})
+                      "extreme_units", "cell_key_max_noise", "cell_key_variance"})
     limit = f.data.get("suppression_limit", base.suppression_limit)
     if isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 <= limit <= 1:
         raise f.error("suppression_limit", "a share between 0 and 1", limit)
@@ -118,6 +122,8 @@ def _disclosure(f: Fields | None, base: Disclosure) -> Disclosure:
         privacy_budget=_share(f, "privacy_budget", base.privacy_budget, 100.0),
         extremes=f.str("extremes", base.extremes, choices=EXTREMES),
         extreme_units=f.int("extreme_units", base.extreme_units, minimum=2),
+        cell_key_max_noise=f.int("cell_key_max_noise", base.cell_key_max_noise, minimum=1),
+        cell_key_variance=_share(f, "cell_key_variance", base.cell_key_variance, 100.0),
     )
     if d.rounding == "midpoint6" and d.rounding_base != 6:
         raise f.error("rounding_base", "6 when rounding = 'midpoint6'", d.rounding_base)

@@ -49,7 +49,8 @@ class TableSpec:
     unit: str | None  # the contributing unit (dominance, p%, distinct-unit threshold, DP contribution)
     magnitudes: tuple[str, ...] = ()
     statistics: tuple[str, ...] = ()
-    privacy: str = "sdc"  # "sdc": suppression + audit; "dp": differentially private noise
+    privacy: str = "sdc"  # "sdc": suppression + audit; "dp": differentially private noise; "cell_key": ONS/ABS
+    # cell-key perturbation (the same cell, the same noise in every release of the project)
     epsilon: float | None = None
     bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
     max_contributions: int = 1
@@ -147,11 +148,13 @@ def _table_spec(f: Fields) -> TableSpec:
     clash = (set(magnitudes) | {counts[0]}) & set(flat)
     if clash:
         raise f.error("magnitudes", "columns not also listed as dimensions", sorted(clash))
-    privacy = f.str("privacy", "sdc", choices=("sdc", "dp"))
+    privacy = f.str("privacy", "sdc", choices=("sdc", "dp", "cell_key"))
     epsilon, bounds, categories = None, {}, {}
     unit = f.str("unit", None)
     if unit is not None and not is_name(unit):
         raise f.error("unit", NAME_RULE, unit)
+    if privacy == "cell_key":
+        _cell_key_needs(f, magnitudes, unit)
     if privacy == "dp":
         epsilon = _number(f, "epsilon", f.data.get("epsilon"), positive=True)
         if statistics and set(statistics) - {"mean"}:
@@ -178,6 +181,15 @@ def _table_spec(f: Fields) -> TableSpec:
                           "bounds each person's contribution)")
     return TableSpec(tuple(groups), counts[0], unit, magnitudes, statistics, privacy, epsilon, bounds,
                      f.int("max_contributions", 1, minimum=1), categories)
+
+
+def _cell_key_needs(f: Fields, magnitudes: tuple[str, ...], unit: str | None) -> None:
+    if magnitudes:
+        raise f.error("magnitudes", "none with privacy = 'cell_key' (it perturbs counts; sums need 'sdc')",
+                      list(magnitudes))
+    if not unit:
+        raise f.error("unit", "the column naming the person each record belongs to (each person's record key "
+                      "makes the noise of a cell the same in every release)")
 
 
 def _output(f: Fields) -> Output:

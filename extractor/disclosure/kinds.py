@@ -23,6 +23,7 @@ from extractor.disclosure.tables.control import control_table
 from extractor.disclosure.tables.differencing import Difference, compare, earlier_releases
 from extractor.disclosure.tables.release_frame import TableRecord
 from extractor.machine import Limits
+from extractor.protect.pseudonym import ProjectKey
 
 
 @dataclass
@@ -43,6 +44,7 @@ class KindContext:
     limits: Limits
     spill: Path
     persons: int | None = None  # persons whose rows reached the query (None: no person key in the sandbox)
+    key: ProjectKey | None = None  # the project key: record keys of cell-key tables
 
 
 class Aggregate:
@@ -56,7 +58,8 @@ class Aggregate:
 class Table:
     def control(self, frame: pl.DataFrame, out: Output, ctx: KindContext,
                 records: DisclosureRecords) -> tuple[pl.DataFrame, dict[str, Any]]:
-        safe, exact, table_record = control_table(frame, out, ctx.cfg.purpose.disclosure, ctx.limits, ctx.spill)
+        safe, exact, table_record = control_table(frame, out, ctx.cfg.purpose.disclosure, ctx.limits, ctx.spill,
+                                                  ctx.key)
         records.tables.append(table_record)
         folder = ctx.exact_tables  # for the output checker and later differencing checks
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -38,7 +38,9 @@ def preview(path: Path, entry: dict[str, Any] | None, page: int = 1, data: bytes
     shown = every[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
     labels = [header.index(c) for c in (entry or {}).get("dimensions", []) if c in header]
     reasons = cell_reasons(*exact, [header[i] for i in labels]) if exact is not None and labels else {}
-    rows = [[_cell(value, name in counts, reasons.get(tuple(row[i] for i in labels)))
+    perturbed = (entry or {}).get("privacy") in ("cell_key", "dp")
+    rows = [[_noisy(value) if perturbed and name in counts else
+             _cell(value, name in counts, reasons.get(tuple(row[i] for i in labels)))
              for name, value in zip(header, row, strict=False)] for row in shown]
     return {"header": header, "rows": rows, "page": page, "pages": pages, "total": len(every), "size": len(data)}
 
@@ -57,6 +59,12 @@ def cell_reasons(exact: Path, sha256: str, labels: list[str]) -> dict[tuple[str,
         return {}
     keys = frame.select(pl.col(c).cast(pl.String).fill_null("") for c in labels).rows()
     return {k: why for k, why in zip(keys, frame["_why"].to_list(), strict=True) if why}
+
+
+def _noisy(value: str) -> dict[str, str]:
+    return {"text": value, "mark": "rounded",
+            "why": "Noise added (cell-key or differential privacy): near the true value, not equal to it; the "
+                   "review report gives the size"}
 
 
 def _cell(value: str, is_count: bool, reason: str | None = None) -> dict[str, str]:

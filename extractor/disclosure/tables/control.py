@@ -10,12 +10,14 @@ import polars as pl
 from extractor.config.policy import Disclosure
 from extractor.config.request import Output
 from extractor.disclosure.tables.build import build_cells
+from extractor.disclosure.tables.cell_key_table import cell_key_table
 from extractor.disclosure.tables.differencing import hidden_column
 from extractor.disclosure.tables.dp import private_cells
 from extractor.disclosure.tables.protect import protect_table
 from extractor.disclosure.tables.release_frame import TableRecord, exact_frame, record, released_frame
 from extractor.errors import ExtractorError
 from extractor.machine import Limits, connect, resolve
+from extractor.protect.pseudonym import ProjectKey
 
 
 def _validate(df: pl.DataFrame, out: Output, rules: Disclosure) -> None:
@@ -43,11 +45,17 @@ def _validate(df: pl.DataFrame, out: Output, rules: Disclosure) -> None:
 
 
 def control_table(df: pl.DataFrame, out: Output, rules: Disclosure,
-                  limits: Limits | None = None, spill: Path | None = None
+                  limits: Limits | None = None, spill: Path | None = None, key: ProjectKey | None = None
                   ) -> tuple[pl.DataFrame, pl.DataFrame, TableRecord]:
-    """Released frame (text), exact frame (controller only) and the record for the review report."""
+    """Released frame (text), exact frame (controller only) and the record for the review report.
+    `key`: the project key, for the record keys of a cell-key table."""
     spec = out.table
     _validate(df, out, rules)
+    if spec.privacy == "cell_key":
+        if key is None:
+            raise ExtractorError(f"{out.query}: table '{out.name}' uses cell-key perturbation, which needs the "
+                                 "project key")
+        return cell_key_table(df, out, rules, key, limits, spill)
     con = connect(limits or resolve(), spill, lock=True)  # runs SQL built from the request's names
     try:
         if spec.privacy == "dp":

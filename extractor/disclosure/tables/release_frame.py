@@ -42,6 +42,7 @@ class TableRecord:
     extremes: dict[str, int] = field(default_factory=dict)  # "min"/"max" -> cells where shown
     privacy: str = "sdc"
     dp: dict = field(default_factory=dict)  # DP: epsilon, noise scales, 95 % accuracy
+    cell_key: dict = field(default_factory=dict)  # cell-key: p-table parameters, figures moved, largest noise
     # Information loss: the hidden inner cells' share of the grand total, and per rounded column how the
     # controlled rounding went (method, figures moved, total deviation, lines that do not add up).
     hidden_share: float = 0.0
