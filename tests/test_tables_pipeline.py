@@ -36,6 +36,10 @@ def _request(tmp: Path, rid: str, outputs: str, query: str) -> Path:
     return path
 
 
+def _table_output(name: str, privacy: str) -> str:
+    return f'[[outputs]]\nname = "{name}"\nquery = "q.sql"\nkind = "table"\nprivacy = "{privacy}"\n'
+
+
 DP_QUERY = """SELECT c.region, d.service_task, d.client_id, count(*)::DOUBLE AS documents
 FROM documents d JOIN clients c USING (client_id) GROUP BY ALL"""
 
@@ -43,12 +47,7 @@ FROM documents d JOIN clients c USING (client_id) GROUP BY ALL"""
 def _dp_outputs(registry: Path, epsilon: float) -> str:
     regions = duckdb.sql(f"SELECT DISTINCT region FROM '{registry}/clients.parquet' ORDER BY 1").fetchall()
     tasks = duckdb.sql(f"SELECT DISTINCT service_task FROM '{registry}/documents.parquet' ORDER BY 1").fetchall()
-    return f"""[[outputs]]
-name = "documents_dp"
-query = "q.sql"
-kind = "table"
-privacy = "dp"
-epsilon = {epsilon}
+    return _table_output("documents_dp", "dp") + f"""epsilon = {epsilon}
 dimensions = ["region", "service_task"]
 unit = "client_id"
 counts = ["clients"]
@@ -186,12 +185,7 @@ CELL_KEY_QUERY = "SELECT d.service_task, c.region, d.client_id FROM documents d 
 
 
 def _cell_key_outputs(dimensions: str) -> str:
-    return f"""[[outputs]]
-name = "documents_ck"
-query = "q.sql"
-kind = "table"
-privacy = "cell_key"
-dimensions = {dimensions}
+    return _table_output("documents_ck", "cell_key") + f"""dimensions = {dimensions}
 unit = "client_id"
 counts = ["documents"]
 """
