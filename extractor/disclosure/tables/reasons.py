@@ -29,8 +29,9 @@ def why(cells: Cells, protection: Protection) -> list[str]:
     for col, r in protection.rounding.items():
         what = "records" if col == COUNT else col
         moved = pl.Series(r.moved)
-        parts.append(pl.when(moved).then(pl.format(f"rounded {what}: {{}} → {{}}", pl.Series(r.true.astype(np.int64)),
-                                                   pl.Series(r.values.astype(np.int64)))))
+        parts.append(pl.when(moved).then(pl.concat_str([
+            pl.lit(f"rounded {what}: "), pl.lit(pl.Series(r.true.astype(np.int64))).cast(pl.String), pl.lit(" → "),
+            pl.lit(pl.Series(r.values.astype(np.int64))).cast(pl.String)])))
     if not parts:
         return [""] * n
     return pl.select(pl.concat_str(parts, separator="; ", ignore_nulls=True).fill_null("")).to_series().to_list()
@@ -68,15 +69,20 @@ def _primary_reason(cells: Cells, reason: str, mask: np.ndarray) -> pl.Expr:
         pct = pl.Series(np.round(share * 100).astype(np.int64)) if rule == "dominance" else \
             pl.Series(np.round(np.nan_to_num(rest) * 100).astype(np.int64))
         if rule == "dominance":
-            return pl.when(on).then(pl.format(f"dominance: the two largest units hold {{}}% of {magnitude}", pct))
-        return pl.when(on & pl.Series(x1 != 0)).then(pl.format(
-            f"p%: the second largest unit could estimate the largest's {magnitude} within {{}}%", pct)) \
+            return pl.when(on).then(_text("dominance: the two largest units hold ", pct, f"% of {magnitude}"))
+        return pl.when(on & pl.Series(x1 != 0)).then(_text(
+            f"p%: the second largest unit could estimate the largest's {magnitude} within ", pct, "%")) \
             .when(on).then(pl.lit(f"p%: {magnitude}"))
     text = {"threshold": f"threshold: {magnitude} of 1 to the threshold" if magnitude else
             "threshold: 1 to the threshold records or units",
             "zero": "zero: a zero is disclosive under this policy",
             "full": "full cell: every record of its line falls in it"}.get(rule, reason)
     return pl.when(on).then(pl.lit(text))
+
+
+def _text(before: str, figure: pl.Series, after: str) -> pl.Expr:
+    """before + figure + after per cell; concatenated, not pl.format, because a magnitude's name may hold braces."""
+    return pl.concat_str([pl.lit(before), pl.lit(figure).cast(pl.String), pl.lit(after)])
 
 
 def hidden_share(cells: Cells, suppressed: np.ndarray) -> float:
