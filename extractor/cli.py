@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from extractor import cli_airlock, cli_web
+from extractor import cli_airlock, cli_researcher, cli_web
 from extractor.cli_support import err, friendly, out
 from extractor.errors import ExtractorError
 from extractor.machine import Limits, resolve
@@ -101,10 +101,11 @@ def _run_one(request: Path, out_root: Path, data_root: Path | None, key_file: Pa
              today: dt.date | None = None, engine: str = "duckdb", spark_master: str | None = None,
              state: str | None = None) -> Any:
     from extractor.config.load import load_config
+
+    cfg = load_config(request, data_root, today)  # a config error is reported before the pipeline is imported
     from extractor.pipeline import STAGES, run_extract
     from extractor.protect.pseudonym import load_master_key
 
-    cfg = load_config(request, data_root, today)
     key = load_master_key(key_file)
     with _progress() as bar:
         task = bar.add_task(f"{cfg.request.id}", total=len(STAGES))
@@ -214,7 +215,7 @@ def reidentify(
 def demo(
     workdir: Annotated[Path, typer.Option(help="Folder for the synthetic registry, key and outputs")] = Path("demo"),
     clients: Annotated[int, typer.Option(min=100, help="Clients in the synthetic registry")] = 50_000,
-    seed: Annotated[int, typer.Option()] = 2026,
+    seed: Annotated[int, typer.Option(help="Random seed of the synthetic registry")] = 2026,
     threads: Threads = None, memory_limit: MemoryLimit = None, temp_dir: TempDir = None,
     engine: Engine = "duckdb", spark_master: SparkMaster = None,
 ) -> None:
@@ -255,6 +256,10 @@ app.add_typer(cli_airlock.review_app, name="review")
 app.add_typer(cli_airlock.notice_app, name="notice")
 app.add_typer(cli_web.users_app, name="users")
 app.command("serve")(cli_web.serve)
+app.add_typer(cli_researcher.catalog_app, name="catalog")
+app.command("dummy")(cli_researcher.dummy)
+app.command("try")(cli_researcher.try_cmd)
+app.command("test")(cli_researcher.test_cmd)
 
 
 def main() -> None:  # pragma: no cover - entry point

@@ -12,6 +12,19 @@ from rich.console import Console
 
 from extractor.errors import ExtractorError
 
+def _flag_without_type() -> None:
+    """Typer's help prints a flag as `--verbose <bool>`, as if it took a value; a flag takes none."""
+    from typer.core import TyperOption
+
+    typed = TyperOption.display_type_rich
+
+    def shown(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else typed(self, ctx)
+
+    TyperOption.display_type_rich = shown  # type: ignore[method-assign]
+
+
+_flag_without_type()
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])

@@ -19,6 +19,20 @@ class ConfigError(ExtractorError):
         super().__init__(f"{where}: {detail}")
 
 
+class QueryFailed(ExtractorError):
+    """The researcher's SQL failed or was refused: the file, its text and the engine's whole message, so the
+    pipeline can point at the line and column and say what to change (researcher/sql_errors.py)."""
+
+    def __init__(self, message: str, query_file: object, sql: str, detail: str, table: str | None = None,
+                 position: int | None = None) -> None:
+        super().__init__(message)
+        self.query_file, self.sql, self.detail, self.table, self.position = query_file, sql, detail, table, position
+
+
+class RequestMismatch(ExtractorError):
+    """The request's keys and the query's columns disagree: the researcher's mistake, not a disclosure refusal."""
+
+
 class CheckFailed(ExtractorError):
     """The output checker found something that must not be released."""
 

@@ -28,7 +28,7 @@ from extractor.disclosure.tables.differencing import Difference
 from extractor.disclosure.tables.release_frame import TableRecord
 from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_frame, write_overdue
 from extractor.engine import is_spark
-from extractor.errors import CheckFailed, ExtractorError
+from extractor.errors import CheckFailed, ExtractorError, QueryFailed
 from extractor.faults import kill_point
 from extractor.files import sha256_file
 from extractor.machine import Limits, connect, resolve
@@ -100,16 +100,18 @@ Stage = Callable[[str], AbstractContextManager[None]]
 
 def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
                 on_stage: Callable[[str], None] | None = None, limits: Limits | None = None,
-                engine: str = "duckdb", spark_master: str | None = None, state: str | None = None) -> RunResult:
+                engine: str = "duckdb", spark_master: str | None = None, state: str | None = None,
+                trial: bool = False) -> RunResult:
     """One extract. `engine` runs the row-level stages (sources to query) on DuckDB or Spark; the rest is
-    local either way, so both release the same files. `state`: the store (--state), else the root's own."""
+    local either way, so both release the same files. `state`: the store (--state), else the root's own.
+    `trial` (extractor try, on dummy data in a throwaway root): no notices, no per-person statements."""
     limits = limits or resolve()
     with opened(out_root, state) as store:
-        return _run(cfg, store, master_key, on_stage, limits, engine, spark_master)
+        return _run(cfg, store, master_key, on_stage, limits, engine, spark_master, trial)
 
 
 def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[str], None] | None, limits: Limits,
-         engine: str, spark_master: str | None) -> RunResult:
+         engine: str, spark_master: str | None, trial: bool = False) -> RunResult:
     out_root = store.out_root
     known = store.reading()
     privacy_budget.guard(cfg)(known)
@@ -121,7 +123,7 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
         with workspace.scratch(out_root, limits.temp_dir) as work:  # sandbox and spill files, removed after
             sandbox_db = work / "sandbox.duckdb"
             with row_engine(engine, limits, work, spark_master) as con:
-                _prepare(con, cfg, staging, result, pkey, limits, work, stage)
+                _prepare(con, cfg, staging, result, pkey, limits, work, stage, trial)
                 with stage("query"):
                     frames = {o.name: _query(con, sandbox_db, o.query, cfg, limits) for o in cfg.request.outputs}
                     result.query_rows = {name: frame.height for name, frame in frames.items()}
@@ -134,7 +136,7 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
         with stage("check"):
             _check(staging, result)
         with stage("release"):
-            _publish(cfg, store, staging, result, manifest, limits)
+            _publish(cfg, store, staging, result, manifest, limits, trial)
     except BaseException:
         if not _recorded(store, staging.run_id):
             release.abandon(staging)
@@ -204,11 +206,16 @@ def _query(con: Any, sandbox_db: Path, query: Path, cfg: RunConfig, limits: Limi
         from extractor.engine import spark_query
 
         return spark_query.run_query(con, con.sandbox, query, cfg.request.as_of)
-    return run_query(sandbox_db, query, limits)
+    try:
+        return run_query(sandbox_db, query, limits)
+    except QueryFailed as exc:  # pointed at the line and column, with what to change
+        from extractor.researcher.sql_errors import teach
+
+        raise ExtractorError(teach(exc, cfg.catalog, cfg.request.variables)) from None
 
 
 def _prepare(con: Any, cfg: RunConfig, staging: release.Staging, result: RunResult, key: ProjectKey,
-             limits: Limits, work: Path, stage: Stage) -> None:
+             limits: Limits, work: Path, stage: Stage, trial: bool = False) -> None:
     """Sources, eligibility and protection on one connection: the sandbox (a DuckDB file, or Parquet files
     on Spark) is their product."""
     with stage("sources"):
@@ -225,7 +232,8 @@ def _prepare(con: Any, cfg: RunConfig, staging: release.Staging, result: RunResu
         result.protected = build_sandbox(con, cfg, key, work / "sandbox.duckdb", limits.threads)
         if result.protected.reidentification is not None:
             write_map(staging.controller, key, result.protected.reidentification)
-        write_persons(con, result.eligibility.flagged, result.protected.person_map, staging.controller)
+        if not trial:
+            write_persons(con, result.eligibility.flagged, result.protected.person_map, staging.controller)
 
 
 def _control_outputs(frames: dict[str, pl.DataFrame], ctx: KindContext, staging: release.Staging,
@@ -251,9 +259,9 @@ def _check(staging: release.Staging, result: RunResult) -> None:
 
 
 def _publish(cfg: RunConfig, store: Store, staging: release.Staging, result: RunResult, manifest: Manifest,
-             limits: Limits) -> None:
+             limits: Limits, trial: bool = False) -> None:
     """Notices and the review report, then the audit record and the folder renamed into place, as one step."""
-    readability = write_notices(cfg, staging.notices)
+    readability = {} if trial else write_notices(cfg, staging.notices)
     write_review(cfg, staging.review / "review.html", run_id=staging.run_id,
                  created_at=manifest.created_at, elig=result.eligibility, protected=result.protected,
                  controlled=result.controlled, check=result.check, manifest=manifest,

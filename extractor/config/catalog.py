@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extractor.config.code_lists import CodeList, load_code_list
 from extractor.config.toml_fields import Fields, load_toml
 from extractor.sql import NAME_RULE, is_name
 
@@ -61,6 +62,8 @@ class Column:
     role: str
     type: str | None = None  # DuckDB type the column is read as, if declared (or implied by a register's key)
     format: str | None = None  # strptime format of a date or timestamp written as text (e.g. %d.%m.%Y)
+    description: str = ""  # for the codebook
+    codes: CodeList | None = None  # the values it may hold, with labels (codebook, dummy data)
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Source:
     delimiter: str | None = None  # for CSV
     encoding: str = "utf-8"  # for CSV: others are transcoded into the run's scratch folder first
     decimal: str = "."  # for CSV: the decimal separator of `decimal` columns
+    relative: str = ""  # the path as the catalog wrote it, under its root (dummy data is written there)
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class Table:
     name: str
     source: Source
     columns: tuple[Column, ...]
+    description: str = ""
 
     def with_role(self, role: str) -> list[str]:
         return [c.name for c in self.columns if c.role == role]
@@ -130,7 +135,7 @@ class Catalog:
     structure_states: StructureStates | None = None
 
 
-def _source(f: Fields, root: Path) -> Source:
+def _source(f: Fields, root: Path, schema_only: bool = False) -> Source:
     if f.str("format", None, choices=FORMATS) == "spark_table":  # a table of the Spark catalog, by name
         return Source(Path(f.str("table")), "spark_table", f.str("table"))
     raw = f.str("path")
@@ -139,9 +144,11 @@ def _source(f: Fields, root: Path) -> Source:
     fmt = f.str("format", _FORMAT_BY_SUFFIX.get(suffix), choices=FORMATS)
     if fmt is None:
         raise f.error("path", "a .parquet, .csv, .tsv or .duckdb file (or set format)", raw)
-    if fmt == "delta" and not (path / "_delta_log").is_dir():
+    if schema_only:
+        pass
+    elif fmt == "delta" and not (path / "_delta_log").is_dir():
         raise f.error("path", "a Delta table folder (with _delta_log/) for format = \"delta\"", raw)
-    if not path.exists() and not any(ch in raw for ch in "*?["):
+    elif not path.exists() and not any(ch in raw for ch in "*?["):
         raise f.error("path", f"an existing file under {root}", raw)
     table = f.str("table") if fmt == "duckdb" else None
     delimiter = f.str("delimiter", "\t" if suffix == ".tsv" else None) if fmt == "csv" else None
@@ -149,7 +156,7 @@ def _source(f: Fields, root: Path) -> Source:
         raise f.error("delimiter", "one character (e.g. \";\" or \"\\t\")", delimiter)
     encoding = f.str("encoding", "utf-8", choices=ENCODINGS)
     decimal = f.str("decimal", ".", choices=(".", ","))
-    return Source(path, fmt, table, delimiter, encoding.lower(), decimal)
+    return Source(path, fmt, table, delimiter, encoding.lower(), decimal, raw)
 
 
 def _type(f: Fields, key: str, spec: dict) -> tuple[str | None, str | None]:
@@ -168,38 +175,43 @@ def _type(f: Fields, key: str, spec: dict) -> tuple[str | None, str | None]:
     return typ, fmt
 
 
-def _typed(f: Fields, key: str, first: str) -> tuple[str, str | None, str | None]:
+def _typed(f: Fields, key: str, first: str, more: frozenset[str] = frozenset()) -> tuple[str, str | None, str | None]:
     """`key = "value"`, or `key = {<first> = "value", type = ..., format = ...}`: (value, type, format)."""
     spec = f.data.get(key)
     if isinstance(spec, dict):
         sub = f.table(key)
-        sub.reject_unknown({first, "type", "format"})
+        sub.reject_unknown({first, "type", "format", *more})
         return (sub.str(first), *_type(f, key, spec))
     if isinstance(spec, str):
         return spec, None, None
     raise f.error(key, f"a name or a table {{{first} = ..., type = ..., format = ...}}", spec)
 
 
-def _columns(f: Fields) -> tuple[Column, ...]:
+def _columns(f: Fields, folder: Path) -> tuple[Column, ...]:
     cols = []
     cf = f.table("columns")
     for name in cf.name_keys():
-        role, typ, fmt = _typed(cf, name, "role")
+        role, typ, fmt = _typed(cf, name, "role", frozenset({"description", "codes"}))
         if role not in ROLES:
             raise cf.error(name, "a role: " + ", ".join(ROLES), role)
-        cols.append(Column(name, role, typ, fmt))
+        spec = cf.data[name] if isinstance(cf.data[name], dict) else {}
+        described = cf.table(name).str("description", "") if spec else ""
+        codes = load_code_list(cf, name, spec["codes"], folder) if "codes" in spec else None
+        cols.append(Column(name, role, typ, fmt, described, codes))
     if not cols:
         raise f.error("columns", "at least one column")
     return tuple(cols)
 
 
-def load_catalog(path: Path, root_override: Path | None = None) -> Catalog:
+def load_catalog(path: Path, root_override: Path | None = None, schema_only: bool = False) -> Catalog:
+    """The catalog; `schema_only` for the researcher's side (codebook, dummy data, tests), where the
+    source files are not there: their paths are resolved but not looked for."""
     f = load_toml(path, "catalog")
     f.reject_unknown({"catalog", "tables", "registers", "retention", "structure_states"})
     head = f.table("catalog")
     head.reject_unknown({"name", "root", "description"})
     root = root_override.resolve() if root_override else (path.parent / head.str("root", ".")).resolve()
-    if not root.is_dir():
+    if not root.is_dir() and not schema_only:
         where = "--data-root" if root_override else "catalog.root"
         raise head.error("root", f"an existing folder ({where} resolves to {root})")
     tables: dict[str, Table] = {}
@@ -207,7 +219,7 @@ def load_catalog(path: Path, root_override: Path | None = None) -> Catalog:
     for name in tf.name_keys():
         t = tf.table(name)
         t.reject_unknown({"path", "format", "table", "delimiter", "encoding", "decimal", "columns", "description"})
-        tables[name] = Table(name, _source(t, root), _columns(t))
+        tables[name] = Table(name, _source(t, root, schema_only), _columns(t, path.parent), t.str("description", ""))
     if not tables:
         raise f.error("tables", "at least one table")
     registers: dict[str, Register] = {}
@@ -230,7 +242,7 @@ def load_catalog(path: Path, root_override: Path | None = None) -> Catalog:
             if sv:
                 sv.reject_unknown(set(BAN_SCOPES))
                 scopes.update({s: sv.str(s) for s in sv.keys()})
-        registers[kind] = Register(kind, _source(r, root), columns, scopes, types, codes)
+        registers[kind] = Register(kind, _source(r, root, schema_only), columns, scopes, types, codes)
     return Catalog(path.resolve(), head.str("name"), tables, registers, _retention(f, tables),
                    _structure_states(f, tables))
 

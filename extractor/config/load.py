@@ -43,9 +43,12 @@ def _require_notice_languages(request: Request) -> None:
                                   texts.get("*", "no text in that language"))
 
 
-def load_config(request_path: Path, data_root: Path | None = None, today: dt.date | None = None) -> RunConfig:
+def load_config(request_path: Path, data_root: Path | None = None, today: dt.date | None = None,
+                schema_only: bool = False) -> RunConfig:
+    """The request with its catalog and policy, checked against each other; `schema_only`: without the
+    source files (the researcher's side: dummy data, query tests)."""
     request = load_request(request_path, today)
-    catalog = load_catalog(request.catalog, data_root)
+    catalog = load_catalog(request.catalog, data_root, schema_only)
     policy = load_policy(request.policy or default_policy_path())
     rp = request.path
     if request.purpose not in policy.purposes:

@@ -35,6 +35,7 @@ class Output:
     anonymisation: Anonymisation | None = None
     pseudonyms: tuple[str, ...] = ()  # pseudonymised_records: columns that carry pseudonyms
     table: TableSpec | None = None  # kind "table": built and protected by the extractor from records
+    where: str = ""  # "request.toml: outputs[0]": errors about its keys name the file and the key
 
 
 STATISTICS = ("mean", "min", "max")
@@ -205,7 +206,8 @@ def _output(f: Fields) -> Output:
     kind = f.str("kind", "aggregate")
     if kind == "table":
         spec = _table_spec(f)
-        return Output(name, query, kind, tuple(c for g in spec.groups for c in g), (spec.count,), table=spec)
+        return Output(name, query, kind, tuple(c for g in spec.groups for c in g), (spec.count,), table=spec,
+                      where=f"{f.path}: {f.prefix}")
     dims, counts = f.names("dimensions", ()), f.names("counts", ())
     if set(dims) & set(counts):
         raise f.error("counts", "columns not also listed as dimensions", sorted(set(dims) & set(counts)))
@@ -222,12 +224,12 @@ def _output(f: Fields) -> Output:
     pseudonyms = f.names("pseudonyms", ())
     if set(pseudonyms) - set(dims):
         raise f.error("pseudonyms", "columns also listed under dimensions", sorted(set(pseudonyms) - set(dims)))
-    return Output(name, query, kind, dims, counts, anonymisation, pseudonyms)
+    return Output(name, query, kind, dims, counts, anonymisation, pseudonyms, where=f"{f.path}: {f.prefix}")
 
 
 def load_request(path: Path, today: dt.date | None = None) -> Request:
     f = load_toml(path, "request")
-    f.reject_unknown({"request", "outputs", "variables", "notice", "protection"})
+    f.reject_unknown({"request", "outputs", "variables", "notice", "protection", "tests"})
     r = f.table("request")
     r.reject_unknown({"id", "project", "title", "requester", "purpose", "legal_basis", "permit", "as_of",
                       "catalog", "policy", "study", "controller", "dpo", "retention", "today"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -159,4 +160,6 @@ class Fields:
         """Typos in a key would otherwise silently switch a rule off."""
         for name in self.data:
             if name not in allowed:
-                raise self.error(name, "one of the known keys " + ", ".join(sorted(allowed)), "an unknown key")
+                near = difflib.get_close_matches(name, allowed, n=1)
+                raise self.error(name, (f"'{near[0]}' (did you mean it?), or another " if near else "")
+                                 + "known key: " + ", ".join(sorted(allowed)), "an unknown key")

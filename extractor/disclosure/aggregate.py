@@ -19,6 +19,7 @@ import polars as pl
 
 from extractor.config.policy import Disclosure
 from extractor.config.request import Output
+from extractor.disclosure.columns import require_columns
 from extractor.errors import ExtractorError
 
 REDACTED = "[REDACTED]"
@@ -63,10 +64,7 @@ def rounded_expr(col: pl.Expr, rules: Disclosure) -> pl.Expr:
 
 def _validate(df: pl.DataFrame, out: Output, rules: Disclosure) -> None:
     where = f"{out.query}"
-    expected = list(out.dimensions) + list(out.counts)
-    if sorted(df.columns) != sorted(expected):
-        raise ExtractorError(f"{where}: the query returned columns {df.columns}, the request declares "
-                             f"dimensions {list(out.dimensions)} and counts {list(out.counts)}")
+    require_columns(out, df.columns, {"dimensions": list(out.dimensions), "counts": list(out.counts)})
     for c in out.counts:
         dtype = df.schema[c]
         if not dtype.is_integer():

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from extractor.errors import ExtractorError
+from extractor.errors import ExtractorError, QueryFailed
 from extractor.machine import Limits, duckdb_config, resolve
 from extractor.protect.sandbox_guard import refuse_unseen
 
@@ -63,7 +63,7 @@ def run_query(database: Path, query_file: Path, limits: Limits | None = None) ->
         try:
             statements = con.extract_statements(sql)
         except duckdb.Error as exc:
-            raise ExtractorError(f"{query_file}: not valid SQL: {_first_line(exc)}") from None
+            raise QueryFailed(f"{query_file}: not valid SQL: {_first_line(exc)}", query_file, sql, str(exc)) from None
         if len(statements) != 1:
             raise ExtractorError(f"{query_file}: expected exactly one SELECT statement, found {len(statements)}")
         kind = statements[0].type
@@ -92,7 +92,8 @@ def run_query(database: Path, query_file: Path, limits: Limits | None = None) ->
         except duckdb.PermissionException as exc:
             raise ExtractorError(f"{query_file}: refused by the sandbox: {_first_line(exc)}") from None
         except duckdb.Error as exc:
-            raise ExtractorError(f"{query_file}: the query failed: {_first_line(exc)}") from None
+            raise QueryFailed(f"{query_file}: the query failed: {_first_line(exc)}", query_file, sql,
+                              str(exc)) from None
         finally:
             finished.set()
             timer.cancel()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from extractor.errors import ExtractorError
+from extractor.errors import ExtractorError, QueryFailed
 
 REFUSED_PREFIXES = ("duckdb_", "pragma_", "pg_", "sqlite_")
 REFUSED_FUNCTIONS = {"current_setting", "getenv", "which_secret", "query", "query_table", "current_database",
@@ -46,7 +46,10 @@ def refuse_unseen(con: duckdb.DuckDBPyConnection, sql: str, query_file: Path) ->
     """One-line refusal naming the first table or function the query may not use."""
     tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchall()[0][0])
     if tree.get("error"):
-        raise ExtractorError(f"{query_file}: not valid SQL: {tree.get('error_message', 'unparsable')}")
+        message = tree.get("error_message", "unparsable")
+        position = int(tree["position"]) if str(tree.get("position", "")).isdigit() else None
+        raise QueryFailed(f"{query_file}: not valid SQL: {message.splitlines()[0]}", query_file, sql, message,
+                          position=position)
     nodes = list(_nodes(tree))
     ctes = {entry["key"].lower() for n in nodes if isinstance(n.get("map"), list) and "cte_map" not in n
             for entry in n["map"] if isinstance(entry, dict) and "key" in entry}
@@ -64,5 +67,5 @@ def refuse_unseen(con: duckdb.DuckDBPyConnection, sql: str, query_file: Path) ->
             schema = str(n.get("schema_name", "")).lower()
             catalog = str(n.get("catalog_name", "")).lower()
             if table.lower() not in allowed or schema not in ALLOWED_SCHEMAS or catalog not in {"", "sandbox"}:
-                raise ExtractorError(f"{query_file}: refused by the sandbox: the table '{table}' is not one of the "
-                                     "request's tables (or a CTE of the query)")
+                raise QueryFailed(f"{query_file}: refused by the sandbox: the table '{table}' is not one of the "
+                                  "request's tables (or a CTE of the query)", query_file, sql, "", table)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -18,13 +19,10 @@ import polars as pl
 from extractor.config.catalog import Table
 from extractor.config.load import RunConfig
 from extractor.engine import is_spark
-from extractor.freetext import dictionary
-from extractor.freetext.dates import protect_dates
-from extractor.freetext.detect import detect, languages_of
-from extractor.freetext.morphology import analyser_name
-from extractor.freetext.names import SecondLine
-from extractor.freetext.redact import merge_overlaps, redact
 from extractor.sql import quote_ident
+
+if TYPE_CHECKING:
+    from extractor.freetext.names import SecondLine
 
 SEPARATOR = "chr(31)"  # redact.IDENTIFIER_SEPARATOR, in SQL
 
@@ -50,6 +48,8 @@ class Redaction:
 
 def second_line(cfg: RunConfig) -> SecondLine:
     """The policy's choice for words no dictionary knows, with the controller's own safe terms."""
+    from extractor.freetext.names import SecondLine
+
     free = cfg.policy.free_text
     return SecondLine(free.unknown_words == "redact", frozenset(t.lower() for t in free.allow_terms))
 
@@ -58,6 +58,8 @@ def second_line_label(cfg: RunConfig) -> str:
     """What the review report says about the second line of defence."""
     if cfg.policy.free_text.unknown_words != "redact":
         return "off (the policy keeps words no dictionary knows: unknown_words = \"keep\")"
+    from extractor.freetext import dictionary
+
     missing = [lang for lang in ("fi", "sv", "en") if not dictionary.available(lang)]
     return "on" + (f", except for {', '.join(missing)} (no dictionary installed here)" if missing else "")
 
@@ -89,6 +91,12 @@ def redact_columns(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table,
                    person_map: str | None, threads: int = 2) -> tuple[str, str, list[Redaction]]:
     """Returns (rows table, redacted table, records): both keyed by _r, the row's position (on Spark a
     row id: the notes are de-identified in Spark's workers, engine/spark_text.py)."""
+    # presidio and spaCy are loaded here, when a request asks for notes, not by every run
+    from extractor.freetext.dates import protect_dates
+    from extractor.freetext.detect import detect, languages_of
+    from extractor.freetext.morphology import analyser_name
+    from extractor.freetext.redact import merge_overlaps, redact
+
     rows, redacted = f"ft_rows_{table.name}", f"ft_text_{table.name}"
     if is_spark(con):
         from extractor.engine import spark_text

@@ -12,6 +12,7 @@ import polars as pl
 
 from extractor.config.policy import Disclosure
 from extractor.config.request import Output
+from extractor.disclosure.columns import require_columns
 from extractor.disclosure.records.anonymity import Criteria, Result, generalise, search
 from extractor.disclosure.records.hierarchy import (
     Hierarchy,
@@ -50,9 +51,7 @@ def anonymise(df: pl.DataFrame, out: Output, rules: Disclosure) -> tuple[pl.Data
     a = out.anonymisation
     assert a is not None
     expected = [*a.quasi_identifiers, *a.sensitive]
-    if sorted(df.columns) != sorted(expected):
-        raise ExtractorError(f"{out.query}: the query returned columns {df.columns}; an anonymised output has "
-                             f"exactly its quasi-identifiers and sensitive attributes {expected}")
+    require_columns(out, df.columns, {"quasi_identifiers": list(a.quasi_identifiers), "sensitive": list(a.sensitive)})
     df = df.select(pl.col(c).cast(pl.String) for c in expected)
     hierarchies = {c: hierarchy_for(c, spec, df[c]) for c, spec in a.quasi_identifiers.items()}
     criteria = criteria_for(out, rules)
@@ -68,7 +67,5 @@ def pseudonymised_records(df: pl.DataFrame, out: Output) -> pl.DataFrame:
     """Record-level data for processing in a secure environment: exactly the declared columns, in one
     order fixed by their values (declared order of columns), so that the file tells nothing by its row
     order and is the same bytes whichever engine ran the query and however it broke ties."""
-    if sorted(df.columns) != sorted(out.dimensions):
-        raise ExtractorError(f"{out.query}: the query returned columns {df.columns}, the request declares "
-                             f"{list(out.dimensions)}")
+    require_columns(out, df.columns, {"dimensions": list(out.dimensions)})
     return df.select(out.dimensions).sort(list(out.dimensions), nulls_last=True, maintain_order=True)

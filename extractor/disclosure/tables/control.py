@@ -9,6 +9,7 @@ import polars as pl
 
 from extractor.config.policy import Disclosure
 from extractor.config.request import Output
+from extractor.disclosure.columns import require_columns
 from extractor.disclosure.tables.build import build_cells
 from extractor.disclosure.tables.cell_key_table import cell_key_table
 from extractor.disclosure.tables.differencing import hidden_column
@@ -23,10 +24,8 @@ from extractor.protect.pseudonym import ProjectKey
 def _validate(df: pl.DataFrame, out: Output, rules: Disclosure) -> None:
     spec = out.table
     where = str(out.query)
-    expected = [c for g in spec.groups for c in g] + ([spec.unit] if spec.unit else []) + list(spec.magnitudes)
-    if sorted(df.columns) != sorted(expected):
-        raise ExtractorError(f"{where}: the query returned columns {df.columns}; the table '{out.name}' needs "
-                             f"exactly {expected} (one row per record: dimensions, unit, magnitudes)")
+    require_columns(out, df.columns, {"dimensions": [c for g in spec.groups for c in g],
+                                      "unit": [spec.unit] if spec.unit else [], "magnitudes": list(spec.magnitudes)})
     for m in spec.magnitudes:
         dtype = df.schema[m]
         if not dtype.is_numeric():

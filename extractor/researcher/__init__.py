@@ -1,0 +1,1 @@
+"""The researcher's side: codebook, dummy data, try, query tests (no key, no real data)."""

@@ -1,0 +1,148 @@
+"""The codebook: what a researcher may query, written from the catalog and the policy, never from the data.
+
+Every table and column a purpose may give to a query, with its type, role, description, code list and
+what the sandbox does to it (pseudonymised, shifted, withheld, de-identified); the helper functions with
+their signatures; the purpose's output kinds, rules and thresholds. Text for the terminal, Markdown for
+a wiki, HTML for the browser (linked from the review report).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from extractor.config.catalog import Catalog, Column
+from extractor.config.code_lists import CodeList
+from extractor.config.policy import Policy, Purpose
+from extractor.config.rules import POLICY_RULES
+from extractor.engine.sandbox_functions import SIGNATURES
+
+FORMATS = ("text", "markdown", "html")
+SHOWN_CODES = 25  # code values listed in text and Markdown; HTML lists every one
+
+TREATMENT = {
+    "person_key": "pseudonym: HMAC under the project's key, the same person the same pseudonym in every "
+                  "run of one project, unlinkable across projects",
+    "document_key": "pseudonym (as the person key)",
+    "document_version": "pseudonym (as the person key)",
+    "direct_identifier": "withheld: never given to a query",
+    "free_text": "only when named in [variables]; names, identity codes, addresses, phones are removed first",
+    "quasi_identifier": "as recorded; generalised in record-level outputs",
+    "date": "as recorded (shifted per person when the request sets date_shift_days)",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    type: str
+    role: str
+    description: str
+    treatment: str
+    codes: CodeList | None
+    given: bool  # may a query read it (when named in [variables])
+
+
+@dataclass(frozen=True)
+class TableEntry:
+    name: str
+    description: str
+    columns: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class RuleEntry:
+    label: str
+    source: str
+    applied: bool
+    reason: str
+
+
+@dataclass
+class Codebook:
+    catalog: str
+    tables: tuple[TableEntry, ...]
+    functions: tuple[tuple[str, str], ...]
+    purposes: tuple[Purpose, ...]
+    rules: dict[str, tuple[RuleEntry, ...]] = field(default_factory=dict)  # purpose -> its rules
+    registers: tuple[str, ...] = ()
+
+
+def _entry(c: Column) -> Entry:
+    return Entry(c.name, c.type or "as stored", c.role, c.description,
+                 TREATMENT.get(c.role, "as recorded"), c.codes, c.role != "direct_identifier")
+
+
+def build(catalog: Catalog, policy: Policy, purpose: str | None = None) -> Codebook:
+    """The codebook of `catalog` under `policy`, for one purpose or for all of them."""
+    purposes = (policy.purposes[purpose],) if purpose else tuple(policy.purposes.values())
+    rules = {p.name: tuple(RuleEntry(r.label, r.source, p.applies(r.id), p.exemptions.get(r.id, ""))
+                           for r in POLICY_RULES) for p in purposes}
+    tables = tuple(TableEntry(t.name, t.description, tuple(_entry(c) for c in t.columns))
+                   for t in catalog.tables.values())
+    return Codebook(catalog.name, tables, tuple(SIGNATURES.values()), purposes, rules, tuple(catalog.registers))
+
+
+def _codes_line(codes: CodeList, lang: str, limit: int | None) -> str:
+    shown = codes.values if limit is None else codes.values[:limit]
+    parts = [f"{v} = {codes.label(v, lang) or codes.label(v, 'fi')}" if codes.labels.get(v) else v for v in shown]
+    more = len(codes.values) - len(shown)
+    return "; ".join(parts) + (f"; … and {more:,} more ({codes.source})" if more else "")
+
+
+def render_text(book: Codebook, lang: str = "en") -> str:
+    lines = [f"Codebook: {book.catalog}", ""]
+    for t in book.tables:
+        lines.append(f"TABLE {t.name}" + (f" — {t.description}" if t.description else ""))
+        for c in t.columns:
+            lines.append(f"  {c.name:<22} {c.type:<10} {c.role:<18} {c.description}")
+            lines.append(f"  {'':<22} {c.treatment}")
+            if c.codes:
+                lines.append(f"  {'':<22} codes: {_codes_line(c.codes, lang, SHOWN_CODES)}")
+        lines.append("")
+    lines.append("Registers of people's choices (never given to a query): " + (", ".join(book.registers) or "none"))
+    lines += ["", "Helper functions in the query sandbox:"]
+    lines += [f"  {sig}\n      {what}" for sig, what in book.functions]
+    for p in book.purposes:
+        d = p.disclosure
+        lines += ["", f"PURPOSE {p.name} — {p.description}", f"  outputs: {', '.join(p.outputs)}",
+                  f"  counts of 1 to {d.threshold} hidden; others rounded ({d.rounding}, base {d.rounding_base}); "
+                  f"record-level outputs k >= {d.k}"]
+        for r in book.rules[p.name]:
+            reason = f" ({r.reason})" if r.reason else ""
+            lines.append(f"  {'applies' if r.applied else 'exempt ':<8} {r.label}{reason}")
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(book: Codebook, lang: str = "en") -> str:
+    lines = [f"# Codebook: {_md(book.catalog)}", ""]
+    for t in book.tables:
+        lines += [f"## Table `{t.name}`", ""] + ([_md(t.description), ""] if t.description else [])
+        lines += ["| column | type | role | description | in the sandbox | codes |", "|---|---|---|---|---|---|"]
+        for c in t.columns:
+            codes = _md(_codes_line(c.codes, lang, SHOWN_CODES)) if c.codes else ""
+            lines.append(f"| `{c.name}` | {c.type} | {c.role} | {_md(c.description)} | {_md(c.treatment)} | {codes} |")
+        lines.append("")
+    lines += ["## Helper functions", ""] + [f"- `{sig}`: {what}" for sig, what in book.functions] + [""]
+    for p in book.purposes:
+        d = p.disclosure
+        lines += [f"## Purpose `{p.name}`", "", _md(p.description), "",
+                  f"Outputs: {', '.join(p.outputs)}. Counts of 1 to {d.threshold} are hidden; the rest rounded "
+                  f"({d.rounding}, base {d.rounding_base}).", ""]
+        lines += [f"- {'applies' if r.applied else 'exempt'}: {_md(r.label)}"
+                  + (f" ({_md(r.reason)})" if r.reason else "") for r in book.rules[p.name]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_html(book: Codebook, lang: str = "en") -> str:
+    from extractor.reports.render import render
+
+    return render("codebook.html.j2", {"book": book, "lang": lang, "shown": SHOWN_CODES})
+
+
+def render_as(book: Codebook, fmt: str, lang: str = "en") -> str:
+    return {"text": render_text, "markdown": render_markdown, "html": render_html}[fmt](book, lang)

@@ -1,0 +1,311 @@
+"""Dummy data for any catalog: its tables, columns, declared types and code lists, no real record.
+
+Keys agree across tables (a person key, a registrar, a service task or any column name two tables share
+draws from one pool), so joins find partners; the values the request's own queries compare against
+(query_literals.py) are drawn often, so filters keep rows; registers of choices hold some of each kind.
+One table per catalog table, written where the catalog looks for it (its own path, format, delimiter,
+encoding, date format and decimal mark) under the output folder, so `--data-root DIR` runs on it.
+Deterministic by seed; vectorised (numpy), no loop per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from extractor.config.catalog import Catalog, Column, Register, Source, Table
+from extractor.errors import ExtractorError
+from extractor.researcher.query_literals import Wanted
+
+ROWS_PER_PERSON = 3  # rows of an event table (documents, conditions) per person
+LOOKUP_ROWS = 12  # values of a shared key that no code list gives (registrars, structures)
+TEXT_VALUES = 6  # distinct values of a text column with no code list
+SHARED_ROLES = ("person_key", "registrar", "service_task", "social_service", "structure")
+DATE_TYPES = ("DATE", "TIMESTAMP")
+NUMBER_TYPES = ("BIGINT", "INTEGER", "DOUBLE")
+
+
+class Dummy:
+    """One generator: the catalog, what the queries want, the random source, the pools drawn so far."""
+
+    def __init__(self, catalog: Catalog, wanted: dict[str, Wanted], as_of: dt.date, persons: int, seed: int,
+                 study: str | None, nested: tuple[tuple[str, str], ...] = ()) -> None:
+        self.catalog, self.wanted, self.as_of, self.persons, self.study = catalog, wanted, as_of, persons, study
+        self.nested = nested
+        self.rng = np.random.default_rng(seed)
+        self.pools: dict[str, np.ndarray] = {}
+        self.death = catalog.retention.death_date if catalog.retention else None
+
+    # --- pools shared across tables -------------------------------------------------------------
+    def _pool_key(self, column: Column) -> str:
+        return f"role:{column.role}" if column.role in SHARED_ROLES else f"name:{column.name.lower()}"
+
+    def _shared(self, column: Column) -> bool:
+        names = [c.name.lower() for t in self.catalog.tables.values() for c in t.columns]
+        return column.role in SHARED_ROLES or names.count(column.name.lower()) > 1
+
+    def pool(self, column: Column) -> np.ndarray:
+        key = self._pool_key(column)
+        if key not in self.pools:
+            if column.role == "person_key":
+                numeric = column.type in NUMBER_TYPES
+                self.pools[key] = (np.arange(1, self.persons + 1) if numeric else
+                                   np.array([f"P{i:07d}" for i in range(1, self.persons + 1)], dtype=object))
+            else:
+                self.pools[key] = self._values(column, LOOKUP_ROWS, unique=True)
+        return self.pools[key]
+
+    # --- one column ------------------------------------------------------------------------------
+    def _values(self, column: Column, n: int, unique: bool = False) -> np.ndarray:
+        """n values of the column's kind: its code list, what the query asks of it, or its type's range."""
+        want = self.wanted.get(column.name.lower(), Wanted())
+        typ = column.type or _implied_type(want)
+        if typ in DATE_TYPES:
+            return self._dates(column, want, n)
+        if typ in NUMBER_TYPES:
+            return self._numbers(typ, want, n)
+        if typ == "BOOLEAN":
+            return self.rng.random(n) < 0.5
+        if column.codes:
+            base = np.array(column.codes.values, dtype=object)
+        else:
+            base = np.array([f"{column.name}_{i}" for i in range(1, (n if unique else TEXT_VALUES) + 1)], dtype=object)
+        asked = np.array(sorted(str(v) for v in want.values if isinstance(v, str | int)), dtype=object)
+        if unique:
+            return np.concatenate([asked, base[~np.isin(base, asked)]])[: max(n, asked.size)] if asked.size else base
+        out = base[self.rng.integers(0, base.size, n)]
+        if asked.size:
+            pick = self.rng.random(n) < 0.5
+            out[pick] = asked[self.rng.integers(0, asked.size, int(pick.sum()))]
+        return out
+
+    def _numbers(self, typ: str, want: Wanted, n: int) -> np.ndarray:
+        low = want.low if isinstance(want.low, int | float) else 0
+        high = want.high if isinstance(want.high, int | float) else max(low + 100, 100)
+        if typ == "DOUBLE":
+            out = self.rng.uniform(float(low), float(high), n).round(2)
+        elif int(high) - int(low) >= 2:  # strictly inside: right for < and > as for <= and >=
+            out = self.rng.integers(int(low) + 1, int(high), n)
+        else:
+            out = self.rng.integers(int(low), int(high) + 1, n)
+        asked = np.array([v for v in want.values if isinstance(v, int | float)])
+        if asked.size:
+            pick = self.rng.random(n) < 0.5
+            out[pick] = asked[self.rng.integers(0, asked.size, int(pick.sum()))]
+        return out
+
+    def _dates(self, column: Column, want: Wanted, n: int) -> np.ndarray:
+        years = 95 if column.role == "quasi_identifier" else 10  # a birth date, or an event's date
+        start = self.as_of - dt.timedelta(days=int(365.25 * years))
+        low = want.low if isinstance(want.low, dt.date) else start
+        high = want.high if isinstance(want.high, dt.date) else self.as_of
+        if high < low:
+            low, high = high, low
+        span = (high - low).days
+        days = self.rng.integers(1, span, n) if span >= 2 else self.rng.integers(0, span + 1, n)  # inside, as above
+        out = np.datetime64(low, "D") + days.astype("timedelta64[D]")
+        asked = np.array([np.datetime64(v, "D") for v in want.values if isinstance(v, dt.date)])
+        if asked.size:
+            pick = self.rng.random(n) < 0.3
+            out[pick] = asked[self.rng.integers(0, asked.size, int(pick.sum()))]
+        return out
+
+    def column(self, table: Table, column: Column, n: int, person_table: bool, row: np.ndarray) -> pl.Series:
+        if column.role == "person_key":
+            pool = self.pool(column)
+            values = pool if person_table else pool[self.rng.integers(0, pool.size, n)]
+        elif column.role == "document_version":
+            values = np.array([f"DV{i:08d}" for i in row], dtype=object)
+        elif column.role == "document_key":
+            values = np.array([f"DK{i // 2:08d}" for i in row], dtype=object)  # two versions of most documents
+        elif column.role == "direct_identifier":
+            values = np.full(n, "DUMMY", dtype=object)
+        elif column.role == "free_text":
+            values = np.array([f"Dummy note {i}." for i in row], dtype=object)
+        elif self._shared(column):
+            pool = self.pool(column)
+            values = pool[self.rng.integers(0, pool.size, n)]
+            asked = [v for v in self.wanted.get(column.name.lower(), Wanted()).values if v in set(pool.tolist())]
+            if asked:  # the values the query filters on, half the time (the pool lists them first)
+                pick = self.rng.random(n) < 0.5
+                values[pick] = np.array(sorted(asked, key=str), dtype=pool.dtype)[
+                    self.rng.integers(0, len(asked), int(pick.sum()))]
+        else:
+            values = self._values(column, n)
+        series = _series(column.name, values)
+        null_share = self._null_share(table, column)
+        if null_share:
+            series = pl.select(pl.when(pl.Series(self.rng.random(n) < null_share)).then(None)
+                               .otherwise(pl.lit(series))).to_series().alias(column.name)
+        return series
+
+    def _null_share(self, table: Table, column: Column) -> float:
+        if column.role in ("person_key", "document_key", "document_version", "direct_identifier"):
+            return 0.0
+        if self.death == (table.name, column.name):
+            return 0.9  # most people are alive
+        return 0.5 if self.wanted.get(column.name.lower(), Wanted()).nulls else 0.0
+
+    # --- tables ----------------------------------------------------------------------------------
+    def person_table(self) -> str | None:
+        """The table with one row per person: a person key and the most quasi-identifiers."""
+        keyed = [t for t in self.catalog.tables.values() if t.one_with_role("person_key")]
+        keyed.sort(key=lambda t: -len(t.with_role("quasi_identifier")))
+        return keyed[0].name if keyed else None
+
+    def table(self, table: Table, person_table: str | None) -> pl.DataFrame:
+        if table.name == person_table:
+            n = self.persons
+        elif table.one_with_role("person_key"):
+            n = self.persons * ROWS_PER_PERSON
+        else:  # a lookup table: one row per value of its first shared key
+            key = next((c for c in table.columns if self._shared(c)), None)
+            n = self.pool(key).size if key is not None else LOOKUP_ROWS
+        first = None
+        if table.name != person_table and not table.one_with_role("person_key"):
+            first = next((c for c in table.columns if self._shared(c)), None)
+        row = np.arange(n)
+        cols = []
+        for c in table.columns:
+            if c is first:
+                cols.append(_series(c.name, self.pool(c)))
+            else:
+                cols.append(self.column(table, c, n, table.name == person_table, row))
+        df = self._nest(pl.DataFrame(cols))
+        states = self.catalog.structure_states
+        if states and states.table == table.name:
+            choices = np.array(["valmis"] * 8 + ["vanhentunut", states.removed], dtype=object)
+            df = df.with_columns(pl.Series(states.state, choices[self.rng.integers(0, choices.size, n)]))
+        return df
+
+    def _nest(self, df: pl.DataFrame) -> pl.DataFrame:
+        """A child column of a nested dimension (service task → social service) takes only its parent's
+        children: the child values are dealt out among the parent values, as a code hierarchy does."""
+        for parent, child in self.nested:
+            if parent not in df.columns or child not in df.columns or df[parent].dtype != pl.String \
+                    or df[child].dtype != pl.String:
+                continue
+            parents = df[parent].drop_nulls().unique().sort().to_list()
+            children = df[child].drop_nulls().unique().sort().to_list()
+            if len(parents) < 2 or len(children) < len(parents):
+                continue
+            slot = {p: i for i, p in enumerate(parents)}
+            owner = np.array([slot.get(p, -1) for p in df[parent].to_list()])
+            pick = self.rng.integers(0, len(children), df.height)
+            pick = pick - pick % len(parents) + np.maximum(owner, 0)  # a child dealt to the row's parent
+            pick = np.where(pick >= len(children), pick - len(parents), pick)
+            values = np.array(children, dtype=object)[pick]
+            df = df.with_columns(pl.when(pl.col(parent).is_null() | pl.col(child).is_null()).then(pl.col(child))
+                                 .otherwise(_series(child, values)).alias(child))
+        return df
+
+    def register(self, reg: Register) -> pl.DataFrame:
+        """Some of each kind: opt-outs (a few withdrawn), bans of every scope, consents to the study."""
+        people = self.pools.get("role:person_key", np.array([], dtype=object))
+        n = max(1, people.size // 20)
+        who = people[self.rng.choice(people.size, n, replace=False)] if people.size else np.array([], dtype=object)
+        on = np.datetime64(self.as_of - dt.timedelta(days=400), "D") + self.rng.integers(0, 300, n).astype(
+            "timedelta64[D]")
+        ended = np.where(self.rng.random(n) < 0.2, on + np.timedelta64(30, "D"), np.datetime64("NaT"))
+        c = reg.columns
+        if reg.kind == "opt_out":
+            data = {c["person"]: who, c["set_on"]: on, c["withdrawn_on"]: ended}
+        elif reg.kind == "research_consent":
+            many = people[self.rng.random(people.size) < 0.8]
+            on = np.full(many.size, np.datetime64(self.as_of - dt.timedelta(days=500), "D"))
+            data = {c["person"]: many, c["study"]: np.full(many.size, self.study or "STUDY", dtype=object),
+                    c["given_on"]: on, c["withdrawn_on"]: np.where(self.rng.random(many.size) < 0.05,
+                                                                  on + np.timedelta64(100, "D"), np.datetime64("NaT"))}
+        else:
+            data = self._bans(reg, who, on, ended)
+        return pl.DataFrame([_series(k, v) for k, v in data.items()])
+
+    def _bans(self, reg: Register, who: np.ndarray, on: np.ndarray, ended: np.ndarray) -> dict[str, np.ndarray]:
+        n = who.size
+        scopes = np.array(["registrar", "service_task", "document"], dtype=object)[np.arange(n) % 3]
+        targets = np.empty(n, dtype=object)
+        for scope, pool_key in (("registrar", "role:registrar"), ("service_task", "role:service_task")):
+            pool = self.pools.get(pool_key, np.array(["none"], dtype=object))
+            mask = scopes == scope
+            targets[mask] = pool[self.rng.integers(0, pool.size, int(mask.sum()))]
+        mask = scopes == "document"
+        targets[mask] = [f"DK{i:08d}" for i in self.rng.integers(0, self.persons, int(mask.sum()))]
+        c = reg.columns
+        return {c["person"]: who, c["scope"]: np.array([reg.scope_values[s] for s in scopes], dtype=object),
+                c["target"]: targets, c["set_on"]: on, c["revoked_on"]: ended,
+                c["set_by_role"]: np.where(self.rng.random(n) < 0.2, "31", None)}
+
+
+def _implied_type(want: Wanted) -> str:
+    """An undeclared column's type from what the query compares it with (text when nothing says)."""
+    seen = [v for v in (*want.values, want.low, want.high) if v is not None]
+    if seen and all(isinstance(v, dt.date) for v in seen):
+        return "DATE"
+    if seen and all(isinstance(v, int) for v in seen):
+        return "BIGINT"
+    if seen and all(isinstance(v, int | float) for v in seen):
+        return "DOUBLE"
+    return "VARCHAR"
+
+
+def _series(name: str, values: np.ndarray) -> pl.Series:
+    """Object arrays (text, text with None) as Polars text; others as they are."""
+    if values.dtype == object:
+        return pl.Series(name, values.tolist(), dtype=pl.String)
+    return pl.Series(name, values)
+
+
+def generate(catalog: Catalog, wanted: dict[str, Wanted], as_of: dt.date, out: Path, persons: int = 20_000,
+             seed: int = 1, study: str | None = None, nested: tuple[tuple[str, str], ...] = ()) -> dict[str, int]:
+    """Write dummy sources for every table and register of `catalog` under `out`; rows per file."""
+    for name, source in [(t.name, t.source) for t in catalog.tables.values()] + [
+            (f"registers.{r.kind}", r.source) for r in catalog.registers.values()]:
+        if source.format not in ("parquet", "csv", "duckdb"):
+            raise ExtractorError(f"{catalog.path}: {name}: dummy data are written as Parquet, CSV or DuckDB, "
+                                 f"not {source.format}; point a copy of the catalog at Parquet files")
+    dummy = Dummy(catalog, wanted, as_of, persons, seed, study, nested)
+    person_table = dummy.person_table()
+    order = sorted(catalog.tables.values(), key=lambda t: (t.name != person_table, not t.one_with_role("person_key")))
+    frames = {t.name: dummy.table(t, person_table) for t in order}
+    rows = {}
+    for t in catalog.tables.values():
+        _write(frames[t.name], t.source, t.columns, out)
+        rows[t.name] = frames[t.name].height
+    for reg in catalog.registers.values():
+        df = dummy.register(reg)
+        _write(df, reg.source, tuple(reg.types.values()), out)
+        rows[f"registers.{reg.kind}"] = df.height
+    return rows
+
+
+def _target(source: Source, out: Path) -> Path:
+    relative = re.sub(r"[*?\[\]]+", "dummy", source.relative or source.path.name)
+    path = (out / relative).resolve()
+    if not path.is_relative_to(out.resolve()):
+        raise ExtractorError(f"{source.relative}: dummy data are written under {out}, and this path leaves it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write(df: pl.DataFrame, source: Source, columns: tuple[Column, ...], out: Path) -> None:
+    path = _target(source, out)
+    if source.format == "parquet":
+        df.write_parquet(path)
+    elif source.format == "duckdb":
+        import duckdb
+
+        with duckdb.connect(str(path)) as con:
+            con.register("frame", df.to_arrow())
+            con.execute(f'CREATE OR REPLACE TABLE "{source.table}" AS SELECT * FROM frame')
+    else:
+        formats = {c.name: c.format for c in columns if c.format}
+        text = df.with_columns(
+            *(pl.col(name).dt.strftime(fmt) for name, fmt in formats.items() if name in df.columns),
+            *(pl.col(c).cast(pl.String).str.replace(".", ",", literal=True)
+              for c, t in df.schema.items() if source.decimal == "," and t == pl.Float64))
+        body = text.write_csv(separator=source.delimiter or ",")
+        path.write_bytes(body.encode(source.encoding))
