@@ -260,6 +260,7 @@ app.add_typer(cli_researcher.catalog_app, name="catalog")
 app.command("dummy")(cli_researcher.dummy)
 app.command("try")(cli_researcher.try_cmd)
 app.command("test")(cli_researcher.test_cmd)
+app.command("runner")(cli_researcher.runner_cmd)
 
 
 def main() -> None:  # pragma: no cover - entry point

@@ -120,3 +120,32 @@ def test_cmd(
     if report.failed:
         raise ExtractorError(f"{report.failed} of {report.total} query test(s) failed")
     out.print(f"{report.total} query test(s) passed")
+
+
+@friendly
+def runner_cmd(
+    catalog: Annotated[Path, typer.Option("--catalog", help="The controller's catalog: every request handed in "
+                                          "runs on it, whatever the request names")],
+    out_root: Annotated[Path, typer.Option("--out", help="The airlock's output root (its store and queue)")] = Path(
+        "out"),
+    policy: Annotated[Path | None, typer.Option("--policy", help="The controller's policy (default: the shipped "
+                                                "one)")] = None,
+    data_root: Annotated[Path | None, typer.Option(help="Folder of the source files (overrides catalog.root)")] = None,
+    key_file: Annotated[Path | None, typer.Option(help="Pseudonymisation key file (else EXTRACTOR_KEY)")] = None,
+    once: Annotated[bool, typer.Option("--once", help="Run what is waiting, then stop (else poll for ever)")] = False,
+    poll: Annotated[float, typer.Option("--poll", min=0.5, help="Seconds between looks at the queue")] = 5.0,
+    state: Annotated[str | None, typer.Option("--state", help="A shared state store (postgresql://…), else the "
+                                              "output root's own")] = None,
+) -> None:
+    """Controller only: run the requests requesters hand in through the airlock, then queue them for review."""
+    from extractor.config.catalog import load_catalog
+    from extractor.machine import resolve
+    from extractor.protect.pseudonym import load_master_key
+    from extractor.release.runner import serve
+
+    load_catalog(catalog, data_root)  # a broken catalog stops the runner, not each request
+    key = load_master_key(key_file)
+    taken = serve(out_root, catalog.resolve(), policy.resolve() if policy else None,
+                  data_root.resolve() if data_root else None, key, resolve(), state, once, poll,
+                  report=lambda line: out.print(line, markup=False, highlight=False))
+    out.print(f"runner: {taken} submission(s) taken")

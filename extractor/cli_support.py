@@ -12,6 +12,7 @@ from rich.console import Console
 
 from extractor.errors import ExtractorError
 
+
 def _flag_without_type() -> None:
     """Typer's help prints a flag as `--verbose <bool>`, as if it took a value; a flag takes none."""
     from typer.core import TyperOption

@@ -44,10 +44,11 @@ def _require_notice_languages(request: Request) -> None:
 
 
 def load_config(request_path: Path, data_root: Path | None = None, today: dt.date | None = None,
-                schema_only: bool = False) -> RunConfig:
+                schema_only: bool = False, controller_files: tuple[Path, Path | None] | None = None) -> RunConfig:
     """The request with its catalog and policy, checked against each other; `schema_only`: without the
-    source files (the researcher's side: dummy data, query tests)."""
-    request = load_request(request_path, today)
+    source files (the researcher's side: dummy data, query tests); `controller_files`: (catalog, policy)
+    in place of the request's own (the runner, for requests handed in)."""
+    request = load_request(request_path, today, controller_files)
     catalog = load_catalog(request.catalog, data_root, schema_only)
     policy = load_policy(request.policy or default_policy_path())
     rp = request.path

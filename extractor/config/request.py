@@ -227,7 +227,10 @@ def _output(f: Fields) -> Output:
     return Output(name, query, kind, dims, counts, anonymisation, pseudonyms, where=f"{f.path}: {f.prefix}")
 
 
-def load_request(path: Path, today: dt.date | None = None) -> Request:
+def load_request(path: Path, today: dt.date | None = None,
+                 controller_files: tuple[Path, Path | None] | None = None) -> Request:
+    """The request; `controller_files` = (catalog, policy) replace the request's own (a request handed in
+    through the airlock names no file on the controller's machine: the runner gives it the controller's)."""
     f = load_toml(path, "request")
     f.reject_unknown({"request", "outputs", "variables", "notice", "protection", "tests"})
     r = f.table("request")
@@ -276,8 +279,9 @@ def load_request(path: Path, today: dt.date | None = None) -> Request:
         path=path.resolve(), id=rid, project=project, title=plain(texts["title"]),
         requester=party(r, "requester", texts), purpose=r.str("purpose"), legal_basis=plain(texts["legal_basis"]),
         permit_id=permit.str("id"),
-        permit_granted_on=granted, as_of=as_of, catalog=r.path_value("catalog"),
-        policy=r.path_value("policy", None), study=r.str("study", None),
+        permit_granted_on=granted, as_of=as_of,
+        catalog=controller_files[0] if controller_files else r.path_value("catalog"),
+        policy=controller_files[1] if controller_files else r.path_value("policy", None), study=r.str("study", None),
         controller=party(r, "controller", texts), dpo=party(r, "dpo", texts), retention=plain(texts["retention"]),
         variables=variables, outputs=outputs,
         notice=notice(f.table("notice", None)), date_shift_days=shift, reidentification=reid,

@@ -13,6 +13,9 @@ there, so nobody checks their own project. What each may do, whatever the page o
 | release           | 403                         | approved runs (409)                  | 404         |
 | read_audit        | 403                         | checker: own projects; admin: all    | 403         |
 
+Handing a request in (`authorise_submit`) is for requesters of the request's project only; each
+account sees its own submissions and nobody else's.
+
 "Their own" is decided by account identity: the account that submitted the run, or an account whose
 e-mail is the request's contact; never by a display name. A missing or disabled account gets 401.
 Unknown runs and runs of projects the account has no part in are answered alike (404), so a requester
@@ -83,6 +86,15 @@ def authorise(account: Account | None, action: str, run: Run | None = None) -> V
     if action in STATES_FOR and run.status not in STATES_FOR[action]:
         return Verdict(False, 409, f"Run {run.run_id} is {run.status}; {action} needs a run that is "
                                    f"{' or '.join(STATES_FOR[action])}.")
+    return OK
+
+
+def authorise_submit(account: Account | None, project: str) -> Verdict:
+    """May `account` hand in a request for `project`? Requesters of the project only."""
+    if account is None or account.disabled:
+        return Verdict(False, 401, "Sign in first.")
+    if capacity(account, project) != "requester":
+        return Verdict(False, 403, f"{account.name} is not a requester of project {project!r}; ask the DPO.")
     return OK
 
 

@@ -75,6 +75,22 @@ class Run:
 
 
 @dataclass
+class Submission:
+    """A request handed in through the airlock: its files, who handed it in, and what became of it."""
+
+    id: str
+    project: str
+    request_id: str
+    account: str
+    files: dict[str, str]  # name -> text (request.toml and its queries), as handed in
+    created_at: str
+    status: str = "waiting"  # waiting -> running -> submitted (a run) | failed
+    run_id: str | None = None
+    error: str = ""
+    replaces: str | None = None  # the submission this one resubmits
+
+
+@dataclass
 class Account:
     name: str
     admin: bool
@@ -89,6 +105,7 @@ class AirlockState:
 
     def __init__(self) -> None:
         self.runs: dict[str, Run] = {}
+        self.submissions: dict[str, Submission] = {}
         self.accounts: dict[str, Account] = {}
         self.spend: dict[str, float] = {}
         self.witness_folders: list[str] = []
@@ -158,6 +175,17 @@ class AirlockState:
                     roles[d["project"]] = d["role"]
             case "notice":
                 self.witness_folders.append(d["folder"])
+            case "submission":
+                self.submissions[d["id"]] = Submission(d["id"], d["project"], r.request_id or "", r.actor or "",
+                                                       d["files"], r.recorded_at, replaces=d.get("replaces"))
+            case "submission-claimed":
+                self.submissions[d["id"]].status = "running"
+            case "submission-ran":
+                sub = self.submissions[d["id"]]
+                sub.status, sub.run_id = "submitted", r.run_id
+            case "submission-failed":
+                sub = self.submissions[d["id"]]
+                sub.status, sub.error = "failed", d["error"]
 
     def run(self, run_id: str) -> Run:
         found = self.runs.get(run_id)

@@ -137,7 +137,9 @@ def create_app(settings: Settings) -> Starlette:
         Route("/runs/{run_id}/review", g(pages.review_report)),
         Route("/runs/{run_id}/files/{name}", g(pages.released_file)),
         Route("/runs/{run_id}/decide", g(pages.decide, True), methods=["POST"]),
-        Route("/runs/{run_id}/release", g(pages.release, True), methods=["POST"])],
+        Route("/runs/{run_id}/release", g(pages.release, True), methods=["POST"]),
+        Route("/submit", g(pages.submit_form)), Route("/submit/send", g(pages.submit, True), methods=["POST"]),
+        Route("/submissions", g(pages.my_submissions))],
         middleware=[Middleware(SecurityHeaders, tls=settings.tls),
                     Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))])
     app.state.store = a.store

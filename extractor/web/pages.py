@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from extractor.errors import ExtractorError
 from extractor.files import read_regular, without_links
-from extractor.release import access, workflow
+from extractor.release import access, submissions, workflow
 from extractor.release.airlock_state import Account, AirlockState, Run
 from extractor.release.store import Store
 from extractor.release.workflow import Refused
@@ -177,3 +177,61 @@ def audit(ctx: Ctx) -> Response:
 
 def refused(exc: ExtractorError, session: Session | None) -> HTMLResponse:
     return refuse(getattr(exc, "status", 409), str(exc), session)
+
+
+QUERY_SLOTS = 3  # query files a form hands in with a request
+
+
+def _requester_projects(account: Account) -> list[str]:
+    return sorted(p for p, role in account.projects.items() if role == "requester")
+
+
+def submit_form(ctx: Ctx) -> Response:
+    """The hand-in form; `?from=S…` fills it with one of the account's own earlier submissions."""
+    projects = _requester_projects(ctx.account)
+    if not projects:
+        return refuse(403, "Only requesters hand in requests; ask the DPO to make you a requester of a project.",
+                      ctx.session)
+    earlier = ctx.state.submissions.get(ctx.request.query_params.get("from", ""))
+    if earlier is not None and earlier.account != ctx.account.name:
+        earlier = None
+    files = dict(earlier.files) if earlier else {}
+    request_text = files.pop(submissions.REQUEST_FILE, "")
+    slots = list(files.items())[:QUERY_SLOTS]
+    slots += [("", "")] * (QUERY_SLOTS - len(slots))
+    return page("web_submit.html.j2", title="Hand in a request", session=ctx.session, projects=projects,
+                project=earlier.project if earlier else projects[0], request_text=request_text, slots=slots,
+                replaces=earlier.id if earlier else "", error=None)
+
+
+def submit(ctx: Ctx) -> Response:
+    form = ctx.form
+    project = str(form.get("project", ""))
+    files = {submissions.REQUEST_FILE: str(form.get("request", ""))}
+    for i in range(1, QUERY_SLOTS + 1):
+        name, text = str(form.get(f"q{i}_name", "")).strip(), str(form.get(f"q{i}_sql", ""))
+        if name or text.strip():
+            files[name or f"(query {i} has no name)"] = text
+    replaces = str(form.get("replaces", "")) or None
+    try:
+        submissions.hand_in(ctx.store, ctx.account.name, project, files, replaces)
+    except Refused as exc:
+        if exc.status != 400:
+            raise
+        slots = [(n, t) for n, t in files.items() if n != submissions.REQUEST_FILE][:QUERY_SLOTS]
+        slots += [("", "")] * (QUERY_SLOTS - len(slots))
+        return page("web_submit.html.j2", 400, title="Hand in a request", session=ctx.session,
+                    projects=_requester_projects(ctx.account), project=project,
+                    request_text=files[submissions.REQUEST_FILE], slots=slots, replaces=replaces or "",
+                    error=str(exc))
+    return RedirectResponse("/submissions", status_code=303)
+
+
+def my_submissions(ctx: Ctx) -> Response:
+    subs = [submissions.summary(s, ctx.state.runs) for s in submissions.visible(ctx.account.name,
+                                                                                ctx.state.submissions)]
+    for s in subs:
+        run = ctx.state.runs.get(s["run_id"]) if s["run_id"] else None
+        s["reviews"] = workflow.visible_reviews(run, ctx.account.name) if run else []
+        s["files_out"] = sorted(run.details.get("outputs", {})) if run and run.status == "released" else []
+    return page("web_submissions.html.j2", title="Your requests", session=ctx.session, subs=subs)

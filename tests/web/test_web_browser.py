@@ -134,3 +134,49 @@ def _axe_only(visit: Visit, axe, lang: str) -> None:
     assert png.stat().st_size > 8_000
     serious = [v["id"] for v in axe.run(visit.page).response["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == [], f"notice_{lang}: {serious}"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is needed: `make test` installs it")
+def test_a_requester_hands_in_a_request_follows_it_and_downloads_the_release(server, tmp_path: Path) -> None:
+    """The researcher's whole road in the browser: hand in, the runner runs, two checkers approve, download."""
+    from extractor.machine import resolve
+    from extractor.release.runner import serve
+
+    base, out, cfg, _first = server
+    shots = tmp_path / "screens"
+    shots.mkdir()
+    axe = axe_module.Axe()
+    request = cfg.request.path
+    query = cfg.request.outputs[0].query
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        alice, bob, requester = (Visit(browser.new_context(accept_downloads=True), base, u, shots, axe)
+                                 for u in ("alice", "bob", "r"))
+        for visit in (alice, bob, requester):
+            visit.sign_in()
+        requester.page.goto(base + "/submit")
+        requester.look("hand-in-form")
+        requester.page.fill("#request", request.read_text())
+        requester.page.fill("#q1_name", query.name)
+        requester.page.fill("#q1_sql", query.read_text())
+        requester.page.click("form[action='/submit/send'] button[type=submit]")
+        assert "waiting" in requester.look("handed-in")
+
+        serve(out, cfg.catalog.path, None, None, TEST_KEY.encode(), resolve(), once=True, report=lambda _: None)
+        requester.page.goto(base + "/submissions")
+        text = requester.look("ran")
+        assert "submitted" in text
+        run_id = requester.page.get_attribute("a[href^='/runs/']", "href").rsplit("/", 1)[1]
+        alice.decide(run_id, "approve")
+        assert "approved" in bob.decide(run_id, "approve")
+        bob.page.click("form[action$='/release'] button[type=submit]")
+        assert "Released to" in bob.look("released")
+
+        requester.page.goto(base + "/submissions")
+        assert "released" in requester.look("released-for-me")
+        with requester.page.expect_download() as download:
+            requester.page.click(f"a[href='/runs/{run_id}/files/t.csv']")
+        saved = tmp_path / "t.csv"
+        download.value.save_as(saved)
+        assert saved.read_text().startswith("service_task")
+        browser.close()

@@ -1,0 +1,103 @@
+"""Requests handed in through the airlock: checked, recorded in the signed log, claimed by one runner.
+
+A requester hands in a request (TOML) and its queries (SQL) as text; the record holds them whole, so
+what was asked is as tamper-evident as what was released. The runner (runner.py, the only process that
+holds the pseudonymisation key) claims a waiting submission inside a write transaction, so two runners
+never take the same one, and records what became of it: a run queued for review, or the error.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tomllib
+from typing import Any
+
+from extractor.release import access
+from extractor.release.airlock_state import Submission
+from extractor.release.store import Store
+from extractor.release.workflow import Refused
+
+REQUEST_FILE = "request.toml"
+SQL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\.sql$")
+MAX_TEXT = 20_000  # characters of one file handed in
+
+
+def check_files(project: str, files: dict[str, str]) -> str:
+    """The request id, or Refused(400) saying what is wrong with what was handed in."""
+    for name, text in files.items():
+        if name != REQUEST_FILE and not SQL_NAME.match(name):
+            raise Refused(400, f"'{name}': a query file is named like counts_by_year.sql (letters, digits, _ . -)")
+        if len(text) > MAX_TEXT:
+            raise Refused(400, f"{name}: at most {MAX_TEXT:,} characters")
+    try:
+        data = tomllib.loads(files.get(REQUEST_FILE, ""))
+    except tomllib.TOMLDecodeError as exc:
+        raise Refused(400, f"{REQUEST_FILE}: not valid TOML: {str(exc).splitlines()[0]}") from None
+    head = data.get("request") if isinstance(data.get("request"), dict) else {}
+    rid = head.get("id")
+    asked = head.get("project", rid)  # a request without a project is its own project, as load_request has it
+    if not isinstance(rid, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", rid):
+        raise Refused(400, f"{REQUEST_FILE}: request.id: expected a file-name-safe identifier")
+    if asked != project:
+        raise Refused(400, f"{REQUEST_FILE}: request.project is {asked!r}; you are handing it in for {project!r}")
+    outputs = data.get("outputs")
+    if not isinstance(outputs, list) or not outputs:
+        raise Refused(400, f"{REQUEST_FILE}: expected [[outputs]], each with a query")
+    for i, out in enumerate(outputs):
+        query = out.get("query") if isinstance(out, dict) else None
+        if query not in files or query == REQUEST_FILE:
+            raise Refused(400, f"{REQUEST_FILE}: outputs[{i}].query is {query!r}: name one of the query files "
+                               "handed in with it (" + ", ".join(n for n in files if n != REQUEST_FILE) + ")")
+    return rid
+
+
+def hand_in(store: Store, account_name: str, project: str, files: dict[str, str],
+            replaces: str | None = None) -> str:
+    """Record a submission by a requester of `project`; its id."""
+    with store.writing() as w:
+        account = w.state.account(account_name)
+        verdict = access.authorise_submit(account, project)
+        if not verdict:
+            raise Refused(verdict.status, verdict.reason)
+        request_id = check_files(project, files)
+        if replaces is not None:
+            earlier = w.state.submissions.get(replaces)
+            if earlier is None or earlier.account != account.name:
+                raise Refused(404, "No such submission.")
+        sub_id = "S" + secrets.token_hex(6)
+        w.append("submission", {"id": sub_id, "project": project, "files": files, "replaces": replaces},
+                 request_id=request_id, who=account.name)
+    return sub_id
+
+
+def claim_next(store: Store, runner: str) -> Submission | None:
+    """The oldest waiting submission, marked running in the same transaction (one runner gets it)."""
+    with store.writing() as w:
+        waiting = [s for s in w.state.submissions.values() if s.status == "waiting"]
+        if not waiting:
+            return None
+        sub = waiting[0]
+        w.append("submission-claimed", {"id": sub.id}, request_id=sub.request_id, who=runner)
+        return w.state.submissions[sub.id]
+
+
+def finish(store: Store, sub: Submission, runner: str, run_id: str | None = None, error: str = "") -> None:
+    with store.writing() as w:
+        if run_id is not None:
+            w.append("submission-ran", {"id": sub.id}, request_id=sub.request_id, run_id=run_id, who=runner)
+        else:
+            w.append("submission-failed", {"id": sub.id, "error": error}, request_id=sub.request_id, who=runner)
+
+
+def visible(account_name: str, subs: dict[str, Submission]) -> list[Submission]:
+    """A requester's own submissions, newest first."""
+    return sorted((s for s in subs.values() if s.account == account_name), key=lambda s: s.created_at,
+                  reverse=True)
+
+
+def summary(sub: Submission, runs: dict[str, Any]) -> dict[str, Any]:
+    run = runs.get(sub.run_id) if sub.run_id else None
+    return {"id": sub.id, "request_id": sub.request_id, "project": sub.project, "created_at": sub.created_at,
+            "status": run.status if run is not None else sub.status, "run_id": sub.run_id, "error": sub.error,
+            "files": sorted(sub.files)}
