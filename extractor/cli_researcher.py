@@ -126,6 +126,9 @@ def test_cmd(
 def runner_cmd(
     catalog: Annotated[Path, typer.Option("--catalog", help="The controller's catalog: every request handed in "
                                           "runs on it, whatever the request names")],
+    permits: Annotated[Path, typer.Option("--permits", help="The controller's record of data permits (TOML: "
+                                          "project, granted_on, purposes, as_of): a request's permit and dates "
+                                          "must match it")],
     out_root: Annotated[Path, typer.Option("--out", help="The airlock's output root (its store and queue)")] = Path(
         "out"),
     policy: Annotated[Path | None, typer.Option("--policy", help="The controller's policy (default: the shipped "
@@ -139,13 +142,15 @@ def runner_cmd(
 ) -> None:
     """Controller only: run the requests requesters hand in through the airlock, then queue them for review."""
     from extractor.config.catalog import load_catalog
+    from extractor.config.permits import load_permits
     from extractor.machine import resolve
     from extractor.protect.pseudonym import load_master_key
     from extractor.release.runner import serve
 
     load_catalog(catalog, data_root)  # a broken catalog stops the runner, not each request
+    recorded = load_permits(permits)
     key = load_master_key(key_file)
     taken = serve(out_root, catalog.resolve(), policy.resolve() if policy else None,
-                  data_root.resolve() if data_root else None, key, resolve(), state, once, poll,
+                  data_root.resolve() if data_root else None, key, resolve(), recorded, state, once, poll,
                   report=lambda line: out.print(line, markup=False, highlight=False))
     out.print(f"runner: {taken} submission(s) taken")

@@ -8,9 +8,15 @@ from pathlib import Path
 class ExtractorError(Exception):
     """Bad input or a refused operation; the CLI prints it as one line and exits with code 2."""
 
+    # Raised before any record was read (so a requester handing a request in may read it whole)? Errors
+    # raised later may carry values from the data and go to the controller only (release/runner.py).
+    before_data: bool = False
+
 
 class ConfigError(ExtractorError):
     """A configuration value is missing or wrong; names the file and the dotted key."""
+
+    before_data = True  # raised before any record is read: a requester may read it whole
 
     def __init__(self, path: Path | str, key: str, expected: str, got: object = None) -> None:
         key = "".join(c if c.isprintable() else repr(c)[1:-1] for c in key)  # one line, whatever the key holds
@@ -24,13 +30,18 @@ class QueryFailed(ExtractorError):
     pipeline can point at the line and column and say what to change (researcher/sql_errors.py)."""
 
     def __init__(self, message: str, query_file: object, sql: str, detail: str, table: str | None = None,
-                 position: int | None = None) -> None:
+                 position: int | None = None, before_data: bool = True) -> None:
         super().__init__(message)
         self.query_file, self.sql, self.detail, self.table, self.position = query_file, sql, detail, table, position
+        # Parser, binder and catalog errors name only the query's own words; an error while the query runs
+        # (a failed cast, error(…)) can carry values from the records.
+        self.before_data = before_data
 
 
 class RequestMismatch(ExtractorError):
     """The request's keys and the query's columns disagree: the researcher's mistake, not a disclosure refusal."""
+
+    before_data = True  # names only columns
 
 
 class CheckFailed(ExtractorError):

@@ -211,7 +211,9 @@ def _query(con: Any, sandbox_db: Path, query: Path, cfg: RunConfig, limits: Limi
     except QueryFailed as exc:  # pointed at the line and column, with what to change
         from extractor.researcher.sql_errors import teach
 
-        raise ExtractorError(teach(exc, cfg.catalog, cfg.request.variables)) from None
+        taught = ExtractorError(teach(exc, cfg.catalog, cfg.request.variables))
+        taught.before_data = exc.before_data
+        raise taught from None
 
 
 def _prepare(con: Any, cfg: RunConfig, staging: release.Staging, result: RunResult, key: ProjectKey,
@@ -262,6 +264,10 @@ def _publish(cfg: RunConfig, store: Store, staging: release.Staging, result: Run
              limits: Limits, trial: bool = False) -> None:
     """Notices and the review report, then the audit record and the folder renamed into place, as one step."""
     readability = {} if trial else write_notices(cfg, staging.notices)
+    from extractor.researcher.codebook import build, render_as
+
+    (staging.review / "codebook.html").write_text(render_as(build(cfg.catalog, cfg.policy, cfg.request.purpose),
+                                                            "html"), encoding="utf-8")  # what the query could read
     write_review(cfg, staging.review / "review.html", run_id=staging.run_id,
                  created_at=manifest.created_at, elig=result.eligibility, protected=result.protected,
                  controlled=result.controlled, check=result.check, manifest=manifest,

@@ -223,7 +223,12 @@ def test_query_tests_pass_and_fail_with_a_diff(tmp_path: Path) -> None:
     bad.write_text(TESTS.replace("clients = 1 }", "clients = 2 }"))
     r = cli("test", str(REGISTRY / "research_request.toml"), "--tests", str(bad))
     assert r.returncode == 2 and "1 of 1 query test(s) failed" in r.stderr
-    assert "   - 10 | 40-59 | F | Uusimaa | 2" in r.stdout and "   + 10 | 40-59 | F | Uusimaa | 1" in r.stdout
+    assert "   - '10' | '40-59' | 'F' | 'Uusimaa' | 2" in r.stdout
+    assert "   + '10' | '40-59' | 'F' | 'Uusimaa' | 1" in r.stdout
+    typed = tmp_path / "typed.toml"  # a number where the output has text: the diff shows which is which
+    typed.write_text(TESTS.replace('expect = [{ service_task = "10"', "expect = [{ service_task = 10"))
+    r = cli("test", str(REGISTRY / "research_request.toml"), "--tests", str(typed))
+    assert "   - 10 | '40-59'" in r.stdout and "   + '10' | '40-59'" in r.stdout
 
 
 @pytest.mark.parametrize(("edit", "expected"), [
@@ -231,12 +236,23 @@ def test_query_tests_pass_and_fail_with_a_diff(tmp_path: Path) -> None:
     (('sex = "F", region', 'sexx = "F", region'), "tests[0].given.clients[0].sexx: expected a column of "
                                                   "[variables].clients"),
     (('output = "clients_by_age_sex_region"', 'output = "nope"'), "tests[0].output: expected one of"),
+    (("expect = [", "# expect = ["), "tests[0].expect: expected the rows the output must return"),
 ])
 def test_a_bad_query_test_names_its_key(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:
     f = tmp_path / "t.toml"
     f.write_text(TESTS.replace(*edit))
     r = cli("test", str(REGISTRY / "research_request.toml"), "--tests", str(f))
     assert r.returncode == 2 and expected in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_key_the_query_does_not_return_fails_the_test_as_it_would_the_run(tmp_path: Path) -> None:
+    request = tmp_path / "request.toml"
+    request.write_text((REGISTRY / "research_request.toml").read_text()
+                       .replace('catalog = "catalog.toml"', f'catalog = "{REGISTRY / "catalog.toml"}"')
+                       .replace("../../queries/", f"{REPO / 'queries'}/")
+                       .replace('"age_band", "sex", "region"]', '"age_band", "sexx", "region"]'))
+    r = cli("test", str(request))
+    assert r.returncode == 2 and "outputs[0].dimensions names 'sexx'" in r.stderr, r.stderr
 
 
 def test_the_shipped_research_request_carries_a_passing_test() -> None:

@@ -28,3 +28,17 @@ def require_columns(out: Output, returned: list[str], declared: dict[str, list[s
     if extra:
         raise RequestMismatch(f"{out.query}: the query returns '{extra[0]}', which no key of {where} names: add "
                               f"it to its {' or '.join(declared)}, or leave it out of the query")
+
+
+def declared_columns(out: Output) -> dict[str, list[str]]:
+    """The output's keys and the columns each names, as its kind reads them (for `extractor test`)."""
+    if out.table is not None:
+        spec = out.table
+        return {"dimensions": [c for g in spec.groups for c in g], "unit": [spec.unit] if spec.unit else [],
+                "magnitudes": list(spec.magnitudes)}
+    if out.anonymisation is not None:
+        a = out.anonymisation
+        return {"quasi_identifiers": list(a.quasi_identifiers), "sensitive": list(a.sensitive)}
+    if out.kind == "pseudonymised_records":
+        return {"dimensions": list(out.dimensions)}
+    return {"dimensions": list(out.dimensions), "counts": list(out.counts)}

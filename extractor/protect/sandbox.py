@@ -65,11 +65,12 @@ def run_query(database: Path, query_file: Path, limits: Limits | None = None) ->
         except duckdb.Error as exc:
             raise QueryFailed(f"{query_file}: not valid SQL: {_first_line(exc)}", query_file, sql, str(exc)) from None
         if len(statements) != 1:
-            raise ExtractorError(f"{query_file}: expected exactly one SELECT statement, found {len(statements)}")
+            raise QueryFailed(f"{query_file}: expected exactly one SELECT statement, found {len(statements)}",
+                              query_file, sql, "")
         kind = statements[0].type
         if kind != duckdb.StatementType.SELECT:
-            raise ExtractorError(f"{query_file}: refused: only a SELECT (or WITH ... SELECT) statement may run, "
-                                 f"this is {kind.name}")
+            raise QueryFailed(f"{query_file}: refused: only a SELECT (or WITH ... SELECT) statement may run, "
+                              f"this is {kind.name}", query_file, sql, "")
         refuse_unseen(con, sql, query_file)
         finished = threading.Event()
 
@@ -92,8 +93,9 @@ def run_query(database: Path, query_file: Path, limits: Limits | None = None) ->
         except duckdb.PermissionException as exc:
             raise ExtractorError(f"{query_file}: refused by the sandbox: {_first_line(exc)}") from None
         except duckdb.Error as exc:
+            named_only = isinstance(exc, duckdb.ParserException | duckdb.BinderException | duckdb.CatalogException)
             raise QueryFailed(f"{query_file}: the query failed: {_first_line(exc)}", query_file, sql,
-                              str(exc)) from None
+                              str(exc), before_data=named_only) from None
         finally:
             finished.set()
             timer.cancel()

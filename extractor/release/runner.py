@@ -3,8 +3,12 @@
 It alone holds the pseudonymisation key; the web airlock records submissions and never sees it. Each
 waiting submission is claimed (submissions.claim_next), its files written to a private inbox folder,
 and run with the controller's own catalog and policy (whatever the request names), as the account that
-handed it in (who therefore may not review it). A run that passes goes to the review queue like any
-other; an error is recorded for the requester, with the controller's folders taken out of it.
+handed it in (who therefore may not review it), with the dates the controller's permit record holds and
+today's date. Everything the request reads must be a file handed in with it (builtin hierarchies only).
+A run that passes goes to the review queue like any other. What the requester is told of a failure:
+errors raised before any record was read (the request's keys, the query's names and syntax), with the
+controller's folders taken out; anything later may carry values from the data and is told to the
+controller only (the requester learns the stage). No submission can stop the runner.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ import dataclasses
 import datetime as dt
 import os
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from extractor.config.permits import Permits
 from extractor.errors import ExtractorError
 from extractor.machine import Limits
 from extractor.release.airlock_state import Submission
@@ -43,9 +49,29 @@ def _scrub(message: str, places: dict[Path, str]) -> str:
     return message
 
 
+def _confined(cfg: object, folder: Path) -> None:
+    """Every file the request reads is one handed in with it (its queries): no path leads elsewhere."""
+    inside = folder.resolve()
+    for i, out in enumerate(cfg.request.outputs):  # type: ignore[attr-defined]
+        if out.query.resolve().parent != inside:
+            raise _before(f"outputs[{i}].query: expected the name of a query file handed in with the request")
+        a = out.anonymisation
+        for col, spec in (a.quasi_identifiers.items() if a else ()):
+            if not spec.startswith("builtin:"):
+                raise _before(f"outputs[{i}].quasi_identifiers.{col}: a request handed in through the airlock "
+                              "uses builtin hierarchies (builtin:NAME); ask the controller for another")
+
+
+def _before(message: str) -> ExtractorError:
+    error = ExtractorError(message)
+    error.before_data = True
+    return error
+
+
 def run_one(sub: Submission, out_root: Path, catalog: Path, policy: Path | None, data_root: Path | None,
-            key: bytes, limits: Limits, state: str | None, today: dt.date | None) -> tuple[str | None, str]:
-    """(run id, "") or (None, the error as the requester may read it)."""
+            key: bytes, limits: Limits, permits: Permits, state: str | None = None,
+            today: dt.date | None = None) -> tuple[str | None, str, str]:
+    """(run id, "", "") or (None, the error as the requester may read it, the whole error for the controller)."""
     from extractor.config.load import load_config
     from extractor.pipeline import run_extract
 
@@ -53,22 +79,36 @@ def run_one(sub: Submission, out_root: Path, catalog: Path, policy: Path | None,
     places = {folder.resolve(): "", catalog.resolve().parent: "<catalog>/", out_root.resolve(): "<airlock>/"}
     if data_root:
         places[data_root.resolve()] = "<data>/"
+    stages: list[str] = []
     try:
         request = _write(folder, sub)
-        cfg = load_config(request, data_root, today, controller_files=(catalog, policy))
-        if cfg.request.project != sub.project:
-            raise ExtractorError(f"request.project is {cfg.request.project!r}, handed in for {sub.project!r}")
+        cfg = load_config(request, data_root, today or dt.date.today(), controller_files=(catalog, policy))
+        _confined(cfg, folder)
+        permits.check(cfg.request, sub.project)
         requester = dataclasses.replace(cfg.request.requester, account=sub.account)  # who handed it in
         cfg = dataclasses.replace(cfg, request=dataclasses.replace(cfg.request, requester=requester))
-        result = run_extract(cfg, out_root, key, limits=limits, state=state)
-        return result.run_id, ""
+        result = run_extract(cfg, out_root, key, limits=limits, state=state, on_stage=stages.append)
+        return result.run_id, "", ""
     except ExtractorError as exc:
-        return None, _scrub(str(exc), places)
+        whole = _scrub(str(exc), places)
+        if exc.before_data:
+            return None, whole, whole
+        return None, _withheld(stages), whole
+    except Exception:  # noqa: BLE001 - no submission may stop the runner; the controller gets the traceback
+        return None, _withheld(stages, internal=True), traceback.format_exc(limit=5)
+
+
+def _withheld(stages: list[str], internal: bool = False) -> str:
+    where = f"at the {stages[-1]} stage " if stages else ""
+    what = "an internal error" if internal else "a check or the query itself"
+    return (f"the run stopped {where}on the real data ({what}); its message may contain values from the data, "
+            "so it went to the controller, not to you. Try the request with `extractor try` on dummy data, "
+            "and ask the controller if it passes there")
 
 
 def serve(out_root: Path, catalog: Path, policy: Path | None, data_root: Path | None, key: bytes, limits: Limits,
-          state: str | None = None, once: bool = False, poll: float = 5.0, today: dt.date | None = None,
-          report: Callable[[str], None] = print) -> int:
+          permits: Permits, state: str | None = None, once: bool = False, poll: float = 5.0,
+          today: dt.date | None = None, report: Callable[[str], None] = print) -> int:
     """Run waiting submissions until none is left (once) or for ever; how many were taken."""
     taken = 0
     while True:
@@ -81,7 +121,7 @@ def serve(out_root: Path, catalog: Path, policy: Path | None, data_root: Path | 
             continue
         taken += 1
         report(f"{sub.id}: {sub.request_id} from {sub.account} (project {sub.project}): running")
-        run_id, error = run_one(sub, out_root, catalog, policy, data_root, key, limits, state, today)
+        run_id, told, whole = run_one(sub, out_root, catalog, policy, data_root, key, limits, permits, state, today)
         with opened(out_root, state) as store:
-            finish(store, sub, RUNNER, run_id, error)
-        report(f"{sub.id}: " + (f"run {run_id} queued for review" if run_id else f"failed: {error}"))
+            finish(store, sub, RUNNER, run_id, told)
+        report(f"{sub.id}: " + (f"run {run_id} queued for review" if run_id else f"failed: {whole}"))

@@ -21,6 +21,7 @@ from extractor.release.workflow import Refused
 REQUEST_FILE = "request.toml"
 SQL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\.sql$")
 MAX_TEXT = 20_000  # characters of one file handed in
+MAX_WAITING = 3  # submissions one account may have waiting at once (one requester cannot fill the runner's queue)
 
 
 def check_files(project: str, files: dict[str, str]) -> str:
@@ -61,6 +62,10 @@ def hand_in(store: Store, account_name: str, project: str, files: dict[str, str]
         if not verdict:
             raise Refused(verdict.status, verdict.reason)
         request_id = check_files(project, files)
+        waiting = [s for s in w.state.submissions.values() if s.account == account.name and s.status == "waiting"]
+        if len(waiting) >= MAX_WAITING:
+            raise Refused(429, f"{len(waiting)} of your requests are still waiting for the runner; hand this one "
+                               "in when one of them has run")
         if replaces is not None:
             earlier = w.state.submissions.get(replaces)
             if earlier is None or earlier.account != account.name:

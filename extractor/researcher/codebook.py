@@ -17,7 +17,8 @@ from extractor.config.rules import POLICY_RULES
 from extractor.engine.sandbox_functions import SIGNATURES
 
 FORMATS = ("text", "markdown", "html")
-SHOWN_CODES = 25  # code values listed in text and Markdown; HTML lists every one
+SHOWN_CODES = 25  # code values listed in text and Markdown
+SHOWN_HTML = 400  # and in HTML (a review folder holds one per run: the 3,000 postal codes once are enough)
 
 TREATMENT = {
     "person_key": "pseudonym: HMAC under the project's key, the same person the same pseudonym in every "
@@ -141,7 +142,7 @@ def render_markdown(book: Codebook, lang: str = "en") -> str:
 def render_html(book: Codebook, lang: str = "en") -> str:
     from extractor.reports.render import render
 
-    return render("codebook.html.j2", {"book": book, "lang": lang, "shown": SHOWN_CODES})
+    return render("codebook.html.j2", {"book": book, "lang": lang, "shown_html": SHOWN_HTML})
 
 
 def render_as(book: Codebook, fmt: str, lang: str = "en") -> str:

@@ -28,6 +28,7 @@ from typing import Any
 from extractor.config.catalog import Catalog, Table
 from extractor.config.load import RunConfig, load_config
 from extractor.config.toml_fields import Fields, load_toml
+from extractor.disclosure.columns import declared_columns, require_columns
 from extractor.errors import ConfigError, ExtractorError, QueryFailed
 from extractor.sql import quote_ident, quote_literal
 
@@ -70,7 +71,9 @@ def load_tests(path: Path, cfg: RunConfig) -> list[QueryTest]:
             if table not in variables:
                 raise gf.error(table, "a table the request's [variables] gives: " + ", ".join(variables), table)
             given[table] = _rows(gf, table, set(variables[table]), f"a column of [variables].{table}")
-        expect = _rows(t, "expect", None, "") if "expect" in t.data else []
+        if "expect" not in t.data:
+            raise t.error("expect", "the rows the output must return (expect = [] for none)")
+        expect = _rows(t, "expect", None, "")
         found.append(QueryTest(t.str("name", f"{t.prefix}"), output, given, expect, t.bool("ordered", False),
                                t.prefix))
     return found
@@ -168,6 +171,8 @@ def run_tests(request: Path, tests_file: Path | None = None) -> TestReport:
                 from extractor.researcher.sql_errors import teach
 
                 raise ExtractorError(teach(exc, cfg.catalog, cfg.request.variables)) from None
+            output = next(o for o in cfg.request.outputs if o.name == test.output)
+            require_columns(output, got.columns, declared_columns(output))  # as the run would check them
             report.lines += _compare(test, got.columns, got.rows(named=True))
     report.failed = sum(1 for line in report.lines if line.startswith("FAIL"))
     return report
@@ -198,4 +203,5 @@ def _compare(test: QueryTest, columns: list[str], rows: list[dict[str, Any]]) ->
 
 
 def _show(value: Any) -> str:
-    return "NULL" if value is None else str(value)
+    """Text quoted, so that '10' (text) and 10 (a number) do not look alike in a diff."""
+    return "NULL" if value is None else repr(value) if isinstance(value, str) else str(value)

@@ -135,6 +135,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/login", a.login, methods=["GET", "POST"]), Route("/logout", g(a.logout, True), methods=["POST"]),
         Route("/", g(pages.queue)), Route("/audit", g(pages.audit)), Route("/runs/{run_id}", g(pages.run_page)),
         Route("/runs/{run_id}/review", g(pages.review_report)),
+        Route("/runs/{run_id}/codebook.html", g(pages.codebook)),
         Route("/runs/{run_id}/files/{name}", g(pages.released_file)),
         Route("/runs/{run_id}/decide", g(pages.decide, True), methods=["POST"]),
         Route("/runs/{run_id}/release", g(pages.release, True), methods=["POST"]),

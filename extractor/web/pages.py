@@ -112,6 +112,14 @@ def review_report(ctx: Ctx) -> Response:
                   run.details.get("folder_files", {}).get("review/review.html"))
 
 
+def codebook(ctx: Ctx) -> Response:
+    """The run's codebook, linked from its review report (a relative link: the same page in a folder)."""
+    run = _run_of(ctx, "read_report")
+    folder = workflow.folder_of(ctx.store, run)
+    return _serve(folder.review / "codebook.html", ctx, "text/html; charset=utf-8",
+                  run.details.get("folder_files", {}).get("review/codebook.html"))
+
+
 def released_file(ctx: Ctx) -> Response:
     run = _run_of(ctx, "read_file")
     name = ctx.request.path_params["name"]

@@ -13,8 +13,9 @@ import pytest
 from adversarial.airlock_world import sign_in
 from starlette.testclient import TestClient
 
-from builders import World, accounts, write_world
+from builders import GRANTED, World, accounts, write_world
 from conftest import TEST_KEY
+from extractor.config.permits import load_permits
 from extractor.machine import resolve
 from extractor.release import submissions, workflow
 from extractor.release.runner import serve
@@ -53,9 +54,17 @@ def hand_in(c: TestClient, csrf: str, text: str, sql: str = SQL, name: str = "q.
                                         "q1_sql": sql, "replaces": replaces})
 
 
-def run_waiting(out: Path, request: Path) -> int:
+def permits(folder: Path) -> Path:
+    """The controller's record: permit P-1 of project T-1, granted as the test world's request says."""
+    path = folder / "permits.toml"
+    path.write_text(f'[permits."P-1"]\nproject = "T-1"\ngranted_on = {GRANTED}\npurposes = ["research"]\n')
+    return path
+
+
+def run_waiting(out: Path, request: Path, told: list[str] | None = None) -> int:
     return serve(out, (request.parent / "catalog.toml").resolve(), None, None, TEST_KEY.encode(), resolve(),
-                 once=True, report=lambda _line: None)
+                 load_permits(permits(request.parent)), once=True,
+                 report=(told.append if told is not None else lambda _line: None))
 
 
 def test_hand_in_run_review_and_download(airlock, tmp_path: Path) -> None:
@@ -72,6 +81,12 @@ def test_hand_in_run_review_and_download(airlock, tmp_path: Path) -> None:
     page = rita.get("/submissions").text
     run_id = re.search(r'href="/runs/([^"]+)"', page).group(1)
     assert "submitted" in page
+    assert rita.get(f"/runs/{run_id}/codebook.html").status_code == 403  # the reviewers' folder
+    alice = client(out, tmp_path)
+    sign_in(alice, "alice")
+    report = alice.get(f"/runs/{run_id}/review").text
+    assert 'href="codebook.html"' in report
+    assert "Codebook" in alice.get(f"/runs/{run_id}/codebook.html").text
     with opened(out) as store:
         run = store.reading().run(run_id)
         assert run.submitted_by == "rita"  # who handed it in, whatever the TOML says
@@ -141,7 +156,7 @@ def test_two_runners_never_take_the_same_submission(airlock, tmp_path: Path) -> 
     out, request = airlock
     files = {"request.toml": request_text(request), "q.sql": SQL}
     with opened(out) as store:
-        ids = {submissions.hand_in(store, "rita", "T-1", files) for _ in range(6)}
+        ids = {submissions.hand_in(store, "rita", "T-1", files) for _ in range(submissions.MAX_WAITING)}
     taken: list[str] = []
 
     def runner() -> None:
@@ -165,3 +180,96 @@ def test_the_web_process_never_reads_the_key(airlock, tmp_path: Path, monkeypatc
     assert hand_in(rita, csrf, request_text(request)).status_code == 303  # handed in with no key anywhere
     shutil.rmtree(out / ".extractor" / "inbox", ignore_errors=True)
     assert run_waiting(out, request) == 1
+
+
+ANON = '''
+[[outputs]]
+name = "t"
+query = "q.sql"
+kind = "anonymised_records"
+quasi_identifiers = {{ sex = "{path}" }}
+'''
+
+
+@pytest.mark.parametrize(("sql", "path", "leak"), [
+    # a runtime error carrying the records: error(), a failed cast
+    ("SELECT service_task, count(*) AS n FROM documents WHERE error((SELECT string_agg(client_id, ',') "
+     "FROM documents)) IS NULL GROUP BY ALL", None, "P1"),
+    ("SELECT service_task, count(*) AS n FROM documents WHERE CAST(service_task || 'x' AS INTEGER) > 0 "
+     "GROUP BY ALL", None, "20x"),
+    # a hierarchy file outside the submission: an oracle for files on the controller's machine
+    ("SELECT c.sex FROM clients c", "/etc/hostname", "hostname"),
+    ("SELECT c.sex FROM clients c", "../../../../../../../../etc/hostname", "hostname"),
+])
+def test_an_error_with_values_from_the_data_or_the_machine_goes_to_the_controller_only(
+        airlock, tmp_path: Path, sql: str, path: str | None, leak: str) -> None:
+    out, request = airlock
+    rita = client(out, tmp_path)
+    csrf = sign_in(rita, "rita")
+    text = request_text(request)
+    if path:
+        text = text[:text.index("[[outputs]]")] + ANON.format(path=path)
+    assert hand_in(rita, csrf, text, sql=sql).status_code == 303
+    told: list[str] = []
+    assert run_waiting(out, request, told) == 1
+    page = rita.get("/submissions").text
+    assert "failed" in page and leak not in page and "/etc" not in page
+    assert ("went to the controller, not to you" in page) or ("builtin hierarchies" in page)
+    assert any("failed" in line for line in told)  # the controller's own terminal has the whole message
+
+
+def test_a_submission_that_breaks_the_pipeline_does_not_stop_the_runner(airlock, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    out, request = airlock
+    files = {"request.toml": request_text(request), "q.sql": SQL}
+    with opened(out) as store:
+        first = submissions.hand_in(store, "rita", "T-1", files)
+        second = submissions.hand_in(store, "rita", "T-1", files)
+    import extractor.pipeline as pipeline
+
+    real = pipeline.run_extract
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "a bug")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "run_extract", flaky)
+    assert run_waiting(out, request) == 2
+    with opened(out) as store:
+        subs = store.reading().submissions
+    assert subs[first].status == "failed" and "internal error" in subs[first].error
+    assert subs[second].status == "submitted"
+
+
+@pytest.mark.parametrize(("swap", "key"), [
+    ({"granted_on = 2": "granted_on = 1"}, "request.permit.granted_on: expected"),
+    ({'id = "P-1"': 'id = "P-2"'}, "request.permit.id: expected a permit the controller has recorded"),
+    ({'purpose = "research"': 'purpose = "audit"'}, "request.purpose: expected one of research"),
+    ({"[request]": "[request]\ntoday = 2099-01-01"}, "skip"),
+])
+def test_the_controllers_permit_record_decides_the_dates(airlock, tmp_path: Path, swap: dict, key: str) -> None:
+    out, request = airlock
+    text = request_text(request)
+    old, new = next(iter(swap.items()))
+    assert old in text
+    with opened(out) as store:
+        sub = submissions.hand_in(store, "rita", "T-1", {"request.toml": text.replace(old, new, 1), "q.sql": SQL})
+    run_waiting(out, request)
+    with opened(out) as store:
+        state = store.reading()
+    if key == "skip":  # the request's own 'today' is not believed: the runner's clock is
+        run = state.runs[state.submissions[sub].run_id]
+        assert run.details["title"] and state.submissions[sub].status == "submitted"
+        return
+    assert state.submissions[sub].status == "failed" and key in state.submissions[sub].error
+
+
+def test_one_account_cannot_fill_the_runners_queue(airlock, tmp_path: Path) -> None:
+    out, request = airlock
+    rita = client(out, tmp_path)
+    csrf = sign_in(rita, "rita")
+    answers = [hand_in(rita, csrf, request_text(request)).status_code for _ in range(submissions.MAX_WAITING + 1)]
+    assert answers == [303] * submissions.MAX_WAITING + [429]

@@ -139,6 +139,8 @@ def _axe_only(visit: Visit, axe, lang: str) -> None:
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is needed: `make test` installs it")
 def test_a_requester_hands_in_a_request_follows_it_and_downloads_the_release(server, tmp_path: Path) -> None:
     """The researcher's whole road in the browser: hand in, the runner runs, two checkers approve, download."""
+    from builders import GRANTED
+    from extractor.config.permits import load_permits
     from extractor.machine import resolve
     from extractor.release.runner import serve
 
@@ -162,7 +164,10 @@ def test_a_requester_hands_in_a_request_follows_it_and_downloads_the_release(ser
         requester.page.click("form[action='/submit/send'] button[type=submit]")
         assert "waiting" in requester.look("handed-in")
 
-        serve(out, cfg.catalog.path, None, None, TEST_KEY.encode(), resolve(), once=True, report=lambda _: None)
+        recorded = tmp_path / "permits.toml"
+        recorded.write_text(f'[permits."P-1"]\nproject = "T-1"\ngranted_on = {GRANTED}\npurposes = ["research"]\n')
+        serve(out, cfg.catalog.path, None, None, TEST_KEY.encode(), resolve(), load_permits(recorded), once=True,
+              report=lambda _: None)
         requester.page.goto(base + "/submissions")
         text = requester.look("ran")
         assert "submitted" in text
