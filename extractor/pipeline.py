@@ -36,14 +36,13 @@ from extractor.protect.build import Protected, build_sandbox
 from extractor.protect.pseudonym import ProjectKey, project_key
 from extractor.protect.reidentify import write_map
 from extractor.protect.sandbox import run_query
-from extractor.release import layout
+from extractor.release import layout, witness
 from extractor.release import run_folder as release
-from extractor.release.airlock_state import AirlockState
 from extractor.release.layout import RunFolder
 from extractor.release.manifest import Manifest, OutputEntry
 from extractor.release.store import Store, opened
 from extractor.reports.notices import write_notices
-from extractor.reports.review import write_review
+from extractor.reports.review import write_codebook, write_review
 from extractor.reports.transparency import write_persons
 from extractor.sources import register_sources
 
@@ -132,7 +131,7 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
                             for r in known.released_runs_of(cfg.request.project)]
                 ctx = KindContext(cfg, released, staging.exact_tables, limits, work / "spill",
                                   result.protected.persons if result.protected else None, pkey)
-                manifest = _control_outputs(frames, ctx, staging, result, _witness_of(known))
+                manifest = _control_outputs(frames, ctx, staging, result, witness.head_of(known))
         with stage("check"):
             _check(staging, result)
         with stage("release"):
@@ -142,12 +141,6 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
             release.abandon(staging)
         raise
     return result
-
-
-def _witness_of(state: AirlockState) -> dict[str, Any]:
-    from extractor.release import witness
-
-    return witness.of(state.last, state.public_key) if state.last and state.public_key else {}
 
 
 def _recorded(store: Store, run_id: str) -> bool:
@@ -209,11 +202,9 @@ def _query(con: Any, sandbox_db: Path, query: Path, cfg: RunConfig, limits: Limi
     try:
         return run_query(sandbox_db, query, limits)
     except QueryFailed as exc:  # pointed at the line and column, with what to change
-        from extractor.researcher.sql_errors import teach
+        from extractor.researcher.sql_errors import taught
 
-        taught = ExtractorError(teach(exc, cfg.catalog, cfg.request.variables))
-        taught.before_data = exc.before_data
-        raise taught from None
+        raise taught(exc, cfg.catalog, cfg.request.variables) from None
 
 
 def _prepare(con: Any, cfg: RunConfig, staging: release.Staging, result: RunResult, key: ProjectKey,
@@ -264,10 +255,7 @@ def _publish(cfg: RunConfig, store: Store, staging: release.Staging, result: Run
              limits: Limits, trial: bool = False) -> None:
     """Notices and the review report, then the audit record and the folder renamed into place, as one step."""
     readability = {} if trial else write_notices(cfg, staging.notices)
-    from extractor.researcher.codebook import build, render_as
-
-    (staging.review / "codebook.html").write_text(render_as(build(cfg.catalog, cfg.policy, cfg.request.purpose),
-                                                            "html"), encoding="utf-8")  # what the query could read
+    write_codebook(cfg, staging.review / "codebook.html")  # what the query could read, linked from the report
     write_review(cfg, staging.review / "review.html", run_id=staging.run_id,
                  created_at=manifest.created_at, elig=result.eligibility, protected=result.protected,
                  controlled=result.controlled, check=result.check, manifest=manifest,

@@ -35,7 +35,8 @@ def test_run_layout(released: tuple[Path, object]) -> None:
         "audit_anchor.json", "controller/persons.parquet", "notices/notice_en.html", "notices/notice_fi.html",
         "notices/notice_sv.html",
         "release/clients_by_age_sex_region.csv",
-        "release/exclusion_flow.csv", "release/manifest.json", "review/overdue_for_destruction_clients.csv",
+        "release/exclusion_flow.csv", "release/manifest.json", "review/codebook.html",
+        "review/overdue_for_destruction_clients.csv",
         "review/overdue_for_destruction_documents.csv", "review/review.html"]
     assert not list(out.rglob(".staging-*"))
 

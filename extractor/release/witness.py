@@ -38,6 +38,11 @@ def of(record: Record, public: str) -> dict[str, Any]:
             "public_key": public, "at": record.recorded_at}
 
 
+def head_of(state: Any) -> dict[str, Any]:
+    """The witness of an airlock state's last record ({} for an empty log): a run's manifest carries it."""
+    return of(state.last, state.public_key) if state.last and state.public_key else {}
+
+
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

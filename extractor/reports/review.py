@@ -75,3 +75,10 @@ def _wilson_upper(k: int, n: int, z: float = 1.96) -> float:
     centre = p + z * z / (2 * n)
     spread = z * ((p * (1 - p) + z * z / (4 * n)) / n) ** 0.5
     return (centre + spread) / (1 + z * z / n)
+
+
+def write_codebook(cfg: RunConfig, path: Path) -> None:
+    """The codebook of what the run's query could read, beside the review report that links it."""
+    from extractor.researcher.codebook import build, render_as
+
+    path.write_text(render_as(build(cfg.catalog, cfg.policy, cfg.request.purpose), "html"), encoding="utf-8")

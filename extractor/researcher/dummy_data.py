@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from extractor.config.catalog import Catalog, Column, Register, Source, Table
+from extractor.config.catalog import Catalog, Column, Source, Table
 from extractor.errors import ExtractorError
+from extractor.researcher.dummy_registers import register, series
 from extractor.researcher.query_literals import Wanted
 
 ROWS_PER_PERSON = 3  # rows of an event table (documents, conditions) per person
@@ -136,12 +137,12 @@ class Dummy:
                     self.rng.integers(0, len(asked), int(pick.sum()))]
         else:
             values = self._values(column, n)
-        series = _series(column.name, values)
+        out = series(column.name, values)
         null_share = self._null_share(table, column)
         if null_share:
-            series = pl.select(pl.when(pl.Series(self.rng.random(n) < null_share)).then(None)
-                               .otherwise(pl.lit(series))).to_series().alias(column.name)
-        return series
+            out = pl.select(pl.when(pl.Series(self.rng.random(n) < null_share)).then(None)
+                            .otherwise(pl.lit(out))).to_series().alias(column.name)
+        return out
 
     def _null_share(self, table: Table, column: Column) -> float:
         if column.role in ("person_key", "document_key", "document_version", "direct_identifier"):
@@ -172,7 +173,7 @@ class Dummy:
         cols = []
         for c in table.columns:
             if c is first:
-                cols.append(_series(c.name, self.pool(c)))
+                cols.append(series(c.name, self.pool(c)))
             else:
                 cols.append(self.column(table, c, n, table.name == person_table, row))
         df = self._nest(pl.DataFrame(cols))
@@ -200,44 +201,8 @@ class Dummy:
             pick = np.where(pick >= len(children), pick - len(parents), pick)
             values = np.array(children, dtype=object)[pick]
             df = df.with_columns(pl.when(pl.col(parent).is_null() | pl.col(child).is_null()).then(pl.col(child))
-                                 .otherwise(_series(child, values)).alias(child))
+                                 .otherwise(series(child, values)).alias(child))
         return df
-
-    def register(self, reg: Register) -> pl.DataFrame:
-        """Some of each kind: opt-outs (a few withdrawn), bans of every scope, consents to the study."""
-        people = self.pools.get("role:person_key", np.array([], dtype=object))
-        n = max(1, people.size // 20)
-        who = people[self.rng.choice(people.size, n, replace=False)] if people.size else np.array([], dtype=object)
-        on = np.datetime64(self.as_of - dt.timedelta(days=400), "D") + self.rng.integers(0, 300, n).astype(
-            "timedelta64[D]")
-        ended = np.where(self.rng.random(n) < 0.2, on + np.timedelta64(30, "D"), np.datetime64("NaT"))
-        c = reg.columns
-        if reg.kind == "opt_out":
-            data = {c["person"]: who, c["set_on"]: on, c["withdrawn_on"]: ended}
-        elif reg.kind == "research_consent":
-            many = people[self.rng.random(people.size) < 0.8]
-            on = np.full(many.size, np.datetime64(self.as_of - dt.timedelta(days=500), "D"))
-            data = {c["person"]: many, c["study"]: np.full(many.size, self.study or "STUDY", dtype=object),
-                    c["given_on"]: on, c["withdrawn_on"]: np.where(self.rng.random(many.size) < 0.05,
-                                                                  on + np.timedelta64(100, "D"), np.datetime64("NaT"))}
-        else:
-            data = self._bans(reg, who, on, ended)
-        return pl.DataFrame([_series(k, v) for k, v in data.items()])
-
-    def _bans(self, reg: Register, who: np.ndarray, on: np.ndarray, ended: np.ndarray) -> dict[str, np.ndarray]:
-        n = who.size
-        scopes = np.array(["registrar", "service_task", "document"], dtype=object)[np.arange(n) % 3]
-        targets = np.empty(n, dtype=object)
-        for scope, pool_key in (("registrar", "role:registrar"), ("service_task", "role:service_task")):
-            pool = self.pools.get(pool_key, np.array(["none"], dtype=object))
-            mask = scopes == scope
-            targets[mask] = pool[self.rng.integers(0, pool.size, int(mask.sum()))]
-        mask = scopes == "document"
-        targets[mask] = [f"DK{i:08d}" for i in self.rng.integers(0, self.persons, int(mask.sum()))]
-        c = reg.columns
-        return {c["person"]: who, c["scope"]: np.array([reg.scope_values[s] for s in scopes], dtype=object),
-                c["target"]: targets, c["set_on"]: on, c["revoked_on"]: ended,
-                c["set_by_role"]: np.where(self.rng.random(n) < 0.2, "31", None)}
 
 
 def _implied_type(want: Wanted) -> str:
@@ -250,13 +215,6 @@ def _implied_type(want: Wanted) -> str:
     if seen and all(isinstance(v, int | float) for v in seen):
         return "DOUBLE"
     return "VARCHAR"
-
-
-def _series(name: str, values: np.ndarray) -> pl.Series:
-    """Object arrays (text, text with None) as Polars text; others as they are."""
-    if values.dtype == object:
-        return pl.Series(name, values.tolist(), dtype=pl.String)
-    return pl.Series(name, values)
 
 
 def generate(catalog: Catalog, wanted: dict[str, Wanted], as_of: dt.date, out: Path, persons: int = 20_000,
@@ -276,7 +234,7 @@ def generate(catalog: Catalog, wanted: dict[str, Wanted], as_of: dt.date, out: P
         _write(frames[t.name], t.source, t.columns, out)
         rows[t.name] = frames[t.name].height
     for reg in catalog.registers.values():
-        df = dummy.register(reg)
+        df = register(dummy, reg)
         _write(df, reg.source, tuple(reg.types.values()), out)
         rows[f"registers.{reg.kind}"] = df.height
     return rows

@@ -13,7 +13,7 @@ import difflib
 import re
 
 from extractor.config.catalog import WITHHELD_ROLES, Catalog
-from extractor.errors import QueryFailed
+from extractor.errors import ExtractorError, QueryFailed
 
 _COLUMN = (re.compile(r'Table "([^"]+)" does not have a column named "([^"]+)"'),
            re.compile(r'Referenced column "([^"]+)" not found'),
@@ -36,6 +36,13 @@ def teach(err: QueryFailed, catalog: Catalog, variables: dict[str, tuple[str, ..
         where = f"{where}:{line_no}:{col}"
         context = f"\n    {line.rstrip()}\n    {' ' * (col - 1)}^"
     return f"{where}: {core}" + (f"; {hint}" if hint else "") + context
+
+
+def taught(err: QueryFailed, catalog: Catalog, variables: dict[str, tuple[str, ...]] | None) -> ExtractorError:
+    """teach() as an error that keeps whether it was raised before any record was read."""
+    error = ExtractorError(teach(err, catalog, variables))
+    error.before_data = err.before_data
+    return error
 
 
 def _given(catalog: Catalog, variables: dict[str, tuple[str, ...]] | None) -> dict[str, set[str]]:
