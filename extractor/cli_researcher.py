@@ -20,16 +20,16 @@ def _catalog_and_policy(source: Path | None, policy: Path | None, purpose: str |
     """(catalog, policy, purpose): SOURCE is a catalog or a request (then its catalog, policy and purpose)."""
     from extractor.config.catalog import load_catalog
     from extractor.config.policy import default_policy_path, load_policy
-    from extractor.config.request import load_request
     from extractor.config.toml_fields import load_toml
     from extractor.shipped import shipped
 
     source = source or shipped("examples", "registry", "catalog.toml")
-    if "request" in load_toml(source, "catalog or request").data:
-        request = load_request(source)
-        catalog = load_catalog(request.catalog, schema_only=True)
-        policy_path = policy or request.policy or default_policy_path()
-        purpose = purpose or request.purpose
+    f = load_toml(source, "catalog or request")
+    if "request" in f.data:  # only the keys that find the catalog: a draft need not be complete to read it
+        head = f.table("request")
+        catalog = load_catalog(head.path_value("catalog"), schema_only=True)
+        policy_path = policy or head.path_value("policy", None) or default_policy_path()
+        purpose = purpose or head.str("purpose", None)
     else:
         catalog = load_catalog(source, schema_only=True)
         policy_path = policy or default_policy_path()

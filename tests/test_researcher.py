@@ -342,3 +342,23 @@ def test_every_command_and_option_is_described_and_no_flag_shows_a_type() -> Non
     r = cli("run", "--help")
     assert "<bool>" not in r.stdout and "--verbose" in r.stdout
 
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ('clients = ["client_id", "birth_date"', 'clients = ["client_id", "birthdate"',
+     "variables.clients: expected 'birth_date' (did you mean it?) or another column"),
+    ('documents = ["client_id", "service_task"]', 'documnets = ["client_id", "service_task"]',
+     "variables.documnets: expected 'documents' (did you mean it?) or a table of the catalog"),
+])
+def test_a_typo_in_variables_gets_a_suggestion(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    request = _draft(tmp_path, "SELECT sex, count(*) AS clients FROM clients GROUP BY ALL")
+    request.write_text(request.read_text().replace(old, new))
+    r = cli("try", str(request), "--persons", "100", "--out", str(tmp_path / "t"))
+    assert r.returncode == 2 and expected in r.stderr, r.stderr
+
+
+def test_the_codebook_of_an_unfinished_draft(tmp_path: Path) -> None:
+    draft = tmp_path / "draft.toml"
+    draft.write_text(f'[request]\ncatalog = "{REGISTRY / "catalog.toml"}"\npurpose = "audit"\n')
+    r = cli("catalog", "show", str(draft))
+    assert r.returncode == 0 and "PURPOSE audit" in r.stdout and "TABLE clients" in r.stdout

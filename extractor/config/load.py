@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,13 +94,16 @@ def load_config(request_path: Path, data_root: Path | None = None, today: dt.dat
 def _check_variables(request: Request, catalog: Catalog) -> None:
     for table, columns in (request.variables or {}).items():
         if table not in catalog.tables:
-            raise ConfigError(request.path, f"variables.{table}", "a table of the catalog: "
+            near = difflib.get_close_matches(table, list(catalog.tables), n=1)
+            raise ConfigError(request.path, f"variables.{table}", (f"'{near[0]}' (did you mean it?) or " if near
+                                                                    else "") + "a table of the catalog: "
                               + ", ".join(catalog.tables), table)
         roles = {c.name: c.role for c in catalog.tables[table].columns}
         for col in columns:
             if col not in roles:
-                raise ConfigError(request.path, f"variables.{table}", f"columns declared in the catalog for "
-                                  f"'{table}'", col)
+                near = difflib.get_close_matches(col, list(roles), n=1)
+                raise ConfigError(request.path, f"variables.{table}", (f"'{near[0]}' (did you mean it?) or "
+                                  if near else "") + f"another column the catalog declares for '{table}'", col)
             if roles[col] in WITHHELD_ROLES and roles[col] != "free_text":  # free text is given redacted
                 raise ConfigError(request.path, f"variables.{table}", f"columns a query may read ('{col}' is a "
                                   f"{roles[col]} and is never given to queries)", col)

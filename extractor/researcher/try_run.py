@@ -49,6 +49,8 @@ def try_request(request: Path, out: Path, data: Path | None, persons: int, seed:
     from extractor.config.load import load_config
     from extractor.pipeline import run_extract
 
+    if data is not None and not data.is_dir():
+        raise ExtractorError(f"--data: expected a folder of dummy data (from extractor dummy), got {data}")
     t0 = time.perf_counter()
     tried = Tried(out)
     with tempfile.TemporaryDirectory(prefix="extractor-try-") as tmp:
