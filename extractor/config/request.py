@@ -93,7 +93,9 @@ class Request:
 BUILTIN_HIERARCHIES = ("age", "date", "postal_code_fi", "code_prefix", "suppress")
 
 
-def _anonymisation(f: Fields) -> Anonymisation:
+def _anonymisation(f: Fields, handed_in: bool = False) -> Anonymisation:
+    """`handed_in`: a request from the airlock reads no file of the controller's: builtin hierarchies only,
+    refused before any path is looked at (whether a file exists is not for a requester to learn)."""
     q = f.table("quasi_identifiers")
     qis = {}
     for col in q.name_keys():
@@ -101,6 +103,9 @@ def _anonymisation(f: Fields) -> Anonymisation:
         if spec.startswith("builtin:"):
             if spec[8:] not in BUILTIN_HIERARCHIES:
                 raise q.error(col, "builtin:" + " | builtin:".join(BUILTIN_HIERARCHIES) + " or a CSV path", spec)
+        elif handed_in:
+            raise q.error(col, "builtin:" + " | builtin:".join(BUILTIN_HIERARCHIES) + " (a request handed in "
+                          "through the airlock uses builtin hierarchies)")
         else:
             path = (f.path.parent / spec).resolve()
             if not path.is_file():
@@ -193,7 +198,7 @@ def _cell_key_needs(f: Fields, magnitudes: tuple[str, ...], unit: str | None) ->
                       "makes the noise of a cell the same in every release)")
 
 
-def _output(f: Fields) -> Output:
+def _output(f: Fields, handed_in: bool = False) -> Output:
     f.reject_unknown({"name", "query", "kind", "dimensions", "counts", "description", "quasi_identifiers",
                       "sensitive", "k", "l", "suppression_limit", "pseudonyms", "unit", "magnitudes",
                       "statistics", "privacy", "epsilon", "bounds", "max_contributions", "categories"})
@@ -218,7 +223,7 @@ def _output(f: Fields) -> Output:
         case "pseudonymised_records" if not dims:
             raise f.error("dimensions", "the columns of the pseudonymised records (list them under dimensions)")
         case "anonymised_records":
-            anonymisation = _anonymisation(f)
+            anonymisation = _anonymisation(f, handed_in)
             if anonymisation.l and not anonymisation.sensitive:
                 raise f.error("sensitive", "the sensitive attributes that l-diversity is about")
     pseudonyms = f.names("pseudonyms", ())
@@ -252,7 +257,7 @@ def load_request(path: Path, today: dt.date | None = None,
     vf = f.table("variables", None)
     if vf is not None:
         variables = {t: vf.names(t) for t in vf.name_keys()}
-    outputs = tuple(_output(o) for o in f.tables("outputs"))
+    outputs = tuple(_output(o, controller_files is not None) for o in f.tables("outputs"))
     names = [o.name for o in outputs]
     if len(set(names)) != len(names) or "exclusion_flow" in names:
         raise f.error("outputs", "unique output names other than 'exclusion_flow' (used for the released "
