@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
@@ -24,8 +24,6 @@ from extractor.config.request import Output
 from extractor.disclosure import privacy_budget
 from extractor.disclosure.aggregate import Controlled
 from extractor.disclosure.kinds import DisclosureRecords, KindContext, kind_of
-from extractor.disclosure.tables.differencing import Difference
-from extractor.disclosure.tables.release_frame import TableRecord
 from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_frame, write_overdue
 from extractor.engine import is_spark
 from extractor.errors import CheckFailed, ExtractorError, QueryFailed
@@ -48,6 +46,10 @@ from extractor.sources import register_sources
 
 STAGES = ("sources", "eligibility", "protect", "query", "disclosure", "check", "release")
 FLOW = Output("exclusion_flow", Path("(eligibility ledger)"), "aggregate", ("table", "step"), ("rows",))
+
+if TYPE_CHECKING:  # their modules load the table machinery (scipy, HiGHS): only tables need it
+    from extractor.disclosure.tables.differencing import Difference
+    from extractor.disclosure.tables.release_frame import TableRecord
 
 
 @dataclass
@@ -120,11 +122,11 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
     pkey = project_key(master_key, cfg.request.project)
     try:
         with workspace.scratch(out_root, limits.temp_dir) as work:  # sandbox and spill files, removed after
-            sandbox_db = work / "sandbox.duckdb"
             with row_engine(engine, limits, work, spark_master) as con:
                 _prepare(con, cfg, staging, result, pkey, limits, work, stage, trial)
                 with stage("query"):
-                    frames = {o.name: _query(con, sandbox_db, o.query, cfg, limits) for o in cfg.request.outputs}
+                    frames = {o.name: _query(con, work / "sandbox.duckdb", o.query, cfg, limits)
+                              for o in cfg.request.outputs}
                     result.query_rows = {name: frame.height for name, frame in frames.items()}
             with stage("disclosure"):
                 released = [(r.run_id, layout.run_dir(out_root, r.run_dir))
@@ -168,8 +170,7 @@ def _stager(result: RunResult, on_stage: Callable[[str], None] | None) -> Stage:
 
 @contextmanager
 def row_engine(engine: str, limits: Limits, work: Path, spark_master: str | None = None) -> Iterator[Any]:
-    """The connection the row-level stages share: DuckDB in memory (reads the source files: not locked), or
-    the Spark adapter; errors of either become one line."""
+    """The row-level stages' connection: DuckDB in memory (source files not locked) or Spark; errors: one line."""
     if engine == "spark":
         from extractor.engine.spark_connection import SparkConnection
         from extractor.engine.spark_session import spark_session
@@ -209,8 +210,7 @@ def _query(con: Any, sandbox_db: Path, query: Path, cfg: RunConfig, limits: Limi
 
 def _prepare(con: Any, cfg: RunConfig, staging: release.Staging, result: RunResult, key: ProjectKey,
              limits: Limits, work: Path, stage: Stage, trial: bool = False) -> None:
-    """Sources, eligibility and protection on one connection: the sandbox (a DuckDB file, or Parquet files
-    on Spark) is their product."""
+    """Sources, eligibility and protection on one connection: their product is the sandbox."""
     with stage("sources"):
         if is_spark(con):
             from extractor.engine import spark_sources

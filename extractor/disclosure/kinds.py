@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -19,11 +19,12 @@ from extractor.config.load import RunConfig
 from extractor.config.request import Output
 from extractor.disclosure.aggregate import Controlled, control
 from extractor.disclosure.records.outputs import anonymise, pseudonymised_records
-from extractor.disclosure.tables.control import control_table
 from extractor.disclosure.tables.differencing import Difference, compare, earlier_releases
-from extractor.disclosure.tables.release_frame import TableRecord
 from extractor.machine import Limits
 from extractor.protect.pseudonym import ProjectKey
+
+if TYPE_CHECKING:  # its module loads the table machinery (scipy, HiGHS): only tables need it
+    from extractor.disclosure.tables.release_frame import TableRecord
 
 
 @dataclass
@@ -58,6 +59,8 @@ class Aggregate:
 class Table:
     def control(self, frame: pl.DataFrame, out: Output, ctx: KindContext,
                 records: DisclosureRecords) -> tuple[pl.DataFrame, dict[str, Any]]:
+        from extractor.disclosure.tables.control import control_table  # HiGHS and scipy: loaded for tables only
+
         safe, exact, table_record = control_table(frame, out, ctx.cfg.purpose.disclosure, ctx.limits, ctx.spill,
                                                   ctx.key)
         records.tables.append(table_record)
