@@ -273,7 +273,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--only", choices=["all", "extract", "anonymity", "sdc", "freetext", "spark", "airlock"],
+    parser.add_argument("--only", choices=["all", "extract", "anonymity", "sdc", "freetext", "spark", "airlock",
+                                           "researcher"],
                         default="all")
     parser.add_argument("--scale", help="comma-separated client counts: extract and extract_audit at each size "
                         "(records scale_<request>_<clients>), then benchmarks/scaling.png")
@@ -294,7 +295,11 @@ def main() -> None:
         records += _freetext()
     if args.only in ("all", "airlock"):
         records += _in_child(_airlock)
-    if args.only in ("anonymity", "sdc", "freetext", "airlock"):
+    if args.only in ("all", "researcher"):
+        from benchmarks.researcher_bench import records as researcher_records
+
+        records += researcher_records()
+    if args.only in ("anonymity", "sdc", "freetext", "airlock", "researcher"):
         _write(records)
         return
     syn = _in_child(_synth, args.clients, args.seed)
