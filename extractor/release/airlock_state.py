@@ -88,6 +88,7 @@ class Submission:
     run_id: str | None = None
     error: str = ""
     replaces: str | None = None  # the submission this one resubmits
+    claimed_by: tuple[str, int] | None = None  # (host, pid) of the runner that took it
 
 
 @dataclass
@@ -179,7 +180,9 @@ class AirlockState:
                 self.submissions[d["id"]] = Submission(d["id"], d["project"], r.request_id or "", r.actor or "",
                                                        d["files"], r.recorded_at, replaces=d.get("replaces"))
             case "submission-claimed":
-                self.submissions[d["id"]].status = "running"
+                sub = self.submissions[d["id"]]
+                sub.status = "running"
+                sub.claimed_by = (d["host"], int(d["pid"])) if "host" in d else None
             case "submission-ran":
                 sub = self.submissions[d["id"]]
                 sub.status, sub.run_id = "submitted", r.run_id

@@ -26,7 +26,7 @@ from extractor.errors import ExtractorError
 from extractor.machine import Limits
 from extractor.release.airlock_state import Submission
 from extractor.release.store import opened
-from extractor.release.submissions import REQUEST_FILE, claim_next, finish
+from extractor.release.submissions import REQUEST_FILE, claim_next, finish, recover
 
 RUNNER = "runner"
 
@@ -110,6 +110,9 @@ def serve(out_root: Path, catalog: Path, policy: Path | None, data_root: Path | 
           permits: Permits, state: str | None = None, once: bool = False, poll: float = 5.0,
           today: dt.date | None = None, report: Callable[[str], None] = print) -> int:
     """Run waiting submissions until none is left (once) or for ever; how many were taken."""
+    with opened(out_root, state) as store:
+        for sub_id in recover(store, RUNNER):
+            report(f"{sub_id}: its runner had died while running it: marked failed")
     taken = 0
     while True:
         with opened(out_root, state) as store:

@@ -8,8 +8,10 @@ never take the same one, and records what became of it: a run queued for review,
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+import socket
 import tomllib
 from typing import Any
 
@@ -83,8 +85,33 @@ def claim_next(store: Store, runner: str) -> Submission | None:
         if not waiting:
             return None
         sub = waiting[0]
-        w.append("submission-claimed", {"id": sub.id}, request_id=sub.request_id, who=runner)
+        w.append("submission-claimed", {"id": sub.id, "host": socket.gethostname(), "pid": os.getpid()},
+                 request_id=sub.request_id, who=runner)
         return w.state.submissions[sub.id]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def recover(store: Store, runner: str) -> list[str]:
+    """Submissions a runner on this machine took and did not finish because it died (killed, power cut):
+    failed, so that none stays "running" for ever; the requester hands it in again. Runners elsewhere are
+    left to their own machines."""
+    host = socket.gethostname()
+    with store.writing() as w:
+        dead = [s for s in w.state.submissions.values() if s.status == "running" and s.claimed_by
+                and s.claimed_by[0] == host and s.claimed_by[1] != os.getpid() and not _alive(s.claimed_by[1])]
+        for sub in dead:
+            w.append("submission-failed", {"id": sub.id, "error": "the runner stopped while running this request; "
+                                           "hand it in again"}, request_id=sub.request_id, who=runner)
+    return [s.id for s in dead]
 
 
 def finish(store: Store, sub: Submission, runner: str, run_id: str | None = None, error: str = "") -> None:

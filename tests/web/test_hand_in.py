@@ -273,3 +273,25 @@ def test_one_account_cannot_fill_the_runners_queue(airlock, tmp_path: Path) -> N
     csrf = sign_in(rita, "rita")
     answers = [hand_in(rita, csrf, request_text(request)).status_code for _ in range(submissions.MAX_WAITING + 1)]
     assert answers == [303] * submissions.MAX_WAITING + [429]
+
+
+def test_a_submission_whose_runner_died_is_failed_not_left_running(airlock, tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+
+    out, request = airlock
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid no process has now
+    with opened(out) as store:
+        sub = submissions.hand_in(store, "rita", "T-1", {"request.toml": request_text(request), "q.sql": SQL})
+        with store.writing() as w:  # what a runner killed mid-run leaves behind
+            w.append("submission-claimed", {"id": sub, "host": socket.gethostname(), "pid": gone.pid},
+                     request_id="T-1", who="runner")
+    assert gone.pid != os.getpid()
+    told: list[str] = []
+    assert run_waiting(out, request, told) == 0
+    with opened(out) as store:
+        found = store.reading().submissions[sub]
+    assert found.status == "failed" and "hand it in again" in found.error
+    assert any("had died" in line for line in told)
