@@ -15,7 +15,8 @@ from builders import approve_and_release
 from conftest import REPO, TEST_KEY
 from extractor.checker.release_check import check_release
 from extractor.config.load import load_config
-from extractor.errors import ExtractorError
+from extractor.config.request import load_request
+from extractor.errors import ConfigError, ExtractorError
 from extractor.pipeline import run_extract
 from extractor.release import audit_log
 from extractor.release.store import opened
@@ -206,3 +207,15 @@ def test_cell_key_table_runs_passes_the_checker_and_repeats_its_noise(registry: 
     alone = pl.read_csv(second.release_dir / "documents_ck.csv", infer_schema=False)
     totals = both.filter(pl.col("region") == "Total").drop("region")
     assert totals.sort("service_task").rows() == alone.sort("service_task").rows()
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ('counts = ["documents"]\n', 'counts = ["documents"]\nmagnitudes = ["days"]\n',
+     "outputs[0].magnitudes: expected none with privacy = 'cell_key'"),
+    ('unit = "client_id"\n', "", "outputs[0].unit: expected the column naming the person"),
+])
+def test_a_cell_key_table_without_what_it_needs_names_the_key(tmp_path: Path, old: str, new: str,
+                                                              expected: str) -> None:
+    path = _request(tmp_path, "CK-3", _cell_key_outputs('["service_task"]').replace(old, new), "SELECT 1")
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        load_request(path)
