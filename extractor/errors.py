@@ -12,6 +12,11 @@ class ExtractorError(Exception):
     # raised later may carry values from the data and go to the controller only (release/runner.py).
     before_data: bool = False
 
+    def __init__(self, *args: object, before_data: bool | None = None) -> None:
+        super().__init__(*args)
+        if before_data is not None:
+            self.before_data = before_data
+
 
 class ConfigError(ExtractorError):
     """A configuration value is missing or wrong; names the file and the dotted key."""
@@ -31,11 +36,10 @@ class QueryFailed(ExtractorError):
 
     def __init__(self, message: str, query_file: object, sql: str, detail: str, table: str | None = None,
                  position: int | None = None, before_data: bool = True) -> None:
-        super().__init__(message)
-        self.query_file, self.sql, self.detail, self.table, self.position = query_file, sql, detail, table, position
         # Parser, binder and catalog errors name only the query's own words; an error while the query runs
         # (a failed cast, error(…)) can carry values from the records.
-        self.before_data = before_data
+        super().__init__(message, before_data=before_data)
+        self.query_file, self.sql, self.detail, self.table, self.position = query_file, sql, detail, table, position
 
 
 class RequestMismatch(ExtractorError):

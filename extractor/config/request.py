@@ -11,7 +11,7 @@ from extractor.config.notice_texts import Notice, Party, legal_basis_texts, noti
 from extractor.config.toml_fields import Fields, load_toml
 from extractor.sql import NAME_RULE, is_name
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # request, project and output ids
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ def _output(f: Fields, handed_in: bool = False) -> Output:
                       "sensitive", "k", "l", "suppression_limit", "pseudonyms", "unit", "magnitudes",
                       "statistics", "privacy", "epsilon", "bounds", "max_contributions", "categories"})
     name = f.str("name")
-    if not _ID.match(name):
+    if not ID.match(name):
         raise f.error("name", "a file-name-safe identifier (letters, digits, _ . -)", name)
     query = f.path_value("query")
     if query.suffix != ".sql":
@@ -242,7 +242,7 @@ def load_request(path: Path, today: dt.date | None = None,
     r.reject_unknown({"id", "project", "title", "requester", "purpose", "legal_basis", "permit", "as_of",
                       "catalog", "policy", "study", "controller", "dpo", "retention", "today"})
     rid = r.str("id")
-    if not _ID.match(rid):
+    if not ID.match(rid):
         raise r.error("id", "a file-name-safe identifier (letters, digits, _ . -)", rid)
     permit = r.table("permit")
     permit.reject_unknown({"id", "granted_on"})
@@ -277,7 +277,7 @@ def load_request(path: Path, today: dt.date | None = None,
         if note_dates == "shift" and not shift:
             raise prot.error("dates_in_notes", "'month' or 'keep' ('shift' needs date_shift_days > 0)", note_dates)
     project = r.str("project", rid)
-    if not _ID.match(project):
+    if not ID.match(project):
         raise r.error("project", "a file-name-safe identifier", project)
     texts = {"title": r.text("title"), "legal_basis": legal_basis_texts(r), "retention": r.text("retention")}
     return Request(

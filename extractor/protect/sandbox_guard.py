@@ -38,13 +38,6 @@ def _nodes(tree: object) -> Iterator[dict]:
             stack.extend(node)
 
 
-def _refused(message: str) -> ExtractorError:
-    """A refusal from the query's parse tree alone (no record read): a requester may read it."""
-    error = ExtractorError(message)
-    error.before_data = True
-    return error
-
-
 def sandbox_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0].lower() for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 
@@ -63,12 +56,14 @@ def refuse_unseen(con: duckdb.DuckDBPyConnection, sql: str, query_file: Path) ->
     allowed = sandbox_tables(con) | ctes
     for n in nodes:
         if n.get("type") == "SHOW_REF":  # SHOW, DESCRIBE, SUMMARIZE: parsed as a SELECT, but they describe the data
-            raise _refused(f"{query_file}: refused by the sandbox: SHOW, DESCRIBE and SUMMARIZE are not queries; "
-                                 "a query is one SELECT (or WITH … SELECT) over the request's tables")
+            raise ExtractorError(f"{query_file}: refused by the sandbox: SHOW, DESCRIBE and SUMMARIZE are not "
+                                 "queries; a query is one SELECT (or WITH … SELECT) over the request's tables",
+                                 before_data=True)
         name = n.get("function_name")
         if isinstance(name, str) and (name.lower() in REFUSED_FUNCTIONS or name.lower().startswith(REFUSED_PREFIXES)):
-            raise _refused(f"{query_file}: refused by the sandbox: {name}() reveals the machine or runs SQL "
-                                 "from a string; a query may use the request's tables and plain functions")
+            raise ExtractorError(f"{query_file}: refused by the sandbox: {name}() reveals the machine or runs SQL "
+                                 "from a string; a query may use the request's tables and plain functions",
+                                 before_data=True)  # from the parse tree alone: a requester may read it
         if n.get("type") == "BASE_TABLE":
             table = str(n.get("table_name", ""))
             schema = str(n.get("schema_name", "")).lower()

@@ -54,18 +54,14 @@ def _confined(cfg: object, folder: Path) -> None:
     inside = folder.resolve()
     for i, out in enumerate(cfg.request.outputs):  # type: ignore[attr-defined]
         if out.query.resolve().parent != inside:
-            raise _before(f"outputs[{i}].query: expected the name of a query file handed in with the request")
+            raise ExtractorError(f"outputs[{i}].query: expected the name of a query file handed in with the "
+                                 "request", before_data=True)
         a = out.anonymisation
         for col, spec in (a.quasi_identifiers.items() if a else ()):
             if not spec.startswith("builtin:"):
-                raise _before(f"outputs[{i}].quasi_identifiers.{col}: a request handed in through the airlock "
-                              "uses builtin hierarchies (builtin:NAME); ask the controller for another")
-
-
-def _before(message: str) -> ExtractorError:
-    error = ExtractorError(message)
-    error.before_data = True
-    return error
+                raise ExtractorError(f"outputs[{i}].quasi_identifiers.{col}: a request handed in through the "
+                                     "airlock uses builtin hierarchies (builtin:NAME); ask the controller for "
+                                     "another", before_data=True)
 
 
 def run_one(sub: Submission, out_root: Path, catalog: Path, policy: Path | None, data_root: Path | None,

@@ -15,6 +15,7 @@ import socket
 import tomllib
 from typing import Any
 
+from extractor.config.request import ID
 from extractor.release import access
 from extractor.release.airlock_state import Submission
 from extractor.release.store import Store
@@ -40,7 +41,7 @@ def check_files(project: str, files: dict[str, str]) -> str:
     head = data.get("request") if isinstance(data.get("request"), dict) else {}
     rid = head.get("id")
     asked = head.get("project", rid)  # a request without a project is its own project, as load_request has it
-    if not isinstance(rid, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", rid):
+    if not isinstance(rid, str) or not ID.match(rid):
         raise Refused(400, f"{REQUEST_FILE}: request.id: expected a file-name-safe identifier")
     if asked != project:
         raise Refused(400, f"{REQUEST_FILE}: request.project is {asked!r}; you are handing it in for {project!r}")

@@ -19,7 +19,7 @@ import polars as pl
 
 from extractor.config.catalog import Catalog, Column, Source, Table
 from extractor.errors import ExtractorError
-from extractor.researcher.dummy_registers import register, series
+from extractor.researcher.dummy_registers import keys, register, series
 from extractor.researcher.query_literals import Wanted
 
 ROWS_PER_PERSON = 3  # rows of an event table (documents, conditions) per person
@@ -55,7 +55,7 @@ class Dummy:
             if column.role == "person_key":
                 numeric = column.type in NUMBER_TYPES
                 self.pools[key] = (np.arange(1, self.persons + 1) if numeric else
-                                   np.array([f"P{i:07d}" for i in range(1, self.persons + 1)], dtype=object))
+                                   keys("P", np.arange(1, self.persons + 1), 7))
             else:
                 self.pools[key] = self._values(column, LOOKUP_ROWS, unique=True)
         return self.pools[key]
@@ -120,13 +120,13 @@ class Dummy:
             pool = self.pool(column)
             values = pool if person_table else pool[self.rng.integers(0, pool.size, n)]
         elif column.role == "document_version":
-            values = np.array([f"DV{i:08d}" for i in row], dtype=object)
+            values = keys("DV", row, 8)
         elif column.role == "document_key":
-            values = np.array([f"DK{i // 2:08d}" for i in row], dtype=object)  # two versions of most documents
+            values = keys("DK", row // 2, 8)  # two versions of most documents
         elif column.role == "direct_identifier":
             values = np.full(n, "DUMMY", dtype=object)
         elif column.role == "free_text":
-            values = np.array([f"Dummy note {i}." for i in row], dtype=object)
+            values = keys("Dummy note ", row, 1)
         elif self._shared(column):
             pool = self.pool(column)
             values = pool[self.rng.integers(0, pool.size, n)]
@@ -195,7 +195,7 @@ class Dummy:
             if len(parents) < 2 or len(children) < len(parents):
                 continue
             slot = {p: i for i, p in enumerate(parents)}
-            owner = np.array([slot.get(p, -1) for p in df[parent].to_list()])
+            owner = df[parent].replace_strict(slot, default=-1, return_dtype=pl.Int64).to_numpy()
             pick = self.rng.integers(0, len(children), df.height)
             pick = pick - pick % len(parents) + np.maximum(owner, 0)  # a child dealt to the row's parent
             pick = np.where(pick >= len(children), pick - len(parents), pick)

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from extractor.researcher.dummy_data import Dummy
 
 
+def keys(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
+    """prefix + each number zero-padded to width ("DV00000042"), built column-wise by Polars."""
+    text = pl.Series(numbers).cast(pl.String).str.zfill(width)
+    return (prefix + text).to_numpy().astype(object)
+
+
 def series(name: str, values: np.ndarray) -> pl.Series:
     """Object arrays (text, text with None) as Polars text; others as they are."""
     if values.dtype == object:
@@ -53,7 +59,7 @@ def _bans(dummy: Dummy, reg: Register, who: np.ndarray, on: np.ndarray, ended: n
         mask = scopes == scope
         targets[mask] = pool[dummy.rng.integers(0, pool.size, int(mask.sum()))]
     mask = scopes == "document"
-    targets[mask] = [f"DK{i:08d}" for i in dummy.rng.integers(0, dummy.persons, int(mask.sum()))]
+    targets[mask] = keys("DK", dummy.rng.integers(0, dummy.persons, int(mask.sum())), 8)
     c = reg.columns
     return {c["person"]: who, c["scope"]: np.array([reg.scope_values[s] for s in scopes], dtype=object),
             c["target"]: targets, c["set_on"]: on, c["revoked_on"]: ended,

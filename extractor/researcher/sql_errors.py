@@ -40,9 +40,7 @@ def teach(err: QueryFailed, catalog: Catalog, variables: dict[str, tuple[str, ..
 
 def taught(err: QueryFailed, catalog: Catalog, variables: dict[str, tuple[str, ...]] | None) -> ExtractorError:
     """teach() as an error that keeps whether it was raised before any record was read."""
-    error = ExtractorError(teach(err, catalog, variables))
-    error.before_data = err.before_data
-    return error
+    return ExtractorError(teach(err, catalog, variables), before_data=err.before_data)
 
 
 def _given(catalog: Catalog, variables: dict[str, tuple[str, ...]] | None) -> dict[str, set[str]]:

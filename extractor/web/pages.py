@@ -191,7 +191,14 @@ QUERY_SLOTS = 3  # query files a form hands in with a request
 
 
 def _requester_projects(account: Account) -> list[str]:
-    return sorted(p for p, role in account.projects.items() if role == "requester")
+    """The projects the account may hand requests in for (asked of access.py, as every page does)."""
+    return sorted(p for p in account.projects if access.authorise_submit(account, p))
+
+
+def _slots(files: dict[str, str]) -> list[tuple[str, str]]:
+    """The form's query slots: the files handed in (not the request), padded to QUERY_SLOTS."""
+    slots = [(n, t) for n, t in files.items() if n != submissions.REQUEST_FILE][:QUERY_SLOTS]
+    return slots + [("", "")] * (QUERY_SLOTS - len(slots))
 
 
 def submit_form(ctx: Ctx) -> Response:
@@ -203,12 +210,10 @@ def submit_form(ctx: Ctx) -> Response:
     earlier = ctx.state.submissions.get(ctx.request.query_params.get("from", ""))
     if earlier is not None and earlier.account != ctx.account.name:
         earlier = None
-    files = dict(earlier.files) if earlier else {}
-    request_text = files.pop(submissions.REQUEST_FILE, "")
-    slots = list(files.items())[:QUERY_SLOTS]
-    slots += [("", "")] * (QUERY_SLOTS - len(slots))
+    files = earlier.files if earlier else {}
     return page("web_submit.html.j2", title="Hand in a request", session=ctx.session, projects=projects,
-                project=earlier.project if earlier else projects[0], request_text=request_text, slots=slots,
+                project=earlier.project if earlier else projects[0],
+                request_text=files.get(submissions.REQUEST_FILE, ""), slots=_slots(files),
                 replaces=earlier.id if earlier else "", error=None)
 
 
@@ -226,11 +231,9 @@ def submit(ctx: Ctx) -> Response:
     except Refused as exc:
         if exc.status != 400:
             raise
-        slots = [(n, t) for n, t in files.items() if n != submissions.REQUEST_FILE][:QUERY_SLOTS]
-        slots += [("", "")] * (QUERY_SLOTS - len(slots))
         return page("web_submit.html.j2", 400, title="Hand in a request", session=ctx.session,
                     projects=_requester_projects(ctx.account), project=project,
-                    request_text=files[submissions.REQUEST_FILE], slots=slots, replaces=replaces or "",
+                    request_text=files[submissions.REQUEST_FILE], slots=_slots(files), replaces=replaces or "",
                     error=str(exc))
     return RedirectResponse("/submissions", status_code=303)
 
