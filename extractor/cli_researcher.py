@@ -48,7 +48,7 @@ def catalog_show(
     purpose: Annotated[str | None, typer.Option("--purpose", help="Only this purpose's outputs, rules and "
                                                 "thresholds (default: the request's, or every purpose)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="text, markdown or html")] = "text",
-    lang: Annotated[str, typer.Option("--lang", help="Language of the code labels: fi, sv or en")] = "en",
+    lang: Annotated[str, typer.Option("--lang", help="Language of labels and descriptions: fi, sv or en")] = "en",
     policy: Annotated[Path | None, typer.Option("--policy", help="The controller's policy (default: the "
                                                 "request's, else the shipped default)")] = None,
     to: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the terminal")] = None,

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extractor.config.catalog_sections import RetentionColumns, StructureStates, retention, structure_states
 from extractor.config.code_lists import CodeList, load_code_list
-from extractor.config.toml_fields import Fields, load_toml
+from extractor.config.toml_fields import Fields, load_toml, plain
 from extractor.sql import NAME_RULE, is_name
 
 ROLES = (
@@ -62,8 +63,11 @@ class Column:
     role: str
     type: str | None = None  # DuckDB type the column is read as, if declared (or implied by a register's key)
     format: str | None = None  # strptime format of a date or timestamp written as text (e.g. %d.%m.%Y)
-    description: str = ""  # for the codebook
+    description: str = ""  # for the codebook and logs: English, else the first language given
     codes: CodeList | None = None  # the values it may hold, with labels (codebook, dummy data)
+    # language ("*": one string, no language stated) -> text; the notices and the codebook speak the reader's
+    descriptions: dict[str, str] = field(default_factory=dict, hash=False)
+    labels: dict[str, str] = field(default_factory=dict, hash=False)  # short names ("syntymäaika", "date of birth")
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class Table:
     source: Source
     columns: tuple[Column, ...]
     description: str = ""
+    descriptions: dict[str, str] = field(default_factory=dict, hash=False)
+    labels: dict[str, str] = field(default_factory=dict, hash=False)
 
     def with_role(self, role: str) -> list[str]:
         return [c.name for c in self.columns if c.role == role]
@@ -107,25 +113,6 @@ class Register:
 
 
 @dataclass(frozen=True)
-class RetentionColumns:
-    """Where the anchor events of retention periods are recorded."""
-
-    matter_closed: str | None  # column, in each table with a service task, holding the matter's closing date
-    death_date: tuple[str, str] | None  # (table, column) of the person's death date
-    birth_date: tuple[str, str] | None  # (table, column) of the person's birth date
-
-
-@dataclass(frozen=True)
-class StructureStates:
-    """A table giving each document structure's state (Sosmeta: luonnos, testissä, valmis, vanhentunut, poistettu)."""
-
-    table: str
-    key: str
-    state: str
-    removed: str = "poistettu"
-
-
-@dataclass(frozen=True)
 class Catalog:
     path: Path
     name: str
@@ -133,6 +120,25 @@ class Catalog:
     registers: dict[str, Register]
     retention: RetentionColumns | None = None
     structure_states: StructureStates | None = None
+
+
+def _in(texts: dict[str, str], lang: str) -> str | None:
+    """The text in `lang`; a single string (no language stated) serves every language; else English."""
+    return texts.get(lang) or texts.get("*") or texts.get("en")
+
+
+def column_label(column: Column | Table, lang: str) -> str:
+    """A short name for readers: the label in `lang`, else the English one, else the name, underscores as spaces."""
+    return _in(column.labels, lang) or column.name.replace("_", " ")
+
+
+def table_label(table: Table, lang: str) -> str:
+    return column_label(table, lang)
+
+
+def description_in(item: Column | Table, lang: str) -> str:
+    """The description in `lang`, else English, else the first given ("" if none)."""
+    return _in(item.descriptions, lang) or item.description
 
 
 def _source(f: Fields, root: Path, schema_only: bool = False) -> Source:
@@ -191,13 +197,13 @@ def _columns(f: Fields, folder: Path) -> tuple[Column, ...]:
     cols = []
     cf = f.table("columns")
     for name in cf.name_keys():
-        role, typ, fmt = _typed(cf, name, "role", frozenset({"description", "codes"}))
+        role, typ, fmt = _typed(cf, name, "role", frozenset({"description", "codes", "label"}))
         if role not in ROLES:
             raise cf.error(name, "a role: " + ", ".join(ROLES), role)
         spec = cf.data[name] if isinstance(cf.data[name], dict) else {}
-        described = cf.table(name).str("description", "") if spec else ""
+        described, labels = (cf.table(name).text(k, {}) for k in ("description", "label")) if spec else ({}, {})
         codes = load_code_list(cf, name, spec["codes"], folder) if "codes" in spec else None
-        cols.append(Column(name, role, typ, fmt, described, codes))
+        cols.append(Column(name, role, typ, fmt, plain(described), codes, described, labels))
     if not cols:
         raise f.error("columns", "at least one column")
     return tuple(cols)
@@ -218,8 +224,11 @@ def load_catalog(path: Path, root_override: Path | None = None, schema_only: boo
     tf = f.table("tables")
     for name in tf.name_keys():
         t = tf.table(name)
-        t.reject_unknown({"path", "format", "table", "delimiter", "encoding", "decimal", "columns", "description"})
-        tables[name] = Table(name, _source(t, root, schema_only), _columns(t, path.parent), t.str("description", ""))
+        t.reject_unknown({"path", "format", "table", "delimiter", "encoding", "decimal", "columns", "description",
+                          "label"})
+        described = t.text("description", {})
+        tables[name] = Table(name, _source(t, root, schema_only), _columns(t, path.parent), plain(described),
+                             described, t.text("label", {}))
     if not tables:
         raise f.error("tables", "at least one table")
     registers: dict[str, Register] = {}
@@ -243,8 +252,8 @@ def load_catalog(path: Path, root_override: Path | None = None, schema_only: boo
                 sv.reject_unknown(set(BAN_SCOPES))
                 scopes.update({s: sv.str(s) for s in sv.keys()})
         registers[kind] = Register(kind, _source(r, root, schema_only), columns, scopes, types, codes)
-    return Catalog(path.resolve(), head.str("name"), tables, registers, _retention(f, tables),
-                   _structure_states(f, tables))
+    return Catalog(path.resolve(), head.str("name"), tables, registers, retention(f, tables),
+                   structure_states(f, tables))
 
 
 def _register_columns(r: Fields, needed: tuple[str, ...]) -> tuple[dict[str, str], dict[str, Column]]:
@@ -258,39 +267,3 @@ def _register_columns(r: Fields, needed: tuple[str, ...]) -> tuple[dict[str, str
         columns[key] = name
         types[key] = Column(name, "other", typ or REGISTER_TYPES[key], fmt)
     return columns, types
-
-
-def _column_ref(f: Fields, key: str, tables: dict[str, Table]) -> tuple[str, str] | None:
-    ref = f.str(key, None)
-    if ref is None:
-        return None
-    table, _, column = ref.partition(".")
-    if table not in tables or column not in {c.name for c in tables[table].columns}:
-        raise f.error(key, "TABLE.COLUMN naming a declared column", ref)
-    return table, column
-
-
-def _retention(f: Fields, tables: dict[str, Table]) -> RetentionColumns | None:
-    r = f.table("retention", None)
-    if r is None:
-        return None
-    r.reject_unknown({"matter_closed", "death_date", "birth_date"})
-    matter = r.str("matter_closed", None)
-    if matter and not any(matter in {c.name for c in t.columns} for t in tables.values()):
-        raise r.error("matter_closed", "a column declared in a table that has a service_task column", matter)
-    return RetentionColumns(matter, _column_ref(r, "death_date", tables), _column_ref(r, "birth_date", tables))
-
-
-def _structure_states(f: Fields, tables: dict[str, Table]) -> StructureStates | None:
-    s = f.table("structure_states", None)
-    if s is None:
-        return None
-    s.reject_unknown({"table", "key", "state", "removed"})
-    table = s.str("table")
-    if table not in tables:
-        raise s.error("table", "a table of the catalog", table)
-    names = {c.name for c in tables[table].columns}
-    for key in ("key", "state"):
-        if s.str(key) not in names:
-            raise s.error(key, f"a column declared for table '{table}'", s.str(key))
-    return StructureStates(table, s.str("key"), s.str("state"), s.str("removed", "poistettu"))

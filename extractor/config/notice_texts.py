@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from extractor.config.toml_fields import Fields
+from extractor.config.toml_fields import Fields, plain
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,6 @@ class Notice:
 
 NOTICE_FIELDS = ("title", "requester.organisation", "controller.organisation", "dpo.name", "legal_basis",
                  "retention")
-
-
-def plain(texts: dict[str, str]) -> str:
-    """One string for the DPO's report and the logs: as written, else English, else the first given."""
-    return texts.get("*") or texts.get("en") or next(iter(texts.values()))
 
 
 def party(f: Fields, name: str, texts: dict[str, dict[str, str]]) -> Party:

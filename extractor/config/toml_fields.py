@@ -14,6 +14,12 @@ from extractor.sql import NAME_RULE, is_name
 _MISSING: Any = object()
 
 
+def plain(texts: dict[str, str]) -> str:
+    """One string of a text given per language (Fields.text), for reports, logs and the codebook's plain
+    field: as written, else English, else the first given; "" when none was given."""
+    return texts.get("*") or texts.get("en") or next(iter(texts.values()), "")
+
+
 def load_toml(path: Path, what: str) -> Fields:
     """Parse a TOML file; a missing file or a syntax error becomes a one-line ConfigError."""
     if not path.is_file():

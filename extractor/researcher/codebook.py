@@ -1,6 +1,7 @@
 """The codebook: what a researcher may query, written from the catalog and the policy, never from the data.
 
-Every table and column a purpose may give to a query, with its type, role, description, code list and
+Every table and column a purpose may give to a query, with its label and description in the reader's
+language (as the catalog gives them), its type, role, code list and
 what the sandbox does to it (pseudonymised, shifted, withheld, de-identified); the helper functions with
 their signatures; the purpose's output kinds, rules and thresholds. Text for the terminal, Markdown for
 a wiki, HTML for the browser (linked from the review report).
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from extractor.config.catalog import Catalog, Column
+from extractor.config.catalog import Catalog, Column, Table, column_label, description_in
 from extractor.config.code_lists import CodeList
 from extractor.config.policy import Policy, Purpose
 from extractor.config.rules import POLICY_RULES
@@ -41,6 +42,13 @@ class Entry:
     treatment: str
     codes: CodeList | None
     given: bool  # may a query read it (when named in [variables])
+    column: Column | None = None  # its label and description in each language the catalog gives
+
+    def label(self, lang: str) -> str:
+        return column_label(self.column, lang) if self.column else self.name
+
+    def described(self, lang: str) -> str:
+        return description_in(self.column, lang) if self.column else self.description
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,13 @@ class TableEntry:
     name: str
     description: str
     columns: tuple[Entry, ...]
+    table: Table | None = None
+
+    def label(self, lang: str) -> str:
+        return column_label(self.table, lang) if self.table else self.name
+
+    def described(self, lang: str) -> str:
+        return description_in(self.table, lang) if self.table else self.description
 
 
 @dataclass(frozen=True)
@@ -70,7 +85,7 @@ class Codebook:
 
 def _entry(c: Column) -> Entry:
     return Entry(c.name, c.type or "as stored", c.role, c.description,
-                 TREATMENT.get(c.role, "as recorded"), c.codes, c.role != "direct_identifier")
+                 TREATMENT.get(c.role, "as recorded"), c.codes, c.role != "direct_identifier", c)
 
 
 def build(catalog: Catalog, policy: Policy, purpose: str | None = None) -> Codebook:
@@ -78,7 +93,7 @@ def build(catalog: Catalog, policy: Policy, purpose: str | None = None) -> Codeb
     purposes = (policy.purposes[purpose],) if purpose else tuple(policy.purposes.values())
     rules = {p.name: tuple(RuleEntry(r.label, r.source, p.applies(r.id), p.exemptions.get(r.id, ""))
                            for r in POLICY_RULES) for p in purposes}
-    tables = tuple(TableEntry(t.name, t.description, tuple(_entry(c) for c in t.columns))
+    tables = tuple(TableEntry(t.name, t.description, tuple(_entry(c) for c in t.columns), t)
                    for t in catalog.tables.values())
     return Codebook(catalog.name, tables, tuple(SIGNATURES.values()), purposes, rules, tuple(catalog.registers))
 
@@ -93,9 +108,10 @@ def _codes_line(codes: CodeList, lang: str, limit: int | None) -> str:
 def render_text(book: Codebook, lang: str = "en") -> str:
     lines = [f"Codebook: {book.catalog}", ""]
     for t in book.tables:
-        lines.append(f"TABLE {t.name}" + (f" — {t.description}" if t.description else ""))
+        lines.append(f"TABLE {t.name} ({t.label(lang)})" + (f" — {t.described(lang)}" if t.described(lang) else ""))
         for c in t.columns:
-            lines.append(f"  {c.name:<22} {c.type:<10} {c.role:<18} {c.description}")
+            lines.append(f"  {c.name:<22} {c.type:<10} {c.role:<18} {c.label(lang)}"
+                         + (f" — {c.described(lang)}" if c.described(lang) else ""))
             lines.append(f"  {'':<22} {c.treatment}")
             if c.codes:
                 lines.append(f"  {'':<22} codes: {_codes_line(c.codes, lang, SHOWN_CODES)}")
@@ -121,11 +137,13 @@ def _md(text: str) -> str:
 def render_markdown(book: Codebook, lang: str = "en") -> str:
     lines = [f"# Codebook: {_md(book.catalog)}", ""]
     for t in book.tables:
-        lines += [f"## Table `{t.name}`", ""] + ([_md(t.description), ""] if t.description else [])
-        lines += ["| column | type | role | description | in the sandbox | codes |", "|---|---|---|---|---|---|"]
+        lines += [f"## Table `{t.name}` ({_md(t.label(lang))})", ""] + (
+            [_md(t.described(lang)), ""] if t.described(lang) else [])
+        lines += ["| column | label | type | role | description | in the sandbox | codes |", "|---" * 7 + "|"]
         for c in t.columns:
             codes = _md(_codes_line(c.codes, lang, SHOWN_CODES)) if c.codes else ""
-            lines.append(f"| `{c.name}` | {c.type} | {c.role} | {_md(c.description)} | {_md(c.treatment)} | {codes} |")
+            lines.append(f"| `{c.name}` | {_md(c.label(lang))} | {c.type} | {c.role} | {_md(c.described(lang))} | "
+                         f"{_md(c.treatment)} | {codes} |")
         lines.append("")
     lines += ["## Helper functions", ""] + [f"- `{sig}`: {what}" for sig, what in book.functions] + [""]
     for p in book.purposes:
