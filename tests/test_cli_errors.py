@@ -35,11 +35,11 @@ def _replace(old: str, new: str, file: str = "request.toml"):
 CASES = [
     ("missing key in request", _replace('title = { fi = "testi", sv = "test", en = "test" }\n', ""), "request.toml: request.title: expected a string or a table"),
     ("notice text missing a language", _replace('sv = "test", en = "test" }', 'en = "test" }'),
-     "request.toml: request.title: expected the text in sv for the patient notice"),
+     'request.toml: request.title: no text for "sv" (expected fi, sv and en)'),
     ("unknown legal basis id", _replace('legal_basis = "gdpr-6-1-e"', 'legal_basis = "gdpr-6-1-z"'),
      "request.toml: request.legal_basis: expected a known basis id"),
     ("legal basis as free text in one language", _replace('legal_basis = "gdpr-6-1-e"', 'legal_basis = "as per law"'),
-     "request.toml: request.legal_basis: expected the text in fi for the patient notice"),
+     'request.toml: request.legal_basis: no text for "fi", "sv", "en" (expected fi, sv and en, or a basis id'),
     ("typo in a key", _replace("retention =", "retension ="), "request.toml: request.retension: expected 'retention' (did you mean it?), or another known key"),
     ("bad date", _replace("as_of = 2026-06-30", 'as_of = "30.6.2026"'), "request.toml: request.as_of: expected a date"),
     ("as-of date in the future", _replace("as_of = 2026-06-30", "as_of = 2999-01-01"), "request.as_of: expected a date not after today"),

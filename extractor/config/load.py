@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractor.config.catalog import WITHHELD_ROLES, Catalog, load_catalog
-from extractor.config.notice_texts import NOTICE_FIELDS
+from extractor.config.notice_texts import LANGUAGES, missing_hint, shown_fields
 from extractor.config.policy import Policy, Purpose, default_policy_path, load_policy
 from extractor.config.request import Request, load_request
 from extractor.config.rules import POLICY_RULES, RULES
-from extractor.errors import ConfigError
+from extractor.errors import ConfigError, ExtractorError
 
 
 @dataclass(frozen=True)
@@ -30,18 +30,20 @@ class RunConfig:
         return [rule for rule in RULES if self.purpose.applies(rule) and rule not in self.unapplied]
 
 
+class MissingLanguage(ConfigError):
+    """A text a patient notice shows lacks a notice language: the key as the request wrote it, and the language."""
+
+    def __init__(self, path: Path, key: str, missing: list[str], hint: str = "") -> None:
+        ExtractorError.__init__(self, f"{path}: {key}: no text for " + ", ".join(f'"{lang}"' for lang in missing)
+                                + f" (expected fi, sv and en{hint})")
+
+
 def _require_notice_languages(request: Request) -> None:
-    """Every text a patient notice shows, in every notice language: else one line naming field and language."""
-    for name in NOTICE_FIELDS:
-        texts = request.texts.get(name, {})
-        if name == "retention":
-            texts = {**texts, **request.notice.retention}
-        for lang in ("fi", "sv", "en"):
-            if lang not in texts:
-                key = f"notice.retention.{lang}" if name == "retention" else f"request.{name}"
-                raise ConfigError(request.path, key, f"the text in {lang} for the patient notice: "
-                                  "{ fi = …, sv = …, en = … } (or a basis id from legal_bases.toml)",
-                                  texts.get("*", "no text in that language"))
+    """Every text a patient notice shows, in every notice language: else one line naming key and language."""
+    for key, texts in shown_fields(request.texts, request.notice).values():
+        missing = [lang for lang in LANGUAGES if lang not in texts]
+        if missing:
+            raise MissingLanguage(request.path, key, missing, missing_hint(key, texts))
 
 
 def load_config(request_path: Path, data_root: Path | None = None, today: dt.date | None = None,

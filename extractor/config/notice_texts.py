@@ -2,7 +2,9 @@
 
 A text is a string or `{ fi = …, sv = …, en = … }`; the legal basis may be an id (or a list of ids) from
 data/legal_bases.toml. Request keeps one plain string of each for reports and logs (plain()), and
-every language's text for the patient notices (Request.texts, checked by load_config).
+every language's text for the patient notices (Request.texts). shown_fields() is the one list of the
+texts a notice shows, each with the key the request wrote it under: load_config refuses one that lacks a
+language (policy `notice_languages = "required"`), and the notice falls back with a note otherwise.
 """
 
 from __future__ import annotations
@@ -25,13 +27,38 @@ class Party:
 class Notice:
     """What the patient notice should say about this extract, in each language."""
 
-    summary: dict[str, str]  # language -> one-paragraph plain-language summary
-    data_categories: dict[str, str]
-    retention: dict[str, str] = field(default_factory=dict)  # language -> retention in that language
+    summary: dict[str, str]  # language -> one-paragraph plain-language summary ({}: the notice writes its own)
+    data_categories: dict[str, str]  # {}: the labels of the columns the request reads
+    retention: dict[str, str] = field(default_factory=dict)  # language -> retention; overrides request.retention
 
 
 NOTICE_FIELDS = ("title", "requester.organisation", "controller.organisation", "dpo.name", "legal_basis",
                  "retention")
+LANGUAGES = ("fi", "sv", "en")
+
+
+def shown_fields(texts: dict[str, dict[str, str]], notice: Notice) -> dict[str, tuple[str, dict[str, str]]]:
+    """Every text the request gives a notice: field -> (the key as the request wrote it, text per language).
+    `[notice] retention` is taken language by language before `retention`; a `[notice]` text the request does
+    not give is not listed (the notice writes its own in every language: that is no missing language)."""
+    out = {name: (f"request.{name}", texts.get(name, {})) for name in NOTICE_FIELDS if name != "retention"}
+    out["retention"] = ("notice.retention" if notice.retention else "request.retention",
+                        {**texts.get("retention", {}), **notice.retention})
+    for name in ("summary", "data_categories"):
+        if getattr(notice, name):
+            out[f"notice.{name}"] = (f"notice.{name}", getattr(notice, name))
+    return out
+
+
+def missing_hint(key: str, texts: dict[str, str]) -> str:
+    """What to write, for a text that lacks a language: said only where it fits the key."""
+    if key == "request.legal_basis":
+        return ", or a basis id from legal_bases.toml"
+    if key == "notice.retention":
+        return "; request.retention does not give it either"
+    if "*" in texts:
+        return '; one string names no language: write { fi = "…", sv = "…", en = "…" }'
+    return ""
 
 
 def party(f: Fields, name: str, texts: dict[str, dict[str, str]]) -> Party:
@@ -55,11 +82,8 @@ def legal_basis_texts(r: Fields) -> dict[str, str]:
 
 
 def notice(f: Fields | None) -> Notice:
+    """`[notice]`: each text a string or a table { fi = …, sv = …, en = … }, as every other text."""
     if f is None:
         return Notice({}, {})
     f.reject_unknown({"summary", "data_categories", "retention"})
-    out = []
-    for key in ("summary", "data_categories", "retention"):
-        sub = f.table(key, None)
-        out.append({lang: sub.str(lang) for lang in sub.keys()} if sub else {})
-    return Notice(*out)
+    return Notice(*(f.text(key, {}) for key in ("summary", "data_categories", "retention")))

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from extractor.config.catalog import PSEUDONYMISED_ROLES, WITHHELD_ROLES, Column, column_label, table_label
 from extractor.config.load import RunConfig
-from extractor.config.notice_texts import NOTICE_FIELDS
+from extractor.config.notice_texts import shown_fields
 from extractor.errors import ExtractorError
 from extractor.reports.readability import Readability, measure, prose, visible_text
 from extractor.reports.render import render
@@ -42,11 +43,10 @@ PURPOSE_TEXT = {
                            "sv": "vetenskaplig forskning med ditt samtycke",
                            "en": "scientific research based on your consent"},
 }
-DEFAULT_CATEGORIES = {
-    "fi": "Sosiaalihuollon asiakastietoja: esimerkiksi syntymävuosi, sukupuoli, asuinalue ja saamasi palvelut.",
-    "sv": "Klientuppgifter inom socialvården: till exempel födelseår, kön, bostadsområde och tjänster du fått.",
-    "en": "Social-welfare client data: for example year of birth, sex, home area and the services you received.",
-}
+# The data categories: the catalog's labels of the columns the request reads, in the reader's language.
+CATEGORIES = {"fi": "Tietoja, joita hanke käytti: {labels}.", "sv": "Uppgifter som projektet använde: {labels}.",
+              "en": "Data the project used: {labels}."}
+NOT_CATEGORIES = PSEUDONYMISED_ROLES | {"direct_identifier"}  # keys and identifiers: never given out
 DEFAULT_SUMMARY = {
     "fi": "{org} käyttää tietojasi. Tarkoitus on {purpose}.",
     "sv": "{org} använder dina uppgifter. Syftet är {purpose}.",
@@ -66,19 +66,41 @@ FALLBACK_NOTE = {"fi": "Tätä tietoa ei ole saatavilla suomeksi.", "sv": "Uppgi
 
 
 def reader_texts(cfg: RunConfig, lang: str) -> dict[str, str]:
-    """The request's notice texts in `lang`. Where the policy allows a fallback, a text missing in `lang`
-    is shown in another language with a visible note; load_config has refused the request otherwise."""
+    """The request's notice texts in `lang` (summary and data categories as "notice.summary" and
+    "notice.data_categories", when the request gives them). Where the policy allows a fallback, a text
+    missing in `lang` is shown in another language with a visible note; load_config has refused it otherwise."""
     out = {}
-    for name in NOTICE_FIELDS:
-        texts = dict(cfg.request.texts.get(name, {}))
-        if name == "retention":
-            texts.update(cfg.request.notice.retention)
+    for name, (_, texts) in shown_fields(cfg.request.texts, cfg.request.notice).items():
         if lang in texts:
             out[name] = texts[lang]
         else:
             other = texts.get("*") or texts.get("en") or next(iter(texts.values()), "")
             out[name] = f"{other} ({FALLBACK_NOTE[lang]})"
     return out
+
+
+def read_columns(cfg: RunConfig) -> list[Column]:
+    """The columns the request's queries could read: its [variables], else every column the sandbox gives a
+    query of each catalog table (free text only when named); person keys and identifiers left out."""
+    wanted = cfg.request.variables
+    if wanted is None:
+        return [c for t in cfg.catalog.tables.values() for c in t.columns
+                if c.role not in NOT_CATEGORIES | WITHHELD_ROLES]
+    out = []
+    for name, columns in wanted.items():
+        by_name = {c.name: c for c in cfg.catalog.tables[name].columns}
+        out += [by_name[c] for c in columns if by_name[c].role not in NOT_CATEGORIES]
+    return out
+
+
+def data_categories(cfg: RunConfig, lang: str) -> str:
+    """"Data the project used: date of birth, sex, region." from the catalog's labels in `lang`, each once;
+    a request that reads only keys names the tables it reads."""
+    labels = list(dict.fromkeys(column_label(c, lang) for c in read_columns(cfg)))
+    if not labels:
+        tables = cfg.request.variables or cfg.catalog.tables
+        labels = [table_label(cfg.catalog.tables[t], lang) for t in tables]
+    return CATEGORIES[lang].format(labels=", ".join(labels))
 
 
 def write_notices(cfg: RunConfig, folder: Path) -> dict[str, Readability]:
@@ -88,9 +110,10 @@ def write_notices(cfg: RunConfig, folder: Path) -> dict[str, Readability]:
     kinds = {"aggregate": any(o.kind in ("aggregate", "table") for o in req.outputs),
              "anonymised": any(o.kind == "anonymised_records" for o in req.outputs),
              "pseudonymised": any(o.kind == "pseudonymised_records" for o in req.outputs)}
-    summaries = {lang: req.notice.summary.get(lang) or DEFAULT_SUMMARY[lang].format(
+    summaries = {lang: texts[lang].get("notice.summary") or DEFAULT_SUMMARY[lang].format(
         org=texts[lang]["requester.organisation"], purpose=purpose_text[lang]) for lang in LANGUAGES}
-    categories = {lang: req.notice.data_categories.get(lang, DEFAULT_CATEGORIES[lang]) for lang in LANGUAGES}
+    categories = {lang: texts[lang].get("notice.data_categories") or data_categories(cfg, lang)
+                  for lang in LANGUAGES}
     retention = {lang: texts[lang]["retention"] for lang in LANGUAGES}
     scores = {}
     for lang in LANGUAGES:
