@@ -11,7 +11,7 @@ SCALE_SIZES ?= 100000,1000000,10000000
 # (tests/conftest.py).
 NONET  := $(shell unshare -n sh -c 'ip link set lo up' 2>/dev/null && echo "unshare -n sh -c 'ip link set lo up && exec \"\$$0\" \"\$$@\"'")
 
-.PHONY: demo test test-fast bench lint browser voikko java postgres lock clean differential
+.PHONY: demo test test-fast bench lint browser voikko java postgres lock clean differential messages
 
 # Installs exactly the versions CI tested: every transitive dependency is pinned in requirements.lock
 # (`make lock` updates it on purpose; see the README).
@@ -101,3 +101,15 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo out benchmarks/work
+
+# The message catalogs: extract every text a person reads (templates, and _()/N_()/Message() in the code)
+# into extractor/locale/extractor.pot and merge it into each language's .po for the translators; a new or
+# changed text shows up there untranslated (or fuzzy), and tests/test_i18n.py fails until it is translated.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k Message --no-location --omit-header --sort-output \
+	  -o extractor/locale/extractor.pot .
+	for lang in fi sv; do \
+	  test -f extractor/locale/$$lang/LC_MESSAGES/extractor.po \
+	  || $(BIN)/pybabel init -D extractor -i extractor/locale/extractor.pot -d extractor/locale -l $$lang; \
+	  $(BIN)/pybabel update -D extractor -i extractor/locale/extractor.pot -d extractor/locale -l $$lang \
+	    --no-wrap --omit-header --ignore-obsolete; done

@@ -69,7 +69,7 @@ def test_dp_table_spends_the_budget_then_is_refused(registry: Path, tmp_path: Pa
     assert check_release(first.release_dir).passed
     html = (first.run_dir / "review" / "review.html").read_text(encoding="utf-8")
     assert "Differentially private table: documents_dp" in html and "95 % accuracy" in html
-    assert re.search(r"spent before this run 0,\s+this run 0\.4,\s+remaining after it 0\.6", html)
+    assert re.search(r"spent before this run 0,\s+this run 0\.4,\s+left after it 0\.6", html)
     run_extract(load_config(request, registry), out, TEST_KEY.encode())
     with pytest.raises(ExtractorError, match=r"has spent epsilon 0\.8 of its privacy budget 1; this request asks "
                                              r"0\.4 more"):
@@ -199,7 +199,7 @@ def test_cell_key_table_runs_passes_the_checker_and_repeats_its_noise(registry: 
                                              CELL_KEY_QUERY), registry), tmp_path / "out", TEST_KEY.encode())
     assert check_release(first.release_dir).passed
     html = (first.run_dir / "review" / "review.html").read_text(encoding="utf-8")
-    assert "Cell-key perturbed table: documents_ck" in html and "What it does not" in html
+    assert "Cell-key perturbed table: documents_ck" in html and "What it does not protect" in html
     both = pl.read_csv(first.release_dir / "documents_ck.csv", infer_schema=False)
     query = "SELECT d.service_task, d.client_id FROM documents d JOIN clients c USING (client_id)\n"
     second = run_extract(load_config(_request(tmp_path, "CK-2", _cell_key_outputs('["service_task"]'), query),

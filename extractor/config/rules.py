@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from extractor.i18n import N_
+
 
 @dataclass(frozen=True)
 class PolicyRule:
@@ -32,36 +34,38 @@ class Step:
 
 
 POLICY_RULES: tuple[PolicyRule, ...] = (
-    PolicyRule("opt_out", "EU EHDS Regulation 2025/327 Art. 71", "Opt-out from secondary use (EHDS Art. 71)",
+    PolicyRule("opt_out", "EU EHDS Regulation 2025/327 Art. 71", N_("Opt-out from secondary use (EHDS Art. 71)"),
                needs_register=True),
-    PolicyRule("research_consent", "consent-based purpose (GDPR Art. 6(1)(a), 9(2)(a))", "Research consent (opt-in)",
-               needs_register=True),
+    PolicyRule("research_consent", "consent-based purpose (GDPR Art. 6(1)(a), 9(2)(a))",
+               N_("Research consent (opt-in)"), needs_register=True),
     PolicyRule("disclosure_ban", "Act 703/2023 on client data in social welfare",
-               "Disclosure ban (luovutuskielto, Act 703/2023)", needs_register=True),
-    PolicyRule("retention", "Act 703/2023, appendix", "Retention period ended (Act 703/2023 appendix)",
+               N_("Disclosure ban (luovutuskielto, Act 703/2023)"), needs_register=True),
+    PolicyRule("retention", "Act 703/2023, appendix", N_("Retention period ended (Act 703/2023 appendix)"),
                needs_register=False, catalog_section="retention"),
-    PolicyRule("structure_state", "THL Sosmeta structure states", "Document structure removed (Sosmeta state)",
+    PolicyRule("structure_state", "THL Sosmeta structure states", N_("Document structure removed (Sosmeta state)"),
                needs_register=False, catalog_section="structure_states"),
 )
 
 STEPS: tuple[Step, ...] = (
-    Step("missing_person_key", None, "Record without a person key", "no person key"),
-    Step("opt_out", "opt_out", "Opt-out from secondary use (EHDS Art. 71)", "opt-out",
+    Step("missing_person_key", None, N_("Record without a person key"), N_("no person key")),
+    Step("opt_out", "opt_out", N_("Opt-out from secondary use (EHDS Art. 71)"), N_("opt-out"),
          {"fi": "kielsit toissijaisen käytön", "sv": "du förbjöd sekundär användning",
           "en": "you opted out of secondary use"}),
-    Step("research_consent", "research_consent", "Research consent (opt-in)", "no consent",
+    Step("research_consent", "research_consent", N_("Research consent (opt-in)"), N_("no consent"),
          {"fi": "et antanut suostumusta", "sv": "du gav inget samtycke", "en": "you did not consent"}),
-    Step("disclosure_ban_registrar", "disclosure_ban", "Disclosure ban: registrar", "ban: registrar",
+    Step("disclosure_ban_registrar", "disclosure_ban", N_("Disclosure ban: registrar"), N_("ban: registrar"),
          {"fi": "luovutuskielto (rekisterinpitäjä)", "sv": "förbud mot utlämnande (personuppgiftsansvarig)",
           "en": "disclosure ban (registrar)"}),
-    Step("disclosure_ban_service_task", "disclosure_ban", "Disclosure ban: service task", "ban: service task",
+    Step("disclosure_ban_service_task", "disclosure_ban", N_("Disclosure ban: service task"),
+         N_("ban: service task"),
          {"fi": "luovutuskielto (palvelutehtävä)", "sv": "förbud mot utlämnande (serviceuppgift)",
           "en": "disclosure ban (service task)"}),
-    Step("disclosure_ban_document", "disclosure_ban", "Disclosure ban: document", "ban: document",
+    Step("disclosure_ban_document", "disclosure_ban", N_("Disclosure ban: document"), N_("ban: document"),
          {"fi": "luovutuskielto (asiakirja)", "sv": "förbud mot utlämnande (handling)",
           "en": "disclosure ban (document)"}),
-    Step("retention", "retention", "Retention period ended (Act 703/2023 appendix)", "retention ended"),
-    Step("structure_state", "structure_state", "Document structure removed (Sosmeta state)", "structure removed"),
+    Step("retention", "retention", N_("Retention period ended (Act 703/2023 appendix)"), N_("retention ended")),
+    Step("structure_state", "structure_state", N_("Document structure removed (Sosmeta state)"),
+         N_("structure removed")),
 )
 
 RULES = tuple(r.id for r in POLICY_RULES)             # what a policy may apply or exempt

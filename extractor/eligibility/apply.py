@@ -23,6 +23,7 @@ from extractor.config.catalog import Table
 from extractor.config.load import RunConfig
 from extractor.eligibility.register_checks import check_registers
 from extractor.eligibility.registers import prepare_blocks, prepare_registers, removed_structures, sql_date
+from extractor.i18n import N_, Message
 from extractor.sql import quote_ident, quote_literal
 
 _BAN_COLUMN_ROLE = {"registrar": "registrar", "service_task": "service_task", "document": "document_key"}
@@ -140,6 +141,14 @@ def _oldest_years(cfg: RunConfig) -> dict[str, int]:
     return out
 
 
+# The events a retention period runs from (data/fi/retention_703_2023.csv), as the DPO reads them.
+ANCHOR_EVENTS = {"last_matter_closed_and_need_ended": N_("the day the client's last matter closed and the need "
+                                                         "for the service ended"),
+                 "matter_closed": N_("the day the matter closed"), "client_death": N_("the client's death"),
+                 "child_birth": N_("the child's birth")}
+BAN_SCOPE_LABELS = {"registrar": N_("registrar"), "service_task": N_("service task"), "document": N_("document")}
+
+
 def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table) -> list[str]:
     """Documents whose retention cannot be assessed from the data: kept, and said so to the DPO."""
     task = table.one_with_role("service_task")
@@ -154,11 +163,13 @@ def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table) -> l
     out = []
     for code, n in rows:
         if code not in known:
-            out.append(f"{table.name}: {n} rows with service task {code!r} have no retention rule; kept")
+            out.append(Message("%(table)s: %(n)s rows with service task %(code)s have no retention rule; kept",
+                               table=table.name, n=n, code=repr(code)))
         elif code not in assessed:
             anchor = mapping.filter(pl.col("service_task_code") == code)["anchor_event"][0]
-            out.append(f"{table.name}: {n} rows with service task {code!r}: retention runs from '{anchor}', "
-                       "which the data do not record; kept")
+            out.append(Message("%(table)s: %(n)s rows with service task %(code)s: retention runs from %(event)s, "
+                               "which the data do not record; kept", table=table.name, n=n, code=repr(code),
+                               event=Message(ANCHOR_EVENTS.get(anchor, N_("an event the law names")))))
     return out
 
 
@@ -199,11 +210,12 @@ def _unmatched_bans(con: duckdb.DuckDBPyConnection, cfg: RunConfig, flagged: dic
         rows = con.execute(f"SELECT line, person, target, count(*) OVER () FROM elig_bans b WHERE scope = '{scope}' "
                            f"AND NOT EXISTS (SELECT 1 FROM ({' UNION '.join(matched)}) m WHERE m.person = b.person "
                            "AND m.target = b.target) ORDER BY line LIMIT 5").fetchall()
-        if rows:
-            listed = "; ".join(f"line {line} (person {person}, target {target})" for line, person, target, _ in rows)
-            out.append(f"{cfg.catalog.registers['disclosure_ban'].source.path.name}: "
-                       f"{rows[0][3]} active {scope} ban(s) name a target that no record of that person carries "
-                       f"(kept in force): {listed}{'; …' if rows[0][3] > len(rows) else ''}")
+        if rows:  # line numbers only: the DPO's report holds no person key
+            listed = ", ".join(str(line) for line, *_ in rows) + (", …" if rows[0][3] > len(rows) else "")
+            out.append(Message("%(file)s: %(n)s active %(scope)s ban(s) name a target that no record of that person "
+                               "carries (kept in force; lines %(lines)s)",
+                               file=cfg.catalog.registers["disclosure_ban"].source.path.name, n=rows[0][3],
+                               scope=Message(BAN_SCOPE_LABELS[scope]), lines=listed))
     return out
 
 
@@ -265,6 +277,8 @@ def flow_frame(result: Eligibility) -> pl.DataFrame:
 def write_overdue(con: duckdb.DuckDBPyConnection, result: Eligibility, folder: Path) -> dict[str, int]:
     """The DPO's list of records past their retention period (every one, whatever other rule applied)."""
     counts = {}
+    if result.overdue_views:
+        folder.mkdir(mode=0o700, exist_ok=True)  # the controller's own folder: identifiers live only there
     for table_name, view in result.overdue_views.items():
         path = folder / f"overdue_for_destruction_{table_name}.csv"
         con.execute(f"COPY (SELECT * FROM {quote_ident(view)} ORDER BY ALL) TO {quote_literal(str(path))} "

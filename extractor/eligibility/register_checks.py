@@ -17,6 +17,7 @@ import duckdb
 from extractor.config.catalog import Register
 from extractor.config.load import RunConfig
 from extractor.errors import ExtractorError
+from extractor.i18n import Message
 from extractor.sql import quote_ident, quote_literal
 
 _REQUIRED = {"opt_out": ("person", "set_on"), "disclosure_ban": ("person", "scope", "target", "set_on"),
@@ -40,13 +41,13 @@ def _fail(reg: Register, row: dict, problem: str) -> ExtractorError:
 
 
 def _lines(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, str]:
-    """(how many rows, 'line 5 (x); line 9 (y)…') for a query returning (__line, shown value)."""
-    rows = con.execute(f"SELECT __line, shown, count(*) OVER () FROM ({sql}) ORDER BY __line LIMIT {SHOWN}"
-                       ).fetchall()
+    """(how many rows, '5, 9, …'): the register's line numbers for a query returning (__line, shown value).
+    Only line numbers: the DPO's report holds no person key, and the controller finds the rows by line."""
+    rows = con.execute(f"SELECT __line, count(*) OVER () FROM ({sql}) ORDER BY __line LIMIT {SHOWN}").fetchall()
     if not rows:
         return 0, ""
-    listed = "; ".join(f"line {line} ({shown})" for line, shown, _ in rows)
-    return rows[0][2], listed + ("; …" if rows[0][2] > SHOWN else "")
+    listed = ", ".join(str(line) for line, _ in rows)
+    return rows[0][1], listed + (", …" if rows[0][1] > SHOWN else "")
 
 
 def _errors(con: duckdb.DuckDBPyConnection, reg: Register, today: dt.date) -> None:
@@ -79,32 +80,34 @@ def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, reg: Register, peo
                                 f"FROM raw.register_{reg.kind} r WHERE NOT EXISTS (SELECT 1 FROM ({people}) p "
                                 f"WHERE p.person = CAST(r.{c['person']} AS VARCHAR))")
         if n:
-            text = f"{name}: {n} row(s) name a person not in the data, so they apply to no one: {listed}"
             if cfg.policy.unknown_person == "stop":
                 raise ExtractorError(f"{reg.source.path}: {n} row(s) name a person not in the data "
-                                     f"(policy unknown_person = 'stop'): {listed}")
-            out.append(text)
+                                     f"(policy unknown_person = 'stop'): lines {listed}")
+            out.append(Message("%(file)s: %(n)s row(s) name a person not in the data, so they apply to no one "
+                               "(lines %(lines)s)", file=name, n=n, lines=listed))
     if reg.kind == "opt_out":
         n, listed = _lines(con, f"""SELECT b.__line, 'person ' || CAST(b.{c['person']} AS VARCHAR) AS shown
             FROM raw.register_opt_out a JOIN raw.register_opt_out b ON a.{c['person']} = b.{c['person']}
             AND a.{c['set_on']} < b.{c['set_on']}
             AND (a.{c['withdrawn_on']} IS NULL OR a.{c['withdrawn_on']} > b.{c['set_on']})""")
         if n:
-            out.append(f"{name}: {n} opt-out(s) overlap an earlier one still in force; any one in force applies: "
-                       f"{listed}")
+            out.append(Message("%(file)s: %(n)s opt-out(s) overlap an earlier one still in force; any one in force "
+                               "applies (lines %(lines)s)", file=name, n=n, lines=listed))
     if reg.kind == "disclosure_ban":
         codes = ", ".join(quote_literal(r) for r in reg.representative_codes) or "NULL"
         n, listed = _lines(con, f"SELECT __line, 'code ' || CAST({c['set_by_role']} AS VARCHAR) AS shown "
                                 f"FROM raw.register_disclosure_ban WHERE {c['set_by_role']} IS NOT NULL "
                                 f"AND CAST({c['set_by_role']} AS VARCHAR) NOT IN ({codes})")
         if n:
-            out.append(f"{name}: {n} ban(s) carry a setter code not in representative_codes "
-                       f"({', '.join(reg.representative_codes)}); they apply, counted as the client's own: {listed}")
+            out.append(Message("%(file)s: %(n)s ban(s) carry a setter code not in representative_codes (%(codes)s); "
+                               "they apply, counted as the client's own (lines %(lines)s)", file=name, n=n,
+                               codes=", ".join(reg.representative_codes), lines=listed))
         n, listed = _lines(con, f"""SELECT __line, 'person ' || CAST({c['person']} AS VARCHAR) || ', target '
             || CAST({c['target']} AS VARCHAR) AS shown FROM (SELECT *, count(*) OVER (PARTITION BY {c['person']},
             {c['scope']}, {c['target']}, {c['set_on']}) AS n FROM raw.register_disclosure_ban) WHERE n > 1""")
         if n:
-            out.append(f"{name}: {n} row(s) repeat a ban (same person, scope, target and date): {listed}")
+            out.append(Message("%(file)s: %(n)s row(s) repeat a ban (same person, scope, target and date) "
+                               "(lines %(lines)s)", file=name, n=n, lines=listed))
         n, listed = _lines(con, f"""SELECT b.__line, 'person ' || CAST(b.{c['person']} AS VARCHAR) || ', target '
             || CAST(b.{c['target']} AS VARCHAR) AS shown
             FROM raw.register_disclosure_ban a JOIN raw.register_disclosure_ban b
@@ -112,8 +115,8 @@ def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, reg: Register, peo
             AND a.{c['target']} = b.{c['target']} AND a.{c['set_on']} < b.{c['set_on']}
             AND (a.{c['revoked_on']} IS NULL OR a.{c['revoked_on']} > b.{c['set_on']})""")
         if n:
-            out.append(f"{name}: {n} ban(s) set again while an earlier ban on the same target was in force; "
-                       f"either one applies: {listed}")
+            out.append(Message("%(file)s: %(n)s ban(s) set again while an earlier ban on the same target was in "
+                               "force; either one applies (lines %(lines)s)", file=name, n=n, lines=listed))
     return out
 
 

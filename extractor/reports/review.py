@@ -1,10 +1,11 @@
-"""Assemble the DPO review report's context from the stage records and render it."""
+"""Assemble the DPO review report's context from the stage records and render it in the reader's language."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from extractor import i18n
 from extractor.checker.release_check import CheckReport
 from extractor.config.load import RunConfig
 from extractor.config.rules import RULES, label, short_label
@@ -13,7 +14,9 @@ from extractor.eligibility.apply import Eligibility
 from extractor.machine import Limits
 from extractor.protect.build import Protected
 from extractor.release.manifest import Manifest
+from extractor.reports import labels
 from extractor.reports.render import flow_bars, render
+from extractor.reports.review_actions import actions
 
 
 def _flow(elig: Eligibility) -> list[dict[str, Any]]:
@@ -29,30 +32,97 @@ def _flow(elig: Eligibility) -> list[dict[str, Any]]:
     return flows
 
 
+def _leaving(manifest: Manifest, controlled: list[Controlled], tables: list, anonymised: dict[str, Any],
+             release_dir: Path | None) -> list[dict[str, Any]]:
+    """Each released file with what an output checker first asks of it: rows, columns, hidden, rounded."""
+    by_name = {c.output: c for c in controlled}
+    sdc = {t["output"]: t for t in tables if t.get("privacy") == "sdc"}
+    out = []
+    for o in manifest.outputs:
+        c, t = by_name.get(o.name), sdc.get(o.name)
+        hidden = t["suppressed"] if t else c.suppressed if c else getattr(anonymised.get(o.name), "suppressed", 0)
+        rounded = sum(r["moved"] for r in t["rounding"].values()) if t else c.rounded if c else 0
+        out.append({"file": o.file, "kind": labels.KINDS.get(o.name if o.name == "exclusion_flow" else o.kind, o.kind),
+                    "rows": o.rows, "columns": _columns(release_dir / o.file) if release_dir else None,
+                    "hidden": hidden, "rounded": rounded, "href": f"../release/{o.file}"})
+    return out
+
+
+def _columns(path: Path) -> int | None:
+    try:
+        with path.open(encoding="utf-8") as f:
+            import csv
+
+            return len(next(csv.reader(f), []))
+    except OSError:
+        return None
+
+
+def _namers(cfg: RunConfig, lang: str) -> dict[str, Any]:
+    """Functions the template calls to name a request text, a table or columns in the reader's language."""
+    from extractor.config import catalog as cat
+
+    def t(field: str) -> str:
+        texts = cfg.request.texts.get(field, {})
+        if field == "retention":
+            texts = {**texts, **cfg.request.notice.retention}
+        return texts.get(lang) or texts.get("*") or texts.get("en") or next(iter(texts.values()), "")
+
+    def table_label(name: str) -> str:
+        table = cfg.catalog.tables.get(name)
+        namer = getattr(cat, "table_label", None)
+        return namer(table, lang) if table is not None and namer else name.replace("_", " ")
+
+    def column_labels(table: str, columns: list[str] | tuple[str, ...]) -> str:
+        """Labels of a table's columns; table "": a column the query made, named like a catalog column."""
+        tables = [cfg.catalog.tables[table]] if table in cfg.catalog.tables else list(cfg.catalog.tables.values())
+        known = {c.name: c for t in reversed(tables) for c in t.columns}
+        namer = getattr(cat, "column_label", None)
+        return ", ".join(namer(known[c], lang) if c in known and namer else c.replace("_", " ") for c in columns)
+
+    return {"t": t, "table_label": table_label, "column_labels": column_labels}
+
+
 def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, elig: Eligibility,
                  protected: Protected, controlled: list[Controlled], check: CheckReport, manifest: Manifest,
                  anonymised: dict[str, Any] | None = None, readability: dict[str, Any] | None = None,
                  tables: list | None = None, differences: list | None = None,
                  budget: dict[str, float] | None = None, limits: Limits | None = None,
-                 stage_costs: list | None = None) -> None:
+                 stage_costs: list | None = None, lang: str = i18n.DEFAULT) -> None:
+    """The report in `lang`; beside it review_<other>.html in the other languages, linked from each other."""
     rules = []
     for rule in RULES:
         if rule == "research_consent" and not cfg.purpose.consent_required:
             continue
         rules.append({"label": label(rule), "applied": cfg.purpose.applies(rule) and rule not in cfg.unapplied,
                       "reason": cfg.purpose.exemptions.get(rule), "unapplied": cfg.unapplied.get(rule)})
+    anonymised = anonymised or {}
+    release_dir = path.parent.parent / "release"
+    leaving = _leaving(manifest, controlled, tables or [], anonymised, release_dir)
+    ks = {o.name: o.details.get("k") for o in manifest.outputs}
     context = {
         "request": cfg.request, "purpose": cfg.purpose, "run_id": run_id, "created_at": created_at,
-        "stage_costs": stage_costs or [], "rules": rules, "register_summary": elig.register_summary, "elig": elig,
-        "flow": _flow(elig),
-        "protected": protected, "anonymised": anonymised or {}, "readability": readability or {},
+        "purpose_label": labels.purpose(cfg.request.purpose), "rules": rules,
+        "register_summary": elig.register_summary, "register_labels": labels.REGISTER_COUNTS, "elig": elig,
+        "flow": _flow(elig), "protected": protected, "anonymised": anonymised, "k_of": ks, "readability": readability or {},
         "disclosure": cfg.purpose.disclosure, "controlled": controlled, "check": check, "manifest": manifest,
-        "base_dir": str(cfg.request.path.parent.parent) + "/",
-        "tables": tables or [], "differences": differences or [], "budget": budget,
+        "tables": tables or [], "differences": differences or [], "budget": budget, "leaving": leaving,
+        "actions": actions(cfg, elig, leaving, tables or [], anonymised, check, differences or [], readability),
+        "entity_labels": labels.ENTITIES, "language_names": i18n.LANGUAGE_NAMES,
+        "stage_seconds": sum(s[1] for s in stage_costs or []) or None, "stage_costs": stage_costs or [],
         "limits": limits,
         "freetext_quality": _quality() if protected is not None and protected.redacted else None,
     }
-    path.write_text(render("review.html.j2", context), encoding="utf-8")
+    for each in i18n.LANGUAGES:
+        page = render("review.html.j2", {**context, **_namers(cfg, each), "title": cfg.request.title,
+                                         "other_languages": _others(each)}, lang=each)
+        path.with_name(f"review_{each}.html").write_text(page, encoding="utf-8")
+        if each == lang:
+            path.write_text(page, encoding="utf-8")
+
+
+def _others(lang: str) -> list[tuple[str, str, str]]:
+    return [(code, name, f"review_{code}.html") for code, name in i18n.LANGUAGE_NAMES.items() if code != lang]
 
 
 def _quality() -> dict[str, Any] | None:

@@ -1,0 +1,50 @@
+"""The review report's "Before you decide": each thing in a run that asks something of the DPO, worded as
+what to do, in the reader's language (i18n.Message)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from extractor.checker.release_check import CheckReport
+from extractor.config.load import RunConfig
+from extractor.config.rules import label
+from extractor.eligibility.apply import Eligibility
+from extractor.i18n import Message
+
+WIDE_HIDDEN_SHARE = 0.2  # above this share of a table's total hidden, the researcher loses much of it
+
+
+def actions(cfg: RunConfig, elig: Eligibility, leaving: list[dict[str, Any]], tables: list,
+            anonymised: dict[str, Any], check: CheckReport, differences: list,
+            readability: dict[str, Any] | None) -> list[str]:
+    out: list[str] = []
+    if not check.passed:
+        out.append(Message("Do not approve: the independent check found %(n)s problem(s), listed in section 7.",
+                           n=len(check.findings)))
+    for rule, why in cfg.unapplied.items():
+        out.append(Message("Decide whether the run may go ahead without the rule “%(rule)s”: %(why)s",
+                           rule=Message(label(rule)), why=why))
+    for table, n in elig.overdue.items():
+        out.append(Message("Give the list of %(n)s records kept past their retention period (%(table)s) to whoever "
+                           "destroys records: it is in the controller's folder.", n=n, table=table))
+    out += [w if isinstance(w, Message) else Message("Check this note on the data: %(note)s", note=w)
+            for w in elig.warnings]
+    for t in tables:
+        if t.get("privacy") == "sdc" and t.get("hidden_share", 0) > WIDE_HIDDEN_SHARE:
+            out.append(Message("In %(file)s, %(share)s per cent of the total is hidden: ask the researcher whether "
+                               "fewer, wider groups would do.", file=t["output"],
+                               share=round(100 * t["hidden_share"])))
+    if differences:
+        out.append(Message("Return the request unless you are sure the differences from earlier releases "
+                           "(section 6) reveal no one."))
+    for name, a in anonymised.items():
+        if a.records and a.suppressed > 0.1 * (a.records + a.suppressed):
+            out.append(Message("In %(file)s, %(n)s rows were removed to keep groups large enough: ask whether the "
+                               "researcher can do with coarser details.", file=name, n=a.suppressed))
+    for lang, r in (readability or {}).items():
+        if not r.ok:
+            out.append(Message("Make the notice in %(language)s simpler before it is published (LIX %(lix)s).",
+                               language=lang, lix=r.lix))
+    if any(f.get("rows") == 0 for f in leaving):
+        out.append(Message("Some files have no rows: ask the researcher whether the query did what they meant."))
+    return out
