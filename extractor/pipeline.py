@@ -220,7 +220,7 @@ def _prepare(con: Any, cfg: RunConfig, staging: release.Staging, result: RunResu
             registered = register_sources(con, cfg.catalog, work / "sources")
     with stage("eligibility"):
         result.eligibility = apply_eligibility(con, cfg, registered.rows)
-        result.eligibility.overdue = write_overdue(con, result.eligibility, staging.review)
+        result.eligibility.overdue = write_overdue(con, result.eligibility, staging.controller)
     with stage("protect"):
         result.protected = build_sandbox(con, cfg, key, work / "sandbox.duckdb", limits.threads)
         if result.protected.reidentification is not None:
@@ -240,7 +240,8 @@ def _control_outputs(frames: dict[str, pl.DataFrame], ctx: KindContext, staging:
         safe, entry = kind_of(out).control(frames[out.name], out, ctx, result.disclosure)
         file = f"{out.name}.csv"
         release.write_table(safe, staging.release / file)
-        outputs.append(OutputEntry(out.name, file, out.kind, safe.height, details=entry))
+        outputs.append(OutputEntry(out.name, file, out.kind, safe.height, details={
+            **entry, **({"rounding_base": ctx.cfg.purpose.disclosure.rounding_base} if entry.get("counts") else {})}))
     return release.write_manifest(staging, ctx.cfg, outputs, audit_head)
 
 

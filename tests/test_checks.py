@@ -96,6 +96,7 @@ def test_valid_identity_code_check_is_real(good_release: Path, tmp_path: Path) -
     """A code-shaped string with a wrong check character is not an identity code (no false alarm)."""
     folder = tmp_path / "release"
     shutil.copytree(good_release, folder)
+    shutil.copytree(good_release.parent / "controller" / "inputs", tmp_path / "controller" / "inputs")
     _edit_csv(_set_cell(0, "131052-308A"))(folder)
     assert not any("identity code" in f for f in check_release(folder).findings)
 
@@ -103,6 +104,7 @@ def test_valid_identity_code_check_is_real(good_release: Path, tmp_path: Path) -
 def test_changed_policy_cannot_be_used_to_verify(good_release: Path, tmp_path: Path) -> None:
     folder = tmp_path / "release"
     shutil.copytree(good_release, folder)
+    shutil.copytree(good_release.parent / "controller" / "inputs", tmp_path / "controller" / "inputs")
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["policy"]["sha256"] = "0" * 64
     (folder / "manifest.json").write_text(json.dumps(manifest))

@@ -32,12 +32,13 @@ def test_run_layout(released: tuple[Path, object]) -> None:
     assert run.parent == out / "RES-2026-007"
     assert (run.parent / "latest").resolve() == run.resolve()
     assert sorted(p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()) == [
-        "audit_anchor.json", "controller/persons.parquet", "notices/notice_en.html", "notices/notice_fi.html",
-        "notices/notice_sv.html",
-        "release/clients_by_age_sex_region.csv",
-        "release/exclusion_flow.csv", "release/manifest.json", "review/codebook.html",
-        "review/overdue_for_destruction_clients.csv",
-        "review/overdue_for_destruction_documents.csv", "review/review.html"]
+        "audit_anchor.json", "controller/inputs/catalog.toml", "controller/inputs/policy.toml",
+        "controller/overdue_for_destruction_clients.csv",
+        "controller/overdue_for_destruction_documents.csv", "controller/persons.parquet",
+        "notices/notice_en.html", "notices/notice_fi.html", "notices/notice_sv.html",
+        "release/clients_by_age_sex_region.csv", "release/exclusion_flow.csv", "release/manifest.json",
+        "review/codebook.html", "review/review.html", "review/review_en.html", "review/review_fi.html",
+        "review/review_sv.html"]
     assert not list(out.rglob(".staging-*"))
 
 
@@ -105,7 +106,7 @@ def test_released_flow_is_disclosure_controlled(released: tuple[Path, object]) -
 
 def test_overdue_list_for_the_dpo(released: tuple[Path, object]) -> None:
     _, result = released
-    overdue = pl.read_csv(result.run_dir / "review" / "overdue_for_destruction_documents.csv", infer_schema=False)
+    overdue = pl.read_csv(result.run_dir / "controller" / "overdue_for_destruction_documents.csv", infer_schema=False)
     assert overdue.height == result.eligibility.overdue["documents"] > 0
     assert "note" not in overdue.columns and set(overdue["service_task"]) <= {"10", "15"}
 
@@ -127,7 +128,7 @@ def test_microdata_is_k_anonymous_and_l_diverse(microdata) -> None:
     result = microdata.anonymised["client_microdata"]
     assert df.height == result.records - result.suppressed
     assert result.suppressed <= int(0.05 * result.records)
-    assert "k-anonymity and l-diversity" in (microdata.run_dir / "review" / "review.html").read_text()
+    assert "Files with one row per person" in (microdata.run_dir / "review" / "review.html").read_text()
 
 
 def test_checker_catches_a_class_below_k(microdata, tmp_path: Path) -> None:

@@ -55,11 +55,13 @@ class CheckReport:
         return not self.findings
 
 
-def rules_from_manifest(manifest: dict) -> Rules:
-    """Re-derive the rules from the policy and catalog files themselves, refusing if they changed."""
+def rules_from_manifest(manifest: dict, release_dir: Path) -> Rules:
+    """Re-derive the rules from the policy and catalog files themselves (the run's copies in its controller
+    folder, or a path an older manifest names), refusing if they changed."""
     texts = {}
     for part in ("policy", "catalog"):
-        path = Path(manifest[part]["path"])
+        copy = RunFolder(release_dir.parent).inputs / f"{part}.toml"
+        path = copy if copy.is_file() or "path" not in manifest[part] else Path(manifest[part]["path"])
         if not path.is_file():
             raise ExtractorError(f"{path}: the {part} named in the manifest is missing; cannot verify")
         if sha256_file(path) != manifest[part]["sha256"]:
@@ -200,7 +202,7 @@ def check_release(release_dir: Path) -> CheckReport:
         listed = {o["file"]: o for o in manifest["outputs"]}
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise ExtractorError(f"{manifest_path}: not a valid manifest ({exc})") from None
-    rules = rules_from_manifest(manifest)
+    rules = rules_from_manifest(manifest, release_dir)
     report = CheckReport()
     present = []
     for path in sorted(release_dir.rglob("*")):

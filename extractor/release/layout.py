@@ -11,7 +11,8 @@ OUT/
       release/                     what the researcher may receive: controlled files + manifest.json
       review/                      the DPO's report and lists, with exact counts: not for release
       notices/                     notices for the people in the data (fi, sv, en)
-      controller/                  the controller's own: exact table values, transparency records, re-id map
+      controller/                  the controller's own: exact table values, transparency records, re-id map,
+                                   overdue lists, inputs/ (copies of the policy and catalog the run used)
       audit_anchor.json            the run's audit record (seq, hash), checked by `audit verify`
       release_receipt.json         the release's audit record, once released
   <request id>/latest              symlink to the newest run
@@ -67,6 +68,12 @@ class RunFolder:
     def exact_tables(self) -> Path:
         """The tables' exact values: for the output checker and later differencing, never released."""
         return self.controller / "tables"
+
+    @property
+    def inputs(self) -> Path:
+        """Copies of the policy and catalog the run used (policy.toml, catalog.toml): the output checker
+        re-reads the rules from them, and the manifest names them by file name and hash, not by a path."""
+        return self.controller / "inputs"
 
     @property
     def persons(self) -> Path:

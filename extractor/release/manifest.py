@@ -21,7 +21,8 @@ class FileRef:
 
     @classmethod
     def of(cls, path: Path) -> FileRef:
-        return cls(str(path), sha256_file(path))
+        """A file by its name and hash: never the path of the controller's machine (the manifest is released)."""
+        return cls(path.name, sha256_file(path))
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Manifest:
     audit_head: dict[str, Any] = field(default_factory=dict)  # the audit log's head when the run began (a witness)
 
     def to_json(self) -> dict[str, Any]:
-        ref = lambda r: {"path": r.path, "sha256": r.sha256}  # noqa: E731 - the one shape of a file reference
+        ref = lambda r: {"file": r.path, "sha256": r.sha256}  # noqa: E731 - the one shape of a file reference
         return {"request_id": self.request_id, "project": self.project, "run_id": self.run_id,
                 "created_at": self.created_at, "purpose": self.purpose, "as_of": self.as_of,
                 "permit": dict(self.permit), "request": ref(self.request), "policy": ref(self.policy),
@@ -80,7 +81,7 @@ class Manifest:
     @classmethod
     def read(cls, path: Path) -> Manifest:
         d = json.loads(path.read_text(encoding="utf-8"))
-        ref = lambda r: FileRef(r["path"], r["sha256"])  # noqa: E731
+        ref = lambda r: FileRef(r.get("file", r.get("path", "")), r["sha256"])  # noqa: E731
         return cls(d["request_id"], d["project"], d["run_id"], d["created_at"], d["purpose"], d["as_of"],
                    d["permit"], ref(d["request"]), ref(d["policy"]), ref(d["catalog"]),
                    {k: ref(v) for k, v in d["queries"].items()}, [OutputEntry.from_json(o) for o in d["outputs"]],

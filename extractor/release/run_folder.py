@@ -117,6 +117,9 @@ def write_table(frame: pl.DataFrame, path: Path) -> None:
 def write_manifest(staging: Staging, cfg: RunConfig, outputs: list[OutputEntry],
                    audit_head: dict[str, Any] | None = None) -> Manifest:
     req = cfg.request
+    staging.inputs.mkdir(parents=True, exist_ok=True)
+    for part, source in (("policy", cfg.policy.path), ("catalog", cfg.catalog.path)):
+        shutil.copyfile(source, staging.inputs / f"{part}.toml")
     manifest = Manifest(
         request_id=req.id, project=req.project, run_id=staging.run_id,
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), purpose=req.purpose,
