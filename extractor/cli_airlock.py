@@ -128,15 +128,18 @@ def release_cmd(run_id: Annotated[str, typer.Argument(help="The approved run to 
 @notice_app.command("practice")
 @friendly
 def notice_practice(year: Annotated[int, typer.Option(help="The calendar year")],
-                    organisation: Annotated[str, typer.Option(help="The practice or controller, as patients know it")],
+                    organisation: Annotated[list[str], typer.Option(
+                        help="The practice or controller as patients know it: once per language (fi=…, sv=…, "
+                             "en=…), or one name for all")],
                     to: Annotated[Path, typer.Option("--to", help="Folder for the notices")],
                     out_root: OutRoot = Path("out"), state: State = None) -> None:
     """'How your data were used this year', in Finnish, Swedish and English, from the verified audit log."""
     from extractor.release.store import opened
-    from extractor.reports.periodic import practice_notice
+    from extractor.reports.periodic import organisation_names, practice_notice
 
+    names = organisation_names(organisation)  # a missing language is refused before the log is opened
     with opened(out_root, state) as store:
-        for path in practice_notice(store, year, organisation, to):
+        for path in practice_notice(store, year, names, to):
             out.print(f"wrote {path}")
 
 
@@ -145,15 +148,26 @@ def notice_practice(year: Annotated[int, typer.Option(help="The calendar year")]
 def notice_person(person: Annotated[str, typer.Argument(help="The person's key in the registry")],
                   to: Annotated[Path, typer.Option("--to", help="Folder for the statements")],
                   out_root: OutRoot = Path("out"), state: State = None,
-                  key_file: Annotated[Path | None, typer.Option(help="Key file (else EXTRACTOR_KEY)")] = None) -> None:
-    """One person's statement: which released extracts used their data, and which left it out by their choice."""
+                  key_file: Annotated[Path | None, typer.Option(help="Key file (else EXTRACTOR_KEY)")] = None,
+                  catalog: Annotated[Path | None, typer.Option(
+                      help="The registry's catalog: a key no released extract recorded is looked for in its "
+                           "tables and registers before a statement says the data were not in the material")] = None,
+                  data_root: Annotated[Path | None, typer.Option(
+                      help="The catalog's data folder, if not its own root")] = None) -> None:
+    """One person's statement: which released extracts' material held their records, which left them out by
+    their choice; a key nobody holds is a warning (exit 1) and nothing is written."""
     from extractor.protect.pseudonym import load_master_key
     from extractor.release.store import opened
-    from extractor.reports.periodic import person_statement
+    from extractor.reports.periodic import UnknownPerson, person_statement
 
     with opened(out_root, state) as store:
-        for path in person_statement(store, load_master_key(key_file), person, to):
-            out.print(f"wrote {path}")
+        try:
+            paths = person_statement(store, load_master_key(key_file), person, to, catalog, data_root)
+        except UnknownPerson as exc:
+            err.print(f"warning: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+    for path in paths:
+        out.print(f"wrote {path}")
 
 
 @notice_app.command("pdf")

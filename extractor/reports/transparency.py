@@ -4,7 +4,11 @@ Each run writes controller/persons.parquet: one row per person seen by the run, 
 project pseudonym (already computed, so no identity is stored and nothing is hashed twice; the
 controller derives a person's pseudonym from the master key and the project named in the manifest),
 whether any of their rows reached the query, and which of their own choices (opt-out, missing consent,
-disclosure bans) left rows out.
+disclosure bans) left rows out. That is what the tool knows of a person: that their records were in the
+material a query could read, not whether the query counted them. Only a pseudonymised-records file that
+carries the person's pseudonym shows that their records were released (released_under_code). A key that no
+run recorded is looked for in the catalog's own tables and registers (key_in_registry) before anyone is told
+that their data were not in the material.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from extractor.protect.pseudonym import project_key
 from extractor.release.layout import PERSONS, RunFolder
 from extractor.release.manifest import Manifest
 from extractor.sql import quote_ident, quote_literal
+
+STATEMENT_FILES = "extractor/statement-files"  # not a project id (it has a "/"): its own derived key
 
 
 def write_persons(con: duckdb.DuckDBPyConnection, flagged: dict[str, tuple[str, str]], person_map: str | None,
@@ -53,3 +59,51 @@ def person_status(run_dir: Path, master: bytes, person: str) -> tuple[bool, list
     if row.height == 0:
         return None
     return bool(row["included"][0]), list(row["left_out_by"].to_list()[0] or [])
+
+
+def released_under_code(run_dir: Path, master: bytes, person: str) -> bool:
+    """Whether a released pseudonymised-records file of the run carries the person's pseudonym in one of its
+    declared pseudonym columns. False says nothing: a file without the code may still hold their rows."""
+    folder = RunFolder(run_dir)
+    if not folder.manifest.is_file():
+        return False
+    manifest = Manifest.read(folder.manifest)
+    pseudonym = project_key(master, manifest.project).pseudonym("person", person)
+    for entry in manifest.outputs:
+        columns = entry.details.get("pseudonyms") or []
+        path = folder.release / entry.file
+        if entry.kind != "pseudonymised_records" or not columns or not path.is_file():
+            continue
+        found = pl.scan_csv(path, infer_schema=False).select(columns).filter(
+            pl.any_horizontal(pl.col(c) == pseudonym for c in columns)).head(1).collect()
+        if found.height:
+            return True
+    return False
+
+
+def key_in_registry(catalog_path: Path, data_root: Path | None, person: str) -> bool:
+    """Whether any table's person key or any register's person column of the catalog holds `person`."""
+    import tempfile
+
+    from extractor.config.catalog import load_catalog
+    from extractor.machine import connect, resolve
+    from extractor.sources import register_sources
+
+    catalog = load_catalog(catalog_path, data_root)
+    with tempfile.TemporaryDirectory(prefix="extractor-person-") as scratch:
+        con = connect(resolve(), Path(scratch))
+        try:
+            register_sources(con, catalog, Path(scratch))
+            places = [(t.name, c) for t in catalog.tables.values() for c in t.with_role("person_key")]
+            places += [(f"register_{r.kind}", r.columns["person"]) for r in catalog.registers.values()]
+            return any(con.execute(f"SELECT 1 FROM raw.{quote_ident(view)} WHERE CAST({quote_ident(col)} AS "
+                                   "VARCHAR) = $person LIMIT 1", {"person": person}).fetchone()
+                       for view, col in places)
+        finally:
+            con.close()
+
+
+def statement_tag(master: bytes, person: str) -> str:
+    """12 hex digits naming one person's statement files: keyed, so a file name gives no identity code away
+    (an unkeyed hash of an identity code is reversed by trying them all)."""
+    return project_key(master, STATEMENT_FILES).pseudonym("statement-file", person)[:12]
