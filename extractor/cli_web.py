@@ -25,13 +25,17 @@ def users_add(name: Annotated[str, typer.Argument(help="The account name (case a
               admin: Annotated[bool, typer.Option("--admin", help="The DPO: sees and checks every project")] = False,
               email: Annotated[str, typer.Option(help="Their e-mail: a run whose request gives it as the contact "
                                                       "counts as their own (no self-review)")] = "",
+              lang: Annotated[str, typer.Option("--lang", help="The airlock's language for them: fi, sv or en "
+                                                "(else their browser's)")] = "",
               out_root: OutRoot = Path("out"), state: State = None) -> None:
     """Add an account; the password comes from EXTRACTOR_PASSWORD or is asked for (never on the command line)."""
-    from extractor.release.accounts import add_account
+    from extractor.release.accounts import add_account, set_language
     from extractor.release.store import opened
 
     with opened(out_root, state) as store:
         normal = add_account(store, name, _password(name), admin=admin, email=email)
+        if lang:
+            set_language(store, normal, lang)
     out.print(f"account {normal} added" + (" (admin)" if admin else "") + "; give it projects with `users grant`")
 
 
@@ -61,6 +65,20 @@ def users_password(name: Annotated[str, typer.Argument(help="The account")], out
     with opened(out_root, state) as store:
         set_password(store, name, _password(name))
     out.print(f"account {name}: password changed")
+
+
+@users_app.command("language")
+@friendly
+def users_language(name: Annotated[str, typer.Argument(help="The account")],
+                   lang: Annotated[str, typer.Argument(help="fi, sv or en")], out_root: OutRoot = Path("out"),
+                   state: State = None) -> None:
+    """The language the airlock speaks to an account (a page's language links still switch it)."""
+    from extractor.release.accounts import set_language
+    from extractor.release.store import opened
+
+    with opened(out_root, state) as store:
+        set_language(store, name, lang)
+    out.print(f"account {name}: language {lang}")
 
 
 @users_app.command("disable")

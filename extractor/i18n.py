@@ -78,8 +78,12 @@ class Message(str):
 
 
 def _formatted(params: dict[str, object], lang: str) -> dict[str, object]:
+    """Values as the language writes them: numbers by CLDR, a Message said again, a {fi, sv, en} text (a
+    catalog label) in the language."""
     return {k: number(v, lang) if isinstance(v, int | float) and not isinstance(v, bool) else
-            v.said(lang) if isinstance(v, Message) else v for k, v in params.items()}
+            v.said(lang) if isinstance(v, Message) else
+            (v.get(lang) or v.get(DEFAULT) or next(iter(v.values()), "")) if isinstance(v, dict) else v
+            for k, v in params.items()}
 
 
 def said(text: object, lang: str) -> str:
@@ -132,10 +136,15 @@ def number(value: float | int, lang: str, digits: int | None = None) -> str:
 
 def percent(share: float, lang: str, digits: int = 1) -> str:
     """A share (0.123) as CLDR writes a percentage in the language: 12,3 % in Finnish, 12.3% in English."""
+    from babel import Locale
     from babel.numbers import format_percent
 
-    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    return format_percent(share, format=pattern, locale=CLDR.get(lang, CLDR[DEFAULT]))
+    locale = Locale.parse(CLDR.get(lang, CLDR[DEFAULT]))
+    pattern = locale.percent_formats[None].pattern  # "#,##0 %" in Finnish and Swedish, "#,##0%" in English
+    if digits:
+        at = pattern.rindex("0") + 1
+        pattern = pattern[:at] + "." + "0" * digits + pattern[at:]
+    return format_percent(share, format=pattern, locale=locale)
 
 
 def date(value: dt.date | str | None, lang: str) -> str:

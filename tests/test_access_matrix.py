@@ -84,8 +84,8 @@ def test_a_missing_run_is_a_404_for_everyone_signed_in() -> None:
 
 # ---- the same table through every route of the web airlock -------------------------------------------------
 
-GET_ROUTES = {"see_run": "/runs/{run}", "read_report": "/runs/{run}/review", "read_file": "/runs/{run}/files/t.csv",
-              "read_audit": "/audit"}
+GET_ROUTES = {"see_run": "/runs/{run}", "read_report": "/runs/{run}/review/review_en.html",
+              "read_file": "/runs/{run}/files/t.csv", "read_audit": "/audit"}
 WEB_ROLES = {"requester": "r", "checker": "alice", "admin": "dora", "stranger": "sam",
              "checker of another project": "olga", "checker with the request's e-mail": "emma"}
 

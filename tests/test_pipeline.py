@@ -137,6 +137,7 @@ def test_checker_catches_a_class_below_k(microdata, tmp_path: Path) -> None:
     from extractor.files import sha256_file
     folder = tmp_path / "release"
     shutil.copytree(microdata.release_dir, folder)
+    shutil.copytree(microdata.run_dir / "controller" / "inputs", tmp_path / "controller" / "inputs")
     path = folder / "client_microdata.csv"
     path.write_text(path.read_text() + "107,M,00100,fi,10\n")
     manifest = json.loads((folder / "manifest.json").read_text())

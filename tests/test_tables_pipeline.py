@@ -68,7 +68,7 @@ def test_dp_table_spends_the_budget_then_is_refused(registry: Path, tmp_path: Pa
     assert "[REDACTED]" not in df["clients"].to_list()
     assert check_release(first.release_dir).passed
     html = (first.run_dir / "review" / "review.html").read_text(encoding="utf-8")
-    assert "Differentially private table: documents_dp" in html and "95 % accuracy" in html
+    assert "Differentially private table: documents_dp" in html and "Accuracy at 95 per cent" in html
     assert re.search(r"spent before this run 0,\s+this run 0\.4,\s+left after it 0\.6", html)
     run_extract(load_config(request, registry), out, TEST_KEY.encode())
     with pytest.raises(ExtractorError, match=r"has spent epsilon 0\.8 of its privacy budget 1; this request asks "

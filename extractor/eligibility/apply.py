@@ -164,12 +164,12 @@ def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table) -> l
     for code, n in rows:
         if code not in known:
             out.append(Message("%(table)s: %(n)s rows with service task %(code)s have no retention rule; kept",
-                               table=table.name, n=n, code=repr(code)))
+                               table=dict(table.labels) or table.name, n=n, code=repr(code)))
         elif code not in assessed:
             anchor = mapping.filter(pl.col("service_task_code") == code)["anchor_event"][0]
             out.append(Message("%(table)s: %(n)s rows with service task %(code)s: retention runs from %(event)s, "
-                               "which the data do not record; kept", table=table.name, n=n, code=repr(code),
-                               event=Message(ANCHOR_EVENTS.get(anchor, N_("an event the law names")))))
+                               "which the data do not record; kept", table=dict(table.labels) or table.name, n=n,
+                               code=repr(code), event=Message(ANCHOR_EVENTS.get(anchor, N_("an event the law names")))))
     return out
 
 

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from extractor.i18n import Message
 from extractor.release.airlock_state import ALL_PROJECTS, Account, Run, normalise
+from extractor.reports.labels import STATUSES
 
 ACTIONS = ("see_run", "read_report", "read_file", "decide", "release", "read_audit")
 STATES_FOR = {"decide": ("submitted",), "release": ("approved",)}
@@ -67,34 +69,37 @@ def authorise(account: Account | None, action: str, run: Run | None = None) -> V
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     if account is None or account.disabled:
-        return Verdict(False, 401, "Sign in first.")
+        return Verdict(False, 401, Message("Sign in first."))
     if action == "read_audit":
         return OK if account.admin or "checker" in account.projects.values() else \
-            Verdict(False, 403, "Only output checkers and the DPO read the audit log.")
+            Verdict(False, 403, Message("Only output checkers and the DPO read the audit log."))
     if run is None:
-        return Verdict(False, 404, "No such run.")
+        return Verdict(False, 404, Message("No such run."))
     role = capacity(account, run.project)
     if role is None:
-        return Verdict(False, 404, "No such run.")
+        return Verdict(False, 404, Message("No such run."))
     if role == "requester":
         if action == "see_run" or (action == "read_file" and run.status == "released"):
             return OK
-        return Verdict(False, 403, "Requesters see their runs' status and released files only; review reports, "
-                                   "unreleased files and decisions are for the output checkers.")
+        return Verdict(False, 403, Message("Requesters see their runs' status and released files only; review "
+                                           "reports, unreleased files and decisions are for the output checkers."))
     if action == "decide" and is_own(account, run):
-        return Verdict(False, 403, f"{account.name} handed this request in and may not review it.")
+        return Verdict(False, 403, Message("%(account)s handed this request in and may not review it.",
+                                           account=account.name))
     if action in STATES_FOR and run.status not in STATES_FOR[action]:
-        return Verdict(False, 409, f"Run {run.run_id} is {run.status}; {action} needs a run that is "
-                                   f"{' or '.join(STATES_FOR[action])}.")
+        return Verdict(False, 409, Message("Run %(run)s is %(status)s; this needs a run that is %(needed)s.",
+                                           run=run.run_id, status=Message(STATUSES.get(run.status, run.status)),
+                                           needed=" / ".join(STATES_FOR[action])))
     return OK
 
 
 def authorise_submit(account: Account | None, project: str) -> Verdict:
     """May `account` hand in a request for `project`? Requesters of the project only."""
     if account is None or account.disabled:
-        return Verdict(False, 401, "Sign in first.")
+        return Verdict(False, 401, Message("Sign in first."))
     if capacity(account, project) != "requester":
-        return Verdict(False, 403, f"{account.name} is not a requester of project {project!r}; ask the DPO.")
+        return Verdict(False, 403, Message("%(account)s is not a requester of project %(project)s; ask the DPO.",
+                                           account=account.name, project=repr(project)))
     return OK
 
 

@@ -94,6 +94,16 @@ def set_email(store: Store, name: str, email: str) -> None:
         w.append("account-changed", {"account": account.name, "email": email.strip()})
 
 
+def set_language(store: Store, name: str, lang: str) -> None:
+    from extractor.i18n import LANGUAGES
+
+    if lang not in LANGUAGES:
+        raise ExtractorError(f"language {lang!r}: expected one of {', '.join(LANGUAGES)}")
+    with store.writing() as w:
+        account = _existing(w.state.accounts, name)
+        w.append("account-changed", {"account": account.name, "language": lang})
+
+
 def set_disabled(store: Store, name: str, disabled: bool) -> None:
     with store.writing() as w:
         account = _existing(w.state.accounts, name)

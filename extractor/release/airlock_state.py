@@ -99,6 +99,7 @@ class Account:
     password_sha256: str
     disabled: bool = False
     projects: dict[str, str] = field(default_factory=dict)  # project (or "*") -> requester | checker
+    language: str = ""  # fi, sv or en: the airlock's pages in this language unless the reader picks another
 
 
 class AirlockState:
@@ -165,7 +166,7 @@ class AirlockState:
                                                       d["password_sha256"])
             case "account-changed":
                 account = self.accounts[d["account"]]
-                for key in ("admin", "email", "password_sha256", "disabled"):
+                for key in ("admin", "email", "password_sha256", "disabled", "language"):
                     if key in d:
                         setattr(account, key, d[key])
             case "project-role":

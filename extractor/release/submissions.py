@@ -16,6 +16,7 @@ import tomllib
 from typing import Any
 
 from extractor.config.request import ID
+from extractor.i18n import Message
 from extractor.release import access
 from extractor.release.airlock_state import Submission
 from extractor.release.store import Store
@@ -42,12 +43,14 @@ def check_files(project: str, files: dict[str, str]) -> str:
     rid = head.get("id")
     asked = head.get("project", rid)  # a request without a project is its own project, as load_request has it
     if not isinstance(rid, str) or not ID.match(rid):
-        raise Refused(400, f"{REQUEST_FILE}: request.id: expected a file-name-safe identifier")
+        raise Refused(400, Message("%(file)s: request.id: expected a file-name-safe identifier",
+                                   file=REQUEST_FILE))
     if asked != project:
-        raise Refused(400, f"{REQUEST_FILE}: request.project is {asked!r}; you are handing it in for {project!r}")
+        raise Refused(400, Message("%(file)s: request.project is %(asked)s; you are handing it in for %(project)s",
+                                   file=REQUEST_FILE, asked=repr(asked), project=repr(project)))
     outputs = data.get("outputs")
     if not isinstance(outputs, list) or not outputs:
-        raise Refused(400, f"{REQUEST_FILE}: expected [[outputs]], each with a query")
+        raise Refused(400, Message("%(file)s: expected [[outputs]], each with a query", file=REQUEST_FILE))
     for i, out in enumerate(outputs):
         query = out.get("query") if isinstance(out, dict) else None
         if query not in files or query == REQUEST_FILE:
@@ -67,12 +70,12 @@ def hand_in(store: Store, account_name: str, project: str, files: dict[str, str]
         request_id = check_files(project, files)
         waiting = [s for s in w.state.submissions.values() if s.account == account.name and s.status == "waiting"]
         if len(waiting) >= MAX_WAITING:
-            raise Refused(429, f"{len(waiting)} of your requests are still waiting for the runner; hand this one "
-                               "in when one of them has run")
+            raise Refused(429, Message("%(n)s of your requests are still waiting for the runner; hand this one "
+                                       "in when one of them has run", n=len(waiting)))
         if replaces is not None:
             earlier = w.state.submissions.get(replaces)
             if earlier is None or earlier.account != account.name:
-                raise Refused(404, "No such submission.")
+                raise Refused(404, Message("No such submission."))
         sub_id = "S" + secrets.token_hex(6)
         w.append("submission", {"id": sub_id, "project": project, "files": files, "replaces": replaces},
                  request_id=request_id, who=account.name)

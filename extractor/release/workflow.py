@@ -22,6 +22,7 @@ from extractor.checker.release_check import check_release
 from extractor.errors import ExtractorError
 from extractor.faults import kill_point
 from extractor.files import FOLDER_LOCK, abandoned, hold, regular_files, sha256_file, without_links
+from extractor.i18n import Message
 from extractor.release import layout, run_folder, witness
 from extractor.release.access import Verdict, authorise
 from extractor.release.airlock_state import REVIEWERS, Account, AirlockState, Review, Run
@@ -94,12 +95,13 @@ def decide(store: Store, who: str, run_id: str, decision: str, comment: str = ""
     if decision not in DECISIONS:
         raise Refused(400, f"decision: expected one of {', '.join(DECISIONS)}, got {decision!r}")
     if decision in ("return", "reject") and not comment.strip():
-        raise Refused(400, "Say why: a return or a rejection needs a comment for the requester.")
+        raise Refused(400, Message("Say why: a return or a rejection needs a comment for the requester."))
     with store.writing() as w:
         account, run = w.state.account(who), w.state.runs.get(run_id)
         allowed(account, "decide", run)
         if any(r.reviewer == account.name for r in run.reviews):
-            raise Refused(409, f"run {run_id}: {account.name} has already decided")
+            raise Refused(409, Message("run %(run)s: %(account)s has already decided", run=run_id,
+                                       account=account.name))
         w.append("review", {"decision": decision, "comment": comment.strip()}, request_id=run.request_id,
                  run_id=run_id, who=account.name)
         return w.state.runs[run_id].status

@@ -72,7 +72,7 @@ def purpose(name: str) -> str:
     return PURPOSES.get(name, name)
 
 
-STATUSES = {"submitted": N_("waiting for review"), "approved": N_("approved"), "rejected": N_("rejected"),
+STATUSES = {"submitted": N_("submitted for review"), "approved": N_("approved"), "rejected": N_("rejected"),
             "returned": N_("returned to the requester"), "released": N_("released"), "waiting": N_("waiting to run"),
             "running": N_("running"), "failed": N_("failed"), "ran": N_("ran")}
 DECISIONS = {"approve": N_("approved"), "return": N_("returned"), "reject": N_("rejected")}

@@ -36,12 +36,12 @@ def _leaving(manifest: Manifest, controlled: list[Controlled], tables: list, ano
              release_dir: Path | None) -> list[dict[str, Any]]:
     """Each released file with what an output checker first asks of it: rows, columns, hidden, rounded."""
     by_name = {c.output: c for c in controlled}
-    sdc = {t["output"]: t for t in tables if t.get("privacy") == "sdc"}
+    sdc = {t.output: t for t in tables if t.privacy == "sdc"}
     out = []
     for o in manifest.outputs:
         c, t = by_name.get(o.name), sdc.get(o.name)
-        hidden = t["suppressed"] if t else c.suppressed if c else getattr(anonymised.get(o.name), "suppressed", 0)
-        rounded = sum(r["moved"] for r in t["rounding"].values()) if t else c.rounded if c else 0
+        hidden = t.suppressed if t else c.suppressed if c else getattr(anonymised.get(o.name), "suppressed", 0)
+        rounded = sum(r["moved"] for r in t.rounding.values()) if t else c.rounded if c else 0
         out.append({"file": o.file, "kind": labels.KINDS.get(o.name if o.name == "exclusion_flow" else o.kind, o.kind),
                     "rows": o.rows, "columns": _columns(release_dir / o.file) if release_dir else None,
                     "hidden": hidden, "rounded": rounded, "href": f"../release/{o.file}"})
@@ -104,7 +104,8 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
         "request": cfg.request, "purpose": cfg.purpose, "run_id": run_id, "created_at": created_at,
         "purpose_label": labels.purpose(cfg.request.purpose), "rules": rules,
         "register_summary": elig.register_summary, "register_labels": labels.REGISTER_COUNTS, "elig": elig,
-        "flow": _flow(elig), "protected": protected, "anonymised": anonymised, "k_of": ks, "readability": readability or {},
+        "flow": _flow(elig), "protected": protected, "anonymised": anonymised, "k_of": ks,
+        "readability": readability or {},
         "disclosure": cfg.purpose.disclosure, "controlled": controlled, "check": check, "manifest": manifest,
         "tables": tables or [], "differences": differences or [], "budget": budget, "leaving": leaving,
         "actions": actions(cfg, elig, leaving, tables or [], anonymised, check, differences or [], readability),

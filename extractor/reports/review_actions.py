@@ -14,6 +14,12 @@ from extractor.i18n import Message
 WIDE_HIDDEN_SHARE = 0.2  # above this share of a table's total hidden, the researcher loses much of it
 
 
+def _label(cfg: RunConfig, table: str) -> dict[str, str] | str:
+    """A table's label in every language the catalog gives (else its name), for Message to pick from."""
+    found = cfg.catalog.tables.get(table)
+    return {**found.labels} if found is not None and found.labels else table.replace("_", " ")
+
+
 def actions(cfg: RunConfig, elig: Eligibility, leaving: list[dict[str, Any]], tables: list,
             anonymised: dict[str, Any], check: CheckReport, differences: list,
             readability: dict[str, Any] | None) -> list[str]:
@@ -26,14 +32,13 @@ def actions(cfg: RunConfig, elig: Eligibility, leaving: list[dict[str, Any]], ta
                            rule=Message(label(rule)), why=why))
     for table, n in elig.overdue.items():
         out.append(Message("Give the list of %(n)s records kept past their retention period (%(table)s) to whoever "
-                           "destroys records: it is in the controller's folder.", n=n, table=table))
+                           "destroys records: it is in the controller's folder.", n=n, table=_label(cfg, table)))
     out += [w if isinstance(w, Message) else Message("Check this note on the data: %(note)s", note=w)
             for w in elig.warnings]
     for t in tables:
-        if t.get("privacy") == "sdc" and t.get("hidden_share", 0) > WIDE_HIDDEN_SHARE:
+        if t.privacy == "sdc" and t.hidden_share > WIDE_HIDDEN_SHARE:
             out.append(Message("In %(file)s, %(share)s per cent of the total is hidden: ask the researcher whether "
-                               "fewer, wider groups would do.", file=t["output"],
-                               share=round(100 * t["hidden_share"])))
+                               "fewer, wider groups would do.", file=t.output, share=round(100 * t.hidden_share)))
     if differences:
         out.append(Message("Return the request unless you are sure the differences from earlier releases "
                            "(section 6) reveal no one."))

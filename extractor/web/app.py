@@ -23,7 +23,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from extractor import i18n
 from extractor.errors import ExtractorError
+from extractor.i18n import N_
 from extractor.release.store import Store
 from extractor.web import pages
 from extractor.web.headers import SecurityHeaders
@@ -34,6 +36,7 @@ from extractor.web.sessions import Sessions
 from extractor.web.settings import Settings
 
 MAX_FORM = 64 * 1024
+LANG_COOKIE = "extractor_lang"
 LOGIN_FORM_SECONDS = 3600
 
 
@@ -69,7 +72,7 @@ class Airlock:
             try:
                 form = await self._form(request) if post else {}
             except Exception:  # noqa: BLE001 - any malformed body is the client's error
-                return refuse(400, "The form could not be read.")
+                return refuse(400, N_("The form could not be read."), lang=self.lang(request))
             return await run_in_threadpool(self._handle, handler, request, form, post)
         return endpoint
 
@@ -79,46 +82,63 @@ class Airlock:
             state = self.store.reading()
             who = self.identity.who(request, state)
             if who.account is None:
-                return self._unknown(who)
+                return self._unknown(who, request)
+            lang = self.lang(request, who.account.language)
             if post and not Sessions.csrf_ok(who.session.csrf, form.get("csrf")):
-                response = refuse(403, "The form's security token is missing or wrong; nothing changed. Reload the "
-                                       "page and try again.", who.session)
+                response = refuse(403, N_("The form's security token is missing or wrong; nothing changed. Reload "
+                                          "the page and try again."), who.session, lang)
             else:
                 response = handler(Ctx(request, who.account, who.session, state, form, self.store, self.views,
-                                       self.s.release_to))
+                                       self.s.release_to, lang))
         except ExtractorError as exc:
-            response = refused(exc, who.session)
+            response = refused(exc, who.session, self.lang(request, who.account.language if who.account else None))
         if who.new_token:
             self._cookie(response, self.identity.cookie, who.new_token)
         return response
 
-    def _unknown(self, who: Who) -> Response:
-        if self.s.trusted_header or who.status != 401:
-            return refuse(who.status, who.message or "Sign in first.")
-        return self._login_page(401, who.message or None)
+    @staticmethod
+    def lang(request: Request, preferred: str | None = None) -> str:
+        """The reader's language: chosen on a page (a cookie), else the account's, else the browser's."""
+        return i18n.choose(request.cookies.get(LANG_COOKIE), preferred,
+                           i18n.from_accept_language(request.headers.get("accept-language")))
 
-    def _login_page(self, status: int = 200, error: str | None = None) -> Response:
+    def _unknown(self, who: Who, request: Request) -> Response:
+        if self.s.trusted_header or who.status != 401:
+            return refuse(who.status, who.message or N_("Sign in first."), lang=self.lang(request))
+        return self._login_page(401, who.message or None, self.lang(request))
+
+    def _login_page(self, status: int = 200, error: str | None = None, lang: str = i18n.DEFAULT) -> Response:
         token = self.identity.login_token()
-        response = page("web_login.html.j2", status, title="Sign in", error=error, session=None, login_csrf=token)
+        response = page("web_login.html.j2", status, lang, title=N_("Sign in"), error=error, session=None,
+                        login_csrf=token)
         self._cookie(response, self.identity.login_cookie, token, LOGIN_FORM_SECONDS)
         return response
 
     async def login(self, request: Request) -> Response:
+        lang = self.lang(request)
         if self.s.trusted_header:
-            return refuse(404, "Sign in through your organisation's sign-in service.")
+            return refuse(404, N_("Sign in through your organisation's sign-in service."), lang=lang)
         if request.method == "GET":
-            return self._login_page()
+            return self._login_page(lang=lang)
         try:
             form = await self._form(request)
         except Exception:  # noqa: BLE001
-            return refuse(400, "The form could not be read.")
+            return refuse(400, N_("The form could not be read."), lang=lang)
         who = await run_in_threadpool(self.identity.sign_in, request, str(form.get("user", ""))[:200],
                                       str(form.get("password", ""))[:1000], form.get("login_csrf"))
         if who.account is None:
-            return self._login_page(who.status, who.message)
+            return self._login_page(who.status, who.message, lang)
         response = RedirectResponse("/", status_code=303)
         self._cookie(response, self.identity.cookie, who.new_token or "")
         response.delete_cookie(self.identity.login_cookie, path="/")
+        return response
+
+    async def language(self, request: Request) -> Response:
+        """`/language/fi`: the reader's choice, kept in a cookie for a year (not a secret, not the session)."""
+        code = i18n.supported(request.path_params["code"]) or i18n.DEFAULT
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(LANG_COOKIE, code, httponly=True, samesite="strict", secure=self.s.tls, path="/",
+                            max_age=365 * 24 * 3600)
         return response
 
     def logout(self, ctx: Ctx) -> Response:
@@ -135,6 +155,11 @@ def create_app(settings: Settings) -> Starlette:
         Route("/login", a.login, methods=["GET", "POST"]), Route("/logout", g(a.logout, True), methods=["POST"]),
         Route("/", g(pages.queue)), Route("/audit", g(pages.audit)), Route("/runs/{run_id}", g(pages.run_page)),
         Route("/runs/{run_id}/review", g(pages.review_report)),
+        Route("/runs/{run_id}/review/codebook.html", g(pages.codebook)),
+        Route("/runs/{run_id}/review/{name}", g(pages.review_report)),
+        Route("/runs/{run_id}/release/{name}", g(pages.released_file)),
+        Route("/runs/{run_id}/controller/{name}", g(pages.controller_file)),
+        Route("/language/{code}", a.language),
         Route("/runs/{run_id}/codebook.html", g(pages.codebook)),
         Route("/runs/{run_id}/files/{name}", g(pages.released_file)),
         Route("/runs/{run_id}/decide", g(pages.decide, True), methods=["POST"]),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from extractor.errors import ExtractorError
+from extractor.i18n import Message
 from extractor.release import accounts
 from extractor.release.airlock_state import Account, AirlockState, normalise
 from extractor.release.store import Store
@@ -54,25 +55,26 @@ class Identity:
         account = state.account(session.user)
         if account is None or account.password_sha256 != session.password_sha256:
             self.sessions.end(token)
-            return Who(status=401, message="This account is disabled, no longer exists or has a new password: "
-                                           "sign in again.")
+            return Who(status=401, message=Message("This account is disabled, no longer exists or has a new "
+                                                   "password: sign in again."))
         return Who(account, session)
 
     def _from_proxy(self, request: Request, state: AirlockState) -> Who:
         given = request.headers.getlist(self.s.trusted_header or "")
         if len(given) > 1:
-            return Who(status=403, message="The user header came more than once: refused.")
+            return Who(status=403, message=Message("The user header came more than once: refused."))
         name = given[0] if given else ""
         if not name.strip():
-            return Who(status=401, message="Sign in through your organisation's sign-in service.")
+            return Who(status=401, message=Message("Sign in through your organisation's sign-in service."))
         peer = request.client.host if request.client else ""
         if peer not in self.s.trusted_proxies or not Sessions.csrf_ok(self.s.proxy_secret,
                                                                         request.headers.get(SECRET_HEADER)):
-            return Who(status=403, message="The user header did not come from the configured sign-in proxy: "
-                                           "refused.")
+            return Who(status=403, message=Message("The user header did not come from the configured sign-in "
+                                                   "proxy: refused."))
         account = state.account(normalise(name))
         if account is None:
-            return Who(status=403, message="The sign-in service named an account this airlock does not have.")
+            return Who(status=403, message=Message("The sign-in service named an account this airlock does not "
+                                                   "have."))
         token = request.cookies.get(self.cookie)
         session = self.sessions.get(token)
         if session is not None and session.user == account.name:
@@ -86,14 +88,15 @@ class Identity:
     def sign_in(self, request: Request, user: str, password: str, form_token: object) -> Who:
         """Check a sign-in form (runs in a worker thread: scrypt never blocks the event loop)."""
         if not Sessions.csrf_ok(request.cookies.get(self.login_cookie), form_token):
-            return Who(status=403, message="The sign-in form has expired; reload the page and sign in again.")
+            return Who(status=403, message=Message("The sign-in form has expired; reload the page and sign in "
+                                                   "again."))
         peer = request.client.host if request.client else "?"
         keys = (f"account:{normalise(user)}", f"address:{peer}")
         wait = self.throttle.begin(*keys)
         if wait > 0:
             minutes = max(1, round(wait / 60))
-            return Who(status=429, message=f"Too many failed sign-ins for this account or from this address. "
-                                           f"Try again in {minutes} minute{'s' if minutes > 1 else ''}.")
+            return Who(status=429, message=Message("Too many failed sign-ins for this account or from this "
+                                                   "address. Try again in %(minutes)s minute(s).", minutes=minutes))
         account = None
         try:
             with self._hashing:
@@ -103,6 +106,6 @@ class Identity:
         finally:
             self.throttle.end(keys, failed=account is None)
         if account is None:
-            return Who(status=401, message="Wrong user name or password.")
+            return Who(status=401, message=Message("Wrong user name or password."))
         token = self.sessions.start(account.name, account.password_sha256)
         return Who(account, self.sessions.get(token), new_token=token)

@@ -17,12 +17,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from extractor import i18n
 from extractor.errors import ExtractorError
 from extractor.files import read_regular, without_links
+from extractor.i18n import N_, Message
 from extractor.release import access, submissions, workflow
 from extractor.release.airlock_state import Account, AirlockState, Run
 from extractor.release.store import Store
 from extractor.release.workflow import Refused
+from extractor.reports import labels
 from extractor.reports.render import render
 from extractor.web.run_view import RunViews
 from extractor.web.sessions import Session
@@ -44,18 +47,26 @@ class Ctx:
     store: Store
     views: RunViews
     release_to: Path
+    lang: str = "en"
 
     @property
     def out_root(self) -> Path:
         return self.store.out_root
 
 
-def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(render(template, {"lang": "en", **context}), status_code=status)
+def page(template: str, status: int = 200, lang: str = i18n.DEFAULT, **context: Any) -> HTMLResponse:
+    """A page in the reader's language, with the labels every page may show."""
+    labels_ = {"statuses": labels.STATUSES, "decisions": labels.DECISIONS, "actions": labels.AUDIT_ACTIONS,
+               "languages": list(i18n.LANGUAGE_NAMES.items())}
+    if "title" in context:
+        context["title"] = i18n.gettext_for(lang)(context["title"])
+    response = HTMLResponse(render(template, {**labels_, **context}, lang=lang), status_code=status)
+    response.headers["Content-Language"] = lang
+    return response
 
 
-def refuse(status: int, message: str, session: Session | None = None) -> HTMLResponse:
-    return page("web_message.html.j2", status, title="Refused", message=message, session=session)
+def refuse(status: int, message: str, session: Session | None = None, lang: str = i18n.DEFAULT) -> HTMLResponse:
+    return page("web_message.html.j2", status, lang, title=N_("Refused"), message=message, session=session)
 
 
 def _run_of(ctx: Ctx, action: str) -> Run:
@@ -75,13 +86,15 @@ def summary(run: Run) -> dict[str, Any]:
     return {"run_id": run.run_id, "request_id": run.request_id, "project": run.project, "requester": run.requester,
             "contact": run.contact, "status": run.status, "created_at": run.created_at, "age": _age(run.created_at),
             "title": d.get("title", run.request_id), "purpose": d.get("purpose", ""),
+            "purpose_label": labels.purpose(d.get("purpose", "")),
             "outputs": sorted(d.get("outputs", {})), "differences": d.get("differencing_findings", [])}
 
 
 def queue(ctx: Ctx) -> Response:
     runs = sorted(access.visible_runs(ctx.account, list(ctx.state.runs.values())),
                   key=lambda r: (r.created_at, r.run_id), reverse=True)
-    return page("web_queue.html.j2", title="Airlock queue", runs=[summary(r) for r in runs], session=ctx.session)
+    return page("web_queue.html.j2", lang=ctx.lang, title=N_("Airlock queue"), runs=[summary(r) for r in runs],
+                session=ctx.session)
 
 
 def run_page(ctx: Ctx) -> Response:
@@ -96,8 +109,10 @@ def run_page(ctx: Ctx) -> Response:
     except ValueError:
         number = 1
     controller = run.details.get("folder_files", {}) if checker else None
-    files = ctx.views.files(folder, number, earlier, run.recorded_files, controller) if see_files else []
-    return page("web_run.html.j2", title=f"Run {run.run_id}", run=summary(run), files=files,
+    wanted = ctx.request.query_params.get("filter", "")[:200]
+    files = ctx.views.files(folder, number, earlier, run.recorded_files, controller, wanted) if see_files else []
+    return page("web_run.html.j2", lang=ctx.lang, title=run.details.get("title", run.run_id), run=summary(run),
+                files=files, filter=wanted,
                 check=ctx.views.check(folder) if checker else None, checker=checker, see_files=see_files,
                 reviews=workflow.visible_reviews(run, ctx.account.name), earlier=[r.run_id for r in earlier_runs],
                 session=ctx.session, own=access.is_own(ctx.account, run),
@@ -106,10 +121,27 @@ def run_page(ctx: Ctx) -> Response:
 
 
 def review_report(ctx: Ctx) -> Response:
+    """The review report in the reader's language (a run made before reports came in three: its one report)."""
     run = _run_of(ctx, "read_report")
+    if "name" not in ctx.request.path_params:  # the report's links are relative to its folder
+        return RedirectResponse(f"/runs/{run.run_id}/review/review_{ctx.lang}.html", status_code=303)
+    recorded = run.details.get("folder_files", {})
+    name = ctx.request.path_params["name"]
+    if f"review/{name}" not in recorded:
+        name = "review.html"
+    if not FILE_NAME.match(name) or not name.startswith("review"):
+        return refuse(404, N_("No such file."), ctx.session, ctx.lang)
     folder = workflow.folder_of(ctx.store, run)
-    return _serve(folder.review / "review.html", ctx, "text/html; charset=utf-8",
-                  run.details.get("folder_files", {}).get("review/review.html"))
+    return _serve(folder.review / name, ctx, "text/html; charset=utf-8", recorded.get(f"review/{name}"))
+
+
+def controller_file(ctx: Ctx) -> Response:
+    """A link from the review report into the controller's folder: those lists name people, so they are not
+    served; the page says where they are."""
+    run = _run_of(ctx, "read_report")
+    return refuse(403, Message("This list names people, so the airlock does not show it. It is in the run's "
+                               "folder on the controller's machine: %(where)s", where=f"{run.request_id}/{run.run_id}"
+                               f"/controller/{ctx.request.path_params['name'][:200]}"), ctx.session, ctx.lang)
 
 
 def codebook(ctx: Ctx) -> Response:
@@ -124,7 +156,7 @@ def released_file(ctx: Ctx) -> Response:
     run = _run_of(ctx, "read_file")
     name = ctx.request.path_params["name"]
     if not FILE_NAME.match(name) or name not in run.recorded_files:  # only what the signed run record names
-        return refuse(404, "No such file in this run's release.", ctx.session)
+        return refuse(404, N_("No such file in this run's release."), ctx.session, ctx.lang)
     kind = "text/csv; charset=utf-8" if name.endswith(".csv") else "application/octet-stream"
     return _serve(workflow.folder_of(ctx.store, run).release / name, ctx, kind, run.recorded_files[name],
                   attachment=name)
@@ -136,10 +168,10 @@ def _serve(path: Path, ctx: Ctx, media_type: str, sha256: str | None, attachment
     try:
         data = read_regular(without_links(ctx.out_root, path))
     except OSError:
-        return refuse(404, "No such file.", ctx.session)
+        return refuse(404, N_("No such file."), ctx.session, ctx.lang)
     if sha256 is None or hashlib.sha256(data).hexdigest() != sha256:
-        return refuse(409, "This file is not the one the run recorded (it was changed or added afterwards); it is "
-                           "not served. Tell the DPO.", ctx.session)
+        return refuse(409, N_("This file is not the one the run recorded (it was changed or added afterwards); it "
+                              "is not served. Tell the DPO."), ctx.session, ctx.lang)
     headers = {"Content-Disposition": f'attachment; filename="{attachment}"'} if attachment else {}
     return Response(data, media_type=media_type, headers=headers)
 
@@ -147,7 +179,7 @@ def _serve(path: Path, ctx: Ctx, media_type: str, sha256: str | None, attachment
 def decide(ctx: Ctx) -> Response:
     run_id = ctx.request.path_params["run_id"]
     if not RUN_ID.match(run_id):
-        return refuse(404, "No such run.", ctx.session)
+        return refuse(404, N_("No such run."), ctx.session, ctx.lang)
     workflow.decide(ctx.store, ctx.account.name, run_id, str(ctx.form.get("decision", "")),
                     str(ctx.form.get("comment", "")))
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
@@ -156,9 +188,10 @@ def decide(ctx: Ctx) -> Response:
 def release(ctx: Ctx) -> Response:
     run_id = ctx.request.path_params["run_id"]
     if not RUN_ID.match(run_id):
-        return refuse(404, "No such run.", ctx.session)
+        return refuse(404, N_("No such run."), ctx.session, ctx.lang)
     final = workflow.release(ctx.store, ctx.account.name, run_id, ctx.release_to)
-    return page("web_message.html.j2", title="Released", message=f"Released to {final}.", session=ctx.session)
+    return page("web_message.html.j2", lang=ctx.lang, title=N_("Released"),
+                message=Message("Released to %(folder)s.", folder=str(final)), session=ctx.session)
 
 
 def audit(ctx: Ctx) -> Response:
@@ -177,14 +210,13 @@ def audit(ctx: Ctx) -> Response:
     start = max(0, before - 1 - AUDIT_PAGE)
     rows = [r for r in audit_log.read(ctx.store.db(), after=start)
             if r.seq < before and (scope is None or r.run_id in visible)]
-    verdict_text = (f"Verified: {ctx.state.count} records, each following the one before, the newest signed by "
-                    f"the log's key; checked again on every page for the records added since.")
-    return page("web_audit.html.j2", title="Audit log", records=rows, verdict=verdict_text, ok=True,
-                session=ctx.session, older=start + 1 if start > 0 else None)
+    return page("web_audit.html.j2", lang=ctx.lang, title=N_("Audit log"), records=rows, count=ctx.state.count,
+                ok=True, session=ctx.session, older=start + 1 if start > 0 else None)
 
 
-def refused(exc: ExtractorError, session: Session | None) -> HTMLResponse:
-    return refuse(getattr(exc, "status", 409), str(exc), session)
+def refused(exc: ExtractorError, session: Session | None, lang: str = i18n.DEFAULT) -> HTMLResponse:
+    reason = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
+    return refuse(getattr(exc, "status", 409), reason, session, lang)
 
 
 QUERY_SLOTS = 3  # query files a form hands in with a request
@@ -205,13 +237,14 @@ def submit_form(ctx: Ctx) -> Response:
     """The hand-in form; `?from=S…` fills it with one of the account's own earlier submissions."""
     projects = _requester_projects(ctx.account)
     if not projects:
-        return refuse(403, "Only requesters hand in requests; ask the DPO to make you a requester of a project.",
-                      ctx.session)
+        return refuse(403, N_("Only requesters hand in requests; ask the DPO to make you a requester of a "
+                              "project."), ctx.session, ctx.lang)
     earlier = ctx.state.submissions.get(ctx.request.query_params.get("from", ""))
     if earlier is not None and earlier.account != ctx.account.name:
         earlier = None
     files = earlier.files if earlier else {}
-    return page("web_submit.html.j2", title="Hand in a request", session=ctx.session, projects=projects,
+    return page("web_submit.html.j2", lang=ctx.lang, title=N_("Hand in a request"), session=ctx.session,
+                projects=projects,
                 project=earlier.project if earlier else projects[0],
                 request_text=files.get(submissions.REQUEST_FILE, ""), slots=_slots(files),
                 replaces=earlier.id if earlier else "", error=None)
@@ -231,10 +264,10 @@ def submit(ctx: Ctx) -> Response:
     except Refused as exc:
         if exc.status != 400:
             raise
-        return page("web_submit.html.j2", 400, title="Hand in a request", session=ctx.session,
+        return page("web_submit.html.j2", 400, ctx.lang, title=N_("Hand in a request"), session=ctx.session,
                     projects=_requester_projects(ctx.account), project=project,
                     request_text=files[submissions.REQUEST_FILE], slots=_slots(files), replaces=replaces or "",
-                    error=str(exc))
+                    error=exc.args[0] if exc.args else str(exc))
     return RedirectResponse("/submissions", status_code=303)
 
 
@@ -245,4 +278,4 @@ def my_submissions(ctx: Ctx) -> Response:
         run = ctx.state.runs.get(s["run_id"]) if s["run_id"] else None
         s["reviews"] = workflow.visible_reviews(run, ctx.account.name) if run else []
         s["files_out"] = sorted(run.details.get("outputs", {})) if run and run.status == "released" else []
-    return page("web_submissions.html.j2", title="Your requests", session=ctx.session, subs=subs)
+    return page("web_submissions.html.j2", lang=ctx.lang, title=N_("Your requests"), session=ctx.session, subs=subs)

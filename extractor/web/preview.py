@@ -16,16 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from extractor.files import read_regular
+from extractor.i18n import Message
 
 PAGE_ROWS = 100
 SUPPRESSED = ("[REDACTED]", "")
 
 
 def preview(path: Path, entry: dict[str, Any] | None, page: int = 1, data: bytes | None = None,
-            exact: tuple[Path, str] | None = None) -> dict[str, Any]:
-    """{"header", "rows": [[{"text", "mark", "why"}]], "page", "pages", "total"} for a CSV; other files: size.
-    `exact`: the table's exact values (controller/tables/<name>.parquet) and the sha256 the run recorded for
-    them, for a reviewer's per-cell reasons."""
+            exact: tuple[Path, str] | None = None, wanted: str = "") -> dict[str, Any]:
+    """{"header", "rows": [[{"text", "mark", "why"}]], "page", "pages", "total", "summary"} for a CSV; other
+    files: size. `exact`: the table's exact values (controller/tables/<name>.parquet) and the sha256 the run
+    recorded for them, for a reviewer's per-cell reasons. `wanted`: show only rows with a cell containing it."""
     data = read_regular(path) if data is None else data
     if path.suffix.lower() != ".csv":
         return {"header": [], "rows": [], "page": 1, "pages": 1, "total": 0, "size": len(data)}
@@ -33,6 +34,10 @@ def preview(path: Path, entry: dict[str, Any] | None, page: int = 1, data: bytes
     header = next(reader, [])
     counts = set((entry or {}).get("counts", []) or []) | set((entry or {}).get("event_counts", []) or [])
     every = list(reader)
+    summary = summarise(header, every, counts, (entry or {}).get("rounding_base"))
+    if wanted:
+        needle = wanted.casefold()
+        every = [row for row in every if any(needle in cell.casefold() for cell in row)]
     pages = max(1, -(-len(every) // PAGE_ROWS))
     page = min(max(1, page), pages)
     shown = every[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
@@ -42,7 +47,32 @@ def preview(path: Path, entry: dict[str, Any] | None, page: int = 1, data: bytes
     rows = [[_noisy(value) if perturbed and name in counts else
              _cell(value, name in counts, reasons.get(tuple(row[i] for i in labels)))
              for name, value in zip(header, row, strict=False)] for row in shown]
-    return {"header": header, "rows": rows, "page": page, "pages": pages, "total": len(every), "size": len(data)}
+    if reasons:
+        summary["rounded"] = sum(1 for why in reasons.values() if "rounded" in why)
+    return {"header": header, "rows": rows, "page": page, "pages": pages, "total": len(every), "size": len(data),
+            "summary": summary}
+
+
+def summarise(header: list[str], rows: list[list[str]], counts: set[str], base: int | None) -> dict[str, Any]:
+    """What an output checker asks of a table first (as OpenSAFELY's Airlock summarises a CSV): its size,
+    hidden cells, the smallest count shown, whether every count is a multiple of the base, each numeric
+    column's smallest and largest value."""
+    import polars as pl
+
+    frame = pl.DataFrame(rows, schema=header, orient="row") if rows else pl.DataFrame(schema=header)
+    count_cols = [c for c in header if c in counts]
+    numbers = {c: frame[c].cast(pl.Float64, strict=False) for c in header}
+    shown = [v for c in count_cols for v in numbers[c].drop_nulls().to_list() if v > 0]
+    hidden = sum(int(frame[c].is_in(list(SUPPRESSED)).sum()) for c in count_cols)
+    ranges = [{"name": c, "min": _figure(n.min()), "max": _figure(n.max()), "empty": int(n.is_null().sum())}
+              for c, n in numbers.items() if n.drop_nulls().len() and n.drop_nulls().len() * 2 >= len(rows)]
+    return {"rows": len(rows), "columns": len(header), "counts": bool(count_cols), "hidden": hidden,
+            "rounded": None, "smallest": _figure(min(shown)) if shown else None, "base": base,
+            "all_multiples": bool(base) and all(v % base == 0 for v in shown), "ranges": ranges}
+
+
+def _figure(value: object) -> object:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def cell_reasons(exact: Path, sha256: str, labels: list[str]) -> dict[tuple[str, ...], str]:
@@ -63,8 +93,8 @@ def cell_reasons(exact: Path, sha256: str, labels: list[str]) -> dict[tuple[str,
 
 def _noisy(value: str) -> dict[str, str]:
     return {"text": value, "mark": "rounded",
-            "why": "Noise added (cell-key or differential privacy): near the true value, not equal to it; the "
-                   "review report gives the size"}
+            "why": Message("Noise added (cell-key or differential privacy): near the true value, not equal to it; "
+                           "the review report gives the size")}
 
 
 def _cell(value: str, is_count: bool, reason: str | None = None) -> dict[str, str]:
@@ -72,12 +102,12 @@ def _cell(value: str, is_count: bool, reason: str | None = None) -> dict[str, st
         return {"text": value or "—", "mark": "suppressed" if value in SUPPRESSED else "rounded", "why": reason}
     if is_count and value in SUPPRESSED:
         return {"text": value or "—", "mark": "suppressed",
-                "why": "Hidden: a count below the threshold, a dominant contributor, or a cell hidden so that such "
-                       "a cell cannot be worked out (the review report gives each cell's reason)"}
+                "why": Message("Hidden: a count below the threshold, a dominant contributor, or a cell hidden so "
+                               "that such a cell cannot be worked out (the review report gives each cell's reason)")}
     if is_count:
         return {"text": value, "mark": "rounded",
-                "why": "Rounded to a multiple of the policy's base (under controlled rounding one of the two next "
-                       "to the true value, chosen so that totals still add up)"}
+                "why": Message("Rounded to a multiple of the policy's base (under controlled rounding one of the two "
+                               "next to the true value, chosen so that totals still add up)")}
     return {"text": value, "mark": "", "why": ""}
 
 

@@ -64,7 +64,8 @@ class RunViews:
                             lambda: check_release(folder.release))
 
     def files(self, folder: RunFolder, page: int, earlier: RunFolder | None,
-              recorded: dict[str, str], controller: dict[str, str] | None = None) -> list[dict[str, Any]]:
+              recorded: dict[str, str], controller: dict[str, str] | None = None,
+              wanted: str = "") -> list[dict[str, Any]]:
         """The files the run's signed record names, each previewed only when its bytes are still those;
         `controller` (for a reviewer only: the record's hashes of the files outside release/) adds each hidden
         or moved cell's own reason from the table's exact values, read only if they are still those bytes."""
@@ -77,9 +78,9 @@ class RunViews:
                 exact_name = f"{folder.exact_tables.relative_to(folder.root).as_posix()}/{path.stem}.parquet"
                 exact_sha = (controller or {}).get(exact_name)
                 exact = (folder.exact_tables / f"{path.stem}.parquet", exact_sha) if exact_sha else None
-                view = dict(self._cached(("preview", str(path), stat, page, recorded[name], exact),
+                view = dict(self._cached(("preview", str(path), stat, page, recorded[name], exact, wanted),
                                          lambda p=path, n=name, e=exact: _checked_preview(p, entries.get(n), page,
-                                                                                          recorded[n], e)))
+                                                                                          recorded[n], e, wanted)))
             except OSError:
                 view = {"header": [], "rows": [], "changed": True}
             before = earlier.release / name if earlier else None
@@ -92,12 +93,12 @@ class RunViews:
 
 
 def _checked_preview(path: Path, entry: dict[str, Any] | None, page: int, sha: str,
-                     exact: tuple[Path, str] | None) -> dict[str, Any]:
+                     exact: tuple[Path, str] | None, wanted: str = "") -> dict[str, Any]:
     """The preview of a file whose bytes are what the run recorded; otherwise only that it changed."""
     data = read_regular(path)
     if hashlib.sha256(data).hexdigest() != sha:
         return {"header": [], "rows": [], "changed": True}
-    return preview(path, entry, page, data, exact)
+    return preview(path, entry, page, data, exact, wanted)
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

@@ -125,7 +125,7 @@ def test_links_planted_in_a_run_folder_serve_nothing(world) -> None:
     os.mkfifo(folder / "release" / "pipe.csv")
     alice = world.client()
     sign_in(alice, "alice")
-    for path in (f"/runs/{run}/files/x.csv", f"/runs/{run}/review", f"/runs/{run}/files/pipe.csv"):
+    for path in (f"/runs/{run}/files/x.csv", f"/runs/{run}/review/review.html", f"/runs/{run}/files/pipe.csv"):
         response = alice.get(path)
         assert response.status_code == 404 and "root:" not in response.text, path
     page = alice.get(f"/runs/{run}")

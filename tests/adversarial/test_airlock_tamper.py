@@ -230,7 +230,7 @@ def test_a_run_folder_replaced_by_a_link_serves_nothing(world, tmp_path: Path) -
     review = world.out / "T-1" / theirs / "review"
     shutil.rmtree(review)
     review.symlink_to(world.out / "T-1" / mine / "review")  # another project's report behind a link
-    assert alice.get(f"/runs/{theirs}/review").status_code in (404, 409)
+    assert alice.get(f"/runs/{theirs}/review/review_en.html").status_code in (404, 409)
 
 
 def test_a_trigger_added_to_the_store_is_named(world) -> None:

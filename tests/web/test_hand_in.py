@@ -84,7 +84,7 @@ def test_hand_in_run_review_and_download(airlock, tmp_path: Path) -> None:
     assert rita.get(f"/runs/{run_id}/codebook.html").status_code == 403  # the reviewers' folder
     alice = client(out, tmp_path)
     sign_in(alice, "alice")
-    report = alice.get(f"/runs/{run_id}/review").text
+    report = alice.get(f"/runs/{run_id}/review/review_en.html").text
     assert 'href="codebook.html"' in report
     assert "Codebook" in alice.get(f"/runs/{run_id}/codebook.html").text
     with opened(out) as store:
