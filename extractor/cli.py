@@ -29,8 +29,18 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                                help="Print the version and exit")] = False) -> None:
+                                                help="Print the version and exit")] = False,
+          lang: Annotated[str | None, typer.Option(
+              "--lang", help="fi, sv or en: the language of messages and of the run's review.html (else "
+                             "EXTRACTOR_LANG, else the account's, else LANGUAGE/LC_ALL/LANG)")] = None) -> None:
     """Privacy-aware secondary-use research extracts from structured registry records."""
+    if lang is not None:
+        from extractor import i18n
+
+        if not i18n.supported(lang):
+            err.print(f"error: --lang: expected fi, sv or en, got {lang!r}", markup=False, highlight=False)
+            raise typer.Exit(2)
+        os.environ["EXTRACTOR_LANG"] = i18n.supported(lang) or ""
 
 
 Threads = Annotated[int | None, typer.Option(

@@ -14,8 +14,11 @@ from typing import Annotated
 
 import typer
 
-from extractor.cli_support import err, friendly, out
+from extractor.cli_support import SIGNED_IN, err, friendly, out, say
+from extractor.i18n import N_, Message
+from extractor.reports.labels import DECISIONS, STATUSES
 
+WARNING = N_("warning")
 audit_app = typer.Typer(help="The signed, hash-chained audit log of an output root.", no_args_is_help=True)
 review_app = typer.Typer(help="Two independent output checkers decide on a submitted run.", no_args_is_help=True)
 notice_app = typer.Typer(help="Notices built from the audit log.", no_args_is_help=True)
@@ -38,6 +41,7 @@ def _signed_in(store: object, who: str | None) -> str:
     account = accounts.authenticate(store, name, password)  # type: ignore[arg-type]
     if account is None:
         raise ExtractorError(f"--as {name}: wrong account name or password (or the account is disabled)")
+    SIGNED_IN["language"] = account.language
     return account.name
 
 
@@ -55,13 +59,15 @@ def audit_verify(out_root: OutRoot = Path("out"), state: State = None,
     from extractor.release.verify import verify_store
 
     v = verify_store(out_root, state, witness or [], public_key)
-    out.print(f"audit log verified: {v.records} record(s), every one signed by key {v.key or '-'} "
-              f"(pinned by {v.key_pinned_by or '-'}); {v.witnesses} witness(es) agree; head {v.head or '-'}",
-              markup=False, highlight=False)
+    out.print(say(Message("audit log verified: %(records)s record(s), every one signed by key %(key)s (pinned by "
+                          "%(pinned)s); %(witnesses)s witness(es) agree; head %(head)s", records=v.records,
+                          key=v.key or "-", pinned=v.key_pinned_by or "-", witnesses=v.witnesses,
+                          head=v.head or "-")), markup=False, highlight=False)
     for folder in v.witness_folders:
-        out.print(f"  witnesses looked for in {folder}", markup=False, highlight=False)
+        out.print("  " + say(Message("witnesses looked for in %(folder)s", folder=str(folder))), markup=False,
+                  highlight=False)
     for warning in v.warnings:
-        err.print(f"warning: {warning}", markup=False, highlight=False)
+        err.print(f"{say(Message(WARNING))}: {say(warning)}", markup=False, highlight=False)
 
 
 @audit_app.command("show")
@@ -91,7 +97,8 @@ def review_decide(run_id: Annotated[str, typer.Argument(help="The run to decide 
 
     with opened(out_root, state) as store:
         status = workflow.decide(store, _signed_in(store, who), run_id, decision, comment)
-    out.print(f"run {run_id}: decision recorded; status {status}")
+    out.print(say(Message("run %(run)s: decision recorded; status %(status)s", run=run_id,
+                          status=Message(STATUSES.get(status, status)))), markup=False, highlight=False)
 
 
 @review_app.command("status")
@@ -107,9 +114,12 @@ def review_status(run_id: Annotated[str, typer.Argument(help="The run")], out_ro
         current = store.reading()
         run = current.runs.get(run_id)
         workflow.allowed(current.account(name), "see_run", run)
-        out.print(f"run {run_id}: {run.status}")
+        out.print(say(Message("run %(run)s: %(status)s", run=run_id, status=Message(STATUSES.get(run.status,
+                                                                                                   run.status)))),
+                  markup=False, highlight=False)
         for r in workflow.visible_reviews(run, name):
-            out.print(f"  {r.at} {r.reviewer}: {r.decision} {r.comment}", markup=False, highlight=False)
+            out.print(f"  {r.at} {r.reviewer}: {say(Message(DECISIONS.get(r.decision, r.decision)))} {r.comment}",
+                      markup=False, highlight=False)
 
 
 @friendly
@@ -122,7 +132,7 @@ def release_cmd(run_id: Annotated[str, typer.Argument(help="The approved run to 
 
     with opened(out_root, state) as store:
         final = workflow.release(store, _signed_in(store, who), run_id, to)
-    out.print(f"released {final}")
+    out.print(say(Message("released %(folder)s", folder=str(final))), markup=False, highlight=False)
 
 
 @notice_app.command("practice")

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from extractor.errors import ExtractorError
+from extractor.i18n import N_
 
 
 def _flag_without_type() -> None:
@@ -29,11 +30,30 @@ _flag_without_type()
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
+ERROR = N_("error")  # the prefix of every error line; said in the command's language (the catalogs have it)
 
 
 def _scrub(message: str) -> str:
     key = os.environ.get("EXTRACTOR_KEY")
     return message.replace(key, "<key>") if key else message
+
+
+SIGNED_IN: dict[str, str] = {}  # the language of the account a command signed in as (one command per process)
+
+
+def speaking(account_language: str | None = None) -> str:
+    """The language of a command's messages: --lang or EXTRACTOR_LANG, the account's own, the environment's."""
+    from extractor import i18n
+
+    return i18n.choose(os.environ.get("EXTRACTOR_LANG"), account_language or SIGNED_IN.get("language"),
+                       i18n.from_environment())
+
+
+def say(message: str, lang: str | None = None) -> str:
+    """A Message in the command's language (any other text as it is)."""
+    from extractor import i18n
+
+    return i18n.said(message, lang or speaking())
 
 
 def friendly(fn: F) -> F:
@@ -44,7 +64,12 @@ def friendly(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except ExtractorError as exc:
-            err.print(f"error: {_scrub(str(exc))}", markup=False, highlight=False, soft_wrap=True)
+            from extractor.i18n import Message, gettext_for
+
+            lang = speaking()
+            said = say(exc.args[0], lang) if exc.args and isinstance(exc.args[0], Message) else str(exc)
+            err.print(f"{gettext_for(lang)(ERROR)}: {_scrub(said)}", markup=False, highlight=False,
+                      soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err.print("interrupted: nothing was released", markup=False)

@@ -115,6 +115,21 @@ def from_accept_language(header: str | None) -> str | None:
     return min(wishes)[2] if wishes else None
 
 
+def from_environment() -> str | None:
+    """The language a command speaks: EXTRACTOR_LANG (or --lang), else the first of LANGUAGE, LC_ALL,
+    LC_MESSAGES and LANG that is set, as gettext reads them (fi_FI.UTF-8 is Finnish; C and POSIX are none)."""
+    import os
+
+    if supported(os.environ.get("EXTRACTOR_LANG")):
+        return supported(os.environ["EXTRACTOR_LANG"])
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return next((supported(part.split(".")[0]) for part in value.split(":")
+                         if supported(part.split(".")[0])), None)
+    return None
+
+
 def choose(*wishes: str | None) -> str:
     """The first wish extractor speaks (an explicit choice, the account's preference, the browser's), else
     English."""

@@ -60,6 +60,8 @@ def _no_network() -> None:
 def _key_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EXTRACTOR_KEY", TEST_KEY)
     monkeypatch.delenv("EXTRACTOR_KEY_FILE", raising=False)
+    monkeypatch.setenv("EXTRACTOR_LANG", "en")  # messages in English whatever the machine's locale; tests of
+    # Finnish and Swedish ask for them
 
 
 @pytest.fixture(scope="session")
@@ -73,4 +75,5 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_env() -> dict[str, str]:
     env = dict(os.environ)
     env["EXTRACTOR_KEY"] = TEST_KEY
+    env["EXTRACTOR_LANG"] = "en"
     return env

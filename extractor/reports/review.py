@@ -88,8 +88,10 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
                  anonymised: dict[str, Any] | None = None, readability: dict[str, Any] | None = None,
                  tables: list | None = None, differences: list | None = None,
                  budget: dict[str, float] | None = None, limits: Limits | None = None,
-                 stage_costs: list | None = None, lang: str = i18n.DEFAULT) -> None:
-    """The report in `lang`; beside it review_<other>.html in the other languages, linked from each other."""
+                 stage_costs: list | None = None, lang: str | None = None) -> None:
+    """review_fi.html, review_sv.html and review_en.html, linked from each other, and review.html in `lang`
+    (else the language the command speaks: --lang, EXTRACTOR_LANG, the locale)."""
+    lang = i18n.choose(lang, i18n.from_environment())
     rules = []
     for rule in RULES:
         if rule == "research_consent" and not cfg.purpose.consent_required:

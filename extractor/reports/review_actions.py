@@ -30,7 +30,7 @@ def actions(cfg: RunConfig, elig: Eligibility, leaving: list[dict[str, Any]], ta
     for rule, why in cfg.unapplied.items():
         out.append(Message("Decide whether the run may go ahead without the rule “%(rule)s”: %(why)s",
                            rule=Message(label(rule)), why=why))
-    for table, n in elig.overdue.items():
+    for table, n in ((t, n) for t, n in elig.overdue.items() if n):
         out.append(Message("Give the list of %(n)s records kept past their retention period (%(table)s) to whoever "
                            "destroys records: it is in the controller's folder.", n=n, table=_label(cfg, table)))
     out += [w if isinstance(w, Message) else Message("Check this note on the data: %(note)s", note=w)

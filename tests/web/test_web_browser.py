@@ -7,49 +7,20 @@ violations), and so are the run's patient notices.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
+import airlock_server
 import pytest
-import uvicorn
 
-from builders import PASSWORD, accounts, submitted_run
+from builders import PASSWORD
 from conftest import TEST_KEY
 from extractor.pipeline import run_extract
 from extractor.release.layout import RunFolder
-from extractor.web.app import create_app
-from extractor.web.settings import Settings
 
+server = airlock_server.server  # the airlock on loopback, shared with the other browser tests
 playwright = pytest.importorskip("playwright.sync_api")
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture()
-def server(tmp_path: Path):
-    cfg, out, first = submitted_run(tmp_path, clients=40)
-    accounts(out, "T-1", checkers=("alice", "bob"), requesters=("r",))
-    port = _free_port()
-    config = uvicorn.Config(create_app(Settings(out.resolve(), (tmp_path / "released").resolve())), host="127.0.0.1",
-                            port=port, log_level="error")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", out, cfg, first
-    srv.should_exit = True
-    thread.join(5)
 
 
 class Visit:

@@ -1,0 +1,123 @@
+"""A Finnish-speaking DPO's whole review in Debian's Chromium (Playwright), in Finnish: the queue, a run and
+its files, the review report, two decisions, the release and the audit log. Every page is screenshotted,
+checked with axe-core (0 serious or critical), read by py3langid paragraph by paragraph, and searched for
+the catalog's English sentences; a Swedish reader gets the same pages in Swedish from the browser's
+Accept-Language alone."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import airlock_server
+import py3langid
+import pytest
+from babel.messages.pofile import read_po
+
+from builders import PASSWORD, accounts
+from extractor import i18n
+from extractor.release.accounts import set_language
+from extractor.release.store import opened
+
+server = airlock_server.server  # the airlock on loopback, shared with the other browser tests
+playwright = pytest.importorskip("playwright.sync_api")
+axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is needed: `make test` installs it")
+
+
+def _english_sentences() -> list[str]:
+    with i18n.catalog_path("fi").open("rb") as f:
+        return [m.id for m in read_po(f, locale="fi") if m.id and len(m.id) > 20 and "%(" not in m.id
+                and m.string != m.id]
+
+
+class Reader:
+    """One browser, one language: every page looked at is screenshotted, axe-checked and language-checked."""
+
+    def __init__(self, context, base: str, user: str, lang: str, shots: Path, axe) -> None:
+        self.page, self.base, self.user, self.lang, self.shots, self.axe = context.new_page(), base, user, lang, \
+            shots, axe
+        self.english = _english_sentences()
+        self.seen = 0
+
+    def look(self, what: str) -> str:
+        self.seen += 1
+        png = self.shots / f"{self.lang}-{self.user}-{self.seen:02d}-{what}.png"
+        self.page.screenshot(path=str(png), full_page=True)
+        assert png.stat().st_size > 8_000, png
+        serious = [v["id"] for v in self.axe.run(self.page).response["violations"]
+                   if v["impact"] in ("serious", "critical")]
+        assert serious == [], f"{what}: {serious}"
+        assert self.page.get_attribute("html", "lang") == self.lang, what
+        content = self.page.content()
+        text = html.unescape(re.sub(r"<[^>]+>", " ", content))
+        assert self.lang == "en" or [e for e in self.english if e in text] == [], what
+        blocks = self.page.locator("main p, main li, main h1, main h2, main caption, main legend")
+        for block in blocks.all_inner_texts():
+            words = re.findall(r"[^\W\d_]{3,}", block)
+            if len(words) >= 5 and "@" not in block:
+                assert py3langid.classify(block)[0] == self.lang, (what, block)
+        return self.page.inner_text("body")
+
+    def sign_in(self) -> None:
+        self.page.goto(self.base + "/login")
+        self.look("login")
+        self.page.fill("#user", self.user)
+        self.page.fill("#password", PASSWORD)
+        self.page.click("button[type=submit]")
+
+
+def test_a_finnish_dpo_reviews_and_releases_in_finnish(server, tmp_path: Path) -> None:
+    base, out, _cfg, run_id = server
+    accounts(out, "T-1", checkers=("aino", "bertta"), requesters=("r",))
+    with opened(out) as store:
+        for name in ("aino", "bertta"):
+            set_language(store, name, "fi")  # the account's own language: no browser setting needed
+    shots = tmp_path / "screens"
+    shots.mkdir()
+    axe = axe_module.Axe()
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        aino = Reader(browser.new_context(locale="en-GB"), base, "aino", "en", shots, axe)
+        aino.sign_in()  # before signing in, the browser's language: English here
+        aino.lang = "fi"
+        assert "Luovutusportin jono" in aino.look("jono")
+        aino.page.goto(f"{base}/runs/{run_id}")
+        text = aino.look("ajo")
+        assert "Pienin näytetty lukumäärä" in text or "Lukumääriä ei näytetä" in text
+        aino.page.click("a[href$='/review/review_fi.html']")
+        report = aino.look("tarkastusraportti")
+        assert "Mitä luovutetaan" in report and "Ennen kuin päätät" in report
+        aino.page.goto(f"{base}/runs/{run_id}")
+        aino.page.check("#approve")
+        aino.page.click("form[action$='/decide'] button[type=submit]")
+        assert "hyväksytty" in aino.look("hyvaksytty").casefold()
+
+        bertta = Reader(browser.new_context(), base, "bertta", "en", shots, axe)
+        bertta.sign_in()
+        bertta.lang = "fi"
+        bertta.look("jono")
+        bertta.page.goto(f"{base}/runs/{run_id}")
+        bertta.page.check("#approve")
+        bertta.page.click("form[action$='/decide'] button[type=submit]")
+        bertta.look("molemmat-hyvaksyneet")
+        bertta.page.click("form[action$='/release'] button[type=submit]")
+        assert "Luovutettu kansioon" in bertta.look("luovutettu")
+        bertta.page.goto(base + "/audit")
+        audit = bertta.look("tapahtumaloki")
+        assert "bertta" in audit and "aino" in audit
+
+        sv = Reader(browser.new_context(locale="sv-FI", extra_http_headers={"Accept-Language": "sv-FI,sv;q=0.9"}),
+                    base, "r", "sv", shots, axe)
+        sv.sign_in()
+        assert "Utlämningsportalens kö" in sv.look("ko")
+        sv.page.goto(base + "/submissions")
+        assert "Dina begäranden" in sv.look("mina-begaranden")
+        sv.page.goto(base + "/language/en")  # a page's own language links win over the browser's
+        sv.lang = "en"
+        assert "Airlock queue" in sv.look("queue-in-english")
+        browser.close()
+    assert len(list(shots.glob("*.png"))) >= 12
