@@ -37,7 +37,8 @@ def test_run_layout(released: tuple[Path, object]) -> None:
         "controller/overdue_for_destruction_documents.csv", "controller/persons.parquet",
         "notices/notice_en.html", "notices/notice_fi.html", "notices/notice_sv.html",
         "release/clients_by_age_sex_region.csv", "release/exclusion_flow.csv", "release/manifest.json",
-        "review/codebook.html", "review/review.html", "review/review_en.html", "review/review_fi.html",
+        "review/codebook.html", "review/codebook_en.html", "review/codebook_fi.html", "review/codebook_sv.html",
+        "review/review.html", "review/review_en.html", "review/review_fi.html",
         "review/review_sv.html"]
     assert not list(out.rglob(".staging-*"))
 

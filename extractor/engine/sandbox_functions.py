@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from extractor.errors import ExtractorError
+from extractor.i18n import N_
 
 _YEARS = ("(year(CAST({to} AS DATE)) - year(CAST({frm} AS DATE)) - CASE WHEN "
           "month(CAST({to} AS DATE)) * 100 + day(CAST({to} AS DATE)) < "
@@ -75,9 +76,9 @@ def expand(tree: exp.Expression, as_of: dt.date) -> exp.Expression:
 
 # For the codebook: each helper's signature and what it gives (the bodies above are what runs).
 SIGNATURES = {
-    "as_of_date": ("as_of_date() -> DATE", "The request's as_of date: the day the data are taken as of."),
+    "as_of_date": ("as_of_date() -> DATE", N_("The request's as_of date: the day the data are taken as of.")),
     "age_at": ("age_at(birth DATE, on_day DATE) -> INTEGER",
-               "Whole years from birth to on_day; a birthday counts on its day, 29 February on 1 March."),
+               N_("Whole years from birth to on_day; a birthday counts on its day, 29 February on 1 March.")),
     "age_band": ("age_band(age INTEGER, width INTEGER := 10, top INTEGER := 90) -> VARCHAR",
-                 "The band of width years holding age, as '20-29'; top and above as '90+'; NULL stays NULL."),
+                 N_("The band of width years holding age, as '20-29'; top and above as '90+'; NULL stays NULL.")),
 }

@@ -81,3 +81,8 @@ AUDIT_ACTIONS = {"account-added": N_("account added"), "account-changed": N_("ac
                  "run": N_("run recorded"), "check": N_("output check"), "submission": N_("request handed in"),
                  "submission-claimed": N_("request taken by the runner"),
                  "submission-failed": N_("request failed"), "submission-ran": N_("request ran")}
+ROLES = {"person_key": N_("person key"), "document_key": N_("document key"), "document_version": N_("document version"),
+         "direct_identifier": N_("direct identifier"), "quasi_identifier": N_("indirect identifier"),
+         "sensitive": N_("sensitive"), "date": N_("date"), "free_text": N_("free text"), "registrar": N_("registrar"),
+         "service_task": N_("service task"), "social_service": N_("social service"), "structure": N_("structure"),
+         "other": N_("other")}

@@ -151,7 +151,13 @@ def _wilson_upper(k: int, n: int, z: float = 1.96) -> float:
 
 
 def write_codebook(cfg: RunConfig, path: Path) -> None:
-    """The codebook of what the run's query could read, beside the review report that links it."""
+    """The codebook of what the run's query could read, beside the review report that links it: codebook.html
+    and codebook_<lang>.html in each language (the report in that language links its own)."""
     from extractor.researcher.codebook import build, render_as
 
-    path.write_text(render_as(build(cfg.catalog, cfg.policy, cfg.request.purpose), "html"), encoding="utf-8")
+    book = build(cfg.catalog, cfg.policy, cfg.request.purpose)
+    for lang in i18n.LANGUAGES:
+        page = render_as(book, "html", lang)
+        path.with_name(f"{path.stem}_{lang}{path.suffix}").write_text(page, encoding="utf-8")
+        if lang == i18n.choose(i18n.from_environment()):
+            path.write_text(page, encoding="utf-8")

@@ -16,20 +16,21 @@ from extractor.config.code_lists import CodeList
 from extractor.config.policy import Policy, Purpose
 from extractor.config.rules import POLICY_RULES
 from extractor.engine.sandbox_functions import SIGNATURES
+from extractor.i18n import N_
 
 FORMATS = ("text", "markdown", "html")
 SHOWN_CODES = 25  # code values listed in text and Markdown
 SHOWN_HTML = 400  # and in HTML (a review folder holds one per run: the 3,000 postal codes once are enough)
 
 TREATMENT = {
-    "person_key": "pseudonym: HMAC under the project's key, the same person the same pseudonym in every "
-                  "run of one project, unlinkable across projects",
-    "document_key": "pseudonym (as the person key)",
-    "document_version": "pseudonym (as the person key)",
-    "direct_identifier": "withheld: never given to a query",
-    "free_text": "only when named in [variables]; names, identity codes, addresses, phones are removed first",
-    "quasi_identifier": "as recorded; generalised in record-level outputs",
-    "date": "as recorded (shifted per person when the request sets date_shift_days)",
+    "person_key": N_("pseudonym: HMAC under the project's key, the same person the same pseudonym in every "
+                     "run of one project, unlinkable across projects"),
+    "document_key": N_("pseudonym (as the person key)"),
+    "document_version": N_("pseudonym (as the person key)"),
+    "direct_identifier": N_("withheld: never given to a query"),
+    "free_text": N_("only when named in [variables]; names, identity codes, addresses, phones are removed first"),
+    "quasi_identifier": N_("as recorded; generalised in record-level outputs"),
+    "date": N_("as recorded (shifted per person when the request sets date_shift_days)"),
 }
 
 
@@ -85,7 +86,7 @@ class Codebook:
 
 def _entry(c: Column) -> Entry:
     return Entry(c.name, c.type or "as stored", c.role, c.description,
-                 TREATMENT.get(c.role, "as recorded"), c.codes, c.role != "direct_identifier", c)
+                 TREATMENT.get(c.role, N_("as recorded")), c.codes, c.role != "direct_identifier", c)
 
 
 def build(catalog: Catalog, policy: Policy, purpose: str | None = None) -> Codebook:
@@ -158,9 +159,11 @@ def render_markdown(book: Codebook, lang: str = "en") -> str:
 
 
 def render_html(book: Codebook, lang: str = "en") -> str:
+    from extractor.reports import labels
     from extractor.reports.render import render
 
-    return render("codebook.html.j2", {"book": book, "lang": lang, "shown_html": SHOWN_HTML})
+    return render("codebook.html.j2", {"book": book, "shown_html": SHOWN_HTML, "role_labels": labels.ROLES,
+                                       "purpose_labels": labels.PURPOSES, "kind_labels": labels.KINDS}, lang=lang)
 
 
 def render_as(book: Codebook, fmt: str, lang: str = "en") -> str:

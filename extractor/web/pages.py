@@ -127,9 +127,9 @@ def review_report(ctx: Ctx) -> Response:
         return RedirectResponse(f"/runs/{run.run_id}/review/review_{ctx.lang}.html", status_code=303)
     recorded = run.details.get("folder_files", {})
     name = ctx.request.path_params["name"]
-    if f"review/{name}" not in recorded:
-        name = "review.html"
-    if not FILE_NAME.match(name) or not name.startswith("review"):
+    if f"review/{name}" not in recorded:  # a run made before the report came in three languages
+        name = "codebook.html" if name.startswith("codebook") else "review.html"
+    if not FILE_NAME.match(name) or not name.startswith(("review", "codebook")):
         return refuse(404, N_("No such file."), ctx.session, ctx.lang)
     folder = workflow.folder_of(ctx.store, run)
     return _serve(folder.review / name, ctx, "text/html; charset=utf-8", recorded.get(f"review/{name}"))

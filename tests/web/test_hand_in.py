@@ -85,7 +85,8 @@ def test_hand_in_run_review_and_download(airlock, tmp_path: Path) -> None:
     alice = client(out, tmp_path)
     sign_in(alice, "alice")
     report = alice.get(f"/runs/{run_id}/review/review_en.html").text
-    assert 'href="codebook.html"' in report
+    assert 'href="codebook_en.html"' in report
+    assert "Muuttujakuvaus" in alice.get(f"/runs/{run_id}/review/codebook_fi.html").text
     assert "Codebook" in alice.get(f"/runs/{run_id}/codebook.html").text
     with opened(out) as store:
         run = store.reading().run(run_id)
