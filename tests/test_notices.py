@@ -56,8 +56,8 @@ def test_a_missing_element_fails_the_build(written, monkeypatch: pytest.MonkeyPa
                                            tmp_path: Path) -> None:
     original = notices.render
 
-    def without_complaint(template: str, context: dict) -> str:
-        return original(template, context).replace('data-gdpr="complaint"', 'data-x="complaint"')
+    def without_complaint(template: str, context: dict, lang: str = "en") -> str:
+        return original(template, context, lang=lang).replace('data-gdpr="complaint"', 'data-x="complaint"')
 
     monkeypatch.setattr(notices, "render", without_complaint)
     cfg = load_config(REPO / "examples" / "registry" / "research_request.toml", registry)
