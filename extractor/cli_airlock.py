@@ -14,7 +14,8 @@ from typing import Annotated
 
 import typer
 
-from extractor.cli_support import SIGNED_IN, err, friendly, out, say
+from extractor import i18n
+from extractor.cli_support import SIGNED_IN, err, friendly, out, say, speaking
 from extractor.i18n import N_, Message
 from extractor.reports.labels import DECISIONS, STATUSES
 
@@ -40,7 +41,8 @@ def _signed_in(store: object, who: str | None) -> str:
     password = os.environ.get("EXTRACTOR_PASSWORD") or typer.prompt(f"Password for {name}", hide_input=True)
     account = accounts.authenticate(store, name, password)  # type: ignore[arg-type]
     if account is None:
-        raise ExtractorError(f"--as {name}: wrong account name or password (or the account is disabled)")
+        raise ExtractorError(Message("--as %(name)s: wrong account name or password (or the account is disabled)",
+                                     name=name))
     SIGNED_IN["language"] = account.language
     return account.name
 
@@ -61,8 +63,8 @@ def audit_verify(out_root: OutRoot = Path("out"), state: State = None,
     v = verify_store(out_root, state, witness or [], public_key)
     out.print(say(Message("audit log verified: %(records)s record(s), every one signed by key %(key)s (pinned by "
                           "%(pinned)s); %(witnesses)s witness(es) agree; head %(head)s", records=v.records,
-                          key=v.key or "-", pinned=v.key_pinned_by or "-", witnesses=v.witnesses,
-                          head=v.head or "-")), markup=False, highlight=False)
+                          key=v.key or "-", pinned=Message(v.key_pinned_by) if v.key_pinned_by else "-",
+                          witnesses=v.witnesses, head=v.head or "-")), markup=False, highlight=False)
     for folder in v.witness_folders:
         out.print("  " + say(Message("witnesses looked for in %(folder)s", folder=str(folder))), markup=False,
                   highlight=False)
@@ -118,8 +120,9 @@ def review_status(run_id: Annotated[str, typer.Argument(help="The run")], out_ro
                                                                                                    run.status)))),
                   markup=False, highlight=False)
         for r in workflow.visible_reviews(run, name):
-            out.print(f"  {r.at} {r.reviewer}: {say(Message(DECISIONS.get(r.decision, r.decision)))} {r.comment}",
-                      markup=False, highlight=False)
+            out.print(f"  {i18n.date(r.at, speaking())} {r.reviewer}: "
+                      f"{say(Message(DECISIONS.get(r.decision, r.decision)))} {r.comment}", markup=False,
+                      highlight=False)
 
 
 @friendly

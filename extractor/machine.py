@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from extractor.errors import ExtractorError
+from extractor.i18n import N_
 
 MEMORY_SHARE = 0.5  # of the process's memory limit, for DuckDB
 _UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3, "gb": 1000**3,
@@ -72,8 +73,12 @@ def cpu_limit(root: Path = _CGROUP) -> tuple[int, str]:
     if quota is None and v1_quota and v1_period and int(v1_quota) > 0:
         quota = int(v1_quota) / int(v1_period)
     if quota is not None and quota < cpus:
-        return max(1, int(quota)), "the container's CPU quota"
-    return max(1, cpus), "the CPUs this process may use"
+        return max(1, int(quota)), N_("the container's CPU quota")
+    return max(1, cpus), N_("the CPUs this process may use")
+
+
+HALF_OF = {N_("the container's memory limit"): N_("half of the container's memory limit"),
+           N_("physical memory"): N_("half of physical memory")}
 
 
 def memory_available(root: Path = _CGROUP) -> tuple[int, str]:
@@ -82,8 +87,8 @@ def memory_available(root: Path = _CGROUP) -> tuple[int, str]:
     for file in (root / "memory.max", root / "memory" / "memory.limit_in_bytes"):
         value = _read(file)
         if value and value.isdigit() and 0 < int(value) < physical:
-            return int(value), "the container's memory limit"
-    return physical, "physical memory"
+            return int(value), N_("the container's memory limit")
+    return physical, N_("physical memory")
 
 
 def resolve(threads: int | None = None, memory_limit: str | None = None, temp_dir: Path | None = None,
@@ -108,7 +113,7 @@ def resolve(threads: int | None = None, memory_limit: str | None = None, temp_di
         memory_from = "EXTRACTOR_MEMORY_LIMIT"
     else:
         available, source = memory_available(cgroup)
-        memory, memory_from = int(available * MEMORY_SHARE), f"half of {source}"
+        memory, memory_from = int(available * MEMORY_SHARE), HALF_OF[source]
     folder = temp_dir if temp_dir is not None else (Path(env["EXTRACTOR_TEMP_DIR"])
                                                     if env.get("EXTRACTOR_TEMP_DIR") else None)
     return Limits(threads, memory, folder, threads_from, memory_from)

@@ -181,3 +181,11 @@ def test_review_and_release_hold_no_absolute_path_and_no_person_key(audit_run: P
             assert not (words & keys), (path, sorted(words & keys)[:3])
     assert (audit_run / "controller" / "overdue_for_destruction_documents.csv").is_file()
     assert not list((audit_run / "review").glob("overdue*"))
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_notices_write_dates_as_their_language_does(audit_run: Path, lang: str) -> None:
+    page = (audit_run / "notices" / f"notice_{lang}.html").read_text(encoding="utf-8")
+    text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<style\b.*?</style>", "", page, flags=re.S)))
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)  # never 2026-09-15 to a reader
+    assert {"fi": "15.9.2026", "sv": "15.9.2026", "en": "15 Sept 2026"}[lang] in text

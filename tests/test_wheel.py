@@ -59,12 +59,13 @@ def test_wheel_carries_examples_queries_templates_and_data(installed: Path, tmp_
             "print(*(shipped(*p).is_file() for p in [('examples', 'registry', 'audit_request.toml'), "
             "('queries', 'audit_document_volumes.sql'), ('reports', 'review.html.j2'), "
             "('examples', 'adult', 'data', 'adult.csv'), ('examples', 'synthea', 'data', 'patients.csv'), "
-            "('data', 'fi', 'person_names_2016.tsv'), ('data', 'default_policy.toml')]))")
+            "('data', 'fi', 'person_names_2016.tsv'), ('data', 'default_policy.toml'), "
+            "('locale', 'fi', 'LC_MESSAGES', 'extractor.po')]))")
     proc = subprocess.run([str(installed / "bin" / "python"), "-c", code], capture_output=True, text=True,
                           cwd=tmp_path, env=clean_env(), check=True)
     package, found = proc.stdout.splitlines()
     assert Path(package).is_relative_to(installed) and not Path(package).is_relative_to(REPO)
-    assert found.split() == ["True"] * 7
+    assert found.split() == ["True"] * 8
     version = run(installed, "--version", cwd=tmp_path)
     assert version.returncode == 0 and version.stdout.startswith("extractor 0.")
 
@@ -77,6 +78,7 @@ def test_installed_demo_runs_from_any_folder(installed: Path, tmp_path: Path) ->
         latest = out / request / "latest"
         assert (latest / "release" / "manifest.json").is_file()
         assert (latest / "review" / "review.html").is_file()
+        assert "Mitä luovutetaan" in (latest / "review" / "review_fi.html").read_text(encoding="utf-8")
         assert {p.name for p in (latest / "notices").iterdir()} >= {"notice_fi.html", "notice_sv.html",
                                                                      "notice_en.html"}
     assert list((out / ".extractor" / "work").iterdir()) == []

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from extractor.config.notice_texts import Notice, Party, legal_basis_texts, notice, party, plain
 from extractor.config.toml_fields import Fields, load_toml
+from extractor.i18n import N_
 from extractor.sql import NAME_RULE, is_name
 
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # request, project and output ids
@@ -246,7 +247,7 @@ def load_request(path: Path, today: dt.date | None = None,
         raise r.error("id", "a file-name-safe identifier (letters, digits, _ . -)", rid)
     permit = r.table("permit")
     permit.reject_unknown({"id", "granted_on"})
-    today_from = "--today" if today else "request.today" if "today" in r.data else "the machine's clock"
+    today_from = "--today" if today else "request.today" if "today" in r.data else N_("the machine's clock")
     today = today or (r.date("today") if "today" in r.data else dt.date.today())
     as_of, granted = r.date("as_of"), permit.date("granted_on")
     if as_of > today:

@@ -34,15 +34,15 @@ class Step:
 
 
 POLICY_RULES: tuple[PolicyRule, ...] = (
-    PolicyRule("opt_out", "EU EHDS Regulation 2025/327 Art. 71", N_("Opt-out from secondary use (EHDS Art. 71)"),
+    PolicyRule("opt_out", N_("EU EHDS Regulation 2025/327 Art. 71"), N_("Opt-out from secondary use (EHDS Art. 71)"),
                needs_register=True),
-    PolicyRule("research_consent", "consent-based purpose (GDPR Art. 6(1)(a), 9(2)(a))",
+    PolicyRule("research_consent", N_("consent-based purpose (GDPR Art. 6(1)(a), 9(2)(a))"),
                N_("Research consent (opt-in)"), needs_register=True),
-    PolicyRule("disclosure_ban", "Act 703/2023 on client data in social welfare",
+    PolicyRule("disclosure_ban", N_("Act 703/2023 on client data in social welfare"),
                N_("Disclosure ban (luovutuskielto, Act 703/2023)"), needs_register=True),
-    PolicyRule("retention", "Act 703/2023, appendix", N_("Retention period ended (Act 703/2023 appendix)"),
+    PolicyRule("retention", N_("Act 703/2023, appendix"), N_("Retention period ended (Act 703/2023 appendix)"),
                needs_register=False, catalog_section="retention"),
-    PolicyRule("structure_state", "THL Sosmeta structure states", N_("Document structure removed (Sosmeta state)"),
+    PolicyRule("structure_state", N_("THL Sosmeta structure states"), N_("Document structure removed (Sosmeta state)"),
                needs_register=False, catalog_section="structure_states"),
 )
 

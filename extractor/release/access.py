@@ -65,6 +65,13 @@ def is_own(account: Account, run: Run) -> bool:
     return bool(account.email) and normalise(account.email) == normalise(run.contact)
 
 
+def _either(statuses: tuple[str, ...]) -> dict[str, str]:
+    """"approved / released" in each language (a Message value given per language)."""
+    from extractor.i18n import LANGUAGES, gettext_for
+
+    return {lang: " / ".join(gettext_for(lang)(STATUSES.get(s, s)) for s in statuses) for lang in LANGUAGES}
+
+
 def authorise(account: Account | None, action: str, run: Run | None = None) -> Verdict:
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
@@ -89,7 +96,7 @@ def authorise(account: Account | None, action: str, run: Run | None = None) -> V
     if action in STATES_FOR and run.status not in STATES_FOR[action]:
         return Verdict(False, 409, Message("Run %(run)s is %(status)s; this needs a run that is %(needed)s.",
                                            run=run.run_id, status=Message(STATUSES.get(run.status, run.status)),
-                                           needed=" / ".join(STATES_FOR[action])))
+                                           needed=_either(STATES_FOR[action])))
     return OK
 
 

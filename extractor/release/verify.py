@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractor.errors import ExtractorError
+from extractor.i18n import N_
 from extractor.release import audit_log, layout, witness
 from extractor.release.airlock_state import AirlockState
 from extractor.release.signing import fingerprint, key_path, load_signer
@@ -36,10 +37,10 @@ def _pinned_key(out_root: Path, public_key: str | None) -> tuple[str | None, str
         return public_key, "--public-key"
     if key_path(out_root).exists():
         try:
-            return load_signer(out_root, create=False).public, "the signing key file"
+            return load_signer(out_root, create=False).public, N_("the signing key file")
         except (ExtractorError, OSError):
             pass
-    return None, "the log's first record only (no signing key readable here; give --public-key)"
+    return None, N_("the log's first record only (no signing key readable here; give --public-key)")
 
 
 def _credentials(db: StateDB, state: AirlockState) -> None:

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from extractor.errors import ExtractorError
 from extractor.release import layout
 from extractor.release.audit_log import Record, signed_text
 from extractor.release.signing import fingerprint, verifies
@@ -110,8 +111,14 @@ def found(out_root: Path, folders: list[str], extra: list[Path]) -> Iterator[tup
     outside = set(folders) | set(listed.read_text(encoding="utf-8").splitlines() if listed.is_file() else [])
     for folder in sorted(Path(f) for f in outside if f):
         paths += sorted(folder.glob(f"*/*{layout.RECEIPT_SUFFIX}")) + sorted(folder.glob("*.html"))
-    for given in extra:
-        paths += sorted(given.rglob("*")) if given.is_dir() else [given]
+    for given in extra:  # a witness the user names must be one: a missing or empty one is not "verified"
+        inside = [p for p in sorted(given.rglob("*")) if _load(p) is not None] if given.is_dir() else []
+        if not given.is_dir() and _load(given) is None:
+            raise ExtractorError(f"--witness {given}: not a witness (a release receipt, a manifest, an audit "
+                                 "anchor or a notice carrying the log's head); expected one")
+        if given.is_dir() and not inside:
+            raise ExtractorError(f"--witness {given}: a folder without any witness in it; expected at least one")
+        paths += inside if given.is_dir() else [given]
     for path in paths:
         data = _load(path)
         if data is not None:

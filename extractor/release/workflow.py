@@ -93,7 +93,8 @@ def changed_files(folder: Path, recorded: dict[str, str]) -> list[str]:
 def decide(store: Store, who: str, run_id: str, decision: str, comment: str = "") -> str:
     """One output checker's decision; returns the run's status after it."""
     if decision not in DECISIONS:
-        raise Refused(400, f"decision: expected one of {', '.join(DECISIONS)}, got {decision!r}")
+        raise Refused(400, Message("decision: expected one of %(choices)s, got %(got)s", choices=", ".join(DECISIONS),
+                                   got=repr(decision)))
     if decision in ("return", "reject") and not comment.strip():
         raise Refused(400, Message("Say why: a return or a rejection needs a comment for the requester."))
     with store.writing() as w:

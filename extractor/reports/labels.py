@@ -75,10 +75,12 @@ def purpose(name: str) -> str:
 STATUSES = {"submitted": N_("submitted for review"), "approved": N_("approved"), "rejected": N_("rejected"),
             "returned": N_("returned to the requester"), "released": N_("released"), "waiting": N_("waiting to run"),
             "running": N_("running"), "failed": N_("failed"), "ran": N_("ran")}
+PROJECT_ROLES = {"requester": N_("requester"), "checker": N_("output checker"), "none": N_("no role")}
 DECISIONS = {"approve": N_("approved"), "return": N_("returned"), "reject": N_("rejected")}
-AUDIT_ACTIONS = {"account-added": N_("account added"), "account-changed": N_("account changed"),
-                 "project-role": N_("project role set"), "release": N_("released"), "review": N_("decision"),
-                 "run": N_("run recorded"), "check": N_("output check"), "submission": N_("request handed in"),
+AUDIT_ACTIONS = {"store-created": N_("audit log begun"), "account-added": N_("account added"),
+                 "account-changed": N_("account changed"), "project-role": N_("project role set"),
+                 "release": N_("released"), "review": N_("decision"), "run": N_("run recorded"),
+                 "check": N_("output check"), "submission": N_("request handed in"),
                  "submission-claimed": N_("request taken by the runner"),
                  "submission-failed": N_("request failed"), "submission-ran": N_("request ran")}
 ROLES = {"person_key": N_("person key"), "document_key": N_("document key"), "document_version": N_("document version"),
@@ -86,3 +88,5 @@ ROLES = {"person_key": N_("person key"), "document_key": N_("document key"), "do
          "sensitive": N_("sensitive"), "date": N_("date"), "free_text": N_("free text"), "registrar": N_("registrar"),
          "service_task": N_("service task"), "social_service": N_("social service"), "structure": N_("structure"),
          "other": N_("other")}
+STAGES = {"sources": N_("sources"), "eligibility": N_("eligibility"), "protect": N_("protect"), "query": N_("query"),
+          "disclosure": N_("disclosure"), "check": N_("check"), "release": N_("release")}

@@ -120,7 +120,7 @@ def write_notices(cfg: RunConfig, folder: Path) -> dict[str, Readability]:
         page = render(f"notice_{lang}.html.j2", {
             "request": req, "purpose": cfg.purpose, "purpose_text": purpose_text, "summary": summaries[lang],
             "data_categories": categories, "retention": retention, "disclosure": cfg.purpose.disclosure,
-            "kinds": kinds, "t": texts[lang]})
+            "kinds": kinds, "t": texts[lang]}, lang=lang)  # dates and numbers as the reader's language writes them
         missing = missing_elements(page)
         if missing:
             raise ExtractorError(f"notice_{lang}: missing GDPR element(s): "

@@ -10,6 +10,7 @@ audit record naming the account.
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +28,7 @@ from extractor import i18n
 from extractor.errors import ExtractorError
 from extractor.i18n import N_
 from extractor.release.store import Store
-from extractor.web import pages
+from extractor.web import hand_in_pages, pages
 from extractor.web.headers import SecurityHeaders
 from extractor.web.identity import Identity, Who
 from extractor.web.pages import Ctx, page, refuse, refused
@@ -37,6 +38,7 @@ from extractor.web.settings import Settings
 
 MAX_FORM = 64 * 1024
 LANG_COOKIE = "extractor_lang"
+SAME_SITE_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9/_.=?&%-]{0,300}$")  # back to a page of this airlock only
 LOGIN_FORM_SECONDS = 3600
 
 
@@ -77,6 +79,7 @@ class Airlock:
         return endpoint
 
     def _handle(self, handler: Callable[[Ctx], Response], request: Request, form: Any, post: bool) -> Response:
+        pages.HERE.set(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         who = Who()
         try:
             state = self.store.reading()
@@ -135,8 +138,11 @@ class Airlock:
 
     async def language(self, request: Request) -> Response:
         """`/language/fi`: the reader's choice, kept in a cookie for a year (not a secret, not the session)."""
-        code = i18n.supported(request.path_params["code"]) or i18n.DEFAULT
-        response = RedirectResponse("/", status_code=303)
+        code = i18n.supported(request.path_params["code"])
+        if code is None or code != request.path_params["code"]:
+            return refuse(404, N_("No such language: the airlock speaks fi, sv and en."), lang=self.lang(request))
+        back = request.query_params.get("back", "/")
+        response = RedirectResponse(back if SAME_SITE_PATH.match(back) else "/", status_code=303)
         response.set_cookie(LANG_COOKIE, code, httponly=True, samesite="strict", secure=self.s.tls, path="/",
                             max_age=365 * 24 * 3600)
         return response
@@ -159,13 +165,15 @@ def create_app(settings: Settings) -> Starlette:
         Route("/runs/{run_id}/review/{name}", g(pages.review_report)),
         Route("/runs/{run_id}/release/{name}", g(pages.released_file)),
         Route("/runs/{run_id}/controller/{name}", g(pages.controller_file)),
+        Route("/runs/{run_id}/notices/{name}", g(pages.notice)),
         Route("/language/{code}", a.language),
         Route("/runs/{run_id}/codebook.html", g(pages.codebook)),
         Route("/runs/{run_id}/files/{name}", g(pages.released_file)),
         Route("/runs/{run_id}/decide", g(pages.decide, True), methods=["POST"]),
         Route("/runs/{run_id}/release", g(pages.release, True), methods=["POST"]),
-        Route("/submit", g(pages.submit_form)), Route("/submit/send", g(pages.submit, True), methods=["POST"]),
-        Route("/submissions", g(pages.my_submissions))],
+        Route("/submit", g(hand_in_pages.submit_form)),
+        Route("/submit/send", g(hand_in_pages.submit, True), methods=["POST"]),
+        Route("/submissions", g(hand_in_pages.my_submissions))],
         middleware=[Middleware(SecurityHeaders, tls=settings.tls),
                     Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))])
     app.state.store = a.store

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from extractor import i18n
 from extractor.errors import ExtractorError
 from extractor.files import read_regular, without_links
 from extractor.i18n import N_, Message
-from extractor.release import access, submissions, workflow
+from extractor.release import access, workflow
 from extractor.release.airlock_state import Account, AirlockState, Run
 from extractor.release.store import Store
 from extractor.release.workflow import Refused
@@ -30,6 +31,7 @@ from extractor.reports.render import render
 from extractor.web.run_view import RunViews
 from extractor.web.sessions import Session
 
+OLD_RUN_PAGE = re.compile(r"^(review|codebook)_(?:fi|sv|en)\.html$")
 RUN_ID = re.compile(r"^[0-9A-Za-z_-]{1,80}$")
 FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$")
 AUDIT_PAGE = 200
@@ -54,10 +56,13 @@ class Ctx:
         return self.store.out_root
 
 
+HERE: ContextVar[str] = ContextVar("here", default="/")  # the page being answered: its language links come back
+
+
 def page(template: str, status: int = 200, lang: str = i18n.DEFAULT, **context: Any) -> HTMLResponse:
     """A page in the reader's language, with the labels every page may show."""
     labels_ = {"statuses": labels.STATUSES, "decisions": labels.DECISIONS, "actions": labels.AUDIT_ACTIONS,
-               "languages": list(i18n.LANGUAGE_NAMES.items())}
+               "languages": list(i18n.LANGUAGE_NAMES.items()), "here": HERE.get(), "roles": labels.PROJECT_ROLES}
     if "title" in context:
         context["title"] = i18n.gettext_for(lang)(context["title"])
     response = HTMLResponse(render(template, {**labels_, **context}, lang=lang), status_code=status)
@@ -76,16 +81,23 @@ def _run_of(ctx: Ctx, action: str) -> Run:
     return run
 
 
-def _age(created_at: str) -> str:
+def _age(created_at: str, lang: str) -> str:
+    """How long a run has waited, as the reader's language says it (CLDR: "3 päivää", "2 timmar")."""
+    from babel.dates import format_timedelta
+
     age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(created_at)
-    return f"{age.days} d" if age.days else f"{age.seconds // 3600} h {age.seconds % 3600 // 60} min"
+    return format_timedelta(age, threshold=1.5, locale=i18n.CLDR.get(lang, i18n.CLDR[i18n.DEFAULT]))
 
 
-def summary(run: Run) -> dict[str, Any]:
+def summary(run: Run, lang: str = i18n.DEFAULT) -> dict[str, Any]:
+    """What the queue and a run page show of a run; its title in the reader's language where the request
+    gave one."""
     d = run.details
+    titles = d.get("texts", {}).get("title", {})
     return {"run_id": run.run_id, "request_id": run.request_id, "project": run.project, "requester": run.requester,
-            "contact": run.contact, "status": run.status, "created_at": run.created_at, "age": _age(run.created_at),
-            "title": d.get("title", run.request_id), "purpose": d.get("purpose", ""),
+            "contact": run.contact, "status": run.status, "created_at": run.created_at,
+            "age": _age(run.created_at, lang), "title": titles.get(lang) or d.get("title", run.request_id),
+            "purpose": d.get("purpose", ""),
             "purpose_label": labels.purpose(d.get("purpose", "")),
             "outputs": sorted(d.get("outputs", {})), "differences": d.get("differencing_findings", [])}
 
@@ -93,8 +105,8 @@ def summary(run: Run) -> dict[str, Any]:
 def queue(ctx: Ctx) -> Response:
     runs = sorted(access.visible_runs(ctx.account, list(ctx.state.runs.values())),
                   key=lambda r: (r.created_at, r.run_id), reverse=True)
-    return page("web_queue.html.j2", lang=ctx.lang, title=N_("Airlock queue"), runs=[summary(r) for r in runs],
-                session=ctx.session)
+    return page("web_queue.html.j2", lang=ctx.lang, title=N_("Airlock queue"),
+                runs=[summary(r, ctx.lang) for r in runs], session=ctx.session)
 
 
 def run_page(ctx: Ctx) -> Response:
@@ -111,7 +123,8 @@ def run_page(ctx: Ctx) -> Response:
     controller = run.details.get("folder_files", {}) if checker else None
     wanted = ctx.request.query_params.get("filter", "")[:200]
     files = ctx.views.files(folder, number, earlier, run.recorded_files, controller, wanted) if see_files else []
-    return page("web_run.html.j2", lang=ctx.lang, title=run.details.get("title", run.run_id), run=summary(run),
+    shown = summary(run, ctx.lang)
+    return page("web_run.html.j2", lang=ctx.lang, title=shown["title"], run=shown,
                 files=files, filter=wanted,
                 check=ctx.views.check(folder) if checker else None, checker=checker, see_files=see_files,
                 reviews=workflow.visible_reviews(run, ctx.account.name), earlier=[r.run_id for r in earlier_runs],
@@ -127,18 +140,30 @@ def review_report(ctx: Ctx) -> Response:
         return RedirectResponse(f"/runs/{run.run_id}/review/review_{ctx.lang}.html", status_code=303)
     recorded = run.details.get("folder_files", {})
     name = ctx.request.path_params["name"]
-    if f"review/{name}" not in recorded:  # a run made before the report came in three languages
-        name = "codebook.html" if name.startswith("codebook") else "review.html"
-    if not FILE_NAME.match(name) or not name.startswith(("review", "codebook")):
+    if f"review/{name}" not in recorded and OLD_RUN_PAGE.match(name):  # a run made before reports came in three
+        name = f"{OLD_RUN_PAGE.match(name).group(1)}.html"  # languages: its one report or codebook
+    if f"review/{name}" not in recorded:
         return refuse(404, N_("No such file."), ctx.session, ctx.lang)
     folder = workflow.folder_of(ctx.store, run)
     return _serve(folder.review / name, ctx, "text/html; charset=utf-8", recorded.get(f"review/{name}"))
+
+
+def notice(ctx: Ctx) -> Response:
+    """A run's notice to the people in the data, linked from its review report (for its output checkers)."""
+    run = _run_of(ctx, "read_report")
+    name = ctx.request.path_params["name"]
+    recorded = run.details.get("folder_files", {}).get(f"notices/{name}")
+    if recorded is None:
+        return refuse(404, N_("No such file."), ctx.session, ctx.lang)
+    return _serve(workflow.folder_of(ctx.store, run).notices / name, ctx, "text/html; charset=utf-8", recorded)
 
 
 def controller_file(ctx: Ctx) -> Response:
     """A link from the review report into the controller's folder: those lists name people, so they are not
     served; the page says where they are."""
     run = _run_of(ctx, "read_report")
+    if f"controller/{ctx.request.path_params['name']}" not in run.details.get("folder_files", {}):
+        return refuse(404, N_("No such file."), ctx.session, ctx.lang)
     return refuse(403, Message("This list names people, so the airlock does not show it. It is in the run's "
                                "folder on the controller's machine: %(where)s", where=f"{run.request_id}/{run.run_id}"
                                f"/controller/{ctx.request.path_params['name'][:200]}"), ctx.session, ctx.lang)
@@ -217,65 +242,3 @@ def audit(ctx: Ctx) -> Response:
 def refused(exc: ExtractorError, session: Session | None, lang: str = i18n.DEFAULT) -> HTMLResponse:
     reason = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
     return refuse(getattr(exc, "status", 409), reason, session, lang)
-
-
-QUERY_SLOTS = 3  # query files a form hands in with a request
-
-
-def _requester_projects(account: Account) -> list[str]:
-    """The projects the account may hand requests in for (asked of access.py, as every page does)."""
-    return sorted(p for p in account.projects if access.authorise_submit(account, p))
-
-
-def _slots(files: dict[str, str]) -> list[tuple[str, str]]:
-    """The form's query slots: the files handed in (not the request), padded to QUERY_SLOTS."""
-    slots = [(n, t) for n, t in files.items() if n != submissions.REQUEST_FILE][:QUERY_SLOTS]
-    return slots + [("", "")] * (QUERY_SLOTS - len(slots))
-
-
-def submit_form(ctx: Ctx) -> Response:
-    """The hand-in form; `?from=S…` fills it with one of the account's own earlier submissions."""
-    projects = _requester_projects(ctx.account)
-    if not projects:
-        return refuse(403, N_("Only requesters hand in requests; ask the DPO to make you a requester of a "
-                              "project."), ctx.session, ctx.lang)
-    earlier = ctx.state.submissions.get(ctx.request.query_params.get("from", ""))
-    if earlier is not None and earlier.account != ctx.account.name:
-        earlier = None
-    files = earlier.files if earlier else {}
-    return page("web_submit.html.j2", lang=ctx.lang, title=N_("Hand in a request"), session=ctx.session,
-                projects=projects,
-                project=earlier.project if earlier else projects[0],
-                request_text=files.get(submissions.REQUEST_FILE, ""), slots=_slots(files),
-                replaces=earlier.id if earlier else "", error=None)
-
-
-def submit(ctx: Ctx) -> Response:
-    form = ctx.form
-    project = str(form.get("project", ""))
-    files = {submissions.REQUEST_FILE: str(form.get("request", ""))}
-    for i in range(1, QUERY_SLOTS + 1):
-        name, text = str(form.get(f"q{i}_name", "")).strip(), str(form.get(f"q{i}_sql", ""))
-        if name or text.strip():
-            files[name or f"(query {i} has no name)"] = text
-    replaces = str(form.get("replaces", "")) or None
-    try:
-        submissions.hand_in(ctx.store, ctx.account.name, project, files, replaces)
-    except Refused as exc:
-        if exc.status != 400:
-            raise
-        return page("web_submit.html.j2", 400, ctx.lang, title=N_("Hand in a request"), session=ctx.session,
-                    projects=_requester_projects(ctx.account), project=project,
-                    request_text=files[submissions.REQUEST_FILE], slots=_slots(files), replaces=replaces or "",
-                    error=exc.args[0] if exc.args else str(exc))
-    return RedirectResponse("/submissions", status_code=303)
-
-
-def my_submissions(ctx: Ctx) -> Response:
-    subs = [submissions.summary(s, ctx.state.runs) for s in submissions.visible(ctx.account.name,
-                                                                                ctx.state.submissions)]
-    for s in subs:
-        run = ctx.state.runs.get(s["run_id"]) if s["run_id"] else None
-        s["reviews"] = workflow.visible_reviews(run, ctx.account.name) if run else []
-        s["files_out"] = sorted(run.details.get("outputs", {})) if run and run.status == "released" else []
-    return page("web_submissions.html.j2", lang=ctx.lang, title=N_("Your requests"), session=ctx.session, subs=subs)

@@ -34,7 +34,8 @@ def preview(path: Path, entry: dict[str, Any] | None, page: int = 1, data: bytes
     header = next(reader, [])
     counts = set((entry or {}).get("counts", []) or []) | set((entry or {}).get("event_counts", []) or [])
     every = list(reader)
-    summary = summarise(header, every, counts, (entry or {}).get("rounding_base"))
+    summary = summarise(header, every, counts, (entry or {}).get("rounding_base"),
+                        set((entry or {}).get("dimensions", []) or []))
     if wanted:
         needle = wanted.casefold()
         every = [row for row in every if any(needle in cell.casefold() for cell in row)]
@@ -53,10 +54,11 @@ def preview(path: Path, entry: dict[str, Any] | None, page: int = 1, data: bytes
             "summary": summary}
 
 
-def summarise(header: list[str], rows: list[list[str]], counts: set[str], base: int | None) -> dict[str, Any]:
+def summarise(header: list[str], rows: list[list[str]], counts: set[str], base: int | None,
+              labels: set[str] = frozenset()) -> dict[str, Any]:
     """What an output checker asks of a table first (as OpenSAFELY's Airlock summarises a CSV): its size,
     hidden cells, the smallest count shown, whether every count is a multiple of the base, each numeric
-    column's smallest and largest value."""
+    column's smallest and largest value (not the label columns: a code is not a figure)."""
     import polars as pl
 
     frame = pl.DataFrame(rows, schema=header, orient="row") if rows else pl.DataFrame(schema=header)
@@ -65,7 +67,8 @@ def summarise(header: list[str], rows: list[list[str]], counts: set[str], base: 
     shown = [v for c in count_cols for v in numbers[c].drop_nulls().to_list() if v > 0]
     hidden = sum(int(frame[c].is_in(list(SUPPRESSED)).sum()) for c in count_cols)
     ranges = [{"name": c, "min": _figure(n.min()), "max": _figure(n.max()), "empty": int(n.is_null().sum())}
-              for c, n in numbers.items() if n.drop_nulls().len() and n.drop_nulls().len() * 2 >= len(rows)]
+              for c, n in numbers.items()
+              if c not in labels and n.drop_nulls().len() and n.drop_nulls().len() * 2 >= len(rows)]
     return {"rows": len(rows), "columns": len(header), "counts": bool(count_cols), "hidden": hidden,
             "rounded": None, "smallest": _figure(min(shown)) if shown else None, "base": base,
             "all_multiples": bool(base) and all(v % base == 0 for v in shown), "ranges": ranges}
