@@ -43,7 +43,7 @@ def test_a_ban_naming_an_unknown_person_is_named_with_its_line(tmp_path: Path) -
     request = write_export(tmp_path / "w")
     result = run_extract(load_config(request, today=TODAY), tmp_path / "out", TEST_KEY.encode())
     warning = next(w for w in result.eligibility.warnings if "not in the data" in w)
-    assert warning == "bans.csv: 1 row(s) name a person not in the data, so they apply to no one: line 3 (person 9999)"
+    assert warning == "bans.csv: 1 row(s) name a person not in the data, so they apply to no one (lines 3)"
     html = (result.run_dir / "review" / "review.html").read_text(encoding="utf-8")
     assert "apply to no one (lines 3)" in html and "9999" not in html  # a line number, never a person key
 
@@ -56,7 +56,7 @@ def test_the_policy_can_stop_on_an_unknown_person(tmp_path: Path) -> None:
     text = default_policy_path().read_text(encoding="utf-8").replace('unknown_person = "warn"',
                                                                      'unknown_person = "stop"')
     (folder / "policy.toml").write_text(text, encoding="utf-8")
-    with pytest.raises(ExtractorError, match=r"bans\.csv: 1 row\(s\) name a person not in the data .*line 3"):
+    with pytest.raises(ExtractorError, match=r"bans\.csv: 1 row\(s\) name a person not in the data .*lines 3"):
         run_extract(load_config(request, today=TODAY), tmp_path / "out", TEST_KEY.encode())
     assert not any((tmp_path / "out").rglob("release"))
 
