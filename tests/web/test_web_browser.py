@@ -12,7 +12,6 @@ from pathlib import Path
 import airlock_server
 import pytest
 
-from builders import PASSWORD
 from conftest import TEST_KEY
 from extractor.pipeline import run_extract
 from extractor.release.layout import RunFolder
@@ -23,41 +22,6 @@ axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-class Visit:
-    """One user's browser: sign in, look, screenshot and axe-check every page seen."""
-
-    def __init__(self, browser, base: str, user: str, shots: Path, axe) -> None:
-        self.page, self.base, self.user, self.shots, self.axe = browser.new_page(), base, user, shots, axe
-        self.seen = 0
-
-    def look(self, what: str) -> str:
-        self.seen += 1
-        png = self.shots / f"{self.user}-{self.seen:02d}-{what}.png"
-        self.page.screenshot(path=str(png), full_page=True)
-        assert png.stat().st_size > 8_000, png
-        serious = [v["id"] for v in self.axe.run(self.page).response["violations"]
-                   if v["impact"] in ("serious", "critical")]
-        assert serious == [], f"{what}: {serious}"
-        return self.page.inner_text("main")
-
-    def sign_in(self) -> None:
-        self.page.goto(self.base + "/login")
-        self.look("login")
-        self.page.fill("#user", self.user)
-        self.page.fill("#password", PASSWORD)
-        self.page.click("button[type=submit]")
-        assert "Airlock queue" in self.look("queue")
-
-    def decide(self, run_id: str, decision: str, comment: str = "") -> str:
-        self.page.goto(f"{self.base}/runs/{run_id}")
-        assert "Files for release" in self.look("run")
-        self.page.check(f"#{decision}")
-        if comment:
-            self.page.fill("#comment", comment)
-        self.page.click("form[action$='/decide'] button[type=submit]")
-        return self.look(f"after-{decision}")
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is needed: `make test` installs it")
 def test_two_reviewers_return_then_approve_and_release(server, tmp_path: Path) -> None:
     base, out, cfg, first = server
@@ -66,10 +30,10 @@ def test_two_reviewers_return_then_approve_and_release(server, tmp_path: Path) -
     axe = axe_module.Axe()
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        alice, bob, requester = (Visit(browser.new_context(), base, u, shots, axe)
+        alice, bob, requester = (airlock_server.Visit(browser.new_context(), base, u, shots, axe)
                                  for u in ("alice", "bob", "r"))
         for visit in (alice, bob, requester):
-            visit.sign_in()
+            assert "Airlock queue" in visit.sign_in()
         text = alice.decide(first, "approve")
         assert "alice: approve" in text and "bob" not in text  # blind until both decide
         text = bob.decide(first, "return", "Please drop the sex column from the second table.")
@@ -99,7 +63,7 @@ def test_two_reviewers_return_then_approve_and_release(server, tmp_path: Path) -
     assert len(list(shots.glob("*.png"))) >= 15
 
 
-def _axe_only(visit: Visit, axe, lang: str) -> None:
+def _axe_only(visit: airlock_server.Visit, axe, lang: str) -> None:
     png = visit.shots / f"notice-{lang}.png"
     visit.page.screenshot(path=str(png), full_page=True)
     assert png.stat().st_size > 8_000
@@ -123,10 +87,10 @@ def test_a_requester_hands_in_a_request_follows_it_and_downloads_the_release(ser
     query = cfg.request.outputs[0].query
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        alice, bob, requester = (Visit(browser.new_context(accept_downloads=True), base, u, shots, axe)
+        alice, bob, requester = (airlock_server.Visit(browser.new_context(accept_downloads=True), base, u, shots, axe)
                                  for u in ("alice", "bob", "r"))
         for visit in (alice, bob, requester):
-            visit.sign_in()
+            assert "Airlock queue" in visit.sign_in()
         requester.page.goto(base + "/submit")
         requester.look("hand-in-form")
         requester.page.fill("#request", request.read_text())

@@ -34,26 +34,29 @@ def _english_sentences() -> list[str]:
                 and m.string != m.id]
 
 
-class Reader:
+class Reader(airlock_server.Visit):
     """One browser, one language: every page looked at is screenshotted, axe-checked and language-checked."""
 
-    def __init__(self, context, base: str, user: str, lang: str, shots: Path, axe) -> None:
-        self.page, self.base, self.user, self.lang, self.shots, self.axe = context.new_page(), base, user, lang, \
-            shots, axe
-        self.english = _english_sentences()
-        self.seen = 0
+    def __init__(self, context, base: str, user: str, lang: str, shots: Path, axe, signed_in: str = "") -> None:
+        super().__init__(context, base, user, shots, axe)
+        self.lang, self.english, self.signed_in = lang, _english_sentences(), signed_in or lang
+
+    def sign_in(self) -> str:
+        """The sign-in page in the browser's language, then every page in the account's."""
+        self.page.goto(self.base + "/login")
+        self.look("login")
+        self.page.fill("#user", self.user)
+        self.page.fill("#password", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.lang = self.signed_in
+        return self.look("queue")
 
     def look(self, what: str) -> str:
         self.seen += 1
-        png = self.shots / f"{self.lang}-{self.user}-{self.seen:02d}-{what}.png"
-        self.page.screenshot(path=str(png), full_page=True)
-        assert png.stat().st_size > 8_000, png
-        serious = [v["id"] for v in self.axe.run(self.page).response["violations"]
-                   if v["impact"] in ("serious", "critical")]
-        assert serious == [], f"{what}: {serious}"
+        airlock_server.screenshot_and_axe(self.page, self.shots / f"{self.lang}-{self.user}-{self.seen:02d}-{what}.png",
+                                          self.axe, what)
         assert self.page.get_attribute("html", "lang") == self.lang, what
-        content = self.page.content()
-        text = html.unescape(re.sub(r"<[^>]+>", " ", content))
+        text = html.unescape(re.sub(r"<[^>]+>", " ", self.page.content()))
         assert self.lang == "en" or [e for e in self.english if e in text] == [], what
         blocks = self.page.locator("main p, main li, main h1, main h2, main caption, main legend")
         for block in blocks.all_inner_texts():
@@ -61,13 +64,6 @@ class Reader:
             if len(words) >= 5 and "@" not in block:
                 assert py3langid.classify(block)[0] == self.lang, (what, block)
         return self.page.inner_text("body")
-
-    def sign_in(self) -> None:
-        self.page.goto(self.base + "/login")
-        self.look("login")
-        self.page.fill("#user", self.user)
-        self.page.fill("#password", PASSWORD)
-        self.page.click("button[type=submit]")
 
 
 def test_a_finnish_dpo_reviews_and_releases_in_finnish(server, tmp_path: Path) -> None:
@@ -81,10 +77,8 @@ def test_a_finnish_dpo_reviews_and_releases_in_finnish(server, tmp_path: Path) -
     axe = axe_module.Axe()
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        aino = Reader(browser.new_context(locale="en-GB"), base, "aino", "en", shots, axe)
-        aino.sign_in()  # before signing in, the browser's language: English here
-        aino.lang = "fi"
-        assert "Luovutusportin jono" in aino.look("jono")
+        aino = Reader(browser.new_context(locale="en-GB"), base, "aino", "en", shots, axe, signed_in="fi")
+        assert "Luovutusportin jono" in aino.sign_in()  # signing in: the browser's English; then aino's Finnish
         aino.page.goto(f"{base}/runs/{run_id}")
         text = aino.look("ajo")
         assert "Pienin näytetty lukumäärä" in text or "Lukumääriä ei näytetä" in text
@@ -96,10 +90,8 @@ def test_a_finnish_dpo_reviews_and_releases_in_finnish(server, tmp_path: Path) -
         aino.page.click("form[action$='/decide'] button[type=submit]")
         assert "hyväksytty" in aino.look("hyvaksytty").casefold()
 
-        bertta = Reader(browser.new_context(), base, "bertta", "en", shots, axe)
+        bertta = Reader(browser.new_context(), base, "bertta", "en", shots, axe, signed_in="fi")
         bertta.sign_in()
-        bertta.lang = "fi"
-        bertta.look("jono")
         bertta.page.goto(f"{base}/runs/{run_id}")
         bertta.page.check("#approve")
         bertta.page.click("form[action$='/decide'] button[type=submit]")
@@ -112,8 +104,7 @@ def test_a_finnish_dpo_reviews_and_releases_in_finnish(server, tmp_path: Path) -
 
         sv = Reader(browser.new_context(locale="sv-FI", extra_http_headers={"Accept-Language": "sv-FI,sv;q=0.9"}),
                     base, "r", "sv", shots, axe)
-        sv.sign_in()
-        assert "Utlämningsportalens kö" in sv.look("ko")
+        assert "Utlämningsportalens kö" in sv.sign_in()
         sv.page.goto(base + "/submissions")
         assert "Dina begäranden" in sv.look("mina-begaranden")
         sv.page.goto(base + "/language/en")  # a page's own language links win over the browser's
