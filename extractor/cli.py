@@ -12,8 +12,9 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from extractor import cli_airlock, cli_researcher, cli_web
-from extractor.cli_support import err, friendly, out
+from extractor.cli_support import err, friendly, out, say
 from extractor.errors import ExtractorError
+from extractor.i18n import Message
 from extractor.machine import Limits, resolve
 from extractor.release.layout import RunFolder, store_root
 from extractor.shipped import shipped
@@ -148,9 +149,10 @@ def run(
         for name, seconds, peak, rows in result.stage_costs():
             shown = "" if rows is None else f"  {rows:>12,} rows"
             out.print(f"{name:<12} {seconds:8.2f} s  peak {peak:8,.0f} MB{shown}")
-    out.print(f"submitted for review: {result.run_dir} (nothing leaves until two output checkers approve and it "
-              "is released)")
-    out.print(f"review report {result.run_dir / 'review' / 'review.html'}")
+    out.print(say(Message("submitted for review: %(folder)s (nothing leaves until two output checkers approve and it "
+                          "is released)", folder=str(result.run_dir))), markup=False, highlight=False)
+    out.print(say(Message("review report %(file)s", file=str(result.run_dir / "review" / "review.html"))),
+              markup=False, highlight=False)
 
 
 @app.command()
@@ -171,8 +173,10 @@ def check(run_dir: Annotated[Path, typer.Argument(help="A run folder or its rele
     for finding in report.findings:
         err.print(f"FAIL {finding}", markup=False, highlight=False)
     if not report.passed:
-        raise ExtractorError(f"{folder}: output check failed with {len(report.findings)} finding(s)")
-    out.print(f"{folder}: output check passed ({len(report.files)} file(s))")
+        raise ExtractorError(Message("%(folder)s: output check failed with %(n)s finding(s)", folder=str(folder),
+                                     n=len(report.findings)))
+    out.print(say(Message("%(folder)s: output check passed (%(n)s file(s))", folder=str(folder),
+                          n=len(report.files))), markup=False, highlight=False)
 
 
 @app.command()

@@ -176,5 +176,6 @@ def date(value: dt.date | str | None, lang: str) -> str:
             return value
     locale = CLDR.get(lang, CLDR[DEFAULT])
     if isinstance(value, dt.datetime):
+        value = value.astimezone() if value.tzinfo else value  # a recorded UTC time in the machine's own zone
         return format_datetime(value, format="short" if lang != "en" else "medium", locale=locale)
     return format_date(value, format="short" if lang != "en" else "medium", locale=locale)
