@@ -68,6 +68,22 @@ def reason(text: str, lang: str) -> str:
     return _PATTERN.sub(said, text)
 
 
+_FLOW_STEP = re.compile(r"^(\d+) (?:excluded: (\w+)|(in source)|(eligible))$")
+
+
+def flow_step(text: str, lang: str) -> str:
+    """A step of the released exclusion_flow.csv ("3 excluded: disclosure_ban_registrar") as the reader's
+    language names it, for the airlock's preview; the released file itself keeps its stable ids."""
+    from extractor.config.rules import label
+
+    found = _FLOW_STEP.match(text)
+    if not found:
+        return text
+    _ = gettext_for(lang)
+    what = label(found.group(2)) if found.group(2) else N_("in the source") if found.group(3) else N_("eligible")
+    return f"{found.group(1)} {_(what)}"
+
+
 def purpose(name: str) -> str:
     return PURPOSES.get(name, name)
 

@@ -31,6 +31,7 @@ def _env(lang: str) -> jinja2.Environment:
     env.filters["date"] = lambda value: i18n.date(value, lang)
     env.filters["said"] = lambda text: i18n.said(text, lang) if isinstance(text, i18n.Message) else \
         labels.reason(str(text), lang)
+    env.filters["flow_step"] = lambda text: labels.flow_step(str(text), lang)
     env.globals["lang"] = lang
     return env
 
