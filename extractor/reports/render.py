@@ -1,9 +1,16 @@
 """Render the DPO review report, the airlock's pages and the patient notices from the Jinja2 templates in
 reports/, in the reader's language: `{% trans %}` blocks and `_()` read the gettext catalogs (i18n.py), and
-numbers and dates go through CLDR (`num`, `pct`, `date`)."""
+numbers and dates go through CLDR (`num`, `pct`, `date`).
+
+One environment for every language, so each template is compiled once per process (a run writes its report
+and codebook in three languages; a web page in any): the language of the render in progress is a context
+variable that the gettext callables and the filters read, so concurrent renders in worker threads do not
+see each other's.
+"""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -14,30 +21,41 @@ from extractor.reports import labels
 from extractor.shipped import shipped
 
 TEMPLATES = shipped("reports")
+_LANG: ContextVar[str] = ContextVar("render_lang", default=i18n.DEFAULT)
+
+
+def _lang() -> str:
+    return _LANG.get()
 
 
 @cache
-def _env(lang: str) -> jinja2.Environment:
+def _env() -> jinja2.Environment:
     if not TEMPLATES.is_dir():
         raise FileNotFoundError(f"report templates not found in {TEMPLATES}")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              extensions=["jinja2.ext.i18n"])
     env.policies["ext.i18n.trimmed"] = True  # a paragraph's line breaks are not part of its message
-    env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    env.filters["num"] = lambda n, digits=None: "—" if n is None else i18n.number(n, lang, digits)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: i18n.gettext_for(_lang())(message),
+        lambda singular, plural, n: i18n.ngettext_for(_lang())(singular, plural, n), newstyle=True)
+    env.filters["num"] = lambda n, digits=None: "—" if n is None else i18n.number(n, _lang(), digits)
     env.filters["thousands"] = env.filters["num"]
-    env.filters["pct"] = lambda share, digits=1: i18n.percent(share, lang, digits)
-    env.filters["date"] = lambda value: i18n.date(value, lang)
-    env.filters["said"] = lambda text: i18n.said(text, lang) if isinstance(text, i18n.Message) else \
-        labels.reason(str(text), lang)
-    env.filters["flow_step"] = lambda text: labels.flow_step(str(text), lang)
-    env.globals["lang"] = lang
+    env.filters["pct"] = lambda share, digits=1: i18n.percent(share, _lang(), digits)
+    env.filters["date"] = lambda value: i18n.date(value, _lang())
+    env.filters["said"] = lambda text: i18n.said(text, _lang()) if isinstance(text, i18n.Message) else \
+        labels.reason(str(text), _lang())
+    env.filters["flow_step"] = lambda text: labels.flow_step(str(text), _lang())
     return env
 
 
 def render(template: str, context: dict[str, Any], lang: str = i18n.DEFAULT) -> str:
-    return _env(i18n.choose(lang)).get_template(template).render(**context)
+    chosen = i18n.choose(lang)
+    token = _LANG.set(chosen)
+    try:
+        return _env().get_template(template).render(**{"lang": chosen, **context})
+    finally:
+        _LANG.reset(token)
 
 
 def flow_bars(rows_in: int, steps: list[tuple[str, int]], width: int = 360) -> list[dict[str, Any]]:
