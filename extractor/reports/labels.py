@@ -29,6 +29,13 @@ ENTITIES = {"PERSON": N_("names"), "EMAIL_ADDRESS": N_("e-mail addresses"),
             "FI_PERSONAL_IDENTITY_CODE": N_("identity codes"), "FI_BUSINESS_ID": N_("business IDs"),
             "IBAN_CODE": N_("bank accounts"), "PHONE_NUMBER": N_("phone numbers"), "FI_ADDRESS": N_("addresses"),
             "FI_POSTAL_CODE": N_("postal codes"), "DATE": N_("dates")}
+PRIMARY_RULES = {"threshold": N_("small count"), "dominance": N_("dominance"), "p_percent": N_("p per cent rule"),
+                 "zero": N_("zero"), "full": N_("full cell")}
+AUDIT_FIGURES = {"hidden primary cells": N_("hidden primary cells"),
+                 "proven by a hidden hypercube": N_("proven by a hidden hypercube"),
+                 "proven by a local LP": N_("proven by a local linear program"),
+                 "proven by the component LP": N_("proven by the component's linear program"),
+                 "LPs solved": N_("linear programs solved")}
 CELL_KINDS = {"primary": N_("hidden: small or dominated"), "secondary": N_("hidden to protect another cell"),
               "rounded": N_("rounded")}
 
@@ -36,11 +43,11 @@ _NOT_A_REASON = r"(?!(?:rounded|threshold|dominance|p%|zero|full cell|secondary)
 # The reasons the table protection writes per cell (disclosure/tables/reasons.py), as patterns: each is said
 # again in the reader's language with its figures kept.
 _REASONS: tuple[tuple[str, str], ...] = (
-    (r"threshold: (?P<what>.+?) of 1 to the threshold", N_("under the threshold: %(what)s from 1 to the threshold")),
+    (r"threshold: (?P<what>[^;]+?) of 1 to the threshold", N_("under the threshold: %(what)s from 1 to the threshold")),
     (r"threshold: 1 to the threshold records or units", N_("under the threshold: 1 to the threshold people")),
     (r"dominance: the two largest units hold (?P<share>\d+)% of (?P<what>[^;]+)",
      N_("one or two people hold %(share)s per cent of %(what)s")),
-    (r"p%: the second largest unit could estimate the largest's (?P<what>.+?) within (?P<share>\d+)%",
+    (r"p%: the second largest unit could estimate the largest's (?P<what>[^;]+?) within (?P<share>\d+)%",
      N_("the second largest could estimate the largest's %(what)s within %(share)s per cent")),
     (r"zero: a zero is disclosive under this policy", N_("a zero would tell something under this policy")),
     (r"full cell: every record of its line falls in it", N_("everyone in its line is in this cell")),
@@ -82,6 +89,13 @@ def flow_step(text: str, lang: str) -> str:
     _ = gettext_for(lang)
     what = label(found.group(2)) if found.group(2) else N_("in the source") if found.group(3) else N_("eligible")
     return f"{found.group(1)} {_(what)}"
+
+
+def primary_rule(key: str, lang: str) -> str:
+    """A primary rule's key ("threshold", "dominance:documents") as the reader's language names it."""
+    rule, _, magnitude = key.partition(":")
+    said = gettext_for(lang)(PRIMARY_RULES.get(rule, rule))
+    return f"{said} ({magnitude})" if magnitude else said
 
 
 def purpose(name: str) -> str:

@@ -46,6 +46,7 @@ def _env() -> jinja2.Environment:
     env.filters["said"] = lambda text: i18n.said(text, _lang()) if isinstance(text, i18n.Message) else \
         labels.reason(str(text), _lang())
     env.filters["flow_step"] = lambda text: labels.flow_step(str(text), _lang())
+    env.filters["primary_rule"] = lambda key: labels.primary_rule(str(key), _lang())
     return env
 
 

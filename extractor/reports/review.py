@@ -112,7 +112,7 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
         "tables": tables or [], "differences": differences or [], "budget": budget, "leaving": leaving,
         "actions": actions(cfg, elig, leaving, tables or [], anonymised, check, differences or [], readability),
         "entity_labels": labels.ENTITIES, "language_names": i18n.LANGUAGE_NAMES, "cell_kinds": labels.CELL_KINDS,
-        "stage_labels": labels.STAGES,
+        "stage_labels": labels.STAGES, "audit_figures": labels.AUDIT_FIGURES,
         "stage_seconds": sum(s[1] for s in stage_costs or []) or None, "stage_costs": stage_costs or [],
         "limits": limits,
         "freetext_quality": _quality() if protected is not None and protected.redacted else None,
