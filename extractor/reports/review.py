@@ -7,6 +7,8 @@ from typing import Any
 
 from extractor import i18n
 from extractor.checker.release_check import CheckReport
+from extractor.config.catalog import column_label
+from extractor.config.catalog import table_label as catalog_table_label
 from extractor.config.load import RunConfig
 from extractor.config.rules import RULES, label, short_label
 from extractor.disclosure.aggregate import Controlled
@@ -60,7 +62,6 @@ def _columns(path: Path) -> int | None:
 
 def _namers(cfg: RunConfig, lang: str) -> dict[str, Any]:
     """Functions the template calls to name a request text, a table or columns in the reader's language."""
-    from extractor.config import catalog as cat
 
     def t(field: str) -> str:
         texts = cfg.request.texts.get(field, {})
@@ -70,15 +71,13 @@ def _namers(cfg: RunConfig, lang: str) -> dict[str, Any]:
 
     def table_label(name: str) -> str:
         table = cfg.catalog.tables.get(name)
-        namer = getattr(cat, "table_label", None)
-        return namer(table, lang) if table is not None and namer else name.replace("_", " ")
+        return catalog_table_label(table, lang) if table is not None else name.replace("_", " ")
 
     def column_labels(table: str, columns: list[str] | tuple[str, ...]) -> str:
         """Labels of a table's columns; table "": a column the query made, named like a catalog column."""
         tables = [cfg.catalog.tables[table]] if table in cfg.catalog.tables else list(cfg.catalog.tables.values())
         known = {c.name: c for t in reversed(tables) for c in t.columns}
-        namer = getattr(cat, "column_label", None)
-        return ", ".join(namer(known[c], lang) if c in known and namer else c.replace("_", " ") for c in columns)
+        return ", ".join(column_label(known[c], lang) if c in known else c.replace("_", " ") for c in columns)
 
     return {"t": t, "table_label": table_label, "column_labels": column_labels}
 
@@ -118,8 +117,8 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
         "freetext_quality": _quality() if protected is not None and protected.redacted else None,
     }
     for each in i18n.LANGUAGES:
-        page = render("review.html.j2", {**context, **_namers(cfg, each), "title": cfg.request.title,
-                                         "other_languages": _others(each)}, lang=each)
+        page = render("review.html.j2", {**context, **_namers(cfg, each), "other_languages": _others(each)},
+                      lang=each)
         path.with_name(f"review_{each}.html").write_text(page, encoding="utf-8")
         if each == lang:
             path.write_text(page, encoding="utf-8")

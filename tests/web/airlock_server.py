@@ -67,7 +67,11 @@ class Visit:
         self.page.fill("#user", self.user)
         self.page.fill("#password", PASSWORD)
         self.page.click("button[type=submit]")
+        self.signed_in()
         return self.look("queue")
+
+    def signed_in(self) -> None:
+        """What changes once signed in (a reader in another language: the account's own)."""
 
     def decide(self, run_id: str, decision: str, comment: str = "") -> str:
         self.page.goto(f"{self.base}/runs/{run_id}")
