@@ -35,10 +35,11 @@ KINDS = {  # kind -> what the finding says
 
 
 @cache
-def _names() -> tuple[frozenset[str], frozenset[str]]:
+def _names() -> tuple[pl.Series, pl.Series]:
+    """First names and surnames, as Series: is_in() against them is a hash join, built once per process."""
     names = person_names()
-    first = frozenset(names.filter(pl.col("kind") == "first")["name"].to_list())
-    surnames = frozenset(names.filter(pl.col("kind") == "surname")["name"].to_list())
+    first = names.filter(pl.col("kind") == "first")["name"].unique()
+    surnames = names.filter(pl.col("kind") == "surname")["name"].unique()
     return first, surnames
 
 
@@ -65,10 +66,10 @@ def _name_hits(values: pl.Series) -> pl.Series:
     pairs = pl.DataFrame({"v": values}).with_row_index("row").with_columns(
         pl.col("v").str.extract_all(BIGRAM).alias("pair")).explode("pair").drop_nulls("pair")
     words = pairs.with_columns(pl.col("pair").str.split_exact(" ", 1).struct.rename_fields(["a", "b"])).unnest("pair")
-    bigram = words.filter(pl.col("a").is_in(list(first)) & pl.col("b").is_in(list(surnames)))["row"]
+    bigram = words.filter(pl.col("a").is_in(first.implode()) & pl.col("b").is_in(surnames.implode()))["row"]
     kin = pl.DataFrame({"v": values}).with_row_index("row").with_columns(
         pl.col("v").str.extract_all(KINSHIP).alias("k")).explode("k").drop_nulls("k").with_columns(
-        pl.col("k").str.extract(KINSHIP, 1).alias("w")).filter(pl.col("w").is_in(list(first)))["row"]
+        pl.col("k").str.extract(KINSHIP, 1).alias("w")).filter(pl.col("w").is_in(first.implode()))["row"]
     hit = pl.Series(range(values.len())).is_in(pl.concat([bigram, kin]).implode())
     return hit
 

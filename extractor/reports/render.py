@@ -28,13 +28,23 @@ def _lang() -> str:
     return _LANG.get()
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between processes: compiling them costs a short run most of a second. Jinja's
+    own cache (a folder of this user's, mode 700, checked; entries keyed by the template's path and checked
+    against its source, written atomically). None where no such folder can be made: compiled every time."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
 @cache
 def _env() -> jinja2.Environment:
     if not TEMPLATES.is_dir():
         raise FileNotFoundError(f"report templates not found in {TEMPLATES}")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             extensions=["jinja2.ext.i18n"])
+                             extensions=["jinja2.ext.i18n"], bytecode_cache=_bytecode_cache())
     env.policies["ext.i18n.trimmed"] = True  # a paragraph's line breaks are not part of its message
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: i18n.gettext_for(_lang())(message),
