@@ -62,10 +62,9 @@ class RunResult:
 
     def stage_costs(self) -> list[tuple[str, float, float, int | None]]:
         """(stage, seconds, peak MB so far, rows out of the stage where it has rows) for the report."""
-        rows: dict[str, int | None] = {}
-        if self.eligibility:
-            rows["sources"] = sum(self.eligibility.rows_in.values())
-            rows["eligibility"] = sum(self.eligibility.rows_out.values())
+        el = self.eligibility
+        rows: dict[str, int | None] = {"sources": sum(el.rows_in.values()), "eligibility": sum(el.rows_out.values())} \
+            if el else {}
         if self.protected:
             rows["protect"] = sum(self.protected.rows.values())
         rows["query"] = sum(self.query_rows.values()) if self.query_rows else None
@@ -107,8 +106,11 @@ def run_extract(cfg: RunConfig, out_root: Path, master_key: bytes,
     local either way, so both release the same files. `state`: the store (--state), else the root's own.
     `trial` (extractor try, on dummy data in a throwaway root): no notices, no per-person statements."""
     limits = limits or resolve()
-    with opened(out_root, state) as store:
-        return _run(cfg, store, master_key, on_stage, limits, engine, spark_master, trial)
+    try:
+        with opened(out_root, state) as store:
+            return _run(cfg, store, master_key, on_stage, limits, engine, spark_master, trial)
+    finally:
+        workspace.finish_removals()  # the scratch folder (sandbox, spill files) is gone when a run returns
 
 
 def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[str], None] | None, limits: Limits,
@@ -128,6 +130,8 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
                     frames = {o.name: _query(con, work / "sandbox.duckdb", o.query, cfg, limits)
                               for o in cfg.request.outputs}
                     result.query_rows = {name: frame.height for name, frame in frames.items()}
+                    if result.protected and result.protected.surrogates:  # the project's pseudonyms, on the way out
+                        result.protected.surrogates.pseudonymise_outputs(con, frames, cfg.request.outputs, pkey)
             with stage("disclosure"):
                 released = [(r.run_id, layout.run_dir(out_root, r.run_dir))
                             for r in known.released_runs_of(cfg.request.project)]
@@ -172,11 +176,14 @@ def _stager(result: RunResult, on_stage: Callable[[str], None] | None) -> Stage:
 def row_engine(engine: str, limits: Limits, work: Path, spark_master: str | None = None) -> Iterator[Any]:
     """The row-level stages' connection: DuckDB in memory (source files not locked) or Spark; errors: one line."""
     if engine == "spark":
+        from py4j.protocol import Py4JError
+        from pyspark.errors import PySparkException
+
         from extractor.engine.spark_connection import SparkConnection
         from extractor.engine.spark_session import spark_session
 
         con: Any = SparkConnection(spark_session(limits, spark_master), work)
-        failure: tuple[type[BaseException], ...] = _spark_errors()
+        failure: tuple[type[BaseException], ...] = (PySparkException, Py4JError)
         what = "Spark failed"
     else:
         con, failure, what = connect(limits, work / "spill"), (duckdb.Error,), "reading the sources failed"
@@ -186,13 +193,6 @@ def row_engine(engine: str, limits: Limits, work: Path, spark_master: str | None
         raise ExtractorError(f"{what}: {str(exc).strip().splitlines()[0]}") from None
     finally:
         con.close()
-
-
-def _spark_errors() -> tuple[type[BaseException], ...]:
-    from py4j.protocol import Py4JError
-    from pyspark.errors import PySparkException
-
-    return (PySparkException, Py4JError)
 
 
 def _query(con: Any, sandbox_db: Path, query: Path, cfg: RunConfig, limits: Limits) -> pl.DataFrame:
@@ -226,7 +226,7 @@ def _prepare(con: Any, cfg: RunConfig, staging: release.Staging, result: RunResu
         if result.protected.reidentification is not None:
             write_map(staging.controller, key, result.protected.reidentification)
         if not trial:
-            write_persons(con, result.eligibility.flagged, result.protected.person_map, staging.controller)
+            write_persons(con, result.eligibility.flagged, result.protected.person_map, staging.controller, key)
 
 
 def _control_outputs(frames: dict[str, pl.DataFrame], ctx: KindContext, staging: release.Staging,

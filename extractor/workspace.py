@@ -11,14 +11,35 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from extractor.files import abandoned, hold
+from extractor.files import FOLDER_LOCK, abandoned, hold
 from extractor.release import layout
 
 _PREFIX = "run-"
+_REMOVING: list[threading.Thread] = []  # scratch folders this process is removing
+
+
+def finish_removals() -> None:
+    """Wait until every scratch folder this process let go of is gone (a run returns only after this)."""
+    while _REMOVING:
+        _REMOVING.pop().join()
+
+
+def _remove(folder: Path, fd: int) -> None:
+    """The lock file goes last: a process killed half-way leaves a folder that the next run sees abandoned."""
+    try:
+        for part in folder.iterdir():
+            if part.is_dir() and not part.is_symlink():
+                shutil.rmtree(part, ignore_errors=True)
+            elif part.name != FOLDER_LOCK:
+                part.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        os.close(fd)
 
 
 def remove_abandoned(root: Path) -> list[Path]:
@@ -43,6 +64,8 @@ def scratch(out_root: Path, temp_dir: Path | None = None) -> Iterator[Path]:
     fd = hold(folder)
     try:
         yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        os.close(fd)
+    finally:  # removed beside the stages that follow (unlinking a fresh sandbox file can take a while);
+        # a non-daemon thread, so the interpreter waits for it even if nobody calls finish_removals()
+        remover = threading.Thread(target=_remove, args=(folder, fd), name="scratch-removal")
+        remover.start()
+        _REMOVING.append(remover)

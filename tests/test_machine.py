@@ -92,9 +92,11 @@ def test_scratch_is_private_and_removed(tmp_path: Path) -> None:
         assert work.parent == tmp_path / ".extractor" / "work"
         assert work.stat().st_mode & 0o777 == 0o700
         (work / "spill").mkdir()
+    workspace.finish_removals()  # removed beside the stages after it; gone once a run returns
     assert not work.exists()
     with workspace.scratch(tmp_path, tmp_path / "fast") as work:
         assert work.parent == tmp_path / "fast" / "extractor-work"
+    workspace.finish_removals()
     assert not work.exists()
 
 

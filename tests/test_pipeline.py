@@ -34,7 +34,8 @@ def test_run_layout(released: tuple[Path, object]) -> None:
     assert sorted(p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()) == [
         "audit_anchor.json", "controller/inputs/catalog.toml", "controller/inputs/policy.toml",
         "controller/overdue_for_destruction_clients.csv",
-        "controller/overdue_for_destruction_documents.csv", "controller/persons.parquet",
+        "controller/overdue_for_destruction_documents.csv", "controller/persons.json",
+        "controller/persons.parquet.fernet",
         "notices/notice_en.html", "notices/notice_fi.html", "notices/notice_sv.html",
         "release/clients_by_age_sex_region.csv", "release/exclusion_flow.csv", "release/manifest.json",
         "review/codebook.html", "review/codebook_en.html", "review/codebook_fi.html", "review/codebook_sv.html",
@@ -159,3 +160,14 @@ def test_k_below_the_policy_floor_is_refused(tmp_path: Path, registry: Path) -> 
     request.write_text(text)
     with pytest.raises(ExtractorError, match=r"outputs\[0\].k: expected k >= 5"):
         load_config(request, registry)
+
+
+def test_the_run_s_codebook_lists_what_its_query_could_read_and_nothing_else(released: tuple[Path, object]) -> None:
+    """The research request names clients' client_id, birth_date, sex, region and death_date, and documents'
+    client_id and service_task: the run's codebook shows those, not the catalog's other columns and lists."""
+    _, result = released
+    page = (result.run_dir / "review" / "codebook_en.html").read_text(encoding="utf-8")
+    for shown in ("birth_date", "region", "service_task"):
+        assert f"<code>{shown}</code>" in page or f">{shown}<" in page, shown
+    for hidden in ("postal_code", "hetu", "surname", "note", "registrar_oid", "structure_oid"):
+        assert hidden not in page, hidden

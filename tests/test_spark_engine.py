@@ -25,6 +25,7 @@ from extractor.errors import ExtractorError
 from extractor.machine import resolve
 from extractor.pipeline import run_extract
 from extractor.protect.pseudonym import project_key
+from extractor.reports.transparency import read_persons
 
 pytestmark = pytest.mark.slow
 DEMO = ["audit_request", "research_request", "microdata_request", "notes_request"]
@@ -51,7 +52,7 @@ def _released(result) -> dict[str, str]:
 
 
 def _persons(result) -> pl.DataFrame:
-    return pl.read_parquet(result.run_dir / "controller" / "persons.parquet").sort("pseudonym")
+    return read_persons(result.run_dir, TEST_KEY.encode()).sort("person")
 
 
 @pytest.mark.parametrize("request_file", DEMO)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -47,8 +49,12 @@ def test_person_status_per_run(released) -> None:
     assert person_status(result.run_dir, KEY, "nobody") is None
     assert person_status(result.run_dir, KEY, "Z9") is None  # a register row of nobody in the tables
     assert not released_under_code(result.run_dir, KEY, "P5")  # an aggregate names nobody
-    stored = (result.run_dir / "controller" / "persons.parquet").read_bytes()
-    assert b"P0" not in stored and b"P1" not in stored
+    stored = (result.run_dir / "controller" / "persons.parquet.fernet").read_bytes()
+    token = base64.urlsafe_b64decode(stored)  # a Fernet token: version byte, time, IV, AES-CBC, HMAC
+    assert token[0] == 0x80 and b"PAR1" not in token and b"P0" not in token  # no Parquet, no key in clear
+    assert json.loads((result.run_dir / "controller" / "persons.json").read_text()) == {"included": 9}
+    with pytest.raises(ExtractorError, match="cannot decrypt with this key"):
+        person_status(result.run_dir, b"another-controller-key-0123456789abcdef", "P5")
 
 
 def _texts(paths: list[Path]) -> dict[str, str]:

@@ -154,7 +154,7 @@ def _check_table(path: Path, spec: dict, rules: Rules, report: CheckReport) -> N
         case _:
             _check_aggregate(name, df, spec, rules, report)
             report.findings += person_level_rows(name, df, spec, rules.threshold,
-                                                 RunFolder(path.parent.parent).persons)
+                                                 RunFolder(path.parent.parent).persons_count)
 
 
 def _check_pseudonymised(name: str, df: pl.DataFrame, spec: dict, pseudonyms: set[str], report: CheckReport) -> None:

@@ -1,9 +1,16 @@
-"""Build the sandbox database: eligible rows only, identifiers dropped, keys replaced by pseudonyms.
+"""Build the sandbox database: eligible rows only, identifiers dropped, keys replaced by surrogates.
 
 The result is a separate DuckDB file holding nothing but protected tables (free text redacted by
 protect_text.py) and a few helper macros,
 which sandbox.py opens read-only and locked for the researcher's query. Only the columns the request
 declares (or, without a declaration, every column whose role may be shown) are copied: minimisation.
+
+Keys become per-run surrogates (surrogates.py): a keyed hash under a random salt that only this process
+holds, computed row by row as the sandbox is written (no join, no map of every key to its HMAC). The
+query can join and count with them, and learns nothing it could link to another run or invert. The HMAC
+pseudonyms that a project keeps stable are computed on the way out, for the columns an output releases
+(surrogates.pseudonymise_outputs), and for the persons a note names or the controller's map needs. On
+Spark the sandbox carries the HMAC pseudonyms themselves (its workers compute them per distinct value).
 """
 
 from __future__ import annotations
@@ -19,10 +26,9 @@ from extractor.config.load import RunConfig
 from extractor.engine import is_spark
 from extractor.engine.sandbox_functions import duckdb_macros
 from extractor.protect.pseudonym import ProjectKey, sql_date_shift, sql_pseudonym
+from extractor.protect.surrogates import DOMAINS, Surrogates
 from extractor.protect.text import Redaction, redact_columns
 from extractor.sql import quote_ident, quote_literal
-
-_DOMAIN = {"person_key": "person", "document_key": "document", "document_version": "document-version"}
 
 
 @dataclass
@@ -33,7 +39,8 @@ class Protected:
     withheld: dict[str, list[str]] = field(default_factory=dict)
     date_shifted: dict[str, list[str]] = field(default_factory=dict)
     reidentification: bytes | None = None  # CSV pseudonym,person_key of the persons in the sandbox
-    person_map: str | None = None  # temp table (v, p): person key -> pseudonym, while the connection lives
+    person_map: str | None = None  # temp table (v, p): person key -> its sandbox value, while the connection lives
+    surrogates: Surrogates | None = None  # DuckDB: how the sandbox's key values were made (None on Spark)
     persons: int | None = None  # persons whose rows reached the sandbox (aggregates are weighed against it)
     redacted: list[Redaction] = field(default_factory=list)  # free-text columns, de-identified
 
@@ -55,12 +62,17 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
     plan = {n: (t, cols) for n, (t, cols) in plan.items() if cols}
     shift = cfg.request.date_shift_days
     shifted = {n: _date_columns(con, t, cols) for n, (t, cols) in plan.items()} if shift else {}
-    maps = _pseudonym_maps(con, plan, shifted, key, shift)
+    result.surrogates = None if is_spark(con) else Surrogates()
+    maps = _pseudonym_maps(con, plan, shifted, key, shift, result.surrogates)
     texts = {}
     for name, (table, cols) in plan.items():
         free = [c.name for c in table.columns if c.role == "free_text" and c.name in cols]
         if free:
-            rows, redacted, records = redact_columns(con, cfg, table, free, maps.get("person_key"), threads)
+            person_map = maps.get("person_key")
+            if person_map and result.surrogates:  # notes name their subject by the HMAC pseudonym
+                person_map = result.surrogates.hmac_map(con, person_map, key, f"elig.{quote_ident(name)}",
+                                                        table.one_with_role("person_key") or "")
+            rows, redacted, records = redact_columns(con, cfg, table, free, person_map, threads)
             texts[name] = (rows, redacted, free)
             result.redacted += records
     con.execute(f"ATTACH {quote_literal(str(path))} AS sandbox")
@@ -75,17 +87,19 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
             result.persons = con.execute("SELECT count(*) FROM persons_included").fetchall()[0][0]
             result.person_map = maps["person_key"]
         if cfg.request.reidentification and "person_key" in maps:
-            result.reidentification = _reidentification_csv(con)
+            result.reidentification = _reidentification_csv(con, key, result.surrogates is not None)
     finally:
         con.execute("DETACH sandbox")
     return result
 
 
 def _pseudonym_maps(con: duckdb.DuckDBPyConnection, plan: dict[str, tuple[Table, list[str]]],
-                    shifted: dict[str, list[str]], key: ProjectKey, shift: int) -> dict[str, str]:
-    """One pseudonym per distinct value and domain, then joined: hashing is the costly part. Role -> temp table."""
+                    shifted: dict[str, list[str]], key: ProjectKey, shift: int,
+                    surrogates: Surrogates | None) -> dict[str, str]:
+    """Role -> temp table (v, p[, shift]) of every distinct key value and its sandbox value: a surrogate on
+    DuckDB (checked free of collisions), the HMAC pseudonym on Spark (hashed once per distinct value)."""
     maps: dict[str, str] = {}
-    for role, domain in _DOMAIN.items():
+    for role, domain in DOMAINS.items():
         sources = [f"SELECT CAST({quote_ident(c)} AS VARCHAR) AS v FROM raw.{quote_ident(n)}"
                    for n, (t, cols) in plan.items() for c in t.with_role(role)
                    if c in cols or (role == "person_key" and shifted.get(n))]
@@ -99,9 +113,9 @@ def _pseudonym_maps(con: duckdb.DuckDBPyConnection, plan: dict[str, tuple[Table,
                             shift if role == "person_key" else 0)
             continue
         extra = f", {sql_date_shift('v', shift)} AS shift" if role == "person_key" and shift else ""
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {maps[role]} AS SELECT v, {sql_pseudonym('v', domain)} AS p"
-                    f"{extra} FROM (SELECT DISTINCT v FROM ({' UNION ALL '.join(sources)})) WHERE v IS NOT NULL",
-                    key.sql_params())
+        assert surrogates is not None
+        surrogates.make_map(con, maps[role], role, " UNION ALL ".join(sources), extra,
+                            key.sql_params() if extra else {})
     return maps
 
 
@@ -126,6 +140,10 @@ def _sandbox_table(con: duckdb.DuckDBPyConnection, name: str, table: Table, cols
         elif col in shifted.get(name, []) and person:
             select.append(f"CAST(CAST(t.{quote_ident(col)} AS DATE) + CAST(ms.shift AS INTEGER) AS DATE) "
                           f"AS {quote_ident(col)}")
+        elif roles[col] in PSEUDONYMISED_ROLES and result.surrogates:  # row by row, no join
+            select.append(f"{result.surrogates.sql(roles[col], f'CAST(t.{quote_ident(col)} AS VARCHAR)')} "
+                          f"AS {quote_ident(col)}")
+            result.pseudonymised.setdefault(name, []).append(col)
         elif roles[col] in PSEUDONYMISED_ROLES:
             alias = f"m{i}"
             joins.append(f"LEFT JOIN {maps[roles[col]]} {alias} ON {alias}.v = CAST(t.{quote_ident(col)} "
@@ -134,8 +152,9 @@ def _sandbox_table(con: duckdb.DuckDBPyConnection, name: str, table: Table, cols
             result.pseudonymised.setdefault(name, []).append(col)
         else:
             select.append(f"t.{quote_ident(col)}")
-    con.execute(f"CREATE TABLE sandbox.main.{quote_ident(name)} AS SELECT {', '.join(select)} "
-                f"FROM {source} t {' '.join(joins)}")
+    sql = (f"CREATE TABLE sandbox.main.{quote_ident(name)} AS SELECT {', '.join(select)} "
+           f"FROM {source} t {' '.join(joins)}")
+    con.execute(sql, result.surrogates.params(sql) if result.surrogates else None)
     result.tables[name] = cols
     result.rows[name] = con.execute(f"SELECT count(*) FROM sandbox.main.{quote_ident(name)}").fetchone()[0]
     result.withheld[name] = [c.name for c in table.columns if c.name not in cols]
@@ -159,9 +178,14 @@ def _persons_included(con: duckdb.DuckDBPyConnection, plan: dict, person_map: st
     con.execute(f"CREATE OR REPLACE TEMP TABLE persons_included AS {query}")
 
 
-def _reidentification_csv(con: duckdb.DuckDBPyConnection) -> bytes:
-    """pseudonym,person_key for the persons whose rows are in the sandbox: nobody else."""
-    frame = con.sql("SELECT p AS pseudonym, v AS person_key FROM persons_included ORDER BY p").pl()
+def _reidentification_csv(con: duckdb.DuckDBPyConnection, key: ProjectKey, surrogates: bool) -> bytes:
+    """pseudonym,person_key for the persons whose rows are in the sandbox: nobody else (their HMAC pseudonyms
+    computed here, on DuckDB, where the sandbox holds surrogates)."""
+    if surrogates:
+        frame = con.sql(f"SELECT {sql_pseudonym('v', 'person')} AS pseudonym, v AS person_key "
+                        "FROM persons_included ORDER BY 1", params=key.sql_params()).pl()
+    else:
+        frame = con.sql("SELECT p AS pseudonym, v AS person_key FROM persons_included ORDER BY p").pl()
     buffer = io.BytesIO()
     frame.write_csv(buffer)
     return buffer.getvalue()

@@ -47,10 +47,11 @@ class ProjectKey:
         """Reference implementation of sql_date_shift."""
         return int(self.pseudonym("date-shift", value)[:12], 16) % (2 * max_days + 1) - max_days
 
-    def encryption_key(self) -> bytes:
-        """A Fernet key for the controller's re-identification map, derived apart from the pseudonym key."""
+    def encryption_key(self, purpose: str = "reidentification-map") -> bytes:
+        """A Fernet key for a controller's file (the re-identification map, the run's persons), derived apart
+        from the pseudonym key and from each other."""
         import base64
-        return base64.urlsafe_b64encode(hmac.new(self._key, b"extractor/v1/reidentification-map",
+        return base64.urlsafe_b64encode(hmac.new(self._key, f"extractor/v1/{purpose}".encode(),
                                                  hashlib.sha256).digest())
 
 

@@ -35,7 +35,8 @@ WITNESS_FOLDERS = f"{STATE_DIR}/witness_folders.txt"
 RECEIPT_SUFFIX = ".audit_receipt.json"
 RELEASE_RECEIPT = "release_receipt.json"  # a copy of the release's receipt in the run's own folder
 RUN_LOCK = ".run.lock"
-PERSONS = "persons.parquet"
+PERSONS = "persons.parquet.fernet"  # who the run saw, by person key, encrypted under the project key
+PERSONS_COUNT = "persons.json"  # how many persons' rows reached the query: the checker's figure
 MANIFEST = "manifest.json"
 LATEST = "latest"
 STAGING_PREFIX = ".staging-"
@@ -77,8 +78,13 @@ class RunFolder:
 
     @property
     def persons(self) -> Path:
-        """Who was included or left out (pseudonyms): the transparency answers and the checker's person count."""
+        """Who was included or left out (encrypted): the transparency answers."""
         return self.controller / PERSONS
+
+    @property
+    def persons_count(self) -> Path:
+        """How many persons' rows reached the query: the checker's figure for person-level rows."""
+        return self.controller / PERSONS_COUNT
 
     @property
     def manifest(self) -> Path:

@@ -155,7 +155,7 @@ def write_codebook(cfg: RunConfig, path: Path) -> None:
     and codebook_<lang>.html in each language (the report in that language links its own)."""
     from extractor.researcher.codebook import build, render_as
 
-    book = build(cfg.catalog, cfg.policy, cfg.request.purpose)
+    book = build(cfg.catalog, cfg.policy, cfg.request.purpose, cfg.request.variables)
     for lang in i18n.LANGUAGES:
         page = render_as(book, "html", lang)
         path.with_name(f"{path.stem}_{lang}{path.suffix}").write_text(page, encoding="utf-8")

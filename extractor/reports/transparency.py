@@ -1,35 +1,43 @@
 """Per-person transparency: which extracts used a person's data, and which left it out by their choice.
 
-Each run writes controller/persons.parquet: one row per person seen by the run, keyed by the run's own
-project pseudonym (already computed, so no identity is stored and nothing is hashed twice; the
-controller derives a person's pseudonym from the master key and the project named in the manifest),
+Each run writes controller/persons.parquet.fernet: one row per person seen by the run, by their key,
 whether any of their rows reached the query, and which of their own choices (opt-out, missing consent,
-disclosure bans) left rows out. That is what the tool knows of a person: that their records were in the
-material a query could read, not whether the query counted them. Only a pseudonymised-records file that
-carries the person's pseudonym shows that their records were released (released_under_code). A key that no
-run recorded is looked for in the catalog's own tables and registers (key_in_registry) before anyone is told
-that their data were not in the material.
+disclosure bans) left rows out; a Parquet file encrypted (Fernet) under a key derived from the run's
+project key, so that only the holder of the master key reads it, and no pseudonym has to be computed for
+every person of a registry to write it. Beside it, persons.json holds the one figure the output checker
+reads: how many persons' rows reached the query. That is what the tool knows of a person: that their
+records were in the material a query could read, not whether the query counted them. Only a
+pseudonymised-records file that carries the person's pseudonym shows that their records were released
+(released_under_code). A key that no run recorded is looked for in the catalog's own tables and registers
+(key_in_registry) before anyone is told that their data were not in the material.
 """
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 import duckdb
 import polars as pl
+from cryptography.fernet import Fernet, InvalidToken
 
 from extractor.config.rules import CHOICE_STEPS
-from extractor.protect.pseudonym import project_key
-from extractor.release.layout import PERSONS, RunFolder
+from extractor.errors import ExtractorError
+from extractor.files import write_private
+from extractor.protect.pseudonym import ProjectKey, project_key
+from extractor.release.layout import PERSONS, PERSONS_COUNT, RunFolder
 from extractor.release.manifest import Manifest
 from extractor.sql import quote_ident, quote_literal
 
 STATEMENT_FILES = "extractor/statement-files"  # not a project id (it has a "/"): its own derived key
+PERSONS_PURPOSE = "persons"  # the run's persons file has its own derived encryption key
 
 
 def write_persons(con: duckdb.DuckDBPyConnection, flagged: dict[str, tuple[str, str]], person_map: str | None,
-                  folder: Path) -> None:
-    """flagged: table -> (temp table of left-out rows, its person column); person_map: value -> pseudonym."""
+                  folder: Path, key: ProjectKey) -> None:
+    """flagged: table -> (temp table of left-out rows, its person column); persons_included(v, ...): the
+    persons whose rows reached the query."""
     if person_map is None:  # no person key reached the query: nobody to report on
         return
     rules = ", ".join(quote_literal(r) for r in CHOICE_STEPS)
@@ -37,25 +45,39 @@ def write_persons(con: duckdb.DuckDBPyConnection, flagged: dict[str, tuple[str, 
                                   f"FROM {quote_ident(name)} WHERE __rule IN ({rules})"
                                   for name, col in flagged.values()) or \
         "SELECT NULL::VARCHAR AS person, NULL::VARCHAR AS rule WHERE false"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    con.execute(f"""COPY (SELECT pseudonym, bool_or(included) AS included,
+    frame = con.sql(f"""SELECT person, bool_or(included) AS included,
                    CASE WHEN count(rule) > 0 THEN list_sort(list(DISTINCT rule) FILTER (WHERE rule IS NOT NULL)) END
                    AS left_out_by
-                   FROM (SELECT p AS pseudonym, true AS included, NULL::VARCHAR AS rule FROM persons_included
+                   FROM (SELECT v AS person, true AS included, NULL::VARCHAR AS rule FROM persons_included
                          UNION ALL
-                         SELECT m.p, false, x.rule FROM ({left_out}) x JOIN {person_map} m ON m.v = x.person)
-                   GROUP BY pseudonym ORDER BY pseudonym) TO {quote_literal(str(folder / PERSONS))} (FORMAT parquet)""")
+                         SELECT x.person, false, x.rule FROM ({left_out}) x)
+                   GROUP BY person ORDER BY person""").pl()
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    write_private(folder / PERSONS, Fernet(key.encryption_key(PERSONS_PURPOSE)).encrypt(buffer.getvalue()))
+    write_private(folder / PERSONS_COUNT, json.dumps({"included": int(frame["included"].sum())}).encode())
+
+
+def read_persons(run_dir: Path, master: bytes) -> pl.DataFrame | None:
+    """The run's persons (person, included, left_out_by), decrypted with the controller's key; None if none."""
+    folder = RunFolder(run_dir)
+    if not folder.persons.is_file() or not folder.manifest.is_file():
+        return None
+    key = project_key(master, Manifest.read(folder.manifest).project)
+    try:
+        plain = Fernet(key.encryption_key(PERSONS_PURPOSE)).decrypt(folder.persons.read_bytes())
+    except InvalidToken:
+        raise ExtractorError(f"{folder.persons}: cannot decrypt with this key (another controller key?)") from None
+    return pl.read_parquet(io.BytesIO(plain))
 
 
 def person_status(run_dir: Path, master: bytes, person: str) -> tuple[bool, list[str]] | None:
     """(included, choices that left rows out) for one person in one run, or None if the run never saw them."""
-    folder = RunFolder(run_dir)
-    path, manifest = folder.persons, folder.manifest
-    if not path.is_file() or not manifest.is_file():
+    persons = read_persons(run_dir, master)
+    if persons is None:
         return None
-    project = Manifest.read(manifest).project
-    pseudonym = project_key(master, project).pseudonym("person", person)
-    row = pl.scan_parquet(path).filter(pl.col("pseudonym") == pseudonym).collect()
+    row = persons.filter(pl.col("person") == person)
     if row.height == 0:
         return None
     return bool(row["included"][0]), list(row["left_out_by"].to_list()[0] or [])

@@ -23,8 +23,9 @@ SHOWN_CODES = 25  # code values listed in text and Markdown
 SHOWN_HTML = 400  # and in HTML (a review folder holds one per run: the 3,000 postal codes once are enough)
 
 TREATMENT = {
-    "person_key": N_("pseudonym: HMAC under the project's key, the same person the same pseudonym in every "
-                     "run of one project, unlinkable across projects"),
+    "person_key": N_("in the query a number, the same for one person in every table of a run and new in each "
+                     "run; in a released pseudonym column the person's pseudonym: HMAC under the project's key, "
+                     "the same in every run of one project, unlinkable across projects"),
     "document_key": N_("pseudonym (as the person key)"),
     "document_version": N_("pseudonym (as the person key)"),
     "direct_identifier": N_("withheld: never given to a query"),
@@ -89,13 +90,16 @@ def _entry(c: Column) -> Entry:
                  TREATMENT.get(c.role, N_("as recorded")), c.codes, c.role != "direct_identifier", c)
 
 
-def build(catalog: Catalog, policy: Policy, purpose: str | None = None) -> Codebook:
-    """The codebook of `catalog` under `policy`, for one purpose or for all of them."""
+def build(catalog: Catalog, policy: Policy, purpose: str | None = None,
+          variables: dict[str, tuple[str, ...]] | None = None) -> Codebook:
+    """The codebook of `catalog` under `policy`, for one purpose or for all of them. With a request's
+    `variables`, only what its query could read: a run's codebook does not list what the request never asked."""
     purposes = (policy.purposes[purpose],) if purpose else tuple(policy.purposes.values())
     rules = {p.name: tuple(RuleEntry(r.label, r.source, p.applies(r.id), p.exemptions.get(r.id, ""))
                            for r in POLICY_RULES) for p in purposes}
-    tables = tuple(TableEntry(t.name, t.description, tuple(_entry(c) for c in t.columns), t)
-                   for t in catalog.tables.values())
+    tables = tuple(TableEntry(t.name, t.description, tuple(_entry(c) for c in t.columns
+                                                           if variables is None or c.name in variables[t.name]), t)
+                   for t in catalog.tables.values() if variables is None or t.name in variables)
     return Codebook(catalog.name, tables, tuple(SIGNATURES.values()), purposes, rules, tuple(catalog.registers))
 
 

@@ -66,6 +66,7 @@ def test_the_review_folder_links_work_for_a_checker_and_give_a_requester_nothing
         assert requester.get(f"/runs/{run_id}/review/{link}").status_code in (403, 404), link
     for odd in ("REVIEW_FI.HTML", "review_de.html", "%00", "review.html.bak"):
         assert alice.get(f"/runs/{run_id}/review/{odd}").status_code == 404, odd
-    named = alice.get(f"/runs/{run_id}/controller/persons.parquet")
-    assert named.status_code == 403 and "controller/persons.parquet" in named.text and "PAR1" not in named.text
+    named = alice.get(f"/runs/{run_id}/controller/persons.parquet.fernet")
+    assert named.status_code == 403 and "controller/persons.parquet.fernet" in named.text \
+        and "gAAAA" not in named.text
     assert alice.get(f"/runs/{run_id}/controller/made-up.csv").status_code == 404  # never a false location

@@ -1,0 +1,117 @@
+"""Per-run surrogate keys in the sandbox, and the project's HMAC pseudonyms computed on the way out.
+
+A key in the sandbox is `hash(key, salt) >> 4` plus its domain's tag in the top bits: DuckDB's 64-bit hash
+under 128 random bits of salt that exist only in this process for this run. The query can join tables and
+count persons with it; it cannot link it to another run (a new salt each time) nor invert it (the salt and
+the raw keys never reach the query's connection). It costs one hash per row as the sandbox is written, where
+an HMAC per distinct key and a join of every row to that map cost the extract most of its time.
+
+The HMAC pseudonyms a project keeps stable are computed only where a value leaves or must stay the same
+across runs: the declared pseudonym columns of a pseudonymised-records output and the unit of a cell-key
+table, on the output's rows (pseudonymise_outputs), and the persons a note names (hmac_map). A surrogate
+that no key of the run produced (the query computed it) is refused, never released.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from extractor.config.request import Output
+from extractor.errors import ExtractorError
+from extractor.protect.pseudonym import ProjectKey, sql_pseudonym
+from extractor.sql import quote_ident
+
+DOMAINS = {"person_key": "person", "document_key": "document", "document_version": "document-version"}
+_TAG = {"person_key": 1, "document_key": 2, "document_version": 3}  # top bits: a value names its domain
+_BITS = 60
+_ATTEMPTS = 4  # a collision among a run's distinct keys: ~n²/2⁶¹, 4·10⁻⁵ at 10M persons; then a new salt
+
+
+class Surrogates:
+    """The run's salts (one per domain) and the map tables made with them. repr() never shows a salt."""
+
+    def __init__(self) -> None:
+        self._salts = {role: secrets.token_hex(16) for role in DOMAINS}
+        self.maps: dict[str, str] = {}  # role -> temp table (v, p[, shift])
+
+    def __repr__(self) -> str:
+        return f"Surrogates(maps={self.maps!r}, salts=<hidden>)"
+
+    def sql(self, role: str, value_sql: str) -> str:
+        """The surrogate of a VARCHAR expression (NULL stays NULL), with its salt as a query parameter."""
+        return (f"CASE WHEN {value_sql} IS NULL THEN NULL ELSE CAST(hash({value_sql}, $salt_{role}) >> 4 AS BIGINT)"
+                f" + {_TAG[role] << _BITS} END")
+
+    def params(self, text: str | None = None) -> dict[str, str]:
+        """The salts a statement names (DuckDB refuses parameters a statement does not use)."""
+        return {f"salt_{r}": s for r, s in self._salts.items() if text is None or f"$salt_{r}" in text}
+
+    def make_map(self, con: duckdb.DuckDBPyConnection, name: str, role: str, sources_sql: str, extra: str,
+                 params: dict[str, Any]) -> None:
+        """Temp table `name`(v, p[, extra]) of the distinct keys of `sources_sql`, their surrogates unique."""
+        for _ in range(_ATTEMPTS):
+            sql = (f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT v, {self.sql(role, 'v')} AS p{extra} "
+                   f"FROM (SELECT DISTINCT v FROM ({sources_sql})) WHERE v IS NOT NULL")
+            con.execute(sql, {**params, **self.params(sql)})
+            distinct, total = con.execute(f"SELECT count(DISTINCT p), count(*) FROM {name}").fetchall()[0]
+            if distinct == total:
+                self.maps[role] = name
+                return
+            self._salts[role] = secrets.token_hex(16)
+        raise ExtractorError(f"could not give {DOMAINS[role]} keys distinct surrogates in {_ATTEMPTS} attempts")
+
+    def hmac_map(self, con: duckdb.DuckDBPyConnection, person_map: str, key: ProjectKey, rows_sql: str,
+                 person_col: str) -> str:
+        """Temp table (v, p[, shift]) with the HMAC pseudonyms of the persons in `rows_sql` (a notes table):
+        a note names its subject by the pseudonym the released file carries."""
+        name = f"{person_map}_hmac"
+        columns = {r[0] for r in con.execute(f"DESCRIBE {person_map}").fetchall()}
+        shift = ", m.shift" if "shift" in columns else ""
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT m.v, {sql_pseudonym('m.v', 'person')} AS p"
+                    f"{shift} FROM {person_map} m WHERE m.v IN (SELECT CAST({quote_ident(person_col)} AS VARCHAR) "
+                    f"FROM {rows_sql})", key.sql_params())
+        return name
+
+    def pseudonymise_outputs(self, con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
+                             outputs: tuple[Output, ...] | list[Output], key: ProjectKey) -> None:
+        """In place: each output's columns that must carry the project's pseudonyms get them."""
+        for out in outputs:
+            for col in _stable_columns(out):
+                if col in frames[out.name].columns:
+                    frames[out.name] = self._pseudonymised(con, frames[out.name], col, key, out)
+
+    def _pseudonymised(self, con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, col: str, key: ProjectKey,
+                       out: Output) -> pl.DataFrame:
+        values = frame[col]
+        if values.dtype != pl.Int64:
+            values = values.cast(pl.Int64, strict=False)
+        keys = pl.DataFrame({"s": values.drop_nulls().unique()})
+        parts = [f"SELECT m.p AS s, {sql_pseudonym('m.v', domain)} AS pseudonym FROM _out_keys k "
+                 f"JOIN {self.maps[role]} m ON m.p = k.s" for role, domain in DOMAINS.items() if role in self.maps]
+        found = pl.DataFrame(schema={"s": pl.Int64, "pseudonym": pl.String})
+        con.register("_out_keys", keys)
+        try:
+            if parts:
+                found = con.sql(" UNION ALL ".join(parts), params=key.sql_params()).pl()
+        finally:
+            con.unregister("_out_keys")
+        if found.height != keys.height or values.null_count() != frame[col].null_count():
+            raise ExtractorError(f"{out.where or out.name}: column '{col}' holds values that are not keys as the "
+                                 "sandbox gave them: a pseudonym column must pass a key column through unchanged")
+        pseudonyms = pl.DataFrame({"s": values}).join(found, on="s", how="left", maintain_order="left")
+        return frame.with_columns(pseudonyms["pseudonym"].alias(col))
+
+
+def _stable_columns(out: Output) -> list[str]:
+    """Columns whose values must be the project's pseudonyms: released ones, and a cell-key table's unit
+    (its record keys must be the same in every run, or repeated releases average the noise away)."""
+    if out.kind == "pseudonymised_records":
+        return list(out.pseudonyms)
+    spec = out.table
+    if out.kind == "table" and spec is not None and spec.privacy == "cell_key" and spec.unit:
+        return [spec.unit]
+    return []

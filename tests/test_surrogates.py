@@ -1,0 +1,154 @@
+"""Per-run surrogate keys in the sandbox, HMAC pseudonyms on the way out (protect/surrogates.py).
+
+What must hold: the query's sandbox holds neither a raw key nor a project pseudonym, only surrogates that
+are the same for one key across its tables within a run and differ between runs; a released pseudonym
+column carries exactly the project's HMAC pseudonym of the key the row came from (the reference:
+ProjectKey.pseudonym, in Python); a value the query computed is refused, never released; NULL stays NULL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from builders import World, write_world
+from conftest import TEST_KEY
+from extractor.config.load import load_config
+from extractor.config.request import Output
+from extractor.errors import ExtractorError
+from extractor.pipeline import run_extract
+from extractor.protect.pseudonym import project_key
+from extractor.protect.surrogates import Surrogates
+
+D = dt.date
+KEY = project_key(TEST_KEY.encode(), "P-1")
+DUMP = "SELECT d.client_id, d.service_task FROM documents d JOIN clients c USING (client_id)"
+
+
+def _records(pseudonyms: tuple[str, ...] = ("client_id",)) -> Output:
+    return Output("t", Path("q.sql"), "pseudonymised_records", ("client_id", "n"), (), pseudonyms=pseudonyms,
+                  where="request.toml: outputs[0]")
+
+
+def _mapped(keys: list[str | None]) -> tuple[duckdb.DuckDBPyConnection, Surrogates, pl.DataFrame]:
+    """A person map over `keys`, and a query output holding each key's surrogate (as a sandbox would)."""
+    con = duckdb.connect()
+    s = Surrogates()
+    con.register("raw_keys", pl.DataFrame({"v": keys}, schema={"v": pl.String}))
+    s.make_map(con, "pseudo_person", "person_key", "SELECT v FROM raw_keys", "", {})
+    sql = f"SELECT {s.sql('person_key', 'v')} AS client_id, 1 AS n FROM raw_keys"
+    frame = con.sql(sql, params=s.params(sql)).pl()
+    return con, s, frame
+
+
+@given(st.lists(st.one_of(st.none(), st.text(min_size=1, max_size=12)), min_size=1, max_size=40))
+@settings(max_examples=60, deadline=None)
+def test_released_pseudonyms_are_the_reference_hmac_of_the_row_s_key(keys: list[str | None]) -> None:
+    con, s, frame = _mapped(keys)
+    distinct = {k for k in keys if k is not None}
+    assert frame["client_id"].drop_nulls().n_unique() == len(distinct)  # one surrogate per key, no collision
+    assert frame["client_id"].null_count() == keys.count(None)
+    frames = {"t": frame}
+    s.pseudonymise_outputs(con, frames, [_records()], KEY)
+    assert frames["t"]["client_id"].to_list() == [None if k is None else KEY.pseudonym("person", k) for k in keys]
+
+
+@pytest.mark.parametrize(("query_value", "why"), [
+    ("client_id + 1", "a surrogate shifted: another key's, or nobody's"),
+    ("client_id * 0 + 42", "a constant"),
+    ("CAST(length(CAST(client_id AS VARCHAR)) AS BIGINT)", "a figure computed from it"),
+    ("CAST(client_id AS VARCHAR) || '0'", "a key's text made longer"),
+    ("'A'", "a raw key typed in"),
+])
+def test_a_pseudonym_column_that_is_not_a_key_passed_through_is_refused(query_value: str, why: str) -> None:
+    con, s, frame = _mapped(["A", "B", "C"])
+    con.register("out", frame)
+    computed = con.sql(f"SELECT {query_value} AS client_id, n FROM out").pl()
+    with pytest.raises(ExtractorError, match=r"^request.toml: outputs\[0\]: column 'client_id' holds values that "
+                                             r"are not keys as the sandbox gave them"):
+        s.pseudonymise_outputs(con, {"t": computed}, [_records()], KEY)
+
+
+def test_only_declared_columns_are_mapped_and_other_kinds_are_left_alone() -> None:
+    con, s, frame = _mapped(["A", "B"])
+    aggregate = Output("t", Path("q.sql"), "aggregate", ("client_id",), ("n",))
+    frames = {"t": frame}
+    s.pseudonymise_outputs(con, frames, [aggregate], KEY)
+    assert frames["t"]["client_id"].dtype == pl.Int64  # an aggregate keyed by persons shows per-run numbers only
+    s.pseudonymise_outputs(con, frames, [_records(pseudonyms=())], KEY)
+    assert frames["t"]["client_id"].dtype == pl.Int64
+
+
+def test_a_collision_takes_a_new_salt_and_too_many_are_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    con = duckdb.connect()
+    con.register("raw_keys", pl.DataFrame({"v": ["A", "B"]}))
+    s = Surrogates()
+    real = s.sql
+    calls = []
+
+    def colliding(role: str, value_sql: str) -> str:
+        calls.append(role)
+        return real(role, value_sql) if len(calls) > 1 else "CAST(7 AS BIGINT)"  # every key the same, once
+
+    monkeypatch.setattr(s, "sql", colliding)
+    s.make_map(con, "pseudo_person", "person_key", "SELECT v FROM raw_keys", "", {})
+    assert con.execute("SELECT count(DISTINCT p) FROM pseudo_person").fetchone()[0] == 2 and len(calls) == 2
+    monkeypatch.setattr(s, "sql", lambda role, value_sql: "CAST(7 AS BIGINT)")
+    with pytest.raises(ExtractorError, match="could not give person keys distinct surrogates"):
+        s.make_map(con, "pseudo_other", "person_key", "SELECT v FROM raw_keys", "", {})
+
+
+def test_domains_never_share_a_value_and_the_salt_is_never_shown() -> None:
+    con = duckdb.connect()
+    s = Surrogates()
+    sql = f"SELECT {s.sql('person_key', 'x')} AS p, {s.sql('document_key', 'x')} AS d FROM (SELECT 'A' AS x)"
+    p, d = con.sql(sql, params=s.params(sql)).fetchall()[0]
+    assert p >> 60 == 1 and d >> 60 == 2 and p > 0 and d > 0
+    assert all(salt not in repr(s) and salt not in sql for salt in s.params().values())
+
+
+@pytest.fixture()
+def two_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    w = World(clients=["A", "B", "C"], documents=[("a1", "a1", "A", "R1", "20"), ("a2", "a2", "A", "R1", "10"),
+                                                  ("b1", "b1", "B", "R1", "20"), ("c1", "c1", "C", "R1", "20")])
+    request = write_world(w, tmp_path / "w", query=DUMP)
+    request.write_text(request.read_text().replace('dimensions = ["service_task"]\ncounts = ["n"]',
+                                                   'kind = "pseudonymised_records"\n'
+                                                   'dimensions = ["client_id", "service_task"]\n'
+                                                   'pseudonyms = ["client_id"]'))
+    cfg = load_config(request)
+    seen = []
+    import extractor.pipeline as pipeline
+
+    real = pipeline._query
+
+    def spy(con, sandbox, query, cfg, limits):
+        sandbox_con = duckdb.connect(str(sandbox), read_only=True)
+        seen.append({t: sandbox_con.sql(f"SELECT * FROM {t}").pl() for t in ("clients", "documents")})
+        sandbox_con.close()
+        return real(con, sandbox, query, cfg, limits)
+
+    monkeypatch.setattr(pipeline, "_query", spy)
+    results = [run_extract(cfg, tmp_path / f"out{i}", TEST_KEY.encode()) for i in range(2)]
+    return cfg, results, seen
+
+
+def test_the_sandbox_holds_surrogates_joined_within_a_run_unlinkable_across_runs(two_runs) -> None:
+    cfg, results, seen = two_runs
+    key = project_key(TEST_KEY.encode(), cfg.request.project)
+    first, second = seen
+    for tables in seen:
+        values = set(tables["clients"]["client_id"]) | set(tables["documents"]["client_id"])
+        assert tables["clients"]["client_id"].dtype == pl.Int64
+        assert not values & {"A", "B", "C"} and not values & {key.pseudonym("person", p) for p in "ABC"}
+        assert set(tables["documents"]["client_id"]) <= set(tables["clients"]["client_id"])  # they join
+    assert not set(first["clients"]["client_id"]) & set(second["clients"]["client_id"])  # a new salt per run
+    for result in results:  # what leaves is the project's pseudonym, the same in both runs
+        released = pl.read_csv(result.release_dir / "t.csv")
+        assert sorted(released["client_id"]) == sorted(key.pseudonym("person", p) for p in "AABC")
