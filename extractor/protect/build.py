@@ -5,9 +5,9 @@ protect_text.py) and a few helper macros,
 which sandbox.py opens read-only and locked for the researcher's query. Only the columns the request
 declares (or, without a declaration, every column whose role may be shown) are copied: minimisation.
 
-Keys become per-run surrogates (surrogates.py): a keyed hash under a random salt that only this process
-holds, computed row by row as the sandbox is written (no join, no map of every key to its HMAC). The
-query can join and count with them, and learns nothing it could link to another run or invert. The HMAC
+Keys become per-run surrogates (surrogates.py): each key's rank in a random order drawn for the run, held
+only in this connection's map. The query can join and count with them, and learns nothing it could link
+to another run or invert. The HMAC
 pseudonyms that a project keeps stable are computed on the way out, for the columns an output releases
 (surrogates.pseudonymise_outputs), and for the persons a note names or the controller's map needs. On
 Spark the sandbox carries the HMAC pseudonyms themselves (its workers compute them per distinct value).
@@ -97,7 +97,7 @@ def _pseudonym_maps(con: duckdb.DuckDBPyConnection, plan: dict[str, tuple[Table,
                     shifted: dict[str, list[str]], key: ProjectKey, shift: int,
                     surrogates: Surrogates | None) -> dict[str, str]:
     """Role -> temp table (v, p[, shift]) of every distinct key value and its sandbox value: a surrogate on
-    DuckDB (checked free of collisions), the HMAC pseudonym on Spark (hashed once per distinct value)."""
+    DuckDB, the HMAC pseudonym on Spark (hashed once per distinct value); the sandbox joins it."""
     maps: dict[str, str] = {}
     for role, domain in DOMAINS.items():
         sources = [f"SELECT CAST({quote_ident(c)} AS VARCHAR) AS v FROM raw.{quote_ident(n)}"
@@ -140,10 +140,6 @@ def _sandbox_table(con: duckdb.DuckDBPyConnection, name: str, table: Table, cols
         elif col in shifted.get(name, []) and person:
             select.append(f"CAST(CAST(t.{quote_ident(col)} AS DATE) + CAST(ms.shift AS INTEGER) AS DATE) "
                           f"AS {quote_ident(col)}")
-        elif roles[col] in PSEUDONYMISED_ROLES and result.surrogates:  # row by row, no join
-            select.append(f"{result.surrogates.sql(roles[col], f'CAST(t.{quote_ident(col)} AS VARCHAR)')} "
-                          f"AS {quote_ident(col)}")
-            result.pseudonymised.setdefault(name, []).append(col)
         elif roles[col] in PSEUDONYMISED_ROLES:
             alias = f"m{i}"
             joins.append(f"LEFT JOIN {maps[roles[col]]} {alias} ON {alias}.v = CAST(t.{quote_ident(col)} "
@@ -152,9 +148,8 @@ def _sandbox_table(con: duckdb.DuckDBPyConnection, name: str, table: Table, cols
             result.pseudonymised.setdefault(name, []).append(col)
         else:
             select.append(f"t.{quote_ident(col)}")
-    sql = (f"CREATE TABLE sandbox.main.{quote_ident(name)} AS SELECT {', '.join(select)} "
-           f"FROM {source} t {' '.join(joins)}")
-    con.execute(sql, result.surrogates.params(sql) if result.surrogates else None)
+    con.execute(f"CREATE TABLE sandbox.main.{quote_ident(name)} AS SELECT {', '.join(select)} "
+                f"FROM {source} t {' '.join(joins)}")
     result.tables[name] = cols
     result.rows[name] = con.execute(f"SELECT count(*) FROM sandbox.main.{quote_ident(name)}").fetchone()[0]
     result.withheld[name] = [c.name for c in table.columns if c.name not in cols]

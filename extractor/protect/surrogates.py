@@ -1,20 +1,20 @@
 """Per-run surrogate keys in the sandbox, and the project's HMAC pseudonyms computed on the way out.
 
-A key in the sandbox is `hash(key, salt) >> 4` plus its domain's tag in the top bits: DuckDB's 64-bit hash
-under 128 random bits of salt that exist only in this process for this run. The query can join tables and
-count persons with it; it cannot link it to another run (a new salt each time) nor invert it (the salt and
-the raw keys never reach the query's connection). It costs one hash per row as the sandbox is written, where
-an HMAC per distinct key and a join of every row to that map cost the extract most of its time.
+A key in the sandbox is its rank in a random order drawn for this run (DuckDB's random(), seeded from the
+system's entropy), plus its domain's tag in the top bits. The query can join tables and count persons with
+it; it cannot link it to another run (a new order each time) and there is nothing in it to invert: it is
+not computed from the key, so no known (key, surrogate) pair tells anything about another. The map from
+key to surrogate lives only in the controller's connection. It costs a shuffle of the distinct keys and a
+join, where an HMAC per distinct key cost the extract most of its time.
 
 The HMAC pseudonyms a project keeps stable are computed only where a value leaves or must stay the same
 across runs: the declared pseudonym columns of a pseudonymised-records output and the unit of a cell-key
-table, on the output's rows (pseudonymise_outputs), and the persons a note names (hmac_map). A surrogate
-that no key of the run produced (the query computed it) is refused, never released.
+table, on the output's rows (pseudonymise_outputs), and the persons a note names (hmac_map). A value that
+is no key's surrogate (the query computed it) is refused, never released.
 """
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import duckdb
@@ -28,41 +28,21 @@ from extractor.sql import quote_ident
 DOMAINS = {"person_key": "person", "document_key": "document", "document_version": "document-version"}
 _TAG = {"person_key": 1, "document_key": 2, "document_version": 3}  # top bits: a value names its domain
 _BITS = 60
-_ATTEMPTS = 4  # a collision among a run's distinct keys: ~n²/2⁶¹, 4·10⁻⁵ at 10M persons; then a new salt
 
 
 class Surrogates:
-    """The run's salts (one per domain) and the map tables made with them. repr() never shows a salt."""
+    """The run's maps from key to surrogate (temp tables of the controller's connection)."""
 
     def __init__(self) -> None:
-        self._salts = {role: secrets.token_hex(16) for role in DOMAINS}
         self.maps: dict[str, str] = {}  # role -> temp table (v, p[, shift])
-
-    def __repr__(self) -> str:
-        return f"Surrogates(maps={self.maps!r}, salts=<hidden>)"
-
-    def sql(self, role: str, value_sql: str) -> str:
-        """The surrogate of a VARCHAR expression (NULL stays NULL), with its salt as a query parameter."""
-        return (f"CASE WHEN {value_sql} IS NULL THEN NULL ELSE CAST(hash({value_sql}, $salt_{role}) >> 4 AS BIGINT)"
-                f" + {_TAG[role] << _BITS} END")
-
-    def params(self, text: str | None = None) -> dict[str, str]:
-        """The salts a statement names (DuckDB refuses parameters a statement does not use)."""
-        return {f"salt_{r}": s for r, s in self._salts.items() if text is None or f"$salt_{r}" in text}
 
     def make_map(self, con: duckdb.DuckDBPyConnection, name: str, role: str, sources_sql: str, extra: str,
                  params: dict[str, Any]) -> None:
-        """Temp table `name`(v, p[, extra]) of the distinct keys of `sources_sql`, their surrogates unique."""
-        for _ in range(_ATTEMPTS):
-            sql = (f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT v, {self.sql(role, 'v')} AS p{extra} "
-                   f"FROM (SELECT DISTINCT v FROM ({sources_sql})) WHERE v IS NOT NULL")
-            con.execute(sql, {**params, **self.params(sql)})
-            distinct, total = con.execute(f"SELECT count(DISTINCT p), count(*) FROM {name}").fetchall()[0]
-            if distinct == total:
-                self.maps[role] = name
-                return
-            self._salts[role] = secrets.token_hex(16)
-        raise ExtractorError(f"could not give {DOMAINS[role]} keys distinct surrogates in {_ATTEMPTS} attempts")
+        """Temp table `name`(v, p[, extra]): each distinct key of `sources_sql` and its rank in a random order."""
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT v, row_number() OVER (ORDER BY r) + "
+                    f"{_TAG[role] << _BITS} AS p{extra} FROM (SELECT v, random() AS r FROM (SELECT DISTINCT v "
+                    f"FROM ({sources_sql})) WHERE v IS NOT NULL)", params)
+        self.maps[role] = name
 
     def hmac_map(self, con: duckdb.DuckDBPyConnection, person_map: str, key: ProjectKey, rows_sql: str,
                  person_col: str) -> str:
