@@ -75,14 +75,23 @@ def test_a_pseudonym_column_that_is_not_a_key_passed_through_is_refused(query_va
         s.pseudonymise_outputs(con, {"t": computed}, [_records()], KEY)
 
 
-def test_only_declared_columns_are_mapped_and_other_kinds_are_left_alone() -> None:
+@pytest.mark.parametrize("out", [
+    Output("t", Path("q.sql"), "aggregate", ("client_id",), ("n",), where="request.toml: outputs[0]"),
+    _records(pseudonyms=()),  # record-level rows whose key column is not declared under pseudonyms
+])
+def test_a_key_in_a_column_no_pseudonym_is_declared_for_is_refused(out: Output) -> None:
     con, s, frame = _mapped(["A", "B"])
-    aggregate = Output("t", Path("q.sql"), "aggregate", ("client_id",), ("n",))
-    frames = {"t": frame}
+    with pytest.raises(ExtractorError, match=r"^request.toml: outputs\[0\]: column 'client_id' holds person or "
+                                             r"document keys as the sandbox gave them"):
+        s.pseudonymise_outputs(con, {"t": frame}, [out], KEY)
+
+
+def test_counts_and_other_numbers_are_not_taken_for_keys() -> None:
+    con, s, frame = _mapped(["A", "B"])
+    aggregate = Output("t", Path("q.sql"), "aggregate", ("year",), ("n",))
+    frames = {"t": pl.DataFrame({"year": [2024, 2025], "n": [10**6, 2**62]})}  # 2**62: no key's surrogate
     s.pseudonymise_outputs(con, frames, [aggregate], KEY)
-    assert frames["t"]["client_id"].dtype == pl.Int64  # an aggregate keyed by persons shows per-run numbers only
-    s.pseudonymise_outputs(con, frames, [_records(pseudonyms=())], KEY)
-    assert frames["t"]["client_id"].dtype == pl.Int64
+    assert frames["t"]["n"].to_list() == [10**6, 2**62]
 
 
 def test_a_surrogate_is_not_computed_from_its_key() -> None:
@@ -154,3 +163,13 @@ def test_the_sandbox_holds_surrogates_joined_within_a_run(two_runs) -> None:
     for result in results:  # what leaves is the project's pseudonym, the same in both runs
         released = pl.read_csv(result.release_dir / "t.csv")
         assert sorted(released["client_id"]) == sorted(key.pseudonym("person", p) for p in "AABC")
+
+
+def test_a_run_whose_aggregate_is_keyed_by_persons_is_refused_and_leaves_nothing(tmp_path: Path) -> None:
+    w = World(clients=[f"P{i}" for i in range(12)], documents=[(f"d{i}", f"d{i}", f"P{i}", "R1", "20")
+                                                                for i in range(12)])
+    request = write_world(w, tmp_path / "w", query="SELECT client_id AS service_task, count(*) AS n FROM documents "
+                                                   "GROUP BY ALL")
+    with pytest.raises(ExtractorError, match=r"column 'service_task' holds person or document keys"):
+        run_extract(load_config(request), tmp_path / "out", TEST_KEY.encode())
+    assert not [p for p in (tmp_path / "out").rglob("*.csv")]

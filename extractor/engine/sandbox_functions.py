@@ -9,12 +9,13 @@ have (age_at avoids DuckDB's age(), which Spark lacks: whole years, a birthday c
 from __future__ import annotations
 
 import datetime as dt
-
-import sqlglot
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from extractor.errors import ExtractorError
 from extractor.i18n import N_
+
+if TYPE_CHECKING:  # sqlglot is loaded by expand() only: Spark's path, not every DuckDB run
+    from sqlglot import exp
 
 _YEARS = ("(year(CAST({to} AS DATE)) - year(CAST({frm} AS DATE)) - CASE WHEN "
           "month(CAST({to} AS DATE)) * 100 + day(CAST({to} AS DATE)) < "
@@ -46,6 +47,8 @@ def duckdb_macros(as_of: dt.date) -> list[str]:
 
 def expand(tree: exp.Expression, as_of: dt.date) -> exp.Expression:
     """Every call of a helper replaced by its body, its arguments expanded first (calls may nest)."""
+    import sqlglot
+    from sqlglot import exp
     table = functions(as_of)
 
     def one(node: exp.Expression) -> exp.Expression:

@@ -58,11 +58,34 @@ class Surrogates:
 
     def pseudonymise_outputs(self, con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
                              outputs: tuple[Output, ...] | list[Output], key: ProjectKey) -> None:
-        """In place: each output's columns that must carry the project's pseudonyms get them."""
+        """In place: each output's columns that must carry the project's pseudonyms get them; a key anywhere
+        else that a file would release is refused (as the checker refuses a pseudonym-like string)."""
         for out in outputs:
-            for col in _stable_columns(out):
+            stable = _stable_columns(out)
+            for col in frames[out.name].columns:
+                if col not in stable and col != _hidden_unit(out):
+                    self._refuse_keys(con, frames[out.name][col], col, out)
+            for col in stable:
                 if col in frames[out.name].columns:
                     frames[out.name] = self._pseudonymised(con, frames[out.name], col, key, out)
+
+    def _refuse_keys(self, con: duckdb.DuckDBPyConnection, values: pl.Series, col: str, out: Output) -> None:
+        if not values.dtype.is_integer() or not self.maps:
+            return
+        wide = values.cast(pl.Int64, strict=False)
+        tagged = pl.DataFrame({"s": wide.filter(wide >= 1 << _BITS).unique()})
+        if tagged.is_empty():
+            return
+        con.register("_out_tagged", tagged)
+        try:
+            hits = con.execute(" UNION ALL ".join(f"SELECT count(*) FROM _out_tagged k JOIN {m} ON {m}.p = k.s"
+                                                  for m in self.maps.values())).fetchall()
+        finally:
+            con.unregister("_out_tagged")
+        if any(n for (n,) in hits):
+            raise ExtractorError(f"{out.where or out.name}: column '{col}' holds person or document keys as the "
+                                 "sandbox gave them; only a pseudonymised_records output releases keys, in the "
+                                 "columns it names under pseudonyms")
 
     def _pseudonymised(self, con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, col: str, key: ProjectKey,
                        out: Output) -> pl.DataFrame:
@@ -84,6 +107,11 @@ class Surrogates:
                                  "sandbox gave them: a pseudonym column must pass a key column through unchanged")
         pseudonyms = pl.DataFrame({"s": values}).join(found, on="s", how="left", maintain_order="left")
         return frame.with_columns(pseudonyms["pseudonym"].alias(col))
+
+
+def _hidden_unit(out: Output) -> str | None:
+    """A table's unit: used to build and protect it, never a column of the released file."""
+    return out.table.unit if out.kind == "table" and out.table is not None else None
 
 
 def _stable_columns(out: Output) -> list[str]:
