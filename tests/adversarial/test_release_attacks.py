@@ -54,15 +54,18 @@ def _refused_or_protected(request: Path, registry: Path, out: Path) -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted(release.glob("*.csv")))
 
 
-PERSON_LEVEL = [  # (attack, SQL, dimensions, [variables], the dimension the refusal must name)
+PERSON_LEVEL = [  # (attack, SQL, dimensions, [variables], what the refusal must say)
     ("client key as a dimension", "SELECT client_id AS who, count(*) AS n FROM documents GROUP BY ALL",
-     ["who"], None, "who"),
+     ["who"], None, "column 'who' holds person or document keys"),  # refused before disclosure control
+    ("client key negated past that check", "SELECT -client_id AS who, count(*) AS n FROM documents GROUP BY ALL",
+     ["who"], None, "dimension 'who' has"),  # then disclosure control refuses the person-level rows
     ("birth date and postcode", "SELECT c.birth_date::VARCHAR AS born, c.postal_code AS post, count(*) AS n "
      "FROM clients c JOIN documents d USING (client_id) GROUP BY ALL", ["born", "post"],
-     '[variables]\nclients = ["client_id", "birth_date", "postal_code"]\ndocuments = ["client_id"]', "born"),
+     '[variables]\nclients = ["client_id", "birth_date", "postal_code"]\ndocuments = ["client_id"]',
+     "dimension 'born' has"),
     ("a note smuggled through a dimension", "SELECT note AS topic, count(*) AS n FROM documents "
      "WHERE note IS NOT NULL AND created_on >= DATE '2026-01-01' GROUP BY ALL", ["topic"],
-     '[variables]\ndocuments = ["client_id", "note", "created_on"]', "topic"),
+     '[variables]\ndocuments = ["client_id", "note", "created_on"]', "dimension 'topic' has"),
 ]
 
 
@@ -73,7 +76,7 @@ def test_person_level_rows_through_an_aggregate_are_refused(registry: Path, tmp_
                                                             named: str) -> None:
     request = _aggregate_request(tmp_path, sql, dims, ["n"], variables=variables)
     result = _refused_or_protected(request, registry, tmp_path / "out")
-    assert result.startswith("refused:") and f"dimension '{named}' has" in result, result[:300]
+    assert result.startswith("refused:") and named in result, result[:300]
 
 
 def test_a_formula_in_a_released_cell_is_neutralised(registry: Path, tmp_path: Path) -> None:
