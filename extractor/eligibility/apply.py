@@ -186,14 +186,16 @@ def _rule_columns(table: Table, cfg: RunConfig) -> list[str]:
 
 
 def _flagged(con: duckdb.DuckDBPyConnection, table: Table, cfg: RunConfig, plan: _Plan) -> str:
-    """One pass over the table: the left-out rows only, each with its first rule and a flag per rule."""
+    """One pass over the table: the left-out rows only, each with its first rule and a flag per rule (each
+    condition computed once per row, then read by the filter and the rule's CASE)."""
     name = f"elig_flagged_{table.name}"
-    case = "CASE " + " ".join(f"WHEN {c} THEN '{rule}'" for rule, c in plan.conditions) + " END"
-    flags = ", ".join(f"({c}) AS {quote_ident('f_' + rule)}" for rule, c in plan.conditions)
+    flag = {rule: quote_ident("f_" + rule) for rule, _ in plan.conditions}
+    case = "CASE " + " ".join(f"WHEN {flag[rule]} THEN '{rule}'" for rule, _ in plan.conditions) + " END"
+    flags = ", ".join(f"coalesce({c}, false) AS {flag[rule]}" for rule, c in plan.conditions)
     keep = ", ".join(f"t.{quote_ident(c)}" for c in _rule_columns(table, cfg))
-    any_cond = " OR ".join(c for _, c in plan.conditions)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {case} AS __rule, {flags}, {keep} "
-                f"FROM {plan.source} WHERE {any_cond}")
+    any_flag = " OR ".join(flag.values())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {case} AS __rule, * FROM "
+                f"(SELECT {flags}, {keep} FROM {plan.source}) WHERE {any_flag}")
     return name
 
 
@@ -281,7 +283,8 @@ def write_overdue(con: duckdb.DuckDBPyConnection, result: Eligibility, folder: P
         folder.mkdir(mode=0o700, exist_ok=True)  # the controller's own folder: identifiers live only there
     for table_name, view in result.overdue_views.items():
         path = folder / f"overdue_for_destruction_{table_name}.csv"
-        con.execute(f"COPY (SELECT * FROM {quote_ident(view)} ORDER BY ALL) TO {quote_literal(str(path))} "
-                    "(HEADER, DELIMITER ',')")
-        counts[table_name] = con.execute(f"SELECT count(*) FROM {quote_ident(view)}").fetchone()[0]
+        written = con.execute(f"COPY (SELECT * FROM {quote_ident(view)} ORDER BY ALL) TO {quote_literal(str(path))} "
+                              "(HEADER, DELIMITER ',')").fetchall()  # DuckDB says how many rows it wrote
+        counts[table_name] = written[0][0] if written else \
+            con.execute(f"SELECT count(*) FROM {quote_ident(view)}").fetchall()[0][0]
     return counts
