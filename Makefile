@@ -70,7 +70,7 @@ postgres:
 # pytest-xdist: one worker per CPU this machine gives us; a test file stays on one worker (module fixtures).
 test: $(STAMP) browser voikko java postgres
 	$(BIN)/ruff check extractor tests benchmarks
-	$(NONET) $(BIN)/python -m pytest -n auto --dist loadfile
+	$(NONET) $(BIN)/python -m pytest -n auto --dist loadfile --durations=30
 
 # On every save: the suite without the slow tests (Spark, large registries); CI runs `make test`.
 test-fast: $(STAMP) browser voikko postgres
