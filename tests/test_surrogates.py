@@ -89,9 +89,12 @@ def test_a_key_in_a_column_no_pseudonym_is_declared_for_is_refused(out: Output) 
 def test_counts_and_other_numbers_are_not_taken_for_keys() -> None:
     con, s, frame = _mapped(["A", "B"])
     aggregate = Output("t", Path("q.sql"), "aggregate", ("year",), ("n",))
-    frames = {"t": pl.DataFrame({"year": [2024, 2025], "n": [10**6, 2**62]})}  # 2**62: no key's surrogate
+    frames = {"t": pl.DataFrame({"year": [2024, 2025], "n": [10**6, 10**15]})}  # large, far below a key's size
     s.pseudonymise_outputs(con, frames, [aggregate], KEY)
-    assert frames["t"]["n"].to_list() == [10**6, 2**62]
+    assert frames["t"]["n"].to_list() == [10**6, 10**15]
+    huge = {"t": pl.DataFrame({"year": [2024], "n": [2**62]})}  # a key's size: a disguised key, refused
+    with pytest.raises(ExtractorError, match="or numbers as large"):
+        s.pseudonymise_outputs(con, huge, [aggregate], KEY)
 
 
 def test_a_surrogate_is_not_computed_from_its_key() -> None:

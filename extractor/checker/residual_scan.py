@@ -17,7 +17,7 @@ import polars as pl
 
 from extractor.checker.identifiers import KINDS, find
 
-HEX = r"\b[0-9a-f]{32,64}\b"
+HEX = r"(?i)\b[0-9a-f]{32,64}\b"  # a pseudonym, upper-cased or not
 SUBJECT_TAG = r"<([0-9a-f]{32})>"
 
 

@@ -83,9 +83,15 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
             for macro in duckdb_macros(cfg.request.as_of):
                 con.execute(macro.replace("CREATE MACRO ", "CREATE MACRO sandbox.main.", 1))
         if "person_key" in maps:
-            _persons_included(con, plan, maps["person_key"])
+            _present(con, plan, "person_key", maps["person_key"], "persons_included")
             result.persons = con.execute("SELECT count(*) FROM persons_included").fetchall()[0][0]
             result.person_map = maps["person_key"]
+        if result.surrogates:
+            for role, table in maps.items():
+                present = "persons_included" if role == "person_key" else f"{table}_present"
+                if role != "person_key":
+                    _present(con, plan, role, table, present)
+                result.surrogates.release_only(role, present)
         if cfg.request.reidentification and "person_key" in maps:
             result.reidentification = _reidentification_csv(con, key, result.surrogates is not None)
     finally:
@@ -163,14 +169,14 @@ def _date_columns(con: duckdb.DuckDBPyConnection, table: Table, cols: list[str])
         ("DATE", "TIMESTAMP"))]
 
 
-def _persons_included(con: duckdb.DuckDBPyConnection, plan: dict, person_map: str) -> None:
-    """persons_included(v, p): everyone whose rows reached the sandbox, with their pseudonym. Read once;
-    the transparency records and the re-identification map both use it."""
+def _present(con: duckdb.DuckDBPyConnection, plan: dict, role: str, key_map: str, name: str) -> None:
+    """name(v, p): the keys of a role whose rows reached the sandbox, with their sandbox value. For persons
+    (persons_included): read once, by the transparency records, the re-identification map and the count."""
     present = [f"SELECT {quote_ident(c)} AS p FROM sandbox.main.{quote_ident(n)}"
-               for n, (t, cols) in plan.items() for c in t.with_role("person_key") if c in cols]
-    query = f"SELECT v, p FROM {person_map} WHERE p IN ({' UNION '.join(present)})" if present else \
-        "SELECT NULL::VARCHAR AS v, NULL::VARCHAR AS p WHERE false"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE persons_included AS {query}")
+               for n, (t, cols) in plan.items() for c in t.with_role(role) if c in cols]
+    query = f"SELECT v, p FROM {key_map} WHERE p IN ({' UNION '.join(present)})" if present else \
+        f"SELECT v, p FROM {key_map} WHERE false"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
 
 
 def _reidentification_csv(con: duckdb.DuckDBPyConnection, key: ProjectKey, surrogates: bool) -> bytes:

@@ -1,11 +1,12 @@
 """Per-run surrogate keys in the sandbox, and the project's HMAC pseudonyms computed on the way out.
 
-A key in the sandbox is its rank in a random order drawn for this run (DuckDB's random(), seeded from the
+A key in the sandbox is a random 60-bit number drawn for this run (DuckDB's random(), seeded from the
 system's entropy), plus its domain's tag in the top bits. The query can join tables and count persons with
-it; it cannot link it to another run (a new order each time) and there is nothing in it to invert: it is
-not computed from the key, so no known (key, surrogate) pair tells anything about another. The map from
-key to surrogate lives only in the controller's connection. It costs a shuffle of the distinct keys and a
-join, where an HMAC per distinct key cost the extract most of its time.
+it; it cannot link it to another run (new numbers each time), there is nothing in it to invert (it is not
+computed from the key, so no known (key, surrogate) pair tells anything about another), and it cannot be
+guessed (sparse). The map from key to surrogate lives only in the controller's connection, and once the
+sandbox is written only the keys whose rows reached it can be turned into pseudonyms (release_only). It
+costs a draw per distinct key and a join, where an HMAC per distinct key cost the extract most of its time.
 
 The HMAC pseudonyms a project keeps stable are computed only where a value leaves or must stay the same
 across runs: the declared pseudonym columns of a pseudonymised-records output and the unit of a cell-key
@@ -28,6 +29,8 @@ from extractor.sql import quote_ident
 DOMAINS = {"person_key": "person", "document_key": "document", "document_version": "document-version"}
 _TAG = {"person_key": 1, "document_key": 2, "document_version": 3}  # top bits: a value names its domain
 _BITS = 60
+_ATTEMPTS = 4
+_HUGE = 1 << 59  # below every surrogate (≥ 2⁶⁰), far above any count or measure a file may release
 
 
 class Surrogates:
@@ -38,11 +41,24 @@ class Surrogates:
 
     def make_map(self, con: duckdb.DuckDBPyConnection, name: str, role: str, sources_sql: str, extra: str,
                  params: dict[str, Any]) -> None:
-        """Temp table `name`(v, p[, extra]): each distinct key of `sources_sql` and its rank in a random order."""
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT v, row_number() OVER (ORDER BY r) + "
-                    f"{_TAG[role] << _BITS} AS p{extra} FROM (SELECT v, random() AS r FROM (SELECT DISTINCT v "
-                    f"FROM ({sources_sql})) WHERE v IS NOT NULL)", params)
-        self.maps[role] = name
+        """Temp table `name`(v, p[, extra]): each distinct key of `sources_sql` and a random 60-bit number,
+        distinct within the run (drawn again on a collision: about n²/2⁶¹, 4·10⁻⁵ at 10M keys). Sparse, so a
+        query cannot reach another key's surrogate by counting up from its own."""
+        draw = f"{_TAG[role] << _BITS} + CAST(floor(random() * {1 << 30}) AS BIGINT) * {1 << 30} + " \
+               f"CAST(floor(random() * {1 << 30}) AS BIGINT)"
+        for _ in range(_ATTEMPTS):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT v, {draw} AS p{extra} FROM (SELECT DISTINCT "
+                        f"v FROM ({sources_sql})) WHERE v IS NOT NULL", params)
+            distinct, total = con.execute(f"SELECT count(DISTINCT p), count(*) FROM {name}").fetchall()[0]
+            if distinct == total:
+                self.maps[role] = name
+                return
+        raise ExtractorError(f"could not draw distinct surrogates for the {DOMAINS[role]} keys in {_ATTEMPTS} tries")
+
+    def release_only(self, role: str, present: str) -> None:
+        """From now on only `present`(v, p), the keys whose rows reached the sandbox, may leave as pseudonyms:
+        a surrogate of a key that eligibility left out names nobody, whatever the query guesses."""
+        self.maps[role] = present
 
     def hmac_map(self, con: duckdb.DuckDBPyConnection, person_map: str, key: ProjectKey, rows_sql: str,
                  person_col: str) -> str:
@@ -70,22 +86,21 @@ class Surrogates:
                     frames[out.name] = self._pseudonymised(con, frames[out.name], col, key, out)
 
     def _refuse_keys(self, con: duckdb.DuckDBPyConnection, values: pl.Series, col: str, out: Output) -> None:
-        if not values.dtype.is_integer() or not self.maps:
+        """A surrogate, or a number of its size (≥ 2⁵⁹: no count or measure comes near; a shifted, negated or
+        cast key does), in a column that no pseudonym is declared for, or such a number written in text."""
+        if not self.maps:
             return
-        wide = values.cast(pl.Int64, strict=False)
-        tagged = pl.DataFrame({"s": wide.filter(wide >= 1 << _BITS).unique()})
-        if tagged.is_empty():
+        if values.dtype.is_numeric():
+            big = values.cast(pl.Float64, strict=False).abs() >= float(_HUGE)
+        elif values.dtype == pl.String:
+            big = values.str.extract_all(r"\d{18,}").list.eval(
+                pl.element().cast(pl.Float64, strict=False) >= float(_HUGE)).list.any()
+        else:
             return
-        con.register("_out_tagged", tagged)
-        try:
-            hits = con.execute(" UNION ALL ".join(f"SELECT count(*) FROM _out_tagged k JOIN {m} ON {m}.p = k.s"
-                                                  for m in self.maps.values())).fetchall()
-        finally:
-            con.unregister("_out_tagged")
-        if any(n for (n,) in hits):
+        if big.fill_null(False).any():
             raise ExtractorError(f"{out.where or out.name}: column '{col}' holds person or document keys as the "
-                                 "sandbox gave them; only a pseudonymised_records output releases keys, in the "
-                                 "columns it names under pseudonyms")
+                                 "sandbox gave them, or numbers as large (2^59 or more); only a pseudonymised_records "
+                                 "output releases keys, in the columns it names under pseudonyms")
 
     def _pseudonymised(self, con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, col: str, key: ProjectKey,
                        out: Output) -> pl.DataFrame:

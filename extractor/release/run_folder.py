@@ -24,6 +24,7 @@ import polars as pl
 
 from extractor import __version__
 from extractor.config.load import RunConfig
+from extractor.errors import ExtractorError
 from extractor.files import FOLDER_LOCK, abandoned, hold, sha256_file
 from extractor.release.layout import LATEST, STAGING_PREFIX, RunFolder
 from extractor.release.manifest import FileRef, Manifest, OutputEntry
@@ -108,7 +109,12 @@ NUMBER = r"^[+-]?\d+(\.\d+)?$"
 
 
 def write_table(frame: pl.DataFrame, path: Path) -> None:
-    """CSV; a text cell that would start a formula gets a leading apostrophe, as OWASP advises (numbers stay)."""
+    """CSV; a text cell that would start a formula gets a leading apostrophe, as OWASP advises (numbers stay).
+    A list or a struct in a cell is refused in one line (a CSV cell holds one value)."""
+    nested = [c for c, t in frame.schema.items() if t.is_nested()]
+    if nested:
+        raise ExtractorError(f"{path.stem}: column '{nested[0]}' holds lists or structs; expected one value per cell "
+                             "(unnest it in the query, or join the values into text)")
     text = [c for c, t in frame.schema.items() if t == pl.String]
     frame.with_columns(pl.when(pl.col(c).str.contains(FORMULA_START) & ~pl.col(c).str.contains(NUMBER))
                        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in text).write_csv(path)

@@ -57,7 +57,8 @@ def _refused_or_protected(request: Path, registry: Path, out: Path) -> str:
 PERSON_LEVEL = [  # (attack, SQL, dimensions, [variables], what the refusal must say)
     ("client key as a dimension", "SELECT client_id AS who, count(*) AS n FROM documents GROUP BY ALL",
      ["who"], None, "column 'who' holds person or document keys"),  # refused before disclosure control
-    ("client key negated past that check", "SELECT -client_id AS who, count(*) AS n FROM documents GROUP BY ALL",
+    ("client key folded past that check",
+     "SELECT client_id % 1000003 AS who, count(*) AS n FROM documents GROUP BY ALL",
      ["who"], None, "dimension 'who' has"),  # then disclosure control refuses the person-level rows
     ("birth date and postcode", "SELECT c.birth_date::VARCHAR AS born, c.postal_code AS post, count(*) AS n "
      "FROM clients c JOIN documents d USING (client_id) GROUP BY ALL", ["born", "post"],
