@@ -82,16 +82,14 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
         if not is_spark(con):  # on Spark the query's functions are expanded in place (engine/sandbox_functions)
             for macro in duckdb_macros(cfg.request.as_of):
                 con.execute(macro.replace("CREATE MACRO ", "CREATE MACRO sandbox.main.", 1))
+        for role, table in maps.items():  # the keys whose rows reached the sandbox: persons_included, ...
+            present = "persons_included" if role == "person_key" else f"{table}_present"
+            _present(con, plan, role, table, present)
+            if result.surrogates:
+                result.surrogates.release_only(role, present)
         if "person_key" in maps:
-            _present(con, plan, "person_key", maps["person_key"], "persons_included")
             result.persons = con.execute("SELECT count(*) FROM persons_included").fetchall()[0][0]
             result.person_map = maps["person_key"]
-        if result.surrogates:
-            for role, table in maps.items():
-                present = "persons_included" if role == "person_key" else f"{table}_present"
-                if role != "person_key":
-                    _present(con, plan, role, table, present)
-                result.surrogates.release_only(role, present)
         if cfg.request.reidentification and "person_key" in maps:
             result.reidentification = _reidentification_csv(con, key, result.surrogates is not None)
     finally:
