@@ -79,7 +79,8 @@ def test_equations_off_by_floating_point_rounding_are_still_solved() -> None:
 
     A = sparse.csr_matrix(np.array([[1.0, 1.0], [1.0, 1.0]]))
     b = np.array([1e8, 1e8 + 0.05])
-    lo, hi, _ = _interval(A, b, 0)
+    lo, hi, _, solutions = _interval(A, b, 0)
+    assert [len(x) for x in solutions] == [2, 2]  # each a feasible assignment, kept for later cells
     assert lo == pytest.approx(0.0, abs=1e-6) and hi == pytest.approx(1e8, rel=1e-6)
     from extractor.checker.intervals import _interval as checker_interval
 

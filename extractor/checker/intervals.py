@@ -13,6 +13,10 @@ required width. Two sound proofs, tried in order:
    true values (a smaller polytope, so a wide interval there is wide in the whole): first the set the run
    claims proved it (`_lp_cells`, used only if every one is hidden), then the hidden cells within a few
    equations of the cell, then every hidden cell connected to it.
+
+Every LP's solution, its fixed cells at their true values, is a table the attacker cannot tell from the
+true one; so is the true table. A cell whose values over all of those already spread as wide as it
+needs is safe without an LP of its own (the spread is inside its interval).
 """
 
 from __future__ import annotations
@@ -50,8 +54,25 @@ def _cube_width(A: sparse.csc_matrix, sides: np.ndarray, corners: np.ndarray, va
     return best
 
 
-def _interval(A: sparse.csr_matrix, values: np.ndarray, variables: np.ndarray, cell: int) -> float:
-    """Width of the cell's interval when only `variables` (hidden cells) are unknown."""
+class _Spread:
+    """Per column, every cell's lowest and highest value over the tables seen so far."""
+
+    def __init__(self, values: dict[str, np.ndarray]) -> None:
+        self.low = {col: v.astype(float) for col, v in values.items()}
+        self.high = {col: v.astype(float) for col, v in values.items()}
+
+    def see(self, col: str, table: np.ndarray) -> None:
+        np.minimum(self.low[col], table, out=self.low[col])
+        np.maximum(self.high[col], table, out=self.high[col])
+
+    def width(self, col: str, cell: int) -> float:
+        return float(self.high[col][cell] - self.low[col][cell])
+
+
+def _interval(A: sparse.csr_matrix, values: np.ndarray, variables: np.ndarray, cell: int,
+              seen: tuple[_Spread, str] | None = None) -> float:
+    """Width of the cell's interval when only `variables` (hidden cells) are unknown; each solution found
+    is shown to `seen` as a whole table."""
     Av = A[:, variables]
     rows = np.flatnonzero(np.diff(Av.tocsr().indptr) > 0)
     fixed = values.copy()
@@ -72,6 +93,10 @@ def _interval(A: sparse.csr_matrix, values: np.ndarray, variables: np.ndarray, c
         if res.status != 0:
             raise RuntimeError(f"checker LP: HiGHS status {res.status}: {res.message}")
         ends.append(res.x[at])
+        if seen is not None:
+            table = values.astype(float)
+            table[variables] = res.x
+            seen[0].see(seen[1], table)
     return ends[1] - ends[0]
 
 
@@ -99,6 +124,7 @@ def narrow_cells(A: sparse.csr_matrix, values: dict[str, np.ndarray], hidden: np
     component = np.full(hidden.size, -1)
     component[hidden_idx] = label
     failures = []
+    spread = _Spread(values)
     for i, cell in enumerate(targets.tolist()):
         cols = [c for c in values if need[c][cell] > 0]
         proven = (_cube_width(Acsc, sides[i], claimed[i], values, hidden)
@@ -108,11 +134,14 @@ def narrow_cells(A: sparse.csr_matrix, values: dict[str, np.ndarray], hidden: np
         for col in cols:
             if proven is not None and proven[col] >= need[col][cell] - TOL:
                 continue
-            if own is not None and _interval(A, values[col], np.unique(own), cell) >= need[col][cell] - TOL:
+            if spread.width(col, cell) >= need[col][cell] - TOL:
                 continue
-            width = _interval(A, values[col], _near(A, AT, hidden, cell, hops), cell)
+            seen = (spread, col)
+            if own is not None and _interval(A, values[col], np.unique(own), cell, seen) >= need[col][cell] - TOL:
+                continue
+            width = _interval(A, values[col], _near(A, AT, hidden, cell, hops), cell, seen)
             if width < need[col][cell] - TOL:
-                width = _interval(A, values[col], hidden_idx[label == component[cell]], cell)
+                width = _interval(A, values[col], hidden_idx[label == component[cell]], cell, seen)
             if width < need[col][cell] - TOL:
                 failures.append((cell, col, float(width), float(need[col][cell])))
                 break

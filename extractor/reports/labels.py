@@ -33,6 +33,7 @@ PRIMARY_RULES = {"threshold": N_("small count"), "dominance": N_("dominance"), "
                  "zero": N_("zero"), "full": N_("full cell")}
 AUDIT_FIGURES = {"hidden primary cells": N_("hidden primary cells"),
                  "proven by a hidden hypercube": N_("proven by a hidden hypercube"),
+                 "proven by earlier LP solutions": N_("proven by solutions of linear programs solved for other cells"),
                  "proven by a local LP": N_("proven by a local linear program"),
                  "proven by the component LP": N_("proven by the component's linear program"),
                  "LPs solved": N_("linear programs solved")}

@@ -29,6 +29,7 @@ MAX_PROOF = 2_000  # hidden cells: an LP proof over more is not kept as a certif
 class Audit:
     audited: int = 0
     by_cube: int = 0
+    by_earlier_lp: int = 0  # proven by the solutions of LPs solved for other cells
     by_local_lp: int = 0
     by_component_lp: int = 0
     lps: int = 0
@@ -39,9 +40,10 @@ class Audit:
     cubes: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.int64))
 
 
-def _interval(A: sparse.csr_matrix, b: np.ndarray, target: int) -> tuple[float, float, int]:
-    """min and max of variable `target` (inf when unbounded above); also the number of LPs solved."""
-    out = []
+def _interval(A: sparse.csr_matrix, b: np.ndarray, target: int) -> tuple[float, float, int, list[np.ndarray]]:
+    """min and max of variable `target` (inf when unbounded above); also the number of LPs solved and the
+    solutions found (each a feasible assignment of the variables)."""
+    out, solutions = [], []
     for sign in (1.0, -1.0):
         c = np.zeros(A.shape[1])
         c[target] = sign
@@ -54,7 +56,8 @@ def _interval(A: sparse.csr_matrix, b: np.ndarray, target: int) -> tuple[float, 
         if res.status != 0:
             raise RuntimeError(f"LP audit: HiGHS returned status {res.status}: {res.message}")
         out.append(res.x[target])
-    return out[0], out[1], 2
+        solutions.append(res.x)
+    return out[0], out[1], 2, solutions
 
 
 def _within_rounding_error(c: np.ndarray, A: sparse.csr_matrix, b: np.ndarray):  # noqa: ANN202 - scipy result
@@ -94,6 +97,36 @@ def _neighbourhood(A: sparse.csr_matrix, AT: sparse.csr_matrix, suppressed: np.n
     return cells
 
 
+class _Pool:
+    """Feasible tables met so far, per column: the true one and every LP solution, extended by the true
+    values of the cells it held fixed (those satisfy every equation too). The interval of a cell contains
+    the spread of its values over them, so a wide enough spread proves the cell without an LP. Kept as
+    each cell's lowest and highest value and the variables of the solution that gave it: the proof a
+    checker re-solves is the union of the two (an LP over both sets contains both tables)."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+        self.low, self.high = values.astype(float).copy(), values.astype(float).copy()
+        self.sources: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        self.low_from = np.zeros(values.size, dtype=np.int64)
+        self.high_from = np.zeros(values.size, dtype=np.int64)
+
+    def add(self, variables: np.ndarray, x: np.ndarray) -> None:
+        table = self.values.astype(float).copy()
+        table[variables] = x
+        self.sources.append(variables)
+        k = len(self.sources) - 1
+        lower, higher = table < self.low, table > self.high
+        self.low[lower], self.low_from[lower] = table[lower], k
+        self.high[higher], self.high_from[higher] = table[higher], k
+
+    def proof(self, cell: int, need: float) -> np.ndarray | None:
+        """The hidden cells whose LP proves the cell wide enough, or None when the spread is too narrow."""
+        if self.high[cell] - self.low[cell] < need - TOL:
+            return None
+        return np.union1d(self.sources[self.low_from[cell]], self.sources[self.high_from[cell]])
+
+
 class _Prover:
     """LPs over chosen sets of hidden cells, every other cell held at its true value; counts them in `result`
     and keeps each small enough successful set as the cell's proof."""
@@ -108,7 +141,23 @@ class _Prover:
         self.comp_of = np.full(suppressed.size, -1)
         self.comp_of[self.hidden] = self.label
         self.polys = {col: _Polytope(self.A, val) for col, val in values.items()}
+        self.pools = {col: _Pool(val) for col, val in values.items()}
         self.need, self.result = need, result
+
+    def pooled(self, cell: int) -> bool:
+        """Proven by the spread of feasible tables already found, in every column (no LP solved)."""
+        parts = []
+        for col, pool in self.pools.items():
+            if self.need[col][cell] <= 0:
+                continue
+            proof = pool.proof(cell, self.need[col][cell])
+            if proof is None:
+                return False
+            parts.append(proof)
+        variables = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        if variables.size <= MAX_PROOF:
+            self.result.proofs[cell] = variables
+        return True
 
     def component(self, cell: int) -> np.ndarray:
         return self.hidden[self.label == self.comp_of[cell]]
@@ -119,8 +168,10 @@ class _Prover:
             if self.need[col][cell] <= 0:
                 continue
             Av, bv = poly.restricted(variables)
-            lo, hi, n = _interval(Av, bv, int(np.searchsorted(variables, cell)))
+            lo, hi, n, solutions = _interval(Av, bv, int(np.searchsorted(variables, cell)))
             self.result.lps += n
+            for x in solutions:
+                self.pools[col].add(variables, x)
             if hi - lo < self.need[col][cell] - TOL:
                 return col, float(hi - lo), float(self.need[col][cell])
         if variables.size <= MAX_PROOF:
@@ -165,9 +216,13 @@ def audit(structure: Structure, A: sparse.csr_matrix, values: dict[str, np.ndarr
     failed = []
     claimed = proofs or {}
     for cell in rest.tolist():
-        if give_up_after is not None and len(failed) - result.by_local_lp - result.by_component_lp > give_up_after:
+        if give_up_after is not None and len(failed) - result.by_earlier_lp - result.by_local_lp \
+                - result.by_component_lp > give_up_after:
             result.narrowest[cell] = ("not tried", 0.0, 0.0)
             failed.append(cell)
+            continue
+        if prover.pooled(cell):
+            result.by_earlier_lp += 1
             continue
         own = claimed.get(cell)
         if own is not None and suppressed[own].all() and prover.check(cell, own) is None:
