@@ -7,7 +7,9 @@ import fcntl
 import hashlib
 import os
 import stat
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -25,6 +27,32 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def sha256_files_meanwhile(paths: list[Path]) -> Callable[[], dict[str, str]]:
+    """Hash files in a thread while the caller goes on (hashlib lets go of the GIL, so a run's stages and
+    the hashing of its gigabyte of inputs overlap); the returned function waits and gives name -> hex, or
+    raises what the hashing raised."""
+    hashes: dict[str, str] = {}
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for p in paths:
+                if p.is_file():
+                    hashes[p.name] = sha256_file(p)
+        except OSError as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=work, name="input-hashes", daemon=True)
+    thread.start()
+
+    def result() -> dict[str, str]:
+        thread.join()
+        if failed:
+            raise failed[0]
+        return hashes
+    return result
 
 
 FOLDER_LOCK = ".lock"

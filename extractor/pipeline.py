@@ -28,7 +28,7 @@ from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_fra
 from extractor.engine import is_spark
 from extractor.errors import CheckFailed, ExtractorError, QueryFailed
 from extractor.faults import kill_point
-from extractor.files import sha256_file
+from extractor.files import sha256_file, sha256_files_meanwhile
 from extractor.machine import Limits, connect, resolve
 from extractor.protect.build import Protected, build_sandbox
 from extractor.protect.pseudonym import ProjectKey, project_key
@@ -59,6 +59,7 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     peak_mb: dict[str, float] = field(default_factory=dict)  # the process's peak memory at each stage's end
     query_rows: dict[str, int] = field(default_factory=dict)  # rows each output's query returned
+    input_hashes: Callable[[], dict[str, str]] | None = None  # the sources' SHA-256, computed beside the stages
 
     def stage_costs(self) -> list[tuple[str, float, float, int | None]]:
         """(stage, seconds, peak MB so far, rows out of the stage where it has rows) for the report."""
@@ -120,6 +121,7 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
     privacy_budget.guard(cfg)(known)
     staging = release.start(out_root, cfg.request.id, set(known.runs))
     result = RunResult(staging.final, staging.run_id)
+    result.input_hashes = sha256_files_meanwhile(cfg.catalog.source_paths())
     stage = _stager(result, on_stage)
     pkey = project_key(master_key, cfg.request.project)
     try:
@@ -273,13 +275,11 @@ def _record(cfg: RunConfig, store: Store, result: RunResult, manifest: Manifest,
     with the run's anchor; then the folder is renamed into place (workflow.record_run)."""
     from extractor.release import workflow
 
-    sources = [t.source.path for t in cfg.catalog.tables.values()] + [
-        r.source.path for r in cfg.catalog.registers.values()]
     details = {
         "request_sha256": manifest.request.sha256, "policy_sha256": manifest.policy.sha256,
         "catalog_sha256": manifest.catalog.sha256,
         "queries": {k: v.sha256 for k, v in manifest.queries.items()},
-        "inputs": {p.name: sha256_file(p) for p in sources if p.is_file()},
+        "inputs": result.input_hashes() if result.input_hashes else {},
         "outputs": {o.file: o.sha256 for o in manifest.outputs},
         "rows_in": result.eligibility.rows_in if result.eligibility else {},
         "rows_out": result.eligibility.rows_out if result.eligibility else {},

@@ -40,6 +40,17 @@ def test_run_is_submitted_and_logged(submitted) -> None:
     assert actions(store)[0] == "store-created"
 
 
+def test_the_record_holds_each_input_file_s_own_sha256(submitted) -> None:
+    """The inputs are hashed in a thread beside the stages: the record still holds every file's own hash."""
+    import hashlib
+
+    store, run_id, _, tmp_path = submitted
+    inputs = audit_log.read(store.db(), run_id=run_id)[0].data["inputs"]
+    files = {p.name: p for p in (tmp_path / "world").iterdir() if p.suffix in (".csv", ".parquet")}
+    assert inputs and set(inputs) <= set(files)
+    assert inputs == {name: hashlib.sha256(files[name].read_bytes()).hexdigest() for name in inputs}
+
+
 def test_the_requester_account_may_not_review_their_own_run(submitted) -> None:
     store, run_id, _, _ = submitted
     with pytest.raises(Refused, match="Requesters see") as refused:  # the requester of the project

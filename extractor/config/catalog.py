@@ -121,6 +121,10 @@ class Catalog:
     retention: RetentionColumns | None = None
     structure_states: StructureStates | None = None
 
+    def source_paths(self) -> list[Path]:
+        """Every file a run reads: its tables', then its registers'."""
+        return [t.source.path for t in self.tables.values()] + [r.source.path for r in self.registers.values()]
+
 
 def _in(texts: dict[str, str], lang: str) -> str | None:
     """The text in `lang`; a single string (no language stated) serves every language; else English."""
