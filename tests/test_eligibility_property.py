@@ -59,3 +59,52 @@ def test_duckdb_matches_reference(w: World, as_of: dt.date, granted: dt.date, co
     expected = Counter(rule for rule in verdict.values() if rule is not None)
     got = {r.rule: r.rows for r in result.ledger if r.table == "documents" and r.rows}
     assert got == dict(expected)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(w=worlds(), as_of=days, granted=days)
+def test_rows_removed_by_their_place_in_the_file_are_the_rows_the_rules_leave_out(w: World, as_of: dt.date,
+                                                                                  granted: dt.date) -> None:
+    """A Parquet table's eligible view drops the left-out rows by their row number (no rule evaluated
+    twice); the same world with the numbered views gone evaluates the rules again: same rows, same ledger."""
+    import duckdb
+
+    from extractor.config.load import load_config
+    from extractor.eligibility.apply import apply_eligibility
+    from extractor.sources import register_sources
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = load_config(write_world(w, Path(tmp), as_of=as_of, granted=granted), today=dt.date(2026, 11, 1))
+        seen = []
+        for numbered in (True, False):
+            con = duckdb.connect()
+            rows = register_sources(con, cfg.catalog).rows
+            if not numbered:
+                con.execute("DROP SCHEMA numbered CASCADE")
+            result = apply_eligibility(con, cfg, rows)
+            plan = con.execute("EXPLAIN SELECT * FROM elig.documents").fetchall()[0][1]
+            assert ("ANTI" in plan) is numbered
+            seen.append((sorted(con.execute("SELECT * FROM elig.documents").fetchall(), key=repr), result.ledger))
+    assert seen[0] == seen[1]
+
+
+def test_a_parquet_table_with_its_own_file_row_number_column_is_not_numbered(tmp_path: Path) -> None:
+    """A column of that name in the file is the controller's data: the rules are evaluated again instead."""
+    import duckdb
+    import polars as pl
+
+    from extractor.config.load import load_config
+    from extractor.eligibility.apply import apply_eligibility
+    from extractor.sources import register_sources
+
+    w = World(["P0", "P1"], [("D0", "D0", "P0", "R0", "10"), ("D1", "D1", "P1", "R0", "20")], [], [("P1", DAY0, None)],
+              [], {})
+    cfg = load_config(write_world(w, tmp_path, as_of=DAY0, granted=DAY0), today=dt.date(2026, 11, 1))
+    docs = tmp_path / "documents.parquet"
+    pl.read_parquet(docs).with_columns(pl.lit(7).alias("file_row_number")).write_parquet(docs)
+    con = duckdb.connect()
+    result = apply_eligibility(con, cfg, register_sources(con, cfg.catalog).rows)
+    assert not con.execute("SELECT 1 FROM duckdb_views() WHERE view_name = 'documents' AND schema_name = 'numbered'"
+                           ).fetchall()
+    assert con.execute("SELECT doc_id, file_row_number FROM elig.documents").fetchall() == [("D0", 7)]
+    assert result.rows_out["documents"] == 1

@@ -23,7 +23,9 @@ from extractor.config.catalog import Table
 from extractor.config.load import RunConfig
 from extractor.eligibility.register_checks import check_registers
 from extractor.eligibility.registers import prepare_blocks, prepare_registers, removed_structures, sql_date
+from extractor.engine import is_spark
 from extractor.i18n import N_, Message
+from extractor.sources import ROW
 from extractor.sql import quote_ident, quote_literal
 
 _BAN_COLUMN_ROLE = {"registrar": "registrar", "service_task": "service_task", "document": "document_key"}
@@ -185,17 +187,19 @@ def _rule_columns(table: Table, cfg: RunConfig) -> list[str]:
     return list(dict.fromkeys(cols))
 
 
-def _flagged(con: duckdb.DuckDBPyConnection, table: Table, cfg: RunConfig, plan: _Plan) -> str:
+def _flagged(con: duckdb.DuckDBPyConnection, table: Table, cfg: RunConfig, plan: _Plan, numbered: bool) -> str:
     """One pass over the table: the left-out rows only, each with its first rule and a flag per rule (each
-    condition computed once per row, then read by the filter and the rule's CASE)."""
+    condition computed once per row, then read by the filter and the rule's CASE); `numbered`: read from
+    the numbered view, each row's place in its file kept as __row."""
     name = f"elig_flagged_{table.name}"
     flag = {rule: quote_ident("f_" + rule) for rule, _ in plan.conditions}
     case = "CASE " + " ".join(f"WHEN {flag[rule]} THEN '{rule}'" for rule, _ in plan.conditions) + " END"
     flags = ", ".join(f"coalesce({c}, false) AS {flag[rule]}" for rule, c in plan.conditions)
-    keep = ", ".join(f"t.{quote_ident(c)}" for c in _rule_columns(table, cfg))
+    keep = ", ".join([f"t.{quote_ident(c)}" for c in _rule_columns(table, cfg)] + [f"t.{ROW} AS __row"] * numbered)
     any_flag = " OR ".join(flag.values())
+    source = plan.source.replace("raw.", "numbered.", 1) if numbered else plan.source
     con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {case} AS __rule, * FROM "
-                f"(SELECT {flags}, {keep} FROM {plan.source}) WHERE {any_flag}")
+                f"(SELECT {flags}, {keep} FROM {source}) WHERE {any_flag}")
     return name
 
 
@@ -235,13 +239,14 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
         plan = _plan(table, cfg, rules, blocks, removed)
         name = quote_ident(table.name)
         keep = "NOT (" + " OR ".join(c for _, c in plan.conditions) + ")" if plan.conditions else "true"
-        con.execute(f"CREATE OR REPLACE VIEW elig.{name} AS SELECT t.* FROM {plan.source} WHERE {keep}")
+        numbered = bool(plan.conditions) and not is_spark(con) and bool(con.execute(
+            "SELECT 1 FROM duckdb_views() WHERE schema_name = 'numbered' AND view_name = ?", [table.name]).fetchall())
         result.rows_in[table.name] = rows_in[table.name]
         if "retention" in rules:
             result.warnings += _warnings(con, cfg, table)
         excluded = 0
         if plan.conditions:
-            flagged[table.name] = _flagged(con, table, cfg, plan)
+            flagged[table.name] = _flagged(con, table, cfg, plan, numbered)
             result.flagged[table.name] = (flagged[table.name], table.one_with_role("person_key") or "")
             person = quote_ident(table.one_with_role("person_key") or "")
             counted = {r[0]: (r[1], r[2]) for r in con.execute(
@@ -257,6 +262,11 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT {cols} "
                             f"FROM {quote_ident(flagged[table.name])} WHERE f_retention")
                 result.overdue_views[table.name] = view
+        if numbered:  # the left-out rows by their place in the file: no rule is evaluated twice
+            con.execute(f"CREATE OR REPLACE VIEW elig.{name} AS SELECT t.* EXCLUDE ({ROW}) FROM numbered.{name} t "
+                        f"ANTI JOIN {quote_ident(flagged[table.name])} f ON f.__row = t.{ROW}")
+        else:
+            con.execute(f"CREATE OR REPLACE VIEW elig.{name} AS SELECT t.* FROM {plan.source} WHERE {keep}")
         result.rows_out[table.name] = result.rows_in[table.name] - excluded
     if "disclosure_ban" in rules:
         result.warnings += _unmatched_bans(con, cfg, flagged)
