@@ -24,7 +24,8 @@ from extractor.config.request import Output
 from extractor.disclosure import privacy_budget
 from extractor.disclosure.aggregate import Controlled
 from extractor.disclosure.kinds import DisclosureRecords, KindContext, kind_of
-from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_frame, write_overdue
+from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_frame
+from extractor.eligibility.overdue import write_overdue
 from extractor.engine import is_spark
 from extractor.errors import CheckFailed, ExtractorError, QueryFailed
 from extractor.faults import kill_point
@@ -277,8 +278,7 @@ def _record(cfg: RunConfig, store: Store, result: RunResult, manifest: Manifest,
 
     details = {
         "request_sha256": manifest.request.sha256, "policy_sha256": manifest.policy.sha256,
-        "catalog_sha256": manifest.catalog.sha256,
-        "queries": {k: v.sha256 for k, v in manifest.queries.items()},
+        "catalog_sha256": manifest.catalog.sha256, "queries": {k: v.sha256 for k, v in manifest.queries.items()},
         "inputs": result.input_hashes() if result.input_hashes else {},
         "outputs": {o.file: o.sha256 for o in manifest.outputs},
         "rows_in": result.eligibility.rows_in if result.eligibility else {},

@@ -13,7 +13,6 @@ ended when anchor date + years <= as-of date.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -259,7 +258,7 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
             if plan.retention:
                 view = f"elig_overdue_{table.name}"
                 cols = ", ".join(quote_ident(c) for c in _rule_columns(table, cfg))
-                con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT {cols} "
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT {cols}{', __row' * numbered} "
                             f"FROM {quote_ident(flagged[table.name])} WHERE f_retention")
                 result.overdue_views[table.name] = view
         if numbered:  # the left-out rows by their place in the file: no rule is evaluated twice
@@ -284,17 +283,3 @@ def flow_frame(result: Eligibility) -> pl.DataFrame:
         rows += [(table, f"{i} excluded: {r.rule}", r.rows) for i, r in enumerate(steps, start=1)]
         rows.append((table, f"{len(steps) + 1} eligible", result.rows_out[table]))
     return pl.DataFrame(rows, schema={"table": pl.String, "step": pl.String, "rows": pl.Int64}, orient="row")
-
-
-def write_overdue(con: duckdb.DuckDBPyConnection, result: Eligibility, folder: Path) -> dict[str, int]:
-    """The DPO's list of records past their retention period (every one, whatever other rule applied)."""
-    counts = {}
-    if result.overdue_views:
-        folder.mkdir(mode=0o700, exist_ok=True)  # the controller's own folder: identifiers live only there
-    for table_name, view in result.overdue_views.items():
-        path = folder / f"overdue_for_destruction_{table_name}.csv"
-        written = con.execute(f"COPY (SELECT * FROM {quote_ident(view)} ORDER BY ALL) TO {quote_literal(str(path))} "
-                              "(HEADER, DELIMITER ',')").fetchall()  # DuckDB says how many rows it wrote
-        counts[table_name] = written[0][0] if written else \
-            con.execute(f"SELECT count(*) FROM {quote_ident(view)}").fetchall()[0][0]
-    return counts
