@@ -8,6 +8,8 @@ Each record carries its ancestor in every group at every depth (integer columns)
 levels (leaf, subtotal, total in each group) one GROUP BY (cell, unit) gives units and top contributors and
 one GROUP BY cell the rest, so no query ever holds more (cell, unit) pairs than there are records: memory
 stays near the size of the records, not a multiple of it.
+A group in which every unit has one leaf (a person's region or sex) needs no pass over the records for its
+margins: they are added up from its leaves' cells (units, sums, top contributions), in Polars.
 """
 
 from __future__ import annotations
@@ -79,9 +81,7 @@ def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[
         con.register(f"_leaves{i}", _leaves(tree))
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _u AS {_leaf_sql(trees, unit, magnitudes, top_n)}")
-        levels = itertools.product(*[range(len(t.columns) + 1) for t in trees])
-        agg = pl.concat([con.sql(_cells_sql(len(trees), unit, magnitudes, top_n, depths)).pl()
-                         for depths in levels], how="vertical_relaxed")
+        agg = _level_frames(con, trees, unit, magnitudes, top_n)
     finally:
         con.execute("DROP TABLE IF EXISTS _u")
         con.unregister("_records")
@@ -99,6 +99,49 @@ def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[
         nan = pl.lit([float("nan")] * top_n, dtype=pl.List(pl.Float64))
         cells.bottom[m][flat] = agg[f"b_{m}"].list.concat(nan).list.head(top_n).list.to_array(top_n).to_numpy()
     return cells
+
+
+def _unit_bound_groups(con: duckdb.DuckDBPyConnection, trees: list[GroupTree]) -> set[int]:
+    """Groups in which every unit has one leaf only (a person's region, sex or age band): adding up over
+    such a group never adds two contributions of one unit together."""
+    spans = ", ".join(f"min(_a{i}_{len(t.columns)}) = max(_a{i}_{len(t.columns)}) AS g{i}" for i, t in enumerate(trees))
+    bound = con.execute(f"SELECT {', '.join(f'bool_and(g{i})' for i in range(len(trees)))} "
+                        f"FROM (SELECT {spans} FROM _u GROUP BY _unit)").fetchall()[0]
+    return {i for i, b in enumerate(bound) if b}
+
+
+def _level_frames(con: duckdb.DuckDBPyConnection, trees: list[GroupTree], unit: str | None,
+                  magnitudes: tuple[str, ...], top_n: int) -> pl.DataFrame:
+    """Every level's cells. A level that totals a unit-bound group is made from the level with that
+    group's leaves instead of from the records: each unit sits in one leaf, so a margin's units are its
+    leaves' units added up and its top (bottom) contributions are among its leaves' top (bottom) ones."""
+    full = tuple(len(t.columns) for t in trees)
+    bound = _unit_bound_groups(con, trees) if unit else set()
+    levels = list(itertools.product(*[range(f + 1) for f in full]))
+    base = {depths: tuple(full[i] if i in bound else d for i, d in enumerate(depths)) for depths in levels}
+    frames = {depths: con.sql(_cells_sql(len(trees), unit, magnitudes, top_n, depths)).pl()
+              for depths in levels if base[depths] == depths}
+    for depths in levels:
+        if depths not in frames:
+            frames[depths] = _merged(frames[base[depths]], trees, depths, base[depths], magnitudes, top_n)
+    return pl.concat(list(frames.values()), how="vertical_relaxed")
+
+
+def _merged(frame: pl.DataFrame, trees: list[GroupTree], depths: tuple[int, ...], base: tuple[int, ...],
+            magnitudes: tuple[str, ...], top_n: int) -> pl.DataFrame:
+    """The cells of `depths` from those of the finer level `base` (unit-bound groups only differ)."""
+    for i, (d, b) in enumerate(zip(depths, base, strict=True)):
+        if d != b:
+            up = _leaves(trees[i]).select(pl.col(f"_a{b}").alias(f"p{i}"), pl.col(f"_a{d}").alias("_up"))
+            frame = frame.join(up, on=f"p{i}").drop(f"p{i}").rename({"_up": f"p{i}"})
+    aggregate = [pl.col("_rows").sum(), pl.col("_units").sum()]
+    for m in magnitudes:
+        top, bottom = (pl.col(f"{k}_{m}").list.explode(keep_nulls=False, empty_as_null=False) for k in "tb")
+        aggregate += [pl.col(f"s_{m}").sum(), pl.col(f"lo_{m}").min(), pl.col(f"hi_{m}").max(),
+                      top.sort(descending=True).head(top_n), bottom.sort().head(top_n)]
+    positions = [f"p{i}" for i in range(len(trees))]
+    columns = [c for c in frame.columns if c not in positions]
+    return frame.group_by(positions).agg(aggregate).select(*positions, *columns)
 
 
 def _tree(df: pl.DataFrame, cols: tuple[str, ...], where: str, domains: dict[str, tuple[str, ...]] | None
