@@ -390,17 +390,24 @@ def main() -> None:
 
 
 def _scaling(sizes: list[int], seed: int) -> list[dict]:
-    """Both extracts at each size, each beside its bare query measured right after the same synthesis."""
+    """Both extracts at each size, each beside its bare query and the hand-written SQL of the same rules,
+    measured right after the same synthesis."""
     records = []
     for clients in sizes:
         syn = _in_child(_synth, clients, seed)
         for request in ("research", "audit"):
             bare = _in_child(_bare, request)
+            hand = _in_child(_hand_written, request)
             ext = _in_child(_extract, request)
+            if hand["kept"] != ext["kept"]:
+                raise SystemExit(f"hand-written rules keep other rows: {hand['kept']} != {ext['kept']}")
             label = f"bare DuckDB query of the {request} aggregate on the raw Parquet files"
             records.append(record(f"scale_{request}_{clients}", ext, label, bare["seconds"], {
                 "clients": clients, "documents": syn["counts"]["documents"], "request": REQUESTS[request].name,
-                "bare_peak_rss_mb": bare["peak_rss_mb"], "stages": {k: round(v, 3) for k, v in ext["stages"].items()}}))
+                "bare_peak_rss_mb": bare["peak_rss_mb"], "hand_written_seconds": round(hand["seconds"], 3),
+                "over_hand_written": round(ext["seconds"] / hand["seconds"], 2),
+                "hand_written_peak_rss_mb": hand["peak_rss_mb"],
+                "stages": {k: round(v, 3) for k, v in ext["stages"].items()}}))
     return records
 
 

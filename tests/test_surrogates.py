@@ -97,6 +97,19 @@ def test_counts_and_other_numbers_are_not_taken_for_keys() -> None:
         s.pseudonymise_outputs(con, huge, [aggregate], KEY)
 
 
+def test_a_pseudonym_in_text_is_not_taken_for_a_key_but_a_key_s_digits_are() -> None:
+    """A note names its subject by <32 hex characters>; some hold 18 decimal digits in a row by chance."""
+    con, s, _ = _mapped(["A", "B"])
+    notes = Output("t", Path("q.sql"), "aggregate", ("note",), ("n",))
+    lucky = "<8d114213504558437829a1f0e2b3c4d5>"  # a pseudonym with a run of 18 digits
+    frames = {"t": pl.DataFrame({"note": [f"Keskustelu {lucky} kanssa.", "ok"], "n": [1, 2]})}
+    s.pseudonymise_outputs(con, frames, [notes], KEY)
+    assert frames["t"]["note"][0].endswith("kanssa.")
+    for text in (f"id {2**60 + 12345}", f"x{2**60 + 12345}y", f"{lucky[1:-1]}{2**60 + 12345}"):
+        with pytest.raises(ExtractorError, match="or numbers as large"):
+            s.pseudonymise_outputs(con, {"t": pl.DataFrame({"note": [text], "n": [1]})}, [notes], KEY)
+
+
 def test_a_surrogate_is_not_computed_from_its_key() -> None:
     """Ranks in a random order: unrelated to the keys' order or to DuckDB's unkeyed hash of them, and new in
     each run, so that a known (key, surrogate) pair says nothing about another key."""
