@@ -20,8 +20,8 @@ def main() -> None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     for request, colour in (("research", "tab:blue"), ("audit", "tab:orange")):
         rows = sorted((r["params"]["clients"], r["seconds"], r["baseline_seconds"],
-                       r["params"].get("hand_written_seconds", float("nan")),
-                       r["params"].get("over_hand_written", float("nan")))
+                       r["params"].get("hand_written_seconds") or float("nan"),
+                       r["params"].get("over_hand_written") or float("nan"))
                       for r in records if r["name"].startswith(f"scale_{request}_"))
         if not rows:
             continue
@@ -43,7 +43,7 @@ def main() -> None:
     left.set_ylabel("seconds")
     left.set_title("Whole extract, the analyst's own SQL, the bare query (same run)")
     right.axhline(1.5, color="grey", linestyle=":", label="target 1.5×")
-    right.set_ylim(0, max([r["params"].get("over_hand_written", 0) for r in records] + [2.0]) * 1.15)
+    right.set_ylim(0, max([r["params"].get("over_hand_written") or 0 for r in records] + [2.0]) * 1.15)
     right.legend(fontsize=8)
     right.set_ylabel("extract ÷ hand-written SQL of the same rules")
     right.set_title("Cost ratio by size")
