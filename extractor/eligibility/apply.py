@@ -27,6 +27,8 @@ from extractor.i18n import N_, Message
 from extractor.sources import ROW
 from extractor.sql import quote_ident, quote_literal
 
+PLACE = "__row"  # a left-out row's place in its Parquet file (numbered tables): the eligible views and the
+# overdue lists use it
 _BAN_COLUMN_ROLE = {"registrar": "registrar", "service_task": "service_task", "document": "document_key"}
 BASIC_DATA_ROW = "Asiakkuusasiakirja ja asiakkaan perustiedot"  # the Act's row for client basic data
 
@@ -189,12 +191,12 @@ def _rule_columns(table: Table, cfg: RunConfig) -> list[str]:
 def _flagged(con: duckdb.DuckDBPyConnection, table: Table, cfg: RunConfig, plan: _Plan, numbered: bool) -> str:
     """One pass over the table: the left-out rows only, each with its first rule and a flag per rule (each
     condition computed once per row, then read by the filter and the rule's CASE); `numbered`: read from
-    the numbered view, each row's place in its file kept as __row."""
+    the numbered view, each row's place in its file kept as PLACE."""
     name = f"elig_flagged_{table.name}"
     flag = {rule: quote_ident("f_" + rule) for rule, _ in plan.conditions}
     case = "CASE " + " ".join(f"WHEN {flag[rule]} THEN '{rule}'" for rule, _ in plan.conditions) + " END"
     flags = ", ".join(f"coalesce({c}, false) AS {flag[rule]}" for rule, c in plan.conditions)
-    keep = ", ".join([f"t.{quote_ident(c)}" for c in _rule_columns(table, cfg)] + [f"t.{ROW} AS __row"] * numbered)
+    keep = ", ".join([f"t.{quote_ident(c)}" for c in _rule_columns(table, cfg)] + [f"t.{ROW} AS {PLACE}"] * numbered)
     any_flag = " OR ".join(flag.values())
     source = plan.source.replace("raw.", "numbered.", 1) if numbered else plan.source
     con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {case} AS __rule, * FROM "
@@ -257,13 +259,13 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
                 excluded += n
             if plan.retention:
                 view = f"elig_overdue_{table.name}"
-                cols = ", ".join(quote_ident(c) for c in _rule_columns(table, cfg))
-                con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT {cols}{', __row' * numbered} "
+                cols = ", ".join([quote_ident(c) for c in _rule_columns(table, cfg)] + [PLACE] * numbered)
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT {cols} "
                             f"FROM {quote_ident(flagged[table.name])} WHERE f_retention")
                 result.overdue_views[table.name] = view
         if numbered:  # the left-out rows by their place in the file: no rule is evaluated twice
             con.execute(f"CREATE OR REPLACE VIEW elig.{name} AS SELECT t.* EXCLUDE ({ROW}) FROM numbered.{name} t "
-                        f"ANTI JOIN {quote_ident(flagged[table.name])} f ON f.__row = t.{ROW}")
+                        f"ANTI JOIN {quote_ident(flagged[table.name])} f ON f.{PLACE} = t.{ROW}")
         else:
             con.execute(f"CREATE OR REPLACE VIEW elig.{name} AS SELECT t.* FROM {plan.source} WHERE {keep}")
         result.rows_out[table.name] = result.rows_in[table.name] - excluded

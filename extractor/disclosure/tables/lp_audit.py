@@ -106,13 +106,13 @@ class _Pool:
 
     def __init__(self, values: np.ndarray) -> None:
         self.values = values
-        self.low, self.high = values.astype(float).copy(), values.astype(float).copy()
+        self.low, self.high = values.astype(float), values.astype(float)
         self.sources: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
         self.low_from = np.zeros(values.size, dtype=np.int64)
         self.high_from = np.zeros(values.size, dtype=np.int64)
 
     def add(self, variables: np.ndarray, x: np.ndarray) -> None:
-        table = self.values.astype(float).copy()
+        table = self.values.astype(float)
         table[variables] = x
         self.sources.append(variables)
         k = len(self.sources) - 1
