@@ -11,7 +11,7 @@ SCALE_SIZES ?= 100000,1000000,10000000
 # (tests/conftest.py).
 NONET  := $(shell unshare -n sh -c 'ip link set lo up' 2>/dev/null && echo "unshare -n sh -c 'ip link set lo up && exec \"\$$0\" \"\$$@\"'")
 
-.PHONY: demo test test-fast bench lint browser voikko java postgres lock clean differential messages
+.PHONY: demo test test-fast durations bench lint browser voikko java postgres lock clean differential messages
 
 # Installs exactly the versions CI tested: every transitive dependency is pinned in requirements.lock
 # (`make lock` updates it on purpose; see the README).
@@ -67,7 +67,8 @@ postgres:
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
 	  || { echo "could not install PostgreSQL (postgresql): needs root and Debian's package registry"; exit 1; }
 
-# pytest-xdist: one worker per CPU this machine gives us; a test file stays on one worker (module fixtures).
+# pytest-xdist: one worker per CPU this machine gives us; a test file stays on one worker (module fixtures),
+# the Spark files share one (one JVM), the longest files go first (tests/conftest.py, tests/durations.json).
 test: $(STAMP) browser voikko java postgres
 	$(BIN)/ruff check extractor tests benchmarks
 	$(NONET) $(BIN)/python -m pytest -n auto --dist loadfile --durations=30
@@ -75,6 +76,11 @@ test: $(STAMP) browser voikko java postgres
 # On every save: the suite without the slow tests (Spark, large registries); CI runs `make test`.
 test-fast: $(STAMP) browser voikko postgres
 	$(NONET) $(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
+
+# Seconds per test file, for handing the longest files out first: remake when the suite's shape changes.
+durations: $(STAMP)
+	$(NONET) $(BIN)/python -m pytest -n auto --durations=0 | $(BIN)/python tests/file_durations.py > tests/durations.json.new
+	mv tests/durations.json.new tests/durations.json
 
 # The differential test at full size: 10,000 random tables through the pipeline, the checker and a
 # brute-force attacker (the suite runs 400).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
@@ -14,6 +15,36 @@ REPO = Path(__file__).resolve().parent.parent
 ADULT = REPO / "examples" / "adult" / "data"
 SYNTHEA = REPO / "examples" / "synthea" / "data"
 TEST_KEY = "test-key-0123456789abcdef-0123456789abcdef"
+
+
+DURATIONS = Path(__file__).with_name("durations.json")  # seconds per test file: `make durations` remakes it
+SPARK_SCOPE = "spark"  # every test file with "spark" in its name: one worker, so one JVM (it starts in ~25 s)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest test files first (a stable sort: a file's own order stays). xdist hands whole files to
+    its workers; a long file handed out last keeps one worker busy while the other waits."""
+    seconds = json.loads(DURATIONS.read_text(encoding="utf-8")) if DURATIONS.exists() else {}
+    spark = sum(s for name, s in seconds.items() if SPARK_SCOPE in Path(name).name)
+
+    def longest_first(item: pytest.Item) -> tuple[float, float]:
+        own = seconds.get(item.nodeid.split("::")[0], 0.0)
+        return -(spark if SPARK_SCOPE in item.path.name else own), -own
+
+    items.sort(key=longest_first)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Files as xdist's units of work, in the order collected (longest first, above), the Spark files as one."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesSparkTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::")[0]
+            return SPARK_SCOPE if SPARK_SCOPE in Path(file).name else file
+
+    config.option.loadscopereorder = False
+    return FilesSparkTogether(config, log)
 
 
 class NetworkBlocked(RuntimeError):
