@@ -316,7 +316,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--only", choices=["all", "extract", "anonymity", "sdc", "freetext", "spark", "airlock",
-                                           "researcher"],
+                                           "researcher", "postgres"],
                         default="all")
     parser.add_argument("--scale", help="comma-separated client counts: extract and extract_audit at each size "
                         "(records scale_<request>_<clients>), then benchmarks/scaling.png")
@@ -351,9 +351,10 @@ def main() -> None:
     # The target: 1M clients / 10M documents in under 2 minutes, scaled to the size asked for.
     target = 120.0 * args.clients / 1_000_000
     records.append(record("synth", syn, f"target: 120 s per 1M clients ({target:.1f} s here)", target, params))
-    if args.only == "spark":
+    if args.only in ("spark", "postgres"):
+        made = _spark(params) if args.only == "spark" else [_postgres(params)]
         _write([{**r, "name": r["name"] if args.clients == 1_000_000 else f"{r['name']}_{args.clients}"}
-                for r in _spark(params)])
+                for r in made])
         return
     el = _in_child(_eligibility)
     records.append(record("eligibility", el, "plain DuckDB anti-joins (one NOT EXISTS per rule) of the same rules "
@@ -389,8 +390,15 @@ def main() -> None:
             for stage, seconds in ext["stages"].items():
                 records.append(record(f"stage_{stage}", {"seconds": seconds}, label, bare["seconds"], p))
     records += _spark(params)
+    records.append(_postgres(params))
     records += _freetext()
     _write(records)
+
+
+def _postgres(params: dict[str, Any]) -> dict[str, Any]:
+    from benchmarks.postgres_bench import postgres_record
+
+    return postgres_record(REPO, WORK, KEY, _in_child, params)
 
 
 def _scaling(sizes: list[int], seed: int) -> list[dict]:

@@ -13,6 +13,7 @@ so the DPO report can point at it.
 from __future__ import annotations
 
 import codecs
+import functools
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import duckdb
 
 from extractor.config.catalog import SPARK_ONLY_FORMATS, Catalog, Column, Source
 from extractor.errors import ConfigError, ExtractorError
+from extractor.postgres_source import Snapshots
 from extractor.sql import quote_ident, quote_literal
 
 # Declared type -> DuckDB type names that satisfy it in a typed file (Parquet, DuckDB).
@@ -128,12 +130,14 @@ def first_bad_value(con: duckdb.DuckDBPyConnection, src: Source, numbered: str, 
 
 
 def _reader(con: duckdb.DuckDBPyConnection, name: str, src: Source, typed: tuple[Column, ...],
-            scratch: Path | None, line: bool) -> str:
-    if src.format == "csv":
+            scratch: Path | None, line: bool, copied: str | None = None) -> str:
+    if copied is not None:  # a PostgreSQL table, read into DuckDB (postgres_source.py)
+        base = quote_ident(copied)
+    elif src.format == "csv":
         path = utf8_path(src, scratch)
         first_bad_value(con, src, _csv(src, path, (), line=True), typed)
         return f"({_csv(src, path, typed, line)})"
-    if src.format == "parquet":
+    elif src.format == "parquet":
         base = f"read_parquet({quote_literal(str(src.path))})"
     else:
         alias = quote_ident(f"src_{name}")
@@ -164,11 +168,13 @@ def typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, c
 
 
 def _register(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: tuple[Column, ...],
-              catalog: Catalog, key_prefix: str, scratch: Path | None, line: bool = False) -> None:
+              catalog: Catalog, key_prefix: str, scratch: Path | None, line: bool = False,
+              databases: Snapshots | None = None) -> None:
     name = quote_ident(view)
+    copied = databases.table(con, view, src, columns, key_prefix) if databases and src.format == "postgres" else None
     try:
         con.execute(f"CREATE OR REPLACE VIEW raw.{name} AS SELECT * FROM "
-                    f"{_reader(con, view, src, columns, scratch, line)}")
+                    f"{_reader(con, view, src, columns, scratch, line, copied)}")
         described = con.execute(f"DESCRIBE raw.{name}").fetchall()
     except duckdb.Error as exc:
         raise ConfigError(catalog.path, f"{key_prefix}.path", "a readable file of the declared format",
@@ -181,7 +187,7 @@ def _register(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: t
     if src.format != "csv":
         replace = typed_file_columns(con, view, src, columns, actual, catalog, key_prefix)
         if replace:
-            inner = _reader(con, view, src, columns, scratch, line)
+            inner = _reader(con, view, src, columns, scratch, line, copied)
             con.execute(f"CREATE OR REPLACE VIEW raw.{name} AS SELECT * REPLACE ({', '.join(replace)}) FROM {inner}")
         if src.format == "parquet" and not line and ROW not in actual:
             con.execute("CREATE SCHEMA IF NOT EXISTS numbered")
@@ -196,9 +202,10 @@ def register_sources(con: duckdb.DuckDBPyConnection, catalog: Catalog, scratch: 
     for key, src in [(f"tables.{t.name}", t.source) for t in catalog.tables.values()] + [
             (f"registers.{r.kind}", r.source) for r in catalog.registers.values()]:
         if src.format in SPARK_ONLY_FORMATS:
-            raise ConfigError(catalog.path, f"{key}.format", "a format DuckDB reads (parquet, csv, duckdb); "
-                              f"{src.format} sources need --engine spark", src.format)
-    return register_each(con, catalog, scratch, _register)
+            raise ConfigError(catalog.path, f"{key}.format", "a format DuckDB reads (parquet, csv, duckdb, "
+                              f"postgres); {src.format} sources need --engine spark", src.format)
+    with Snapshots(catalog) as databases:
+        return register_each(con, catalog, scratch, functools.partial(_register, databases=databases))
 
 
 def register_each(con: Any, catalog: Catalog, scratch: Path | None, register: Callable[..., None]) -> Registered:

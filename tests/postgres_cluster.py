@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,6 +55,17 @@ def cluster(folder: Path) -> Iterator[str]:
     finally:
         subprocess.run(_as_server_user([_binary("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
                        capture_output=True)
+
+
+@contextmanager
+def temporary_cluster() -> Iterator[str]:
+    """cluster() in a folder of its own outside pytest's root-only temp folder (`nobody` must reach it)."""
+    folder = Path(tempfile.mkdtemp(prefix="extractor-pg-"))
+    try:
+        with cluster(folder) as base:
+            yield base
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def new_database(base: str, name: str) -> str:

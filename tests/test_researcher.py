@@ -154,12 +154,29 @@ def test_dummy_data_for_a_csv_catalog_with_its_own_formats(tmp_path: Path) -> No
 
 def test_dummy_refuses_a_format_it_cannot_write(tmp_path: Path) -> None:
     cat = tmp_path / "catalog.toml"
-    cat.write_text('[catalog]\nname = "x"\n[tables.t]\nformat = "spark_table"\ntable = "db.t"\n'
+    cat.write_text('[catalog]\nname = "x"\n[tables.t]\nformat = "delta"\npath = "t"\n'
                    '[tables.t.columns]\nk = "person_key"\n')
     from extractor.config.catalog import load_catalog
 
-    with pytest.raises(ExtractorError, match="dummy data are written as Parquet, CSV or DuckDB, not spark_table"):
+    with pytest.raises(ExtractorError, match="dummy data are written as Parquet, CSV or DuckDB, not delta"):
         generate(load_catalog(cat, schema_only=True), {}, __import__("datetime").date(2026, 1, 1), tmp_path, 10)
+
+
+@pytest.mark.parametrize("source", ['format = "spark_table"\ntable = "db.t"',
+                                    'format = "postgres"\ntable = "db.t"\nconnection = "NOT_SET_ANYWHERE"'])
+def test_dummy_data_of_a_table_not_in_a_file_is_written_as_parquet(tmp_path: Path, source: str) -> None:
+    """A table of Spark's catalog or of a PostgreSQL database: its dummy rows go to <table>.parquet, where
+    `extractor try` reads them (researcher/dummy_data.on_dummy_files)."""
+    from extractor.config.catalog import load_catalog
+    from extractor.researcher.dummy_data import on_dummy_files
+
+    cat = tmp_path / "catalog.toml"
+    cat.write_text(f'[catalog]\nname = "x"\n[tables.t]\n{source}\n[tables.t.columns]\nk = "person_key"\n')
+    catalog = load_catalog(cat, schema_only=True)
+    rows = generate(catalog, {}, __import__("datetime").date(2026, 1, 1), tmp_path / "d", 10)
+    assert rows == {"t": 10} and pl.read_parquet(tmp_path / "d" / "db.t.parquet").height == 10
+    moved = on_dummy_files(catalog, tmp_path / "d").tables["t"].source
+    assert moved.format == "parquet" and moved.path == (tmp_path / "d" / "db.t.parquet").resolve()
 
 
 @settings(max_examples=15, deadline=None)

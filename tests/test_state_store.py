@@ -5,14 +5,12 @@ verifies, and the whole airlock story runs on PostgreSQL with the same results."
 from __future__ import annotations
 
 import multiprocessing
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
-from postgres_cluster import cluster, new_database
+from postgres_cluster import new_database, temporary_cluster
 
 from builders import PASSWORD, submitted_run
 from conftest import run_env
@@ -24,12 +22,8 @@ from extractor.release.verify import verify_store
 
 @pytest.fixture(scope="module")
 def postgres():
-    folder = Path(tempfile.mkdtemp(prefix="extractor-pg-"))  # outside pytest's root-only folder: `nobody` runs it
-    try:
-        with cluster(folder) as base:
-            yield base
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with temporary_cluster() as base:
+        yield base
 
 
 def _append(out: str, state: str | None, n: int) -> None:

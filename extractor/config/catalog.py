@@ -6,6 +6,7 @@ on Synthea or on any other export once a catalog describes it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,8 +32,11 @@ ROLES = (
 )
 WITHHELD_ROLES = frozenset({"direct_identifier", "free_text"})
 PSEUDONYMISED_ROLES = frozenset({"person_key", "document_key", "document_version"})
-FORMATS = ("parquet", "csv", "duckdb", "delta", "spark_table")
+FORMATS = ("parquet", "csv", "duckdb", "delta", "spark_table", "postgres")
 SPARK_ONLY_FORMATS = ("delta", "spark_table")  # read by --engine spark only
+DUCKDB_ONLY_FORMATS = ("postgres",)  # read by --engine duckdb only (postgres_source.py)
+NOT_FILES = ("spark_table", "postgres")  # tables named in a catalog or database, not files
+POSTGRES_ENV = "EXTRACTOR_POSTGRES"  # the environment variable holding the connection string, unless named
 
 # Registers of the people's choices: the column names each one needs, in the catalog's words.
 REGISTER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -81,6 +85,7 @@ class Source:
     encoding: str = "utf-8"  # for CSV: others are transcoded into the run's scratch folder first
     decimal: str = "."  # for CSV: the decimal separator of `decimal` columns
     relative: str = ""  # the path as the catalog wrote it, under its root (dummy data is written there)
+    connection: str | None = None  # postgres: the environment variable that holds the connection string
 
 
 @dataclass(frozen=True)
@@ -122,8 +127,10 @@ class Catalog:
     structure_states: StructureStates | None = None
 
     def source_paths(self) -> list[Path]:
-        """Every file a run reads: its tables', then its registers'."""
-        return [t.source.path for t in self.tables.values()] + [r.source.path for r in self.registers.values()]
+        """Every file a run reads: its tables', then its registers' (tables of a database or Spark's catalog are
+        not files)."""
+        sources = [t.source for t in self.tables.values()] + [r.source for r in self.registers.values()]
+        return [s.path for s in sources if s.format not in NOT_FILES]
 
 
 def _in(texts: dict[str, str], lang: str) -> str | None:
@@ -148,12 +155,27 @@ def description_in(item: Column | Table, lang: str) -> str:
 def _source(f: Fields, root: Path, schema_only: bool = False) -> Source:
     if f.str("format", None, choices=FORMATS) == "spark_table":  # a table of the Spark catalog, by name
         return Source(Path(f.str("table")), "spark_table", f.str("table"))
+    if f.str("format", None, choices=FORMATS) == "postgres":  # a table of a PostgreSQL database, by name
+        if "path" in f.data:
+            raise f.error("path", "no path for format = \"postgres\" (name the table with table = \"schema.name\" "
+                          "and the environment variable holding the connection string with connection)", f.data["path"])
+        table = f.str("table")
+        if not re.fullmatch(r"[^.\s\"]+(?:\.[^.\s\"]+)?", table):
+            raise f.error("table", "a table name, or schema.table (no quotes, spaces or further dots)", table)
+        env = f.str("connection", POSTGRES_ENV)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env) or env.upper().startswith("EXTRACTOR_KEY"):
+            raise f.error("connection", "the name of an environment variable that holds the connection string "
+                          "(never the string itself)", "a value that is not a variable name")
+        return Source(Path(table), "postgres", table, relative=table, connection=env)
     raw = f.str("path")
     path = (root / raw).resolve()
     suffix = path.suffix.lower()
     fmt = f.str("format", _FORMAT_BY_SUFFIX.get(suffix), choices=FORMATS)
     if fmt is None:
         raise f.error("path", "a .parquet, .csv, .tsv or .duckdb file (or set format)", raw)
+    if f.has("connection"):
+        raise f.error("connection", "no connection for a file (it names the connection string's variable for "
+                      "format = \"postgres\")", f.data["connection"])
     if schema_only:
         pass
     elif fmt == "delta" and not (path / "_delta_log").is_dir():
@@ -228,8 +250,8 @@ def load_catalog(path: Path, root_override: Path | None = None, schema_only: boo
     tf = f.table("tables")
     for name in tf.name_keys():
         t = tf.table(name)
-        t.reject_unknown({"path", "format", "table", "delimiter", "encoding", "decimal", "columns", "description",
-                          "label"})
+        t.reject_unknown({"path", "format", "table", "connection", "delimiter", "encoding", "decimal", "columns",
+                          "description", "label"})
         described = t.text("description", {})
         tables[name] = Table(name, _source(t, root, schema_only), _columns(t, path.parent), plain(described),
                              described, t.text("label", {}))
@@ -242,7 +264,7 @@ def load_catalog(path: Path, root_override: Path | None = None, schema_only: boo
         if kind not in REGISTER_COLUMNS:
             raise rf.error(kind, "a register kind: " + ", ".join(REGISTER_COLUMNS), kind)
         needed = REGISTER_COLUMNS[kind]
-        r.reject_unknown({"path", "format", "table", "delimiter", "encoding", "decimal", "scope_values",
+        r.reject_unknown({"path", "format", "table", "connection", "delimiter", "encoding", "decimal", "scope_values",
                           "representative_codes", *needed})
         columns, types = _register_columns(r, needed)
         codes = REPRESENTATIVE_CODES

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extractor import sources
-from extractor.config.catalog import Catalog, Column, Source
+from extractor.config.catalog import DUCKDB_ONLY_FORMATS, Catalog, Column, Source
 from extractor.engine.spark_connection import SparkConnection, duckdb_type, flat_name, quoted
 from extractor.errors import ConfigError, ExtractorError
 from extractor.sql import quote_ident
@@ -85,4 +85,9 @@ def _register(con: SparkConnection, view: str, src: Source, columns: tuple[Colum
 
 
 def register_sources(con: SparkConnection, catalog: Catalog, scratch: Path | None = None) -> sources.Registered:
+    for key, src in [(f"tables.{t.name}", t.source) for t in catalog.tables.values()] + [
+            (f"registers.{r.kind}", r.source) for r in catalog.registers.values()]:
+        if src.format in DUCKDB_ONLY_FORMATS:
+            raise ConfigError(catalog.path, f"{key}.format", "a format Spark reads (parquet, csv, duckdb, delta, "
+                              f"spark_table); {src.format} sources need --engine duckdb", src.format)
     return sources.register_each(con, catalog, scratch, _register)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from extractor.config.catalog import Catalog, Column, Source, Table
+from extractor.config.catalog import NOT_FILES, Catalog, Column, Source, Table
 from extractor.errors import ExtractorError
 from extractor.researcher.dummy_registers import keys, register, series
 from extractor.researcher.query_literals import Wanted
@@ -222,7 +223,7 @@ def generate(catalog: Catalog, wanted: dict[str, Wanted], as_of: dt.date, out: P
     """Write dummy sources for every table and register of `catalog` under `out`; rows per file."""
     for name, source in [(t.name, t.source) for t in catalog.tables.values()] + [
             (f"registers.{r.kind}", r.source) for r in catalog.registers.values()]:
-        if source.format not in ("parquet", "csv", "duckdb"):
+        if source.format not in ("parquet", "csv", "duckdb", *NOT_FILES):
             raise ExtractorError(f"{catalog.path}: {name}: dummy data are written as Parquet, CSV or DuckDB, "
                                  f"not {source.format}; point a copy of the catalog at Parquet files")
     dummy = Dummy(catalog, wanted, as_of, persons, seed, study, nested)
@@ -240,8 +241,24 @@ def generate(catalog: Catalog, wanted: dict[str, Wanted], as_of: dt.date, out: P
     return rows
 
 
+def on_dummy_files(catalog: Catalog, data: Path) -> Catalog:
+    """The catalog with each table of a database (PostgreSQL) or of Spark's catalog read from the Parquet file
+    its dummy data were written to: a researcher tries a request without reaching the controller's server."""
+    def moved(source: Source) -> Source:
+        if source.format not in NOT_FILES:
+            return source
+        return replace(source, path=(data / dummy_file(source)).resolve(), format="parquet", connection=None)
+    return replace(catalog, tables={n: replace(t, source=moved(t.source)) for n, t in catalog.tables.items()},
+                   registers={k: replace(r, source=moved(r.source)) for k, r in catalog.registers.items()})
+
+
+def dummy_file(source: Source) -> str:
+    """Where under the dummy folder a source's dummy data go: its own path, or <table>.parquet for a table."""
+    return f"{source.table}.parquet" if source.format in NOT_FILES else source.relative or source.path.name
+
+
 def _target(source: Source, out: Path) -> Path:
-    relative = re.sub(r"[*?\[\]]+", "dummy", source.relative or source.path.name)
+    relative = re.sub(r"[*?\[\]]+", "dummy", dummy_file(source))
     path = (out / relative).resolve()
     if not path.is_relative_to(out.resolve()):
         raise ExtractorError(f"{source.relative}: dummy data are written under {out}, and this path leaves it")
@@ -251,7 +268,7 @@ def _target(source: Source, out: Path) -> Path:
 
 def _write(df: pl.DataFrame, source: Source, columns: tuple[Column, ...], out: Path) -> None:
     path = _target(source, out)
-    if source.format == "parquet":
+    if source.format in ("parquet", *NOT_FILES):
         df.write_parquet(path)
     elif source.format == "duckdb":
         import duckdb

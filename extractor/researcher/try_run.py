@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from extractor.errors import ExtractorError, RequestMismatch
@@ -48,6 +48,7 @@ def dummy_for(request: Path, out: Path, persons: int, seed: int) -> dict[str, in
 def try_request(request: Path, out: Path, data: Path | None, persons: int, seed: int, limits: Limits) -> Tried:
     from extractor.config.load import load_config
     from extractor.pipeline import run_extract
+    from extractor.researcher.dummy_data import on_dummy_files
 
     if data is not None and not data.is_dir():
         raise ExtractorError(f"--data: expected a folder of dummy data (from extractor dummy), got {data}")
@@ -59,6 +60,7 @@ def try_request(request: Path, out: Path, data: Path | None, persons: int, seed:
             data = root / "data"
             tried.dummy_rows = dummy_for(request, data, persons, seed)
         cfg = load_config(request, data)
+        cfg = replace(cfg, catalog=on_dummy_files(cfg.catalog, data))
         stages: list[str] = []
         try:
             result = run_extract(cfg, root / "out", os.urandom(32), limits=limits, trial=True,

@@ -1,0 +1,177 @@
+"""Catalog tables read from a live PostgreSQL server (format = "postgres"): the four demo requests release the
+same bytes as from the Parquet files; a missing variable, a wrong password, a missing table or column and a
+wrong type each stop the run in one line that never shows the password."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from postgres_cluster import PASSWORD, new_database, temporary_cluster
+
+from conftest import REPO, TEST_KEY, run_env
+from extractor.config.load import load_config
+from extractor.errors import ExtractorError
+from extractor.pipeline import run_extract
+
+DEMO = ["research_request", "audit_request", "microdata_request", "notes_request"]
+VARIABLE = "EXTRACTOR_TEST_REGISTRY_DB"
+
+
+@pytest.fixture(scope="module")
+def database(registry: Path) -> Iterator[str]:
+    """The test registry's Parquet files loaded into a fresh database; yields its connection string."""
+    import adbc_driver_postgresql.dbapi as postgres
+
+    with temporary_cluster() as base:
+        uri = new_database(base, "registry")
+        with postgres.connect(uri) as con, con.cursor() as cur:
+            for file in sorted(registry.glob("*.parquet")):
+                cur.adbc_ingest(file.stem, pl.read_parquet(file).to_arrow(), mode="create")
+            cur.execute("ALTER TABLE clients ADD COLUMN not_declared text DEFAULT 'never read'")
+            con.commit()
+        yield uri
+
+
+def _catalog_on_postgres(folder: Path, variable: str = VARIABLE, edit: dict[str, str] | None = None) -> Path:
+    """The demo's requests and queries beside a catalog whose every table is read from PostgreSQL."""
+    shutil.copytree(REPO / "queries", folder / "queries")
+    requests = folder / "examples" / "registry"
+    shutil.copytree(REPO / "examples" / "registry", requests)
+    text = (requests / "catalog.toml").read_text(encoding="utf-8")
+    text = re.sub(r'path = "(\w+)\.parquet"', rf'format = "postgres"\ntable = "public.\1"\nconnection = "{variable}"',
+                  text)
+    for old, new in (edit or {}).items():
+        assert old in text
+        text = text.replace(old, new, 1)
+    (requests / "catalog.toml").write_text(text, encoding="utf-8")
+    return requests
+
+
+def _released(result) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(result.release_dir.glob("*.csv"))}
+
+
+@pytest.mark.parametrize("request_file", DEMO)
+def test_demo_requests_release_the_same_bytes_from_postgresql_and_parquet(
+        database: str, registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request_file: str) -> None:
+    monkeypatch.setenv(VARIABLE, database)
+    requests = _catalog_on_postgres(tmp_path / "w")
+    parquet = run_extract(load_config(REPO / "examples" / "registry" / f"{request_file}.toml", registry),
+                          tmp_path / "p", TEST_KEY.encode())
+    postgres = run_extract(load_config(requests / f"{request_file}.toml", registry), tmp_path / "g",
+                           TEST_KEY.encode())
+    assert _released(postgres) == _released(parquet) and _released(parquet)
+    assert postgres.eligibility.register_summary == parquet.eligibility.register_summary
+    written = b"".join(p.read_bytes() for p in postgres.run_dir.rglob("*") if p.is_file())
+    assert PASSWORD.encode() not in written and b"127.0.0.1" not in written  # no connection detail in any file
+
+
+def _refusal(requests: Path, registry: Path, out: Path) -> str:
+    with pytest.raises(ExtractorError) as info:
+        run_extract(load_config(requests / "research_request.toml", registry), out, TEST_KEY.encode())
+    message = str(info.value)
+    assert "\n" not in message and PASSWORD not in message
+    assert not list(out.rglob("*.csv")), "a refused run left files behind"
+    return message
+
+
+def test_an_unset_variable_is_named(database: str, registry: Path, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(VARIABLE, raising=False)
+    message = _refusal(_catalog_on_postgres(tmp_path / "w"), registry, tmp_path / "out")
+    assert f"tables.clients.connection: expected the environment variable {VARIABLE} set" in message
+
+
+def test_a_wrong_password_is_refused_without_showing_it(database: str, registry: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(VARIABLE, database.replace(PASSWORD, "not-the-password-93"))
+    message = _refusal(_catalog_on_postgres(tmp_path / "w"), registry, tmp_path / "out")
+    assert "could not connect to PostgreSQL at extractor@127.0.0.1:" in message
+    assert "password authentication failed" in message and "not-the-password-93" not in message
+
+
+def test_a_key_value_connection_string_works_and_its_password_stays_hidden(
+        database: str, registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    host, port = re.search(r"@([\d.]+):(\d+)/", database).groups()
+    monkeypatch.setenv(VARIABLE, f"host={host} port={port} dbname=registry user=extractor password=wrong-pw-77")
+    message = _refusal(_catalog_on_postgres(tmp_path / "w"), registry, tmp_path / "out")
+    assert "wrong-pw-77" not in message and "password authentication failed" in message
+    monkeypatch.setenv(VARIABLE, f"host={host} port={port} dbname=registry user=extractor password={PASSWORD}")
+    result = run_extract(load_config(_catalog_on_postgres(tmp_path / "w2") / "research_request.toml", registry),
+                         tmp_path / "ok", TEST_KEY.encode())
+    assert _released(result)
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    ({'table = "public.documents"': 'table = "public.no_such_table"'},
+     r"tables\.documents\.table: expected a table or view readable at extractor@127\.0\.0\.1:\d+/registry, got "
+     r"'public\.no_such_table: relation \"public\.no_such_table\" do"),
+    ({'surname = {': 'family_name = {'},
+     r"tables\.clients\.columns\.family_name: expected a column of public\.clients \(it has: client_id, hetu, "),
+    ({'version = { role = "other", type = "integer"': 'version = { role = "other", type = "date"'},
+     r"tables\.documents\.columns\.version: expected type DATE in public\.documents, got 'INTEGER'"),
+    ({'[tables.clients.columns]': '[tables.clients.columns]\nnot_declared = { role = "other", type = "DATE" }'},
+     r"public\.clients:\d+: column not_declared: expected a date, got 'never read'"),
+    ({'[tables.clients.columns]': '[tables.clients.columns]\nnot_declared = { role = "other", type = "BOOLEAN" }'},
+     r"public\.clients:\d+: column not_declared: expected true or false, got 'never read'"),
+])
+def test_a_wrong_catalog_is_one_line_naming_its_key(database: str, registry: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch, edit: dict, expected: str) -> None:
+    monkeypatch.setenv(VARIABLE, database)
+    assert re.search(expected, _refusal(_catalog_on_postgres(tmp_path / "w", edit=edit), registry, tmp_path / "o"))
+
+
+def test_the_command_line_exits_2_in_one_line(database: str, registry: Path, tmp_path: Path) -> None:
+    requests = _catalog_on_postgres(tmp_path / "w")
+    env = run_env() | {VARIABLE: database.replace(PASSWORD, "bad-password-12")}
+    run = subprocess.run([sys.executable, "-m", "extractor.cli", "run", str(requests / "research_request.toml"),
+                          "--data-root", str(registry), "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, env=env, check=False)
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "bad-password-12" not in run.stderr + run.stdout and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("variable", ["postgresql://u:secret-in-file@db/x", "EXTRACTOR_KEY", "EXTRACTOR_KEY_FILE"])
+def test_the_connection_string_itself_or_the_key_s_variable_is_refused_unshown(tmp_path: Path, registry: Path,
+                                                                               variable: str) -> None:
+    """The string in the catalog file, or the pseudonymisation key's variable read as a connection string
+    (its value would reach the driver and its messages): refused before anything is read."""
+    requests = _catalog_on_postgres(tmp_path / "w", variable=variable)
+    with pytest.raises(ExtractorError) as info:
+        load_config(requests / "research_request.toml", registry)
+    assert "connection: expected the name of an environment variable" in str(info.value)
+    assert "secret-in-file" not in str(info.value) and TEST_KEY not in str(info.value)
+
+
+def test_a_researcher_tries_a_request_on_dummy_data_without_the_server(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`extractor try` writes each PostgreSQL table's dummy data as Parquet and reads them there: no server,
+    no connection string."""
+    from extractor.machine import resolve
+    from extractor.researcher.try_run import try_request
+
+    monkeypatch.delenv(VARIABLE, raising=False)
+    requests = _catalog_on_postgres(tmp_path / "w")
+    tried = try_request(requests / "research_request.toml", tmp_path / "tried", None, 20_000, 1, resolve())
+    assert tried.dummy_rows["clients"] == 20_000 and any(rows for rows in tried.files.values())
+
+
+def test_a_password_from_pgpassword_is_used_and_never_shown(database: str, registry: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """libpq's own PGPASSWORD: the connection string need not hold the password at all."""
+    monkeypatch.setenv(VARIABLE, database.replace(f":{PASSWORD}", ""))
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    result = run_extract(load_config(_catalog_on_postgres(tmp_path / "w") / "research_request.toml", registry),
+                         tmp_path / "ok", TEST_KEY.encode())
+    assert _released(result)
+    monkeypatch.setenv("PGPASSWORD", "wrong-from-environment-5")
+    message = _refusal(_catalog_on_postgres(tmp_path / "w2"), registry, tmp_path / "out")
+    assert "wrong-from-environment-5" not in message and "password authentication failed" in message
