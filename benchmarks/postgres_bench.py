@@ -31,7 +31,9 @@ def _catalog_on_postgres(repo: Path, folder: Path) -> Path:
     return requests / "research_request.toml"
 
 
-def _load(uri: str, registry: Path) -> float:
+def load(uri: str, registry: Path) -> float:
+    """The registry's Parquet files into the database (in a child process, so that its memory is no
+    extract's peak: Linux keeps a process's peak RSS across fork and exec)."""
     import adbc_driver_postgresql.dbapi as postgres
     import pyarrow.parquet as pq
 
@@ -66,7 +68,7 @@ def postgres_record(repo: Path, work: Path, key: str, in_child: Any, params: dic
     registry = work / "registry"
     with temporary_cluster() as base:
         uri = new_database(base, "registry")
-        load_seconds = _load(uri, registry)
+        load_seconds = in_child(load, uri, registry)
         os.environ[VARIABLE] = uri
         request = _catalog_on_postgres(repo, work / "postgres_requests")
         parquet = in_child(extract_from, str(repo / "examples/registry/research_request.toml"), str(registry),

@@ -22,29 +22,53 @@ from extractor.config.catalog import Catalog, Column, Source
 from extractor.errors import ConfigError, ExtractorError
 from extractor.sql import quote_ident
 
+LOCK_TIMEOUT = "60s"  # a table locked by another session stops the run instead of hanging it
 
-def _where(dsn: str) -> tuple[str, list[str]]:
-    """'user@host:port/dbname' for messages, and the strings no message may hold (the password, the DSN)."""
+
+# libpq's reasons for a failed connection, in words of our own: a server's message can quote a piece of the
+# connection string (or a password equal to one of its words), so none of it is passed on.
+_CONNECT_REASONS = (("password authentication failed", "the server refused the user name or password"),
+                    ("no password supplied", "no password (in the string, PGPASSWORD or ~/.pgpass)"),
+                    ("does not exist", "no such database or user on the server"),
+                    ("Connection refused", "nothing listens there (connection refused)"),
+                    ("could not translate host name", "the host name does not resolve"),
+                    ("timeout", "the server did not answer in time"),
+                    ("SSL", "the SSL set-up did not match the server's"),
+                    ("no pg_hba.conf entry", "the server does not accept this client (pg_hba.conf)"))
+
+
+def _parts(dsn: str) -> dict[str, str] | None:
+    """The connection string's parts as libpq parses it (URI or key=value), or None if it does not parse."""
     try:
         from psycopg.conninfo import conninfo_to_dict
 
-        parts = conninfo_to_dict(dsn)
-    except Exception:  # noqa: BLE001 - any parse failure: say nothing of the string
-        return "the server", [dsn, os.environ.get("PGPASSWORD", "")]
-    secret = [dsn] + [str(p) for p in (parts.get("password"), os.environ.get("PGPASSWORD")) if p]
-    host, port, db = parts.get("host", "localhost"), parts.get("port", "5432"), parts.get("dbname", "")
-    return f"{parts.get('user', '') + '@' if parts.get('user') else ''}{host}:{port}/{db}", secret
+        return {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
+    except Exception:  # noqa: BLE001 - a parse failure's text quotes the string: it is not kept
+        return None
 
 
-def _reason(exc: BaseException, secrets: list[str]) -> str:
-    """The driver's first line, without the driver's prefix and without any secret."""
-    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
-    text = re.sub(r"^[A-Z_]+: (?:\[libpq\] )?", "", text)
-    text = re.sub(r"^Failed to (?:connect|prepare query|execute query): ", "", text)
+def _secrets(parts: dict[str, str], dsn: str) -> list[str]:
+    return [s for s in (dsn, parts.get("password"), os.environ.get("PGPASSWORD")) if s]
+
+
+def _where(parts: dict[str, str], secrets: list[str]) -> str:
+    """'user@host:port/dbname' for messages, any part that equals a secret shown as ***."""
+    def shown(value: str) -> str:
+        return "***" if value in secrets else value
+    user = shown(parts["user"]) + "@" if parts.get("user") else ""
+    return f"{user}{shown(parts.get('host', 'localhost'))}:{shown(parts.get('port', '5432'))}/" \
+           f"{shown(parts.get('dbname', ''))}"
+
+
+def _clean(text: str, secrets: list[str]) -> str:
+    """A server's message about a table as one line: the driver's prefixes gone, every secret masked."""
+    text = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    text = re.sub(r"^.*?\[libpq\] ", "", text)
+    text = re.sub(r"^(?:[A-Z_]+: )?(?:Failed to (?:connect|prepare query|execute query)|Execution error "
+                  r"\[PGRES_FATAL_ERROR\]): ", "", text)
     for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, "***")
-    return text.removeprefix("ERROR:").strip()
+        text = text.replace(secret, "***")
+    return text.removeprefix("ERROR:").strip() or "no reason given"
 
 
 def quote_table(name: str) -> str:
@@ -71,37 +95,46 @@ class Snapshots:
             except Exception:  # noqa: BLE001, S110 - closing a read-only transaction: nothing to lose
                 pass
 
-    def _connection(self, src: Source, key: str) -> Any:
+    def _connection(self, src: Source, key: str) -> tuple[Any, str, list[str]]:
+        """(connection, where for messages, secrets to mask) for the source's connection string."""
         env = src.connection or ""
         dsn = os.environ.get(env, "").strip()
         if not dsn:
             raise ConfigError(self.catalog.path, f"{key}.connection", f"the environment variable {env} set to a "
                               "PostgreSQL connection string (postgresql://user@host:port/database)", "it is not set")
+        parts = _parts(dsn)
+        if parts is None:
+            raise ConfigError(self.catalog.path, f"{key}.connection", f"${env} to hold a PostgreSQL connection "
+                              "string (postgresql://user@host:port/database or host=… dbname=… user=…)",
+                              "a value that does not parse as one")
+        secrets = _secrets(parts, dsn)
+        where = _where(parts, secrets)
         if dsn in self._connections:
-            return self._connections[dsn]
+            return self._connections[dsn], where, secrets
         try:
             import adbc_driver_postgresql.dbapi as postgres
         except ImportError:
             raise ExtractorError("format = \"postgres\" needs the ADBC driver: pip install 'extractor[postgres]'") \
                 from None
-        where, secrets = _where(dsn)
         try:
-            connection = postgres.connect(dsn if "://" in dsn else _as_uri(dsn))
-        except Exception as exc:  # noqa: BLE001 - the driver's own types; the message is cleaned below
+            connection = postgres.connect(dsn)
+        except Exception as exc:  # noqa: BLE001 - the driver's own types; its text is not passed on
+            reason = next((ours for theirs, ours in _CONNECT_REASONS if theirs in str(exc)),
+                          "the connection failed (the server's log says why)")
             raise ExtractorError(f"{self.catalog.path}: {key}.connection: could not connect to PostgreSQL at "
-                                 f"{where} (from ${env}): {_reason(exc, secrets)}") from None
+                                 f"{where} (from ${env}): {reason}") from None
         with connection.cursor() as cur:
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cur.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         self._connections[dsn] = connection
-        return connection
+        return connection, where, secrets
 
     def table(self, con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: tuple[Column, ...],
               key: str) -> str:
         """The DuckDB temporary table holding the declared columns of `src`, read now if not yet read."""
         if view in self._read:
             return self._read[view]
-        connection = self._connection(src, key)
-        where, secrets = _where(os.environ.get(src.connection or "", ""))
+        connection, where, secrets = self._connection(src, key)
         name = src.table or view
         try:
             with connection.cursor() as cur:
@@ -121,27 +154,15 @@ class Snapshots:
                     con.unregister("pg__batches")
         except ConfigError:
             raise
-        except duckdb.Error as exc:
-            raise ExtractorError(f"{self.catalog.path}: {key}.table: {name} at {where} could not be read into "
-                                 f"DuckDB: {str(exc).strip().splitlines()[0]}") from None
-        except Exception as exc:  # noqa: BLE001 - the driver's own types; the message is cleaned
-            raise ConfigError(self.catalog.path, f"{key}.table", f"a table or view readable at {where}",
-                              f"{name}: {_reason(exc, secrets)}") from None
+        except Exception as exc:  # noqa: BLE001 - the driver's and DuckDB's own types; the text is cleaned
+            reason = _clean(str(exc), secrets)
+            if "42P01" in str(exc) or "does not exist" in reason:
+                raise ConfigError(self.catalog.path, f"{key}.table", f"a table or view readable at {where}",
+                                  f"{name}: no such table or view") from None
+            if "lock timeout" in reason:
+                reason = f"another session held a lock on it for {LOCK_TIMEOUT}"
+            raise ExtractorError(f"{self.catalog.path}: {key}.table: {name} at {where} could not be read: "
+                                 f"{reason}") from None
         self._read[view] = target
         return target
-
-
-def _as_uri(dsn: str) -> str:
-    """A key=value connection string as the URI the driver wants."""
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    parts = conninfo_to_dict(make_conninfo(dsn))
-    from urllib.parse import quote
-
-    auth = quote(str(parts.pop("user", "")), safe="") + (":" + quote(str(parts.pop("password")), safe="")
-                                                         if parts.get("password") else "")
-    host, port, db = parts.pop("host", "localhost"), parts.pop("port", "5432"), parts.pop("dbname", "")
-    query = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in parts.items())
-    return f"postgresql://{auth + '@' if auth else ''}{host}:{port}/{quote(str(db), safe='')}" + \
-        (f"?{query}" if query else "")
 

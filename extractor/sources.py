@@ -152,8 +152,10 @@ def typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, c
     nothing at all in that column; otherwise the catalog is wrong (one line naming the key)."""
     replace = []
     for col in columns:
-        if not col.type or any(actual[col.name].startswith(t) for t in _FAMILIES.get(col.type, (col.type,))):
-            continue
+        have = actual[col.name]
+        if not col.type or (not have.endswith("]") and any(have == t or have.startswith(t + "(")
+                                                           for t in _FAMILIES.get(col.type, (col.type,)))):
+            continue  # the declared family (DECIMAL(10,3) is a DECIMAL); a list (INTEGER[]) is never its items' type
         q = quote_ident(col.name)
         filled = con.execute(f"SELECT count({q}) FROM raw.{quote_ident(view)}").fetchall()[0][0]
         if actual[col.name] == "VARCHAR" or not filled:

@@ -163,7 +163,9 @@ def _source(f: Fields, root: Path, schema_only: bool = False) -> Source:
         if not re.fullmatch(r"[^.\s\"]+(?:\.[^.\s\"]+)?", table):
             raise f.error("table", "a table name, or schema.table (no quotes, spaces or further dots)", table)
         env = f.str("connection", POSTGRES_ENV)
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env) or env.upper().startswith("EXTRACTOR_KEY"):
+        # A variable named for a key or password (EXTRACTOR_KEY, PGPASSWORD) is refused: its value would reach
+        # the driver, and a driver's messages may quote what it was given.
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env) or re.search(r"PGPASS|KEY|PASSW|SECRET|TOKEN", env, re.I):
             raise f.error("connection", "the name of an environment variable that holds the connection string "
                           "(never the string itself)", "a value that is not a variable name")
         return Source(Path(table), "postgres", table, relative=table, connection=env)
