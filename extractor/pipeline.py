@@ -43,7 +43,7 @@ from extractor.release.store import Store, opened
 from extractor.reports.notices import write_notices
 from extractor.reports.review import write_codebook, write_review
 from extractor.reports.transparency import write_persons
-from extractor.sources import register_sources
+from extractor.sources import register_sources, unrequested_text
 
 STAGES = ("sources", "eligibility", "protect", "query", "disclosure", "check", "release")
 FLOW = Output("exclusion_flow", Path("(eligibility ledger)"), "aggregate", ("table", "step"), ("rows",))
@@ -220,7 +220,7 @@ def _prepare(con: Any, cfg: RunConfig, staging: release.Staging, result: RunResu
 
             registered = spark_sources.register_sources(con, cfg.catalog, work / "sources")
         else:
-            registered = register_sources(con, cfg.catalog, work / "sources")
+            registered = register_sources(con, cfg.catalog, work / "sources", unrequested_text(cfg.request.variables))
     with stage("eligibility"):
         result.eligibility = apply_eligibility(con, cfg, registered.rows)
         result.eligibility.overdue = write_overdue(con, result.eligibility, staging.controller)

@@ -171,8 +171,10 @@ def typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, c
 
 def _register(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: tuple[Column, ...],
               catalog: Catalog, key_prefix: str, scratch: Path | None, line: bool = False,
-              databases: Snapshots | None = None) -> None:
+              databases: Snapshots | None = None, unread: Callable[[str, Column], bool] | None = None) -> None:
     name = quote_ident(view)
+    if src.format == "postgres" and unread is not None:
+        columns = tuple(c for c in columns if not unread(view, c))
     copied = databases.table(con, view, src, columns, key_prefix) if databases and src.format == "postgres" else None
     try:
         con.execute(f"CREATE OR REPLACE VIEW raw.{name} AS SELECT * FROM "
@@ -198,8 +200,16 @@ def _register(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: t
                         f"read_parquet({quote_literal(str(src.path))}, file_row_number = true)")
 
 
-def register_sources(con: duckdb.DuckDBPyConnection, catalog: Catalog, scratch: Path | None = None) -> Registered:
-    """Register every table and register as a view; `scratch` holds transcoded copies of non-UTF-8 CSVs."""
+def unrequested_text(variables: dict[str, tuple[str, ...]] | None) -> Callable[[str, Column], bool]:
+    """Whether a table's column is free text the request does not name: no stage reads it (protect/build.py
+    gives a query free text only when named), so a database table's copy leaves it out (its bulk, in notes)."""
+    return lambda table, c: c.role == "free_text" and c.name not in (variables or {}).get(table, ())
+
+
+def register_sources(con: duckdb.DuckDBPyConnection, catalog: Catalog, scratch: Path | None = None,
+                     unread: Callable[[str, Column], bool] | None = None) -> Registered:
+    """Register every table and register as a view; `scratch` holds transcoded copies of non-UTF-8 CSVs;
+    `unread` columns (unrequested_text) are not copied from a database."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for key, src in [(f"tables.{t.name}", t.source) for t in catalog.tables.values()] + [
             (f"registers.{r.kind}", r.source) for r in catalog.registers.values()]:
@@ -207,7 +217,7 @@ def register_sources(con: duckdb.DuckDBPyConnection, catalog: Catalog, scratch: 
             raise ConfigError(catalog.path, f"{key}.format", "a format DuckDB reads (parquet, csv, duckdb, "
                               f"postgres); {src.format} sources need --engine spark", src.format)
     with Snapshots(catalog) as databases:
-        return register_each(con, catalog, scratch, functools.partial(_register, databases=databases))
+        return register_each(con, catalog, scratch, functools.partial(_register, databases=databases, unread=unread))
 
 
 def register_each(con: Any, catalog: Catalog, scratch: Path | None, register: Callable[..., None]) -> Registered:

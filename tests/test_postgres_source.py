@@ -231,3 +231,18 @@ def test_a_list_column_is_not_its_items_type(database: str, registry: Path, tmp_
         'version = { role = "other", type = "integer"': 'versions = { role = "other", type = "integer"'})
     assert re.search(r"columns\.versions: expected type BIGINT in public\.documents_listed, got 'INTEGER\[\]'",
                      _refusal(requests, registry, tmp_path / "out"))
+
+
+def test_free_text_a_request_does_not_name_is_not_copied(database: str, registry: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The notes are most of a documents table's bytes: copied from the server only for a request that names them."""
+    from extractor.machine import connect, resolve
+    from extractor.sources import register_sources, unrequested_text
+
+    monkeypatch.setenv(VARIABLE, database)
+    requests = _catalog_on_postgres(tmp_path / "w")
+    for request, copied in (("research_request", False), ("notes_request", True)):
+        cfg = load_config(requests / f"{request}.toml", registry)
+        with connect(resolve()) as con:
+            register_sources(con, cfg.catalog, tmp_path / request, unrequested_text(cfg.request.variables))
+            assert ("note" in [r[0] for r in con.execute("DESCRIBE raw.documents").fetchall()]) is copied
