@@ -9,26 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
-import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 VARIABLE = "EXTRACTOR_BENCH_REGISTRY_DB"
-
-
-def _catalog_on_postgres(repo: Path, folder: Path) -> Path:
-    shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(repo / "queries", folder / "queries")
-    requests = folder / "examples" / "registry"
-    shutil.copytree(repo / "examples" / "registry", requests)
-    text = (requests / "catalog.toml").read_text(encoding="utf-8")
-    text = re.sub(r'path = "(\w+)\.parquet"', rf'format = "postgres"\ntable = "public.\1"\nconnection = "{VARIABLE}"',
-                  text)
-    (requests / "catalog.toml").write_text(text, encoding="utf-8")
-    return requests / "research_request.toml"
 
 
 def load(uri: str, registry: Path) -> float:
@@ -63,14 +49,14 @@ def extract_from(request: str, registry: str, out: str, key: str) -> dict[str, A
 
 def postgres_record(repo: Path, work: Path, key: str, in_child: Any, params: dict[str, Any]) -> dict[str, Any]:
     sys.path.insert(0, str(repo / "tests"))
-    from postgres_cluster import new_database, temporary_cluster
+    from postgres_cluster import catalog_on_postgres, new_database, temporary_cluster
 
     registry = work / "registry"
     with temporary_cluster() as base:
         uri = new_database(base, "registry")
         load_seconds = in_child(load, uri, registry)
         os.environ[VARIABLE] = uri
-        request = _catalog_on_postgres(repo, work / "postgres_requests")
+        request = catalog_on_postgres(repo, work / "postgres_requests", VARIABLE) / "research_request.toml"
         parquet = in_child(extract_from, str(repo / "examples/registry/research_request.toml"), str(registry),
                            str(work / "out_parquet"), key)
         postgres = in_child(extract_from, str(request), str(registry), str(work / "out_postgres"), key)

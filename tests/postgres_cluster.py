@@ -74,3 +74,24 @@ def new_database(base: str, name: str) -> str:
     with psycopg.connect(f"{base}/postgres", autocommit=True) as con:
         con.execute(f'CREATE DATABASE "{name}"')
     return f"{base}/{name}"
+
+
+def catalog_on_postgres(repo: Path, folder: Path, variable: str, edit: dict[str, str] | None = None) -> Path:
+    """The demo's requests and queries copied under `folder` beside a catalog whose every table is read from
+    PostgreSQL (the connection string in $`variable`); `edit` replaces text in that catalog. Returns the
+    folder of the requests."""
+    import re
+
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(repo / "queries", folder / "queries")
+    requests = folder / "examples" / "registry"
+    shutil.copytree(repo / "examples" / "registry", requests)
+    text = (requests / "catalog.toml").read_text(encoding="utf-8")
+    text = re.sub(r'path = "(\w+)\.parquet"', rf'format = "postgres"\ntable = "public.\1"\nconnection = "{variable}"',
+                  text)
+    for old, new in (edit or {}).items():
+        if old not in text:
+            raise ValueError(f"{old!r} is not in the catalog")
+        text = text.replace(old, new, 1)
+    (requests / "catalog.toml").write_text(text, encoding="utf-8")
+    return requests

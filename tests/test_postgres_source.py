@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from postgres_cluster import PASSWORD, new_database, temporary_cluster
+from postgres_cluster import PASSWORD, catalog_on_postgres, new_database, temporary_cluster
 
 from conftest import REPO, TEST_KEY, run_env
 from extractor.config.load import load_config
@@ -41,18 +40,7 @@ def database(registry: Path) -> Iterator[str]:
 
 
 def _catalog_on_postgres(folder: Path, variable: str = VARIABLE, edit: dict[str, str] | None = None) -> Path:
-    """The demo's requests and queries beside a catalog whose every table is read from PostgreSQL."""
-    shutil.copytree(REPO / "queries", folder / "queries")
-    requests = folder / "examples" / "registry"
-    shutil.copytree(REPO / "examples" / "registry", requests)
-    text = (requests / "catalog.toml").read_text(encoding="utf-8")
-    text = re.sub(r'path = "(\w+)\.parquet"', rf'format = "postgres"\ntable = "public.\1"\nconnection = "{variable}"',
-                  text)
-    for old, new in (edit or {}).items():
-        assert old in text
-        text = text.replace(old, new, 1)
-    (requests / "catalog.toml").write_text(text, encoding="utf-8")
-    return requests
+    return catalog_on_postgres(REPO, folder, variable, edit)
 
 
 def _released(result) -> dict[str, str]:
