@@ -157,6 +157,9 @@ def typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, c
                                                            for t in _FAMILIES.get(col.type, (col.type,)))):
             continue  # the declared family (DECIMAL(10,3) is a DECIMAL); a list (INTEGER[]) is never its items' type
         q = quote_ident(col.name)
+        if col.implied and col.type == "VARCHAR" and have in _FAMILIES["BIGINT"]:
+            replace.append(f"CAST({q} AS VARCHAR) AS {q}")  # an integer key of a register: its digits as text
+            continue
         filled = con.execute(f"SELECT count({q}) FROM raw.{quote_ident(view)}").fetchall()[0][0]
         if actual[col.name] == "VARCHAR" or not filled:
             if filled:  # text in a typed file: every value must convert, or the run stops naming the row

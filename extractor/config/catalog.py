@@ -72,6 +72,9 @@ class Column:
     # language ("*": one string, no language stated) -> text; the notices and the codebook speak the reader's
     descriptions: dict[str, str] = field(default_factory=dict, hash=False)
     labels: dict[str, str] = field(default_factory=dict, hash=False)  # short names ("syntymäaika", "date of birth")
+    # A register key's type implied by its meaning, not declared: a typed file's integer person key (OMOP's
+    # person_id) is then read as text instead of refused (it has no leading zeros to lose).
+    implied: bool = False
 
 
 @dataclass(frozen=True)
@@ -293,5 +296,5 @@ def _register_columns(r: Fields, needed: tuple[str, ...]) -> tuple[dict[str, str
         if not is_name(name):
             raise r.error(key, NAME_RULE, name)
         columns[key] = name
-        types[key] = Column(name, "other", typ or REGISTER_TYPES[key], fmt)
+        types[key] = Column(name, "other", typ or REGISTER_TYPES[key], fmt, implied=typ is None)
     return columns, types
