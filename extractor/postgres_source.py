@@ -2,7 +2,8 @@
 
 The connection string comes from the environment variable the catalog names (`connection`, default
 EXTRACTOR_POSTGRES), never from the catalog file, and no message shows it: errors name the catalog key, the
-host, port, database and user, and the server's reason with the password taken out. Each connection string
+host, port, database and user (a part equal to the password as ***), a failed connection's reason in words of
+our own (libpq's text can quote the string) and a table's error with every secret masked. Each connection string
 gets one read-only, repeatable-read transaction for the whole run: every table is read from one snapshot, as a
 consistent export would be. Only the columns the catalog declares are read (one SELECT per table), streamed
 in Arrow batches into a DuckDB temporary table, which spills to the run's temp folder when large; the later

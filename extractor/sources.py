@@ -214,13 +214,18 @@ def register_sources(con: duckdb.DuckDBPyConnection, catalog: Catalog, scratch: 
     """Register every table and register as a view; `scratch` holds transcoded copies of non-UTF-8 CSVs;
     `unread` columns (unrequested_text) are not copied from a database."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    for key, src in [(f"tables.{t.name}", t.source) for t in catalog.tables.values()] + [
-            (f"registers.{r.kind}", r.source) for r in catalog.registers.values()]:
-        if src.format in SPARK_ONLY_FORMATS:
-            raise ConfigError(catalog.path, f"{key}.format", "a format DuckDB reads (parquet, csv, duckdb, "
-                              f"postgres); {src.format} sources need --engine spark", src.format)
+    refuse_formats(catalog, SPARK_ONLY_FORMATS, "DuckDB reads (parquet, csv, duckdb, postgres)", "spark")
     with Snapshots(catalog) as databases:
         return register_each(con, catalog, scratch, functools.partial(_register, databases=databases, unread=unread))
+
+
+def refuse_formats(catalog: Catalog, formats: tuple[str, ...], reads: str, engine: str) -> None:
+    """One line for the first table or register in a format this engine does not read (before anything is read)."""
+    for key, src in [(f"tables.{t.name}", t.source) for t in catalog.tables.values()] + [
+            (f"registers.{r.kind}", r.source) for r in catalog.registers.values()]:
+        if src.format in formats:
+            raise ConfigError(catalog.path, f"{key}.format", f"a format {reads}; {src.format} sources need "
+                              f"--engine {engine}", src.format)
 
 
 def register_each(con: Any, catalog: Catalog, scratch: Path | None, register: Callable[..., None]) -> Registered:

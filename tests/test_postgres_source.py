@@ -234,3 +234,13 @@ def test_free_text_a_request_does_not_name_is_not_copied(database: str, registry
         with connect(resolve()) as con:
             register_sources(con, cfg.catalog, tmp_path / request, unrequested_text(cfg.request.variables))
             assert ("note" in [r[0] for r in con.execute("DESCRIBE raw.documents").fetchall()]) is copied
+
+
+def test_spark_refuses_a_postgresql_table_in_one_line(tmp_path: Path, registry: Path) -> None:
+    """Refused before any session or read: `--engine spark` does not read PostgreSQL tables."""
+    from extractor.engine import spark_sources
+
+    cfg = load_config(_catalog_on_postgres(tmp_path / "w") / "research_request.toml", registry)
+    with pytest.raises(ExtractorError, match=r"tables\.clients\.format: expected a format Spark reads .*; postgres "
+                                             r"sources need --engine duckdb, got 'postgres'$"):
+        spark_sources.register_sources(None, cfg.catalog)  # type: ignore[arg-type]

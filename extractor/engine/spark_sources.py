@@ -85,9 +85,6 @@ def _register(con: SparkConnection, view: str, src: Source, columns: tuple[Colum
 
 
 def register_sources(con: SparkConnection, catalog: Catalog, scratch: Path | None = None) -> sources.Registered:
-    for key, src in [(f"tables.{t.name}", t.source) for t in catalog.tables.values()] + [
-            (f"registers.{r.kind}", r.source) for r in catalog.registers.values()]:
-        if src.format in DUCKDB_ONLY_FORMATS:
-            raise ConfigError(catalog.path, f"{key}.format", "a format Spark reads (parquet, csv, duckdb, delta, "
-                              f"spark_table); {src.format} sources need --engine duckdb", src.format)
+    sources.refuse_formats(catalog, DUCKDB_ONLY_FORMATS, "Spark reads (parquet, csv, duckdb, delta, spark_table)",
+                           "duckdb")
     return sources.register_each(con, catalog, scratch, _register)
