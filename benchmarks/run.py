@@ -316,10 +316,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--only", choices=["all", "extract", "anonymity", "sdc", "freetext", "spark", "airlock",
-                                           "researcher", "postgres"],
+                                           "researcher", "postgres", "omop"],
                         default="all")
     parser.add_argument("--scale", help="comma-separated client counts: extract and extract_audit at each size "
                         "(records scale_<request>_<clients>), then benchmarks/scaling.png")
+    parser.add_argument("--omop-copies", type=int, default=20, help="omop_extract_*_xN: Eunomia copied N times")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     os.environ["EXTRACTOR_KEY"] = KEY
@@ -335,13 +336,17 @@ def main() -> None:
         records.append(_in_child(_tauargus))
     if args.only == "freetext":
         records += _freetext()
+    if args.only in ("all", "omop"):
+        from benchmarks.omop_bench import omop_records
+
+        records += omop_records(REPO, WORK, KEY, _in_child, args.omop_copies)
     if args.only in ("all", "airlock"):
         records += _in_child(_airlock)
     if args.only in ("all", "researcher"):
         from benchmarks.researcher_bench import records as researcher_records
 
         records += researcher_records()
-    if args.only in ("anonymity", "sdc", "freetext", "airlock", "researcher"):
+    if args.only in ("anonymity", "sdc", "freetext", "airlock", "researcher", "omop"):
         _write(records)
         return
     syn = _in_child(_synth, args.clients, args.seed)

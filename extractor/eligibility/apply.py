@@ -212,7 +212,13 @@ def _unmatched_bans(con: duckdb.DuckDBPyConnection, cfg: RunConfig, flagged: dic
                    f"CAST({quote_ident(col)} AS VARCHAR) AS target FROM {quote_ident(flagged[t.name])} "
                    f"WHERE {quote_ident('f_disclosure_ban_' + scope)}"
                    for t in cfg.catalog.tables.values() if t.name in flagged for col in t.with_role(role)]
-        if not matched:
+        if not matched:  # no catalogued table records this kind of target: the ban cannot be applied
+            n = con.execute(f"SELECT count(*) FROM elig_bans WHERE scope = '{scope}'").fetchall()[0][0]
+            if n:
+                out.append(Message("%(file)s: %(n)s active %(scope)s ban(s) cannot be applied: no catalogued table "
+                                   "has a column of that role; the records they aim at may be in this release",
+                                   file=cfg.catalog.registers["disclosure_ban"].source.path.name, n=n,
+                                   scope=Message(BAN_SCOPE_LABELS[scope])))
             continue
         rows = con.execute(f"SELECT line, person, target, count(*) OVER () FROM elig_bans b WHERE scope = '{scope}' "
                            f"AND NOT EXISTS (SELECT 1 FROM ({' UNION '.join(matched)}) m WHERE m.person = b.person "

@@ -21,7 +21,7 @@ import polars as pl
 from extractor.config.catalog import NOT_FILES, Catalog, Column, Source, Table
 from extractor.errors import ExtractorError
 from extractor.researcher.dummy_registers import keys, register, series
-from extractor.researcher.query_literals import Wanted
+from extractor.researcher.query_literals import Wanted, implied_type, is_number
 
 ROWS_PER_PERSON = 3  # rows of an event table (documents, conditions) per person
 LOOKUP_ROWS = 12  # values of a shared key that no code list gives (registrars, structures)
@@ -29,6 +29,7 @@ TEXT_VALUES = 6  # distinct values of a text column with no code list
 SHARED_ROLES = ("person_key", "registrar", "service_task", "social_service", "structure")
 DATE_TYPES = ("DATE", "TIMESTAMP")
 NUMBER_TYPES = ("BIGINT", "INTEGER", "DOUBLE")
+OMOP_CONCEPT = re.compile(r"(\w+_)?concept_id(_\d)?")
 
 
 class Dummy:
@@ -44,11 +45,19 @@ class Dummy:
 
     # --- pools shared across tables -------------------------------------------------------------
     def _pool_key(self, column: Column) -> str:
-        return f"role:{column.role}" if column.role in SHARED_ROLES else f"name:{column.name.lower()}"
+        if column.role in SHARED_ROLES:
+            return f"role:{column.role}"
+        return "omop:concept" if self._concept(column) else f"name:{column.name.lower()}"
+
+    def _concept(self, column: Column) -> bool:
+        """An OMOP concept key (condition_concept_id, ancestor_concept_id, concept_id_1) in a catalog with a
+        concept table: they all join concept.concept_id, so they draw from one pool (unless coded)."""
+        names = {c.name.lower() for t in self.catalog.tables.values() for c in t.columns}
+        return "concept_id" in names and not column.codes and bool(OMOP_CONCEPT.fullmatch(column.name.lower()))
 
     def _shared(self, column: Column) -> bool:
         names = [c.name.lower() for t in self.catalog.tables.values() for c in t.columns]
-        return column.role in SHARED_ROLES or names.count(column.name.lower()) > 1
+        return column.role in SHARED_ROLES or names.count(column.name.lower()) > 1 or self._concept(column)
 
     def pool(self, column: Column) -> np.ndarray:
         key = self._pool_key(column)
@@ -65,9 +74,12 @@ class Dummy:
     def _values(self, column: Column, n: int, unique: bool = False) -> np.ndarray:
         """n values of the column's kind: its code list, what the query asks of it, or its type's range."""
         want = self.wanted.get(column.name.lower(), Wanted())
-        typ = column.type or _implied_type(want)
+        typ = column.type or implied_type(want)
         if typ in DATE_TYPES:
             return self._dates(column, want, n)
+        if typ in NUMBER_TYPES and column.codes and all(is_number(v) for v in column.codes.values):
+            coded = np.array([float(v) if typ == "DOUBLE" else int(v) for v in column.codes.values])
+            return coded[self.rng.integers(0, coded.size, n)]  # coded numbers (OMOP's 8507/8532 for gender)
         if typ in NUMBER_TYPES:
             return self._numbers(typ, want, n)
         if typ == "BOOLEAN":
@@ -206,18 +218,6 @@ class Dummy:
         return df
 
 
-def _implied_type(want: Wanted) -> str:
-    """An undeclared column's type from what the query compares it with (text when nothing says)."""
-    seen = [v for v in (*want.values, want.low, want.high) if v is not None]
-    if seen and all(isinstance(v, dt.date) for v in seen):
-        return "DATE"
-    if seen and all(isinstance(v, int) for v in seen):
-        return "BIGINT"
-    if seen and all(isinstance(v, int | float) for v in seen):
-        return "DOUBLE"
-    return "VARCHAR"
-
-
 def generate(catalog: Catalog, wanted: dict[str, Wanted], as_of: dt.date, out: Path, persons: int = 20_000,
              seed: int = 1, study: str | None = None, nested: tuple[tuple[str, str], ...] = ()) -> dict[str, int]:
     """Write dummy sources for every table and register of `catalog` under `out`; rows per file."""
@@ -284,3 +284,4 @@ def _write(df: pl.DataFrame, source: Source, columns: tuple[Column, ...], out: P
               for c, t in df.schema.items() if source.decimal == "," and t == pl.Float64))
         body = text.write_csv(separator=source.delimiter or ",")
         path.write_bytes(body.encode(source.encoding))
+

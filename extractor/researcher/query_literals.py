@@ -112,3 +112,23 @@ def _one(node: exp.Expression, found: dict[str, Wanted]) -> None:
             _widen(w, value, None)
         else:
             _widen(w, None, value)
+
+
+def implied_type(want: Wanted) -> str:
+    """An undeclared column's type from what the query compares it with (text when nothing says)."""
+    seen = [v for v in (*want.values, want.low, want.high) if v is not None]
+    if seen and all(isinstance(v, dt.date) for v in seen):
+        return "DATE"
+    if seen and all(isinstance(v, int) for v in seen):
+        return "BIGINT"
+    if seen and all(isinstance(v, int | float) for v in seen):
+        return "DOUBLE"
+    return "VARCHAR"
+
+
+def is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
