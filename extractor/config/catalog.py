@@ -6,11 +6,14 @@ on Synthea or on any other export once a catalog describes it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractor.config.catalog_sections import RetentionColumns, StructureStates, retention, structure_states
+from extractor.config.catalog_source import DUCKDB_ONLY_FORMATS as DUCKDB_ONLY_FORMATS
+from extractor.config.catalog_source import FORMATS as FORMATS
+from extractor.config.catalog_source import NOT_FILES, Source, parse_source
+from extractor.config.catalog_source import SPARK_ONLY_FORMATS as SPARK_ONLY_FORMATS
 from extractor.config.code_lists import CodeList, load_code_list
 from extractor.config.toml_fields import Fields, load_toml, plain
 from extractor.sql import NAME_RULE, is_name
@@ -32,11 +35,6 @@ ROLES = (
 )
 WITHHELD_ROLES = frozenset({"direct_identifier", "free_text"})
 PSEUDONYMISED_ROLES = frozenset({"person_key", "document_key", "document_version"})
-FORMATS = ("parquet", "csv", "duckdb", "delta", "spark_table", "postgres")
-SPARK_ONLY_FORMATS = ("delta", "spark_table")  # read by --engine spark only
-DUCKDB_ONLY_FORMATS = ("postgres",)  # read by --engine duckdb only (postgres_source.py)
-NOT_FILES = ("spark_table", "postgres")  # tables named in a catalog or database, not files
-POSTGRES_ENV = "EXTRACTOR_POSTGRES"  # the environment variable holding the connection string, unless named
 
 # Registers of the people's choices: the column names each one needs, in the catalog's words.
 REGISTER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -57,8 +55,7 @@ TYPES = {"date": "DATE", "timestamp": "TIMESTAMP", "integer": "BIGINT", "decimal
 REGISTER_TYPES = {"person": "VARCHAR", "scope": "VARCHAR", "target": "VARCHAR", "set_by_role": "VARCHAR",
                   "study": "VARCHAR", "set_on": "DATE", "revoked_on": "DATE", "withdrawn_on": "DATE",
                   "given_on": "DATE"}
-ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "windows-1252", "latin-1", "iso-8859-1", "iso-8859-15", "utf-16")
-_FORMAT_BY_SUFFIX = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".duckdb": "duckdb", ".db": "duckdb"}
+
 
 
 @dataclass(frozen=True)
@@ -75,20 +72,6 @@ class Column:
     # A register key's type implied by its meaning, not declared: a typed file's integer person key (OMOP's
     # person_id) is then read as text instead of refused (it has no leading zeros to lose).
     implied: bool = False
-
-
-@dataclass(frozen=True)
-class Source:
-    """A file (or a table in a DuckDB file) that sources.py registers as a view."""
-
-    path: Path
-    format: str
-    table: str | None = None  # for DuckDB files
-    delimiter: str | None = None  # for CSV
-    encoding: str = "utf-8"  # for CSV: others are transcoded into the run's scratch folder first
-    decimal: str = "."  # for CSV: the decimal separator of `decimal` columns
-    relative: str = ""  # the path as the catalog wrote it, under its root (dummy data is written there)
-    connection: str | None = None  # postgres: the environment variable that holds the connection string
 
 
 @dataclass(frozen=True)
@@ -155,47 +138,6 @@ def description_in(item: Column | Table, lang: str) -> str:
     return _in(item.descriptions, lang) or item.description
 
 
-def _source(f: Fields, root: Path, schema_only: bool = False) -> Source:
-    if f.str("format", None, choices=FORMATS) == "spark_table":  # a table of the Spark catalog, by name
-        return Source(Path(f.str("table")), "spark_table", f.str("table"))
-    if f.str("format", None, choices=FORMATS) == "postgres":  # a table of a PostgreSQL database, by name
-        if "path" in f.data:
-            raise f.error("path", "no path for format = \"postgres\" (name the table with table = \"schema.name\" "
-                          "and the environment variable holding the connection string with connection)", f.data["path"])
-        table = f.str("table")
-        if not re.fullmatch(r"[^.\s\"]+(?:\.[^.\s\"]+)?", table):
-            raise f.error("table", "a table name, or schema.table (no quotes, spaces or further dots)", table)
-        env = f.str("connection", POSTGRES_ENV)
-        # A variable named for a key or password (EXTRACTOR_KEY, PGPASSWORD) is refused: its value would reach
-        # the driver, and a driver's messages may quote what it was given.
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env) or re.search(r"PGPASS|KEY|PASSW|SECRET|TOKEN", env, re.I):
-            raise f.error("connection", "the name of an environment variable that holds the connection string "
-                          "(never the string itself)", "a value that is not a variable name")
-        return Source(Path(table), "postgres", table, relative=table, connection=env)
-    raw = f.str("path")
-    path = (root / raw).resolve()
-    suffix = path.suffix.lower()
-    fmt = f.str("format", _FORMAT_BY_SUFFIX.get(suffix), choices=FORMATS)
-    if fmt is None:
-        raise f.error("path", "a .parquet, .csv, .tsv or .duckdb file (or set format)", raw)
-    if f.has("connection"):
-        raise f.error("connection", "no connection for a file (it names the connection string's variable for "
-                      "format = \"postgres\")", f.data["connection"])
-    if schema_only:
-        pass
-    elif fmt == "delta" and not (path / "_delta_log").is_dir():
-        raise f.error("path", "a Delta table folder (with _delta_log/) for format = \"delta\"", raw)
-    elif not path.exists() and not any(ch in raw for ch in "*?["):
-        raise f.error("path", f"an existing file under {root}", raw)
-    table = f.str("table") if fmt == "duckdb" else None
-    delimiter = f.str("delimiter", "\t" if suffix == ".tsv" else None) if fmt == "csv" else None
-    if delimiter is not None and len(delimiter) != 1:
-        raise f.error("delimiter", "one character (e.g. \";\" or \"\\t\")", delimiter)
-    encoding = f.str("encoding", "utf-8", choices=ENCODINGS)
-    decimal = f.str("decimal", ".", choices=(".", ","))
-    return Source(path, fmt, table, delimiter, encoding.lower(), decimal, raw)
-
-
 def _type(f: Fields, key: str, spec: dict) -> tuple[str | None, str | None]:
     """(DuckDB type, date format) from a column's {type = ..., format = ...}."""
     raw = spec.get("type")
@@ -258,7 +200,7 @@ def load_catalog(path: Path, root_override: Path | None = None, schema_only: boo
         t.reject_unknown({"path", "format", "table", "connection", "delimiter", "encoding", "decimal", "columns",
                           "description", "label"})
         described = t.text("description", {})
-        tables[name] = Table(name, _source(t, root, schema_only), _columns(t, path.parent), plain(described),
+        tables[name] = Table(name, parse_source(t, root, schema_only), _columns(t, path.parent), plain(described),
                              described, t.text("label", {}))
     if not tables:
         raise f.error("tables", "at least one table")
@@ -282,7 +224,7 @@ def load_catalog(path: Path, root_override: Path | None = None, schema_only: boo
             if sv:
                 sv.reject_unknown(set(BAN_SCOPES))
                 scopes.update({s: sv.str(s) for s in sv.keys()})
-        registers[kind] = Register(kind, _source(r, root, schema_only), columns, scopes, types, codes)
+        registers[kind] = Register(kind, parse_source(r, root, schema_only), columns, scopes, types, codes)
     return Catalog(path.resolve(), head.str("name"), tables, registers, retention(f, tables),
                    structure_states(f, tables))
 
