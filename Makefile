@@ -18,7 +18,7 @@ NONET  := $(shell unshare -n sh -c 'ip link set lo up' 2>/dev/null && echo "unsh
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[test,spark,postgres,eunomia]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test,spark,postgres,samples]'
 	touch $(STAMP)
 
 # Resolve every dependency afresh in a throwaway virtualenv and pin what it got: the one deliberate update.
@@ -26,7 +26,7 @@ lock:
 	rm -rf .venv-lock
 	$(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/pip install --quiet --upgrade pip
-	.venv-lock/bin/pip install --quiet '.[test,spark,postgres,eunomia]'
+	.venv-lock/bin/pip install --quiet '.[test,spark,postgres,samples]'
 	( echo "# Every package extractor, its tests and Spark install, pinned: made by 'make lock' on $$(date -u +%F)"; \
 	  .venv-lock/bin/pip freeze --all --exclude-editable | grep -v -e '^extractor' -e '^pip==' ) > requirements.lock
 	( echo "# The benchmark peers (anjana, pycanon, matplotlib) in .venv-bench, pinned by 'make lock'"; \
@@ -37,7 +37,7 @@ lock:
 demo: $(STAMP)
 	-@$(MAKE) --no-print-directory voikko
 	$(BIN)/extractor demo --workdir demo
-	$(BIN)/extractor eunomia --out demo/omop
+	$(BIN)/extractor sample omop --out demo/omop
 	$(BIN)/extractor run examples/omop/cohort_request.toml --key-file demo/keys/controller.key --out demo/out
 
 browser:

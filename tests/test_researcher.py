@@ -158,7 +158,7 @@ def test_dummy_refuses_a_format_it_cannot_write(tmp_path: Path) -> None:
                    '[tables.t.columns]\nk = "person_key"\n')
     from extractor.config.catalog import load_catalog
 
-    with pytest.raises(ExtractorError, match="dummy data are written as Parquet, CSV or DuckDB, not delta"):
+    with pytest.raises(ExtractorError, match="dummy data are written as Parquet, CSV, NDJSON or DuckDB, not delta"):
         generate(load_catalog(cat, schema_only=True), {}, __import__("datetime").date(2026, 1, 1), tmp_path, 10)
 
 
@@ -166,9 +166,9 @@ def test_dummy_refuses_a_format_it_cannot_write(tmp_path: Path) -> None:
                                     'format = "postgres"\ntable = "db.t"\nconnection = "NOT_SET_ANYWHERE"'])
 def test_dummy_data_of_a_table_not_in_a_file_is_written_as_parquet(tmp_path: Path, source: str) -> None:
     """A table of Spark's catalog or of a PostgreSQL database: its dummy rows go to <table>.parquet, where
-    `extractor try` reads them (researcher/dummy_data.on_dummy_files)."""
+    `extractor try` reads them (researcher/dummy_sources.on_dummy_files)."""
     from extractor.config.catalog import load_catalog
-    from extractor.researcher.dummy_data import on_dummy_files
+    from extractor.researcher.dummy_sources import on_dummy_files
 
     cat = tmp_path / "catalog.toml"
     cat.write_text(f'[catalog]\nname = "x"\n[tables.t]\n{source}\n[tables.t.columns]\nk = "person_key"\n')

@@ -6,13 +6,14 @@ on Synthea or on any other export once a catalog describes it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractor.config.catalog_sections import RetentionColumns, StructureStates, retention, structure_states
 from extractor.config.catalog_source import DUCKDB_ONLY_FORMATS as DUCKDB_ONLY_FORMATS
 from extractor.config.catalog_source import FORMATS as FORMATS
-from extractor.config.catalog_source import NOT_FILES, Source, parse_source
+from extractor.config.catalog_source import NOT_FILES, PATH_RULE, Source, parse_source
 from extractor.config.catalog_source import SPARK_ONLY_FORMATS as SPARK_ONLY_FORMATS
 from extractor.config.code_lists import CodeList, load_code_list
 from extractor.config.toml_fields import Fields, load_toml, plain
@@ -72,6 +73,8 @@ class Column:
     # A register key's type implied by its meaning, not declared: a typed file's integer person key (OMOP's
     # person_id) is then read as text instead of refused (it has no leading zeros to lose).
     implied: bool = False
+    path: str | None = None  # ndjson: where in the resource (`code.coding[0].code`); default the column's name
+    reference: str | None = None  # ndjson: the resource type a reference names (`Patient`); the column holds its id
 
 
 @dataclass(frozen=True)
@@ -166,17 +169,23 @@ def _typed(f: Fields, key: str, first: str, more: frozenset[str] = frozenset()) 
     raise f.error(key, f"a name or a table {{{first} = ..., type = ..., format = ...}}", spec)
 
 
-def _columns(f: Fields, folder: Path) -> tuple[Column, ...]:
+def _columns(f: Fields, folder: Path, json: bool = False) -> tuple[Column, ...]:
     cols = []
     cf = f.table("columns")
     for name in cf.name_keys():
-        role, typ, fmt = _typed(cf, name, "role", frozenset({"description", "codes", "label"}))
+        more = {"description", "codes", "label", *(("path", "reference") if json else ())}
+        role, typ, fmt = _typed(cf, name, "role", frozenset(more))
         if role not in ROLES:
             raise cf.error(name, "a role: " + ", ".join(ROLES), role)
         spec = cf.data[name] if isinstance(cf.data[name], dict) else {}
         described, labels = (cf.table(name).text(k, {}) for k in ("description", "label")) if spec else ({}, {})
         codes = load_code_list(cf, name, spec["codes"], folder) if "codes" in spec else None
-        cols.append(Column(name, role, typ, fmt, plain(described), codes, described, labels))
+        path, ref = (cf.table(name).str(k, None) for k in ("path", "reference")) if spec and json else (None, None)
+        if path is not None and not PATH_RULE.fullmatch(path):
+            raise cf.error(f"{name}.path", "a path in the resource such as code.coding[0].code", path)
+        if ref is not None and not re.fullmatch(r"[A-Z][A-Za-z]+", ref):
+            raise cf.error(f"{name}.reference", "the resource type the reference names, such as Patient", ref)
+        cols.append(Column(name, role, typ, fmt, plain(described), codes, described, labels, path=path, reference=ref))
     if not cols:
         raise f.error("columns", "at least one column")
     return tuple(cols)
@@ -198,9 +207,10 @@ def load_catalog(path: Path, root_override: Path | None = None, schema_only: boo
     for name in tf.name_keys():
         t = tf.table(name)
         t.reject_unknown({"path", "format", "table", "connection", "delimiter", "encoding", "decimal", "columns",
-                          "description", "label"})
+                          "description", "label", "resource"})
         described = t.text("description", {})
-        tables[name] = Table(name, parse_source(t, root, schema_only), _columns(t, path.parent), plain(described),
+        source = parse_source(t, root, schema_only)
+        tables[name] = Table(name, source, _columns(t, path.parent, source.format == "ndjson"), plain(described),
                              described, t.text("label", {}))
     if not tables:
         raise f.error("tables", "at least one table")
@@ -212,9 +222,13 @@ def load_catalog(path: Path, root_override: Path | None = None, schema_only: boo
             raise rf.error(kind, "a register kind: " + ", ".join(REGISTER_COLUMNS), kind)
         needed = REGISTER_COLUMNS[kind]
         r.reject_unknown({"path", "format", "table", "connection", "delimiter", "encoding", "decimal", "scope_values",
-                          "representative_codes", *needed})
-        columns, types = _register_columns(r, needed)
-        codes = REPRESENTATIVE_CODES
+                          "representative_codes", "resource", *needed})
+        source = parse_source(r, root, schema_only)
+        consents = source.format == "ndjson"  # FHIR Consents (fhir_consent.py): the columns are ours
+        if consents and (source.resource != "Consent" or kind == "research_consent"):
+            raise r.error("resource", "Consent, for the opt_out or disclosure_ban register", source.resource)
+        columns, types = _register_columns(r, needed, consents)
+        codes = ("RelatedPerson",) if consents else REPRESENTATIVE_CODES
         if kind == "disclosure_ban" and "representative_codes" in r.data:
             codes = tuple(r.str_list("representative_codes"))
         scopes: dict[str, str] = {}
@@ -224,17 +238,21 @@ def load_catalog(path: Path, root_override: Path | None = None, schema_only: boo
             if sv:
                 sv.reject_unknown(set(BAN_SCOPES))
                 scopes.update({s: sv.str(s) for s in sv.keys()})
-        registers[kind] = Register(kind, parse_source(r, root, schema_only), columns, scopes, types, codes)
+        registers[kind] = Register(kind, source, columns, scopes, types, codes)
     return Catalog(path.resolve(), head.str("name"), tables, registers, retention(f, tables),
                    structure_states(f, tables))
 
 
-def _register_columns(r: Fields, needed: tuple[str, ...]) -> tuple[dict[str, str], dict[str, Column]]:
+def _register_columns(r: Fields, needed: tuple[str, ...], implied: bool = False) -> tuple[dict[str, str],
+                                                                                         dict[str, Column]]:
     """Each key's column name, and the column as read: `person = "asiakas"`, or a table
-    `{column = "asetettu", type = "date", format = "%d.%m.%Y"}`; the key's meaning implies the type."""
+    `{column = "asetettu", type = "date", format = "%d.%m.%Y"}`; the key's meaning implies the type.
+    `implied`: the reader names the columns by the keys themselves (FHIR Consents), so none is given."""
     columns, types = {}, {}
     for key in needed:
-        name, typ, fmt = _typed(r, key, "column")
+        if implied and key in r.data:
+            raise r.error(key, f"nothing: FHIR Consents give {', '.join(needed)} themselves", r.data[key])
+        name, typ, fmt = (key, None, None) if implied else _typed(r, key, "column")
         if not is_name(name):
             raise r.error(key, NAME_RULE, name)
         columns[key] = name

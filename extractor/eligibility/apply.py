@@ -20,6 +20,7 @@ import polars as pl
 from extractor import reference_data
 from extractor.config.catalog import Table
 from extractor.config.load import RunConfig
+from extractor.eligibility.references import dangling_references
 from extractor.eligibility.register_checks import check_registers
 from extractor.eligibility.registers import prepare_blocks, prepare_registers, removed_structures, sql_date
 from extractor.engine import is_spark
@@ -235,7 +236,7 @@ def _unmatched_bans(con: duckdb.DuckDBPyConnection, cfg: RunConfig, flagged: dic
 def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: dict[str, int]) -> Eligibility:
     rules = cfg.active_rules()
     result = Eligibility(rules=rules, exemptions=dict(cfg.purpose.exemptions))
-    result.warnings += check_registers(con, cfg, rows_in, cfg.request.today)
+    result.warnings += check_registers(con, cfg, rows_in, cfg.request.today) + dangling_references(con, cfg)
     result.register_summary = prepare_registers(con, cfg, rules)
     blocks = prepare_blocks(con, cfg, rules, _oldest_years(cfg))
     removed = removed_structures(con, cfg) if "structure_state" in rules else []

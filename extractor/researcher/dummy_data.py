@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ import polars as pl
 from extractor.config.catalog import NOT_FILES, Catalog, Column, Source, Table
 from extractor.errors import ExtractorError
 from extractor.researcher.dummy_registers import keys, register, series
+from extractor.researcher.dummy_sources import dummy_file, dummy_register
 from extractor.researcher.query_literals import Wanted, implied_type, is_number
 
 ROWS_PER_PERSON = 3  # rows of an event table (documents, conditions) per person
@@ -223,8 +223,8 @@ def generate(catalog: Catalog, wanted: dict[str, Wanted], as_of: dt.date, out: P
     """Write dummy sources for every table and register of `catalog` under `out`; rows per file."""
     for name, source in [(t.name, t.source) for t in catalog.tables.values()] + [
             (f"registers.{r.kind}", r.source) for r in catalog.registers.values()]:
-        if source.format not in ("parquet", "csv", "duckdb", *NOT_FILES):
-            raise ExtractorError(f"{catalog.path}: {name}: dummy data are written as Parquet, CSV or DuckDB, "
+        if source.format not in ("parquet", "csv", "duckdb", "ndjson", *NOT_FILES):
+            raise ExtractorError(f"{catalog.path}: {name}: dummy data are written as Parquet, CSV, NDJSON or DuckDB, "
                                  f"not {source.format}; point a copy of the catalog at Parquet files")
     dummy = Dummy(catalog, wanted, as_of, persons, seed, study, nested)
     person_table = dummy.person_table()
@@ -236,25 +236,11 @@ def generate(catalog: Catalog, wanted: dict[str, Wanted], as_of: dt.date, out: P
         rows[t.name] = frames[t.name].height
     for reg in catalog.registers.values():
         df = register(dummy, reg)
-        _write(df, reg.source, tuple(reg.types.values()), out)
+        _write(df, dummy_register(reg.source, reg.kind), tuple(reg.types.values()), out)
+        if reg.source.format == "ndjson":  # the Consents' file, empty: the catalog finds it, try reads the Parquet
+            _target(reg.source, out).touch()
         rows[f"registers.{reg.kind}"] = df.height
     return rows
-
-
-def on_dummy_files(catalog: Catalog, data: Path) -> Catalog:
-    """The catalog with each table of a database (PostgreSQL) or of Spark's catalog read from the Parquet file
-    its dummy data were written to: a researcher tries a request without reaching the controller's server."""
-    def moved(source: Source) -> Source:
-        if source.format not in NOT_FILES:
-            return source
-        return replace(source, path=(data / dummy_file(source)).resolve(), format="parquet", connection=None)
-    return replace(catalog, tables={n: replace(t, source=moved(t.source)) for n, t in catalog.tables.items()},
-                   registers={k: replace(r, source=moved(r.source)) for k, r in catalog.registers.items()})
-
-
-def dummy_file(source: Source) -> str:
-    """Where under the dummy folder a source's dummy data go: its own path, or <table>.parquet for a table."""
-    return f"{source.table}.parquet" if source.format in NOT_FILES else source.relative or source.path.name
 
 
 def _target(source: Source, out: Path) -> Path:
@@ -270,6 +256,14 @@ def _write(df: pl.DataFrame, source: Source, columns: tuple[Column, ...], out: P
     path = _target(source, out)
     if source.format in ("parquet", *NOT_FILES):
         df.write_parquet(path)
+    elif source.format == "ndjson":  # FHIR resources: each column back at its path (fhir_source.dummy_sql)
+        import duckdb
+
+        from extractor.fhir_source import dummy_sql
+
+        with duckdb.connect() as con:
+            con.register("frame", df.to_arrow())
+            con.execute(f"COPY ({dummy_sql(columns, source.resource or '', 'frame')}) TO '{path}' (FORMAT json)")
     elif source.format == "duckdb":
         import duckdb
 

@@ -48,7 +48,7 @@ def dummy_for(request: Path, out: Path, persons: int, seed: int) -> dict[str, in
 def try_request(request: Path, out: Path, data: Path | None, persons: int, seed: int, limits: Limits) -> Tried:
     from extractor.config.load import load_config
     from extractor.pipeline import run_extract
-    from extractor.researcher.dummy_data import on_dummy_files
+    from extractor.researcher.dummy_sources import on_dummy_files
 
     if data is not None and not data.is_dir():
         raise ExtractorError(f"--data: expected a folder of dummy data (from extractor dummy), got {data}")

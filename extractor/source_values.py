@@ -1,0 +1,58 @@
+"""Text values converted to their declared types, and the first one that does not convert.
+
+Shared by every reader whose values arrive as text (CSV, FHIR NDJSON, Consent registers, text columns of
+typed files, Spark's files): one conversion, so that a value means the same whichever format held it.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from extractor.config.catalog import Column, Source
+from extractor.errors import ExtractorError
+from extractor.sql import quote_ident, quote_literal
+
+_EXPECTED = {"DATE": "a date", "TIMESTAMP": "a timestamp", "BIGINT": "an integer", "INTEGER": "an integer",
+             "DOUBLE": "a decimal number", "BOOLEAN": "true or false", "VARCHAR": "text"}
+
+
+def converted_sql(col: Column, src: Source, text: str) -> str:
+    """SQL turning the text `text` into the column's declared type (NULL where it does not convert)."""
+    typ = col.type or "VARCHAR"
+    if typ in ("DATE", "TIMESTAMP") and col.format:
+        return f"CAST(try_strptime(trim({text}), {quote_literal(col.format)}) AS {typ})"
+    if typ == "DOUBLE" and src.decimal == ",":
+        return f"TRY_CAST(replace(replace({text}, ' ', ''), ',', '.') AS DOUBLE)"
+    return f"TRY_CAST(trim({text}) AS {typ})" if typ != "VARCHAR" else text
+
+
+def converted_select(src: Source, select: str, typed: tuple[Column, ...], line: bool) -> str:
+    """A SELECT over text columns with __line converting the declared ones (__line kept if asked)."""
+    replace = ", ".join(f"{converted_sql(c, src, quote_ident(c.name))} AS {quote_ident(c.name)}"
+                        for c in typed if c.type and c.type != "VARCHAR")
+    star = f"* {'' if line else 'EXCLUDE (__line) '}" + (f"REPLACE ({replace})" if replace else "")
+    return f"SELECT {star} FROM ({select})"
+
+
+def first_bad_value(con: duckdb.DuckDBPyConnection, src: Source, numbered: str, typed: tuple[Column, ...]) -> None:
+    """One scan of `numbered` (a SELECT with __line and the columns as text): the first value of a declared
+    column that does not convert, as a one-line error."""
+    checked = [c for c in typed if c.type and c.type != "VARCHAR"]
+    if not checked:
+        return
+    text = {c.name: f"CAST({quote_ident(c.name)} AS VARCHAR)" for c in checked}
+    bad = " OR ".join(f"({text[c.name]} IS NOT NULL AND trim({text[c.name]}) <> '' AND "
+                      f"{converted_sql(c, src, text[c.name])} IS NULL)" for c in checked)
+    cols = ", ".join(text[c.name] for c in checked)
+    row = con.execute(f"SELECT __line, {cols} FROM ({numbered}) WHERE {bad} ORDER BY __line LIMIT 1").fetchall()
+    if not row:
+        return
+    line, *values = row[0]
+    for col, value in zip(checked, values, strict=True):
+        test = f"SELECT {converted_sql(col, src, 'CAST(? AS VARCHAR)')} IS NULL"
+        if value is not None and value.strip() and con.execute(test, [value]).fetchall()[0][0]:
+            what = _EXPECTED.get(col.type or "", col.type or "") + (f" in {col.format}" if col.format else "")
+            if col.type == "DOUBLE" and src.decimal == ",":
+                what += " with a decimal comma"
+            shown = value if len(value) <= 40 else value[:40] + "…"
+            raise ExtractorError(f"{src.path}:{line}: column {col.name}: expected {what}, got {shown!r}")

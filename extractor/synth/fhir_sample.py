@@ -1,0 +1,80 @@
+"""The FHIR example's data: a bulk export of synthetic US Core patients (the carebundle package, Apache-2.0)
+with Consent resources written here, since carebundle writes none.
+
+Consents are drawn for a share of the patients, seeded, in the shapes a controller's system writes: research
+opt-outs (a deny with no target), some with a research purpose, some withdrawn (status inactive) or ended (a
+period end); bans of one encounter (a deny naming it in `data`) and of an organisation (a deny naming it
+among the actors), some nested in a permit; a few given by a related person; a few drafts and rejected ones,
+which were never in force.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from extractor.errors import ExtractorError
+
+SCOPE = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "research"}]}
+PRIVACY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]}
+RESEARCH = [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HRESCH"}]
+ORGANISATION = "1.2.246.10.99.1"
+
+
+def write_sample(out: Path, patients: int = 300, seed: int = 2026) -> dict[str, int]:
+    """Write one NDJSON file per resource type into `out`; the same seed gives the same files."""
+    try:
+        from carebundle import generate_cohort, to_ndjson
+    except ModuleNotFoundError:
+        raise ExtractorError("the FHIR sample needs the carebundle package: pip install 'extractor[samples]'") from None
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for resource, text in sorted(to_ndjson(generate_cohort(count=patients, seed=seed)).items()):
+        (out / f"{resource}.ndjson").write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        counts[resource] = text.count("\n") or 1
+    patient_ids = [json.loads(line)["id"] for line in (out / "Patient.ndjson").read_text().splitlines()]
+    encounters = {}
+    for line in (out / "Encounter.ndjson").read_text().splitlines():
+        resource = json.loads(line)
+        encounters.setdefault(resource["subject"]["reference"].split("/")[-1], []).append(resource["id"])
+    consents = consents_for(np.random.default_rng(seed), patient_ids, encounters)
+    (out / "Consent.ndjson").write_text("".join(json.dumps(c, sort_keys=True) + "\n" for c in consents))
+    counts["Consent"] = len(consents)
+    return counts
+
+
+def consents_for(rng: np.random.Generator, patients: list[str], encounters: dict[str, list[str]]) -> list[dict]:
+    """About one patient in six gets a Consent (the shapes above); one resource per chosen patient."""
+    out = []
+    for i, patient in enumerate(patients):  # a few hundred patients: the sample, not a pipeline stage
+        draw = rng.random()
+        if draw > 1 / 6:
+            continue
+        kind = int(rng.integers(0, 8))
+        year = int(rng.integers(2019, 2026))
+        consent: dict = {"resourceType": "Consent", "id": f"consent-{i}", "status": "active", "scope": SCOPE,
+                         "patient": {"reference": f"Patient/{patient}"}, "dateTime": f"{year}-03-01",
+                         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}]}
+        deny: dict = {"type": "deny"}
+        if kind == 1:
+            deny["purpose"] = RESEARCH
+        elif kind == 2:
+            consent["status"] = "inactive"  # withdrawn
+        elif kind == 3:
+            deny["period"] = {"start": f"{year}-03-01", "end": f"{year + 1}-03-01"}  # ended
+        elif kind == 4 and encounters.get(patient):
+            consent["scope"] = PRIVACY
+            deny["data"] = [{"meaning": "instance", "reference": {"reference": f"Encounter/{encounters[patient][0]}"}}]
+        elif kind == 5:
+            consent["scope"] = PRIVACY
+            deny["actor"] = [{"reference": {"reference": f"Organization/{ORGANISATION}"}}]
+            consent["provision"] = {"type": "permit", "provision": [deny]}  # permit all but that organisation
+        elif kind == 6:
+            consent["performer"] = [{"reference": f"RelatedPerson/guardian-{i}"}]
+        elif kind == 7:
+            consent["status"] = str(rng.choice(["draft", "rejected"]))  # never in force
+        consent.setdefault("provision", deny)
+        out.append(consent)
+    return out
