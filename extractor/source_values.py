@@ -55,4 +55,9 @@ def first_bad_value(con: duckdb.DuckDBPyConnection, src: Source, numbered: str, 
             if col.type == "DOUBLE" and src.decimal == ",":
                 what += " with a decimal comma"
             shown = value if len(value) <= 40 else value[:40] + "…"
-            raise ExtractorError(f"{src.path}:{line}: column {col.name}: expected {what}, got {shown!r}")
+            raise ExtractorError(f"{place(src, line)}: column {col.name}: expected {what}, got {shown!r}")
+
+
+def place(src: Source, line: int) -> str:
+    """Where a value is: FILE:LINE, or in a database file FILE (table TABLE, row N), its many tables told apart."""
+    return f"{src.path} (table {src.table}, row {line})" if src.format == "duckdb" else f"{src.path}:{line}"

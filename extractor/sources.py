@@ -26,7 +26,7 @@ from extractor import fhir_consent, fhir_source
 from extractor.config.catalog import SPARK_ONLY_FORMATS, Catalog, Column, Source
 from extractor.errors import ConfigError, ExtractorError
 from extractor.postgres_source import Snapshots
-from extractor.source_values import converted_select, converted_sql, first_bad_value
+from extractor.source_values import converted_select, converted_sql, first_bad_value, place
 from extractor.sql import quote_ident, quote_literal
 
 # Declared type -> DuckDB type names that satisfy it in a typed file (Parquet, DuckDB).
@@ -40,6 +40,9 @@ _FAMILIES = {
     "BOOLEAN": ("BOOLEAN",),
 }
 _FAMILIES["INTEGER"] = _FAMILIES["BIGINT"]
+# Keys compared as text with the registers' (a person, a document, a registrar): a whole number a file stores as
+# floating point is read as an integer, else 123.0 would match no register's 123.
+KEY_ROLES = ("person_key", "document_key", "document_version", "registrar")
 # A Parquet table's view in schema `numbered` adds each row's place in the file (free, from the reader): the rows
 # eligibility leaves out are then removed from the sandbox by that number, not by evaluating every rule again.
 ROW = "file_row_number"
@@ -130,10 +133,14 @@ def typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, c
     replace = []
     for col in columns:
         have = actual[col.name]
+        q = quote_ident(col.name)
+        if not col.type and col.role in KEY_ROLES and any(have.startswith(t) for t in _FAMILIES["DOUBLE"]):
+            _whole_numbers(con, view, src, col, actual)  # a key stored as 123.0 is 123, as its register writes it
+            replace.append(f"CAST({q} AS BIGINT) AS {q}")
+            continue
         if not col.type or (not have.endswith("]") and any(have == t or have.startswith(t + "(")
                                                            for t in _FAMILIES.get(col.type, (col.type,)))):
             continue  # the declared family (DECIMAL(10,3) is a DECIMAL); a list (INTEGER[]) is never its items' type
-        q = quote_ident(col.name)
         if col.implied and col.type == "VARCHAR" and have in _FAMILIES["BIGINT"]:
             replace.append(f"CAST({q} AS VARCHAR) AS {q}")  # an integer key of a register: its digits as text
             continue
@@ -165,7 +172,7 @@ def _whole_numbers(con: duckdb.DuckDBPyConnection, view: str, src: Source, col: 
                       f"WHERE {q} IS NOT NULL AND ({q} <> trunc({q}) OR abs({q}) >= 9.2e18) ORDER BY __line "
                       "LIMIT 1").fetchall()
     if bad:
-        raise ExtractorError(f"{src.path}:{bad[0][0]}: column {col.name}: expected an integer, got {bad[0][1]!r}")
+        raise ExtractorError(f"{place(src, bad[0][0])}: column {col.name}: expected an integer, got {bad[0][1]!r}")
 
 
 def _register(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: tuple[Column, ...],

@@ -275,3 +275,20 @@ def test_a_condition_of_a_patient_the_export_lacks_is_named_to_the_dpo(export: P
     said = [str(w) for w in result.eligibility.warnings]
     assert any(f"Condition.ndjson: {n} rows name a Patient (subject.reference) that Patient.ndjson does not hold"
                in w for w in said), said
+
+
+def test_try_writes_dummy_resources_and_reads_them_through_the_same_code(tmp_path: Path) -> None:
+    from extractor.researcher.try_run import dummy_for
+
+    dummy_for(FHIR / "request.toml", tmp_path, 500, 1)
+    condition = _lines(tmp_path / "Condition.ndjson")[0]
+    assert condition["resourceType"] == "Condition" and condition["subject"]["reference"].startswith("Patient/")
+    assert isinstance(condition["code"]["coding"], list) and "code" in condition["code"]["coding"][0]
+    cfg = load_config(FHIR / "request.toml", tmp_path)
+    from extractor.researcher.dummy_sources import on_dummy_files
+
+    con = duckdb.connect()
+    register_sources(con, on_dummy_files(cfg.catalog, tmp_path))
+    joined = con.execute("SELECT count(*) FROM raw.condition c JOIN raw.patient p USING (patient_id)").fetchall()[0][0]
+    assert joined > 0
+    assert con.execute("SELECT count(*) FROM raw.register_opt_out").fetchall()[0][0] > 0

@@ -89,13 +89,13 @@ def test_drug_table_by_ingredient_has_margins_that_add_up(eunomia: Path, tmp_pat
     result = _run("drugs_request.toml", eunomia, tmp_path)
     table = pl.read_csv(result.release_dir / "drug_users_by_ingredient.csv", infer_schema=False)
     assert set(table["gender"]) >= {"female", "male", "Total"}
-    shown = table.filter(pl.col("persons") != "[REDACTED]")
+    shown = table.filter(pl.col("users") != "[REDACTED]")
     sums = shown.filter(pl.col("gender") != "Total").group_by("ingredient").agg(
-        pl.col("persons").cast(pl.Int64).sum().alias("parts"), pl.len().alias("k"))
-    totals = shown.filter(pl.col("gender") == "Total").select("ingredient", pl.col("persons").cast(pl.Int64))
+        pl.col("users").cast(pl.Int64).sum().alias("parts"), pl.len().alias("k"))
+    totals = shown.filter(pl.col("gender") == "Total").select("ingredient", pl.col("users").cast(pl.Int64))
     both = sums.filter(pl.col("k") == 2).join(totals, on="ingredient")  # both genders published: they add up
-    assert both.height > 20 and (both["parts"] == both["persons"]).all()
-    acetaminophen = int(totals.filter(pl.col("ingredient") == "Acetaminophen")["persons"][0])
+    assert both.height > 20 and (both["parts"] == both["users"]).all()
+    acetaminophen = int(totals.filter(pl.col("ingredient") == "Acetaminophen")["users"][0])
     drugs = _eligible(eunomia, "drug_exposure")
     con = duckdb.connect(str(eunomia / "cdm.duckdb"), read_only=True)
     ids = {r[0] for r in con.execute(
@@ -206,3 +206,54 @@ def test_a_ban_the_catalog_cannot_place_is_named_to_the_dpo(eunomia: Path, tmp_p
     result = run_extract(load_config(OMOP / "cohort_request.toml", data), tmp_path / "out", TEST_KEY.encode())
     said = [str(w) for w in result.eligibility.warnings]
     assert any("2 active registrar ban(s) cannot be applied" in w for w in said), said
+
+
+@pytest.mark.parametrize("column", ["PERSON_ID", "VISIT_OCCURRENCE_ID"])
+@pytest.mark.parametrize("stored", ["DOUBLE", "DECIMAL(18,2)"])
+def test_a_key_stored_as_floating_point_still_meets_its_registers(eunomia: Path, tmp_path: Path, column: str,
+                                                                  stored: str) -> None:
+    """person_id 123.0 is person 123 of the opt-out register, visit 55949.00 the visit a ban names."""
+    data = tmp_path / "data"
+    shutil.copytree(eunomia, data)
+    con = duckdb.connect(str(data / "cdm.duckdb"))
+    con.execute(f"ALTER TABLE condition_occurrence ALTER {column} TYPE {stored}")
+    con.close()
+    result = run_extract(load_config(OMOP / "cohort_request.toml", data), tmp_path / "out", TEST_KEY.encode())
+    ledger = {(r.table, r.rule): r.rows for r in result.eligibility.ledger}
+    expected = _eligible(eunomia, "condition_occurrence").height
+    assert result.eligibility.rows_out["condition_occurrence"] == expected
+    assert ledger[("condition_occurrence", "disclosure_ban_document")] > 0
+    assert not [w for w in result.eligibility.warnings if "not in the data" in str(w)]  # the person table counts
+
+
+def test_a_fractional_person_key_is_one_line(eunomia: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(eunomia, data)
+    con = duckdb.connect(str(data / "cdm.duckdb"))
+    con.execute("ALTER TABLE condition_occurrence ALTER PERSON_ID TYPE DOUBLE; "
+                "UPDATE condition_occurrence SET PERSON_ID = PERSON_ID + 0.5 WHERE CONDITION_OCCURRENCE_ID = "
+                "(SELECT min(CONDITION_OCCURRENCE_ID) FROM condition_occurrence)")
+    con.close()
+    with pytest.raises(ExtractorError, match=r"column person_id: expected an integer, got '\d+\.5'"):
+        run_extract(load_config(OMOP / "cohort_request.toml", data), tmp_path / "out", TEST_KEY.encode())
+
+
+def test_a_researcher_tries_an_omop_query_on_dummy_data_with_its_concepts(tmp_path: Path) -> None:
+    """Dummy data draw every concept key from one pool that holds the concepts the query asks for, so a filter on
+    a concept id and a join to the vocabulary both find rows."""
+    from extractor.researcher.try_run import dummy_for
+
+    folder = tmp_path / "omop"
+    shutil.copytree(OMOP, folder)
+    (folder / "q.sql").write_text("SELECT k.concept_name AS condition, count(DISTINCT c.person_id) AS persons "
+                                  "FROM condition_occurrence c JOIN concept k ON k.concept_id = c.condition_concept_id "
+                                  "WHERE c.condition_concept_id = 201826 GROUP BY ALL")
+    request = (folder / "cohort_request.toml").read_text().replace(
+        "../../queries/omop_conditions_by_birth_band.sql", "q.sql").replace(
+        '["condition_concept_id", "condition", "birth_years", "gender"]', '["condition"]')
+    (folder / "cohort_request.toml").write_text(request)
+    dummy_for(folder / "cohort_request.toml", tmp_path / "dummy", 2000, 1)
+    con = duckdb.connect(str(tmp_path / "dummy" / "cdm.duckdb"), read_only=True)
+    found = con.execute("SELECT count(*) FROM condition_occurrence c JOIN concept k ON k.concept_id = "
+                        "c.condition_concept_id WHERE c.condition_concept_id = 201826").fetchall()[0][0]
+    assert found > 100

@@ -127,9 +127,10 @@ def check_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows: dict[s
     person_tables = [t for t in cfg.catalog.tables.values() if t.one_with_role("person_key")]
     people = None
     if person_tables:
-        smallest = min(person_tables, key=lambda t: rows.get(t.name, 0))
-        people = (f"SELECT CAST({quote_ident(smallest.one_with_role('person_key') or '')} AS VARCHAR) AS person "
-                  f"FROM raw.{quote_ident(smallest.name)}")
+        # The table of persons: the most quasi-identifiers (OMOP's person, not its death table), then the smallest.
+        persons = max(person_tables, key=lambda t: (len(t.with_role("quasi_identifier")), -rows.get(t.name, 0)))
+        people = (f"SELECT CAST({quote_ident(persons.one_with_role('person_key') or '')} AS VARCHAR) AS person "
+                  f"FROM raw.{quote_ident(persons.name)}")
     warnings: list[str] = []
     for rule in cfg.active_rules():
         reg = cfg.catalog.registers.get(rule)

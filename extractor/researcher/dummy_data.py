@@ -68,6 +68,10 @@ class Dummy:
                                    keys("P", np.arange(1, self.persons + 1), 7))
             else:
                 self.pools[key] = self._values(column, LOOKUP_ROWS, unique=True)
+            if key == "omop:concept":  # the concepts every concept column's filters ask for are in the pool too
+                asked = {v for t in self.catalog.tables.values() for c in t.columns if self._concept(c)
+                         for v in self.wanted.get(c.name.lower(), Wanted()).values if isinstance(v, int)}
+                self.pools[key] = np.union1d(self.pools[key], np.array(sorted(asked), dtype=self.pools[key].dtype))
         return self.pools[key]
 
     # --- one column ------------------------------------------------------------------------------
