@@ -7,7 +7,9 @@ Before any stage runs, one scan per file stops the run with `FILE:LINE: …` at 
 another resource type, the first reference that does not name the declared resource type (`Patient/<id>`,
 also at the end of an absolute URL; the id is what the column holds, so it joins `Patient.id`) and the first
 value that does not convert to its declared type; a path no line of a non-empty file has is refused, since a
-misspelt path (FHIR names are case-sensitive) would otherwise read as an empty column. `dummy_sql` turns the
+misspelt path (FHIR names are case-sensitive) would otherwise read as an empty column. An Attachment's `data`
+(a DocumentReference's note, base64Binary by the specification) is read as the UTF-8 text it encodes, and a
+value that is not base64 of UTF-8 text stops the run at its line. `dummy_sql` turns the
 same paths back into nested resources for dummy data, so `extractor try` reads them through this code.
 """
 
@@ -35,6 +37,15 @@ def _extracted(column: Column) -> str:
     return f"json_extract_string(json, {quote_literal(json_path(column))})"
 
 
+def is_attachment(column: Column) -> bool:
+    """An Attachment's `data` (base64Binary by the FHIR specification): read as the UTF-8 text it encodes."""
+    return bool(re.search(r"(^|\.)attachment(\[\d+\])?\.data$", column.path or ""))
+
+
+def _decoded(text: str) -> str:
+    return f"try(decode(from_base64({text})))"
+
+
 def raw_select(src: Source, columns: tuple[Column, ...]) -> str:
     """Each line's number, resource type and declared paths as text (references as written)."""
     cols = "".join(f", {_extracted(c)} AS {quote_ident(c.name)}" for c in columns)
@@ -50,6 +61,8 @@ def value_select(raw: str, columns: tuple[Column, ...], line: bool) -> str:
         text = quote_ident(c.name)
         if c.reference:
             text = f"nullif({_reference_id(text, c.reference)}, '')"
+        elif is_attachment(c):
+            text = _decoded(text)
         elif c.type == "DATE" and not c.format:
             text = f"left({text}, 10)"
         out.append(f"{text} AS {quote_ident(c.name)}")
@@ -57,12 +70,14 @@ def value_select(raw: str, columns: tuple[Column, ...], line: bool) -> str:
 
 
 def check_lines(con: duckdb.DuckDBPyConnection, src: Source, raw: str, columns: tuple[Column, ...]) -> None:
-    """One scan: the first line of another resource type or with a reference to another, as one line; then a
-    declared path that no line has."""
+    """One scan: the first line of another resource type, with a reference to another or with an Attachment's
+    data that is not base64 of UTF-8 text, as one line; then a declared path that no line has."""
     resource = src.resource or ""
     refs = [c for c in columns if c.reference]
+    refs += [c for c in columns if is_attachment(c)]
     tests = [f"__resource IS DISTINCT FROM {quote_literal(resource)}"] + [
-        f"({quote_ident(c.name)} IS NOT NULL AND {_reference_id(quote_ident(c.name), c.reference or '')} = '')"
+        f"({quote_ident(c.name)} IS NOT NULL AND {_reference_id(quote_ident(c.name), c.reference)} = '')"
+        if c.reference else f"({quote_ident(c.name)} IS NOT NULL AND {_decoded(quote_ident(c.name))} IS NULL)"
         for c in refs]
     counts = ", ".join(f"count({quote_ident(c.name)})" for c in columns)
     first = con.execute(f"SELECT __line, __resource{''.join(', ' + quote_ident(c.name) for c in refs)} FROM ({raw}) "
@@ -72,7 +87,11 @@ def check_lines(con: duckdb.DuckDBPyConnection, src: Source, raw: str, columns: 
         if found != resource:
             raise ExtractorError(f"{src.path}:{line}: expected a {resource} resource (resourceType), got {found!r}")
         for c, value in zip(refs, values, strict=True):
-            if value is not None and not re.search(f"(?:^|/){c.reference}/[^/]+$", value):
+            if value is not None and not c.reference and con.execute(f"SELECT {_decoded('?')} IS NULL",
+                                                                     [value]).fetchall()[0][0]:
+                raise ExtractorError(f"{src.path}:{line}: column {c.name} ({c.path}): expected base64 of UTF-8 text "
+                                     f"(an Attachment's data), got {value[:40]!r}")
+            if value is not None and c.reference and not re.search(f"(?:^|/){c.reference}/[^/]+$", value):
                 raise ExtractorError(f"{src.path}:{line}: column {c.name} ({c.path or c.name}): expected a "
                                      f"reference to a {c.reference} ({c.reference}/<id>), got {value[:60]!r}")
     total, *filled = con.execute(f"SELECT count(*), {counts} FROM ({raw})").fetchall()[0]
@@ -93,7 +112,7 @@ def dummy_sql(columns: tuple[Column, ...], resource: str, frame: str) -> str:
             name, _, index = part.partition("[")
             leaf = i == len(parts) - 1
             value = f"{quote_literal(c.reference + '/')} || {quote_ident(c.name)}" if c.reference \
-                else quote_ident(c.name)
+                else f"to_base64(encode({quote_ident(c.name)}))" if is_attachment(c) else quote_ident(c.name)
             if index:
                 slots = node.setdefault(name, {"[]": {}})["[]"]
                 node = slots.setdefault(int(index.rstrip("]")), {})

@@ -292,3 +292,28 @@ def test_try_writes_dummy_resources_and_reads_them_through_the_same_code(tmp_pat
     joined = con.execute("SELECT count(*) FROM raw.condition c JOIN raw.patient p USING (patient_id)").fetchall()[0][0]
     assert joined > 0
     assert con.execute("SELECT count(*) FROM raw.register_opt_out").fetchall()[0][0] > 0
+
+
+def test_document_reference_notes_are_decoded_then_de_identified(export: Path, tmp_path: Path) -> None:
+    result = run_extract(load_config(FHIR / "notes_request.toml", export), tmp_path, TEST_KEY.encode())
+    assert check_release(result.release_dir).passed
+    released = (result.release_dir / "visit_notes.csv").read_text()
+    spans = pl.read_parquet(export / "note_spans.parquet")
+    import base64
+
+    notes = {d["id"]: base64.b64decode(d["content"][0]["attachment"]["data"]).decode()
+             for d in _lines(export / "DocumentReference.ndjson")}
+    values = [notes[i][s["start"]:s["end"]] for i, found in spans.iter_rows() for s in found or []]
+    assert len(values) > 30 and [v for v in values if v in released] == []
+    assert "Dummy" not in released and released.count("\n") > 200  # the notes themselves came through
+
+
+def test_an_attachment_that_is_not_base64_is_one_line(export: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(export, data)
+    rows = _lines(data / "DocumentReference.ndjson")
+    rows[2]["content"][0]["attachment"]["data"] = "not base64 at all!"
+    (data / "DocumentReference.ndjson").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    expected = r"DocumentReference.ndjson:3: column note \(content\[0\].attachment.data\): expected base64 of UTF-8"
+    with pytest.raises(ExtractorError, match=expected):
+        run_extract(load_config(FHIR / "notes_request.toml", data), tmp_path / "out", TEST_KEY.encode())

@@ -1,5 +1,8 @@
 """The FHIR example's data: a bulk export of synthetic US Core patients (the carebundle package, Apache-2.0)
-with Consent resources written here, since carebundle writes none.
+with what carebundle does not write: Consent resources, and a DocumentReference per encounter whose note
+(base64 in content[0].attachment.data, as FHIR carries it) is a synthetic Finnish or Swedish note by
+synth/notes.py about a synthetic identity given to the patient; its identifiers' spans are kept in
+note_spans.parquet (document id, spans) for scoring, never catalogued.
 
 Consents are drawn for a share of the patients, seeded, in the shapes a controller's system writes: research
 opt-outs (a deny with no target), some with a research purpose, some withdrawn (status inactive) or ended (a
@@ -10,12 +13,16 @@ which were never in force.
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 from extractor.errors import ExtractorError
+from extractor.synth import notes as synth_notes
+from extractor.synth import people
 
 SCOPE = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "research"}]}
 PRIVACY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]}
@@ -39,10 +46,34 @@ def write_sample(out: Path, patients: int = 300, seed: int = 2026) -> dict[str, 
     for line in (out / "Encounter.ndjson").read_text().splitlines():
         resource = json.loads(line)
         encounters.setdefault(resource["subject"]["reference"].split("/")[-1], []).append(resource["id"])
-    consents = consents_for(np.random.default_rng(seed), patient_ids, encounters)
+    rng = np.random.default_rng(seed)
+    consents = consents_for(rng, patient_ids, encounters)
     (out / "Consent.ndjson").write_text("".join(json.dumps(c, sort_keys=True) + "\n" for c in consents))
     counts["Consent"] = len(consents)
+    documents = _documents(rng, patient_ids, encounters)
+    (out / "DocumentReference.ndjson").write_text("".join(json.dumps(d) + "\n" for d in documents["resource"]))
+    documents.select("id", "note_spans").write_parquet(out / "note_spans.parquet")
+    counts["DocumentReference"] = documents.height
     return counts
+
+
+def _documents(rng: np.random.Generator, patients: list[str], encounters: dict[str, list[str]]) -> pl.DataFrame:
+    """A progress note per encounter, about its patient's synthetic Finnish identity."""
+    identities, _ = people.clients(rng, len(patients))
+    pairs = [(p, e) for p in patients for e in encounters.get(p, [])]
+    index = {p: i for i, p in enumerate(patients)}
+    who = identities.select("hetu", "first_names", "surname", "postal_code", "municipality", "language")[
+        [index[p] for p, _ in pairs]]
+    written = synth_notes.notes(rng, who)
+    resources = [{"resourceType": "DocumentReference", "id": f"doc-{e}", "status": "current",
+                  "type": {"coding": [{"system": "http://loinc.org", "code": "11506-3", "display": "Progress note"}]},
+                  "subject": {"reference": f"Patient/{p}"}, "date": "2026-01-01T10:00:00Z",
+                  "context": {"encounter": [{"reference": f"Encounter/{e}"}]},
+                  "content": [{"attachment": {"contentType": "text/plain; charset=utf-8",
+                                              "data": base64.b64encode(note.encode()).decode()}}]}
+                 for (p, e), note in zip(pairs, written["note"], strict=True)]
+    return pl.DataFrame({"id": [r["id"] for r in resources], "resource": resources,
+                         "note_spans": written["note_spans"]}, schema_overrides={"resource": pl.Object})
 
 
 def consents_for(rng: np.random.Generator, patients: list[str], encounters: dict[str, list[str]]) -> list[dict]:
