@@ -39,6 +39,8 @@ demo: $(STAMP)
 	$(BIN)/extractor demo --workdir demo
 	$(BIN)/extractor sample omop --out demo/omop
 	$(BIN)/extractor run examples/omop/cohort_request.toml --key-file demo/keys/controller.key --out demo/out
+	$(BIN)/extractor sample fhir --out demo/fhir
+	$(BIN)/extractor run examples/fhir/request.toml --key-file demo/keys/controller.key --out demo/out
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
