@@ -16,6 +16,7 @@ same paths back into nested resources for dummy data, so `extractor try` reads t
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import duckdb
 
@@ -29,8 +30,9 @@ def json_path(column: Column) -> str:
 
 
 def _reference_id(text: str, resource: str) -> str:
-    """The id of a `Resource/id` reference (relative, or at the end of an absolute URL)."""
-    return f"regexp_extract({text}, {quote_literal(f'(?:^|/){resource}/([^/]+)$')}, 1)"
+    """The id of a `Resource/id` reference (relative, or at the end of an absolute URL; a version's
+    `/_history/n` dropped)."""
+    return f"regexp_extract({text}, {quote_literal(f'(?:^|/){resource}/([^/]+)(?:/_history/[^/]+)?$')}, 1)"
 
 
 def _extracted(column: Column) -> str:
@@ -46,32 +48,57 @@ def _decoded(text: str) -> str:
     return f"try(decode(from_base64({text})))"
 
 
+def lines_sql(path: str) -> str:
+    """The file's lines as text with their numbers in the file (a blank line counted, then skipped; a BOM and
+    CRLF endings read as a text editor does): every message names the line an editor shows."""
+    return (f"SELECT __line, json FROM (SELECT row_number() OVER () AS __line, j AS json FROM read_csv("
+            f"{quote_literal(path)}, columns = {{'j': 'VARCHAR'}}, delim = chr(1), quote = '', escape = '', "
+            "header = false, auto_detect = false, max_line_size = 1073741824)) WHERE trim(coalesce(json, '')) <> ''")
+
+
+def first_not_json(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """One line naming the first line that is not JSON."""
+    bad = con.execute(f"SELECT __line FROM ({lines_sql(str(path))}) WHERE NOT json_valid(json) ORDER BY 1 LIMIT 1"
+                      ).fetchall()
+    if bad:
+        raise ExtractorError(f"{path}:{bad[0][0]}: expected one JSON resource per line, got a line that is not JSON")
+
+
 def raw_select(src: Source, columns: tuple[Column, ...]) -> str:
     """Each line's number, resource type and declared paths as text (references as written)."""
     cols = "".join(f", {_extracted(c)} AS {quote_ident(c.name)}" for c in columns)
-    return (f"SELECT row_number() OVER () AS __line, json_extract_string(json, '$.resourceType') AS __resource{cols} "
-            f"FROM read_ndjson_objects({quote_literal(str(src.path))})")
+    return (f"SELECT __line, json_extract_string(json, '$.resourceType') AS __resource{cols} "
+            f"FROM ({lines_sql(str(src.path))})")
 
 
-def value_select(raw: str, columns: tuple[Column, ...], line: bool) -> str:
+def value_select(raw: str, columns: tuple[Column, ...], line: bool, resource: str = "") -> str:
     """The table as a query reads it: references as their ids, dates as the day written (a dateTime's own day,
-    whatever its zone), other values as text for the declared conversions."""
+    whatever its zone), timestamps in UTC, other values as text for the declared conversions. A document key
+    is `Type/id` (`Encounter/e1`), as a Consent's ban names it, so that an Observation id never meets an
+    Encounter ban by chance."""
     out = []
     for c in columns:
         text = quote_ident(c.name)
-        if c.reference:
+        if c.reference and c.role == "document_key":
+            text = f"{quote_literal(c.reference + '/')} || nullif({_reference_id(text, c.reference)}, '')"
+        elif c.role == "document_key" and (c.path or c.name) == "id":
+            text = f"{quote_literal(resource + '/')} || {text}"
+        elif c.reference:
             text = f"nullif({_reference_id(text, c.reference)}, '')"
         elif is_attachment(c):
             text = _decoded(text)
         elif c.type == "DATE" and not c.format:
             text = f"left({text}, 10)"
+        elif c.type == "TIMESTAMP" and not c.format:  # an instant, in UTC; text that is none passes on to be named
+            text = f"coalesce(CAST(timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) AS VARCHAR), {text})"
         out.append(f"{text} AS {quote_ident(c.name)}")
     return f"SELECT {'__line, ' if line else ''}{', '.join(out)} FROM ({raw})"
 
 
 def check_lines(con: duckdb.DuckDBPyConnection, src: Source, raw: str, columns: tuple[Column, ...]) -> None:
-    """One scan: the first line of another resource type, with a reference to another or with an Attachment's
-    data that is not base64 of UTF-8 text, as one line; then a declared path that no line has."""
+    """The first line that is not JSON, of another resource type, with a reference to another or with an
+    Attachment's data that is not base64 of UTF-8 text, as one line; then a declared path that no line has."""
+    first_not_json(con, src.path)
     resource = src.resource or ""
     refs = [c for c in columns if c.reference]
     refs += [c for c in columns if is_attachment(c)]
@@ -113,6 +140,9 @@ def dummy_sql(columns: tuple[Column, ...], resource: str, frame: str) -> str:
             leaf = i == len(parts) - 1
             value = f"{quote_literal(c.reference + '/')} || {quote_ident(c.name)}" if c.reference \
                 else f"to_base64(encode({quote_ident(c.name)}))" if is_attachment(c) else quote_ident(c.name)
+            if c.role == "document_key" and (c.reference or (c.path or c.name) == "id"):
+                value = f"regexp_extract({quote_ident(c.name)}, '[^/]+$')"  # the dummy key's own id
+                value = f"{quote_literal(c.reference + '/')} || {value}" if c.reference else value
             if index:
                 slots = node.setdefault(name, {"[]": {}})["[]"]
                 node = slots.setdefault(int(index.rstrip("]")), {})

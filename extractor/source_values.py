@@ -23,6 +23,9 @@ def converted_sql(col: Column, src: Source, text: str) -> str:
         return f"CAST(try_strptime(trim({text}), {quote_literal(col.format)}) AS {typ})"
     if typ == "DOUBLE" and src.decimal == ",":
         return f"TRY_CAST(replace(replace({text}, ' ', ''), ',', '.') AS DOUBLE)"
+    if typ in ("BIGINT", "INTEGER"):  # a whole number only: a cast alone would round 5.5 to 6
+        return f"CASE WHEN TRY_CAST(trim({text}) AS DOUBLE) = TRY_CAST(trim({text}) AS {typ}) " \
+               f"THEN TRY_CAST(trim({text}) AS {typ}) END"
     return f"TRY_CAST(trim({text}) AS {typ})" if typ != "VARCHAR" else text
 
 
@@ -49,7 +52,7 @@ def first_bad_value(con: duckdb.DuckDBPyConnection, src: Source, numbered: str, 
         return
     line, *values = row[0]
     for col, value in zip(checked, values, strict=True):
-        test = f"SELECT {converted_sql(col, src, 'CAST(? AS VARCHAR)')} IS NULL"
+        test = f"SELECT {converted_sql(col, src, 'v')} IS NULL FROM (SELECT CAST(? AS VARCHAR) AS v)"
         if value is not None and value.strip() and con.execute(test, [value]).fetchall()[0][0]:
             what = _EXPECTED.get(col.type or "", col.type or "") + (f" in {col.format}" if col.format else "")
             if col.type == "DOUBLE" and src.decimal == ",":

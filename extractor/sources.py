@@ -110,7 +110,7 @@ def _reader(con: duckdb.DuckDBPyConnection, name: str, src: Source, typed: tuple
     elif src.format == "ndjson":  # a FHIR bulk export file: declared paths as text, checked, then converted
         raw = fhir_source.raw_select(src, typed)
         fhir_source.check_lines(con, src, raw, typed)
-        values = fhir_source.value_select(raw, typed, line=True)
+        values = fhir_source.value_select(raw, typed, line=True, resource=src.resource or "")
         first_bad_value(con, src, values, typed)
         return f"({converted_select(src, values, typed, line)})"
     elif src.format == "csv":

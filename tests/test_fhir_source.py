@@ -40,33 +40,54 @@ def _lines(path: Path) -> list[dict]:
 
 
 # --- the reference: FHIR Consents as choices, written plainly -------------------------------------------------
+RESEARCH = {"HRESCH", "BIORCH", "CLINTRCH", "CLINTRCHNPC", "CLINTRCHPC", "PRECLINTRCH", "DSRCH", "POARCH", "TRANSRCH"}
+
+
+def _id(reference: str) -> tuple[str, str]:
+    """(type, id) of a reference, relative or absolute, a version's _history dropped."""
+    parts = reference.split("/")
+    if len(parts) >= 4 and parts[-2] == "_history":
+        parts = parts[:-2]
+    return parts[-2], parts[-1]
+
+
+def _next_day(text: str) -> str:
+    return str(dt.date.fromisoformat(text[:10]) + dt.timedelta(days=1))
+
+
 def reference_choices(consents: list[dict]) -> tuple[list[tuple], list[tuple]]:
     """(opt-outs [(person, start, until)], bans [(person, scope, target, start, until, by_rep)])."""
     opt_outs, bans = [], []
     for c in consents:
         scopes = {x.get("code") for x in c.get("scope", {}).get("coding", [])}
-        if c.get("status") not in ("active", "inactive") or not scopes & {"research", "patient-privacy"}:
+        if c.get("status") not in ("active", "inactive") or (scopes and not scopes & {"research", "patient-privacy"}):
             continue
-        person = c["patient"]["reference"].split("/")[-1]
-        rep = any(p.get("reference", "").split("/")[0] == "RelatedPerson" for p in c.get("performer", []))
-        stack = [(c["provision"], None, None, None, 1)] if "provision" in c else []
+        person = _id(c["patient"]["reference"])[1]
+        rep = any(_id(p.get("reference", "x/y"))[0] == "RelatedPerson" for p in c.get("performer", []))
+        top = c.get("provision")
+        if top is None and "OPTOUT" in {x.get("code") for x in c.get("policyRule", {}).get("coding", [])}:
+            top = {"type": "deny"}
+        stack = [(top, None, None, None, 1)] if top is not None else []
         while stack:
             p, typ, start, until, depth = stack.pop()
             typ = p.get("type", typ)
             start, until = p.get("period", {}).get("start", start), p.get("period", {}).get("end", until)
-            if depth < 3:
-                stack += [(child, typ, start, until, depth + 1) for child in p.get("provision", [])]
+            stack += [(child, typ, start, until, depth + 1) for child in p.get("provision", [])]
             purposes = {x.get("code") for x in p.get("purpose", [])}
-            if typ != "deny" or (purposes and not purposes & {"HRESCH", "CLINTRCH"}):
+            if typ != "deny" or (purposes and not purposes & RESEARCH):
                 continue
             begin = (start or c.get("dateTime"))[:10]
-            end = (until or c.get("dateTime")) if c["status"] == "inactive" else until
-            end = end[:10] if end else None
-            orgs = [a["reference"]["reference"].split("/")[-1] for a in p.get("actor", [])
-                    if a["reference"]["reference"].split("/")[-2] == "Organization"]
+            if until:
+                end = _next_day(until)
+            elif c["status"] == "inactive":
+                end = max((c.get("meta", {}).get("lastUpdated") or c["dateTime"])[:10], begin)
+            else:
+                end = None
+            orgs = [_id(a["reference"]["reference"])[1] for a in p.get("actor", [])
+                    if _id(a["reference"]["reference"])[0] == "Organization"]
             codes = [x["code"] for x in p.get("class", [])] + [y["code"] for x in p.get("code", [])
                                                                 for y in x.get("coding", [])]
-            docs = [d["reference"]["reference"].split("/")[-1] for d in p.get("data", [])]
+            docs = ["/".join(_id(d["reference"]["reference"])) for d in p.get("data", [])]
             targets = [("registrar", t) for t in orgs] + [("service_task", t) for t in codes] + [
                 ("document", t) for t in docs]
             if not targets:
@@ -108,11 +129,11 @@ CASES = [  # (name, consent, opt-outs, bans)
     ("deny for treatment only: not a secondary-use choice", _consent({"type": "deny", "purpose": [{"code": "TREAT"}]}),
      [], []),
     ("a period", _consent({"type": "deny", "period": {"start": "2023-01-01", "end": "2025-01-01T00:00:00Z"}}),
-     [("p1", "2023-01-01", "2025-01-01")], []),
+     [("p1", "2023-01-01", "2025-01-02")], []),  # a Period's end is inclusive
     ("withdrawn: inactive, ended at its dateTime", _consent({"type": "deny"}, status="inactive"),
      [("p1", "2024-05-01", "2024-05-01")], []),
     ("withdrawn with a period end", _consent({"type": "deny", "period": {"start": "2020-01-01", "end": "2022-02-02"}},
-                                             status="inactive"), [("p1", "2020-01-01", "2022-02-02")], []),
+                                             status="inactive"), [("p1", "2020-01-01", "2022-02-03")], []),
     ("a draft was never in force", _consent({"type": "deny"}, status="draft"), [], []),
     ("rejected", _consent({"type": "deny"}, status="rejected"), [], []),
     ("entered in error", _consent({"type": "deny"}, status="entered-in-error"), [], []),
@@ -123,16 +144,16 @@ CASES = [  # (name, consent, opt-outs, bans)
     ("a service task by class", _consent({"type": "deny", "class": [{"code": "10"}]}),
      [], [("p1", "service_task", "10", "2024-05-01", None, False)]),
     ("one encounter", _consent({"type": "deny", "data": [{"reference": {"reference": "Encounter/e9"}}]}),
-     [], [("p1", "document", "e9", "2024-05-01", None, False)]),
+     [], [("p1", "document", "Encounter/e9", "2024-05-01", None, False)]),
     ("a nested deny inherits its parent's period",
      _consent({"type": "permit", "period": {"start": "2021-01-01", "end": "2027-01-01"},
                "provision": [{"type": "deny", "data": [{"reference": {"reference": "Encounter/e1"}}]}]}),
-     [], [("p1", "document", "e1", "2021-01-01", "2027-01-01", False)]),
+     [], [("p1", "document", "Encounter/e1", "2021-01-01", "2027-01-02", False)]),
     ("a nested deny's own period wins",
      _consent({"type": "permit", "period": {"start": "2021-01-01"},
                "provision": [{"type": "deny", "period": {"start": "2022-06-01", "end": "2023-06-01"},
                               "actor": [ORG]}]}),
-     [], [("p1", "registrar", "1.2.246.10", "2022-06-01", "2023-06-01", False)]),
+     [], [("p1", "registrar", "1.2.246.10", "2022-06-01", "2023-06-02", False)]),
     ("three levels deep", _consent({"type": "permit", "provision": [{"type": "permit", "provision": [
         {"type": "deny", "class": [{"code": "20"}]}]}]}),
      [], [("p1", "service_task", "20", "2024-05-01", None, False)]),
@@ -142,10 +163,37 @@ CASES = [  # (name, consent, opt-outs, bans)
      [], [("p1", "registrar", "1.2.246.10", "2024-05-01", None, True)]),
     ("an organisation and an encounter: two bans",
      _consent({"type": "deny", "actor": [ORG], "data": [{"reference": {"reference": "Encounter/e2"}}]}),
-     [], [("p1", "document", "e2", "2024-05-01", None, False), ("p1", "registrar", "1.2.246.10", "2024-05-01", None,
-                                                               False)]),
+     [], [("p1", "document", "Encounter/e2", "2024-05-01", None, False),
+          ("p1", "registrar", "1.2.246.10", "2024-05-01", None, False)]),
     ("an absolute reference", _consent({"type": "deny"}, patient={"reference": "https://fhir.example/Patient/p1"}),
      [("p1", "2024-05-01", None)], []),
+    ("an end on the as-of date is still in force that day", _consent({"type": "deny", "period": {"end": "2026-10-31"}}),
+     [("p1", "2024-05-01", "2026-11-01")], []),
+    ("a scope in text only counts", _consent({"type": "deny"}, scope={"text": "research"}),
+     [("p1", "2024-05-01", None)], []),
+    ("no scope counts", {k: v for k, v in _consent({"type": "deny"}).items() if k != "scope"},
+     [("p1", "2024-05-01", None)], []),
+    ("a research sub-purpose (BIORCH)", _consent({"type": "deny", "purpose": [{"code": "BIORCH"}]}),
+     [("p1", "2024-05-01", None)], []),
+    ("policyRule OPTOUT with no provision", {**{k: v for k, v in _consent({}).items() if k != "provision"},
+                                             "policyRule": {"coding": [{"code": "OPTOUT"}]}},
+     [("p1", "2024-05-01", None)], []),
+    ("four levels deep", _consent({"type": "permit", "provision": [{"provision": [{"provision": [
+        {"type": "deny", "class": [{"code": "30"}]}]}]}]}),
+     [], [("p1", "service_task", "30", "2024-05-01", None, False)]),
+    ("a versioned reference", _consent({"type": "deny", "data": [{"reference": {
+        "reference": "Encounter/e039/_history/1"}}],
+        "actor": [{"reference": {"reference": "Organization/o/_history/2"}}]}),
+     [], [("p1", "document", "Encounter/e039", "2024-05-01", None, False),
+          ("p1", "registrar", "o", "2024-05-01", None, False)]),
+    ("withdrawn: on its last update", _consent({"type": "deny"}, status="inactive",
+                                               meta={"lastUpdated": "2026-09-30T08:00:00Z"}),
+     [("p1", "2024-05-01", "2026-09-30")], []),
+    ("withdrawn, but recorded before it began: never before its start",
+     _consent({"type": "deny", "period": {"start": "2026-05-01"}}, status="inactive"),
+     [("p1", "2026-05-01", "2026-05-01")], []),
+    ("a planned end after today", _consent({"type": "deny", "period": {"start": "2024-01-01", "end": "2030-01-01"}}),
+     [("p1", "2024-01-01", "2030-01-02")], []),
 ]
 
 
@@ -195,6 +243,8 @@ def test_consents_agree_with_the_reference(tmp_path: Path, drawn: list) -> None:
     (_consent({"type": "maybe"}), "provision.type: expected deny or permit, got 'maybe'"),
     ({k: v for k, v in _consent({"type": "deny"}).items() if k != "dateTime"},
      "Consent.ndjson:1: a Consent that denies needs provision.period.start or dateTime"),
+    (_consent({"type": "permit", "provision": [{"provision": [{"provision": [{"provision": [{"provision": [
+        {"type": "deny"}]}]}]}]}]}), "Consent.ndjson:1: provision: expected at most 5 levels of nested provisions"),
 ])
 def test_a_consent_that_cannot_be_read_is_one_line(tmp_path: Path, consent: dict, expected: str) -> None:
     with pytest.raises(ExtractorError) as caught:
@@ -217,7 +267,7 @@ def test_conditions_by_gender_are_the_eligible_patients_rounded(export: Path, tm
     truth: dict[tuple[str, str, str], set[str]] = {}
     for c in _lines(export / "Condition.ndjson"):
         who, visit = c["subject"]["reference"].split("/")[1], c["encounter"]["reference"].split("/")[1]
-        if who not in patients or (who, visit) in banned:
+        if who not in patients or (who, f"Encounter/{visit}") in banned:
             continue
         born, onset = dt.date.fromisoformat(patients[who]["birthDate"]), dt.date.fromisoformat(c["onsetDateTime"][:10])
         if (onset.year - born.year - ((onset.month, onset.day) < (born.month, born.day))) >= 18:
@@ -317,3 +367,73 @@ def test_an_attachment_that_is_not_base64_is_one_line(export: Path, tmp_path: Pa
     expected = r"DocumentReference.ndjson:3: column note \(content\[0\].attachment.data\): expected base64 of UTF-8"
     with pytest.raises(ExtractorError, match=expected):
         run_extract(load_config(FHIR / "notes_request.toml", data), tmp_path / "out", TEST_KEY.encode())
+
+
+def _catalog_variant(tmp_path: Path, old: str, new: str) -> Path:
+    """The example's catalog and request in tmp_path with one edit to the catalog; the request's path."""
+    folder = tmp_path / "fhir"
+    shutil.copytree(FHIR, folder)
+    (tmp_path / "queries").mkdir(exist_ok=True)
+    shutil.copy(REPO / "queries" / "fhir_conditions_by_gender.sql", tmp_path / "queries")
+    text = (folder / "catalog.toml").read_text()
+    assert old in text
+    (folder / "catalog.toml").write_text(text.replace(old, new, 1))
+    (folder / "request.toml").write_text((folder / "request.toml").read_text().replace("../../queries/", "../queries/"))
+    return folder / "request.toml"
+
+
+def test_every_document_key_of_a_table_meets_the_bans(export: Path, tmp_path: Path) -> None:
+    """An Observation's own id as a second document key (to join DiagnosticReport.result): bans by encounter
+    still leave out the observations made at the banned encounters."""
+    second = 'observation_id = { role = "document_key", path = "id" }\n'
+    request = _catalog_variant(tmp_path, "[tables.observation.columns]\n", "[tables.observation.columns]\n" + second)
+    result = run_extract(load_config(request, export), tmp_path / "out", TEST_KEY.encode())
+    ledger = {(r.table, r.rule): r.rows for r in result.eligibility.ledger}
+    _, bans = reference_choices(_lines(export / "Consent.ndjson"))
+    banned = {(p, t) for p, s, t, start, until, _ in bans if s == "document"}
+    opted = {p for p, *_ in reference_choices(_lines(export / "Consent.ndjson"))[0]}
+    expected = sum(1 for o in _lines(export / "Observation.ndjson")
+                   if (o["subject"]["reference"].split("/")[1], o["encounter"]["reference"]) in banned
+                   and o["subject"]["reference"].split("/")[1] not in opted)
+    assert expected > 0 and ledger[("observation", "disclosure_ban_document")] == expected
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ('patient_id = { role = "person_key", path = "id"', 'patient_id = { role = "other", path = "id"'),
+    ('[tables.condition.columns]\n', '[tables.condition.columns]\nsubj = { role = "other", path = "subject.reference", '
+                                     'reference = "Patient" }\n'),
+])
+def test_a_patient_id_in_a_column_that_is_not_the_person_key_is_refused(export: Path, tmp_path: Path, old: str,
+                                                                         new: str) -> None:
+    request = _catalog_variant(tmp_path, old, new)
+    with pytest.raises(ExtractorError, match="role person_key \\(or direct_identifier\\): it holds a Patient's id"):
+        load_config(request, export)
+
+
+def test_a_broken_line_is_named_by_the_line_an_editor_shows(export: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(export, data)
+    lines = (data / "Condition.ndjson").read_text().splitlines()
+    lines[3:3] = ["", "   "]  # blank lines count as lines (now 4 and 5)
+    lines[6] = lines[6][:40]  # line 7: cut short
+    (data / "Condition.ndjson").write_text("\r\n".join(lines) + "\r\n")
+    with pytest.raises(ExtractorError, match=r"Condition.ndjson:7: expected one JSON resource per line, got a line"):
+        run_extract(load_config(FHIR / "request.toml", data), tmp_path / "out", TEST_KEY.encode())
+
+
+def test_an_integer_is_whole_and_a_timestamp_keeps_its_zone(tmp_path: Path) -> None:
+    """5.5 in an integer column is refused, not rounded to 6; 23:30 at -05:00 is 04:30 the next day in UTC."""
+    (tmp_path / "Observation.ndjson").write_text(
+        json.dumps({"resourceType": "Observation", "subject": {"reference": "Patient/p1"}, "n": 5,
+                    "at": "2026-06-01T23:30:00-05:00"}) + "\n")
+    (tmp_path / "catalog.toml").write_text(
+        '[catalog]\nname = "x"\n[tables.obs]\npath = "Observation.ndjson"\nresource = "Observation"\n'
+        '[tables.obs.columns]\np = { role = "person_key", path = "subject.reference", reference = "Patient" }\n'
+        'n = { role = "other", type = "integer" }\nat = { role = "date", type = "timestamp" }\n')
+    con = duckdb.connect()
+    register_sources(con, load_catalog(tmp_path / "catalog.toml"))
+    assert con.execute("SELECT n, CAST(\"at\" AS VARCHAR) FROM raw.obs").fetchall() == [(5, "2026-06-02 04:30:00")]
+    text = (tmp_path / "Observation.ndjson").read_text().replace('"n": 5', '"n": 5.5')
+    (tmp_path / "Observation.ndjson").write_text(text)
+    with pytest.raises(ExtractorError, match=r"Observation.ndjson:1: column n: expected an integer, got '5.5'"):
+        register_sources(duckdb.connect(), load_catalog(tmp_path / "catalog.toml"))

@@ -169,9 +169,11 @@ def _typed(f: Fields, key: str, first: str, more: frozenset[str] = frozenset()) 
     raise f.error(key, f"a name or a table {{{first} = ..., type = ..., format = ...}}", spec)
 
 
-def _columns(f: Fields, folder: Path, json: bool = False) -> tuple[Column, ...]:
+def _columns(f: Fields, folder: Path, resource: str | None = None) -> tuple[Column, ...]:
+    """The table's columns; `resource`: a FHIR resource type, whose columns may name a path and a reference."""
     cols = []
     cf = f.table("columns")
+    json = resource is not None
     for name in cf.name_keys():
         more = {"description", "codes", "label", *(("path", "reference") if json else ())}
         role, typ, fmt = _typed(cf, name, "role", frozenset(more))
@@ -185,6 +187,9 @@ def _columns(f: Fields, folder: Path, json: bool = False) -> tuple[Column, ...]:
             raise cf.error(f"{name}.path", "a path in the resource such as code.coding[0].code", path)
         if ref is not None and not re.fullmatch(r"[A-Z][A-Za-z]+", ref):
             raise cf.error(f"{name}.reference", "the resource type the reference names, such as Patient", ref)
+        if (ref == "Patient" or (resource == "Patient" and (path or name) == "id")) and role not in (
+                "person_key", "direct_identifier"):  # a Patient's id is the person: never released as it is
+            raise cf.error(name, "role person_key (or direct_identifier): it holds a Patient's id", role)
         cols.append(Column(name, role, typ, fmt, plain(described), codes, described, labels, path=path, reference=ref))
     if not cols:
         raise f.error("columns", "at least one column")
@@ -210,7 +215,7 @@ def load_catalog(path: Path, root_override: Path | None = None, schema_only: boo
                           "description", "label", "resource"})
         described = t.text("description", {})
         source = parse_source(t, root, schema_only)
-        tables[name] = Table(name, source, _columns(t, path.parent, source.format == "ndjson"), plain(described),
+        tables[name] = Table(name, source, _columns(t, path.parent, source.resource), plain(described),
                              described, t.text("label", {}))
     if not tables:
         raise f.error("tables", "at least one table")

@@ -120,10 +120,10 @@ def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed:
         conds.append(("research_consent", "c.person IS NULL"))
     if "disclosure_ban" in rules:
         for scope, role in _BAN_COLUMN_ROLE.items():
-            col = table.one_with_role(role)
-            if col is not None:
-                conds.append((f"disclosure_ban_{scope}", f"coalesce(list_contains(b.{scope}, "
-                              f"CAST(t.{quote_ident(col)} AS VARCHAR)), false)"))
+            hits = [f"coalesce(list_contains(b.{scope}, CAST(t.{quote_ident(col)} AS VARCHAR)), false)"
+                    for col in table.with_role(role)]  # every column of the role: an Observation's own id and its visit
+            if hits:
+                conds.append((f"disclosure_ban_{scope}", " OR ".join(hits)))
     retention = _retention_condition(table, cfg) if "retention" in rules else None
     if retention:
         conds.append(("retention", retention))

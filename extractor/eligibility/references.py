@@ -25,9 +25,10 @@ def dangling_references(con: duckdb.DuckDBPyConnection, cfg: RunConfig) -> list[
             if target is None or key is None:
                 continue
             ref, id_ = quote_ident(col.name), quote_ident(key.name)
-            n = con.execute(f"SELECT count(*) FROM raw.{quote_ident(table.name)} r WHERE r.{ref} IS NOT NULL AND "
-                            f"NOT EXISTS (SELECT 1 FROM raw.{quote_ident(target.name)} k WHERE k.{id_} = r.{ref})"
-                            ).fetchall()[0][0]
+            n = con.execute(  # ids compared bare: a document key holds Type/id, another column the id alone
+                f"SELECT count(*) FROM raw.{quote_ident(table.name)} r WHERE r.{ref} IS NOT NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM raw.{quote_ident(target.name)} k WHERE regexp_extract(CAST(k.{id_} AS VARCHAR), "
+                f"'[^/]+$') = regexp_extract(CAST(r.{ref} AS VARCHAR), '[^/]+$'))").fetchall()[0][0]
             if n:
                 out.append(Message("%(file)s: %(n)s rows name a %(resource)s (%(column)s) that %(target)s does not "
                                    "hold; kept", file=table.source.path.name, n=n, resource=col.reference,
