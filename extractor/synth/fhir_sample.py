@@ -1,5 +1,6 @@
 """The FHIR example's data: a bulk export of synthetic US Core patients (the carebundle package, Apache-2.0)
-with what carebundle does not write: Consent resources, and a DocumentReference per encounter whose note
+with what carebundle does not write: Consent resources, a Procedure at some encounters, and a
+DocumentReference per encounter whose note
 (base64 in content[0].attachment.data, as FHIR carries it) is a synthetic Finnish or Swedish note by
 synth/notes.py about a synthetic identity given to the patient; its identifiers' spans are kept in
 note_spans.parquet (document id, spans) for scoring, never catalogued.
@@ -50,11 +51,32 @@ def write_sample(out: Path, patients: int = 300, seed: int = 2026) -> dict[str, 
     consents = consents_for(rng, patient_ids, encounters)
     (out / "Consent.ndjson").write_text("".join(json.dumps(c, sort_keys=True) + "\n" for c in consents))
     counts["Consent"] = len(consents)
+    procedures = _procedures(rng, encounters)
+    (out / "Procedure.ndjson").write_text("".join(json.dumps(r) + "\n" for r in procedures))
+    counts["Procedure"] = len(procedures)
     documents = _documents(rng, patient_ids, encounters)
     (out / "DocumentReference.ndjson").write_text("".join(json.dumps(d) + "\n" for d in documents["resource"]))
     documents.select("id", "note_spans").write_parquet(out / "note_spans.parquet")
     counts["DocumentReference"] = documents.height
     return counts
+
+
+PROCEDURES = (("73761001", "Colonoscopy"), ("80146002", "Appendectomy"), ("232717009", "Coronary artery bypass"),
+              ("18286008", "Catheter ablation of heart"), ("71651007", "Mammography"), ("274804006", "Spirometry"))
+
+
+def _procedures(rng: np.random.Generator, encounters: dict[str, list[str]]) -> list[dict]:
+    """A SNOMED CT procedure at about two encounters in five (carebundle writes none)."""
+    out = []
+    for patient, visits in sorted(encounters.items()):
+        for visit in visits:
+            if rng.random() < 0.4:
+                code, name = PROCEDURES[int(rng.integers(0, len(PROCEDURES)))]
+                out.append({"resourceType": "Procedure", "id": f"proc-{visit}", "status": "completed",
+                            "code": {"coding": [{"system": "http://snomed.info/sct", "code": code, "display": name}]},
+                            "subject": {"reference": f"Patient/{patient}"},
+                            "encounter": {"reference": f"Encounter/{visit}"}, "performedDateTime": "2026-01-01"})
+    return out
 
 
 def _documents(rng: np.random.Generator, patients: list[str], encounters: dict[str, list[str]]) -> pl.DataFrame:

@@ -3,9 +3,10 @@
 Hypothesis takes the export world (tests/inputs/export_world.py) and damages one of its files: a value
 of the wrong type, an empty or missing or extra or duplicated column, NUL bytes, another encoding or
 delimiter than declared, a BOM, a 10,000-character cell, dates out of range, the file as Parquet with
-other types. Every case must either release (and pass the output checker) or raise one ExtractorError
-of one line that names the damaged file or a catalog key — never another exception, never a partial
-output. FUZZ_EXAMPLES sets how many cases (default 60); FUZZ_STATS=path writes the outcome counts.
+other types or as a table of a DuckDB database (all text, as an OMOP database may hold it). Every case
+must either release (and pass the output checker) or raise one ExtractorError of one line that names the
+damaged file or a catalog key — never another exception, never a partial output. FUZZ_EXAMPLES sets how
+many cases (default 60); FUZZ_STATS=path writes the outcome counts.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from export_world import write_export
@@ -54,8 +56,8 @@ def _write(path: Path, rows: list[list[str]], encoding: str, delimiter: str = ";
 def damage(draw) -> tuple[str, str, dict]:
     name = draw(st.sampled_from(FILES))
     kind = draw(st.sampled_from(["value", "empty column", "missing column", "extra column", "duplicate header",
-                                 "nul", "encoding", "delimiter", "bom", "long cell", "parquet", "no rows",
-                                 "short row"]))
+                                 "nul", "encoding", "delimiter", "bom", "long cell", "parquet", "duckdb",
+                                 "no rows", "short row"]))
     return name, kind, {"value": draw(ODD), "column": draw(st.integers(0, 5)), "row": draw(st.integers(1, 4))}
 
 
@@ -98,6 +100,18 @@ def apply(folder: Path, name: str, kind: str, p: dict) -> None:
             text = catalog.read_text(encoding="utf-8").replace(f'path = "{name}"', f'path = "{path.stem}.parquet"')
             catalog.write_text(text, encoding="utf-8")
             return
+        case "duckdb":  # the same rows as a table of a DuckDB database (as OMOP databases come), all text
+            frame = pl.DataFrame({h: [r[i] if i < len(r) and r[i] else None for r in rows[1:]]
+                                  for i, h in enumerate(rows[0])}, schema={h: pl.String for h in rows[0]})
+            path.unlink()
+            with duckdb.connect(str(folder / "export.duckdb")) as con:
+                con.register("frame", frame.to_arrow())
+                con.execute(f'CREATE TABLE "{path.stem}" AS SELECT * FROM frame')
+            catalog = folder / "catalog.toml"
+            text = catalog.read_text(encoding="utf-8").replace(f'path = "{name}"',
+                                                               f'path = "export.duckdb"\ntable = "{path.stem}"')
+            catalog.write_text(text, encoding="utf-8")
+            return
         case "no rows":
             rows = rows[:1]
         case "short row" if row >= 1:
@@ -120,7 +134,8 @@ def test_damaged_exports_run_or_fail_in_one_line(tmp_path_factory: pytest.TempPa
     except ExtractorError as exc:
         text = str(exc)
         assert text and "\n" not in text and "\r" not in text, repr(text)
-        assert any(f in text for f in (*FILES, name.replace(".csv", ".parquet"), "catalog.toml", "q.sql")), text
+        assert any(f in text for f in (*FILES, name.replace(".csv", ".parquet"), "export.duckdb", "catalog.toml",
+                                       "q.sql")), text
         assert not list(out.glob("EXP-1/*/release")), "a failed run leaves no output"
         STATS["clear errors"] += 1
         detail = f": {text.split(': ', 1)[-1][:70]}" if os.environ.get("FUZZ_VERBOSE") else ""
