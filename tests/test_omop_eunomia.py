@@ -257,3 +257,14 @@ def test_a_researcher_tries_an_omop_query_on_dummy_data_with_its_concepts(tmp_pa
     found = con.execute("SELECT count(*) FROM condition_occurrence c JOIN concept k ON k.concept_id = "
                         "c.condition_concept_id WHERE c.condition_concept_id = 201826").fetchall()[0][0]
     assert found > 100
+
+
+def test_the_notice_offers_only_the_bans_the_data_can_honour(eunomia: Path, registry: Path) -> None:
+    """A patient is told a ban can cover a registrar or a service task only where the data record them."""
+    from extractor.reports.notices import ban_scopes
+
+    omop = load_config(OMOP / "cohort_request.toml", eunomia)
+    finnish = load_config(REPO / "examples" / "registry" / "research_request.toml", registry)
+    assert ban_scopes(omop, "en") == "one document" and ban_scopes(omop, "fi") == "yhtä asiakirjaa"
+    assert ban_scopes(finnish, "en") == "one registrar, one service task or one document"
+    assert ban_scopes(finnish, "sv") == "en personuppgiftsansvarig, en serviceuppgift eller en handling"

@@ -47,6 +47,25 @@ PURPOSE_TEXT = {
 CATEGORIES = {"fi": "Tietoja, joita hanke käytti: {labels}.", "sv": "Uppgifter som projektet använde: {labels}.",
               "en": "Data the project used: {labels}."}
 NOT_CATEGORIES = PSEUDONYMISED_ROLES | {"direct_identifier"}  # keys and identifiers: never given out
+# What a disclosure ban can cover, in the reader's language: only the kinds the catalog's tables record (an OMOP
+# database records documents, as visits, but no registrar or service task), so no patient is told of a ban
+# the data could not honour.
+BAN_SCOPE_WORDS = {"fi": {"registrar": "yhtä rekisterinpitäjää", "service_task": "yhtä palvelutehtävää",
+                          "document_key": "yhtä asiakirjaa"},
+                   "sv": {"registrar": "en personuppgiftsansvarig", "service_task": "en serviceuppgift",
+                          "document_key": "en handling"},
+                   "en": {"registrar": "one registrar", "service_task": "one service task",
+                          "document_key": "one document"}}
+LAST_JOIN = {"fi": " tai ", "sv": " eller ", "en": " or "}
+
+
+def ban_scopes(cfg: RunConfig, lang: str) -> str:
+    """'one registrar, one service task or one document', for the roles some catalogued table has."""
+    roles = [r for r in BAN_SCOPE_WORDS[lang] if any(t.with_role(r) for t in cfg.catalog.tables.values())]
+    words = [BAN_SCOPE_WORDS[lang][r] for r in roles]
+    return ", ".join(words[:-1]) + LAST_JOIN[lang] + words[-1] if len(words) > 1 else "".join(words)
+
+
 DEFAULT_SUMMARY = {
     "fi": "{org} käyttää tietojasi. Tarkoitus on {purpose}.",
     "sv": "{org} använder dina uppgifter. Syftet är {purpose}.",
@@ -120,7 +139,8 @@ def write_notices(cfg: RunConfig, folder: Path) -> dict[str, Readability]:
         page = render(f"notice_{lang}.html.j2", {
             "request": req, "purpose": cfg.purpose, "purpose_text": purpose_text, "summary": summaries[lang],
             "data_categories": categories, "retention": retention, "disclosure": cfg.purpose.disclosure,
-            "kinds": kinds, "t": texts[lang]}, lang=lang)  # dates and numbers as the reader's language writes them
+            "kinds": kinds, "t": texts[lang], "ban_scopes": ban_scopes(cfg, lang)},
+            lang=lang)  # dates and numbers as the reader's language writes them
         missing = missing_elements(page)
         if missing:
             raise ExtractorError(f"notice_{lang}: missing GDPR element(s): "
