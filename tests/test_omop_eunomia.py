@@ -268,3 +268,26 @@ def test_the_notice_offers_only_the_bans_the_data_can_honour(eunomia: Path, regi
     assert ban_scopes(omop, "en") == "one document" and ban_scopes(omop, "fi") == "yhtä asiakirjaa"
     assert ban_scopes(finnish, "en") == "one registrar, one service task or one document"
     assert ban_scopes(finnish, "sv") == "en personuppgiftsansvarig, en serviceuppgift eller en handling"
+
+
+def test_an_exemption_s_reason_is_read_in_the_dpo_s_language(eunomia: Path, tmp_path: Path) -> None:
+    """The OMOP policy gives each exemption's legal reason in fi, sv and en: each review page shows its own."""
+    result = run_extract(load_config(OMOP / "cohort_request.toml", eunomia), tmp_path, TEST_KEY.encode())
+    review = result.release_dir.parent / "review"
+    assert "Laki 703/2023 säätää" in (review / "review_fi.html").read_text()
+    assert "Lag 703/2023 reglerar" in (review / "review_sv.html").read_text()
+    assert "Act 703/2023 sets" in (review / "review_en.html").read_text()
+    assert "Lag 703/2023" not in (review / "review_fi.html").read_text()
+
+
+@pytest.mark.parametrize("reason", ['{ fi = "Liian lyhyt", en = "short" }', '{ de = "Ein langer Grund hier" }',
+                                    '{ fi = 12345678901 }', '"short"'])
+def test_an_exemption_without_a_real_reason_is_one_line(tmp_path: Path, reason: str) -> None:
+    from extractor.config.policy import load_policy
+
+    text = (OMOP / "policy.toml").read_text()
+    start = text.index("retention = {")
+    policy = tmp_path / "policy.toml"
+    policy.write_text(text[:start] + f"retention = {reason}\n" + text[text.index("structure_state"):])
+    with pytest.raises(ExtractorError, match="purposes.research.exempt.retention: expected the legal reason"):
+        load_policy(policy)

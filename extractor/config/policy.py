@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractor.config.rules import RULES
-from extractor.config.toml_fields import Fields, load_toml
+from extractor.config.toml_fields import Fields, load_toml, plain
 from extractor.shipped import shipped
 
 # Eligibility rules in their fixed precedence order (the order of the exclusion flow).
@@ -54,9 +54,16 @@ class Purpose:
     name: str
     description: str
     consent_required: bool
-    exemptions: dict[str, str]  # rule -> legal reason
+    exemptions: dict[str, str]  # rule -> legal reason (as written, else English, else the first given)
     outputs: tuple[str, ...]
     disclosure: Disclosure
+    # rule -> the reason per language, when the policy gives it as { fi = …, sv = …, en = … }: the DPO reads it
+    # in the report's language
+    exemption_texts: dict[str, dict[str, str]] = field(default_factory=dict, hash=False)
+
+    def exemption_in(self, rule: str, lang: str) -> str | None:
+        texts = self.exemption_texts.get(rule, {})
+        return texts.get(lang) or self.exemptions.get(rule)
 
     def applies(self, rule: str) -> bool:
         if rule == "research_consent":
@@ -142,14 +149,20 @@ def load_policy(path: Path) -> Policy:
         p = pf.table(name)
         p.reject_unknown({"description", "consent_required", "exempt", "outputs", "disclosure"})
         exemptions: dict[str, str] = {}
+        exemption_texts: dict[str, dict[str, str]] = {}
         ef = p.table("exempt", None)
         for rule in ef.keys() if ef else []:
             if rule not in RULES:
                 raise ef.error(rule, "an eligibility rule: " + ", ".join(RULES), rule)
             reason = ef.data[rule]
-            if not isinstance(reason, str) or len(reason.strip()) < 10:
-                raise ef.error(rule, "the legal reason for the exemption (a sentence naming the law)", reason)
-            exemptions[rule] = reason.strip()
+            texts = {k: v.strip() if isinstance(v, str) else v for k, v in reason.items()} \
+                if isinstance(reason, dict) and reason else {"*": reason.strip() if isinstance(reason, str) else ""}
+            if set(texts) - {"*", "fi", "sv", "en"} or not all(isinstance(v, str) and len(v) >= 10
+                                                                for v in texts.values()):
+                raise ef.error(rule, "the legal reason for the exemption (a sentence naming the law), or one per "
+                               "language { fi = …, sv = …, en = … }", reason)
+            exemptions[rule] = plain(texts)
+            exemption_texts[rule] = {k: v for k, v in texts.items() if k != "*"}
         outputs = p.str_list("outputs", ("aggregate",))
         for kind in outputs:
             if kind not in OUTPUT_KINDS:
@@ -159,6 +172,7 @@ def load_policy(path: Path) -> Policy:
             description=p.str("description"),
             consent_required=p.bool("consent_required", False),
             exemptions=exemptions,
+            exemption_texts=exemption_texts,
             outputs=outputs,
             disclosure=_disclosure(p.table("disclosure", None), base),
         )

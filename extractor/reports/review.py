@@ -96,7 +96,8 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
         if rule == "research_consent" and not cfg.purpose.consent_required:
             continue
         rules.append({"label": label(rule), "applied": cfg.purpose.applies(rule) and rule not in cfg.unapplied,
-                      "reason": cfg.purpose.exemptions.get(rule), "unapplied": cfg.unapplied.get(rule)})
+                      "reason": cfg.purpose.exemptions.get(rule), "reasons": cfg.purpose.exemption_texts.get(rule, {}),
+                      "unapplied": cfg.unapplied.get(rule)})
     anonymised = anonymised or {}
     release_dir = path.parent.parent / "release"
     leaving = _leaving(manifest, controlled, tables or [], anonymised, release_dir)
