@@ -3,8 +3,8 @@
 A catalog table names its file and resource type; each column names a path in the resource (`id`,
 `subject.reference`, `code.coding[0].code`; default: the column's own name). DuckDB reads each line as JSON
 text and extracts the declared paths only, so an element the catalog does not list never leaves the file.
-Before any stage runs, one scan per file stops the run with `FILE:LINE: …` at the first line that is
-another resource type, the first reference that does not name the declared resource type (`Patient/<id>`,
+Before any stage runs, a few scans of each file stop the run with `FILE:LINE: …` at the first line that is
+not JSON or is another resource type, the first reference that does not name the declared resource type (`Patient/<id>`,
 also at the end of an absolute URL; the id is what the column holds, so it joins `Patient.id`) and the first
 value that does not convert to its declared type; a path no line of a non-empty file has is refused, since a
 misspelt path (FHIR names are case-sensitive) would otherwise read as an empty column. An Attachment's `data`
@@ -100,27 +100,25 @@ def check_lines(con: duckdb.DuckDBPyConnection, src: Source, raw: str, columns: 
     Attachment's data that is not base64 of UTF-8 text, as one line; then a declared path that no line has."""
     first_not_json(con, src.path)
     resource = src.resource or ""
-    refs = [c for c in columns if c.reference]
-    refs += [c for c in columns if is_attachment(c)]
-    tests = [f"__resource IS DISTINCT FROM {quote_literal(resource)}"] + [
-        f"({quote_ident(c.name)} IS NOT NULL AND {_reference_id(quote_ident(c.name), c.reference)} = '')"
-        if c.reference else f"({quote_ident(c.name)} IS NOT NULL AND {_decoded(quote_ident(c.name))} IS NULL)"
-        for c in refs]
-    counts = ", ".join(f"count({quote_ident(c.name)})" for c in columns)
-    first = con.execute(f"SELECT __line, __resource{''.join(', ' + quote_ident(c.name) for c in refs)} FROM ({raw}) "
-                        f"WHERE {' OR '.join(tests)} ORDER BY __line LIMIT 1").fetchall()
-    if first:
-        line, found, *values = first[0]
+    checked = [c for c in columns if c.reference or is_attachment(c)]
+    fails = {c.name: f"({quote_ident(c.name)} IS NOT NULL AND " + (
+        f"{_reference_id(quote_ident(c.name), c.reference)} = '')" if c.reference
+        else f"{_decoded(quote_ident(c.name))} IS NULL)") for c in checked}
+    wrong_type = f"__resource IS DISTINCT FROM {quote_literal(resource)}"
+    flags = "".join(f", {test}, {quote_ident(c)}" for c, test in fails.items())
+    first = con.execute(f"SELECT __line, __resource{flags} FROM ({raw}) WHERE "
+                        f"{' OR '.join([wrong_type, *fails.values()])} ORDER BY __line LIMIT 1").fetchall()
+    if first:  # the line's first fault, in the order: resource type, then the columns as declared
+        line, found, *rest = first[0]
         if found != resource:
             raise ExtractorError(f"{src.path}:{line}: expected a {resource} resource (resourceType), got {found!r}")
-        for c, value in zip(refs, values, strict=True):
-            if value is not None and not c.reference and con.execute(f"SELECT {_decoded('?')} IS NULL",
-                                                                     [value]).fetchall()[0][0]:
-                raise ExtractorError(f"{src.path}:{line}: column {c.name} ({c.path}): expected base64 of UTF-8 text "
-                                     f"(an Attachment's data), got {value[:40]!r}")
-            if value is not None and c.reference and not re.search(f"(?:^|/){c.reference}/[^/]+$", value):
-                raise ExtractorError(f"{src.path}:{line}: column {c.name} ({c.path or c.name}): expected a "
-                                     f"reference to a {c.reference} ({c.reference}/<id>), got {value[:60]!r}")
+        c, value = next((c, v) for c, failed, v in zip(checked, rest[::2], rest[1::2], strict=True) if failed)
+        if c.reference:
+            raise ExtractorError(f"{src.path}:{line}: column {c.name} ({c.path or c.name}): expected a "
+                                 f"reference to a {c.reference} ({c.reference}/<id>), got {value[:60]!r}")
+        raise ExtractorError(f"{src.path}:{line}: column {c.name} ({c.path}): expected base64 of UTF-8 text "
+                             f"(an Attachment's data), got {value[:40]!r}")
+    counts = ", ".join(f"count({quote_ident(c.name)})" for c in columns)
     total, *filled = con.execute(f"SELECT count(*), {counts} FROM ({raw})").fetchall()[0]
     for c, n in zip(columns, filled, strict=True):
         if total and not n:
@@ -135,14 +133,16 @@ def dummy_sql(columns: tuple[Column, ...], resource: str, frame: str) -> str:
     for c in columns:
         node = tree
         parts = (c.path or c.name).split(".")
+        value = quote_ident(c.name)
+        if c.role == "document_key" and (c.reference or (c.path or c.name) == "id"):
+            value = f"regexp_extract({value}, '[^/]+$')"  # the dummy key's own id (keys are read as Type/id)
+        if c.reference:
+            value = f"{quote_literal(c.reference + '/')} || {value}"
+        elif is_attachment(c):
+            value = f"to_base64(encode({value}))"
         for i, part in enumerate(parts):
             name, _, index = part.partition("[")
             leaf = i == len(parts) - 1
-            value = f"{quote_literal(c.reference + '/')} || {quote_ident(c.name)}" if c.reference \
-                else f"to_base64(encode({quote_ident(c.name)}))" if is_attachment(c) else quote_ident(c.name)
-            if c.role == "document_key" and (c.reference or (c.path or c.name) == "id"):
-                value = f"regexp_extract({quote_ident(c.name)}, '[^/]+$')"  # the dummy key's own id
-                value = f"{quote_literal(c.reference + '/')} || {value}" if c.reference else value
             if index:
                 slots = node.setdefault(name, {"[]": {}})["[]"]
                 node = slots.setdefault(int(index.rstrip("]")), {})

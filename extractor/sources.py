@@ -102,17 +102,16 @@ def _reader(con: duckdb.DuckDBPyConnection, name: str, src: Source, typed: tuple
             scratch: Path | None, line: bool, copied: str | None = None) -> str:
     if copied is not None:  # a PostgreSQL table, read into DuckDB (postgres_source.py)
         base = quote_ident(copied)
-    elif src.format == "ndjson" and src.resource == "Consent" and name.startswith("register_"):
-        fhir_consent.check(con, src)  # FHIR Consents as a register of choices
-        select = fhir_consent.register_select(src, name.removeprefix("register_"))
-        first_bad_value(con, src, select, typed)
+    elif src.format == "ndjson":  # FHIR: Consents as a register of choices, or a table of declared paths
+        if src.resource == "Consent" and name.startswith("register_"):
+            fhir_consent.check(con, src)
+            select = fhir_consent.register_select(src, name.removeprefix("register_"))
+        else:
+            raw = fhir_source.raw_select(src, typed)
+            fhir_source.check_lines(con, src, raw, typed)
+            select = fhir_source.value_select(raw, typed, line=True, resource=src.resource or "")
+        first_bad_value(con, src, select, typed)  # values as text: checked, then converted
         return f"({converted_select(src, select, typed, line)})"
-    elif src.format == "ndjson":  # a FHIR bulk export file: declared paths as text, checked, then converted
-        raw = fhir_source.raw_select(src, typed)
-        fhir_source.check_lines(con, src, raw, typed)
-        values = fhir_source.value_select(raw, typed, line=True, resource=src.resource or "")
-        first_bad_value(con, src, values, typed)
-        return f"({converted_select(src, values, typed, line)})"
     elif src.format == "csv":
         path = utf8_path(src, scratch)
         first_bad_value(con, src, _csv(src, path, (), line=True), typed)
@@ -134,9 +133,10 @@ def typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, c
     for col in columns:
         have = actual[col.name]
         q = quote_ident(col.name)
-        if not col.type and col.role in KEY_ROLES and any(have.startswith(t) for t in _FAMILIES["DOUBLE"]):
-            _whole_numbers(con, view, src, col, actual)  # a key stored as 123.0 is 123, as its register writes it
-            replace.append(f"CAST({q} AS BIGINT) AS {q}")
+        floating = any(have.startswith(t) for t in _FAMILIES["DOUBLE"])
+        if floating and (col.type in ("BIGINT", "INTEGER") or (not col.type and col.role in KEY_ROLES)):
+            _whole_numbers(con, view, src, col, actual)  # integers an export stored as floating point (OMOP); a
+            replace.append(f"CAST({q} AS BIGINT) AS {q}")  # key as 123.0 is 123, as its register writes it
             continue
         if not col.type or (not have.endswith("]") and any(have == t or have.startswith(t + "(")
                                                            for t in _FAMILIES.get(col.type, (col.type,)))):
@@ -146,10 +146,6 @@ def typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, c
             continue
         if col.type == "DOUBLE" and have in _FAMILIES["BIGINT"]:
             replace.append(f"CAST({q} AS DOUBLE) AS {q}")  # whole numbers are decimals too
-            continue
-        if col.type == "BIGINT" and any(have.startswith(t) for t in _FAMILIES["DOUBLE"]):
-            _whole_numbers(con, view, src, col, actual)  # integers an export stored as floating point (OMOP)
-            replace.append(f"CAST({q} AS BIGINT) AS {q}")
             continue
         filled = con.execute(f"SELECT count({q}) FROM raw.{quote_ident(view)}").fetchall()[0][0]
         if actual[col.name] == "VARCHAR" or not filled:

@@ -437,3 +437,15 @@ def test_an_integer_is_whole_and_a_timestamp_keeps_its_zone(tmp_path: Path) -> N
     (tmp_path / "Observation.ndjson").write_text(text)
     with pytest.raises(ExtractorError, match=r"Observation.ndjson:1: column n: expected an integer, got '5.5'"):
         register_sources(duckdb.connect(), load_catalog(tmp_path / "catalog.toml"))
+
+
+def test_a_versioned_reference_beside_a_bad_attachment_names_the_attachment(export: Path, tmp_path: Path) -> None:
+    """The line's fault is named, not a valid reference on the same line (Patient/x/_history/2 is valid)."""
+    data = tmp_path / "data"
+    shutil.copytree(export, data)
+    rows = _lines(data / "DocumentReference.ndjson")
+    rows[1]["subject"]["reference"] += "/_history/2"
+    rows[1]["content"][0]["attachment"]["data"] = "not base64 at all!"
+    (data / "DocumentReference.ndjson").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(ExtractorError, match=r"DocumentReference.ndjson:2: column note .*expected base64"):
+        run_extract(load_config(FHIR / "notes_request.toml", data), tmp_path / "out", TEST_KEY.encode())
