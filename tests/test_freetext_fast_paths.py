@@ -1,6 +1,7 @@
 """The batch path's shortcuts give exactly what the plain path gives.
 
-artifacts.py builds presidio's NLP artifacts without spaCy's per-token objects; names.may_sign decides
+one_pass.py runs a note's recognizers without presidio's per-note pipeline; artifacts.py builds presidio's NLP
+artifacts without spaCy's per-token objects; names.may_sign decides
 cheaply whether the signature pattern can match; TWO_INITIALS was rewritten so re scans for a capital
 first. Each is held to its plain counterpart on the whole hand-written corpus and on generated text.
 """
@@ -10,13 +11,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extractor.freetext.artifacts import artifacts
+from extractor.freetext.detect import MIN_SCORE, PERSON, candidate_entities, languages_of
 from extractor.freetext.engine import analyzer
 from extractor.freetext.names import SIGNATURE, TWO_INITIALS, may_sign
+from extractor.freetext.one_pass import analyze_note, remembered_parses
 
 CORPUS = Path(__file__).parent / "fixtures" / "freetext_corpus"
 NOTES = [line for f in sorted(CORPUS.glob("notes_*.txt")) for line in f.read_text("utf-8").splitlines() if line]
@@ -66,3 +70,50 @@ def test_two_initials_rewrite_finds_what_the_plain_pattern_finds(text: str) -> N
 def test_two_initials_on_the_corpus() -> None:
     assert [m.span() for n in NOTES for m in TWO_INITIALS.finditer(n)] == \
         [m.span() for n in NOTES for m in TWO_INITIALS_PLAIN.finditer(n)]
+
+
+def _by_analyze(text: str, entities: tuple[str, ...], language: str) -> list[tuple]:
+    engine = analyzer()
+    return sorted((r.start, r.end, r.entity_type, r.score) for r in engine.analyze(
+        text, language=language, entities=list(entities), score_threshold=MIN_SCORE))
+
+
+def test_one_pass_finds_what_analyze_finds_on_every_corpus_note() -> None:
+    engine, texts = analyzer(), pl.Series(NOTES)
+    entities = candidate_entities(texts).to_list()
+    differ = [(n[:60], lang) for n, e, lang in zip(NOTES, entities, languages_of(texts).to_list(), strict=True)
+              if sorted(analyze_note(engine, n, (*e, PERSON), lang, MIN_SCORE)) != _by_analyze(n, (*e, PERSON), lang)]
+    assert sum(map(bool, entities)) > 100 and differ == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES + ["puh 040 123 4567", "hetu 131052-308T", "Y-tunnus 1572860-0", "Matti",
+                                          "Virtasen", "Mannerheimintie 5 A 3", "00100 Helsinki", "a@b.fi", "tili"]),
+                max_size=10).map(" ".join), st.sampled_from(["fi", "sv", "en"]))
+def test_one_pass_finds_what_analyze_finds_on_any_text(text: str, language: str) -> None:
+    entities = (*candidate_entities(pl.Series([text]))[0].to_list(), PERSON)
+    assert sorted(analyze_note(analyzer(), text, entities, language, MIN_SCORE)) == \
+        _by_analyze(text, entities, language)
+
+
+def test_remembered_parses_find_what_plain_parses_find() -> None:
+    """Each text twice, so the second finds every parse remembered; the matcher's own parse is back after."""
+    import random
+
+    import phonenumbers.phonenumbermatcher as matcher
+
+    from extractor.freetext.recognizers import FinnishPhoneRecognizer
+
+    rng = random.Random(7)
+    numbers = ["Puh " + "".join(rng.choice("0123456789") + rng.choice([" ", "-", ".", "", "x"])
+                                for _ in range(rng.randint(3, 12))) for _ in range(1_500)]
+    texts, recognizer = NOTES + numbers, FinnishPhoneRecognizer("fi")
+
+    def found() -> list[list[tuple]]:
+        return [sorted((r.start, r.end, r.score) for r in recognizer.analyze(t, ["PHONE_NUMBER"])) for t in texts]
+
+    plain, parse = found(), matcher.parse
+    with remembered_parses():
+        assert matcher.parse is not parse
+        first, second = found(), found()
+    assert matcher.parse is parse and sum(map(bool, plain)) > 60 and plain == first == second

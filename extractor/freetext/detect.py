@@ -14,9 +14,11 @@ import atexit
 import functools
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterable
 
 import polars as pl
+from phonenumbers.phonenumberutil import _VALID_PUNCTUATION  # the matcher's own separators
 
 from extractor import hetu
 from extractor.freetext import names
@@ -37,45 +39,57 @@ PREFILTERS: dict[str, str] = {
     "FI_PERSONAL_IDENTITY_CODE": r"(?i)" + hetu.PATTERN,
     "FI_BUSINESS_ID": r"\d{7}-\d",
     "IBAN_CODE": r"(?i)FI\d{2}",
-    "PHONE_NUMBER": r"\d(?:[\s().\-/]*\d){4,}",
     "FI_ADDRESS": r"(?i)" + ADDRESS_PREFILTER + "|" + STREET_WORDS + "|" + PO_BOX_PREFILTER  # a street, a box
                   + "|" + STREET_FORMS_PREFILTER,  # a street without its number, in any case
     "FI_POSTAL_CODE": r"\d{5}",
 }
-ENTITIES = (*PREFILTERS, PERSON)
-_DATE = r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})\b|\b\d{1,2}[.:]\d{2}\b"  # 12.3.2025, 12.3.25; 13.30
+# Phones, by what libphonenumber's matcher can find: digits joined by at most four of the characters it lets
+# stand between them (its own list, read case-insensitively as it reads it) make a chain, and a number it
+# accepts for Finland has at least six digits in one chain. A chain that is just a calendar date whose day
+# has no leading zero (16.3.2023, 1.12.25) is never one (01.3.2023 can be: 013 is an area code).
+# tests/test_freetext_phone_prefilter.py proves these facts for the pinned library and holds the prefilter
+# to the recognizer on generated text.
+DIGIT_CHAIN = r"\d(?:(?i:[" + _VALID_PUNCTUATION + r"]){0,4}\d)*"
+CALENDAR_DATE = r"(?:[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.(?:(?:19|20)\d\d|\d\d)"
+PHONE_MIN_DIGITS = 6
+ENTITIES = (*PREFILTERS, "PHONE_NUMBER", PERSON)
 SCHEMA = {"row": pl.UInt32, "start": pl.Int32, "end": pl.Int32, "entity": pl.String, "score": pl.Float64}
 POOL_FROM = 20_000  # distinct notes needing presidio: below this a pool's start-up costs more than it saves
 _CHUNK = 2_000
 
 
+def _may_hold_phone() -> pl.Expr:
+    chain = pl.element()
+    return pl.col("t").str.extract_all(DIGIT_CHAIN).list.eval(
+        (chain.str.count_matches(r"\d") >= PHONE_MIN_DIGITS) & ~chain.str.contains("^" + CALENDAR_DATE + "$")
+    ).list.any().fill_null(False)
+
+
 def candidate_entities(texts: pl.Series) -> pl.Series:
     """For each text, the entities (other than names) it could contain: a list column."""
-    # Dates (12.3.2025) hold enough digits for a phone but are never one: the phone test ignores them.
-    frame = pl.DataFrame({"t": texts}).with_columns(
-        pl.col("t").str.replace_all(_DATE, " ").alias("dateless"))
-    flags = frame.select([pl.when(pl.col("dateless" if entity == "PHONE_NUMBER" else "t").str.contains(rx))
-                          .then(pl.lit(entity)).alias(entity) for entity, rx in PREFILTERS.items()])
+    flags = pl.DataFrame({"t": texts}).select(
+        *[pl.when(pl.col("t").str.contains(rx)).then(pl.lit(entity)).alias(entity)
+          for entity, rx in PREFILTERS.items()],
+        pl.when(_may_hold_phone()).then(pl.lit("PHONE_NUMBER")).alias("PHONE_NUMBER"))
     return flags.select(pl.concat_list(pl.all()).list.drop_nulls().alias("entities"))["entities"]
 
 
 def _analyze(batch: list[tuple[str, list[str], str]], second: names.SecondLine = names.SECOND_LINE_ON
              ) -> list[list[tuple[int, int, str, float]]]:
-    from extractor.freetext.artifacts import artifacts
     from extractor.freetext.engine import analyzer
+    from extractor.freetext.one_pass import analyze_note, remembered_parses
     from extractor.freetext.recognizers import NameRecognizer
 
     engine, gaz = analyzer(), names.gazetteer()
     NameRecognizer.second_line = second
     out = []
-    for text, entities, lang in batch:
-        if entities:
-            found = [(r.start, r.end, r.entity_type, r.score) for r in engine.analyze(
-                text, language=lang, entities=[*entities, PERSON], score_threshold=MIN_SCORE,
-                nlp_artifacts=artifacts(engine.nlp_engine, text, lang))]
-        else:
-            found = [(s, e, PERSON, score) for s, e, score in names.person_spans(text, gaz, lang, second)]
-        out.append(found)
+    with remembered_parses():
+        for text, entities, lang in batch:
+            if entities:
+                found = analyze_note(engine, text, (*entities, PERSON), lang, MIN_SCORE)
+            else:
+                found = [(s, e, PERSON, score) for s, e, score in names.person_spans(text, gaz, lang, second)]
+            out.append(found)
     return out
 
 
@@ -109,6 +123,16 @@ def close_pool() -> None:
         _POOL = None
 
 
+def _warm_pool(processes: int, notes: int) -> threading.Thread | None:
+    """Start the pool (its fork server imports presidio and builds the gazetteer: 2-3 s in a process of its own)
+    while this process reads the notes' languages and prefilters them, so the two overlap on two cores."""
+    if processes <= 1 or notes < POOL_FROM:
+        return None
+    thread = threading.Thread(target=_pool, args=(processes,), name="extractor-warm-pool", daemon=True)
+    thread.start()
+    return thread
+
+
 def analyze_distinct(texts: list[str], entities: list[list[str]], processes: int,
                      languages: list[str] | None = None, second: names.SecondLine = names.SECOND_LINE_ON
                      ) -> list[list[tuple]]:
@@ -134,9 +158,13 @@ def detect(texts: pl.Series, processes: int | None = None, language: str = "auto
             .unique("text", keep="first", maintain_order=True).select("text", "language").with_row_index("u")
     else:
         distinct = frame.select("text").drop_nulls().unique(maintain_order=True).with_row_index("u")
+    warming = _warm_pool(processes, distinct.height)
+    if languages is None:
         distinct = distinct.with_columns(languages_of(distinct["text"], language).alias("language"))
     distinct = distinct.with_columns(candidate_entities(distinct["text"]))
     distinct = distinct.filter(pl.col("text").str.contains(r"[^\W_]"))  # nothing to find without a letter or digit
+    if warming is not None:
+        warming.join()
     found = analyze_distinct(distinct["text"].to_list(), distinct["entities"].to_list(), processes,
                              distinct["language"].to_list(), second)
     spans = _spans_frame(distinct["u"].to_list(), found)

@@ -1,0 +1,95 @@
+"""One note through the recognizers it could need, without presidio's per-note pipeline.
+
+`AnalyzerEngine.analyze` looks its recognizers up again for every note, tokenises the note for the context
+enhancer and deep-copies every result before enhancing it. Only results of recognizers that declare context
+words can be enhanced: the name recognizer declares none, and a note often yields nothing else. Here the
+recognizers for a (language, entities) pair are looked up once; each runs on the note; only results of
+recognizers with context words go through presidio's own enhancer, with the note's artifacts built then;
+low scores and duplicates are removed as `analyze` removes them. tests/test_freetext_fast_paths.py holds
+the findings equal to `analyze`'s on every corpus note and on generated text.
+
+libphonenumber's matcher parses every run of digits in a note (5, 12, 16.3.2023) and each part of a run that
+fails; nine parses in ten repeat one already made in another note. While a batch runs, `remembered_parses`
+answers a repeated parse from memory, each caller getting its own copy (the matcher edits the number it
+accepts), and a failure raised anew.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache, lru_cache
+
+import phonenumbers.phonenumbermatcher as _matcher
+from phonenumbers import NumberParseException, PhoneNumber
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
+
+from extractor.freetext.artifacts import artifacts
+
+_ID, _NAME = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, RecognizerResult.RECOGNIZER_NAME_KEY
+_PLAIN_PARSE = _matcher.parse
+
+
+@lru_cache(maxsize=200_000)
+def _parsed(number: str, region: str | None, keep_raw_input: bool) -> PhoneNumber | tuple[int, str]:
+    try:
+        return _PLAIN_PARSE(number, region, keep_raw_input=keep_raw_input)
+    except NumberParseException as failure:
+        return (failure.error_type, failure._msg)  # noqa: SLF001 - the message it was raised with
+
+
+def _remembered_parse(number: str, region: str | None = None, keep_raw_input: bool = False,
+                      numobj: PhoneNumber | None = None, _check_region: bool = True) -> PhoneNumber:
+    if numobj is not None or not _check_region:
+        return _PLAIN_PARSE(number, region, keep_raw_input, numobj, _check_region)
+    got = _parsed(number, region, keep_raw_input)
+    if isinstance(got, tuple):
+        raise NumberParseException(*got)
+    return copy.copy(got)
+
+
+@contextmanager
+def remembered_parses() -> Iterator[None]:
+    """The phone matcher's parses answered from memory while the block runs (one batch of notes)."""
+    _matcher.parse = _remembered_parse
+    try:
+        yield
+    finally:
+        _matcher.parse = _PLAIN_PARSE
+
+
+@cache
+def _recognizers(engine: AnalyzerEngine, language: str, entities: tuple[str, ...]) -> tuple[EntityRecognizer, ...]:
+    found = engine.registry.get_recognizers(language=language, entities=list(entities), all_fields=False)
+    for recognizer in found:
+        if not recognizer.is_loaded:
+            recognizer.load()
+            recognizer.is_loaded = True
+    return tuple(found)
+
+
+def analyze_note(engine: AnalyzerEngine, text: str, entities: tuple[str, ...], language: str,
+                 threshold: float) -> list[tuple[int, int, str, float]]:
+    """(start, end, entity, score) of what `engine.analyze(text, language, list(entities), score_threshold=
+    threshold)` finds."""
+    recognizers = _recognizers(engine, language, entities)
+    wanted = list(entities)
+    plain: list[RecognizerResult] = []
+    contextual: list[RecognizerResult] = []
+    for recognizer in recognizers:
+        found = recognizer.analyze(text=text, entities=wanted, nlp_artifacts=None)
+        if not found:
+            continue
+        for result in found:  # what analyze adds: the context enhancer finds a result's recognizer by its id
+            meta = result.recognition_metadata if result.recognition_metadata else {}
+            meta.setdefault(_ID, recognizer.id)
+            meta.setdefault(_NAME, recognizer.name)
+            result.recognition_metadata = meta
+        (contextual if recognizer.context else plain).extend(found)
+    if contextual:
+        contextual = engine.context_aware_enhancer.enhance_using_context(
+            text=text, raw_results=contextual, nlp_artifacts=artifacts(engine.nlp_engine, text, language),
+            recognizers=list(recognizers), context=None)
+    kept = EntityRecognizer.remove_duplicates([r for r in plain + contextual if r.score >= threshold])
+    return [(r.start, r.end, r.entity_type, r.score) for r in kept]
