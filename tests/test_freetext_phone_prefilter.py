@@ -1,4 +1,4 @@
-"""The batch path sends a note to the phone recognizer only when its prefilter says the note may hold a phone.
+"""The batch path sends a note to a recognizer only when its prefilter says the note may hold what it finds.
 
 The prefilter (detect.DIGIT_CHAIN, PHONE_MIN_DIGITS, CALENDAR_DATE) rests on three facts about the pinned
 libphonenumber, each proven here over every case, and is then held to the recognizer itself on generated text:
@@ -89,3 +89,55 @@ def test_prefilter_against_the_recognizer_on_random_digit_strings() -> None:
     found = [bool(recognizer.analyze(t, ["PHONE_NUMBER"])) for t in texts]
     flagged = ["PHONE_NUMBER" in e for e in candidate_entities(pl.Series(texts)).to_list()]
     assert sum(found) > 100 and all(f for f, hit in zip(flagged, found, strict=True) if hit)
+
+
+# Found by a differential fuzz of the batch path against presidio run on every note (each a miss before).
+@pytest.mark.parametrize("note", [
+    "Hän asuu Bulevardi.", "Asuu Esplanadi nykyään.", "Han bor på Bulevarden.",  # streets without a street word
+    "He lives on Baker\tStreet.", "He lives on Baker\u00a0Street.", "Osoite Oak\u3000Avenue",  # any space
+    "Tilinumero F\u013121 1234 5600 0007 85.", "Osoite MANNERHE\u0130M\u0130NT\u0130E 5",  # presidio's case folding
+    "\U00011de0\U00011de1\U00011de2\U00011de3\U00011de4 Helsinki", "PL \U00011de1\U00011de2",  # newer digits
+    "Käynti +27.8.2025.", "Lämpö +29.02.2024", "Käynti \uff0b27.08.2024.", "Käynti +.29.02.2024",  # a plus
+    "ryhmä 3 # 12.05.2023", "Huone 7 ext. 29.02.2024", "kerta 2 int 12.02.2024", "Huone 12 #3.02.2024",
+    "Huone 7 \uff03 12.05.2023", "Huone 7 extension: 12.05.2023", "Huone 7;ext=12.05.2023", "Huone 7 x: 12.05.2023",
+    "Huone 7 \u0434\u043e\u0431 12.05.2023", "Huone 7 anexo 12.05.2023",
+])
+def test_the_batch_path_finds_what_presidio_finds(note: str) -> None:
+    from extractor.freetext.detect import MIN_SCORE, languages_of
+    from extractor.freetext.engine import analyzer
+
+    language = languages_of(pl.Series([note]))[0]
+    plain = {(r.start, r.end, r.entity_type) for r in analyzer().analyze(note, language=language,
+                                                                          score_threshold=MIN_SCORE)}
+    found = detect(pl.Series([note]), processes=1)
+    assert plain and set(found.select("start", "end", "entity").iter_rows()) >= plain, note
+
+
+def test_every_digit_presidio_knows_is_a_digit_to_the_prefilters() -> None:
+    """presidio matches with the `regex` module, whose Unicode may be newer than Polars' regex."""
+    import regex
+
+    from extractor.freetext.detect import _AS_PRESIDIO_READS
+
+    digits = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and regex.match(r"\d", chr(c))]
+    read = pl.col("c")
+    for pattern, value in _AS_PRESIDIO_READS:
+        read = read.str.replace_all(pattern, value)
+    seen = pl.DataFrame({"c": digits}).select(read.str.contains(r"^\d$"))["c"]
+    assert len(digits) > 600 and seen.all(), [d for d, ok in zip(digits, seen, strict=True) if not ok][:5]
+
+
+def test_every_letter_presidio_folds_to_an_ascii_one_the_prefilters_fold_too() -> None:
+    import regex
+
+    from extractor.freetext.detect import _AS_PRESIDIO_READS
+
+    chars = [chr(c) for c in range(0x3000)] + ["\u212a", "\u017f", "\ufb00", "\uff49"]
+    pairs = [(c, a) for c in chars for a in "abcdefghijklmnopqrstuvwxyz"
+             if c != a and regex.fullmatch(a, c, regex.IGNORECASE)]
+    read = pl.col("c")
+    for pattern, value in _AS_PRESIDIO_READS:
+        read = read.str.replace_all(pattern, value)
+    frame = pl.DataFrame({"c": [c for c, _ in pairs], "a": [a for _, a in pairs]}).with_columns(read)
+    missed = [(c, a) for c, a in frame.iter_rows() if not pl.Series([c]).str.contains(f"(?i)^{a}$")[0]]
+    assert pairs and missed == []

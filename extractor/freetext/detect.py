@@ -40,18 +40,30 @@ PREFILTERS: dict[str, str] = {
     "FI_BUSINESS_ID": r"\d{7}-\d",
     "IBAN_CODE": r"(?i)FI\d{2}",
     "FI_ADDRESS": r"(?i)" + ADDRESS_PREFILTER + "|" + STREET_WORDS + "|" + PO_BOX_PREFILTER  # a street, a box
-                  + "|" + STREET_FORMS_PREFILTER,  # a street without its number, in any case
+                  + "|" + STREET_FORMS_PREFILTER  # a street without its number, in any case
+                  + "|esplanadi|bulevardi|bulevarden",  # named without a street word (SV_STREET_PATTERN)
     "FI_POSTAL_CODE": r"\d{5}",
 }
 # Phones, by what libphonenumber's matcher can find: digits joined by at most four of the characters it lets
 # stand between them (its own list, read case-insensitively as it reads it) make a chain, and a number it
 # accepts for Finland has at least six digits in one chain. A chain that is just a calendar date whose day
-# has no leading zero (16.3.2023, 1.12.25) is never one (01.3.2023 can be: 013 is an area code).
+# has no leading zero (16.3.2023, 1.12.25) is never one (01.3.2023 can be: 013 is an area code), unless a
+# plus sign or bracket (+27.8.2025: South Africa) or an extension mark (3 # 12.05.2023: a number, then
+# 05.2023 on its own) comes before it: those are read with the chain, and such a chain is never let off.
 # tests/test_freetext_phone_prefilter.py proves these facts for the pinned library and holds the prefilter
 # to the recognizer on generated text.
 DIGIT_CHAIN = r"\d(?:(?i:[" + _VALID_PUNCTUATION + r"]){0,4}\d)*"
+_LEAD = "[+\uFF0B(\\[\uFF08\uFF3B]"  # what may open a number (the matcher's lead class)
+# The matcher's extension labels (phonenumberutil._create_extn_pattern: explicit and ambiguous ones).
+_EXTENSION = ("(?:e?xt(?:ensi(?:o\u0301?|\u00F3))?n?|\uFF45?\uFF58\uFF54\uFF4E?|\u0434\u043E\u0431|anexo"
+              "|[x\uFF58#\uFF03~\uFF5E]|int|\uFF49\uFF4E\uFF54)")
+_BETWEEN = "[ \u00A0\t,\\-:.\uFF0E=;]*"  # what may stand between a label and its digits (and more)
+CHAIN_IN_CONTEXT = "(?i:" + _LEAD + "|" + _EXTENSION + ")?" + _BETWEEN + DIGIT_CHAIN
 CALENDAR_DATE = r"(?:[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.(?:(?:19|20)\d\d|\d\d)"
 PHONE_MIN_DIGITS = 6
+# presidio's `regex` reads İ as i and ı as I when it ignores case, and knows digits newer than the Unicode
+# tables of Polars' regex (U+11DE0-U+11DE9): the prefilters read the note with those written as Polars reads them.
+_AS_PRESIDIO_READS = (("[\u0130\u0131]", "i"), ("[\\x{11DE0}-\\x{11DE9}]", "0"))
 ENTITIES = (*PREFILTERS, "PHONE_NUMBER", PERSON)
 SCHEMA = {"row": pl.UInt32, "start": pl.Int32, "end": pl.Int32, "entity": pl.String, "score": pl.Float64}
 POOL_FROM = 20_000  # distinct notes needing presidio: below this a pool's start-up costs more than it saves
@@ -60,14 +72,18 @@ _CHUNK = 2_000
 
 def _may_hold_phone() -> pl.Expr:
     chain = pl.element()
-    return pl.col("t").str.extract_all(DIGIT_CHAIN).list.eval(
-        (chain.str.count_matches(r"\d") >= PHONE_MIN_DIGITS) & ~chain.str.contains("^" + CALENDAR_DATE + "$")
+    return pl.col("t").str.extract_all(CHAIN_IN_CONTEXT).list.eval(
+        (chain.str.count_matches(r"\d") >= PHONE_MIN_DIGITS)
+        & ~chain.str.contains("^" + _BETWEEN + CALENDAR_DATE + "$")
     ).list.any().fill_null(False)
 
 
 def candidate_entities(texts: pl.Series) -> pl.Series:
     """For each text, the entities (other than names) it could contain: a list column."""
-    flags = pl.DataFrame({"t": texts}).select(
+    read = pl.col("t")
+    for pattern, value in _AS_PRESIDIO_READS:
+        read = read.str.replace_all(pattern, value)
+    flags = pl.DataFrame({"t": texts}).with_columns(read).select(
         *[pl.when(pl.col("t").str.contains(rx)).then(pl.lit(entity)).alias(entity)
           for entity, rx in PREFILTERS.items()],
         pl.when(_may_hold_phone()).then(pl.lit("PHONE_NUMBER")).alias("PHONE_NUMBER"))

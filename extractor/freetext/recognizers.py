@@ -139,7 +139,7 @@ STREET_FORMS_PREFILTER = _FI_STREET_FORMS + r"(?:[^a-zåäöé]|$)"  # a word en
 STREET_WORDS = (r"(?:kadulle|kadulla|kadulta|tielle|tiellä|tieltä|kujalle|kujalla|kujalta|polulle|polulla|"
                 r"kaarella|kaarelle|raitilla|väylällä|rinteellä|aukiolla|tanhualla|"
                 r"gatan|vägen|gränd|stigen|backen|torget|allén|kajen|stranden|esplanaden|"
-                r" street| road| avenue| lane| drive| close| square| crescent)")
+                r"\s(?:street|road|avenue|lane|drive|close|square|crescent))")  # any space, as EN_STREET_PATTERN
 _CAPITAL = r"(?-i:[A-ZÅÄÖ])"  # a capital even though presidio compiles patterns case-insensitively
 STREET_PATTERN = r"\b" + _CAPITAL + r"[a-zåäöé]+" + _FI_STREET_FORMS + r"\b"
 # A Swedish street named in its definite form, an English one with its street word: without a number.
