@@ -23,7 +23,7 @@ from extractor.config.load import RunConfig
 from extractor.config.request import Output
 from extractor.disclosure import privacy_budget
 from extractor.disclosure.aggregate import Controlled
-from extractor.disclosure.kinds import DisclosureRecords, KindContext, kind_of
+from extractor.disclosure.kinds import DisclosureRecords, KindContext, import_meanwhile, kind_of
 from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_frame
 from extractor.eligibility.overdue import write_overdue
 from extractor.engine import is_spark
@@ -123,8 +123,8 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
     staging = release.start(out_root, cfg.request.id, set(known.runs))
     result = RunResult(staging.final, staging.run_id)
     result.input_hashes = sha256_files_meanwhile(cfg.catalog.source_paths())
-    stage = _stager(result, on_stage)
-    pkey = project_key(master_key, cfg.request.project)
+    stage, pkey = _stager(result, on_stage), project_key(master_key, cfg.request.project)
+    import_meanwhile(cfg.request.outputs)
     try:
         with workspace.scratch(out_root, limits.temp_dir) as work:  # sandbox and spill files, removed after
             with row_engine(engine, limits, work, spark_master) as con:

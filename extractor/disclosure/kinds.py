@@ -9,6 +9,8 @@ pseudonymised_records  record-level rows with HMAC pseudonyms, for a secure envi
 
 from __future__ import annotations
 
+import importlib
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +27,15 @@ from extractor.protect.pseudonym import ProjectKey
 
 if TYPE_CHECKING:  # its module loads the table machinery (scipy, HiGHS): only tables need it
     from extractor.disclosure.tables.release_frame import TableRecord
+
+
+def import_meanwhile(outputs: list[Output]) -> None:
+    """For a request with a table, import the solver its audits and rounding use (scipy.optimize, about half a
+    second) in a thread while the row stages run: they are DuckDB's work and let go of the GIL, so the two
+    overlap. Only scipy is imported there, and scipy imports nothing of ours, so no import can wait on another."""
+    if any(o.kind == "table" for o in outputs):
+        threading.Thread(target=importlib.import_module, args=("scipy.optimize",), name="import-solver",
+                         daemon=True).start()
 
 
 @dataclass
