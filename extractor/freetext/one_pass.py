@@ -31,7 +31,7 @@ _ID, _NAME = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, RecognizerResult.RECOGN
 _PLAIN_PARSE = _matcher.parse
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=65_536)  # a few tens of MB at most: most entries are failures
 def _parsed(number: str, region: str | None, keep_raw_input: bool) -> PhoneNumber | tuple[int, str]:
     try:
         return _PLAIN_PARSE(number, region, keep_raw_input=keep_raw_input)
