@@ -90,3 +90,32 @@ PHONES = [
 @pytest.mark.parametrize(("text", "expected"), PHONES)
 def test_phone_numbers(text: str, expected: list[str]) -> None:
     assert found(text, "PHONE_NUMBER") == expected
+
+
+# Leaks a blind test found (notes written by an outside tester who never saw the corpus), each in its language.
+BLIND = [
+    ("Lääkäri dr. Salo määräsi uuden verenpainelääkkeen.", "fi", ["Salo"]),  # a title's full stop ends no sentence
+    ("Dr. Salo prescribed new medication.", "en", ["Salo"]),
+    ("Meeting attended by J. Brown (school nurse).", "en", ["J. Brown"]),  # an initial before a surname
+    ("Nurse K. Lahti visited on Monday.", "en", ["K. Lahti"]),  # ... which is also a town
+    ("Kirj. Sanna L.", "fi", ["Sanna", "L."]),  # the surname's initial after a name
+    ("ringde till johan idag", "sv", ["johan"]),  # the person after the preposition, not the preposition
+    ("pratade med stig idag om boendet", "sv", ["stig"]),
+    ("Ville-Pekka Koskela (VP) tuli sovitusti. VP:n asunnon kunto on hyvä.", "fi",
+     ["Ville-Pekka Koskela", "VP", "VP:n"]),  # an acronym given for a name, wherever it stands
+]
+
+
+@pytest.mark.parametrize(("text", "language", "expected"), BLIND)
+def test_names_a_blind_test_found(text: str, language: str, expected: list[str]) -> None:
+    spans = sorted(analyzer().analyze(text, language=language, score_threshold=0.5), key=lambda r: r.start)
+    assert [text[r.start:r.end] for r in spans if r.entity_type == "PERSON"] == expected
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Käynti klo 9. Lahti oli sateinen.", "fi"), ("Sovittu tapaaminen B. Osasto on kiinni.", "fi"),
+    ("ringde till kommunen idag", "sv"), ("Moved from Salo to Helsinki.", "en"),
+])
+def test_abbreviation_rules_do_not_name_places_and_words(text: str, language: str) -> None:
+    spans = analyzer().analyze(text, language=language, score_threshold=0.5)
+    assert [text[r.start:r.end] for r in spans if r.entity_type == "PERSON"] == []

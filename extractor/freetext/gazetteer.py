@@ -212,8 +212,12 @@ def dictionary_terms() -> frozenset[str]:
     return trade_terms()
 
 
+# A full stop that ends a title's abbreviation or an initial (dr. Salo, J. Brown) ends no sentence.
+ABBREVIATED = re.compile(r"(?:\b(?i:dr|tri|prof|dos|hra|rva|mr|mrs|ms|sh|th)|(?<![\w.])[A-ZÅÄÖ])\.$")
+
+
 def is_sentence_start(text: str, start: int) -> bool:
     before = text[:start].rstrip()
-    return not before or before[-1] in _SENTENCE_MARKS
+    return not before or (before[-1] in _SENTENCE_MARKS and not ABBREVIATED.search(before[-6:]))
 
 

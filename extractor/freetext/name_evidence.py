@@ -21,7 +21,7 @@ perhe sosiaalityöntekijä ohjaaja hoitaja lääkäri terapeutti edunvalvoja huo
 sosiaaliohjaaja vastuutyöntekijä yhteyshenkilö yhteyshenkilöksi lähihoitaja perhetyöntekijä dos tri
 mor far son dotter bror syster make maka fru herr klienten mamma pappa sambo grannen tolken barnet
 socialarbetare hemvårdaren servicehandledaren stödpersonen hustrun
-mother father daughter brother sister wife husband client mr mrs ms dr son supervisor
+mother father daughter brother sister wife husband client mr mrs ms dr son supervisor nurse prof sh th
 soitettu soitin puhuttu ilmoitettu kerrottu tavattu lähetetty sovittu keskusteltu tapasi tapasin kysyin
 ringde träffade met
 """)
@@ -73,6 +73,8 @@ LANGUAGE_WORDS = {
 
 # Verbs of getting in touch: a lower-case first name right after one, in a note typed without capitals, is
 # a person ("soitin tuulille", "tavattu satu", "ringde lasse", "called will").
+# Between a verb of getting in touch and the person: ringde till johan, pratade med stig, spoke to grace.
+CONTACT_PREPOSITIONS = _words("till med åt with to")
 CONTACT = _words("""
 soitin soitettu tavattu tapasin puhuin keskustelin kävin tapaaminen
 ringde träffade pratade talade

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from extractor.freetext.gazetteer import RARE, Gazetteer, Hit, in_place_case, is_sentence_start
+from extractor.freetext.gazetteer import ABBREVIATED, RARE, Gazetteer, Hit, in_place_case, is_sentence_start
 from extractor.freetext.morphology import morphology
 from extractor.freetext.name_evidence import (
     CONTACT,
+    CONTACT_PREPOSITIONS,
     DEFINITE,
     FOLLOWERS,
     GRANTED,
@@ -33,6 +34,7 @@ from extractor.freetext.name_evidence import (
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _AGE = re.compile(r"\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)?\s*\)|\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)\b"
                   r"|\s+is\s+\d{1,3}\s+years")  # "Onni (7 v)", "Grace (9)"
+_INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-ZÅÄÖ]\.\s?$")
 _BRACKET = re.compile(r"\s*\(\s*([^\W\d_]+)(?:\s+([^\W\d_]+))?")  # "Pena (asiakkaan veli)"
 _LOCATIVE = re.compile(r"(?:ssa|ssä|sta|stä|hin|seen|aan|ään|iin|oon|uun|yyn|öön|een)$")  # in, from, into a place
 NEGATIONS = frozenset({"ei", "eikä", "inte", "not"})
@@ -55,8 +57,11 @@ _VISIT_TIME = re.compile(r"\s+(?:klo\s+)?\d{1,2}[.:]\d{2}\b")  # Rinne 8.00 ins.
 def _words_around(text: str, start: int, end: int) -> tuple[list[str], str]:
     """The two words before (within the same sentence) and the word after a token, lower-cased."""
     window = text[max(0, start - 40):start]
-    cut = max(window.rfind("."), window.rfind("!"), window.rfind("?"), window.rfind(";"), window.rfind("\n"))
-    before = _WORD.findall(window[cut + 1:])[-2:]
+    cut = max(window.rfind("!"), window.rfind("?"), window.rfind(";"), window.rfind("\n"))
+    stop = window.rfind(".")
+    while stop > cut and ABBREVIATED.search(window[max(0, stop - 5):stop + 1]):
+        stop = window.rfind(".", 0, stop)  # dr. Salo, J. Brown: the full stop ends an abbreviation
+    before = _WORD.findall(window[max(cut, stop) + 1:])[-2:]
     after = _WORD.findall(text[end:end + 30])[:1]
     return [w.lower() for w in before], (after[0].lower() if after else "")
 
@@ -119,8 +124,11 @@ def _lower_in_a_hurry(text: str, start: int, end: int, before: list[str], after:
     after a verb of getting in touch (soitin tuulille), or before a verb a person does (onni nukkui)."""
     if any(map(str.isupper, text)) or hit.kind == "place" or hit.base not in gaz.counts:
         return 0.0
-    if before and (before[-1] in CONTACT or _is_kin_word(before[-1], "fi") or _is_kin(before[-1], "sv")):
-        return 0.6  # soitin tuulille; äiti tuuli, mummo helmi, syster vera, mum rose
+    if text[start:end] in CONTACT_PREPOSITIONS:
+        return 0.0  # ringde till johan: the person comes after the preposition
+    if before and (before[-1] in CONTACT or _is_kin_word(before[-1], "fi") or _is_kin(before[-1], "sv")
+                   or (before[-1] in CONTACT_PREPOSITIONS and before[:-1] and before[-2] in CONTACT)):
+        return 0.6  # soitin tuulille; äiti tuuli, mummo helmi, syster vera, mum rose; pratade med stig
     if _AGE.match(text, end) or _BRACKET.match(text, end):
         return 0.6  # will (son, 15)
     return 0.6 if after in SPEECH_VERBS - WEAK and gaz.counts[hit.base] >= RARE else 0.0
@@ -152,8 +160,9 @@ def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: 
     bracket = _BRACKET.match(text, end)
     if bracket:
         before = before + [w.lower() for w in bracket.groups() if w]  # an apposition in brackets
-    kin = any(_is_kin(w, lang) for w in before)
-    next_to_kin = bool(before) and _is_kin(before[-1], lang)
+    initial = bool(_INITIAL_BEFORE.search(text, max(0, start - 4), start))  # J. Brown, K. Lahti
+    kin = initial or any(_is_kin(w, lang) for w in before)
+    next_to_kin = initial or (bool(before) and _is_kin(before[-1], lang))
     owner = after in FOLLOWERS and text[end - 1:end].lower() in ("n", "s")  # a genitive before a family noun
     age = bool(_AGE.match(text, end))
     evidence = after in SPEECH_VERBS or owner or age

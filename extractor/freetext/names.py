@@ -37,7 +37,8 @@ from extractor.freetext.name_scoring import (  # noqa: F401
 _INITIALS = re.compile(r"(?:\b[A-ZÅÄÖ]\.\s?){1,2}$|\b[A-ZÅÄÖ]-[A-ZÅÄÖ]\.?\s$")  # "T. ", "M. K. ", "A-K " before a name
 # M. K., not P.O. Box; the look-behind sits after the first capital, so re scans for a capital first (3x faster).
 TWO_INITIALS = re.compile(r"[A-ZÅÄÖ](?<![\w.][A-ZÅÄÖ])\.\s?[A-ZÅÄÖ]\.(?=\s|$|[,;:/)])(?!\s*Box)")
-ALIAS = re.compile(r"\s+(?:eli|alias|kallas|aka|dvs\.?)\s+([A-ZÅÄÖ]{2,3})\b")
+ALIAS = re.compile(r"(?:\s+(?:eli|alias|kallas|aka|dvs\.?)\s+|\s*\()([A-ZÅÄÖ]{2,3})\b")  # eli JP, (VP)
+SURNAME_INITIAL = re.compile(r" [A-ZÅÄÖ]\.(?!\w)")  # Sanna L., /Ulla S.
 INFLECTED_INITIALS = re.compile(r"\b[A-ZÅÄÖ](?:[-.][A-ZÅÄÖ])?\.?:[a-zåäö]{1,4}\b")  # A-K:n, M-L:s, J.K:lle, K:n
 HYPHEN_INITIALS = re.compile(r"(?<![\w-])[A-ZÅÄÖ]-[A-ZÅÄÖ](?![\w-])")  # J-P (Juha-Pekka) on their own
 # A writer's initials signing a note (… /mk, Kirj. PK, Kirjaaja: hj) at its end or before a line break.
@@ -205,7 +206,10 @@ def _initials(text: str, found: list[tuple[int, int, float]]) -> list[tuple[int,
     if "-" in text:
         out += [(m.start(), m.end(), 0.6) for m in HYPHEN_INITIALS.finditer(text)
                 if not any(s <= m.start() < e for s, e, _ in found + out)]
-    if " eli " in text or " alias " in text or " dvs" in text or " aka " in text:
+    if " eli " in text or " alias " in text or " dvs" in text or " aka " in text or "(" in text:
         ends = {e for _, e, _ in found + out}
-        out += [(m.start(1), m.end(1), 0.7) for m in ALIAS.finditer(text) if m.start() in ends]
+        aliases = {m.group(1) for m in ALIAS.finditer(text) if m.start() in ends}
+        for alias in aliases:  # the acronym given for a name, wherever it stands (VP, VP:n)
+            out += [(m.start(), m.end(), 0.7) for m in re.finditer(rf"\b{alias}(?::[a-zåäö]{{1,4}})?\b", text)]
+    out += [(m.start() + 1, m.end(), 0.6) for _, e, _ in found if (m := SURNAME_INITIAL.match(text, e))]
     return out
