@@ -119,3 +119,12 @@ def test_names_a_blind_test_found(text: str, language: str, expected: list[str])
 def test_abbreviation_rules_do_not_name_places_and_words(text: str, language: str) -> None:
     spans = analyzer().analyze(text, language=language, score_threshold=0.5)
     assert [text[r.start:r.end] for r in spans if r.entity_type == "PERSON"] == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Tähti-tytön kanssa keskusteltu.", ["Tähti"]), ("Matti-vauvan paino nousee.", ["Matti"]),
+    ("Aino-mummolle soitettu.", ["Aino"]), ("Salo-poika kävi kylässä.", ["Salo"]),
+    ("Parkinson-potilas voi hyvin.", []), ("Helsinki-päivä oli kiva.", []),  # an eponym, a place's day: kept
+])
+def test_a_name_joined_to_a_noun_for_a_person(text: str, expected: list[str]) -> None:
+    assert found(text, "PERSON") == expected

@@ -159,6 +159,8 @@ def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SECO
     words = tokens(text)
     found = [s for s in find_names(text, gaz, lang, cut, words) if s[2] >= cut]
     found += _initials(text, found)
+    if "-" in text:
+        found += _named_in_compounds(text, gaz, lang, found)
     if not second.on:
         return found
     from extractor.freetext.unknown_words import possible_names
@@ -166,6 +168,22 @@ def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SECO
     taken = [(s, e) for s, e, _ in found]
     return found + [p for p in possible_names(text, lang, gaz, second.terms, words)
                     if not any(s < p[1] and p[0] < e for s, e in taken)]
+
+
+# A name joined to a noun for a person (Matti-vauva, Tähti-tytön, Aino-mummolle): the name is someone's.
+PERSON_COMPOUND = re.compile(r"(?<![\w-])([A-ZÅÄÖ][a-zåäö]+)-(?:tyttö|tytö|poika|poja|vauva|mummo|mummi|mumm|pappa|"
+                             r"vaari|ukki|täti|tädi|setä|sedä|eno|veli|velje|sisko|sisar|serkku|serku|neiti|"
+                             r"herra|rouva|flicka|flickan|pojke|pojken|baby|bebis)[a-zåäö]*(?![\w-])")
+
+
+def _named_in_compounds(text: str, gaz: Gazetteer, lang: str, found: list[tuple[int, int, float]]
+                        ) -> list[tuple[int, int, float]]:
+    out = []
+    for m in PERSON_COMPOUND.finditer(text):
+        hit = gaz.classify(m.group(1), lang)
+        if hit and not any(s < m.end(1) and m.start(1) < e for s, e, _ in found):  # Salo-poika too
+            out.append((m.start(1), m.end(1), 0.8))
+    return out
 
 
 _SIGNING_WORDS = ("kirj", "antecknat", "protokollf", "sekreterare", "signed", "minutes", "notes by")
