@@ -1,4 +1,5 @@
-"""Finnish identifier recognizers: pattern plus checksum, so a near miss is not reported.
+"""Finnish identifier recognizers: pattern plus checksum, so a near miss is not reported (an identity code's
+shape is specific enough that a mistyped one is still reported, at a lower score).
 
 Identity code (all century signs, including those introduced in 2023; mod-31 check character),
 business ID (Y-tunnus, weighted mod-11 check digit), Finnish IBAN (ISO 7064 mod 97-10), postal codes
@@ -39,7 +40,9 @@ def iban_fi_valid(text: str) -> bool:
 
 
 class HetuRecognizer(PatternRecognizer):
-    """Henkilötunnus: DDMMYY, century sign (+ - Y X W V U A B C D E F), ZZZ, check character."""
+    """Henkilötunnus: DDMMYY, century sign (+ - Y X W V U A B C D E F), ZZZ, check character. A code of that
+    shape whose check character is wrong is a mistyped identity code, which still identifies its person: it is
+    reported at the pattern's score (0.6), a valid one at full score."""
 
     def __init__(self, language: str = "fi") -> None:
         super().__init__(
@@ -48,8 +51,8 @@ class HetuRecognizer(PatternRecognizer):
             patterns=[Pattern("hetu", hetu.PATTERN, 0.6)],
             context=["henkilötunnu", "hetu", "htun", "personbeteckning", "identity code", "sotu"])
 
-    def validate_result(self, pattern_text: str) -> bool:
-        return hetu.is_valid(pattern_text)
+    def validate_result(self, pattern_text: str) -> bool | None:
+        return True if hetu.is_valid(pattern_text) else None
 
 
 class YTunnusRecognizer(PatternRecognizer):
