@@ -97,7 +97,7 @@ def freetext_distinct_record(n: int = 100_000, baseline_n: int = 5_000, seed: in
             "params": {"notes": n, "distinct_notes": texts.n_unique(),
                        "mean_chars": round(texts.str.len_chars().mean(), 1),
                        "annotated_spans": support, "same_finds_as_baseline_on_its_notes": agree, "processes": 2,
-                       "target_ratio": 3.0}}
+                       "target_ratio": 10.0}}
 
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "freetext_corpus"
