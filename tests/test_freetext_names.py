@@ -103,6 +103,7 @@ BLIND = [
     ("pratade med stig idag om boendet", "sv", ["stig"]),
     ("Ville-Pekka Koskela (VP) tuli sovitusti. VP:n asunnon kunto on hyvä.", "fi",
      ["Ville-Pekka Koskela", "VP", "VP:n"]),  # an acronym given for a name, wherever it stands
+    ("Met Mark and Grace today.", "en", ["Mark", "Grace"]),  # a name joined by "and" to a name before it
 ]
 
 

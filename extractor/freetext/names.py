@@ -88,11 +88,11 @@ def find_names(text: str, gaz: Gazetteer | None = None, lang: str = "fi", cut: f
             out[i] = (s, e, 0.8)
         if out[i][2] >= cut:
             j = i
-    for i in range(1, len(out) if hurried else 0):  # "tavattu satu ja toivo": and the other way round
+    for i in range(1, len(out)):  # "tavattu satu ja toivo", "Met Mark and Grace": and the other way round
         s, e, score = out[i]
         hit = groups[i][0][2]
         if score < cut and out[i - 1][2] >= cut and _AND.fullmatch(text, out[i - 1][1], s) and hit.kind != "place" \
-                and gaz.counts.get(hit.base, 0) >= RARE:
+                and gaz.counts.get(hit.base, 0) >= RARE and (hurried or _case(text[s:e]) != "lower"):
             out[i] = (s, e, 0.6)
     # Once a note names someone, their name in any form is theirs (Salla Kemppainen … Sallalle; Kotka kertoi …
     # Kotkan jääkaapissa), also where it reads as a place or a word, but not a place's own position (från Malm).
