@@ -117,12 +117,10 @@ def test_every_digit_presidio_knows_is_a_digit_to_the_prefilters() -> None:
     """presidio matches with the `regex` module, whose Unicode may be newer than Polars' regex."""
     import regex
 
-    from extractor.freetext.detect import _AS_PRESIDIO_READS
+    from extractor.freetext.detect import as_presidio_reads
 
     digits = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and regex.match(r"\d", chr(c))]
-    read = pl.col("c")
-    for pattern, value in _AS_PRESIDIO_READS:
-        read = read.str.replace_all(pattern, value)
+    read = as_presidio_reads(pl.col("c"))
     seen = pl.DataFrame({"c": digits}).select(read.str.contains(r"^\d$"))["c"]
     assert len(digits) > 600 and seen.all(), [d for d, ok in zip(digits, seen, strict=True) if not ok][:5]
 
@@ -130,14 +128,12 @@ def test_every_digit_presidio_knows_is_a_digit_to_the_prefilters() -> None:
 def test_every_letter_presidio_folds_to_an_ascii_one_the_prefilters_fold_too() -> None:
     import regex
 
-    from extractor.freetext.detect import _AS_PRESIDIO_READS
+    from extractor.freetext.detect import as_presidio_reads
 
     chars = [chr(c) for c in range(0x3000)] + ["\u212a", "\u017f", "\ufb00", "\uff49"]
     pairs = [(c, a) for c in chars for a in "abcdefghijklmnopqrstuvwxyz"
              if c != a and regex.fullmatch(a, c, regex.IGNORECASE)]
-    read = pl.col("c")
-    for pattern, value in _AS_PRESIDIO_READS:
-        read = read.str.replace_all(pattern, value)
+    read = as_presidio_reads(pl.col("c"))
     frame = pl.DataFrame({"c": [c for c, _ in pairs], "a": [a for _, a in pairs]}).with_columns(read)
     missed = [(c, a) for c, a in frame.iter_rows() if not pl.Series([c]).str.contains(f"(?i)^{a}$")[0]]
     assert pairs and missed == []

@@ -78,12 +78,16 @@ def _may_hold_phone() -> pl.Expr:
     ).list.any().fill_null(False)
 
 
+def as_presidio_reads(text: pl.Expr) -> pl.Expr:
+    """The text with the characters presidio reads otherwise than Polars written as presidio reads them."""
+    for pattern, value in _AS_PRESIDIO_READS:
+        text = text.str.replace_all(pattern, value)
+    return text
+
+
 def candidate_entities(texts: pl.Series) -> pl.Series:
     """For each text, the entities (other than names) it could contain: a list column."""
-    read = pl.col("t")
-    for pattern, value in _AS_PRESIDIO_READS:
-        read = read.str.replace_all(pattern, value)
-    flags = pl.DataFrame({"t": texts}).with_columns(read).select(
+    flags = pl.DataFrame({"t": texts}).with_columns(as_presidio_reads(pl.col("t"))).select(
         *[pl.when(pl.col("t").str.contains(rx)).then(pl.lit(entity)).alias(entity)
           for entity, rx in PREFILTERS.items()],
         pl.when(_may_hold_phone()).then(pl.lit("PHONE_NUMBER")).alias("PHONE_NUMBER"))
