@@ -29,6 +29,9 @@ def records(draw: st.DrawFn) -> tuple[pl.DataFrame, tuple[tuple[str, ...], ...]]
         "region": [region_of[u] if bound_region else r for u, r, *_ in rows],
         "task": [t for _, _, t, _, _ in rows], "service": [s for *_, s, _ in rows],
         "amount": [a for *_, a in rows]})
+    if draw(st.booleans()):  # a surrogate key (a sparse 60-bit integer): build_cells uses it as it is
+        ids = draw(st.lists(st.integers(-(2**62), 2**62), min_size=units, max_size=units, unique=True))
+        frame = frame.with_columns(pl.Series("who", [ids[u] for u, *_ in rows], dtype=pl.Int64))
     nested = draw(st.booleans())
     groups = (("region",), ("task", "service")) if nested else (("region",), ("task",), ("service",))
     return frame, groups

@@ -80,7 +80,8 @@ def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[
     for i, tree in enumerate(trees):
         con.register(f"_leaves{i}", _leaves(tree))
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _u AS {_leaf_sql(trees, unit, magnitudes, top_n)}")
+        integer = unit is not None and df.schema[unit].is_integer()
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _u AS {_leaf_sql(trees, unit, magnitudes, top_n, integer)}")
         agg = _level_frames(con, trees, unit, magnitudes, top_n)
     finally:
         con.execute("DROP TABLE IF EXISTS _u")
@@ -119,7 +120,7 @@ def _level_frames(con: duckdb.DuckDBPyConnection, trees: list[GroupTree], unit: 
     bound = _unit_bound_groups(con, trees) if unit else set()
     levels = list(itertools.product(*[range(f + 1) for f in full]))
     base = {depths: tuple(full[i] if i in bound else d for i, d in enumerate(depths)) for depths in levels}
-    frames = {depths: con.sql(_cells_sql(len(trees), unit, magnitudes, top_n, depths)).pl()
+    frames = {depths: con.sql(_cells_sql(len(trees), unit, magnitudes, top_n, depths, depths == full)).pl()
               for depths in levels if base[depths] == depths}
     for depths in levels:
         if depths not in frames:
@@ -158,9 +159,11 @@ def _tree(df: pl.DataFrame, cols: tuple[str, ...], where: str, domains: dict[str
     return group_tree(cols, leaves)
 
 
-def _leaf_sql(trees: list[GroupTree], unit: str | None, magnitudes: tuple[str, ...], top_n: int) -> str:
+def _leaf_sql(trees: list[GroupTree], unit: str | None, magnitudes: tuple[str, ...], top_n: int,
+              integer_unit: bool = False) -> str:
     """Records per leaf (and unit), each group's leaf and the unit as integers: aggregated once, then read
-    by every level's GROUP BY (which then hashes integers, not labels or pseudonyms)."""
+    by every level's GROUP BY (which then hashes integers, not labels or pseudonyms). A unit that is an
+    integer already (a surrogate key) is used as it is; any other is numbered first."""
     q = quote_ident
     joins = " ".join(f"JOIN _leaves{i} l{i} ON " + " AND ".join(f"l{i}.{q(c)} = r.{q(c)}" for c in tree.columns)
                      for i, tree in enumerate(trees))
@@ -171,8 +174,9 @@ def _leaf_sql(trees: list[GroupTree], unit: str | None, magnitudes: tuple[str, .
         per_unit = "".join(f", sum(r.{q(m)})::DOUBLE AS {s[m]}, min(r.{q(m)})::DOUBLE AS {lo[m]}, "
                            f"max(r.{q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
         units = f"(SELECT v, row_number() OVER () AS _uid FROM (SELECT DISTINCT {q(unit)} AS v FROM _records))"
-        return (f"SELECT {leaf_ids}, ui._uid AS _unit, count(*) AS _n{per_unit} FROM _records r {joins} "
-                f"JOIN {units} ui ON ui.v = r.{q(unit)} GROUP BY ALL")
+        numbered = ("", f"r.{q(unit)}") if integer_unit else (f" JOIN {units} ui ON ui.v = r.{q(unit)}", "ui._uid")
+        return (f"SELECT {leaf_ids}, {numbered[1]} AS _unit, count(*) AS _n{per_unit} FROM _records r {joins}"
+                f"{numbered[0]} GROUP BY ALL")
     leaf = "".join(f", sum(r.{q(m)})::DOUBLE AS {s[m]}, max(r.{q(m)}::DOUBLE, {top_n}) AS {t[m]}, "
                    f"min(r.{q(m)}::DOUBLE, {top_n}) AS {b[m]}, "
                    f"min(r.{q(m)})::DOUBLE AS {lo[m]}, max(r.{q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
@@ -180,9 +184,10 @@ def _leaf_sql(trees: list[GroupTree], unit: str | None, magnitudes: tuple[str, .
 
 
 def _cells_sql(n_groups: int, unit: str | None, magnitudes: tuple[str, ...], top_n: int,
-               depths: tuple[int, ...]) -> str:
+               depths: tuple[int, ...], leaves: bool = False) -> str:
     """One GROUP BY over records by their ancestor cell at the given level of each group: counts, units,
-    sums, extremes, top contributors. Every name is quoted by quote_ident (a researcher chooses them)."""
+    sums, extremes, top contributors. Every name is quoted by quote_ident (a researcher chooses them).
+    `leaves`: every group at its leaves, where _u already holds one row per (cell, unit)."""
     q = quote_ident
     pos = ", ".join(f"_a{i}_{int(depths[i])} AS p{i}" for i in range(n_groups))
     pos_cols = ", ".join(f"p{i}" for i in range(n_groups))
@@ -194,8 +199,10 @@ def _cells_sql(n_groups: int, unit: str | None, magnitudes: tuple[str, ...], top
                          for m in magnitudes)
         # the (cell, unit) grouping carries only what needs it; rows, sums and extremes group by cell alone
         # (few groups: cheap), a third less time than carrying them through both groupings
+        cell_unit = f"SELECT {pos}, _unit{''.join(f', {s[m]}' for m in magnitudes)} FROM _u" if leaves else \
+            f"SELECT {pos}, _unit{unit_sums} FROM _u GROUP BY ALL"
         return f"""
-            WITH cu AS (SELECT {pos}, _unit{unit_sums} FROM _u GROUP BY ALL),
+            WITH cu AS ({cell_unit}),
             by_unit AS (SELECT {pos_cols}, count(*)::BIGINT AS _units{ranked} FROM cu GROUP BY ALL),
             by_cell AS (SELECT {pos}, sum(_n)::BIGINT AS _rows{totals} FROM _u GROUP BY ALL)
             SELECT * FROM by_cell JOIN by_unit USING ({pos_cols})"""
