@@ -8,12 +8,14 @@ aggregation (disclosure control, the checker, reports) stays local in Polars and
 
 from __future__ import annotations
 
+import sys
+
 ENGINES = ("duckdb", "spark")
 
 
 def is_spark(con: object) -> bool:
     """True for the Spark connection adapter; the stages ask this only where Spark needs another way
-    (files, pseudonyms, the sandbox), never for a rule."""
-    from extractor.engine.spark_connection import SparkConnection
-
-    return isinstance(con, SparkConnection)
+    (files, pseudonyms, the sandbox), never for a rule. A DuckDB run does not import the adapter (and SQLGlot
+    with it) to ask: no Spark connection can exist before its module is loaded."""
+    module = sys.modules.get("extractor.engine.spark_connection")
+    return module is not None and isinstance(con, module.SparkConnection)
