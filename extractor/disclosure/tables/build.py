@@ -9,7 +9,10 @@ levels (leaf, subtotal, total in each group) one GROUP BY (cell, unit) gives uni
 one GROUP BY cell the rest, so no query ever holds more (cell, unit) pairs than there are records: memory
 stays near the size of the records, not a multiple of it.
 A group in which every unit has one leaf (a person's region or sex) needs no pass over the records for its
-margins: they are added up from its leaves' cells (units, sums, top contributions), in Polars.
+margins: they are added up from its leaves' cells (units, sums, top contributions), in Polars. The pass that
+finds such groups (one row per unit) is itself one level's (cell, unit) rows, and the all-leaves level's are
+the aggregated records as they are: only the levels in between group the records again. The groups' leaves
+are read from the records' distinct dimension values, not from the records.
 """
 
 from __future__ import annotations
@@ -53,21 +56,24 @@ def _leaves(tree: GroupTree) -> pl.DataFrame:
                                             for k in range(len(tree.columns) + 1))
 
 
-def prepare(df: pl.DataFrame, groups: tuple[tuple[str, ...], ...], where: str) -> pl.DataFrame:
-    """Dimension columns as text, nulls labelled, TOTAL refused as a category."""
+def prepare(df: pl.DataFrame, groups: tuple[tuple[str, ...], ...], where: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Dimension columns as text, nulls labelled, TOTAL refused as a category; and the distinct combinations
+    of their values (a few thousand at most, where the records may be millions): every group's leaves and
+    the check read those, so the records are read once for them."""
     dims = [c for g in groups for c in g]
     out = df.with_columns(pl.col(c).cast(pl.String).fill_null(MISSING) for c in dims)
+    combos = out.select(dims).unique()
     for c in dims:
-        if (out[c] == TOTAL).any():
+        if (combos[c] == TOTAL).any():
             raise ExtractorError(f"{where}: column '{c}' has the category '{TOTAL}', reserved for margins")
-    return out
+    return out, combos
 
 
 def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[tuple[str, ...], ...],
                 unit: str | None, magnitudes: tuple[str, ...], top_n: int, where: str,
                 domains: dict[str, tuple[str, ...]] | None = None) -> Cells:
-    df = prepare(df, groups, where)
-    trees = [_tree(df, cols, where, domains) for cols in groups]
+    df, combos = prepare(df, groups, where)
+    trees = [_tree(combos, cols, where, domains) for cols in groups]
     structure = Structure(tuple(trees))
     n = structure.cells
     cells = Cells(structure, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
@@ -85,6 +91,7 @@ def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[
         agg = _level_frames(con, trees, unit, magnitudes, top_n)
     finally:
         con.execute("DROP TABLE IF EXISTS _u")
+        con.execute("DROP TABLE IF EXISTS _pu")
         con.unregister("_records")
         for i in range(len(trees)):
             con.unregister(f"_leaves{i}")
@@ -102,13 +109,25 @@ def build_cells(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, groups: tuple[
     return cells
 
 
-def _unit_bound_groups(con: duckdb.DuckDBPyConnection, trees: list[GroupTree]) -> set[int]:
-    """Groups in which every unit has one leaf only (a person's region, sex or age band): adding up over
-    such a group never adds two contributions of one unit together."""
-    spans = ", ".join(f"min(_a{i}_{len(t.columns)}) = max(_a{i}_{len(t.columns)}) AS g{i}" for i, t in enumerate(trees))
-    bound = con.execute(f"SELECT {', '.join(f'bool_and(g{i})' for i in range(len(trees)))} "
-                        f"FROM (SELECT {spans} FROM _u GROUP BY _unit)").fetchall()[0]
+def _per_unit(con: duckdb.DuckDBPyConnection, trees: list[GroupTree], magnitudes: tuple[str, ...]) -> set[int]:
+    """Temp table _pu: one row per unit, its lowest and highest leaf in every group and its totals; returns
+    the groups in which every unit has one leaf only (a person's region, sex or age band), where adding
+    up never adds two contributions of one unit together. The same rows are the units' contributions at
+    the level with those groups at their leaves and every other group at its total (_per_unit_cells)."""
+    leaf = [f"_a{i}_{len(t.columns)}" for i, t in enumerate(trees)]
+    spans = "".join(f", min({c}) AS lo{i}, max({c}) AS hi{i}, any_value(_a{i}_0) AS top{i}" for i, c in enumerate(leaf))
+    sums = "".join(f", sum({quote_ident('s_' + m)}) AS {quote_ident('s_' + m)}" for m in magnitudes)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _pu AS SELECT _unit{spans}{sums} FROM _u GROUP BY _unit")
+    bound = con.execute(f"SELECT {', '.join(f'bool_and(lo{i} = hi{i})' for i in range(len(trees)))} "
+                        "FROM _pu").fetchall()[0]
     return {i for i, b in enumerate(bound) if b}
+
+
+def _per_unit_cells(trees: list[GroupTree], bound: set[int], magnitudes: tuple[str, ...]) -> str:
+    """The (cell, unit) rows of the level whose groups are at their leaves where unit-bound, else at their
+    total, read from _pu (no pass over the records)."""
+    pos = ", ".join(f"lo{i} AS p{i}" if i in bound else f"top{i} AS p{i}" for i in range(len(trees)))
+    return f"SELECT {pos}, _unit{''.join(', ' + quote_ident('s_' + m) for m in magnitudes)} FROM _pu"
 
 
 def _level_frames(con: duckdb.DuckDBPyConnection, trees: list[GroupTree], unit: str | None,
@@ -117,11 +136,16 @@ def _level_frames(con: duckdb.DuckDBPyConnection, trees: list[GroupTree], unit: 
     group's leaves instead of from the records: each unit sits in one leaf, so a margin's units are its
     leaves' units added up and its top (bottom) contributions are among its leaves' top (bottom) ones."""
     full = tuple(len(t.columns) for t in trees)
-    bound = _unit_bound_groups(con, trees) if unit else set()
+    bound = _per_unit(con, trees, magnitudes) if unit else set()
     levels = list(itertools.product(*[range(f + 1) for f in full]))
     base = {depths: tuple(full[i] if i in bound else d for i, d in enumerate(depths)) for depths in levels}
-    frames = {depths: con.sql(_cells_sql(len(trees), unit, magnitudes, top_n, depths, depths == full)).pl()
-              for depths in levels if base[depths] == depths}
+    per_unit = tuple(full[i] if i in bound else 0 for i in range(len(trees)))
+    frames = {}
+    for depths in (d for d in levels if base[d] == d):
+        given = "_u" if depths == full else None
+        if unit and depths == per_unit and depths != full:
+            given = _per_unit_cells(trees, bound, magnitudes)
+        frames[depths] = con.sql(_cells_sql(len(trees), unit, magnitudes, top_n, depths, given)).pl()
     for depths in levels:
         if depths not in frames:
             frames[depths] = _merged(frames[base[depths]], trees, depths, base[depths], magnitudes, top_n)
@@ -147,7 +171,8 @@ def _merged(frame: pl.DataFrame, trees: list[GroupTree], depths: tuple[int, ...]
 
 def _tree(df: pl.DataFrame, cols: tuple[str, ...], where: str, domains: dict[str, tuple[str, ...]] | None
           ) -> GroupTree:
-    """A group's tree of leaves and subtotals; a declared domain (DP tables) replaces the values seen."""
+    """A group's tree of leaves and subtotals (`df`: the records or their distinct dimension values); a
+    declared domain (DP tables) replaces the values seen."""
     leaves = df.select(cols).unique()
     if domains and len(cols) == 1 and cols[0] in domains:
         declared = pl.DataFrame({cols[0]: list(domains[cols[0]])}, schema={cols[0]: pl.String})
@@ -184,10 +209,11 @@ def _leaf_sql(trees: list[GroupTree], unit: str | None, magnitudes: tuple[str, .
 
 
 def _cells_sql(n_groups: int, unit: str | None, magnitudes: tuple[str, ...], top_n: int,
-               depths: tuple[int, ...], leaves: bool = False) -> str:
+               depths: tuple[int, ...], cell_unit: str | None = None) -> str:
     """One GROUP BY over records by their ancestor cell at the given level of each group: counts, units,
     sums, extremes, top contributors. Every name is quoted by quote_ident (a researcher chooses them).
-    `leaves`: every group at its leaves, where _u already holds one row per (cell, unit)."""
+    `cell_unit`: where the level's (cell, unit) rows are already at hand: "_u" (every group at its leaves)
+    or a query of them (p0…, _unit, sums)."""
     q = quote_ident
     pos = ", ".join(f"_a{i}_{int(depths[i])} AS p{i}" for i in range(n_groups))
     pos_cols = ", ".join(f"p{i}" for i in range(n_groups))
@@ -199,10 +225,10 @@ def _cells_sql(n_groups: int, unit: str | None, magnitudes: tuple[str, ...], top
                          for m in magnitudes)
         # the (cell, unit) grouping carries only what needs it; rows, sums and extremes group by cell alone
         # (few groups: cheap), a third less time than carrying them through both groupings
-        cell_unit = f"SELECT {pos}, _unit{''.join(f', {s[m]}' for m in magnitudes)} FROM _u" if leaves else \
-            f"SELECT {pos}, _unit{unit_sums} FROM _u GROUP BY ALL"
+        if cell_unit == "_u":
+            cell_unit = f"SELECT {pos}, _unit{''.join(f', {s[m]}' for m in magnitudes)} FROM _u"
         return f"""
-            WITH cu AS ({cell_unit}),
+            WITH cu AS ({cell_unit or f"SELECT {pos}, _unit{unit_sums} FROM _u GROUP BY ALL"}),
             by_unit AS (SELECT {pos_cols}, count(*)::BIGINT AS _units{ranked} FROM cu GROUP BY ALL),
             by_cell AS (SELECT {pos}, sum(_n)::BIGINT AS _rows{totals} FROM _u GROUP BY ALL)
             SELECT * FROM by_cell JOIN by_unit USING ({pos_cols})"""
