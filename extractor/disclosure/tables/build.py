@@ -123,6 +123,12 @@ def _per_unit(con: duckdb.DuckDBPyConnection, trees: list[GroupTree], magnitudes
     return {i for i, b in enumerate(bound) if b}
 
 
+def _leaf_cells(trees: list[GroupTree], magnitudes: tuple[str, ...]) -> str:
+    """The (cell, unit) rows of the level with every group at its leaves: _u's rows as they are."""
+    pos = ", ".join(f"_a{i}_{len(t.columns)} AS p{i}" for i, t in enumerate(trees))
+    return f"SELECT {pos}, _unit{''.join(', ' + quote_ident('s_' + m) for m in magnitudes)} FROM _u"
+
+
 def _per_unit_cells(trees: list[GroupTree], bound: set[int], magnitudes: tuple[str, ...]) -> str:
     """The (cell, unit) rows of the level whose groups are at their leaves where unit-bound, else at their
     total, read from _pu (no pass over the records)."""
@@ -139,11 +145,13 @@ def _level_frames(con: duckdb.DuckDBPyConnection, trees: list[GroupTree], unit: 
     bound = _per_unit(con, trees, magnitudes) if unit else set()
     levels = list(itertools.product(*[range(f + 1) for f in full]))
     base = {depths: tuple(full[i] if i in bound else d for i, d in enumerate(depths)) for depths in levels}
-    per_unit = tuple(full[i] if i in bound else 0 for i in range(len(trees)))
+    unit_level = tuple(full[i] if i in bound else 0 for i in range(len(trees)))  # the rows of _pu
     frames = {}
     for depths in (d for d in levels if base[d] == d):
-        given = "_u" if depths == full else None
-        if unit and depths == per_unit and depths != full:
+        given = None  # the level's (cell, unit) rows, where they need no grouping of the records
+        if unit and depths == full:
+            given = _leaf_cells(trees, magnitudes)
+        elif unit and depths == unit_level:
             given = _per_unit_cells(trees, bound, magnitudes)
         frames[depths] = con.sql(_cells_sql(len(trees), unit, magnitudes, top_n, depths, given)).pl()
     for depths in levels:
@@ -199,9 +207,10 @@ def _leaf_sql(trees: list[GroupTree], unit: str | None, magnitudes: tuple[str, .
         per_unit = "".join(f", sum(r.{q(m)})::DOUBLE AS {s[m]}, min(r.{q(m)})::DOUBLE AS {lo[m]}, "
                            f"max(r.{q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
         units = f"(SELECT v, row_number() OVER () AS _uid FROM (SELECT DISTINCT {q(unit)} AS v FROM _records))"
-        numbered = ("", f"r.{q(unit)}") if integer_unit else (f" JOIN {units} ui ON ui.v = r.{q(unit)}", "ui._uid")
-        return (f"SELECT {leaf_ids}, {numbered[1]} AS _unit, count(*) AS _n{per_unit} FROM _records r {joins}"
-                f"{numbered[0]} GROUP BY ALL")
+        unit_id, unit_join = (f"r.{q(unit)}", "") if integer_unit else \
+            ("ui._uid", f" JOIN {units} ui ON ui.v = r.{q(unit)}")
+        return (f"SELECT {leaf_ids}, {unit_id} AS _unit, count(*) AS _n{per_unit} FROM _records r {joins}"
+                f"{unit_join} GROUP BY ALL")
     leaf = "".join(f", sum(r.{q(m)})::DOUBLE AS {s[m]}, max(r.{q(m)}::DOUBLE, {top_n}) AS {t[m]}, "
                    f"min(r.{q(m)}::DOUBLE, {top_n}) AS {b[m]}, "
                    f"min(r.{q(m)})::DOUBLE AS {lo[m]}, max(r.{q(m)})::DOUBLE AS {hi[m]}" for m in magnitudes)
@@ -212,8 +221,8 @@ def _cells_sql(n_groups: int, unit: str | None, magnitudes: tuple[str, ...], top
                depths: tuple[int, ...], cell_unit: str | None = None) -> str:
     """One GROUP BY over records by their ancestor cell at the given level of each group: counts, units,
     sums, extremes, top contributors. Every name is quoted by quote_ident (a researcher chooses them).
-    `cell_unit`: where the level's (cell, unit) rows are already at hand: "_u" (every group at its leaves)
-    or a query of them (p0…, _unit, sums)."""
+    `cell_unit`: a query of the level's (cell, unit) rows (p0…, _unit, sums) where they are at hand without
+    grouping the records (_leaf_cells, _per_unit_cells)."""
     q = quote_ident
     pos = ", ".join(f"_a{i}_{int(depths[i])} AS p{i}" for i in range(n_groups))
     pos_cols = ", ".join(f"p{i}" for i in range(n_groups))
@@ -225,8 +234,6 @@ def _cells_sql(n_groups: int, unit: str | None, magnitudes: tuple[str, ...], top
                          for m in magnitudes)
         # the (cell, unit) grouping carries only what needs it; rows, sums and extremes group by cell alone
         # (few groups: cheap), a third less time than carrying them through both groupings
-        if cell_unit == "_u":
-            cell_unit = f"SELECT {pos}, _unit{''.join(f', {s[m]}' for m in magnitudes)} FROM _u"
         return f"""
             WITH cu AS ({cell_unit or f"SELECT {pos}, _unit{unit_sums} FROM _u GROUP BY ALL"}),
             by_unit AS (SELECT {pos_cols}, count(*)::BIGINT AS _units{ranked} FROM cu GROUP BY ALL),
