@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from builders import World, approve_and_release, write_world
 from conftest import TEST_KEY, run_env
@@ -18,10 +19,19 @@ from extractor import i18n
 from extractor.config.load import load_config
 from extractor.errors import ExtractorError
 from extractor.pipeline import run_extract
+from extractor.protect.pseudonym import project_key
+from extractor.release.layout import RunFolder
+from extractor.release.manifest import Manifest
 from extractor.release.store import Store
 from extractor.reports.periodic import TEXT, UnknownPerson, organisation_names, person_statement, practice_notice
 from extractor.reports.readability import measure, prose
-from extractor.reports.transparency import key_in_registry, person_status, released_under_code, statement_tag
+from extractor.reports.transparency import (
+    PERSONS_PURPOSE,
+    key_in_registry,
+    person_status,
+    released_under_code,
+    statement_tag,
+)
 
 D = dt.date
 KEY = TEST_KEY.encode()
@@ -51,7 +61,13 @@ def test_person_status_per_run(released) -> None:
     assert not released_under_code(result.run_dir, KEY, "P5")  # an aggregate names nobody
     stored = (result.run_dir / "controller" / "persons.parquet.fernet").read_bytes()
     token = base64.urlsafe_b64decode(stored)  # a Fernet token: version byte, time, IV, AES-CBC, HMAC
-    assert token[0] == 0x80 and b"PAR1" not in token and b"P0" not in token  # no Parquet, no key in clear
+    assert token[0] == 0x80  # the version byte; then time, IV, ciphertext and HMAC
+    project = Manifest.read(RunFolder(result.run_dir).manifest).project
+    plain = Fernet(project_key(KEY, project).encryption_key(PERSONS_PURPOSE)).decrypt(stored)
+    assert plain.startswith(b"PAR1") and b"P0" in plain  # what an unencrypted file would have shown
+    # no 8 bytes of the Parquet in clear (a 2-byte key like "P0" turns up in random ciphertext by chance)
+    windows = {plain[i:i + 8] for i in range(len(plain) - 7)}
+    assert not any(token[i:i + 8] in windows for i in range(len(token) - 7))
     assert json.loads((result.run_dir / "controller" / "persons.json").read_text()) == {"included": 9}
     with pytest.raises(ExtractorError, match="cannot decrypt with this key"):
         person_status(result.run_dir, b"another-controller-key-0123456789abcdef", "P5")
