@@ -6,7 +6,7 @@ total of 25), and hiding margins to repair that costs the researcher the totals.
 or upper multiple of the base so that every line whose figures are all published still adds up:
 parent = Σ children. Zero-restricted: a true zero and a figure already a multiple stay as they are. A
 count just above the threshold may only go up (its lower multiple would read as a small count). The
-choice is a 0/1 programme (HiGHS through scipy's milp) minimising the total deviation from the true
+choice is a 0/1 programme (HiGHS, highs.py) minimising the total deviation from the true
 values. Two-way tables always have a solution (the constraint matrix is totally unimodular); some
 three-way and hierarchical tables do not, and then the solution with the fewest lines that do not add
 up is taken, and those lines are reported. Lines through a suppressed cell constrain nothing published.
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+
+from extractor.disclosure.tables.highs import Programme
 
 TIME_LIMIT = 60.0  # seconds per column; the best solution found by then is used
 
@@ -100,12 +101,9 @@ def _solve_exact(A: sparse.csr_matrix, values: np.ndarray, cols: np.ndarray, bas
     active = np.asarray(sub.getnnz(axis=1) > 0).ravel()
     if np.any(~active & (rhs != 0)):
         return None  # a line with nothing left to choose that does not add up
-    res = milp(cost.astype(float), constraints=[LinearConstraint(sub[active], rhs[active], rhs[active])],
-               integrality=np.ones(cols.size), bounds=Bounds(0, 1),
-               options={"time_limit": time_limit, "mip_rel_gap": 0.05})
-    if res.x is None:
-        return None
-    return np.rint(res.x).astype(bool)
+    x = Programme(sub[active], rhs[active], rhs[active], 0.0, 1.0, integer=np.ones(cols.size, dtype=bool),
+                  options={"time_limit": time_limit, "mip_rel_gap": 0.05}).minimise(cost).x
+    return None if x is None else np.rint(x).astype(bool)
 
 
 def _solve_with_slack(A: sparse.csr_matrix, values: np.ndarray, cols: np.ndarray, base: int, cost: np.ndarray,
@@ -121,11 +119,10 @@ def _solve_with_slack(A: sparse.csr_matrix, values: np.ndarray, cols: np.ndarray
     c = np.concatenate([cost.astype(float), np.zeros(2 * m), np.full(m, weight)])
     integrality = np.concatenate([np.ones(k), np.zeros(2 * m), np.ones(m)])
     upper = np.concatenate([np.ones(k), size, size, np.ones(m)])
-    res = milp(c, constraints=[LinearConstraint(equal, rhs, rhs), LinearConstraint(cap, -np.inf, 0)],
-               integrality=integrality, bounds=Bounds(0, upper), options={"time_limit": time_limit})
-    if res.x is None:
-        return None
-    return np.rint(res.x[:k]).astype(bool)
+    x = Programme(sparse.vstack([equal, cap]), np.concatenate([rhs, np.full(m, -np.inf)]),
+                  np.concatenate([rhs, np.zeros(m)]), 0.0, upper, integer=integrality.astype(bool),
+                  options={"time_limit": time_limit}).minimise(c).x
+    return None if x is None else np.rint(x[:k]).astype(bool)
 
 
 def _result(values: np.ndarray, n: np.ndarray, published: np.ndarray, lines: sparse.csr_matrix, kept: np.ndarray,
