@@ -93,8 +93,9 @@ class Surrogates:
         if values.dtype.is_numeric():
             big = values.cast(pl.Float64, strict=False).abs() >= float(_HUGE)
         elif values.dtype == pl.String:  # a project pseudonym (32 hex characters, a note's subject) is not read
-            # for digits: one in 300 holds a run of 18 decimal digits by chance (the demo's notes stopped on one)
-            runs = values.str.replace_all(r"(?i)(?-u:\b)[0-9a-f]{32}(?-u:\b)", " ").str.extract_all(r"\d{18,}")
+            # for digits: one in 300 holds a run of 18 decimal digits by chance (the demo's notes stopped on one).
+            # Each distinct text once: a table's records repeat a few categories (1M clients: 0.43 s -> 0.05 s)
+            runs = values.unique().str.replace_all(r"(?i)(?-u:\b)[0-9a-f]{32}(?-u:\b)", " ").str.extract_all(r"\d{18,}")
             big = runs.list.eval(pl.element().cast(pl.Float64, strict=False) >= float(_HUGE)).list.any()
         else:
             return
