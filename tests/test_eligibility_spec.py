@@ -209,6 +209,19 @@ def test_unreadable_register_rows_stop_the_run(tmp_path: Path, name: str, rows: 
     assert "\n" not in str(info.value) and re.search(r"\.parquet:\d+: \(", str(info.value))
 
 
+def test_the_first_check_that_fails_is_reported_at_its_first_line(tmp_path: Path) -> None:
+    """Checks run in a fixed order (empty columns, contradictory periods, future dates, scope), each naming
+    its first failing line: a missing person on line 3 is reported before an unknown scope on line 1."""
+    from extractor.errors import ExtractorError
+
+    w = base_world()
+    w.bans = [("A", "everything", "R1", D(2026, 1, 1), None, None), ("A", "registrar", "R1", D(2026, 2, 1), None, None),
+              (None, "registrar", "R1", D(2026, 1, 1), None, None), (None, "document", "d1", D(2026, 1, 1), None, None)]
+    with pytest.raises(ExtractorError, match=r"\.parquet:3: \(.*column 'client_id' is empty") as info:
+        eligible_documents(write_world(w, tmp_path))
+    assert "scope=registrar" in str(info.value)  # the row of line 3 itself is shown
+
+
 def test_warnings_for_rows_that_match_nothing(tmp_path: Path) -> None:
     w = base_world()
     w.bans = [("Z", "registrar", "R1", D(2026, 1, 1), None, None), ("A", "document", "nope", D(2026, 1, 1), None, "99")]

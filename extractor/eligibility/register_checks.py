@@ -51,25 +51,27 @@ def _lines(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, str]:
 
 
 def _errors(con: duckdb.DuckDBPyConnection, reg: Register, today: dt.date) -> None:
+    """The checks in order, each failing on its first line: one pass finds every check's first line (on
+    Spark each query is a job of its own), then the row of the first check that fails is read."""
     c = {k: quote_ident(v) for k, v in reg.columns.items()}
-    for key in _REQUIRED[reg.kind]:
-        row = _first(con, reg, f"{c[key]} IS NULL")
-        if row:
-            raise _fail(reg, row, f"column '{reg.columns[key]}' is empty; expected a value")
+    checks = [(f"{c[key]} IS NULL", f"column '{reg.columns[key]}' is empty; expected a value")
+              for key in _REQUIRED[reg.kind]]
     start, end = _PERIODS[reg.kind]
-    row = _first(con, reg, f"{c[end]} < {c[start]}")
-    if row:
-        raise _fail(reg, row, f"'{reg.columns[end]}' is before '{reg.columns[start]}': contradictory record")
+    checks.append((f"{c[end]} < {c[start]}", f"'{reg.columns[end]}' is before '{reg.columns[start]}': "
+                                             "contradictory record"))
     day = f"DATE {quote_literal(str(today))}"
-    # A FHIR Consent states a period, and may plan its end (or start) ahead: not a record of past events.
-    row = None if reg.source.format == "ndjson" else _first(con, reg, f"{c[start]} > {day} OR {c[end]} > {day}")
-    if row:
-        raise _fail(reg, row, f"a date after today ({today}); expected recorded events only")
+    if reg.source.format != "ndjson":  # a FHIR Consent states a period, and may plan its end (or start) ahead
+        checks.append((f"{c[start]} > {day} OR {c[end]} > {day}",
+                       f"a date after today ({today}); expected recorded events only"))
     if reg.kind == "disclosure_ban":
         known = ", ".join(quote_literal(v) for v in reg.scope_values.values())
-        row = _first(con, reg, f"{c['scope']} NOT IN ({known})")
-        if row:
-            raise _fail(reg, row, f"scope must be one of {', '.join(reg.scope_values.values())}")
+        checks.append((f"{c['scope']} NOT IN ({known})",
+                       f"scope must be one of {', '.join(reg.scope_values.values())}"))
+    firsts = con.execute("SELECT " + ", ".join(f"min(__line) FILTER (WHERE {where})" for where, _ in checks)
+                         + f" FROM raw.register_{reg.kind}").fetchall()[0]
+    for (_, problem), line in zip(checks, firsts, strict=True):
+        if line is not None:
+            raise _fail(reg, _first(con, reg, f"__line = {int(line)}") or {"__line": line}, problem)
 
 
 def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, reg: Register, people: str | None) -> list[str]:
