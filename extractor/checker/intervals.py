@@ -9,7 +9,7 @@ required width. Two sound proofs, tried in order:
    equation touching a corner stays balanced. Moving + corners up and − corners down by δ keeps every
    published figure, so the cell can move δ up to the smallest − corner and down to the smallest + corner
    (with no − corner at all it has no upper bound).
-2. Otherwise linear programs (scipy's HiGHS), each over a set of hidden cells with the rest held at their
+2. Otherwise linear programs (HiGHS), each over a set of hidden cells with the rest held at their
    true values (a smaller polytope, so a wide interval there is wide in the whole): first the set the run
    claims proved it (`_lp_cells`, used only if every one is hidden), then the hidden cells within a few
    equations of the cell, then every hidden cell connected to it.
@@ -24,14 +24,12 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from highspy import HighsModelStatus, kHighsInf
+from highspy._core import _Highs
 from scipy import sparse
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 TOL = 1e-6
-# scipy's own HiGHS (the pipeline solves with the highspy package): on LPs of a few hundred cells presolve
-# costs more than it saves (434 LPs of the demo's audit table: 4.3 s with it, 2.7 s without)
-NO_PRESOLVE = {"presolve": False}
 
 
 def _cube_width(A: sparse.csc_matrix, sides: np.ndarray, corners: np.ndarray, values: dict[str, np.ndarray],
@@ -72,10 +70,40 @@ class _Spread:
         return float(self.high[col][cell] - self.low[col][cell])
 
 
+def _attacker_lp(Av: sparse.csr_matrix, b: np.ndarray) -> _Highs:
+    """Av·x = b, x ≥ 0, as HiGHS rows (the checker's own model; the pipeline builds its own). No presolve:
+    on LPs of a few hundred cells it costs more than it saves. `_Highs`, not `highspy.Highs`: the latter
+    prints HiGHS's banner on stdout before any option can be set."""
+    lp = _Highs()
+    lp.setOptionValue("output_flag", False)
+    lp.setOptionValue("presolve", "off")
+    lp.addVars(Av.shape[1], np.zeros(Av.shape[1]), np.full(Av.shape[1], kHighsInf))
+    lp.addRows(Av.shape[0], b, b, Av.nnz, Av.indptr[:-1].astype(np.int32), Av.indices.astype(np.int32),
+               Av.data.astype(float))
+    return lp
+
+
+def _end(lp: _Highs, at: int, sense: float) -> np.ndarray | None:
+    """A vertex at which variable `at` is lowest (sense 1) or highest (−1); None when it has no upper limit."""
+    lp.changeColCost(at, sense)
+    lp.run()
+    status = lp.getModelStatus()
+    lp.changeColCost(at, 0.0)
+    if status == HighsModelStatus.kUnbounded:
+        return None
+    if status != HighsModelStatus.kOptimal:
+        raise _Infeasible(str(status))
+    return np.array(lp.getSolution().col_value)
+
+
+class _Infeasible(Exception):
+    pass
+
+
 def _interval(A: sparse.csr_matrix, values: np.ndarray, variables: np.ndarray, cell: int,
               seen: tuple[_Spread, str] | None = None) -> float:
     """Width of the cell's interval when only `variables` (hidden cells) are unknown; each solution found
-    is shown to `seen` as a whole table."""
+    is shown to `seen` as a whole table. Both ends from one model, the second from the first's basis."""
     Av = A[:, variables]
     rows = np.flatnonzero(np.diff(Av.tocsr().indptr) > 0)
     fixed = values.copy()
@@ -83,23 +111,23 @@ def _interval(A: sparse.csr_matrix, values: np.ndarray, variables: np.ndarray, c
     b = -(A[rows] @ fixed)
     Av = Av.tocsr()[rows]
     at = int(np.searchsorted(variables, cell))
+    lp = _attacker_lp(Av, b)
     ends = []
     for sense in (1.0, -1.0):
-        c = np.zeros(variables.size)
-        c[at] = sense
-        res = linprog(c, A_eq=Av, b_eq=b, bounds=(0, None), method="highs", options=NO_PRESOLVE)
-        if res.status == 2:  # the exact sums add up only to floating-point rounding: state each equation
+        try:
+            x = _end(lp, at, sense)
+        except _Infeasible:  # the exact sums add up only to floating-point rounding: state each equation
             scale = sparse.diags(1.0 / np.maximum(1.0, np.abs(b)))  # relative to its size and solve again
-            res = linprog(c, A_eq=(scale @ Av).tocsr(), b_eq=scale @ b, bounds=(0, None), method="highs",
-                          options=NO_PRESOLVE)
-        if res.status == 3:  # unbounded: no upper limit
+            try:
+                x = _end(_attacker_lp((scale @ Av).tocsr(), scale @ b), at, sense)
+            except _Infeasible as exc:
+                raise RuntimeError(f"checker LP: HiGHS status {exc}") from None
+        if x is None:  # unbounded: no upper limit
             return np.inf
-        if res.status != 0:
-            raise RuntimeError(f"checker LP: HiGHS status {res.status}: {res.message}")
-        ends.append(res.x[at])
+        ends.append(x[at])
         if seen is not None:
             table = values.astype(float)
-            table[variables] = res.x
+            table[variables] = x
             seen[0].see(seen[1], table)
     return ends[1] - ends[0]
 
