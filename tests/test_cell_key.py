@@ -109,3 +109,12 @@ def test_the_checker_holds_a_cell_key_table_to_its_bounds(tmp_path) -> None:
     for row, figure in ((0, str(int(exact["n"][0]) + 4)), (2, "3"), (1, "-1")):
         edited = rel.with_columns(pl.Series("n", [figure if i == row else v for i, v in enumerate(rel["n"])]))
         assert check_table("a.csv", edited, manifest, Disclosure(), tmp_path / "a.parquet") != [], (row, figure)
+
+
+def test_a_policy_s_ptable_is_built_once_and_cannot_be_changed_by_a_caller() -> None:
+    """Runs share one p-table per policy: a caller that wrote into it would change every later release."""
+    pt = build_ptable(7, 3, 2.0)
+    assert build_ptable(7, 3, 2.0) is pt
+    assert build_ptable(7, 3, 2.5) is not pt
+    with pytest.raises(ValueError):
+        pt.noise[10, 0] = 0

@@ -24,6 +24,7 @@ tables whose cells share records.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -91,8 +92,11 @@ def _keys_from(p: np.ndarray, values: np.ndarray) -> np.ndarray:
     return values[np.minimum(np.searchsorted(cum, at - 1e-12), values.size - 1)]
 
 
+@lru_cache(maxsize=8)
 def build_ptable(threshold: int, max_noise: int, variance: float) -> PTable:
-    """The p-table for the policy's threshold, largest noise and variance (see the module's docstring)."""
+    """The p-table for the policy's threshold, largest noise and variance (see the module's docstring).
+    Built once per process for each policy (fitting its rows takes ~0.2 s; every table of a run and
+    every run of a server share it), and read-only, so no caller can change what another reads."""
     noise = np.zeros((LARGE + 1, KEYS), dtype=np.int64)
     t = threshold
     for c in range(1, LARGE + 1):
@@ -106,6 +110,7 @@ def build_ptable(threshold: int, max_noise: int, variance: float) -> PTable:
             noise[c:] = _keys_from(_max_entropy(support, variance), support)
             break
         noise[c] = _keys_from(_max_entropy(support, variance), support)
+    noise.flags.writeable = False
     return PTable(noise, threshold, max_noise, variance)
 
 
