@@ -58,6 +58,8 @@ def _persons(result) -> pl.DataFrame:
 @pytest.mark.parametrize("request_file", DEMO)
 def test_demo_requests_release_the_same_bytes_on_both_engines(events: Path, registry: Path, tmp_path: Path,
                                                               request_file: str) -> None:
+    from pyspark.sql import SparkSession
+
     cfg = load_config(REPO / "examples" / "registry" / f"{request_file}.toml", registry)
     duck = run_extract(cfg, tmp_path / "duckdb", TEST_KEY.encode())
     spark = run_extract(cfg, tmp_path / "spark", TEST_KEY.encode(), engine="spark")
@@ -68,6 +70,9 @@ def test_demo_requests_release_the_same_bytes_on_both_engines(events: Path, regi
     assert spark.protected.rows == duck.protected.rows
     assert _persons(spark).equals(_persons(duck))  # every person's pseudonym and the choices that left them out
     assert _redactions(spark) == _redactions(duck)  # the notes: what was found and changed, per column
+    context = SparkSession.getActiveSession().sparkContext  # later jobs are not labelled as the query's
+    assert context.getLocalProperty("spark.job.description") is None
+    assert context.getLocalProperty("spark.jobGroup.id") is None
 
 
 def _redactions(result) -> list[tuple]:

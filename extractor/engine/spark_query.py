@@ -157,4 +157,8 @@ def _cancellable(session: Any, tag: str) -> tuple[Callable[[], None], Callable[[
         session.addTag(tag)
         return (lambda: session.interruptTag(tag)), (lambda: session.removeTag(tag))
     context.setJobGroup(tag, "extractor: the researcher's query", interruptOnCancel=True)
-    return (lambda: context.cancelJobGroup(tag)), (lambda: context.setLocalProperty("spark.jobGroup.id", None))
+
+    def done() -> None:  # the thread's later jobs (the next stage, the next run) are not the query's
+        for prop in ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"):
+            context.setLocalProperty(prop, None)
+    return (lambda: context.cancelJobGroup(tag)), done
