@@ -257,5 +257,6 @@ def register_each(con: Any, catalog: Catalog, scratch: Path | None, register: Ca
         cols = tuple(r.types.get(k, Column(v, "other")) for k, v in r.columns.items())
         register(con, f"register_{r.kind}", r.source, cols, catalog, f"registers.{r.kind}", scratch, line=True)
         views[f"register_{r.kind}"] = str(r.source.path)
-    rows = {v: con.execute(f"SELECT count(*) FROM raw.{quote_ident(v)}").fetchall()[0][0] for v in views}
-    return Registered(views, rows)
+    counted = con.execute("SELECT * FROM " + ", ".join(f"(SELECT count(*) FROM raw.{quote_ident(v)}) c{i}"
+                                                       for i, v in enumerate(views))).fetchone() if views else ()
+    return Registered(views, dict(zip(views, counted, strict=True)))  # one pass: on Spark each query is a job

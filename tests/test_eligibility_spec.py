@@ -239,6 +239,23 @@ def test_warnings_for_rows_that_match_nothing(tmp_path: Path) -> None:
     assert ids == {"b1"}  # the overlapping opt-outs still exclude A
 
 
+def test_a_warning_counts_every_row_and_names_the_first_five_lines(tmp_path: Path) -> None:
+    """Every check of every register is counted on its own (they are found in one pass): 7 unknown persons in the
+    bans (lines 1-7), 6 unmatched document bans (lines 8-13) and 2 in the opt-outs give three counts, each
+    naming its own first five lines, '…' only where more rows were found."""
+    w = base_world()
+    w.bans = [(f"Z{i}", "registrar", "R1", D(2026, 1, 1), None, None) for i in range(7)] + \
+        [("A", "document", f"nope{i}", D(2026, 1, 1), None, None) for i in range(6)]
+    w.opt_outs = [("Y1", D(2020, 1, 1), None), ("Y2", D(2020, 1, 1), None)]
+    _, result, _ = eligible_documents(write_world(w, tmp_path))
+    text = " | ".join(result.warnings)
+    assert "bans.parquet: 7 row(s) name a person not in the data, so they apply to no one (lines 1, 2, 3, 4, 5, …)" \
+        in text
+    assert "6 active document ban(s) name a target that no record of that person carries (kept in force; lines 8, 9, " \
+           "10, 11, 12, …)" in text
+    assert "opt_outs.parquet: 2 row(s) name a person not in the data, so they apply to no one (lines 1, 2)" in text
+
+
 def test_bans_set_twice_on_one_target_are_named(tmp_path: Path) -> None:
     w = base_world()
     w.bans = [("A", "registrar", "R1", D(2026, 1, 1), None, None), ("A", "registrar", "R1", D(2026, 2, 1), None, None),

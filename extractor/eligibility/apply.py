@@ -23,6 +23,7 @@ from extractor.config.load import RunConfig
 from extractor.eligibility.references import dangling_references
 from extractor.eligibility.register_checks import check_registers
 from extractor.eligibility.registers import prepare_blocks, prepare_registers, removed_structures, sql_date
+from extractor.eligibility.unmatched_bans import BAN_COLUMN_ROLE, unmatched_bans
 from extractor.engine import is_spark
 from extractor.i18n import N_, Message
 from extractor.sources import ROW
@@ -30,7 +31,6 @@ from extractor.sql import quote_ident, quote_literal
 
 PLACE = "__row"  # a left-out row's place in its Parquet file (numbered tables): the eligible views and the
 # overdue lists use it
-_BAN_COLUMN_ROLE = {"registrar": "registrar", "service_task": "service_task", "document": "document_key"}
 BASIC_DATA_ROW = "Asiakkuusasiakirja ja asiakkaan perustiedot"  # the Act's row for client basic data
 
 
@@ -119,7 +119,7 @@ def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed:
         joins.append(f"LEFT JOIN elig_consented c ON c.person = {p}")
         conds.append(("research_consent", "c.person IS NULL"))
     if "disclosure_ban" in rules:
-        for scope, role in _BAN_COLUMN_ROLE.items():
+        for scope, role in BAN_COLUMN_ROLE.items():
             hits = [f"coalesce(list_contains(b.{scope}, CAST(t.{quote_ident(col)} AS VARCHAR)), false)"
                     for col in table.with_role(role)]  # every column of the role: an Observation's own id and its visit
             if hits:
@@ -150,7 +150,6 @@ ANCHOR_EVENTS = {"last_matter_closed_and_need_ended": N_("the day the client's l
                                                          "for the service ended"),
                  "matter_closed": N_("the day the matter closed"), "client_death": N_("the client's death"),
                  "child_birth": N_("the child's birth")}
-BAN_SCOPE_LABELS = {"registrar": N_("registrar"), "service_task": N_("service task"), "document": N_("document")}
 
 
 def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table) -> list[str]:
@@ -205,34 +204,6 @@ def _flagged(con: duckdb.DuckDBPyConnection, table: Table, cfg: RunConfig, plan:
     return name
 
 
-def _unmatched_bans(con: duckdb.DuckDBPyConnection, cfg: RunConfig, flagged: dict[str, str]) -> list[str]:
-    """Active bans whose target no record of that person carries: kept in force, reported to the DPO."""
-    out = []
-    for scope, role in _BAN_COLUMN_ROLE.items():
-        matched = [f"SELECT DISTINCT CAST({quote_ident(t.one_with_role('person_key') or '')} AS VARCHAR) AS person, "
-                   f"CAST({quote_ident(col)} AS VARCHAR) AS target FROM {quote_ident(flagged[t.name])} "
-                   f"WHERE {quote_ident('f_disclosure_ban_' + scope)}"
-                   for t in cfg.catalog.tables.values() if t.name in flagged for col in t.with_role(role)]
-        if not matched:  # no catalogued table records this kind of target: the ban cannot be applied
-            n = con.execute(f"SELECT count(*) FROM elig_bans WHERE scope = '{scope}'").fetchall()[0][0]
-            if n:
-                out.append(Message("%(file)s: %(n)s active %(scope)s ban(s) cannot be applied: no catalogued table "
-                                   "has a column of that role; the records they aim at may be in this release",
-                                   file=cfg.catalog.registers["disclosure_ban"].source.path.name, n=n,
-                                   scope=Message(BAN_SCOPE_LABELS[scope])))
-            continue
-        rows = con.execute(f"SELECT line, person, target, count(*) OVER () FROM elig_bans b WHERE scope = '{scope}' "
-                           f"AND NOT EXISTS (SELECT 1 FROM ({' UNION '.join(matched)}) m WHERE m.person = b.person "
-                           "AND m.target = b.target) ORDER BY line LIMIT 5").fetchall()
-        if rows:  # line numbers only: the DPO's report holds no person key
-            listed = ", ".join(str(line) for line, *_ in rows) + (", …" if rows[0][3] > len(rows) else "")
-            out.append(Message("%(file)s: %(n)s active %(scope)s ban(s) name a target that no record of that person "
-                               "carries (kept in force; lines %(lines)s)",
-                               file=cfg.catalog.registers["disclosure_ban"].source.path.name, n=rows[0][3],
-                               scope=Message(BAN_SCOPE_LABELS[scope]), lines=listed))
-    return out
-
-
 def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: dict[str, int]) -> Eligibility:
     rules = cfg.active_rules()
     result = Eligibility(rules=rules, exemptions=dict(cfg.purpose.exemptions))
@@ -277,7 +248,7 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
             con.execute(f"CREATE OR REPLACE VIEW elig.{name} AS SELECT t.* FROM {plan.source} WHERE {keep}")
         result.rows_out[table.name] = result.rows_in[table.name] - excluded
     if "disclosure_ban" in rules:
-        result.warnings += _unmatched_bans(con, cfg, flagged)
+        result.warnings += unmatched_bans(con, cfg, flagged)
     return result
 
 

@@ -11,6 +11,7 @@ the policy says `unknown_person = "stop"`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import duckdb
 
@@ -40,19 +41,25 @@ def _fail(reg: Register, row: dict, problem: str) -> ExtractorError:
     return ExtractorError(f"{reg.source.path}:{row['__line']}: ({shown}): {problem}")
 
 
-def _lines(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, str]:
-    """(how many rows, '5, 9, …'): the register's line numbers for a query returning (__line, shown value).
-    Only line numbers: the DPO's report holds no person key, and the controller finds the rows by line."""
-    rows = con.execute(f"SELECT __line, count(*) OVER () FROM ({sql}) ORDER BY __line LIMIT {SHOWN}").fetchall()
-    if not rows:
-        return 0, ""
-    listed = ", ".join(str(line) for line, _ in rows)
-    return rows[0][1], listed + (", …" if rows[0][1] > SHOWN else "")
+def _lines_each(con: duckdb.DuckDBPyConnection, queries: list[str]) -> list[tuple[int, str]]:
+    """For each query returning (__line, shown value): (how many rows, '5, 9, …'), its register's line numbers.
+    One pass for every query (on Spark each query is a job of its own). Only line numbers: the DPO's report
+    holds no person key, and the controller finds the rows by line."""
+    if not queries:
+        return []
+    union = " UNION ALL ".join(f"SELECT {k} AS k, __line FROM ({q})" for k, q in enumerate(queries))
+    rows = con.execute(f"SELECT k, __line, n FROM (SELECT k, __line, count(*) OVER (PARTITION BY k) AS n, "
+                       f"row_number() OVER (PARTITION BY k ORDER BY __line) AS i FROM ({union})) "
+                       f"WHERE i <= {SHOWN} ORDER BY k, __line").fetchall()
+    found: dict[int, tuple[int, list[str]]] = {}
+    for k, line, n in rows:
+        found.setdefault(k, (n, []))[1].append(str(line))
+    return [(found[k][0], ", ".join(found[k][1]) + (", …" if found[k][0] > SHOWN else "")) if k in found else (0, "")
+            for k in range(len(queries))]
 
 
-def _errors(con: duckdb.DuckDBPyConnection, reg: Register, today: dt.date) -> None:
-    """The checks in order, each failing on its first line: one pass finds every check's first line (on
-    Spark each query is a job of its own), then the row of the first check that fails is read."""
+def _checks(reg: Register, today: dt.date) -> list[tuple[str, str]]:
+    """(condition, problem) for the rows that stop the run, in the order they are checked."""
     c = {k: quote_ident(v) for k, v in reg.columns.items()}
     checks = [(f"{c[key]} IS NULL", f"column '{reg.columns[key]}' is empty; expected a value")
               for key in _REQUIRED[reg.kind]]
@@ -67,59 +74,71 @@ def _errors(con: duckdb.DuckDBPyConnection, reg: Register, today: dt.date) -> No
         known = ", ".join(quote_literal(v) for v in reg.scope_values.values())
         checks.append((f"{c['scope']} NOT IN ({known})",
                        f"scope must be one of {', '.join(reg.scope_values.values())}"))
-    firsts = con.execute("SELECT " + ", ".join(f"min(__line) FILTER (WHERE {where})" for where, _ in checks)
-                         + f" FROM raw.register_{reg.kind}").fetchall()[0]
-    for (_, problem), line in zip(checks, firsts, strict=True):
-        if line is not None:
-            raise _fail(reg, _first(con, reg, f"__line = {int(line)}") or {"__line": line}, problem)
+    return checks
 
 
-def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, reg: Register, people: str | None) -> list[str]:
+def _errors(con: duckdb.DuckDBPyConnection, registers: list[Register], today: dt.date) -> None:
+    """The checks in order, register by register, each failing on its first line: one pass over every register
+    finds every check's first line (a row of one-row aggregates), then the row of the first that fails is read."""
+    checks = [(reg, _checks(reg, today)) for reg in registers]
+    if not checks:
+        return
+    firsts = con.execute("SELECT * FROM " + ", ".join(
+        "(SELECT " + ", ".join(f"min(__line) FILTER (WHERE {where}) AS c{i}_{j}" for j, (where, _) in enumerate(each))
+        + f" FROM raw.register_{reg.kind}) r{i}" for i, (reg, each) in enumerate(checks))).fetchall()[0]
+    at = iter(firsts)
+    for reg, each in checks:
+        for (_, problem), line in zip(each, at, strict=False):
+            if line is not None:
+                raise _fail(reg, _first(con, reg, f"__line = {int(line)}") or {"__line": line}, problem)
+
+
+def _warnings(cfg: RunConfig, reg: Register, people: str | None) -> list[tuple[str, Callable[[int, str], Message]]]:
+    """(query of (__line, shown), the warning its rows give) for one register: the rows that apply to no one
+    or repeat another. An unknown person under unknown_person = 'stop' raises instead."""
     c = {k: quote_ident(v) for k, v in reg.columns.items()}
-    out = []
+    out: list[tuple[str, Callable[[int, str], Message]]] = []
     name = reg.source.path.name
     if people:
-        n, listed = _lines(con, f"SELECT __line, 'person ' || CAST(r.{c['person']} AS VARCHAR) AS shown "
-                                f"FROM raw.register_{reg.kind} r WHERE NOT EXISTS (SELECT 1 FROM ({people}) p "
-                                f"WHERE p.person = CAST(r.{c['person']} AS VARCHAR))")
-        if n:
+        def unknown(n: int, listed: str) -> Message:
             if cfg.policy.unknown_person == "stop":
                 raise ExtractorError(f"{reg.source.path}: {n} row(s) name a person not in the data "
                                      f"(policy unknown_person = 'stop'): lines {listed}")
-            out.append(Message("%(file)s: %(n)s row(s) name a person not in the data, so they apply to no one "
-                               "(lines %(lines)s)", file=name, n=n, lines=listed))
+            return Message("%(file)s: %(n)s row(s) name a person not in the data, so they apply to no one "
+                           "(lines %(lines)s)", file=name, n=n, lines=listed)
+        out.append((f"SELECT __line, 'person ' || CAST(r.{c['person']} AS VARCHAR) AS shown "
+                    f"FROM raw.register_{reg.kind} r WHERE NOT EXISTS (SELECT 1 FROM ({people}) p "
+                    f"WHERE p.person = CAST(r.{c['person']} AS VARCHAR))", unknown))
     if reg.kind == "opt_out":
-        n, listed = _lines(con, f"""SELECT b.__line, 'person ' || CAST(b.{c['person']} AS VARCHAR) AS shown
+        out.append((f"""SELECT b.__line, 'person ' || CAST(b.{c['person']} AS VARCHAR) AS shown
             FROM raw.register_opt_out a JOIN raw.register_opt_out b ON a.{c['person']} = b.{c['person']}
             AND a.{c['set_on']} < b.{c['set_on']}
-            AND (a.{c['withdrawn_on']} IS NULL OR a.{c['withdrawn_on']} > b.{c['set_on']})""")
-        if n:
-            out.append(Message("%(file)s: %(n)s opt-out(s) overlap an earlier one still in force; any one in force "
-                               "applies (lines %(lines)s)", file=name, n=n, lines=listed))
+            AND (a.{c['withdrawn_on']} IS NULL OR a.{c['withdrawn_on']} > b.{c['set_on']})""",
+                    lambda n, listed: Message("%(file)s: %(n)s opt-out(s) overlap an earlier one still in force; any "
+                                              "one in force applies (lines %(lines)s)", file=name, n=n, lines=listed)))
     if reg.kind == "disclosure_ban":
         codes = ", ".join(quote_literal(r) for r in reg.representative_codes) or "NULL"
-        n, listed = _lines(con, f"SELECT __line, 'code ' || CAST({c['set_by_role']} AS VARCHAR) AS shown "
-                                f"FROM raw.register_disclosure_ban WHERE {c['set_by_role']} IS NOT NULL "
-                                f"AND CAST({c['set_by_role']} AS VARCHAR) NOT IN ({codes})")
-        if n:
-            out.append(Message("%(file)s: %(n)s ban(s) carry a setter code not in representative_codes (%(codes)s); "
-                               "they apply, counted as the client's own (lines %(lines)s)", file=name, n=n,
-                               codes=", ".join(reg.representative_codes), lines=listed))
-        n, listed = _lines(con, f"""SELECT __line, 'person ' || CAST({c['person']} AS VARCHAR) || ', target '
+        out.append((f"SELECT __line, 'code ' || CAST({c['set_by_role']} AS VARCHAR) AS shown "
+                    f"FROM raw.register_disclosure_ban WHERE {c['set_by_role']} IS NOT NULL "
+                    f"AND CAST({c['set_by_role']} AS VARCHAR) NOT IN ({codes})",
+                    lambda n, listed: Message(
+                        "%(file)s: %(n)s ban(s) carry a setter code not in representative_codes (%(codes)s); they "
+                        "apply, counted as the client's own (lines %(lines)s)", file=name, n=n,
+                        codes=", ".join(reg.representative_codes), lines=listed)))
+        out.append((f"""SELECT __line, 'person ' || CAST({c['person']} AS VARCHAR) || ', target '
             || CAST({c['target']} AS VARCHAR) AS shown FROM (SELECT *, count(*) OVER (PARTITION BY {c['person']},
-            {c['scope']}, {c['target']}, {c['set_on']}) AS n FROM raw.register_disclosure_ban) WHERE n > 1""")
-        if n:
-            out.append(Message("%(file)s: %(n)s row(s) repeat a ban (same person, scope, target and date) "
-                               "(lines %(lines)s)", file=name, n=n, lines=listed))
-        n, listed = _lines(con, f"""SELECT b.__line, 'person ' || CAST(b.{c['person']} AS VARCHAR) || ', target '
+            {c['scope']}, {c['target']}, {c['set_on']}) AS n FROM raw.register_disclosure_ban) WHERE n > 1""",
+                    lambda n, listed: Message("%(file)s: %(n)s row(s) repeat a ban (same person, scope, target and "
+                                              "date) (lines %(lines)s)", file=name, n=n, lines=listed)))
+        out.append((f"""SELECT b.__line, 'person ' || CAST(b.{c['person']} AS VARCHAR) || ', target '
             || CAST(b.{c['target']} AS VARCHAR) AS shown
             FROM raw.register_disclosure_ban a JOIN raw.register_disclosure_ban b
             ON a.{c['person']} = b.{c['person']} AND a.{c['scope']} = b.{c['scope']}
             AND a.{c['target']} = b.{c['target']} AND a.{c['set_on']} < b.{c['set_on']}
-            AND (a.{c['revoked_on']} IS NULL OR a.{c['revoked_on']} > b.{c['set_on']})""")
-        if n:
-            out.append(Message("%(file)s: %(n)s ban(s) set again while an earlier ban on the same target was in "
-                               "force; either one applies (lines %(lines)s)", file=name, n=n, lines=listed))
+            AND (a.{c['revoked_on']} IS NULL OR a.{c['revoked_on']} > b.{c['set_on']})""",
+                    lambda n, listed: Message("%(file)s: %(n)s ban(s) set again while an earlier ban on the same "
+                                              "target was in force; either one applies (lines %(lines)s)",
+                                              file=name, n=n, lines=listed)))
     return out
 
 
@@ -134,11 +153,8 @@ def check_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows: dict[s
         persons = max(person_tables, key=lambda t: (len(t.with_role("quasi_identifier")), -rows.get(t.name, 0)))
         people = (f"SELECT CAST({quote_ident(persons.one_with_role('person_key') or '')} AS VARCHAR) AS person "
                   f"FROM raw.{quote_ident(persons.name)}")
-    warnings: list[str] = []
-    for rule in cfg.active_rules():
-        reg = cfg.catalog.registers.get(rule)
-        if reg is None:
-            continue
-        _errors(con, reg, today)
-        warnings += _warnings(con, cfg, reg, people)
-    return warnings
+    registers = [cfg.catalog.registers[rule] for rule in cfg.active_rules() if rule in cfg.catalog.registers]
+    _errors(con, registers, today)
+    checks = [check for reg in registers for check in _warnings(cfg, reg, people)]
+    return [say(n, listed) for (_, say), (n, listed) in zip(checks, _lines_each(con, [q for q, _ in checks]),
+                                                             strict=True) if n]

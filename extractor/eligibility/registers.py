@@ -25,17 +25,16 @@ def prepare_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rules: lis
     summary: dict[str, int] = {}
     if "opt_out" in rules:
         c = {k: quote_ident(v) for k, v in regs["opt_out"].columns.items()}
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE elig_opted_out AS
+        summary["opt_out_persons"] = con.execute(f"""CREATE OR REPLACE TEMP TABLE elig_opted_out AS
             SELECT DISTINCT CAST({c['person']} AS VARCHAR) AS person FROM raw.register_opt_out
-            WHERE {c['set_on']} <= {granted} AND ({c['withdrawn_on']} IS NULL OR {c['withdrawn_on']} > {as_of})""")
-        summary["opt_out_persons"] = con.execute("SELECT count(*) FROM elig_opted_out").fetchone()[0]
+            WHERE {c['set_on']} <= {granted}
+              AND ({c['withdrawn_on']} IS NULL OR {c['withdrawn_on']} > {as_of})""").fetchone()[0]
     if "research_consent" in rules:
         c = {k: quote_ident(v) for k, v in regs["research_consent"].columns.items()}
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE elig_consented AS
+        summary["consented_persons"] = con.execute(f"""CREATE OR REPLACE TEMP TABLE elig_consented AS
             SELECT DISTINCT CAST({c['person']} AS VARCHAR) AS person FROM raw.register_research_consent
             WHERE {c['study']} = {quote_literal(req.study or '')} AND {c['given_on']} <= {as_of}
-              AND ({c['withdrawn_on']} IS NULL OR {c['withdrawn_on']} > {as_of})""")
-        summary["consented_persons"] = con.execute("SELECT count(*) FROM elig_consented").fetchone()[0]
+              AND ({c['withdrawn_on']} IS NULL OR {c['withdrawn_on']} > {as_of})""").fetchone()[0]
     if "disclosure_ban" in rules:
         reg = regs["disclosure_ban"]
         c = {k: quote_ident(v) for k, v in reg.columns.items()}

@@ -136,10 +136,13 @@ class SparkConnection:
     def frame(self, sql: str | exp.Expression, params: Any = None) -> DataFrame:
         return self.spark.sql(to_spark(sql, params))
 
-    def materialise(self, name: str, frame: DataFrame) -> None:
-        """A temp table: computed once, kept (memory, then the executors' local disks), lineage cut."""
-        frame = frame.localCheckpoint(eager=True)
+    def materialise(self, name: str, frame: DataFrame) -> int:
+        """A temp table: computed once, kept (memory, then the executors' local disks), lineage cut; its rows
+        counted by the same job that computes it."""
+        frame = frame.localCheckpoint(eager=False)
+        rows = frame.count()
         frame.createOrReplaceTempView(quoted(name))
+        return rows
 
     def execute(self, sql: str, params: Any = None) -> _Rows:
         tree = parse(sql)
@@ -153,14 +156,14 @@ class SparkConnection:
             schema = self.spark.table(quoted(table.name)).schema
             return _Rows([(f.name, duckdb_type(f)) for f in schema.fields])
         if isinstance(tree, exp.Copy):
-            self._copy(tree, params)
-            return _Rows([])
+            return _Rows([(self._copy(tree, params),)])  # as DuckDB: how many rows it wrote
         return _Rows([tuple(r) for r in self.frame(tree, params).collect()])
 
     def sql(self, sql: str, params: Any = None) -> _Relation:
         return _Relation(self.frame(sql, params))
 
     def _create(self, tree: exp.Create, params: Any) -> _Rows:
+        """As DuckDB: a table made says how many rows it holds; a view or schema says nothing."""
         kind = str(tree.args.get("kind", "")).upper()
         if kind == "SCHEMA":
             return _Rows([])
@@ -172,23 +175,25 @@ class SparkConnection:
         if name.startswith("sandbox__"):  # the query's tables: Parquet files in the private scratch folder
             path = self.scratch / "sandbox" / name.removeprefix("sandbox__")
             frame.write.mode("overwrite").parquet(str(path))
-            self.spark.read.parquet(str(path)).createOrReplaceTempView(quoted(name))
+            written = self.spark.read.parquet(str(path))
+            written.createOrReplaceTempView(quoted(name))
             self.sandbox[name.removeprefix("sandbox__")] = path
-        elif kind == "VIEW":
+            return _Rows([(written.count(),)])
+        if kind == "VIEW":
             frame.createOrReplaceTempView(quoted(name))
-        elif kind == "TABLE":
-            self.materialise(name, frame)
-        else:
-            raise ExtractorError(f"the Spark engine cannot run CREATE {kind}")
-        return _Rows([])
+            return _Rows([])
+        if kind == "TABLE":
+            return _Rows([(self.materialise(name, frame),)])
+        raise ExtractorError(f"the Spark engine cannot run CREATE {kind}")
 
-    def _copy(self, tree: exp.Copy, params: Any) -> None:
+    def _copy(self, tree: exp.Copy, params: Any) -> int:
         source = tree.this.this if isinstance(tree.this, exp.Subquery) else tree.this
         path = Path(tree.args["files"][0].name)
         options = {str(o.this).upper(): str(o.args.get("expression") or "").lower()
                    for o in tree.args.get("params") or []}
         frame = to_polars(self.frame(source, params))
         frame.write_parquet(path) if options.get("FORMAT") == "parquet" else frame.write_csv(path)
+        return frame.height
 
     def register(self, name: str, frame: pl.DataFrame) -> None:
         self.spark.createDataFrame(frame.to_pandas()).createOrReplaceTempView(quoted(name))

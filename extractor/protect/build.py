@@ -84,12 +84,11 @@ def build_sandbox(con: duckdb.DuckDBPyConnection, cfg: RunConfig, key: ProjectKe
                 con.execute(macro.replace("CREATE MACRO ", "CREATE MACRO sandbox.main.", 1))
         for role, table in maps.items():  # the keys whose rows reached the sandbox: persons_included, ...
             present = "persons_included" if role == "person_key" else f"{table}_present"
-            _present(con, plan, role, table, present)
+            found = _present(con, plan, role, table, present)
+            if role == "person_key":
+                result.persons, result.person_map = found, table
             if result.surrogates:
                 result.surrogates.release_only(role, present)
-        if "person_key" in maps:
-            result.persons = con.execute("SELECT count(*) FROM persons_included").fetchall()[0][0]
-            result.person_map = maps["person_key"]
         if cfg.request.reidentification and "person_key" in maps:
             result.reidentification = _reidentification_csv(con, key, result.surrogates is not None)
     finally:
@@ -152,10 +151,9 @@ def _sandbox_table(con: duckdb.DuckDBPyConnection, name: str, table: Table, cols
             result.pseudonymised.setdefault(name, []).append(col)
         else:
             select.append(f"t.{quote_ident(col)}")
-    con.execute(f"CREATE TABLE sandbox.main.{quote_ident(name)} AS SELECT {', '.join(select)} "
-                f"FROM {source} t {' '.join(joins)}")
+    result.rows[name] = con.execute(f"CREATE TABLE sandbox.main.{quote_ident(name)} AS SELECT {', '.join(select)} "
+                                    f"FROM {source} t {' '.join(joins)}").fetchone()[0]  # the rows it holds
     result.tables[name] = cols
-    result.rows[name] = con.execute(f"SELECT count(*) FROM sandbox.main.{quote_ident(name)}").fetchone()[0]
     result.withheld[name] = [c.name for c in table.columns if c.name not in cols]
 
 
@@ -167,14 +165,14 @@ def _date_columns(con: duckdb.DuckDBPyConnection, table: Table, cols: list[str])
         ("DATE", "TIMESTAMP"))]
 
 
-def _present(con: duckdb.DuckDBPyConnection, plan: dict, role: str, key_map: str, name: str) -> None:
-    """name(v, p): the keys of a role whose rows reached the sandbox, with their sandbox value. For persons
-    (persons_included): read once, by the transparency records, the re-identification map and the count."""
+def _present(con: duckdb.DuckDBPyConnection, plan: dict, role: str, key_map: str, name: str) -> int:
+    """name(v, p): the keys of a role whose rows reached the sandbox, with their sandbox value; how many. For
+    persons (persons_included): read once, by the transparency records and the re-identification map."""
     present = [f"SELECT {quote_ident(c)} AS p FROM sandbox.main.{quote_ident(n)}"
                for n, (t, cols) in plan.items() for c in t.with_role(role) if c in cols]
     query = f"SELECT v, p FROM {key_map} WHERE p IN ({' UNION '.join(present)})" if present else \
         f"SELECT v, p FROM {key_map} WHERE false"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+    return con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}").fetchone()[0]
 
 
 def _reidentification_csv(con: duckdb.DuckDBPyConnection, key: ProjectKey, surrogates: bool) -> bytes:
