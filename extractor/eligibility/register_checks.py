@@ -41,7 +41,7 @@ def _fail(reg: Register, row: dict, problem: str) -> ExtractorError:
     return ExtractorError(f"{reg.source.path}:{row['__line']}: ({shown}): {problem}")
 
 
-def _lines_each(con: duckdb.DuckDBPyConnection, queries: list[str]) -> list[tuple[int, str]]:
+def counted_lines(con: duckdb.DuckDBPyConnection, queries: list[str]) -> list[tuple[int, str]]:
     """For each query returning (__line, shown value): (how many rows, '5, 9, …'), its register's line numbers.
     One pass for every query (on Spark each query is a job of its own). Only line numbers: the DPO's report
     holds no person key, and the controller finds the rows by line."""
@@ -156,5 +156,5 @@ def check_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows: dict[s
     registers = [cfg.catalog.registers[rule] for rule in cfg.active_rules() if rule in cfg.catalog.registers]
     _errors(con, registers, today)
     checks = [check for reg in registers for check in _warnings(cfg, reg, people)]
-    return [say(n, listed) for (_, say), (n, listed) in zip(checks, _lines_each(con, [q for q, _ in checks]),
+    return [say(n, listed) for (_, say), (n, listed) in zip(checks, counted_lines(con, [q for q, _ in checks]),
                                                              strict=True) if n]

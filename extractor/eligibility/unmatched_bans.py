@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from extractor.config.load import RunConfig
+from extractor.eligibility.register_checks import counted_lines
 from extractor.i18n import N_, Message
 from extractor.sql import quote_ident
 
@@ -31,29 +32,21 @@ def unmatched_bans(con: duckdb.DuckDBPyConnection, cfg: RunConfig, flagged: dict
                    for t in cfg.catalog.tables.values() if t.name in flagged for col in t.with_role(role)]
         if not matched:
             unrecorded.add(scope)
-            selects.append(f"SELECT '{scope}' AS scope, line FROM elig_bans WHERE scope = '{scope}'")
+            selects.append(f"SELECT line AS __line FROM elig_bans WHERE scope = '{scope}'")
         else:
-            selects.append(f"SELECT '{scope}' AS scope, line FROM elig_bans b WHERE scope = '{scope}' AND NOT EXISTS "
-                          f"(SELECT 1 FROM ({' UNION '.join(matched)}) m WHERE m.person = b.person "
-                          "AND m.target = b.target)")
-    rows = con.execute(f"SELECT scope, line, n FROM (SELECT scope, line, count(*) OVER (PARTITION BY scope) AS n, "
-                       f"row_number() OVER (PARTITION BY scope ORDER BY line) AS i FROM "
-                       f"({' UNION ALL '.join(selects)})) WHERE i <= 5 ORDER BY scope, line").fetchall()
-    found: dict[str, tuple[int, list[int]]] = {}
-    for scope, line, n in rows:
-        found.setdefault(scope, (n, []))[1].append(line)
+            selects.append(f"SELECT line AS __line FROM elig_bans b WHERE scope = '{scope}' AND NOT EXISTS "
+                           f"(SELECT 1 FROM ({' UNION '.join(matched)}) m WHERE m.person = b.person "
+                           "AND m.target = b.target)")
     out = []
-    for scope in BAN_COLUMN_ROLE:  # in the rules' order of scopes
-        if scope not in found:
+    for scope, (n, listed) in zip(BAN_COLUMN_ROLE, counted_lines(con, selects), strict=True):
+        if not n:
             continue
-        n, lines = found[scope]
         if scope in unrecorded:
             out.append(Message("%(file)s: %(n)s active %(scope)s ban(s) cannot be applied: no catalogued table "
                                "has a column of that role; the records they aim at may be in this release",
                                file=file, n=n, scope=Message(BAN_SCOPE_LABELS[scope])))
         else:  # line numbers only: the DPO's report holds no person key
-            shown = ", ".join(str(line) for line in lines) + (", …" if n > len(lines) else "")
             out.append(Message("%(file)s: %(n)s active %(scope)s ban(s) name a target that no record of that person "
                                "carries (kept in force; lines %(lines)s)", file=file, n=n,
-                               scope=Message(BAN_SCOPE_LABELS[scope]), lines=shown))
+                               scope=Message(BAN_SCOPE_LABELS[scope]), lines=listed))
     return out
