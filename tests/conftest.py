@@ -19,6 +19,8 @@ TEST_KEY = "test-key-0123456789abcdef-0123456789abcdef"
 
 DURATIONS = Path(__file__).with_name("durations.json")  # seconds per test file: `make durations` remakes it
 SPARK_SCOPE = "spark"  # every test file with "spark" in its name: one worker, so one JVM (it starts in ~25 s)
+# Spark's administrator settings for the tests (a C1-only JVM: see the file); a deployment keeps its own.
+os.environ.setdefault("SPARK_CONF_DIR", str(Path(__file__).with_name("spark")))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
