@@ -197,6 +197,8 @@ def _register(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: t
     if renamed:
         con.execute(f"CREATE OR REPLACE VIEW raw.{name} AS SELECT *{rename} FROM "
                     f"{_reader(con, view, src, columns, scratch, line, copied)}")
+    if src.format == "ndjson":
+        _parsed_once(con, name, src, catalog, key_prefix)
     if src.format not in ("csv", "ndjson"):
         replace = typed_file_columns(con, view, src, columns, actual, catalog, key_prefix)
         if replace:
@@ -207,6 +209,20 @@ def _register(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: t
             typed = f" REPLACE ({', '.join(replace)})" if replace else ""
             con.execute(f"CREATE OR REPLACE VIEW numbered.{name} AS SELECT *{typed} FROM (SELECT *{rename} FROM "
                         f"read_parquet({quote_literal(str(src.path))}, file_row_number = true))")
+
+
+def _parsed_once(con: duckdb.DuckDBPyConnection, name: str, src: Source, catalog: Catalog, key_prefix: str) -> None:
+    """A FHIR export's declared columns, parsed from its JSON lines once into a table that the view then reads:
+    the checks, the counts, the rules and the sandbox each read a register or table again (a ban register's
+    duplicate and overlap checks read it four times, each a union of three passes over the Consents), and
+    every read of the view would parse the JSON again."""
+    try:
+        con.execute("CREATE SCHEMA IF NOT EXISTS parsed")
+        con.execute(f"CREATE OR REPLACE TABLE parsed.{name} AS SELECT * FROM raw.{name}")
+        con.execute(f"CREATE OR REPLACE VIEW raw.{name} AS SELECT * FROM parsed.{name}")
+    except duckdb.Error as exc:
+        raise ConfigError(catalog.path, f"{key_prefix}.path", "a readable file of the declared format",
+                          f"{src.path.name}: {str(exc).strip().splitlines()[0]}") from None
 
 
 def case_renames(columns: tuple[Column, ...], actual: dict[str, str]) -> dict[str, str]:
