@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractor.freetext.dates import protect_dates
+from extractor.freetext.dates import DATE, FORMS, protect_dates
+from extractor.freetext.dates import MONTHS as MONTH_NAMES
 
 SHIFTED = [
     ("Päätös saapui 12.3.2025.", 10, "Päätös saapui 22.3.2025."),
@@ -66,3 +67,27 @@ def test_intervals_within_a_note_stay_true(a: dt.date, b: dt.date, days: int) ->
     got = [dt.date(int(y), int(m), int(d)) for d, m, y in _NUM.findall(out[0])]
     assert n == 2 and got == [a + dt.timedelta(days=days), b + dt.timedelta(days=days)]
     assert got[1] - got[0] == b - a
+
+
+# Dates in every form and case, their pieces, and what may stand around them: the guard in front of DATE must
+# never change a match (a date it skipped would leave the note unshifted).
+_STEMS = [m[:-3] for m in MONTH_NAMES["fi"]]
+_CASED = st.sampled_from([str.lower, str.upper, str.capitalize])
+_WHOLE = st.one_of(
+    st.builds(lambda d, m, c: c(f"{m}kuun {d}."), st.integers(0, 40), st.sampled_from(_STEMS), _CASED),
+    st.builds(lambda d, m, y, c: c(f"{d}. {m}kuuta {y}"), st.integers(0, 40), st.sampled_from(_STEMS),
+              st.integers(1900, 2100), _CASED),
+    st.builds(lambda d, m, c: c(f"{d} {m}"), st.integers(0, 40),
+              st.sampled_from(MONTH_NAMES["sv"] + MONTH_NAMES["en"]), _CASED),
+    st.builds(lambda d, m, y: f"{d}.{m}.{y}", st.integers(0, 40), st.integers(0, 13),
+              st.sampled_from(["", "24", "2024"])))
+_PIECES = st.sampled_from(["12", "3", "2024", "24", ".", ". ", " ", ":", "\n", "-", "kuuta", "kuun", " päivänä",
+                           "klo", "\x00", "K", "\u212a", "\u017f", "ÄÖ", "x"] + _STEMS)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(_WHOLE, _PIECES, st.text(max_size=3)), max_size=10).map("".join))
+def test_the_guarded_pattern_finds_what_the_forms_alone_find(text: str) -> None:
+    plain = re.compile(FORMS, re.IGNORECASE)
+    assert [(m.span(), m.groupdict()) for m in DATE.finditer(text)] == \
+        [(m.span(), m.groupdict()) for m in plain.finditer(text)]
