@@ -183,8 +183,7 @@ def _register(con: duckdb.DuckDBPyConnection, view: str, src: Source, columns: t
                     f"{_reader(con, view, src, columns, scratch, line, copied)}")
         described = con.execute(f"DESCRIBE raw.{name}").fetchall()
     except duckdb.Error as exc:
-        raise ConfigError(catalog.path, f"{key_prefix}.path", "a readable file of the declared format",
-                          f"{src.path.name}: {str(exc).strip().splitlines()[0]}") from None
+        raise _unreadable(catalog, key_prefix, src, exc) from None
     actual = {row[0]: str(row[1]).upper() for row in described}
     renamed = case_renames(columns, actual)
     actual = {renamed.get(a, a): t for a, t in actual.items()}
@@ -221,8 +220,13 @@ def _parsed_once(con: duckdb.DuckDBPyConnection, name: str, src: Source, catalog
         con.execute(f"CREATE OR REPLACE TABLE parsed.{name} AS SELECT * FROM raw.{name}")
         con.execute(f"CREATE OR REPLACE VIEW raw.{name} AS SELECT * FROM parsed.{name}")
     except duckdb.Error as exc:
-        raise ConfigError(catalog.path, f"{key_prefix}.path", "a readable file of the declared format",
-                          f"{src.path.name}: {str(exc).strip().splitlines()[0]}") from None
+        raise _unreadable(catalog, key_prefix, src, exc) from None
+
+
+def _unreadable(catalog: Catalog, key_prefix: str, src: Source, exc: duckdb.Error) -> ConfigError:
+    """The one line for a source DuckDB could not read: the catalog key, the file and DuckDB's first line."""
+    return ConfigError(catalog.path, f"{key_prefix}.path", "a readable file of the declared format",
+                       f"{src.path.name}: {str(exc).strip().splitlines()[0]}")
 
 
 def case_renames(columns: tuple[Column, ...], actual: dict[str, str]) -> dict[str, str]:

@@ -85,8 +85,8 @@ def _attacker_lp(Av: sparse.csr_matrix, b: np.ndarray) -> _Highs:
 
 def _end(lp: _Highs, at: int, sense: float) -> np.ndarray | None:
     """A vertex at which variable `at` is lowest (sense 1) or highest (−1); None when it has no upper limit.
-    The lowest is solved first, from nothing, by dual simplex (HiGHS's default); the highest by primal simplex
-    from the lowest's basis, which stays feasible when only the objective changes (dual simplex would first
+    The highest is solved first, from nothing, by dual simplex (HiGHS's default); the lowest by primal simplex
+    from the highest's basis, which stays feasible when only the objective changes (dual simplex would first
     have to restore dual feasibility: the pair takes a third of the time)."""
     lp.setOptionValue("simplex_strategy", 1 if sense < 0 else 4)
     lp.changeColCost(at, sense)
