@@ -24,6 +24,7 @@ from extractor.config.request import Output
 from extractor.disclosure import privacy_budget
 from extractor.disclosure.aggregate import Controlled
 from extractor.disclosure.kinds import DisclosureRecords, KindContext, import_meanwhile, kind_of
+from extractor.disclosure.lineage import check_aggregate
 from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_frame
 from extractor.eligibility.overdue import write_overdue
 from extractor.engine import is_spark
@@ -120,6 +121,9 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
     out_root = store.out_root
     known = store.reading()
     privacy_budget.guard(cfg)(known)
+    for out in cfg.request.outputs:  # what a count column is made of, from the SQL alone (before any data)
+        if out.kind == "aggregate":
+            check_aggregate(out.query.read_text(encoding="utf-8"), out.dimensions, out.counts, out.where)
     staging = release.start(out_root, cfg.request.id, set(known.runs))
     result = RunResult(staging.final, staging.run_id)
     result.input_hashes = sha256_files_meanwhile(cfg.catalog.source_paths())

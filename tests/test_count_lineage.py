@@ -1,0 +1,86 @@
+"""An aggregate's count columns are counts and its dimensions categories, read from the query's SQL alone.
+
+The attacks: a count scaled (count(*) * 1000) or shifted (+ 1) passes rounding and the small-count rule
+with the true count recoverable; a per-client maximum declared as a count publishes one client's value;
+a dimension built by string_agg publishes every person of a cell. Each is refused before any data is
+read, in one line naming the key; the ordinary forms (a count, a sum of counts through a CTE, a 0/1
+indicator summed, a UNION of counts, a band of a per-client count) pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builders import World, write_world
+from conftest import TEST_KEY
+from extractor.config.load import load_config
+from extractor.disclosure.lineage import check_aggregate
+from extractor.errors import ExtractorError
+from extractor.pipeline import run_extract
+
+PASS = {
+    "a count": "SELECT region, count(*) AS n FROM clients GROUP BY ALL",
+    "distinct": "SELECT region, count(DISTINCT client_id) AS n FROM clients GROUP BY ALL",
+    "count_if": "SELECT region, count_if(sex = 'F') AS n FROM clients GROUP BY ALL",
+    "cast": "SELECT region, count(*)::INTEGER AS n FROM clients GROUP BY ALL",
+    "coalesced with 0": "SELECT region, coalesce(count(*), 0) AS n FROM clients GROUP BY ALL",
+    "sum of 0/1": "SELECT region, sum(CASE WHEN sex = 'F' THEN 1 ELSE 0 END) AS n FROM clients GROUP BY ALL",
+    "sum of a condition": "SELECT region, sum((sex = 'F')::INTEGER) AS n FROM clients GROUP BY ALL",
+    "sum of counts in a CTE": "WITH x AS (SELECT region, sex, count(*) AS c FROM clients GROUP BY ALL) "
+                              "SELECT region, sum(c) AS n FROM x GROUP BY ALL",
+    "a subquery's count": "SELECT region, n FROM (SELECT region, count(*) AS n FROM clients GROUP BY ALL) s",
+    "through *": "SELECT * FROM (SELECT region, count(*) AS n FROM clients GROUP BY ALL) s",
+    "a union of counts": "SELECT 'a' AS region, count(*) AS n FROM clients UNION ALL SELECT 'b', count(*) FROM clients",
+    "a windowed count": "SELECT DISTINCT region, count(*) OVER (PARTITION BY region) AS n FROM clients",
+    "a band of a per-client count": "WITH p AS (SELECT client_id, count(*) AS c FROM documents GROUP BY ALL) "
+                                    "SELECT CASE WHEN c >= 10 THEN '10+' ELSE '1-9' END AS region, count(*) AS n "
+                                    "FROM p GROUP BY ALL",
+    "a column the query lacks (named later)": "SELECT region, count(*) AS m FROM clients GROUP BY ALL",
+}
+REFUSED = {
+    "scaled": ("SELECT region, count(DISTINCT client_id) * 1000 AS n FROM clients GROUP BY ALL", "counts: 'n'"),
+    "shifted": ("SELECT region, count(*) + 1 AS n FROM clients GROUP BY ALL", "counts: 'n'"),
+    "scaled in a CTE": ("WITH x AS (SELECT region, count(*) * 7 AS c FROM clients GROUP BY ALL) "
+                        "SELECT region, sum(c) AS n FROM x GROUP BY ALL", "counts: 'n'"),
+    "an indicator of 1000": ("SELECT region, sum(CASE WHEN sex = 'F' THEN 1000 ELSE 0 END) AS n FROM clients "
+                             "GROUP BY ALL", "counts: 'n'"),
+    "coalesced with 5": ("SELECT region, coalesce(count(*), 5) AS n FROM clients GROUP BY ALL", "counts: 'n'"),
+    "a maximum": ("WITH p AS (SELECT client_id, region, count(*) AS d FROM documents JOIN clients USING (client_id) "
+                  "GROUP BY ALL) SELECT region, max(d) AS n FROM p GROUP BY ALL", "counts: 'n'"),
+    "a table's own column": ("SELECT region, birth_year AS n FROM clients", "counts: 'n'"),
+    "a table through *": ("SELECT * FROM clients", "counts: 'n'"),
+    "one union branch scaled": ("SELECT 'a' AS region, count(*) AS n FROM clients UNION ALL "
+                                "SELECT 'b', count(*) * 9 FROM clients", "counts: 'n'"),
+    "string_agg as a dimension": ("SELECT string_agg(birth_date::VARCHAR, ';') AS region, count(*) AS n "
+                                  "FROM clients GROUP BY sex", "dimensions: 'region' is built with string_agg()"),
+    "string_agg through a CTE": ("WITH c AS (SELECT sex, list(birth_date) AS people FROM clients GROUP BY ALL) "
+                                 "SELECT c.people::VARCHAR AS region, count(*) AS n FROM clients JOIN c USING (sex) "
+                                 "GROUP BY ALL", "dimensions: 'region' is built with list()"),
+}
+
+
+@pytest.mark.parametrize("sql", PASS.values(), ids=PASS.keys())
+def test_counts_and_categories_pass(sql: str) -> None:
+    check_aggregate(sql, ("region",), ("n",), "r.toml: outputs[0]")
+
+
+@pytest.mark.parametrize(("sql", "named"), REFUSED.values(), ids=REFUSED.keys())
+def test_what_is_not_a_count_or_a_category_is_refused(sql: str, named: str) -> None:
+    with pytest.raises(ExtractorError) as caught:
+        check_aggregate(sql, ("region",), ("n",), "r.toml: outputs[0]")
+    message = str(caught.value)
+    assert message.startswith("r.toml: outputs[0].") and named in message and "\n" not in message
+    assert caught.value.before_data
+
+
+def test_a_scaled_count_stops_the_run_before_anything_is_read(tmp_path: Path) -> None:
+    """The attack end to end: five clients in a cell, count(*) * 1000; refused, no run folder, nothing released."""
+    w = World(clients=[f"P{i}" for i in range(5)],
+              documents=[(f"d{i}", f"d{i}", f"P{i}", "R1", "20") for i in range(5)])
+    request = write_world(w, tmp_path / "w", query="SELECT service_task, count(*) * 1000 AS n FROM documents "
+                                                   "GROUP BY ALL\n")
+    with pytest.raises(ExtractorError, match=r"outputs\[0\]\.counts: 'n' is not computed as a count"):
+        run_extract(load_config(request), tmp_path / "out", TEST_KEY.encode())
+    assert not (tmp_path / "out" / "T-1").exists()
