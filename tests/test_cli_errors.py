@@ -48,7 +48,10 @@ CASES = [
     ("unknown role in catalog", _replace('sex = "quasi_identifier"', 'sex = "secret"', "catalog.toml"), "catalog.toml: tables.clients.columns.sex: expected a role"),
     ("column missing from the file", _replace('sex = "quasi_identifier"', 'gender = "quasi_identifier"', "catalog.toml"), "catalog.toml: tables.clients.columns.gender: expected a column of clients.parquet"),
     ("missing source file", _replace('path = "clients.parquet"', 'path = "nope.parquet"', "catalog.toml"), "catalog.toml: tables.clients.path: expected an existing file"),
-    ("TOML syntax error", _replace("[request]", "[request"), "request.toml: expected valid TOML"),
+    ("TOML syntax error", _replace("[request]", "[request"), "request.toml:2:9: expected valid TOML (Expected ']' at the end of a table declaration)"),
+    ("a date TOML cannot read", _replace("as_of = 2026-06-30", "as_of = 30.06.2026"), "request.toml:7:14: expected valid TOML (Expected newline or end of document after a statement; a date is written 2026-10-31, without quotes)"),
+    ("TOML nested past the parser's depth", _replace("[[outputs]]", "deep = " + "[" * 3000 + "]" * 3000 + "\n[[outputs]]"), "request.toml: expected valid TOML (arrays or tables nested a few levels deep at most)"),
+    ("a date that does not exist", _replace("as_of = 2026-06-30", "as_of = 2026-13-30"), "expected valid TOML (Expected newline or end of document after a statement; a date is written 2026-10-31"),
     ("a withheld column as a variable", _replace("[[outputs]]", '[variables]\nclients = ["hetu"]\n[[outputs]]'), "variables.clients: expected columns a query may read ('hetu' is a direct_identifier"),
     ("unknown free-text subject mode", _replace("[[outputs]]", '[protection]\nfree_text_subject = "name"\n[[outputs]]'), "request.toml: protection.free_text_subject: expected 'tag' or 'pseudonym'"),
     ("a control character in a dimension", _replace('dimensions = ["service_task"]', 'dimensions = ["service_task", "a\\u0000b"]'), "request.toml: outputs[0].dimensions: expected a name of 1 to 255 characters without control characters, not"),
@@ -69,6 +72,33 @@ def test_bad_config_one_line_exit_2(tmp_path: Path, name: str, edit, message: st
     assert message in lines[0]
     assert "Traceback" not in proc.stderr
     assert not out.exists() or not any(p.is_file() for p in out.rglob("*"))
+
+
+def test_a_run_stopped_after_it_began_leaves_no_folder_of_its_own(tmp_path: Path) -> None:
+    """Stopped at the disclosure stage (a dimension the query does not return): the request's folder, made by
+    this run, is gone again; only the store's own hidden folder stays. A folder that was there before stays."""
+    request = world(tmp_path)
+    _replace('dimensions = ["service_task"]', 'dimensions = ["service_taks"]')(tmp_path)
+    out = tmp_path / "out"
+    proc = cli("run", str(request), "--out", str(out))
+    assert proc.returncode == 2 and "did you mean 'service_task'" in proc.stderr
+    assert [p.name for p in out.iterdir()] == [".extractor"]
+    assert not any(p.is_file() for p in out.rglob("*") if ".extractor" not in p.parts)
+    (out / "T-1").mkdir()  # the requester's own (empty) folder of the request
+    assert cli("run", str(request), "--out", str(out)).returncode == 2 and (out / "T-1").is_dir()
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["try", "request.toml", "--persons", "100,000"], "try: Invalid value for '--persons'"),
+    (["run"], "run: Missing argument 'request'."),
+    (["nosuch"], "No such command 'nosuch'."),
+    (["run", "request.toml", "--nope"], "run: No such option: --nope"),
+])
+def test_a_mistyped_command_line_is_one_line(args: list[str], expected: str) -> None:
+    """A wrong option, value, argument or command: one line naming it, exit code 2, not a box of usage text."""
+    proc = cli(*args)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert expected in proc.stderr and "--help)" in proc.stderr and "╭" not in proc.stderr
 
 
 def test_sandbox_refusal_via_cli(tmp_path: Path) -> None:

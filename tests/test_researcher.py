@@ -214,7 +214,12 @@ def test_try_refusal_says_it_ran_on_dummy_data(tmp_path: Path) -> None:
     r = cli("try", str(REGISTRY / "research_request.toml"), "--out", str(tmp_path / "t"), "--persons", "300")
     assert r.returncode == 2
     assert "person-level rows" in r.stderr and "tried on dummy data of 300 persons" in r.stderr
-    assert "--persons 1,500" in r.stderr and not (tmp_path / "t").exists()
+    assert "--persons 1500]" in r.stderr and not (tmp_path / "t").exists()  # as it is typed on the command line
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "DUMMY_t.csv").write_text("an earlier try's file\n")
+    again = cli("try", str(REGISTRY / "research_request.toml"), "--out", str(tmp_path / "t"), "--persons", "300")
+    assert again.returncode == 2 and f"[the files in {tmp_path / 't'} are from an earlier try]" in again.stderr
+    assert (tmp_path / "t" / "DUMMY_t.csv").read_text() == "an earlier try's file\n"  # kept, and said to be old
 
 
 # --- query tests ------------------------------------------------------------------------------------------------
@@ -254,6 +259,9 @@ def test_query_tests_pass_and_fail_with_a_diff(tmp_path: Path) -> None:
                                                   "[variables].clients"),
     (('output = "clients_by_age_sex_region"', 'output = "nope"'), "tests[0].output: expected one of"),
     (("expect = [", "# expect = ["), "tests[0].expect: expected the rows the output must return"),
+    (("birth_date = 1950-05-01", 'birth_date = "01.05.1950"'),
+     "t.toml: tests[0].given.clients[1].birth_date: expected a value of the column's type, DATE (YYYY-MM-DD, e.g. "
+     "1980-05-01), got '01.05.1950'"),
 ])
 def test_a_bad_query_test_names_its_key(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:
     f = tmp_path / "t.toml"

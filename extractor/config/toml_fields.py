@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,31 @@ def load_toml(path: Path, what: str) -> Fields:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "", "valid TOML", str(exc).splitlines()[0]) from None
+        text = path.read_text(encoding="utf-8", errors="replace")
+        place, problem = toml_problem(exc, text)
+        raise ConfigError(f"{path}:{place}", "", f"valid TOML ({problem})") from None
     except UnicodeDecodeError:
         raise ConfigError(path, "", "UTF-8 text") from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise ConfigError(path, "", "valid TOML (arrays or tables nested a few levels deep at most)") from None
     return Fields(data, path, "")
+
+
+_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
+_DATE_LIKE = re.compile(r"=\s*(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{1,2}-\d{1,2})\s*(?:#.*)?$")
+
+
+def toml_problem(exc: tomllib.TOMLDecodeError, text: str) -> tuple[str, str]:
+    """('LINE:COLUMN', what tomllib says): the place goes first in the message, so a long one never hides it;
+    the form a date takes is added where the line holds one TOML cannot read (31.10.2026, 2026-13-31)."""
+    message = str(exc).splitlines()[0]
+    at = _AT.search(message)
+    lines = text.splitlines() or [""]
+    line, column = (int(at.group(1)), int(at.group(2))) if at and at.group(1) else (len(lines), len(lines[-1]) + 1)
+    what = message[:at.start()] if at else message
+    shown = lines[line - 1] if 0 < line <= len(lines) else ""
+    hint = "; a date is written 2026-10-31, without quotes" if _DATE_LIKE.search(shown) else ""
+    return f"{line}:{column}", f"{what}{hint}"
 
 
 class Fields:

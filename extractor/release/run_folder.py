@@ -40,6 +40,7 @@ class Staging(RunFolder):
     final: Path  # OUT/<request id>/<run id>
     run_id: str
     lock_fd: int = -1
+    made_parent: bool = False  # this run made OUT/<request id>: abandoned, it leaves no empty folder behind
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -63,11 +64,12 @@ def tidy(parent: Path, recorded: set[str]) -> None:
 def start(out_root: Path, request_id: str, recorded: set[str]) -> Staging:
     run_id = new_run_id()
     parent = out_root / request_id
+    made = not parent.exists()
     parent.mkdir(parents=True, exist_ok=True)
     tidy(parent, recorded)
     root = parent / f"{STAGING_PREFIX}{run_id}"
-    root.mkdir()
-    staging = Staging(root, parent / run_id, run_id, hold(root))
+    root.mkdir(parents=True)  # parents: a failed run of the same request may have just removed an empty one
+    staging = Staging(root, parent / run_id, run_id, hold(root), made)
     for folder in (staging.release, staging.review, staging.notices):
         folder.mkdir(parents=True)
     return staging
@@ -76,6 +78,9 @@ def start(out_root: Path, request_id: str, recorded: set[str]) -> Staging:
 def abandon(staging: Staging) -> None:
     shutil.rmtree(staging.root, ignore_errors=True)
     _let_go(staging)
+    if staging.made_parent:  # only while empty: another run of the request may be staging there now
+        with contextlib.suppress(OSError):
+            staging.final.parent.rmdir()
 
 
 def _let_go(staging: Staging) -> None:

@@ -16,6 +16,7 @@ import tomllib
 from typing import Any
 
 from extractor.config.request import ID
+from extractor.config.toml_fields import toml_problem
 from extractor.i18n import Message
 from extractor.release import access
 from extractor.release.airlock_state import Submission
@@ -38,7 +39,11 @@ def check_files(project: str, files: dict[str, str]) -> str:
     try:
         data = tomllib.loads(files.get(REQUEST_FILE, ""))
     except tomllib.TOMLDecodeError as exc:
-        raise Refused(400, f"{REQUEST_FILE}: not valid TOML: {str(exc).splitlines()[0]}") from None
+        place, problem = toml_problem(exc, files.get(REQUEST_FILE, ""))
+        raise Refused(400, f"{REQUEST_FILE}:{place}: not valid TOML ({problem})") from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise Refused(400, f"{REQUEST_FILE}: not valid TOML (arrays or tables nested a few levels deep at "
+                           "most)") from None
     head = data.get("request") if isinstance(data.get("request"), dict) else {}
     rid = head.get("id")
     asked = head.get("project", rid)  # a request without a project is its own project, as load_request has it

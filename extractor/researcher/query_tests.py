@@ -104,15 +104,29 @@ def _column_types(table: Table, columns: tuple[str, ...], rows: list[dict[str, A
     return out
 
 
+class _Unfit(Exception):
+    """A given value the column's type cannot hold: (table, row, column, type, value)."""
+
+
 def _build(con: Any, catalog: Catalog, variables: dict[str, tuple[str, ...]], given: dict[str, list[dict]]) -> None:
+    import duckdb
+
     for name, columns in variables.items():
         rows = given.get(name, [])
         types = _column_types(catalog.tables[name], columns, rows)
         cols = ", ".join(f"{quote_ident(c)} {t}" for c, t in types.items())
         con.execute(f"CREATE TABLE {quote_ident(name)} ({cols})")
-        for row in rows:
+        for i, row in enumerate(rows):
             values = ", ".join(_sql_value(row.get(c), t) for c, t in types.items())
-            con.execute(f"INSERT INTO {quote_ident(name)} VALUES ({values})")
+            try:
+                con.execute(f"INSERT INTO {quote_ident(name)} VALUES ({values})")
+            except duckdb.Error:
+                for col, typ in types.items():  # the value that does not convert, named
+                    try:
+                        con.execute(f"SELECT {_sql_value(row.get(col), typ)}")
+                    except duckdb.Error:
+                        raise _Unfit(name, i, col, typ, row.get(col)) from None
+                raise
 
 
 def _sql_value(value: Any, typ: str) -> str:
@@ -160,6 +174,12 @@ def run_tests(request: Path, tests_file: Path | None = None) -> TestReport:
             with duckdb.connect(str(db)) as con:
                 try:
                     _build(con, cfg.catalog, variables, test.given)
+                except _Unfit as unfit:
+                    table, row, col, typ, value = unfit.args
+                    form = {"DATE": " (YYYY-MM-DD, e.g. 1980-05-01)",
+                            "TIMESTAMP": " (YYYY-MM-DD HH:MM:SS)"}.get(typ, "")
+                    raise ConfigError(tests_file or request, f"{test.where}.given.{table}[{row}].{col}",
+                                      f"a value of the column's type, {typ}{form}", value) from None
                 except duckdb.Error as exc:
                     raise ExtractorError(f"{test.where} ({test.name}): the given rows do not fit the catalog's "
                                          f"types: {str(exc).splitlines()[0]}") from None

@@ -66,12 +66,15 @@ def try_request(request: Path, out: Path, data: Path | None, persons: int, seed:
             result = run_extract(cfg, root / "out", os.urandom(32), limits=limits, trial=True,
                                  on_stage=stages.append)
         except ExtractorError as exc:
+            earlier = f" [the files in {out} are from an earlier try]" if out.is_dir() and any(out.iterdir()) else ""
             if stages[-1:] not in (["disclosure"], ["check"]) or isinstance(exc, RequestMismatch):
-                raise
+                if not earlier:
+                    raise
+                raise ExtractorError(f"{exc}{earlier}", before_data=exc.before_data) from None
             where = f"dummy data of {persons:,} persons" if tried.dummy_rows else f"the data in {data}"
             raise ExtractorError(f"{exc} [tried on {where}: the same check runs on the real data; "
                                  "if it refuses only because dummy groups are small, try --persons "
-                                 f"{persons * 5:,}]") from None
+                                 f"{persons * 5}]{earlier}") from None
         if out.exists() and any(out.iterdir()):
             shutil.rmtree(out)  # the last try's files: one folder per request, the newest try in it
         out.mkdir(parents=True, exist_ok=True)

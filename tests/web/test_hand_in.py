@@ -136,7 +136,8 @@ def test_a_failed_run_tells_the_requester_without_the_controllers_paths(airlock,
     ("rita", {"project": "OTHER"}, 403, "not a requester of project"),
     ("rita", {"name": "../evil.sql"}, 400, "a query file is named like"),
     ("rita", {"name": "other.sql"}, 400, "outputs[0].query is &#39;q.sql&#39;: name one of the query files"),
-    ("rita", {"text": "[request\nid = 1"}, 400, "not valid TOML"),
+    ("rita", {"text": "[request\nid = 1"}, 400, "request.toml:1:9: not valid TOML"),
+    ("rita", {"text": "a = " + "[" * 5000 + "]" * 5000}, 400, "not valid TOML (arrays or tables nested"),
     ("rita", {"text": 'id = "T-1"\n[x]', "swap": True}, 400, "request.project is"),
 ])
 def test_what_may_not_be_handed_in(airlock, tmp_path: Path, who: str, edit: dict, status: int,
@@ -302,3 +303,4 @@ def test_a_submission_whose_runner_died_is_failed_not_left_running(airlock, tmp_
         found = store.reading().submissions[sub]
     assert found.status == "failed" and "hand it in again" in found.error
     assert any("had died" in line for line in told)
+
