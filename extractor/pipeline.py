@@ -120,6 +120,9 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
          engine: str, spark_master: str | None, trial: bool = False) -> RunResult:
     out_root = store.out_root
     known = store.reading()
+    if known.projects_of_request(cfg.request.id) - {cfg.request.project}:  # one folder, one project's runs
+        raise ExtractorError(f"request.id {cfg.request.id!r}: the id of another project's request in {out_root}; "
+                             "give this request an id of its own", before_data=True)
     privacy_budget.guard(cfg)(known)
     for out in cfg.request.outputs:  # what a count column is made of, from the SQL alone (before any data)
         if out.kind == "aggregate":

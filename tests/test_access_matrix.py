@@ -53,7 +53,7 @@ def account(role: str) -> Account | None:
 
 
 def run_in(state: str) -> Run:
-    run = Run("RUN1", "REQ", "P", "Dr Req", "req@example.org", "r", "REQ/RUN1", "2026-01-01T00:00:00+00:00", {})
+    run = Run("RUN1", "REQ", "P", "Dr Req", "req@example.org", None, "REQ/RUN1", "2026-01-01T00:00:00+00:00", {})
     decisions = {"approved": ("approve", "approve"), "returned": ("approve", "return"),
                  "rejected": ("reject", "approve"), "released": ("approve", "approve")}.get(state, ())
     run.reviews = [Review(f"x{i}", d, "", "") for i, d in enumerate(decisions)]
@@ -74,6 +74,16 @@ def expected(role: str, action: str, state: str) -> int:
 def test_authorise_follows_the_table(role: str, action: str, state: str) -> None:
     verdict = access.authorise(account(role), action, None if action == "read_audit" else run_in(state))
     assert (200 if verdict else verdict.status) == expected(role, action, state)
+
+
+def test_a_handed_in_runs_contact_bars_no_checker() -> None:
+    """Through the airlock the account that handed the request in is who made it: the contact it writes is its
+    own text, so a requester naming a checker's address (in any case) cannot keep that checker from deciding."""
+    import dataclasses
+
+    run = dataclasses.replace(run_in("submitted"), submitted_by="r")
+    assert access.authorise(account("checker with the request's e-mail"), "decide", run).allowed
+    assert not access.authorise(Account("r", False, "", "", projects={"P": "checker"}), "decide", run).allowed
 
 
 def test_a_missing_run_is_a_404_for_everyone_signed_in() -> None:

@@ -88,6 +88,20 @@ def test_a_run_stopped_after_it_began_leaves_no_folder_of_its_own(tmp_path: Path
     assert cli("run", str(request), "--out", str(out)).returncode == 2 and (out / "T-1").is_dir()
 
 
+def test_a_request_id_another_project_uses_is_refused(tmp_path: Path) -> None:
+    """One output folder, OUT/T-1, holds one project's runs: the same id under another project stops before
+    anything is read or written."""
+    request = world(tmp_path)
+    out = tmp_path / "out"
+    assert cli("run", str(request), "--out", str(out)).returncode == 0
+    runs = sorted(p.name for p in (out / "T-1").iterdir())
+    _replace('id = "T-1"', 'id = "T-1"\nproject = "T-2"')(tmp_path)
+    proc = cli("run", str(request), "--out", str(out))
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "request.id 'T-1': the id of another project's request" in proc.stderr
+    assert sorted(p.name for p in (out / "T-1").iterdir()) == runs
+
+
 @pytest.mark.parametrize(("args", "expected"), [
     (["try", "request.toml", "--persons", "100,000"], "try: Invalid value for '--persons'"),
     (["run"], "run: Missing argument 'request'."),

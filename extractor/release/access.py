@@ -60,8 +60,11 @@ def capacity(account: Account, project: str) -> str | None:
 
 
 def is_own(account: Account, run: Run) -> bool:
-    if run.submitted_by and normalise(run.submitted_by) == account.name:
-        return True
+    """Whether the account made the request: the account that handed it in, when it came through the airlock
+    (its contact is then the requester's own text: naming a checker's address there must not bar the
+    checker); else, for a run the controller started, the account whose e-mail is the request's contact."""
+    if run.submitted_by:
+        return normalise(run.submitted_by) == account.name
     return bool(account.email) and normalise(account.email) == normalise(run.contact)
 
 

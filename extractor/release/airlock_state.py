@@ -89,6 +89,8 @@ class Submission:
     error: str = ""
     replaces: str | None = None  # the submission this one resubmits
     claimed_by: tuple[str, int] | None = None  # (host, pid) of the runner that took it
+    stopped_on_data: bool = False  # failed after reading the real data (its requester learnt that it stopped)
+    finished_at: str = ""
 
 
 @dataclass
@@ -190,6 +192,7 @@ class AirlockState:
             case "submission-failed":
                 sub = self.submissions[d["id"]]
                 sub.status, sub.error = "failed", d["error"]
+                sub.stopped_on_data, sub.finished_at = bool(d.get("on_data")), r.recorded_at
 
     def run(self, run_id: str) -> Run:
         found = self.runs.get(run_id)
@@ -200,6 +203,11 @@ class AirlockState:
     def account(self, name: str) -> Account | None:
         found = self.accounts.get(normalise(name))
         return None if found is None or found.disabled else found
+
+    def projects_of_request(self, request_id: str) -> set[str]:
+        """The projects whose runs or hand-ins carry this request id (OUT/<request id> holds their runs)."""
+        return {r.project for r in self.runs.values() if r.request_id == request_id} | \
+            {s.project for s in self.submissions.values() if s.request_id == request_id}
 
     def released_runs_of(self, project: str) -> list[Run]:
         """A project's released runs, oldest first."""

@@ -8,7 +8,9 @@ today's date. Everything the request reads must be a file handed in with it (bui
 A run that passes goes to the review queue like any other. What the requester is told of a failure:
 errors raised before any record was read (the request's keys, the query's names and syntax), with the
 controller's folders taken out; anything later may carry values from the data and is told to the
-controller only (the requester learns the stage). No submission can stop the runner.
+controller only (the requester learns the stage). Such a stop still tells the requester one thing about
+the data (that the run stopped), so each is recorded as one, and an account's hand-ins wait once it has
+had MAX_DATA_STOPS of them in a day (submissions.hand_in). No submission can stop the runner.
 """
 
 from __future__ import annotations
@@ -42,10 +44,22 @@ def _write(folder: Path, sub: Submission) -> Path:
     return folder / REQUEST_FILE
 
 
-def _scrub(message: str, places: dict[Path, str]) -> str:
-    """The error without the controller's own folders (the requester sees it)."""
-    for path, label in sorted(places.items(), key=lambda kv: -len(str(kv[0]))):
-        message = message.replace(str(path) + os.sep, label).replace(str(path), label.rstrip("/"))
+def _places(folders: dict[Path, str]) -> dict[str, str]:
+    """Each controller folder in every form a message may name it: resolved, absolute, and as given (a relative
+    form only with its separator after it, so that a word such as 'airlock' in the text stays)."""
+    forms: dict[str, str] = {}
+    for path, label in folders.items():
+        for form in (str(path.resolve()), str(path.absolute())):
+            forms[form + os.sep], forms[form] = label, label.rstrip("/")
+        if not path.is_absolute() and str(path) not in (".", ""):
+            forms.setdefault(str(path) + os.sep, label)
+    return forms
+
+
+def _scrub(message: str, places: dict[str, str]) -> str:
+    """The error without the controller's own folders (the requester sees it): the longest form first."""
+    for form, label in sorted(places.items(), key=lambda kv: -len(kv[0])):
+        message = message.replace(form, label)
     return message
 
 
@@ -66,15 +80,17 @@ def _confined(cfg: object, folder: Path) -> None:
 
 def run_one(sub: Submission, out_root: Path, catalog: Path, policy: Path | None, data_root: Path | None,
             key: bytes, limits: Limits, permits: Permits, state: str | None = None,
-            today: dt.date | None = None) -> tuple[str | None, str, str]:
-    """(run id, "", "") or (None, the error as the requester may read it, the whole error for the controller)."""
+            today: dt.date | None = None) -> tuple[str | None, str, str, bool]:
+    """(run id, "", "", False) or (None, the error as the requester may read it, the whole error for the
+    controller, whether it stopped after reading the real data)."""
     from extractor.config.load import load_config
     from extractor.pipeline import run_extract
 
     folder = inbox(out_root) / sub.id
-    places = {folder.resolve(): "", catalog.resolve().parent: "<catalog>/", out_root.resolve(): "<airlock>/"}
+    folders = {folder: "", catalog.parent: "<catalog>/", out_root: "<airlock>/"}
     if data_root:
-        places[data_root.resolve()] = "<data>/"
+        folders[data_root] = "<data>/"
+    places = _places(folders)
     stages: list[str] = []
     try:
         request = _write(folder, sub)
@@ -84,14 +100,14 @@ def run_one(sub: Submission, out_root: Path, catalog: Path, policy: Path | None,
         requester = dataclasses.replace(cfg.request.requester, account=sub.account)  # who handed it in
         cfg = dataclasses.replace(cfg, request=dataclasses.replace(cfg.request, requester=requester))
         result = run_extract(cfg, out_root, key, limits=limits, state=state, on_stage=stages.append)
-        return result.run_id, "", ""
+        return result.run_id, "", "", False
     except ExtractorError as exc:
         whole = _scrub(str(exc), places)
         if exc.before_data:
-            return None, whole, whole
-        return None, _withheld(stages), whole
+            return None, whole, whole, False
+        return None, _withheld(stages), whole, True
     except Exception:  # noqa: BLE001 - no submission may stop the runner; the controller gets the traceback
-        return None, _withheld(stages, internal=True), traceback.format_exc(limit=5)
+        return None, _withheld(stages, internal=True), traceback.format_exc(limit=5), bool(stages)
 
 
 def _withheld(stages: list[str], internal: bool = False) -> str:
@@ -120,7 +136,8 @@ def serve(out_root: Path, catalog: Path, policy: Path | None, data_root: Path | 
             continue
         taken += 1
         report(f"{sub.id}: {sub.request_id} from {sub.account} (project {sub.project}): running")
-        run_id, told, whole = run_one(sub, out_root, catalog, policy, data_root, key, limits, permits, state, today)
+        run_id, told, whole, on_data = run_one(sub, out_root, catalog, policy, data_root, key, limits, permits,
+                                               state, today)
         with opened(out_root, state) as store:
-            finish(store, sub, RUNNER, run_id, told)
+            finish(store, sub, RUNNER, run_id, told, on_data)
         report(f"{sub.id}: " + (f"run {run_id} queued for review" if run_id else f"failed: {whole}"))

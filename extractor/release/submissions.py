@@ -8,6 +8,7 @@ never take the same one, and records what became of it: a run queued for review,
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import secrets
@@ -27,6 +28,10 @@ REQUEST_FILE = "request.toml"
 SQL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\.sql$")
 MAX_TEXT = 20_000  # characters of one file handed in
 MAX_WAITING = 3  # submissions one account may have waiting at once (one requester cannot fill the runner's queue)
+# A run that stops on the real data (error() in the query, a failed cast, a refusal) tells its requester one bit
+# about the data: an account gets MAX_DATA_STOPS of those a day, each recorded, before its hand-ins wait.
+MAX_DATA_STOPS = 3
+DATA_STOP_WINDOW = dt.timedelta(hours=24)
 
 
 def check_files(project: str, files: dict[str, str]) -> str:
@@ -73,6 +78,16 @@ def hand_in(store: Store, account_name: str, project: str, files: dict[str, str]
         if not verdict:
             raise Refused(verdict.status, verdict.reason)
         request_id = check_files(project, files)
+        if w.state.projects_of_request(request_id) - {project}:
+            raise Refused(409, Message("%(file)s: request.id %(id)s is the id of another project's request; give "
+                                       "yours an id of its own", file=REQUEST_FILE, id=repr(request_id)))
+        stops = data_stops(account.name, w.state.submissions, dt.datetime.now(dt.UTC))
+        if len(stops) >= MAX_DATA_STOPS:
+            again = dt.datetime.fromisoformat(stops[-MAX_DATA_STOPS].finished_at) + DATA_STOP_WINDOW
+            raise Refused(429, Message("%(n)s of your requests stopped on the real data in the last 24 hours; "
+                                       "each such stop tells something about the data, so your next hand-in waits "
+                                       "until %(time)s UTC. Meanwhile, try your request on dummy data "
+                                       "(extractor try)", n=len(stops), time=again.strftime("%Y-%m-%d %H:%M")))
         waiting = [s for s in w.state.submissions.values() if s.account == account.name and s.status == "waiting"]
         if len(waiting) >= MAX_WAITING:
             raise Refused(429, Message("%(n)s of your requests are still waiting for the runner; hand this one "
@@ -123,12 +138,22 @@ def recover(store: Store, runner: str) -> list[str]:
     return [s.id for s in dead]
 
 
-def finish(store: Store, sub: Submission, runner: str, run_id: str | None = None, error: str = "") -> None:
+def finish(store: Store, sub: Submission, runner: str, run_id: str | None = None, error: str = "",
+           on_data: bool = False) -> None:
+    """Record what became of a submission; `on_data`: it stopped after reading the real data."""
     with store.writing() as w:
         if run_id is not None:
             w.append("submission-ran", {"id": sub.id}, request_id=sub.request_id, run_id=run_id, who=runner)
         else:
-            w.append("submission-failed", {"id": sub.id, "error": error}, request_id=sub.request_id, who=runner)
+            w.append("submission-failed", {"id": sub.id, "error": error, "on_data": on_data},
+                     request_id=sub.request_id, who=runner)
+
+
+def data_stops(account_name: str, subs: dict[str, Submission], now: dt.datetime) -> list[Submission]:
+    """The account's submissions that stopped on the real data within the last DATA_STOP_WINDOW, oldest first."""
+    since = now - DATA_STOP_WINDOW
+    return sorted((s for s in subs.values() if s.account == account_name and s.stopped_on_data
+                   and dt.datetime.fromisoformat(s.finished_at) > since), key=lambda s: s.finished_at)
 
 
 def visible(account_name: str, subs: dict[str, Submission]) -> list[Submission]:

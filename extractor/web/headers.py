@@ -8,7 +8,10 @@ HSTS when served over TLS.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+LOG = logging.getLogger("extractor.web")
 
 CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
@@ -30,11 +33,24 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def with_headers(message: dict) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 names = {k for k, _ in self.extra}
                 message["headers"] = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names] \
                     + self.extra
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception:
+            if started:
+                raise
+            # Starlette's own error page would go out past this middleware, without the headers
+            LOG.exception("unhandled error on %s", scope.get("path", ""))
+            await with_headers({"type": "http.response.start", "status": 500,
+                                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+            await send({"type": "http.response.body", "body": b"Internal Server Error"})

@@ -59,6 +59,8 @@ def make_world(tmp: Path, clients: int = 12) -> AirlockWorld:
         request = write_world(w, tmp / f"world-{project}", extra_request=extra)
         text = request.read_text(encoding="utf-8").replace(
             'requester = { name = "R",', f'requester = {{ account = "{account}", name = "Dr Tuuli Tutkija",')
+        if project != "T-1":  # a request id names one project's request (OUT/<request id>)
+            text = text.replace('id = "T-1"', 'id = "O-1"', 1)
         request.write_text(text, encoding="utf-8")
         accounts(out, project, checkers=("alice", "bob"), requesters=(account,), admins=("dora",))
         runs[project] = run_extract(load_config(request), out, TEST_KEY.encode()).run_id

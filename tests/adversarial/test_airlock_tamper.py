@@ -227,7 +227,7 @@ def test_a_run_folder_replaced_by_a_link_serves_nothing(world, tmp_path: Path) -
         verify_store(world.out)
     folder.unlink()
     shutil.move(tmp_path / "moved", folder)
-    review = world.out / "T-1" / theirs / "review"
+    review = world.out / "O-1" / theirs / "review"
     shutil.rmtree(review)
     review.symlink_to(world.out / "T-1" / mine / "review")  # another project's report behind a link
     assert alice.get(f"/runs/{theirs}/review/review_en.html").status_code in (404, 409)

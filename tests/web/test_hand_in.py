@@ -304,3 +304,60 @@ def test_a_submission_whose_runner_died_is_failed_not_left_running(airlock, tmp_
     assert found.status == "failed" and "hand it in again" in found.error
     assert any("had died" in line for line in told)
 
+
+def test_the_controllers_folders_are_taken_out_however_the_runner_was_given_them(
+        airlock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A runner started with a relative --out and catalog (`extractor runner --out airlock`): the requester's
+    error names the handed-in file alone, never the airlock's or the catalog's folder."""
+    out, request = airlock
+    rita = client(out, tmp_path)
+    csrf = sign_in(rita, "rita")
+    text = request_text(request, **{'dimensions = ["service_task"]': 'dimensions = ["service_taks"]'})
+    assert hand_in(rita, csrf, text).status_code == 303
+    monkeypatch.chdir(tmp_path)
+    relative = Path(out.name)
+    assert serve(relative, Path("world") / "catalog.toml", None, None, TEST_KEY.encode(), resolve(),
+                 load_permits(permits(request.parent)), once=True, report=lambda _line: None) == 1
+    page = shown(rita.get("/submissions").text)
+    assert "failed" in page and "service_taks" in page
+    assert ".extractor" not in page and "inbox" not in page and f"{out.name}/" not in page and "world/" not in page
+
+
+def test_a_request_id_another_project_uses_is_refused(airlock, tmp_path: Path) -> None:
+    """OUT/<request id> holds one project's runs: a requester of another project cannot hand in a request under
+    that id (its runs would land in that folder, and `latest` would point at them)."""
+    out, request = airlock
+    rita = client(out, tmp_path)
+    assert hand_in(rita, sign_in(rita, "rita"), request_text(request)).status_code == 303  # T-1, project T-1
+    olli = client(out, tmp_path)
+    csrf = sign_in(olli, "olli")
+    taken = hand_in(olli, csrf, request_text(request, **{'id = "T-1"': 'id = "T-1"\nproject = "OTHER"'}),
+                    project="OTHER")
+    assert taken.status_code == 409 and "another project" in taken.text
+    own = hand_in(olli, csrf, request_text(request, **{'id = "T-1"': 'id = "O-1"\nproject = "OTHER"'}),
+                  project="OTHER")
+    assert own.status_code == 303
+
+
+def test_runs_that_stop_on_the_real_data_are_rationed(airlock, tmp_path: Path) -> None:
+    """error() in a query answers a yes/no question about the real data by whether the run stops: each such stop
+    is recorded, and after three in a day the account's next hand-in waits (a stop before any data is read, a
+    misspelt key, is free)."""
+    out, request = airlock
+    rita = client(out, tmp_path)
+    csrf = sign_in(rita, "rita")
+    probe = ("SELECT service_task, count(*) AS n FROM documents WHERE CASE WHEN (SELECT count(*) FROM documents "
+             "WHERE client_id = 'P{i}') > 0 THEN error('bit') ELSE true END GROUP BY ALL")
+    typo = request_text(request, **{'dimensions = ["service_task"]': 'dimensions = ["service_taks"]'})
+    assert hand_in(rita, csrf, typo).status_code == 303
+    for i in range(3):
+        assert hand_in(rita, csrf, request_text(request), sql=probe.format(i=i)).status_code == 303
+        assert run_waiting(out, request) == (2 if i == 0 else 1)
+    with opened(out) as store:
+        subs = store.reading().submissions.values()
+    assert sorted(s.stopped_on_data for s in subs) == [False, True, True, True]
+    refused = hand_in(rita, csrf, request_text(request), sql=probe.format(i=3))
+    assert refused.status_code == 429 and "stopped on the real data in the last 24 hours" in refused.text
+    olli = client(out, tmp_path)  # another account is not held up
+    other = request_text(request, **{'id = "T-1"': 'id = "O-1"\nproject = "OTHER"'})
+    assert hand_in(olli, sign_in(olli, "olli"), other, project="OTHER").status_code == 303

@@ -225,3 +225,23 @@ def test_a_reviewer_sees_each_cells_own_reason_and_a_requester_only_the_general_
     fresh = app(out, tmp_path / "released")
     signed_in(fresh, "alice")
     assert "secondary: protects" not in fresh.get(f"/runs/{run_id}").text
+
+
+def test_an_unhandled_error_is_a_plain_500_with_every_security_header() -> None:
+    """A bug in a page (here: a handler that raises) answers 500 with the same headers as every other page, the
+    error's text kept in the server's log, not in the response."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.routing import Route
+
+    from extractor.web.headers import HEADERS, SecurityHeaders
+
+    def broken(_request: object) -> None:
+        raise RuntimeError("secret detail /srv/controller")
+
+    app = Starlette(routes=[Route("/", broken)], middleware=[Middleware(SecurityHeaders)])  # as create_app has it
+    client = TestClient(app, raise_server_exceptions=False)
+    r = client.get("/")
+    assert r.status_code == 500 and r.text == "Internal Server Error"
+    for name, value in HEADERS:
+        assert r.headers[name.decode()] == value.decode()
