@@ -134,7 +134,7 @@ HOSTILE = 'ye"ar; --'  # a quote, a statement separator and a comment: a name, n
 def test_hostile_column_names_are_names_not_sql(registry: Path, tmp_path: Path) -> None:
     """Dimension, unit and magnitude names reach DuckDB only quoted: a table and a DP table come out right."""
     query = ('SELECT c.region, CAST(year(d.created_on) AS VARCHAR) AS "ye""ar; --", d.client_id AS "un\'it", '
-             '1.0 AS "do""cs" FROM documents d JOIN clients c USING (client_id)')
+             'day(d.created_on)::DOUBLE AS "do""cs" FROM documents d JOIN clients c USING (client_id)')
     outputs = """[[outputs]]
 name = "hostile"
 query = "q.sql"
@@ -219,3 +219,17 @@ def test_a_cell_key_table_without_what_it_needs_names_the_key(tmp_path: Path, ol
     path = _request(tmp_path, "CK-3", _cell_key_outputs('["service_task"]').replace(old, new), "SELECT 1")
     with pytest.raises(ConfigError, match=re.escape(expected)):
         load_request(path)
+
+
+@pytest.mark.parametrize("magnitude", ["1.0::DOUBLE", "CASE WHEN d.social_service = '24' THEN 1.0 ELSE 0.0 END"],
+                         ids=["a constant", "a 0/1 indicator"])
+def test_a_magnitude_that_only_counts_records_is_refused(registry: Path, tmp_path: Path, magnitude: str) -> None:
+    """A magnitude of 1 per record (or 0/1) sums to exact counts: of the cell's records, which the count column
+    rounds, or of a subgroup (three Swedish speakers in a cell of 165), which no dominance rule sees. Refused."""
+    outputs = ('[[outputs]]\nname = "t"\nquery = "q.sql"\nkind = "table"\ndimensions = ["region", "service_task"]\n'
+               'unit = "client_id"\ncounts = ["clients"]\nmagnitudes = ["one"]\n')
+    query = (f"SELECT c.region, d.service_task, d.client_id, max({magnitude}) AS one "
+             "FROM documents d JOIN clients c USING (client_id) GROUP BY ALL")
+    request = _request(tmp_path, "MAG-1", outputs, query)
+    with pytest.raises(ExtractorError, match=r"outputs\[0\]\.magnitudes: 'one' is one value for every record"):
+        run_extract(load_config(request, registry), tmp_path / "out", TEST_KEY.encode())

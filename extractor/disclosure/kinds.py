@@ -22,6 +22,7 @@ from extractor.config.request import Output
 from extractor.disclosure.aggregate import Controlled, control
 from extractor.disclosure.records.outputs import anonymise, pseudonymised_records
 from extractor.disclosure.tables.differencing import Difference, compare, earlier_releases
+from extractor.errors import ExtractorError
 from extractor.machine import Limits
 from extractor.protect.pseudonym import ProjectKey
 
@@ -72,6 +73,11 @@ class Table:
                 records: DisclosureRecords) -> tuple[pl.DataFrame, dict[str, Any]]:
         from extractor.disclosure.tables.control import control_table  # HiGHS and scipy: loaded for tables only
 
+        for m in out.table.magnitudes if out.table.privacy == "sdc" and frame.height else ():
+            if m in frame.columns and frame[m].filter(frame[m] != 0).n_unique() <= 1:  # a count in disguise
+                raise ExtractorError(f"{out.where}.magnitudes: '{m}' is one value for every record (or 0): its sums "
+                                     "would publish the exact counts the count column rounds; count such records "
+                                     "with a dimension instead")
         safe, exact, table_record = control_table(frame, out, ctx.cfg.purpose.disclosure, ctx.limits, ctx.spill,
                                                   ctx.key)
         records.tables.append(table_record)
