@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from extractor import cli_airlock, cli_researcher, cli_web
-from extractor.cli_support import err, friendly, out, say
+from extractor.cli_support import err, friendly, out, run_app, say
 from extractor.errors import ExtractorError
 from extractor.i18n import Message
 from extractor.machine import Limits, resolve
@@ -278,7 +278,6 @@ def demo(
     out.print(f"Review them in a browser: extractor users add NAME --admin --out {workdir / 'out'}, then "
               f"extractor serve --out {workdir / 'out'}")
 
-
 app.command("release")(cli_airlock.release_cmd)
 app.add_typer(cli_airlock.audit_app, name="audit")
 app.add_typer(cli_airlock.review_app, name="review")
@@ -293,22 +292,8 @@ app.command("runner")(cli_researcher.runner_cmd)
 
 
 def main() -> int:
-    """The command line, with a mistyped option, value, argument or command said in one line (exit code 2) like
-    every other bad input, instead of the boxed usage text."""
-    try:
-        code = app(standalone_mode=False)
-    except typer.Abort:
-        print("error: stopped", file=sys.stderr)
-        return 1
-    except typer.TyperException as exc:  # the command line's own errors (typer's click): usage, bad values
-        ctx = getattr(exc, "ctx", None)
-        command = ctx.command_path if ctx is not None else "extractor"
-        status = int(getattr(exc, "exit_code", 2))
-        text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        hint = f" (see {command} --help)" if status == 2 else ""
-        print(f"error: {command}: {' '.join(text.split())}{hint}", file=sys.stderr)
-        return status
-    return code if isinstance(code, int) else 0
+    """The command line (a mistyped option or value is one line with exit code 2: cli_support.run_app)."""
+    return run_app(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

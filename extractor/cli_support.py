@@ -88,3 +88,24 @@ def friendly(fn: F) -> F:
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def run_app(app: typer.Typer) -> int:
+    """Run the command line with a mistyped option, value, argument or command said in one line (exit code 2)
+    like every other bad input, instead of the boxed usage text."""
+    import sys
+
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        print("error: stopped", file=sys.stderr)
+        return 1
+    except typer.TyperException as exc:  # the command line's own errors (typer's click): usage, bad values
+        ctx = getattr(exc, "ctx", None)
+        command = ctx.command_path if ctx is not None else "extractor"
+        status = int(getattr(exc, "exit_code", 2))
+        text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        hint = f" (see {command} --help)" if status == 2 else ""
+        print(f"error: {command}: {' '.join(text.split())}{hint}", file=sys.stderr)
+        return status
+    return code if isinstance(code, int) else 0

@@ -24,7 +24,7 @@ from extractor.config.request import Output
 from extractor.disclosure import privacy_budget
 from extractor.disclosure.aggregate import Controlled
 from extractor.disclosure.kinds import DisclosureRecords, KindContext, import_meanwhile, kind_of
-from extractor.disclosure.lineage import check_aggregate
+from extractor.disclosure.lineage import check_outputs
 from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_frame
 from extractor.eligibility.overdue import write_overdue
 from extractor.engine import is_spark
@@ -120,13 +120,8 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
          engine: str, spark_master: str | None, trial: bool = False) -> RunResult:
     out_root = store.out_root
     known = store.reading()
-    if known.projects_of_request(cfg.request.id) - {cfg.request.project}:  # one folder, one project's runs
-        raise ExtractorError(f"request.id {cfg.request.id!r}: the id of another project's request in {out_root}; "
-                             "give this request an id of its own", before_data=True)
+    known.refuse_foreign_request(cfg.request.id, cfg.request.project, out_root)  # one folder, one project's runs
     privacy_budget.guard(cfg)(known)
-    for out in cfg.request.outputs:  # what a count column is made of, from the SQL alone (before any data)
-        if out.kind == "aggregate":
-            check_aggregate(out.query.read_text(encoding="utf-8"), out.dimensions, out.counts, out.where)
     staging = release.start(out_root, cfg.request.id, set(known.runs))
     result = RunResult(staging.final, staging.run_id)
     result.input_hashes = sha256_files_meanwhile(cfg.catalog.source_paths())
@@ -140,6 +135,7 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
                     frames = {o.name: _query(con, work / "sandbox.duckdb", o.query, cfg, limits)
                               for o in cfg.request.outputs}
                     result.query_rows = {name: frame.height for name, frame in frames.items()}
+                    check_outputs(cfg.request.outputs)  # after the sandbox's own refusals: what counts are made of
                     if result.protected and result.protected.surrogates:  # the project's pseudonyms, on the way out
                         result.protected.surrogates.pseudonymise_outputs(con, frames, cfg.request.outputs, pkey)
             with stage("disclosure"):
@@ -290,16 +286,13 @@ def _record(cfg: RunConfig, store: Store, result: RunResult, manifest: Manifest,
         "outputs": {o.file: o.sha256 for o in manifest.outputs},
         "rows_in": result.eligibility.rows_in if result.eligibility else {},
         "rows_out": result.eligibility.rows_out if result.eligibility else {},
-        "released_rows": {o.file: o.rows for o in manifest.outputs},
+        "released_rows": {o.file: o.rows for o in manifest.outputs}, "manifest_sha256": sha256_file(staging.manifest),
         "title": cfg.request.title, "purpose": cfg.request.purpose, "legal_basis": cfg.request.legal_basis,
         "organisation": cfg.request.requester.organisation, "permit": cfg.request.permit_id,
         "texts": {k: v for k, v in cfg.request.texts.items()
                   if k in ("title", "requester.organisation", "legal_basis")},  # for the yearly notices
-        "kinds": sorted({o.kind for o in cfg.request.outputs}),
-        "check": "passed",
-        "privacy_spend": privacy_budget.asked(cfg),
-        "differencing_findings": [vars(d) for d in result.differences],
-        "manifest_sha256": sha256_file(staging.manifest),
+        "kinds": sorted({o.kind for o in cfg.request.outputs}), "check": "passed",
+        "privacy_spend": privacy_budget.asked(cfg), "differencing_findings": [vars(d) for d in result.differences],
         "folder_files": release.folder_files(staging),  # review, notices, controller: swapped later, they show
         "request_id": cfg.request.id, "project": cfg.request.project, "requester": cfg.request.requester.name,
         "contact": cfg.request.requester.contact, "submitted_by": cfg.request.requester.account,

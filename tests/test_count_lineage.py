@@ -1,10 +1,10 @@
 """An aggregate's count columns are counts and its dimensions categories, read from the query's SQL alone.
 
-The attacks: a count scaled (count(*) * 1000) or shifted (+ 1) passes rounding and the small-count rule
-with the true count recoverable; a per-client maximum declared as a count publishes one client's value;
-a dimension built by string_agg publishes every person of a cell. Each is refused before any data is
-read, in one line naming the key; the ordinary forms (a count, a sum of counts through a CTE, a 0/1
-indicator summed, a UNION of counts, a band of a per-client count) pass.
+The attacks: a count scaled (count(*) * 1000) or shifted (+ 1) passes rounding and the small-count rule with
+the true count recoverable; a per-client maximum declared as a count publishes one client's value; a dimension
+built by string_agg publishes every person of a cell. Each is refused before anything is released, in one line
+naming the key (from the SQL alone: no value of the data in it); the ordinary forms (a count, a sum of counts
+through a CTE, a 0/1 indicator summed, a UNION of counts, a band of a per-client count) pass.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def test_what_is_not_a_count_or_a_category_is_refused(sql: str, named: str) -> N
     assert caught.value.before_data
 
 
-def test_a_scaled_count_stops_the_run_before_anything_is_read(tmp_path: Path) -> None:
+def test_a_scaled_count_stops_the_run_and_releases_nothing(tmp_path: Path) -> None:
     """The attack end to end: five clients in a cell, count(*) * 1000; refused, no run folder, nothing released."""
     w = World(clients=[f"P{i}" for i in range(5)],
               documents=[(f"d{i}", f"d{i}", f"P{i}", "R1", "20") for i in range(5)])

@@ -1,24 +1,29 @@
 """What an aggregate output's columns are made of, read from DuckDB's parse tree of the query (no data).
 
-Rounding and the small-count rule protect a count only if the column is one: `count(*) * 1000` (or a
-count plus a constant) passes them with the true count recoverable by division, and a cell's
-`string_agg` of birth dates as a dimension publishes every person of the cell. So, before the query runs,
-each count column is traced through the query's CTEs and subqueries: it must be a count (count(*),
-count(x), count(DISTINCT x), count_if), a sum of counts or of 0/1 indicators (sum(CASE WHEN … THEN 1
-ELSE 0 END)), or such a value cast or coalesced with 0; and no dimension may be built by an aggregate that
-collects the rows' values (string_agg, list, array_agg, histogram …). A column the trace cannot follow
-(through a UNION, a table function, SELECT *) is refused with the form that passes.
+Rounding and the small-count rule protect a count only if the column is one: `count(*) * 1000` (or a count
+plus a constant) passes them with the true count recoverable by division, and a cell's `string_agg` of birth
+dates as a dimension publishes every person of the cell. So, once the sandbox has accepted the query (its
+refusals come first), each count column is traced through the query's CTEs and subqueries: it must be a count
+(count(*), count(x), count(DISTINCT x), count_if), a sum of counts or of 0/1 indicators (sum(CASE WHEN … THEN
+1 ELSE 0 END)), or such a value cast or coalesced with 0; and no dimension may be built by an aggregate that
+collects the rows' values (string_agg, list, array_agg, histogram …). A column the trace cannot follow (a
+table function, SELECT * over a table, a recursive CTE) is refused with the form that passes. The check reads
+the SQL only: its one-line refusal carries no value from the data.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
+import threading
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from extractor.errors import ExtractorError
+
+if TYPE_CHECKING:
+    from extractor.config.request import Output
 
 COUNTS = {"count", "count_star", "count_if", "countif"}
 COLLECTING = {"string_agg", "group_concat", "listagg", "list", "array_agg", "histogram", "histogram_exact",
@@ -37,9 +42,13 @@ class _Scope:
         self.ctes = {**ctes, **{e["key"].lower(): e["value"]["query_node"] for e in own if "key" in e}}
 
 
+_PARSER = threading.local()  # an in-memory connection per thread, only to parse (a connection costs ~15 ms)
+
+
 def _tree(sql: str) -> Node:
-    with duckdb.connect() as con:
-        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchall()[0][0])
+    if not hasattr(_PARSER, "con"):
+        _PARSER.con = duckdb.connect()
+    tree = json.loads(_PARSER.con.execute("SELECT json_serialize_sql(?)", [sql]).fetchall()[0][0])
     if tree.get("error") or len(tree.get("statements", [])) != 1:
         raise LookupError  # the sandbox names what is wrong with the SQL itself
     return tree["statements"][0]["node"]
@@ -95,20 +104,12 @@ def _column(node: Node, name: str, ctes: dict[str, Node]) -> list[tuple[Node, _S
             found.append((items[at], _Scope(branch, outer)))
         return found
     if len(branches) == 1 and any(item.get("class") == "STAR" for item in branches[0]["select_list"]):
-        for source, visible in _sources(branches[0].get("from_table"), first):
-            try:
-                found = _column(source, name, visible)
-            except LookupError:
-                continue
-            if found:
-                return found
-        return []  # the star reads a sandbox table's columns
+        return _from_sources(first, name)  # [] where the star reads a sandbox table's columns
     raise LookupError
 
 
-def _referenced(ref: Node, scope: _Scope) -> list[tuple[Node, _Scope]]:
-    """What a column reference inside `scope` reads: a CTE's or subquery's column, or [] (a table's)."""
-    name = ref["column_names"][-1]
+def _from_sources(scope: _Scope, name: str) -> list[tuple[Node, _Scope]]:
+    """Column `name` of the first CTE or subquery in the scope's FROM that has it; [] when none (a table's)."""
     for source, visible in _sources(scope.node.get("from_table"), scope):
         try:
             found = _column(source, name, visible)
@@ -117,6 +118,11 @@ def _referenced(ref: Node, scope: _Scope) -> list[tuple[Node, _Scope]]:
         if found:
             return found
     return []
+
+
+def _referenced(ref: Node, scope: _Scope) -> list[tuple[Node, _Scope]]:
+    """What a column reference inside `scope` reads: a CTE's or subquery's column, or [] (a table's)."""
+    return _from_sources(scope, ref["column_names"][-1])
 
 
 def _args(expr: Node) -> list[Node]:
@@ -235,3 +241,10 @@ def check_aggregate(sql: str, dimensions: tuple[str, ...], counts: tuple[str, ..
             raise ExtractorError(
                 f"{where}.dimensions: '{name}' is built with {made}(), which collects the rows' values of a "
                 "cell into one; a dimension is a category the rows are grouped by", before_data=True)
+
+
+def check_outputs(outputs: Iterable[Output]) -> None:
+    """check_aggregate for each aggregate output of a request (its query file's text)."""
+    for out in outputs:
+        if out.kind == "aggregate":
+            check_aggregate(out.query.read_text(encoding="utf-8"), out.dimensions, out.counts, out.where)

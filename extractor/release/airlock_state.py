@@ -209,6 +209,12 @@ class AirlockState:
         return {r.project for r in self.runs.values() if r.request_id == request_id} | \
             {s.project for s in self.submissions.values() if s.request_id == request_id}
 
+    def refuse_foreign_request(self, request_id: str, project: str, out_root: object) -> None:
+        """A request id names one project's request: OUT/<request id> holds its runs, `latest` the newest."""
+        if self.projects_of_request(request_id) - {project}:
+            raise ExtractorError(f"request.id {request_id!r}: the id of another project's request in {out_root}; "
+                                 "give this request an id of its own", before_data=True)
+
     def released_runs_of(self, project: str) -> list[Run]:
         """A project's released runs, oldest first."""
         return [r for r in self.runs.values() if r.project == project and r.status == "released"]
