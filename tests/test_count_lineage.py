@@ -16,7 +16,7 @@ import pytest
 from builders import World, write_world
 from conftest import TEST_KEY
 from extractor.config.load import load_config
-from extractor.disclosure.lineage import check_aggregate
+from extractor.disclosure.lineage import check_aggregate, check_unit
 from extractor.errors import ExtractorError
 from extractor.pipeline import run_extract
 
@@ -84,3 +84,25 @@ def test_a_scaled_count_stops_the_run_and_releases_nothing(tmp_path: Path) -> No
     with pytest.raises(ExtractorError, match=r"outputs\[0\]\.counts: 'n' is not computed as a count"):
         run_extract(load_config(request), tmp_path / "out", TEST_KEY.encode())
     assert not (tmp_path / "out" / "T-1").exists()
+
+
+UNITS = {
+    "a table's key": ("SELECT region, client_id, count(*) AS d FROM documents GROUP BY ALL", True),
+    "cast": ("SELECT region, client_id::VARCHAR AS client_id FROM clients", True),
+    "renamed through a CTE": ("WITH a AS (SELECT client_id AS u, region FROM clients) "
+                              "SELECT region, u AS client_id FROM a", True),
+    "numbered by the query": ("SELECT region, row_number() OVER () AS client_id FROM documents", False),
+    "made of two columns": ("SELECT region, client_id || region AS client_id FROM clients", False),
+    "a constant": ("SELECT region, 1 AS client_id FROM clients", False),
+}
+
+
+@pytest.mark.parametrize(("sql", "passes"), UNITS.values(), ids=UNITS.keys())
+def test_a_tables_unit_is_read_from_a_table_as_it_is(sql: str, passes: bool) -> None:
+    """row_number() as the unit made each document its own contributor: a cell of 2 clients with 8 documents
+    passed the 1-7 rule and dominance. The unit must be a table's column, read as it is."""
+    if passes:
+        check_unit(sql, "client_id", "r.toml: outputs[0]")
+        return
+    with pytest.raises(ExtractorError, match=r"^r\.toml: outputs\[0\]\.unit: 'client_id' is computed by the query"):
+        check_unit(sql, "client_id", "r.toml: outputs[0]")
