@@ -135,7 +135,7 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
                     frames = {o.name: _query(con, work / "sandbox.duckdb", o.query, cfg, limits)
                               for o in cfg.request.outputs}
                     result.query_rows = {name: frame.height for name, frame in frames.items()}
-                    check_outputs(cfg.request.outputs)  # after the sandbox's own refusals: what counts are made of
+                    check_outputs(cfg.request.outputs, cfg.catalog.person_keys())  # after the sandbox's refusals
                     if result.protected and result.protected.surrogates:  # the project's pseudonyms, on the way out
                         result.protected.surrogates.pseudonymise_outputs(con, frames, cfg.request.outputs, pkey)
             with stage("disclosure"):

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from builders import World, write_world
-from conftest import TEST_KEY
+from conftest import REPO, TEST_KEY
 from extractor.config.load import load_config
-from extractor.disclosure.lineage import check_aggregate, check_unit
+from extractor.disclosure.lineage import check_aggregate
+from extractor.disclosure.table_unit import check_unit
 from extractor.errors import ExtractorError
 from extractor.pipeline import run_extract
 
@@ -106,3 +107,49 @@ def test_a_tables_unit_is_read_from_a_table_as_it_is(sql: str, passes: bool) -> 
         return
     with pytest.raises(ExtractorError, match=r"^r\.toml: outputs\[0\]\.unit: 'client_id' is computed by the query"):
         check_unit(sql, "client_id", "r.toml: outputs[0]")
+
+
+KEYS = frozenset({"client_id"})
+NOT_A_PERSON = {
+    "a document's key, renamed": ("SELECT region, original_oid AS client_id FROM documents", "client_id",
+                                  "'client_id' is the column 'original_oid', which is not a person's key"),
+    "a document's key under its own name": ("SELECT region, original_oid FROM documents", "original_oid",
+                                            "'original_oid' is not a person's key"),
+    "renamed through a CTE": ("WITH a AS (SELECT original_oid AS u, region FROM documents) "
+                              "SELECT region, u AS client_id FROM a", "client_id", "the column 'original_oid'"),
+    "one branch of a union": ("SELECT region, client_id FROM clients UNION ALL SELECT region, registrar_oid "
+                              "FROM documents", "client_id", "the column 'registrar_oid'"),
+    "a table's column through *": ("SELECT * FROM documents", "registrar_oid", "'registrar_oid' is not"),
+}
+
+
+@pytest.mark.parametrize(("sql", "unit", "named"), NOT_A_PERSON.values(), ids=NOT_A_PERSON.keys())
+def test_a_tables_unit_must_be_a_persons_key(sql: str, unit: str, named: str) -> None:
+    """A document's key as the unit made every document a contributor (2 clients with 8 documents passed the
+    1-7 rule): the unit must trace to a column the catalog gives the role person_key."""
+    with pytest.raises(ExtractorError) as caught:
+        check_unit(sql, unit, "r.toml: outputs[0]", KEYS)
+    message = str(caught.value)
+    assert message.startswith("r.toml: outputs[0].unit: ") and named in message and "client_id" in message
+    assert "\n" not in message and caught.value.before_data
+
+
+@pytest.mark.parametrize("sql", [s for s, passes in UNITS.values() if passes] + ["SELECT * FROM clients"])
+def test_a_persons_key_read_as_it_is_passes(sql: str) -> None:
+    check_unit(sql, "client_id", "r.toml: outputs[0]", KEYS)
+    check_unit(sql, "CLIENT_ID", "r.toml: outputs[0]", KEYS)  # names are case-insensitive, as in SQL
+
+
+def test_a_table_counting_documents_as_units_stops_the_run(registry: Path, tmp_path: Path) -> None:
+    """End to end on the demo registry: the audit table with each document's key as its unit is refused
+    before anything is written; the same request with the client as the unit is released."""
+    from adversarial.runs import request_copy
+
+    sql = (REPO / "queries" / "audit_document_volumes.sql").read_text(encoding="utf-8")
+    (tmp_path / "q.sql").write_text(sql.replace("d.client_id,", "d.original_oid AS client_id,"), encoding="utf-8")
+    request = request_copy("audit_request.toml", tmp_path, {
+        f'query = "{REPO / "queries"}/audit_document_volumes.sql"': f'query = "{tmp_path / "q.sql"}"',
+        'documents = ["client_id",': 'documents = ["client_id", "original_oid",'})
+    with pytest.raises(ExtractorError, match=r"outputs\[1\]\.unit: 'client_id' is the column 'original_oid'"):
+        run_extract(load_config(request, registry), tmp_path / "out", TEST_KEY.encode())
+    assert not any((tmp_path / "out").glob("AUD-*/*/release/*.csv"))

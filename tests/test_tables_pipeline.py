@@ -221,6 +221,17 @@ def test_a_cell_key_table_without_what_it_needs_names_the_key(tmp_path: Path, ol
         load_request(path)
 
 
+def test_a_table_without_a_unit_names_the_key(tmp_path: Path) -> None:
+    """Without a unit every record would count as a contributor: a query of one row per document made a cell
+    of one client with eight documents pass the 1-7 rule. The unit is required."""
+    outputs = ('[[outputs]]\nname = "t"\nquery = "q.sql"\nkind = "table"\ndimensions = ["service_task"]\n'
+               'counts = ["documents"]\n')
+    path = _request(tmp_path, "NOUNIT-1", outputs, "SELECT service_task FROM documents")
+    with pytest.raises(ConfigError, match=re.escape("outputs[0].unit: expected the column naming the person "
+                                                    "each record belongs to (a person_key column")):
+        load_request(path)
+
+
 @pytest.mark.parametrize("magnitude", ["1.0::DOUBLE", "CASE WHEN d.social_service = '24' THEN 1.0 ELSE 0.0 END"],
                          ids=["a constant", "a 0/1 indicator"])
 def test_a_magnitude_that_only_counts_records_is_refused(registry: Path, tmp_path: Path, magnitude: str) -> None:

@@ -121,6 +121,10 @@ class Catalog:
         sources = [t.source for t in self.tables.values()] + [r.source for r in self.registers.values()]
         return [s.path for s in sources if s.format not in NOT_FILES]
 
+    def person_keys(self) -> frozenset[str]:
+        """The names (lower case) of the columns that hold the person a record is about, in any table."""
+        return frozenset(c.name.lower() for t in self.tables.values() for c in t.columns if c.role == "person_key")
+
 
 def _in(texts: dict[str, str], lang: str) -> str | None:
     """The text in `lang`; a single string (no language stated) serves every language; else English."""

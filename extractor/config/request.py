@@ -162,6 +162,9 @@ def _table_spec(f: Fields) -> TableSpec:
         raise f.error("unit", NAME_RULE, unit)
     if privacy == "cell_key":
         _cell_key_needs(f, magnitudes, unit)
+    if privacy == "sdc" and not unit:
+        raise f.error("unit", "the column naming the person each record belongs to (a person_key column: the "
+                      "small-count and dominance rules count persons, not records)")
     if privacy == "dp":
         epsilon = _number(f, "epsilon", f.data.get("epsilon"), positive=True)
         if statistics and set(statistics) - {"mean"}:

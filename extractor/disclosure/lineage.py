@@ -8,8 +8,7 @@ refusals come first), each count column is traced through the query's CTEs and s
 1 ELSE 0 END)), or such a value cast or coalesced with 0; and no dimension may be built by an aggregate that
 collects the rows' values (string_agg, list, array_agg, histogram …). A column the trace cannot follow (a
 table function, SELECT * over a table, a recursive CTE) is refused with the form that passes. The check reads
-the SQL only: its one-line refusal carries no value from the data. A table's unit (who contributes) must be a
-table's column read as it is, not a value the query computes (check_unit).
+the SQL only: its one-line refusal carries no value from the data. A table's unit: table_unit.py.
 """
 
 from __future__ import annotations
@@ -244,44 +243,14 @@ def check_aggregate(sql: str, dimensions: tuple[str, ...], counts: tuple[str, ..
                 "cell into one; a dimension is a category the rows are grouped by", before_data=True)
 
 
-def _read_as_is(expr: Node, scope: _Scope, depth: int = 0) -> bool:
-    """A table's column as it is (through CTEs, subqueries and casts), not a value the query computes."""
-    if depth > 50:
-        return False
-    if expr.get("class") == "CAST":
-        return _read_as_is(expr["child"], scope, depth + 1)
-    if expr.get("class") != "COLUMN_REF":
-        return False
-    found = _referenced(expr, scope)
-    return all(_read_as_is(e, s, depth + 1) for e, s in found)  # []: the sandbox table's own column
-
-
-def check_unit(sql: str, unit: str, where: str) -> None:
-    """A table's unit is who contributes, read from a table as it is: `row_number() OVER ()` as the unit made
-    every record its own contributor, so the 1-7 rule and dominance counted documents, not the persons."""
-    try:
-        top = _tree(sql)
-        returned = _returned(top)
-    except LookupError:
-        return  # not one SELECT: the sandbox says what is wrong
-    if returned is not None and unit.lower() not in returned:
-        return  # named by the check of the columns the query returns
-    try:
-        found = _column(top, unit, {})
-    except LookupError:
-        found = [({}, _Scope(top, {}))]  # a form the trace cannot follow: taken as computed
-    if not all(_read_as_is(e, s) for e, s in found):
-        raise ExtractorError(f"{where}.unit: '{unit}' is computed by the query; the unit is who contributes (a "
-                             "person's key), read from a table as it is, so that the small-count and dominance "
-                             "rules count persons", before_data=True)
-
-
-def check_outputs(outputs: Iterable[Output]) -> None:
+def check_outputs(outputs: Iterable[Output], person_keys: frozenset[str] | None = None) -> None:
     """check_aggregate for each aggregate output of a request (its query file's text), check_unit for each
-    table's unit."""
+    table's unit (`person_keys`: the catalog's person_key columns, lower case)."""
+    from extractor.disclosure.table_unit import check_unit
+
     for out in outputs:
         if out.kind == "aggregate":
             check_aggregate(out.query.read_text(encoding="utf-8"), out.dimensions, out.counts, out.where)
         elif out.kind == "table" and out.table and out.table.unit and out.table.privacy != "cell_key":
             # (a cell-key table's unit is its record key: the surrogates' own check names a transformed one)
-            check_unit(out.query.read_text(encoding="utf-8"), out.table.unit, out.where)
+            check_unit(out.query.read_text(encoding="utf-8"), out.table.unit, out.where, person_keys)
