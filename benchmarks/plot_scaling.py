@@ -34,6 +34,13 @@ def main() -> None:
             left.annotate(f"{y:.1f} s", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
         for x, y in zip(clients, ratio, strict=True):
             right.annotate(f"{y:.2f}×", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        for r in records:  # the analyst's SQL that did not finish (out of memory): marked where it stopped
+            if r["name"].startswith(f"scale_{request}_") and r["params"].get("hand_written_failed"):
+                x = r["params"]["clients"]
+                left.plot([x], [r["seconds"]], "x", color=colour, markersize=12, mew=2)
+                left.annotate(f"hand-written SQL ({request}):\n{r['params']['hand_written_failed'][:19]}",
+                              (x, r["seconds"]), textcoords="offset points", xytext=(-150, -28), fontsize=7,
+                              color=colour)
     for ax in (left, right):
         ax.set_xscale("log")
         ax.set_xlabel("clients (about 10 documents each)")
