@@ -160,11 +160,7 @@ def _table_spec(f: Fields) -> TableSpec:
     unit = f.str("unit", None)
     if unit is not None and not is_name(unit):
         raise f.error("unit", NAME_RULE, unit)
-    if privacy == "cell_key":
-        _cell_key_needs(f, magnitudes, unit)
-    if privacy == "sdc" and not unit:
-        raise f.error("unit", "the column naming the person each record belongs to (a person_key column: the "
-                      "small-count and dominance rules count persons, not records)")
+    _unit_needed(f, privacy, magnitudes, unit)
     if privacy == "dp":
         epsilon = _number(f, "epsilon", f.data.get("epsilon"), positive=True)
         if statistics and set(statistics) - {"mean"}:
@@ -193,7 +189,13 @@ def _table_spec(f: Fields) -> TableSpec:
                      f.int("max_contributions", 1, minimum=1), categories)
 
 
-def _cell_key_needs(f: Fields, magnitudes: tuple[str, ...], unit: str | None) -> None:
+def _unit_needed(f: Fields, privacy: str, magnitudes: tuple[str, ...], unit: str | None) -> None:
+    """What an SDC or a cell-key table needs: a unit (the person), and for cell keys no magnitudes."""
+    if privacy == "sdc" and not unit:
+        raise f.error("unit", "the column naming the person each record belongs to (a person_key column: the "
+                      "small-count and dominance rules count persons, not records)")
+    if privacy != "cell_key":
+        return
     if magnitudes:
         raise f.error("magnitudes", "none with privacy = 'cell_key' (it perturbs counts; sums need 'sdc')",
                       list(magnitudes))
