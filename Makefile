@@ -71,15 +71,18 @@ postgres:
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
 	  || { echo "could not install PostgreSQL (postgresql): needs root and Debian's package registry"; exit 1; }
 
-# pytest-xdist: one worker per CPU this machine gives us; a test file stays on one worker (module fixtures),
-# the Spark files share one (one JVM), the longest files go first (tests/conftest.py, tests/durations.json).
+# pytest-xdist: two workers per CPU this machine gives us (cgroup quota and affinity, as extractor sizes DuckDB):
+# the suite waits on subprocesses, a browser, a JVM, PostgreSQL and fsync about half its time, so one worker
+# per CPU left the CPUs half idle. A test file stays on one worker (module fixtures), the Spark files share
+# one (one JVM), the longest files go first (tests/conftest.py, tests/durations.json).
+WORKERS ?= $(shell $(BIN)/python -c "from extractor.machine import cpu_limit; print(2 * cpu_limit()[0])" 2>/dev/null || echo auto)
 test: $(STAMP) browser voikko java postgres
 	$(BIN)/ruff check extractor tests benchmarks
-	$(NONET) $(BIN)/python -m pytest -n auto --dist loadfile --durations=30
+	$(NONET) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --durations=30
 
 # On every save: the suite without the slow tests (Spark, large registries); CI runs `make test`.
 test-fast: $(STAMP) browser voikko postgres
-	$(NONET) $(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
+	$(NONET) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile -m "not slow"
 
 # Seconds per test file, for handing the longest files out first: remake when the suite's shape changes.
 durations: $(STAMP)
