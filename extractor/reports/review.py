@@ -114,7 +114,7 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
         "entity_labels": labels.ENTITIES, "language_names": i18n.LANGUAGE_NAMES, "cell_kinds": labels.CELL_KINDS,
         "stage_labels": labels.STAGES, "audit_figures": labels.AUDIT_FIGURES,
         "stage_seconds": sum(s[1] for s in stage_costs or []) or None, "stage_costs": stage_costs or [],
-        "limits": limits,
+        "limits": limits, "query_texts": {o.name: o.query.read_text(encoding="utf-8") for o in cfg.request.outputs},
         "freetext_quality": _quality() if protected is not None and protected.redacted else None,
     }
     for each in i18n.LANGUAGES:
