@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from markupsafe import escape
 
 from conftest import REPO, TEST_KEY
 from extractor.checker.release_check import check_release
@@ -171,3 +172,20 @@ def test_the_run_s_codebook_lists_what_its_query_could_read_and_nothing_else(rel
         assert f"<code>{shown}</code>" in page or f">{shown}<" in page, shown
     for hidden in ("postal_code", "hetu", "surname", "note", "registrar_oid", "structure_oid"):
         assert hidden not in page, hidden
+
+
+def test_the_review_shows_each_query_as_it_ran_escaped(registry: Path, tmp_path: Path) -> None:
+    """The checkers read what each output is made of: the query's text, in every language's report, as text
+    (a query's comment that looks like markup is shown, not run)."""
+    text = RESEARCH.read_text(encoding="utf-8").replace('catalog = "catalog.toml"',
+                                                        f'catalog = "{RESEARCH.parent / "catalog.toml"}"')
+    query = text[text.index('query = "'):].split("\n", 1)[0]
+    sql = (RESEARCH.parent / query.split('"')[1]).read_text(encoding="utf-8")
+    (tmp_path / "q.sql").write_text("-- </pre><script>alert(1)</script>\n" + sql, encoding="utf-8")
+    request = tmp_path / "request.toml"
+    request.write_text(text.replace(query, f'query = "{tmp_path / "q.sql"}"', 1), encoding="utf-8")
+    result = run_extract(load_config(request, registry), tmp_path / "out", TEST_KEY.encode())
+    for lang in ("en", "fi", "sv"):
+        page = (result.run_dir / "review" / f"review_{lang}.html").read_text(encoding="utf-8")
+        assert all(str(escape(line)) in page for line in sql.strip().splitlines())  # every line, as text
+        assert "&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
