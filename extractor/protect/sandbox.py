@@ -18,6 +18,7 @@ import polars as pl
 
 from extractor.errors import ExtractorError, QueryFailed
 from extractor.machine import Limits, duckdb_config, resolve
+from extractor.protect.row_multiplication import refuse_multiplied_rows
 from extractor.protect.sandbox_guard import refuse_unseen
 
 LOCKED = {
@@ -28,6 +29,9 @@ LOCKED = {
     "allow_unsigned_extensions": False,
     "lock_configuration": True,
 }
+# Optimisations that count a join's rows without making them (a many-to-many join counted from both sides'
+# groups): off in the sandbox, so that the profile shows every row a join makes (row_multiplication.py).
+NO_PREAGGREGATION = "partial_aggregate_pushdown,self_join_aggregate"
 TIMEOUT_VARIABLE = "EXTRACTOR_QUERY_TIMEOUT"
 DEFAULT_TIMEOUT = 3600.0
 
@@ -36,8 +40,12 @@ def open_locked(database: Path, limits: Limits | None = None) -> duckdb.DuckDBPy
     """Read-only, locked, sized by `limits` (the machine's own by default). It spills to DuckDB's default
     `<database>.tmp`, beside the sandbox in the run's private scratch folder (a locked connection may not
     name another)."""
-    config = {**duckdb_config(limits or resolve()), **LOCKED}
-    return duckdb.connect(str(database), read_only=True, config=config)
+    config = {**duckdb_config(limits or resolve()), **LOCKED, "lock_configuration": False,
+              "disabled_optimizers": NO_PREAGGREGATION}
+    con = duckdb.connect(str(database), read_only=True, config=config)
+    con.execute("SET enable_profiling = 'no_output'")  # the operator tree, kept in memory (row_multiplication.py)
+    con.execute("SET lock_configuration = true")
+    return con
 
 
 def query_timeout() -> float:
@@ -83,7 +91,9 @@ def run_query(database: Path, query_file: Path, limits: Limits | None = None) ->
         timer.daemon = True
         timer.start()
         try:
-            return con.sql(sql).pl()
+            frame = con.sql(sql).pl()
+            refuse_multiplied_rows(con, query_file)
+            return frame
         except duckdb.InterruptException:
             raise ExtractorError(f"{query_file}: stopped after {seconds:g} s (the limit is {TIMEOUT_VARIABLE}); "
                                  "simplify the query or ask the controller for more time") from None

@@ -1,0 +1,46 @@
+"""Rows a query multiplies: a join that makes more rows than either of its sides, or an UNNEST more than it read.
+
+A count is only protected by the small-count rule if it counts the people's own rows. `documents CROSS JOIN
+(SELECT client_id FROM clients LIMIT 1000)` made every count a thousand times the true one: a cell of 3
+published as 3,000, past the 1-7 rule, and the true count one division away; a many-to-many join on a
+non-key column, a join ON true or an UNNEST of a generated list does the same, and duplicated records
+would fill k-anonymous classes. The query's own run is profiled (DuckDB's operator tree, no output file):
+every join's rows are compared with its sides', every UNNEST's with its input's. A one-to-many join
+(documents to their client) never makes more rows than its larger side; a test of another table's rows is
+written with EXISTS, which never multiplies.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_JOINS = ("JOIN", "CROSS_PRODUCT", "POSITIONAL")
+
+
+def multiplying_operator(profile: dict[str, Any]) -> str | None:
+    """The first operator (its type) that outputs more rows than its largest input, or None."""
+    stack = list(profile.get("operator") or profile.get("children") or [])
+    while stack:
+        node = stack.pop()
+        children = node.get("children") or []
+        kind = str(node.get("operator_type") or node.get("type") or "")
+        rows = int(node.get("operator_cardinality", node.get("intermediate_rows", 0)) or 0)
+        inputs = [int(c.get("operator_cardinality", c.get("intermediate_rows", 0)) or 0) for c in children]
+        if inputs and (any(j in kind for j in _JOINS) or kind == "UNNEST") and rows > max(inputs):
+            return kind
+        stack.extend(children)
+    return None
+
+
+def refuse_multiplied_rows(con: Any, query_file: object) -> None:
+    """After the query ran on `con` (profiling on): refuse it if an operator multiplied the rows. The refusal
+    depends on the data, so it counts as a stop on data (the airlock rations those)."""
+    from extractor.errors import ExtractorError
+
+    kind = multiplying_operator(json.loads(con.get_profiling_information(format="json")))
+    if kind is not None:
+        raise ExtractorError(
+            f"{query_file}: refused: a join in the query ({kind}) makes more rows than either of its sides, so "
+            "a count over it would be multiplied past the small-count rule; join on a key (each document to "
+            "its client), or test another table's rows with EXISTS (SELECT 1 FROM … WHERE …)")

@@ -1,0 +1,92 @@
+"""A query that multiplies rows is refused: counts over it would pass the small-count rule multiplied.
+
+`documents CROSS JOIN (SELECT client_id FROM clients LIMIT 1000)` published a cell of 149,109 documents as
+149,109,000; a cell of 3 would have been 3,000. Each form that makes rows is tried end to end on the test
+registry; the forms that do not (a one-to-many join, EXISTS, IN, count(DISTINCT) over a one-to-many join)
+still run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, TEST_KEY
+from extractor.config.load import load_config
+from extractor.errors import ExtractorError
+from extractor.pipeline import run_extract
+from extractor.protect.row_multiplication import multiplying_operator
+
+RESEARCH = REPO / "examples" / "registry" / "research_request.toml"
+
+
+def _node(kind: str, rows: int, *children: dict) -> dict:
+    return {"type": kind, "intermediate_rows": rows, "children": list(children)}
+
+
+SCAN_A, SCAN_B = _node("TABLE_SCAN", 100), _node("TABLE_SCAN", 10)
+PROFILES = {
+    "a cross product": (_node("CROSS_PRODUCT", 1000, SCAN_A, SCAN_B), "CROSS_PRODUCT"),
+    "a hash join that makes rows": (_node("HASH_JOIN", 101, SCAN_A, SCAN_B), "HASH_JOIN"),
+    "an unnest": (_node("UNNEST", 200, SCAN_A), "UNNEST"),
+    "deep in the tree": (_node("PROJECTION", 3, _node("HASH_GROUP_BY", 3, _node("NESTED_LOOP_JOIN", 500, SCAN_A,
+                                                                                 SCAN_B))), "NESTED_LOOP_JOIN"),
+    "a one-to-many join": (_node("HASH_JOIN", 100, SCAN_A, SCAN_B), None),
+    "a join that filters": (_node("HASH_JOIN", 7, SCAN_A, SCAN_B), None),
+    "a union of two tables": (_node("UNION", 110, SCAN_A, SCAN_B), None),
+    "an aggregate": (_node("HASH_GROUP_BY", 5, SCAN_A), None),
+}
+
+
+@pytest.mark.parametrize(("profile", "found"), PROFILES.values(), ids=PROFILES.keys())
+def test_the_operator_that_makes_rows_is_found(profile: dict, found: str | None) -> None:
+    assert multiplying_operator({"operator": [profile]}) == found
+
+
+def _request(folder: Path, sql: str) -> Path:
+    text = RESEARCH.read_text(encoding="utf-8").replace('catalog = "catalog.toml"',
+                                                         f'catalog = "{RESEARCH.parent / "catalog.toml"}"')
+    query = text[text.index('query = "'):].split("\n", 1)[0]
+    (folder / "q.sql").write_text(sql, encoding="utf-8")
+    text = text.replace(query, f'query = "{folder / "q.sql"}"', 1)
+    text = text.replace('dimensions = ["service_task", "age_band", "sex", "region"]', 'dimensions = ["service_task"]')
+    path = folder / "request.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MULTIPLYING = {
+    "a cross join": "FROM documents d CROSS JOIN (SELECT client_id FROM clients LIMIT 50) m",
+    "a join on true": "FROM documents d JOIN clients m ON true",
+    "a many-to-many join on a non-key": "FROM documents d JOIN clients c USING (client_id) "
+                                        "JOIN clients m ON m.region = c.region",
+    "a generated series": "FROM documents d, range(20)",
+    "an unnest in a subquery": "FROM (SELECT service_task, unnest(range(20)) AS k FROM documents) d",
+}
+
+
+@pytest.mark.parametrize("source", MULTIPLYING.values(), ids=MULTIPLYING.keys())
+def test_a_query_that_multiplies_rows_is_refused(registry: Path, tmp_path: Path, source: str) -> None:
+    request = _request(tmp_path, f"SELECT d.service_task, count(*) AS clients {source} GROUP BY ALL\n")
+    with pytest.raises(ExtractorError) as caught:
+        run_extract(load_config(request, registry), tmp_path / "out", TEST_KEY.encode())
+    message = str(caught.value)
+    assert "makes more rows than either of its sides" in message and "EXISTS" in message and "\n" not in message
+    assert not caught.value.before_data  # it depends on the data: a stop the airlock rations
+    assert not any((tmp_path / "out").glob("*/*/release/*.csv"))
+
+
+KEPT = {
+    "a one-to-many join": "FROM documents d JOIN clients c USING (client_id)",
+    "EXISTS": "FROM documents d WHERE EXISTS (SELECT 1 FROM clients c WHERE c.client_id = d.client_id "
+              "AND c.region IS NOT NULL)",
+    "IN": "FROM documents d WHERE d.client_id IN (SELECT client_id FROM clients WHERE sex = 'F')",
+}
+
+
+@pytest.mark.parametrize("source", KEPT.values(), ids=KEPT.keys())
+def test_joins_that_do_not_make_rows_run(registry: Path, tmp_path: Path, source: str) -> None:
+    request = _request(tmp_path, f"SELECT d.service_task, count(DISTINCT d.client_id) AS clients {source} "
+                                 "GROUP BY ALL\n")
+    assert run_extract(load_config(request, registry), tmp_path / "out", TEST_KEY.encode()).release_dir.exists()
