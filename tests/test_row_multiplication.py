@@ -35,6 +35,10 @@ PROFILES = {
     "a one-to-many join": (_node("HASH_JOIN", 100, SCAN_A, SCAN_B), None),
     "a join that filters": (_node("HASH_JOIN", 7, SCAN_A, SCAN_B), None),
     "a union of two tables": (_node("UNION", 110, SCAN_A, SCAN_B), None),
+    "an outer join that keeps unmatched rows": ({**_node("HASH_JOIN", 105, SCAN_A, SCAN_B),
+                                                  "extra_info": {"Join Type": "RIGHT"}}, None),
+    "an outer join that makes rows": ({**_node("HASH_JOIN", 111, SCAN_A, SCAN_B),
+                                       "extra_info": {"Join Type": "LEFT"}}, "HASH_JOIN"),
     "an aggregate": (_node("HASH_GROUP_BY", 5, SCAN_A), None),
 }
 
@@ -82,6 +86,7 @@ KEPT = {
     "EXISTS": "FROM documents d WHERE EXISTS (SELECT 1 FROM clients c WHERE c.client_id = d.client_id "
               "AND c.region IS NOT NULL)",
     "IN": "FROM documents d WHERE d.client_id IN (SELECT client_id FROM clients WHERE sex = 'F')",
+    "clients without documents kept": "FROM clients c LEFT JOIN documents d USING (client_id)",
 }
 
 

@@ -5,9 +5,10 @@ A count is only protected by the small-count rule if it counts the people's own 
 published as 3,000, past the 1-7 rule, and the true count one division away; a many-to-many join on a
 non-key column, a join ON true or an UNNEST of a generated list does the same, and duplicated records
 would fill k-anonymous classes. The query's own run is profiled (DuckDB's operator tree, no output file):
-every join's rows are compared with its sides', every UNNEST's with its input's. A one-to-many join
-(documents to their client) never makes more rows than its larger side; a test of another table's rows is
-written with EXISTS, which never multiplies.
+every join's rows are compared with its larger side's (an outer join's with both sides' together, as it
+also keeps the rows that found no match), every UNNEST's with its input's. A one-to-many join (documents to
+their client) never makes more; a test of another table's rows is written with EXISTS, which never
+multiplies.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 from typing import Any
 
 _JOINS = ("JOIN", "CROSS_PRODUCT", "POSITIONAL")
+_OUTER = {"LEFT", "RIGHT", "FULL", "OUTER"}
 
 
 def multiplying_operator(profile: dict[str, Any]) -> str | None:
@@ -27,7 +29,9 @@ def multiplying_operator(profile: dict[str, Any]) -> str | None:
         kind = str(node.get("operator_type") or node.get("type") or "")
         rows = int(node.get("operator_cardinality", node.get("intermediate_rows", 0)) or 0)
         inputs = [int(c.get("operator_cardinality", c.get("intermediate_rows", 0)) or 0) for c in children]
-        if inputs and (any(j in kind for j in _JOINS) or kind == "UNNEST") and rows > max(inputs):
+        outer = str((node.get("extra_info") or {}).get("Join Type", "")).upper() in _OUTER
+        bound = sum(inputs) if outer else max(inputs, default=0)  # an outer join keeps its unmatched rows too
+        if inputs and (any(j in kind for j in _JOINS) or kind == "UNNEST") and rows > bound:
             return kind
         stack.extend(children)
     return None
