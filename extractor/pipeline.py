@@ -207,7 +207,7 @@ def _query(con: Any, sandbox_db: Path, query: Path, cfg: RunConfig, limits: Limi
 
         return spark_query.run_query(con, con.sandbox, query, cfg.request.as_of)
     try:
-        return run_query(sandbox_db, query, limits)
+        return run_query(sandbox_db, query, limits, cfg.catalog.person_tables())
     except QueryFailed as exc:  # pointed at the line and column, with what to change
         from extractor.researcher.sql_errors import taught
 

@@ -48,6 +48,30 @@ def test_the_operator_that_makes_rows_is_found(profile: dict, found: str | None)
     assert multiplying_operator({"operator": [profile]}) == found
 
 
+def _scan(table: str, rows: int) -> dict:
+    return {**_node("TABLE_SCAN", rows), "extra_info": {"Table": f"sandbox.main.{table}"}}
+
+
+PEOPLE = frozenset({"drug_exposure", "person"})
+VOCABULARY = {  # an equality join to tables without people may make rows (a drug to each of its ingredients)
+    "a drug to its ancestors": (_node("HASH_JOIN", 900, _scan("drug_exposure", 100), _scan("concept_ancestor", 50)),
+                                PEOPLE, None),
+    "the same with every table taken as people's": (
+        _node("HASH_JOIN", 900, _scan("drug_exposure", 100), _scan("concept_ancestor", 50)), None, "HASH_JOIN"),
+    "people's rows on both sides": (_node("HASH_JOIN", 900, _scan("drug_exposure", 100), _scan("person", 50)),
+                                    PEOPLE, "HASH_JOIN"),
+    "a cross product with a vocabulary": (
+        _node("CROSS_PRODUCT", 5000, _scan("drug_exposure", 100), _scan("concept", 50)), PEOPLE, "CROSS_PRODUCT"),
+    "a side that reads no table (VALUES, range)": (
+        _node("HASH_JOIN", 900, _scan("drug_exposure", 100), _node("TABLE_FUNCTION", 50)), PEOPLE, "HASH_JOIN"),
+}
+
+
+@pytest.mark.parametrize(("profile", "people", "found"), VOCABULARY.values(), ids=VOCABULARY.keys())
+def test_a_vocabulary_join_may_make_rows(profile: dict, people: frozenset[str] | None, found: str | None) -> None:
+    assert multiplying_operator({"operator": [profile]}, people) == found
+
+
 def _request(folder: Path, sql: str) -> Path:
     text = RESEARCH.read_text(encoding="utf-8").replace('catalog = "catalog.toml"',
                                                          f'catalog = "{RESEARCH.parent / "catalog.toml"}"')

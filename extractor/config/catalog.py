@@ -121,6 +121,10 @@ class Catalog:
         sources = [t.source for t in self.tables.values()] + [r.source for r in self.registers.values()]
         return [s.path for s in sources if s.format not in NOT_FILES]
 
+    def person_tables(self) -> frozenset[str]:
+        """The names (lower case) of the tables that hold people's rows (a person_key column)."""
+        return frozenset(t.name.lower() for t in self.tables.values() if t.one_with_role("person_key"))
+
     def person_keys(self) -> frozenset[str]:
         """The names (lower case) of the columns that hold the person a record is about, in any table."""
         return frozenset(c.name.lower() for t in self.tables.values() for c in t.columns if c.role == "person_key")

@@ -62,7 +62,10 @@ def query_timeout() -> float:
     return value
 
 
-def run_query(database: Path, query_file: Path, limits: Limits | None = None) -> pl.DataFrame:
+def run_query(database: Path, query_file: Path, limits: Limits | None = None,
+              person_tables: frozenset[str] | None = None) -> pl.DataFrame:
+    """The query's rows; `person_tables` (lower case): the tables holding people's rows, for the check of
+    rows a join makes (row_multiplication.py; None: all)."""
     sql = query_file.read_text(encoding="utf-8")
     seconds = query_timeout()
     limits = limits or resolve()
@@ -92,7 +95,7 @@ def run_query(database: Path, query_file: Path, limits: Limits | None = None) ->
         timer.start()
         try:
             frame = con.sql(sql).pl()
-            refuse_multiplied_rows(con, query_file)
+            refuse_multiplied_rows(con, query_file, person_tables)
             return frame
         except duckdb.InterruptException:
             raise ExtractorError(f"{query_file}: stopped after {seconds:g} s (the limit is {TIMEOUT_VARIABLE}); "

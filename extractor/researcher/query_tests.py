@@ -186,7 +186,7 @@ def run_tests(request: Path, tests_file: Path | None = None) -> TestReport:
                 for macro in duckdb_macros(cfg.request.as_of):
                     con.execute(macro)
             try:
-                got = run_query(db, queries[test.output])
+                got = run_query(db, queries[test.output], person_tables=cfg.catalog.person_tables())
             except QueryFailed as exc:
                 from extractor.researcher.sql_errors import teach
 

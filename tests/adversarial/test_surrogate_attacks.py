@@ -396,10 +396,12 @@ def test_a_tampered_persons_file_does_not_decrypt(tmp_path: Path) -> None:
 
 
 ONE = "(SELECT min(client_id) FROM clients)"  # a real person's key, the same on every row
-CALIBRATED = f"""SELECT 'r' || k AS grp, {ONE} AS client_id FROM documents, range(0, 10) t(k)
-UNION ALL SELECT 'r' || k, {ONE} FROM range(0, 10) t(k), range(0, 10) p(i) WHERE i < k
-UNION ALL SELECT 'c' || lpad(CAST(n AS VARCHAR), 3, '0'), {ONE} FROM range(8, 60) a(n), range(0, 60) b(i)
-WHERE i < n"""
+# The made-up rows without a join (a join that makes rows is refused): ten copies of the real cell by UNION
+# ALL, k padding rows for copy k and n rows for each calibration cell from one generated series each.
+CALIBRATED = "\nUNION ALL ".join([f"SELECT 'r{k}' AS grp, {ONE} AS client_id FROM documents" for k in range(10)]) + f"""
+UNION ALL SELECT 'r' || (x // 10), {ONE} FROM range(0, 100) t(x) WHERE x % 10 < x // 10
+UNION ALL SELECT 'c' || lpad(CAST(x // 60 AS VARCHAR), 3, '0'), {ONE} FROM range(480, 3600) t(x)
+WHERE x % 60 < x // 60"""
 
 
 @_leak("a cell-key table whose unit is one constant key (a real person's, chosen by the query) gives every record "
