@@ -18,8 +18,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from extractor.errors import ExtractorError
+
 _JOINS = ("JOIN", "CROSS_PRODUCT", "POSITIONAL")
 _OUTER = {"LEFT", "RIGHT", "FULL", "OUTER"}
+
+
+def _rows(node: dict[str, Any]) -> int:
+    """The rows an operator made (the profile's newer and older names for it)."""
+    return int(node.get("operator_cardinality", node.get("intermediate_rows", 0)) or 0)
 
 
 def _tables(node: dict[str, Any]) -> set[str]:
@@ -43,8 +50,7 @@ def multiplying_operator(profile: dict[str, Any], person_tables: frozenset[str] 
         node = stack.pop()
         children = node.get("children") or []
         kind = str(node.get("operator_type") or node.get("type") or "")
-        rows = int(node.get("operator_cardinality", node.get("intermediate_rows", 0)) or 0)
-        inputs = [int(c.get("operator_cardinality", c.get("intermediate_rows", 0)) or 0) for c in children]
+        rows, inputs = _rows(node), [_rows(c) for c in children]
         outer = str((node.get("extra_info") or {}).get("Join Type", "")).upper() in _OUTER
         bound = sum(inputs) if outer else max(inputs, default=0)  # an outer join keeps its unmatched rows too
         if inputs and (any(j in kind for j in _JOINS) or kind == "UNNEST") and rows > bound \
@@ -58,8 +64,6 @@ def multiplying_operator(profile: dict[str, Any], person_tables: frozenset[str] 
 def refuse_multiplied_rows(con: Any, query_file: object, person_tables: frozenset[str] | None = None) -> None:
     """After the query ran on `con` (profiling on): refuse it if an operator multiplied the rows. The refusal
     depends on the data, so it counts as a stop on data (the airlock rations those)."""
-    from extractor.errors import ExtractorError
-
     kind = multiplying_operator(json.loads(con.get_profiling_information(format="json")), person_tables)
     if kind is not None:
         raise ExtractorError(
