@@ -1,11 +1,11 @@
 """`extractor serve`: the airlock in a browser, over the same release/ functions as the CLI.
 
 Every page goes through one guard: the Host header must be one the airlock answers to; the request is
-identified (identity.py); a form must carry the session's CSRF token; the page's own check asks
-access.authorise. Handlers run in worker threads. Refusals: 400 a malformed form, 401 not signed in,
-403 not allowed, 404 no such run or file (or one the account may not know of), 409 a decision or
-release the run's state does not allow, 429 too many failed sign-ins. Every decision and release is an
-audit record naming the account.
+identified (identity.py); a form must come from the airlock's own pages (same_origin.py) and carry the
+session's CSRF token; the page's own check asks access.authorise. Handlers run in worker threads. Refusals:
+400 a malformed form, 401 not signed in, 403 not allowed, 404 no such run or file (or one the account may not
+know of), 409 a decision or release the run's state does not allow, 429 too many failed sign-ins. Every
+decision and release is an audit record naming the account.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from extractor.web.headers import SecurityHeaders
 from extractor.web.identity import Identity, Who
 from extractor.web.pages import Ctx, page, refuse, refused
 from extractor.web.run_view import RunViews
+from extractor.web.same_origin import cross_site
 from extractor.web.sessions import Sessions
 from extractor.web.settings import Settings
 
@@ -71,6 +72,8 @@ class Airlock:
 
     def guard(self, handler: Callable[[Ctx], Response], post: bool = False) -> Callable[..., Any]:
         async def endpoint(request: Request) -> Response:
+            if post and cross_site(request.scope, self.s.allowed_hosts):
+                return self._cross_site(request)
             try:
                 form = await self._form(request) if post else {}
             except Exception:  # noqa: BLE001 - any malformed body is the client's error
@@ -99,6 +102,10 @@ class Airlock:
             self._cookie(response, self.identity.cookie, who.new_token)
         return response
 
+    def _cross_site(self, request: Request) -> Response:
+        return refuse(403, N_("This form was sent from another site, so nothing was done. Open the airlock's own "
+                              "page and send the form from there."), lang=self.lang(request))
+
     @staticmethod
     def lang(request: Request, preferred: str | None = None) -> str:
         """The reader's language: chosen on a page (a cookie), else the account's, else the browser's."""
@@ -123,6 +130,8 @@ class Airlock:
             return refuse(404, N_("Sign in through your organisation's sign-in service."), lang=lang)
         if request.method == "GET":
             return self._login_page(lang=lang)
+        if cross_site(request.scope, self.s.allowed_hosts):
+            return self._cross_site(request)
         try:
             form = await self._form(request)
         except Exception:  # noqa: BLE001

@@ -1,0 +1,48 @@
+"""A form may only be posted from the airlock's own pages: checked before any form is read.
+
+The session and sign-in cookies are SameSite=Strict and every form carries a token, so a page elsewhere cannot
+post for a signed-in checker. This is the browser's own word on it, checked as well: a POST whose
+`Sec-Fetch-Site` says it came from another site (a sandboxed frame or a data: page included), or whose `Origin`
+names a host that is neither the request's own `Host` nor one the airlock answers to, is refused 403 before its
+body is read, so the sign-in form cannot be posted from elsewhere either (login CSRF: signing a victim into an
+attacker's account). A request without these headers (a script, an older browser) is let through to the token
+checks, and so is an Origin of "null": the airlock's Referrer-Policy (no-referrer) makes a browser send it for
+the airlock's own forms. The scheme is not compared: behind a TLS proxy the Origin says https and the server
+sees http.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+SAME = {"same-origin", "none"}  # none: the user typed the address or followed a bookmark
+
+
+def _header(scope: dict, name: bytes) -> str | None:
+    values = [v for k, v in scope.get("headers", []) if k.lower() == name]
+    return values[0].decode("latin-1").strip().lower() if len(values) == 1 else (None if not values else "")
+
+
+def _answers_to(hostname: str, allowed: tuple[str, ...]) -> bool:
+    """As Starlette's TrustedHostMiddleware reads its list: a name, "*" or "*.domain"."""
+    return any(a == "*" or a == hostname or (a.startswith("*.") and hostname.endswith(a[1:])) for a in allowed)
+
+
+def cross_site(scope: dict, allowed_hosts: tuple[str, ...] = ()) -> bool:
+    """Whether the browser says this unsafe request came from elsewhere (a repeated header counts as such).
+    The Origin's host must be the request's Host or a name the airlock answers to (a proxy may rewrite Host)."""
+    if scope.get("method", "GET").upper() in SAFE_METHODS:
+        return False
+    fetch_site = _header(scope, b"sec-fetch-site")
+    if fetch_site is not None and fetch_site not in SAME:
+        return True
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return False
+    if origin == "null":  # what a browser sends for its own pages too under Referrer-Policy: no-referrer
+        return False
+    parsed = urllib.parse.urlsplit(origin)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        return True
+    return parsed.netloc != _header(scope, b"host") and not _answers_to(parsed.hostname, allowed_hosts)
