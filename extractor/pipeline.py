@@ -205,7 +205,7 @@ def _query(con: Any, sandbox_db: Path, query: Path, cfg: RunConfig, limits: Limi
     if is_spark(con):
         from extractor.engine import spark_query
 
-        return spark_query.run_query(con, con.sandbox, query, cfg.request.as_of)
+        return spark_query.run_query(con, con.sandbox, query, cfg.request.as_of, cfg.catalog.person_tables())
     try:
         return run_query(sandbox_db, query, limits, cfg.catalog.person_tables())
     except QueryFailed as exc:  # pointed at the line and column, with what to change

@@ -25,7 +25,9 @@ from sqlglot.errors import ParseError, TokenError
 
 from extractor.engine.sandbox_functions import expand, functions
 from extractor.engine.spark_connection import SparkConnection, quoted, to_polars
+from extractor.engine.spark_plan_rows import plan_profile
 from extractor.errors import ExtractorError
+from extractor.protect.row_multiplication import refuse_multiplied
 from extractor.protect.sandbox import TIMEOUT_VARIABLE, query_timeout
 
 # Plain functions: arithmetic, text, dates, conditionals, aggregates and windows over the query's rows.
@@ -33,7 +35,7 @@ ALLOWED_FUNCTIONS = frozenset((
     "Abs", "Add", "Avg", "ArgMax", "ArgMin", "Array", "ArrayAgg", "ArrayContains", "ArraySize", "Between",
     "Case", "Cast", "Ceil", "Coalesce", "Concat", "ConcatWs", "Count", "CountIf", "CurrentDate", "Date",
     "DateAdd", "DateDiff", "DateSub", "DateTrunc", "Day", "DayOfMonth", "DayOfWeek", "DayOfYear", "Div", "Exp",
-    "Extract", "Floor", "Greatest", "GroupConcat", "If", "Initcap", "Least", "Left", "Length", "Ln", "Log",
+    "Exists", "Extract", "Floor", "Greatest", "GroupConcat", "If", "Initcap", "Least", "Left", "Length", "Ln", "Log",
     "Lower", "Max", "Median", "Min", "Month", "Mod", "Nullif", "Percentile", "PercentileCont", "PercentileDisc",
     "Pow", "Quantile", "Quarter", "Rank", "DenseRank", "RowNumber", "Lag", "Lead", "FirstValue", "LastValue",
     "NthValue", "Ntile", "PercentRank", "CumeDist", "Replace", "Right", "Round", "Sign", "Sqrt", "StrPosition",
@@ -112,8 +114,11 @@ def checked(sql: str, query_file: Path, tables: set[str], as_of: dt.date) -> exp
     return expand(tree, as_of)
 
 
-def run_query(con: SparkConnection, sandbox: dict[str, Path], query_file: Path, as_of: dt.date) -> pl.DataFrame:
-    """The query over the sandbox's Parquet files in a session of its own; stopped after the time limit."""
+def run_query(con: SparkConnection, sandbox: dict[str, Path], query_file: Path, as_of: dt.date,
+              person_tables: frozenset[str] | None = None) -> pl.DataFrame:
+    """The query over the sandbox's Parquet files in a session of its own; stopped after the time limit; refused
+    if a join made more rows than its sides allow (`person_tables`, lower case: the tables holding people's
+    rows; None: all; protect/row_multiplication.py)."""
     sql = query_file.read_text(encoding="utf-8")
     seconds = query_timeout()
     tree = checked(sql, query_file, {n.lower() for n in sandbox}, as_of)
@@ -136,7 +141,8 @@ def run_query(con: SparkConnection, sandbox: dict[str, Path], query_file: Path, 
     timer.daemon = True
     timer.start()
     try:
-        return to_polars(session.sql(tree.sql("spark")))
+        frame = session.sql(tree.sql("spark"))
+        rows = to_polars(frame)
     except Exception as exc:  # noqa: BLE001 - Spark's analysis and execution errors
         if stopped.is_set():
             raise ExtractorError(f"{query_file}: stopped after {seconds:g} s (the limit is {TIMEOUT_VARIABLE}); "
@@ -146,6 +152,8 @@ def run_query(con: SparkConnection, sandbox: dict[str, Path], query_file: Path, 
         finished.set()
         timer.cancel()
         done()
+    refuse_multiplied(plan_profile(frame, sandbox), query_file, person_tables)
+    return rows
 
 
 def _cancellable(session: Any, tag: str) -> tuple[Callable[[], None], Callable[[], None]]:

@@ -4,7 +4,8 @@ A count is only protected by the small-count rule if it counts the people's own 
 (SELECT client_id FROM clients LIMIT 1000)` made every count a thousand times the true one: a cell of 3
 published as 3,000, past the 1-7 rule, and the true count one division away; a many-to-many join on a
 non-key column, a join ON true or an UNNEST of a generated list does the same, and duplicated records
-would fill k-anonymous classes. The query's own run is profiled (DuckDB's operator tree, no output file):
+would fill k-anonymous classes. The query's own run is profiled (DuckDB's operator tree, no output file;
+on Spark the executed plan's metrics, engine/spark_plan_rows.py):
 every join's rows are compared with its larger side's (an outer join's with both sides' together, as it
 also keeps the rows that found no match), every UNNEST's with its input's. A one-to-many join (documents to
 their client) never makes more; a test of another table's rows is written with EXISTS, which never
@@ -62,9 +63,15 @@ def multiplying_operator(profile: dict[str, Any], person_tables: frozenset[str] 
 
 
 def refuse_multiplied_rows(con: Any, query_file: object, person_tables: frozenset[str] | None = None) -> None:
-    """After the query ran on `con` (profiling on): refuse it if an operator multiplied the rows. The refusal
-    depends on the data, so it counts as a stop on data (the airlock rations those)."""
-    kind = multiplying_operator(json.loads(con.get_profiling_information(format="json")), person_tables)
+    """After the query ran on `con` (profiling on): refuse it if an operator multiplied the rows."""
+    refuse_multiplied(json.loads(con.get_profiling_information(format="json")), query_file, person_tables)
+
+
+def refuse_multiplied(profile: dict[str, Any], query_file: object, person_tables: frozenset[str] | None = None) -> None:
+    """Refuse the query whose operator tree (`profile`, DuckDB's JSON or Spark's plan read as one) shows an
+    operator that multiplied the rows. The refusal depends on the data, so it counts as a stop on data (the
+    airlock rations those)."""
+    kind = multiplying_operator(profile, person_tables)
     if kind is not None:
         raise ExtractorError(
             f"{query_file}: refused: a join in the query ({kind}) makes more rows than either of its sides, so "
