@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 
 from extractor.cli_airlock import OutRoot, State
 from extractor.cli_support import friendly, out
+from extractor.errors import ExtractorError
 
 users_app = typer.Typer(no_args_is_help=True, help="Accounts of the airlock and their projects.")
 
@@ -138,6 +140,23 @@ def serve(out_root: OutRoot = Path("out"), state: State = None,
                              session_minutes=session_minutes, session_hours=session_hours,
                              tls=tls_cert is not None or behind_tls_proxy)
     scheme = "https" if tls_cert else "http"
+    sock = _listening(host, port)  # before the announcement: a port in use is a one-line error, exit 2
     out.print(f"airlock for {settings.out_root} on {scheme}://{host}:{port}/ (Ctrl-C stops it)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False,
-                ssl_certfile=str(tls_cert) if tls_cert else None, ssl_keyfile=str(tls_key) if tls_key else None)
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False,
+                            ssl_certfile=str(tls_cert) if tls_cert else None,
+                            ssl_keyfile=str(tls_key) if tls_key else None)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _listening(host: str, port: int) -> socket.socket:
+    """The server's socket, bound and listening, or a one-line error naming the address."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        raise ExtractorError(f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc}); choose "
+                             "another --port, or stop the program that listens on it") from None
+    return sock

@@ -49,8 +49,12 @@ CASES = [
     ("column missing from the file", _replace('sex = "quasi_identifier"', 'gender = "quasi_identifier"', "catalog.toml"), "catalog.toml: tables.clients.columns.gender: expected a column of clients.parquet"),
     ("missing source file", _replace('path = "clients.parquet"', 'path = "nope.parquet"', "catalog.toml"), "catalog.toml: tables.clients.path: expected an existing file"),
     ("TOML syntax error", _replace("[request]", "[request"), "request.toml:2:9: expected valid TOML (Expected ']' at the end of a table declaration)"),
-    ("a date TOML cannot read", _replace("as_of = 2026-06-30", "as_of = 30.06.2026"), "request.toml:7:14: expected valid TOML (Expected newline or end of document after a statement; a date is written 2026-10-31, without quotes)"),
+    ("a date TOML cannot read", _replace("as_of = 2026-06-30", "as_of = 30.06.2026"), "request.toml:7:14: expected valid TOML (Expected newline or end of document after a statement; a date is written 2026-10-31 (a real day), without quotes)"),
     ("TOML nested past the parser's depth", _replace("[[outputs]]", "deep = " + "[" * 3000 + "]" * 3000 + "\n[[outputs]]"), "request.toml: expected valid TOML (arrays or tables nested a few levels deep at most)"),
+    ("a date in an inline table that does not exist",
+     lambda d: (d / "request.toml").write_text(re.sub(r"granted_on = [0-9-]+", "granted_on = 2026-13-01",
+                                                     (d / "request.toml").read_text())),
+     "a date is written 2026-10-31 (a real day), without quotes"),
     ("a date that does not exist", _replace("as_of = 2026-06-30", "as_of = 2026-13-30"), "expected valid TOML (Expected newline or end of document after a statement; a date is written 2026-10-31"),
     ("a withheld column as a variable", _replace("[[outputs]]", '[variables]\nclients = ["hetu"]\n[[outputs]]'), "variables.clients: expected columns a query may read ('hetu' is a direct_identifier"),
     ("unknown free-text subject mode", _replace("[[outputs]]", '[protection]\nfree_text_subject = "name"\n[[outputs]]'), "request.toml: protection.free_text_subject: expected 'tag' or 'pseudonym'"),
@@ -192,3 +196,16 @@ def test_limits_are_used_and_stated_and_scratch_is_removed(tmp_path: Path) -> No
     review = (out / "T-1" / "latest" / "review" / "review.html").read_text()
     assert "1 thread(s) (--threads), DuckDB memory limit 1024MiB (--memory-limit)" in review
     assert scratch.is_dir() and not any(scratch.rglob("*.duckdb")) and not any((scratch / "extractor-work").iterdir())
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_announces_nothing(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = cli("serve", "--out", str(tmp_path / "out"), "--port", str(port))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and f"--port {port}: cannot listen there" in proc.stderr
+    assert "airlock for" not in proc.stdout and "Traceback" not in proc.stderr

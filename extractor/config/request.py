@@ -252,17 +252,17 @@ def load_request(path: Path, today: dt.date | None = None,
         raise r.error("id", "a file-name-safe identifier (letters, digits, _ . -)", rid)
     permit = r.table("permit")
     permit.reject_unknown({"id", "granted_on"})
-    today_from = "--today" if today else "request.today" if "today" in r.data else N_("the machine's clock")
-    today = today or (r.date("today") if "today" in r.data else dt.date.today())
+    own = "today" in r.data and controller_files is None  # handed in: the runner's clock, never the requester's
+    today_from = "--today" if today else "request.today" if own else N_("the runner's clock") if controller_files \
+        else N_("the machine's clock")
+    today = today or (r.date("today") if own else dt.date.today())
     as_of, granted = r.date("as_of"), permit.date("granted_on")
     if as_of > today:
         raise r.error("as_of", f"a date not after today ({today})", str(as_of))
     if granted > today:
         raise permit.error("granted_on", f"a date not after today ({today})", str(granted))
-    variables = None
     vf = f.table("variables", None)
-    if vf is not None:
-        variables = {t: vf.names(t) for t in vf.name_keys()}
+    variables = None if vf is None else {t: vf.names(t) for t in vf.name_keys()}
     outputs = tuple(_output(o, controller_files is not None) for o in f.tables("outputs"))
     names = [o.name for o in outputs]
     if len(set(names)) != len(names) or "exclusion_flow" in names:

@@ -40,7 +40,17 @@ def load_toml(path: Path, what: str) -> Fields:
 
 
 _AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
-_DATE_LIKE = re.compile(r"=\s*(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{1,2}-\d{1,2})\s*(?:#.*)?$")
+_DATE_LIKE = re.compile(r"=\s*(\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{1,2}-\d{1,2})\s*(?=[,}\]#]|$)")
+
+
+def _unreadable_date(line: str) -> bool:
+    """Whether the line gives a key a date TOML cannot read: 31.10.2026, 2026-1-5, 2026-13-01."""
+    for found in _DATE_LIKE.finditer(line):
+        try:
+            dt.date.fromisoformat(found.group(1))
+        except ValueError:
+            return True
+    return False
 
 
 def toml_problem(exc: tomllib.TOMLDecodeError, text: str) -> tuple[str, str]:
@@ -52,7 +62,7 @@ def toml_problem(exc: tomllib.TOMLDecodeError, text: str) -> tuple[str, str]:
     line, column = (int(at.group(1)), int(at.group(2))) if at and at.group(1) else (len(lines), len(lines[-1]) + 1)
     what = message[:at.start()] if at else message
     shown = lines[line - 1] if 0 < line <= len(lines) else ""
-    hint = "; a date is written 2026-10-31, without quotes" if _DATE_LIKE.search(shown) else ""
+    hint = "; a date is written 2026-10-31 (a real day), without quotes" if _unreadable_date(shown) else ""
     return f"{line}:{column}", f"{what}{hint}"
 
 

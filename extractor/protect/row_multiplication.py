@@ -23,6 +23,8 @@ from extractor.errors import ExtractorError
 
 _JOINS = ("JOIN", "CROSS_PRODUCT", "POSITIONAL")
 _OUTER = {"LEFT", "RIGHT", "FULL", "OUTER"}
+_IN_WORDS = {"CROSS_PRODUCT": "a cross join (or a comma between tables)", "HASH_JOIN": "a join on equal values",
+             "NESTED_LOOP_JOIN": "a join on a condition (not on equal keys)", "UNNEST": "an UNNEST or explode"}
 
 
 def _rows(node: dict[str, Any]) -> int:
@@ -73,7 +75,8 @@ def refuse_multiplied(profile: dict[str, Any], query_file: object, person_tables
     airlock rations those)."""
     kind = multiplying_operator(profile, person_tables)
     if kind is not None:
+        what = _IN_WORDS.get(kind, "a join")
         raise ExtractorError(
-            f"{query_file}: refused: a join in the query ({kind}) makes more rows than either of its sides, so "
+            f"{query_file}: refused: {what} in the query ({kind}) makes more rows than either of its sides, so "
             "a count over it would be multiplied past the small-count rule; join on a key (each document to "
             "its client), or test another table's rows with EXISTS (SELECT 1 FROM … WHERE …)")

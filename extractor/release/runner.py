@@ -94,7 +94,7 @@ def run_one(sub: Submission, out_root: Path, catalog: Path, policy: Path | None,
     stages: list[str] = []
     try:
         request = _write(folder, sub)
-        cfg = load_config(request, data_root, today or dt.date.today(), controller_files=(catalog, policy))
+        cfg = load_config(request, data_root, today, controller_files=(catalog, policy))
         _confined(cfg, folder)
         permits.check(cfg.request, sub.project)
         requester = dataclasses.replace(cfg.request.requester, account=sub.account)  # who handed it in

@@ -57,7 +57,7 @@ def load_tests(path: Path, cfg: RunConfig) -> list[QueryTest]:
     f = load_toml(path, "tests")
     if "tests" not in f.data:
         raise ConfigError(path, "tests", "[[tests]]: given rows per table and the rows an output must return "
-                                         "(see the README, 'Query tests')")
+                                         "(see the README, 'Writing a request', step 4: Test the query)")
     outputs = {o.name for o in cfg.request.outputs}
     variables = cfg.request.variables or {t: tuple(c.name for c in cfg.catalog.tables[t].columns)
                                           for t in cfg.catalog.tables}

@@ -4,6 +4,7 @@ the released files of their own project only."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import threading
@@ -80,6 +81,8 @@ def test_hand_in_run_review_and_download(airlock, tmp_path: Path) -> None:
     assert run_waiting(out, request) == 1  # the runner, with the controller's catalog (the request named another)
     page = rita.get("/submissions").text
     run_id = re.search(r'href="/runs/([^"]+)"', page).group(1)
+    manifest = json.loads(next(out.rglob("release/manifest.json")).read_text())
+    assert manifest["today_from"] == "the runner's clock"  # no --today given: the runner's own date decided
     assert "submitted" in page
     assert rita.get(f"/runs/{run_id}/codebook.html").status_code == 403  # the reviewers' folder
     alice = client(out, tmp_path)
