@@ -313,6 +313,8 @@ TEACHING = [
      "q.sql:1:59: not valid SQL", "syntax error"),
     ("a helper misspelt", "SELECT age_bnd(1) AS sex, count(*) AS clients FROM clients",
      "q.sql:1:8:", "did you mean age_band()?"),
+    ("a date written as in Finland", "SELECT sex, count(*) AS clients FROM clients\n"
+     "WHERE birth_date < DATE '01.01.2000' GROUP BY ALL", "q.sql:2:25:", "a date is written DATE 'YYYY-MM-DD'"),
 ]
 
 

@@ -214,7 +214,8 @@ def load_catalog(path: Path, root_override: Path | None = None, schema_only: boo
     root = root_override.resolve() if root_override else (path.parent / head.str("root", ".")).resolve()
     if not root.is_dir() and not schema_only:
         where = "--data-root" if root_override else "catalog.root"
-        raise head.error("root", f"an existing folder ({where} resolves to {root})")
+        hint = "" if root_override else "; a catalog copied elsewhere finds its data with --data-root DIR"
+        raise head.error("root", f"an existing folder ({where} resolves to {root}{hint})")
     tables: dict[str, Table] = {}
     tf = f.table("tables")
     for name in tf.name_keys():

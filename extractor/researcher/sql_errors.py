@@ -19,6 +19,7 @@ _COLUMN = (re.compile(r'Table "([^"]+)" does not have a column named "([^"]+)"')
            re.compile(r'Referenced column "([^"]+)" not found'),
            re.compile(r'column "([^"]+)" must appear in the GROUP BY'))
 _FUNCTION = re.compile(r'Function with name (\w+) does not exist')
+_DATE = re.compile(r'(?:invalid date field format|date field value out of range): "([^"]*)"')
 
 
 def teach(err: QueryFailed, catalog: Catalog, variables: dict[str, tuple[str, ...]] | None) -> str:
@@ -59,6 +60,9 @@ def _hint(err: QueryFailed, catalog: Catalog, variables: dict[str, tuple[str, ..
         if m:
             column = m.groups()[-1]
             return _column_hint(column, catalog, given), column
+    m = _DATE.search(err.detail)
+    if m:
+        return "a date is written DATE 'YYYY-MM-DD' (DATE '2023-01-31'), a real day", f"'{m.group(1)}'"
     m = _FUNCTION.search(err.detail)
     if m:
         from extractor.engine.sandbox_functions import SIGNATURES
@@ -104,7 +108,10 @@ def _parser_position(sql: str) -> int | None:
 
 
 def _find(sql: str, name: str) -> int | None:
-    """The first place `name` appears as a whole word outside comments and string literals."""
+    """The first place `name` appears as a whole word outside comments and string literals (a quoted `name`:
+    that literal)."""
+    if name.startswith("'"):
+        return sql.find(name) if name in sql else None
     masked = re.sub(r"--[^\n]*|'(?:[^']|'')*'", lambda m: " " * len(m.group()), sql)
     m = re.search(rf'(?<![\w"]){re.escape(name)}(?![\w"])|"{re.escape(name)}"', masked, re.IGNORECASE)
     return m.start() if m else None
