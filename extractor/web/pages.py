@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from extractor.errors import ExtractorError
 from extractor.files import read_regular, without_links
 from extractor.i18n import N_, Message
 from extractor.release import access, workflow
-from extractor.release.airlock_state import Account, AirlockState, Run
+from extractor.release.airlock_state import REVIEWERS, Account, AirlockState, Run
 from extractor.release.store import Store
 from extractor.release.workflow import Refused
 from extractor.reports import labels
@@ -235,7 +236,10 @@ def audit(ctx: Ctx) -> Response:
         before = ctx.state.count + 1
     before = min(max(1, before), ctx.state.count + 1)
     start = max(0, before - 1 - AUDIT_PAGE)
-    rows = [r for r in audit_log.read(ctx.store.db(), after=start)
+    blind = {r.run_id for r in ctx.state.runs.values() if len(r.reviews) < REVIEWERS}  # visible_reviews' rule
+    rows = [replace(r, details=json.dumps({k: v for k, v in r.data.items() if k not in ("decision", "comment")}))
+            if r.action == "review" and r.run_id in blind and r.actor != ctx.account.name else r
+            for r in audit_log.read(ctx.store.db(), after=start)
             if r.seq < before and (scope is None or r.run_id in visible)]
     return page("web_audit.html.j2", lang=ctx.lang, title=N_("Audit log"), records=rows, count=ctx.state.count,
                 ok=True, session=ctx.session, older=start + 1 if start > 0 else None)

@@ -207,3 +207,19 @@ def test_a_chunked_form_cannot_pass_the_size_limit(world) -> None:
     assert response.status_code == 400
     with opened(world.out) as store:
         assert store.reading().run(run).reviews == []
+
+
+def test_the_audit_log_keeps_review_blind_until_both_have_decided(world) -> None:
+    """The audit page said `bob: rejected` to alice before she decided: the run page's promise broken."""
+    run = world.runs["T-1"]
+    with opened(world.out) as store:
+        workflow.decide(store, "bob", run, "reject", "No.")
+    alice, bob = world.client(), world.client()
+    sign_in(alice, "alice")
+    sign_in(bob, "bob")
+    assert "rejected" not in alice.get("/audit").text  # bob's decision, not yet hers to see
+    assert "rejected" in bob.get("/audit").text  # his own
+    with opened(world.out) as store:
+        workflow.decide(store, "alice", run, "approve")
+    page = alice.get("/audit").text
+    assert "rejected" in page and "approved" in page  # both decided: both shown
