@@ -1,17 +1,20 @@
 """Sign-in throttling, per account and per address: after a few failures each further attempt waits.
 
-Why both: per account stops guessing one password from many addresses; per address stops trying one
-password against many accounts. The per-address limit is four times the per-account one, so that the
-users behind one proxy are not all locked out by one guesser as soon as one account is. A locked key
+After `allowed` failures a key is locked for `first_lock` seconds after the last one, doubling with each
+further failure up to 15 minutes; once a lock has passed, one attempt at a time is let through (and a success
+clears the account). Why both: per account stops guessing one password from many addresses; per address stops
+trying one password against many accounts. The per-address limit is four times the per-account one, so that
+the users behind one proxy are not all locked out by one guesser as soon as one account is. A locked key
 answers at once without hashing, so guessing costs the server nothing. An attempt is reserved before its
-password is hashed and counted when it fails, under one lock, so parallel guesses cannot all slip in
-before the first failure is counted. Kept in the server's memory: a restart forgets it.
+password is hashed and counted when it fails, under one lock, so parallel guesses cannot all slip in before
+the first failure is counted. Kept in the server's memory: a restart forgets it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_LOCK = 900.0
@@ -27,8 +30,9 @@ class _Failures:
 
 
 class Throttle:
-    def __init__(self, allowed: int = 5, first_lock: float = 60.0) -> None:
-        self.allowed, self.first_lock = allowed, first_lock
+    def __init__(self, allowed: int = 5, first_lock: float = 60.0, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        self.allowed, self.first_lock, self.clock = allowed, first_lock, clock
         self._failures: dict[str, _Failures] = {}
         self._lock = threading.Lock()
 
@@ -43,14 +47,15 @@ class Throttle:
             del self._failures[key]
             return 0.0
         limit = self._limit(key)
-        if f.count >= limit:
+        if f.count >= limit:  # locked for a while after the last failure, then one attempt at a time
             lock = min(self.first_lock * 2 ** (f.count - limit), MAX_LOCK)
-            return max(0.0, f.last + lock - now) or (1.0 if f.count + f.pending >= limit else 0.0)
+            remaining = f.last + lock - now
+            return remaining if remaining > 0 else (1.0 if f.pending else 0.0)
         return 1.0 if f.count + f.pending >= limit else 0.0
 
     def begin(self, *keys: str) -> float:
         """Reserve an attempt on every key, or the seconds to wait before one may be made (nothing reserved)."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             wait = max(self._wait(k, now) for k in keys)
             if wait == 0.0:
@@ -60,7 +65,7 @@ class Throttle:
 
     def end(self, keys: tuple[str, ...], failed: bool) -> None:
         """Close a reserved attempt: count it when it failed; a success clears the account's failures."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             for key in keys:
                 f = self._failures.setdefault(key, _Failures())
