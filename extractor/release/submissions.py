@@ -29,7 +29,9 @@ SQL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\.sql$")
 MAX_TEXT = 20_000  # characters of one file handed in
 MAX_WAITING = 3  # submissions one account may have waiting at once (one requester cannot fill the runner's queue)
 # A run that stops on the real data (error() in the query, a failed cast, a refusal) tells its requester one bit
-# about the data: an account gets MAX_DATA_STOPS of those a day, each recorded, before its hand-ins wait.
+# about the data: an account gets MAX_DATA_STOPS of those a day, each recorded, before its hand-ins wait; the
+# submissions still waiting or running count against it too (each may yet stop), or a batch handed in at
+# once would pass the ration.
 MAX_DATA_STOPS = 3
 DATA_STOP_WINDOW = dt.timedelta(hours=24)
 
@@ -88,10 +90,17 @@ def hand_in(store: Store, account_name: str, project: str, files: dict[str, str]
                                        "each such stop tells something about the data, so your next hand-in waits "
                                        "until %(time)s UTC. Meanwhile, try your request on dummy data "
                                        "(extractor try)", n=len(stops), time=again.strftime("%Y-%m-%d %H:%M")))
-        waiting = [s for s in w.state.submissions.values() if s.account == account.name and s.status == "waiting"]
+        mine = [s for s in w.state.submissions.values() if s.account == account.name]
+        waiting = [s for s in mine if s.status == "waiting"]
         if len(waiting) >= MAX_WAITING:
             raise Refused(429, Message("%(n)s of your requests are still waiting for the runner; hand this one "
                                        "in when one of them has run", n=len(waiting)))
+        in_flight = [s for s in mine if s.status in ("waiting", "running")]  # each may yet stop on the data
+        if len(stops) + len(in_flight) >= MAX_DATA_STOPS:
+            raise Refused(429, Message("%(n)s of your requests are waiting or running and %(stops)s stopped on the "
+                                       "real data in the last 24 hours; each run may stop on the data, and an "
+                                       "account has %(max)s such stops a day, so hand this one in when one of "
+                                       "them has run", n=len(in_flight), stops=len(stops), max=MAX_DATA_STOPS))
         if replaces is not None:
             earlier = w.state.submissions.get(replaces)
             if earlier is None or earlier.account != account.name:

@@ -364,3 +364,22 @@ def test_runs_that_stop_on_the_real_data_are_rationed(airlock, tmp_path: Path) -
     olli = client(out, tmp_path)  # another account is not held up
     other = request_text(request, **{'id = "T-1"': 'id = "O-1"\nproject = "OTHER"'})
     assert hand_in(olli, sign_in(olli, "olli"), other, project="OTHER").status_code == 303
+
+
+def test_requests_handed_in_at_once_cannot_pass_the_ration(airlock, tmp_path: Path) -> None:
+    """Two stops, then three hand-ins at once (three may wait) made five stops in a day: the submissions still
+    waiting or running count against the ration, as each may yet stop."""
+    out, request = airlock
+    rita = client(out, tmp_path)
+    csrf = sign_in(rita, "rita")
+    probe = ("SELECT service_task, count(*) AS n FROM documents WHERE CASE WHEN (SELECT count(*) FROM documents "
+             "WHERE client_id = 'P{i}') > 0 THEN error('bit') ELSE true END GROUP BY ALL")
+    for i in range(2):
+        assert hand_in(rita, csrf, request_text(request), sql=probe.format(i=i)).status_code == 303
+    assert run_waiting(out, request) == 2
+    assert hand_in(rita, csrf, request_text(request), sql=probe.format(i=2)).status_code == 303
+    refused = hand_in(rita, csrf, request_text(request), sql=probe.format(i=3))
+    assert refused.status_code == 429 and "waiting or running and 2 stopped on the real data" in refused.text
+    assert run_waiting(out, request) == 1
+    with opened(out) as store:
+        assert sum(s.stopped_on_data for s in store.reading().submissions.values()) == 3
