@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import secrets
 import stat
 import threading
 import time
@@ -59,10 +60,14 @@ FOLDER_LOCK = ".lock"
 
 
 def hold(folder: Path) -> int:
-    """Take the lock that says a live process owns `folder`; the kernel drops it when the process dies, even
-    by kill -9. Keep the returned descriptor open for as long as the folder is in use."""
-    fd = os.open(folder / FOLDER_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    """Take the lock that says a live process owns `folder` (one just made); the kernel drops it when the
+    process dies, even by kill -9. Keep the returned descriptor open for as long as the folder is in use. The
+    lock file is taken under another name and then renamed into place, so another process tidying up never
+    finds it free between its creation and its lock (and removes a folder in use: a parallel release's 500)."""
+    staged = folder / f"{FOLDER_LOCK}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(staged, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
+    os.replace(staged, folder / FOLDER_LOCK)  # seen only once held: never a free lock to judge abandoned
     return fd
 
 

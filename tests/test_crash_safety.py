@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -93,3 +94,30 @@ def test_a_release_killed_before_or_after_its_record_is_finished_by_the_next(req
     assert [line.split()[3] for line in shown.splitlines() if "account" not in line and "project" not in line] == [
         "store-created", "run", "review", "review", "release"]
     assert cli("audit", "verify", "--out", str(out)).returncode == 0
+
+
+def test_a_folder_being_locked_is_never_judged_abandoned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process tidying up between the lock file's creation and its lock found it free and removed the
+    folder in use (two parallel releases of one run: a 500). Here the tidier looks at exactly that moment."""
+    import fcntl
+
+    from extractor import files
+
+    folder = tmp_path / "staging"
+    folder.mkdir()
+    seen: list[bool] = []
+    real_flock = fcntl.flock
+
+    def flock_after_a_look(fd: int, op: int) -> None:
+        if op == fcntl.LOCK_EX:  # hold() about to take its lock: the tidier's turn
+            seen.append(files.abandoned(folder))
+        real_flock(fd, op)
+
+    monkeypatch.setattr(files.fcntl, "flock", flock_after_a_look)
+    fd = files.hold(folder)
+    monkeypatch.setattr(files.fcntl, "flock", real_flock)
+    try:
+        assert seen == [False] and not files.abandoned(folder)
+    finally:
+        os.close(fd)
+    assert files.abandoned(folder)  # let go: free
