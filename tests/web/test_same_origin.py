@@ -26,7 +26,11 @@ def scope(method: str = "POST", **headers: str | list[str]) -> dict:
     (scope(origin="http://localhost:8765", host="localhost:8765"), False),  # the request's own host and port
     (scope(origin="https://airlock.example.fi", host="127.0.0.1:8765"), False),  # a proxy rewrote Host
     (scope(origin="https://review.hus.fi", host="127.0.0.1:8765"), False),  # a wildcard the airlock answers to
-    (scope(origin="http://127.0.0.1:9999", host="127.0.0.1:8765"), False),  # a name it answers to
+    (scope(origin="http://127.0.0.1:9999", host="127.0.0.1:8765"), True),  # the same name, another port
+    (scope(origin="http://127.0.0.1", host="127.0.0.1:80"), False),  # the default port
+    (scope(origin="http://127.0.0.1:99999", host="127.0.0.1:8765"), True),  # no such port
+    (scope(origin="http://[::1", host="127.0.0.1:8765"), True),  # not a URL
+    (scope(origin="https://airlock.example.fi:8443", host="airlock.example.fi"), False),  # Host without a port
     (scope(origin="https://evil.example", host="airlock.example.fi"), True),
     (scope(origin="https://airlock.example.fi.evil.example", host="airlock.example.fi"), True),
     (scope(origin="https://evilhus.fi", host="127.0.0.1:8765"), True),  # *.hus.fi is not *hus.fi
