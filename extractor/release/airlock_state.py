@@ -102,6 +102,12 @@ class Account:
     disabled: bool = False
     projects: dict[str, str] = field(default_factory=dict)  # project (or "*") -> requester | checker
     language: str = ""  # fi, sv or en: the airlock's pages in this language unless the reader picks another
+    changed_at: int = 0  # the log record that last disabled, enabled or re-passworded it
+
+    @property
+    def session_stamp(self) -> str:
+        """What a browser session was started under: a new password, a disable or an enable ends it."""
+        return f"{self.password_sha256}:{self.changed_at}"
 
 
 class AirlockState:
@@ -171,6 +177,8 @@ class AirlockState:
                 for key in ("admin", "email", "password_sha256", "disabled", "language"):
                     if key in d:
                         setattr(account, key, d[key])
+                if "disabled" in d or "password_sha256" in d:
+                    account.changed_at = r.seq
             case "project-role":
                 roles = self.accounts[d["account"]].projects
                 if d["role"] == "none":

@@ -53,7 +53,7 @@ class Identity:
         if session is None:
             return Who(status=401, message="")
         account = state.account(session.user)
-        if account is None or account.password_sha256 != session.password_sha256:
+        if account is None or account.session_stamp != session.stamp:
             self.sessions.end(token)
             return Who(status=401, message=Message("This account is disabled, no longer exists or has a new "
                                                    "password: sign in again."))
@@ -77,9 +77,9 @@ class Identity:
                                                    "have."))
         token = request.cookies.get(self.cookie)
         session = self.sessions.get(token)
-        if session is not None and session.user == account.name:
+        if session is not None and session.user == account.name and session.stamp == account.session_stamp:
             return Who(account, session)
-        token = self.sessions.start(account.name, account.password_sha256)
+        token = self.sessions.start(account.name, account.session_stamp)
         return Who(account, self.sessions.get(token), new_token=token)
 
     def login_token(self) -> str:
@@ -107,5 +107,5 @@ class Identity:
             self.throttle.end(keys, failed=account is None)
         if account is None:
             return Who(status=401, message=Message("Wrong user name or password."))
-        token = self.sessions.start(account.name, account.password_sha256)
+        token = self.sessions.start(account.name, account.session_stamp)
         return Who(account, self.sessions.get(token), new_token=token)

@@ -21,7 +21,7 @@ class Session:
     csrf: str
     expires: float
     ends: float  # the absolute end, however active the session is
-    password_sha256: str = ""  # the account's password when it signed in: a new password ends the session
+    stamp: str = ""  # the account's session stamp when it signed in: a new password, a disable or enable ends it
 
 
 class Sessions:
@@ -30,11 +30,11 @@ class Sessions:
         self._by_token: dict[str, Session] = {}
         self._lock = threading.Lock()
 
-    def start(self, user: str, password_sha256: str = "") -> str:
+    def start(self, user: str, stamp: str = "") -> str:
         token, now = secrets.token_urlsafe(32), time.monotonic()
         with self._lock:
             self._by_token[token] = Session(user, secrets.token_urlsafe(32), now + self.idle, now + self.absolute,
-                                            password_sha256)
+                                            stamp)
         return token
 
     def get(self, token: str | None) -> Session | None:

@@ -192,6 +192,21 @@ def test_a_new_password_ends_the_accounts_sessions(world) -> None:
     assert client.get("/").status_code == 401
 
 
+def test_a_session_from_before_a_disable_does_not_come_back_with_the_enable(world) -> None:
+    """A session taken before `users disable` and not used while disabled answered 200 after the enable: a
+    stolen session outlived the disable meant to stop it."""
+    from extractor.release.accounts import set_disabled
+
+    client, fresh = world.client(), world.client()
+    sign_in(client, "alice")
+    with opened(world.out) as store:
+        set_disabled(store, "alice", True)
+        set_disabled(store, "alice", False)
+    assert client.get("/").status_code == 401
+    sign_in(fresh, "alice")  # signing in again works
+    assert fresh.get("/").status_code == 200
+
+
 def test_a_chunked_form_cannot_pass_the_size_limit(world) -> None:
     run = world.runs["T-1"]
     alice = world.client()
