@@ -1,14 +1,16 @@
 """Who is asking: a signed-in session's account, or the account a trusted sign-on proxy names.
 
-Local accounts sign in with a password (throttled per account and per address, hashed off the event
-loop with at most two hashes at a time, the form guarded by its own CSRF token so nobody can sign a
-victim into the attacker's session). With a trusted header, the user header is believed only from a
-configured proxy address that also sends the shared secret; the name is normalised and must be an
+Local accounts sign in with a password (throttled per account and per address, hashed off the event loop with
+at most two hashes at a time, the form guarded by its own CSRF token, issued and signed by the server, so
+nobody can sign a victim into the attacker's session). With a trusted header, the user header is believed only
+from a configured proxy address that also sends the shared secret; the name is normalised and must be an
 existing, enabled account: an unknown name is refused, never created.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import threading
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ class Identity:
         self.sessions = Sessions(settings.idle_seconds, settings.absolute_seconds)
         self.throttle = Throttle(settings.failures_allowed, settings.lockout_seconds)
         self._hashing = threading.BoundedSemaphore(2)
+        self._login_key = secrets.token_bytes(32)  # this server's: a restart asks for the sign-in page again
         prefix = "__Host-" if settings.tls else ""
         self.cookie, self.login_cookie = f"{prefix}extractor_session", f"{prefix}extractor_login"
 
@@ -83,11 +86,21 @@ class Identity:
         return Who(account, self.sessions.get(token), new_token=token)
 
     def login_token(self) -> str:
-        return secrets.token_urlsafe(32)
+        """The sign-in form's token: random, and signed with this server's key, so a value someone else
+        chose (planted as a cookie and posted alike) is not one."""
+        nonce = secrets.token_urlsafe(24)
+        return f"{nonce}.{self._login_mac(nonce)}"
+
+    def _login_mac(self, nonce: str) -> str:
+        return hmac.new(self._login_key, nonce.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _login_token_ok(self, cookie: str | None, form_token: object) -> bool:
+        nonce, _, mac = (cookie or "").partition(".")
+        return Sessions.csrf_ok(cookie, form_token) and Sessions.csrf_ok(self._login_mac(nonce), mac)
 
     def sign_in(self, request: Request, user: str, password: str, form_token: object) -> Who:
         """Check a sign-in form (runs in a worker thread: scrypt never blocks the event loop)."""
-        if not Sessions.csrf_ok(request.cookies.get(self.login_cookie), form_token):
+        if not self._login_token_ok(request.cookies.get(self.login_cookie), form_token):
             return Who(status=403, message=Message("The sign-in form has expired; reload the page and sign in "
                                                    "again."))
         peer = request.client.host if request.client else "?"

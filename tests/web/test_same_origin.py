@@ -82,3 +82,17 @@ def test_the_sign_in_form_posted_from_another_site_signs_nobody_in(tmp_path: Pat
     got = client.post("/login", data={"user": "alice", "password": PASSWORD, "login_csrf": token},
                       headers={"origin": "http://testserver"})
     assert got.status_code == 303
+
+
+def test_a_sign_in_token_the_attacker_chose_is_not_one(tmp_path: Path, airlock) -> None:  # noqa: F811
+    """A cookie planted with a value of the attacker's choosing, and the same value in the form, signed in: the
+    token was only compared cookie to form. It must be one this server issued."""
+    out, _, _ = airlock
+    client = app(out, tmp_path / "released")
+    client.cookies.set("extractor_login", "attacker-chosen-value")
+    got = client.post("/login", data={"user": "alice", "password": PASSWORD, "login_csrf": "attacker-chosen-value"})
+    assert got.status_code == 403 and client.get("/").status_code == 401
+    forged = "nonce." + "0" * 32  # the token's shape, not its signature
+    client.cookies.set("extractor_login", forged)
+    got = client.post("/login", data={"user": "alice", "password": PASSWORD, "login_csrf": forged})
+    assert got.status_code == 403
