@@ -91,6 +91,8 @@ MULTIPLYING = {
                                         "JOIN clients m ON m.region = c.region",
     "a generated series": "FROM documents d, range(20)",
     "an unnest in a subquery": "FROM (SELECT service_task, unnest(range(20)) AS k FROM documents) d",
+    "a cross join in a scalar subquery": "FROM documents d WHERE (SELECT count(*) FROM clients a CROSS JOIN "
+                                         "clients b) > 5",
 }
 
 

@@ -63,6 +63,8 @@ MULTIPLYING = {
                                          "JOIN clients m ON m.region = c.region", "HASH_JOIN"),
     "a generated list": ("FROM documents d CROSS JOIN (SELECT explode(array(1, 2, 3)) AS k) g", "JOIN"),
     "an explode": ("FROM (SELECT service_task, explode(array(1, 2, 3, 4)) AS k FROM documents) d", "UNNEST"),
+    "a cross join in a scalar subquery": (
+        "FROM documents d WHERE (SELECT count(*) FROM clients a CROSS JOIN clients b) > 5", ""),
     "a join to the people's own table on a non-key": (
         "FROM documents d JOIN documents e ON e.service_task = d.service_task", "HASH_JOIN"),
 }

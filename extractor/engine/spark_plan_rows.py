@@ -7,6 +7,7 @@ exchanges it reused); an operator without a row count (a projection, a sort, an 
 input's on, a union adds its inputs'. Spark's operators are named as DuckDB's: an equality join (sort-merge,
 broadcast or shuffled hash) is a HASH_JOIN, a nested-loop join a NESTED_LOOP_JOIN, a cartesian product a
 CROSS_PRODUCT, a generator (explode) an UNNEST; so both engines refuse the same queries with the same words.
+A subquery in an expression (a scalar subquery, IN) is a plan of its own, checked as such.
 Spark Connect gives no plan to read: there the check cannot be made, and the query is refused.
 """
 
@@ -23,9 +24,13 @@ _JOIN_TYPE = {"LeftOuter": "LEFT", "RightOuter": "RIGHT", "FullOuter": "FULL"}
 _MAX_DEPTH = 500  # a plan deeper than this is not one a query makes
 
 
-def _children(node: Any) -> list[Any]:
-    seq = node.children()
+def _seq(seq: Any) -> list[Any]:
+    """A Scala sequence as a list."""
     return [seq.apply(i) for i in range(seq.size())]
+
+
+def _children(node: Any) -> list[Any]:
+    return _seq(node.children())
 
 
 def _unwrapped(node: Any) -> Any:
@@ -53,15 +58,18 @@ def _table(node: Any, tables: dict[str, str]) -> str | None:
         return None
     roots = node.relation().location().rootPaths()
     paths = {str(roots.apply(i)).removeprefix("file:").rstrip("/") for i in range(roots.size())}
-    return next((tables[p] for p in paths if p in tables), Path(sorted(paths)[0]).name.lower() if paths else "?")
+    return next((tables[p] for p in paths if p in tables), Path(sorted(paths)[0]).name.lower() if paths else None)
 
 
-def _profile(node: Any, tables: dict[str, str], depth: int = 0) -> dict[str, Any]:
+def _profile(node: Any, tables: dict[str, str], subqueries: list[dict[str, Any]], depth: int = 0) -> dict[str, Any]:
+    """The operator's tree; the plans of subqueries in its expressions (a scalar subquery, IN) go to
+    `subqueries`, each checked as a tree of its own (their rows are not its input)."""
     if depth > _MAX_DEPTH:
         raise ExtractorError("refused: the query's plan is too deep to check")
     node = _unwrapped(node)
     name = node.nodeName()
-    children = [_profile(c, tables, depth + 1) for c in _children(node)]
+    children = [_profile(c, tables, subqueries, depth + 1) for c in _children(node)]
+    subqueries += [_profile(q, tables, subqueries, depth + 1) for q in _seq(node.subqueries())]
     rows = _metric(node)
     if rows is None:
         rows = sum(c["operator_cardinality"] for c in children)  # one input passed on, or a union's inputs
@@ -83,4 +91,6 @@ def plan_profile(frame: Any, sandbox: dict[str, Path]) -> dict[str, Any]:
         raise ExtractorError("refused: on Spark Connect the rows each join made cannot be read, so a query that "
                              "multiplies rows could not be stopped; run with a local or cluster master")
     tables = {str(Path(p).resolve()).rstrip("/"): name.lower() for name, p in sandbox.items()}
-    return {"children": [_profile(jdf.queryExecution().executedPlan(), tables)]}
+    subqueries: list[dict[str, Any]] = []
+    root = _profile(jdf.queryExecution().executedPlan(), tables, subqueries)
+    return {"children": [root, *subqueries]}
