@@ -128,7 +128,12 @@ def serve(out_root: OutRoot = Path("out"), state: State = None,
           tls_cert: Annotated[Path | None, typer.Option(help="Serve HTTPS with this certificate (PEM)")] = None,
           tls_key: Annotated[Path | None, typer.Option(help="The certificate's private key (PEM)")] = None,
           behind_tls_proxy: Annotated[bool, typer.Option(
-              help="A proxy in front terminates HTTPS: send Secure cookies and HSTS anyway")] = False) -> None:
+              help="A proxy in front terminates HTTPS: send Secure cookies and HSTS anyway")] = False,
+          catalog: Annotated[Path | None, typer.Option(
+              help="The controller's catalog (as the runner's): a request handed in is checked against it at "
+                   "once, its names and SQL, reading no data")] = None,
+          policy: Annotated[Path | None, typer.Option(help="The controller's policy, with --catalog")] = None
+          ) -> None:
     """The airlock in a browser: queue, runs, decisions, release, audit log."""
     import uvicorn
 
@@ -138,7 +143,7 @@ def serve(out_root: OutRoot = Path("out"), state: State = None,
     settings = settings_from(out_root, to, state=state, host=host, port=port, allowed_hosts=allowed_host,
                              trusted_header=trusted_header, trusted_proxies=trusted_proxy,
                              session_minutes=session_minutes, session_hours=session_hours,
-                             tls=tls_cert is not None or behind_tls_proxy)
+                             tls=tls_cert is not None or behind_tls_proxy, catalog=catalog, policy=policy)
     scheme = "https" if tls_cert else "http"
     sock = _listening(host, port)  # before the announcement: a port in use is a one-line error, exit 2
     out.print(f"airlock for {settings.out_root} on {scheme}://{host}:{port}/ (Ctrl-C stops it)")

@@ -108,7 +108,9 @@ class _Unfit(Exception):
     """A given value the column's type cannot hold: (table, row, column, type, value)."""
 
 
-def _build(con: Any, catalog: Catalog, variables: dict[str, tuple[str, ...]], given: dict[str, list[dict]]) -> None:
+def build_tables(con: Any, catalog: Catalog, variables: dict[str, tuple[str, ...]], given: dict[str, list[dict]]
+                 ) -> None:
+    """The request's tables on `con`, typed as the catalog says, holding the `given` rows (none: empty)."""
     import duckdb
 
     for name, columns in variables.items():
@@ -155,6 +157,13 @@ def _key(row: dict[str, Any], columns: list[str]) -> tuple:
     return tuple(_normal(row.get(c)) for c in columns)
 
 
+def query_variables(cfg: RunConfig) -> dict[str, tuple[str, ...]]:
+    """The columns a query sees: the request's [variables], else every column a query may be given."""
+    return cfg.request.variables or {t: tuple(c.name for c in cfg.catalog.tables[t].columns
+                                              if c.role not in ("direct_identifier", "free_text"))
+                                     for t in cfg.catalog.tables}
+
+
 def run_tests(request: Path, tests_file: Path | None = None) -> TestReport:
     import duckdb
 
@@ -163,9 +172,7 @@ def run_tests(request: Path, tests_file: Path | None = None) -> TestReport:
 
     cfg = load_config(request, schema_only=True)
     tests = load_tests(tests_file or request, cfg)
-    variables = cfg.request.variables or {t: tuple(c.name for c in cfg.catalog.tables[t].columns
-                                                   if c.role not in ("direct_identifier", "free_text"))
-                                          for t in cfg.catalog.tables}
+    variables = query_variables(cfg)
     queries = {o.name: o.query for o in cfg.request.outputs}
     report = TestReport(total=len(tests))
     with tempfile.TemporaryDirectory(prefix="extractor-test-") as tmp:
@@ -173,7 +180,7 @@ def run_tests(request: Path, tests_file: Path | None = None) -> TestReport:
             db = Path(tmp) / f"t{i}.duckdb"
             with duckdb.connect(str(db)) as con:
                 try:
-                    _build(con, cfg.catalog, variables, test.given)
+                    build_tables(con, cfg.catalog, variables, test.given)
                 except _Unfit as unfit:
                     table, row, col, typ, value = unfit.args
                     form = {"DATE": " (YYYY-MM-DD, e.g. 1980-05-01)",

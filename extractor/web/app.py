@@ -94,8 +94,9 @@ class Airlock:
                 response = refuse(403, N_("The form's security token is missing or wrong; nothing changed. Reload "
                                           "the page and try again."), who.session, lang)
             else:
+                files = (self.s.catalog, self.s.policy) if self.s.catalog else None
                 response = handler(Ctx(request, who.account, who.session, state, form, self.store, self.views,
-                                       self.s.release_to, lang))
+                                       self.s.release_to, lang, files))
         except ExtractorError as exc:
             response = refused(exc, who.session, self.lang(request, who.account.language if who.account else None))
         if who.new_token:

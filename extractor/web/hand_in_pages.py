@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from extractor.i18n import N_
 from extractor.release import access, submissions, workflow
 from extractor.release.airlock_state import Account
+from extractor.release.hand_in_check import first_problem
 from extractor.release.workflow import Refused
 from extractor.web.pages import Ctx, page, refuse
 
@@ -54,6 +55,14 @@ def submit(ctx: Ctx) -> Response:
             files[name or f"(query {i} has no name)"] = text
     replaces = str(form.get("replaces", "")) or None
     try:
+        if ctx.controller_files:  # the request's names and SQL against the controller's catalog, no data read
+            verdict = access.authorise_submit(ctx.account, project)  # only a requester of the project may ask
+            if not verdict:
+                raise Refused(verdict.status, verdict.reason)
+            submissions.check_files(project, files)
+            problem = first_problem(files, *ctx.controller_files)
+            if problem:
+                raise Refused(400, problem)
         submissions.hand_in(ctx.store, ctx.account.name, project, files, replaces)
     except Refused as exc:
         if exc.status != 400:

@@ -51,6 +51,7 @@ class Ctx:
     views: RunViews
     release_to: Path
     lang: str = "en"
+    controller_files: tuple[Path, Path | None] | None = None  # (catalog, policy): hand-ins checked at once
 
     @property
     def out_root(self) -> Path:

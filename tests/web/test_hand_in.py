@@ -383,3 +383,27 @@ def test_requests_handed_in_at_once_cannot_pass_the_ration(airlock, tmp_path: Pa
     assert run_waiting(out, request) == 1
     with opened(out) as store:
         assert sum(s.stopped_on_data for s in store.reading().submissions.values()) == 3
+
+
+def test_a_request_is_checked_against_the_controllers_catalog_when_handed_in(airlock, tmp_path: Path) -> None:
+    """With `serve --catalog`, a misspelt column is refused on the form, as `try` says it, with the controller's
+    folders taken out, and nothing is queued; a good request goes to the queue as before."""
+    out, request = airlock
+    catalog = (request.parent / "catalog.toml").resolve()
+    checked = TestClient(create_app(Settings(out.resolve(), (tmp_path / "released").resolve(), catalog=catalog)),
+                         follow_redirects=False)
+    csrf = sign_in(checked, "rita")
+    bad = hand_in(checked, csrf, request_text(request), sql="SELECT service_tsk, count(*) AS n FROM documents "
+                                                            "GROUP BY ALL")
+    assert bad.status_code == 400 and "did you mean" in bad.text and "q.sql:1:8" in bad.text
+    assert str(catalog.parent) not in bad.text and "extractor-hand-in-" not in bad.text
+    keys = hand_in(checked, csrf, request_text(request, **{'dimensions = ["service_task"]':
+                                                           'dimensions = ["service_taks"]'}))
+    assert keys.status_code == 400 and "service_taks" in keys.text
+    with opened(out) as store:
+        assert not store.reading().submissions  # nothing queued
+    assert hand_in(checked, csrf, request_text(request)).status_code == 303
+    olli = TestClient(create_app(Settings(out.resolve(), (tmp_path / "released").resolve(), catalog=catalog)),
+                      follow_redirects=False)
+    other = request_text(request, **{'id = "T-1"': 'id = "O-1"'})
+    assert hand_in(olli, sign_in(olli, "olli"), other, sql="SELECT nope FROM documents").status_code == 403
