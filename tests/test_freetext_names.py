@@ -126,6 +126,8 @@ def test_abbreviation_rules_do_not_name_places_and_words(text: str, language: st
     ("Tähti-tytön kanssa keskusteltu.", ["Tähti"]), ("Matti-vauvan paino nousee.", ["Matti"]),
     ("Aino-mummolle soitettu.", ["Aino"]), ("Salo-poika kävi kylässä.", ["Salo"]),
     ("Parkinson-potilas voi hyvin.", []), ("Helsinki-päivä oli kiva.", []),  # an eponym, a place's day: kept
+    ("Opettaja soitti Liisa-äidille.", ["Liisa"]), ("Jari-isän kanssa sovittu.", ["Jari"]),  # a parent's word
+    ("Sari-äidillä on huoli.", ["Sari"]), ("Kallio-isännöitsijä soitti.", []),  # a manager, not a father
 ])
 def test_a_name_joined_to_a_noun_for_a_person(text: str, expected: list[str]) -> None:
     assert found(text, "PERSON") == expected

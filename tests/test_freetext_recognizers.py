@@ -73,6 +73,12 @@ CASES = [
     ("Hän muutti osoitteeseen Hämeentie 12 as. 4.", "FI_ADDRESS", ["Hämeentie 12 as. 4"]),
     ("Kotikäynnillä mäkisellä tiellä auto juuttui.", "FI_ADDRESS", []),  # a road, not an address
     ("Hän saa siivousapua varannan viikon välein.", "FI_ADDRESS", []),
+    # a street named in separate words; the word that led to it (asuu, muutti) is not part of it
+    ("Kotikäynti Aleksis Kiven katu 20 B 41 klo 14.", "FI_ADDRESS", ["Aleksis Kiven katu 20 B 41"]),
+    ("Asuu Runebergin katu 5 A 3, Helsinki.", "FI_ADDRESS", ["Runebergin katu 5 A 3"]),
+    ("Osoite Pohjoinen Rautatiekatu 5 A 1.", "FI_ADDRESS", ["Pohjoinen Rautatiekatu 5 A 1"]),
+    ("Muutti Vanha Porvoontie 12:een.", "FI_ADDRESS", ["Vanha Porvoontie 12"]),
+    ("Tapasimme Lahden torilla 5 ihmistä.", "FI_ADDRESS", []),  # a market square in a case, then a count
 ]
 
 

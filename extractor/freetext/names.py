@@ -170,19 +170,23 @@ def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SECO
                     if not any(s < p[1] and p[0] < e for s, e in taken)]
 
 
-# A name joined to a noun for a person (Matti-vauva, Tähti-tytön, Aino-mummolle): the name is someone's.
+# A name joined to a noun for a person (Matti-vauva, Tähti-tytön, Aino-mummolle, Liisa-äidille): the name is
+# someone's.
 PERSON_COMPOUND = re.compile(r"(?<![\w-])([A-ZÅÄÖ][a-zåäö]+)-(?:tyttö|tytö|poika|poja|vauva|mummo|mummi|mumm|pappa|"
                              r"vaari|ukki|täti|tädi|setä|sedä|eno|veli|velje|sisko|sisar|serkku|serku|neiti|"
-                             r"herra|rouva|flicka|flickan|pojke|pojken|baby|bebis)[a-zåäö]*(?![\w-])")
+                             r"herra|rouva|flicka|flickan|pojke|pojken|baby|bebis)[a-zåäö]*(?![\w-])"
+                             r"|(?<![\w-])([A-ZÅÄÖ][a-zåäö]+)-(?:äiti|äidi|isä|isi|iskä|äiskä|mummu|mamma|mormor|"
+                             r"farmor|morfar|farfar|mom|mum|dad)[a-zåäö]{0,6}(?![\w-])")
 
 
 def _named_in_compounds(text: str, gaz: Gazetteer, lang: str, found: list[tuple[int, int, float]]
                         ) -> list[tuple[int, int, float]]:
     out = []
     for m in PERSON_COMPOUND.finditer(text):
-        hit = gaz.classify(m.group(1), lang)
-        if hit and not any(s < m.end(1) and m.start(1) < e for s, e, _ in found):  # Salo-poika too
-            out.append((m.start(1), m.end(1), 0.8))
+        g = 1 if m.group(1) else 2  # a parent's word (Liisa-äidille, Jari-isän) ends in at most a case and clitic
+        hit = gaz.classify(m.group(g), lang)
+        if hit and not any(s < m.end(g) and m.start(g) < e for s, e, _ in found):  # Salo-poika too
+            out.append((m.start(g), m.end(g), 0.8))
     return out
 
 

@@ -129,6 +129,14 @@ _STREET_INFLECTED = ("kadulla", "kadulta", "kadulle", "kadun", "tiellä", "tielt
                      "rannalla", "rannan", "aukiolla", "torilla")
 ADDRESS_PATTERN = (r"\b[A-ZÅÄÖ][a-zåäöé]*(?:-[A-ZÅÄÖa-zåäöé]+)*(?:" + "|".join(_STREET + _STREET_INFLECTED)
                    + r")\s+\d{1,4}(?:\s?[A-Ka-k]\b)?(?:\s?(?:as\.?\s?)?\d{1,3})?\b")
+# A street whose name is written in separate words (Aleksis Kiven katu 20 B, Pohjoinen Rautatiekatu 5, Vanha
+# Porvoontie 12): one or two capitalised words before the street word (as an address is written, not in a
+# case: "Lahden torilla 5 ihmistä" is no address), then the number.
+MULTIWORD_ADDRESS_PATTERN = (r"\b(?:(?-i:[A-ZÅÄÖ])[a-zåäöé]+\s){1,2}[a-zåäöé-]*(?:" + "|".join(_STREET)
+                             + r")\s+\d{1,4}(?:\s?[A-Ka-k]\b)?(?:\s?(?:as\.?\s?)?\d{1,3})?\b")
+_ADDRESS_LEAD = re.compile(r"(?i:asuu|asui|asuvat|asunut|osoite|osoitteessa|osoitteeseen|os\.?|muutti|muuttaa|"
+                           r"muuttanut|muuttaneet|kotikäynti|käynti|käyty|tapasimme|tavattu|kotona|bor|bodde|adress|"
+                           r"flyttade|hembesök|lives|lived|address|moved|visited|visit|at)\s+")
 # A street someone moved to or lives on, without its number ("lähetetty Tehtaankadulle"): weaker evidence.
 # What every street address contains: a street word right before its number (a cheap superset for detect.py).
 ADDRESS_PREFILTER = r"(?:" + "|".join(_STREET + _STREET_INFLECTED) + r")\s+\d"
@@ -162,10 +170,23 @@ class AddressRecognizer(PatternRecognizer):
     def __init__(self, language: str = "fi") -> None:
         super().__init__(
             supported_entity="FI_ADDRESS", supported_language=language, name=f"AddressRecognizer_{language}",
-            patterns=[Pattern("street_address", ADDRESS_PATTERN, 0.8), Pattern("street", STREET_PATTERN, 0.55),
+            patterns=[Pattern("street_address", ADDRESS_PATTERN, 0.8),
+                      Pattern("street_address_words", MULTIWORD_ADDRESS_PATTERN, 0.8),
+                      Pattern("street", STREET_PATTERN, 0.55),
                       Pattern("po_box", PO_BOX, 0.8), Pattern("street_sv", SV_STREET_PATTERN, 0.55),
                       Pattern("street_en", EN_STREET_PATTERN, 0.55)],
             context=["osoite", "asuu", "kotiosoite", "adress", "bor", "address"])
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None, regex_flags: int | None = None
+                ) -> list:
+        """As the patterns find them; a street named in separate words starts after the word that led to it
+        when that is one of the words notes put before an address (Asuu Runebergin katu 5: not Asuu)."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for r in results:
+            lead = _ADDRESS_LEAD.match(text, r.start, r.end)
+            if lead and lead.end() < r.end:
+                r.start = lead.end()
+        return results
 
 
 @cache
