@@ -143,6 +143,15 @@ RETENTION = [
 ]
 
 
+def test_a_removed_structure_is_left_out_however_its_state_is_typed(tmp_path: Path) -> None:
+    """'Poistettu' (a capital) and ' poistettu ' kept their documents silently: the state was compared exactly."""
+    w = World(clients=["A"], documents=[("d1", "d1", "A", "R1", "20", "S4", None), ("d2", "d2", "A", "R1", "20",
+                                                                                       "S5", None)],
+              structures={"S4": "Poistettu", "S5": " poistettu ", "S1": "valmis"})
+    ids, _, _ = eligible_documents(write_world(w, tmp_path, as_of=AS_OF, granted=GRANTED))
+    assert ids == set()
+
+
 @pytest.mark.parametrize(("name", "docs", "deaths", "expected"), RETENTION, ids=[c[0] for c in RETENTION])
 def test_retention_and_structure(tmp_path: Path, name: str, docs: list, deaths: dict, expected: set[str]) -> None:
     w = World(clients=["A"], documents=docs, deaths=deaths)
@@ -237,6 +246,30 @@ def test_warnings_for_rows_that_match_nothing(tmp_path: Path) -> None:
            "(lines 2)" in text
     assert "person" not in text.replace("a person not in", "").replace("of that person", "")  # no key shown
     assert ids == {"b1"}  # the overlapping opt-outs still exclude A
+
+
+def test_a_person_with_documents_but_no_client_row_is_in_the_data(tmp_path: Path) -> None:
+    """The registers' rows were checked against the clients table alone: C's opt-out and ban, applied to C's
+    documents, were also reported as naming nobody, and under unknown_person = 'stop' the run was refused."""
+    import dataclasses
+
+    from extractor.config.policy import default_policy_path
+
+    w = base_world()
+    w.documents = [*w.documents, ("c1", "c1", "C", "R1", "10"), ("c2", "c2", "C", "R2", "10")]
+    w.opt_outs = [("C", D(2020, 1, 1), None)]
+    w.bans = [("C", "registrar", "R1", D(2026, 1, 1), None, None), ("Z", "registrar", "R1", D(2026, 1, 1), None, None)]
+    ids, result, _ = eligible_documents(write_world(w, tmp_path / "warn"))
+    text = " | ".join(result.warnings)
+    assert "bans.parquet: 1 row(s) name a person not in the data, so they apply to no one (lines 2)" in text  # Z
+    assert "opt_outs.parquet" not in text
+    assert not {"c1", "c2"} & ids
+    request = write_world(dataclasses.replace(w, bans=w.bans[:1]), tmp_path / "stop",
+                          extra_request='policy = "policy.toml"')
+    (request.parent / "policy.toml").write_text(default_policy_path().read_text(encoding="utf-8").replace(
+        'unknown_person = "warn"', 'unknown_person = "stop"'), encoding="utf-8")
+    ids, result, _ = eligible_documents(request)  # not refused: C is in the data
+    assert not {"c1", "c2"} & ids
 
 
 def test_a_warning_counts_every_row_and_names_the_first_five_lines(tmp_path: Path) -> None:

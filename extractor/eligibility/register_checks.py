@@ -93,7 +93,8 @@ def _errors(con: duckdb.DuckDBPyConnection, registers: list[Register], today: dt
                 raise _fail(reg, _first(con, reg, f"__line = {int(line)}") or {"__line": line}, problem)
 
 
-def _warnings(cfg: RunConfig, reg: Register, people: str | None) -> list[tuple[str, Callable[[int, str], Message]]]:
+def _warnings(cfg: RunConfig, reg: Register, people: str | None, elsewhere: str = "SELECT NULL AS person"
+              ) -> list[tuple[str, Callable[[int, str], Message]]]:
     """(query of (__line, shown), the warning its rows give) for one register: the rows that apply to no one
     or repeat another. An unknown person under unknown_person = 'stop' raises instead."""
     c = {k: quote_ident(v) for k, v in reg.columns.items()}
@@ -106,9 +107,15 @@ def _warnings(cfg: RunConfig, reg: Register, people: str | None) -> list[tuple[s
                                      f"(policy unknown_person = 'stop'): lines {listed}")
             return Message("%(file)s: %(n)s row(s) name a person not in the data, so they apply to no one "
                            "(lines %(lines)s)", file=name, n=n, lines=listed)
-        out.append((f"SELECT __line, 'person ' || CAST(r.{c['person']} AS VARCHAR) AS shown "
-                    f"FROM raw.register_{reg.kind} r WHERE NOT EXISTS (SELECT 1 FROM ({people}) p "
-                    f"WHERE p.person = CAST(r.{c['person']} AS VARCHAR))", unknown))
+        # Not in the table of persons, and then not in any other table with a person key either (a client with
+        # documents but no row in clients is in the data): the second look reads only those few rows' persons.
+        cand, seen = f"cand_{reg.kind}", f"seen_{reg.kind}"  # names of its own: the checks run as one query
+        out.append((f"WITH {cand} AS (SELECT __line, CAST(r.{c['person']} AS VARCHAR) AS person FROM "
+                    f"raw.register_{reg.kind} r WHERE NOT EXISTS (SELECT 1 FROM ({people}) p WHERE p.person = "
+                    f"CAST(r.{c['person']} AS VARCHAR))), {seen} AS (SELECT person FROM ({elsewhere}) x "
+                    f"WHERE person IN (SELECT person FROM {cand})) SELECT __line, 'person ' || person AS shown "
+                    f"FROM {cand} WHERE NOT EXISTS (SELECT 1 FROM {seen} WHERE {seen}.person = {cand}.person)",
+                    unknown))
     if reg.kind == "opt_out":
         out.append((f"""SELECT b.__line, 'person ' || CAST(b.{c['person']} AS VARCHAR) AS shown
             FROM raw.register_opt_out a JOIN raw.register_opt_out b ON a.{c['person']} = b.{c['person']}
@@ -147,14 +154,16 @@ def check_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows: dict[s
     """Raise on unreadable register rows; return warnings for the DPO."""
     today = today or dt.date.today()
     person_tables = [t for t in cfg.catalog.tables.values() if t.one_with_role("person_key")]
-    people = None
+    people, elsewhere = None, "SELECT NULL AS person"
     if person_tables:
         # The table of persons: the most quasi-identifiers (OMOP's person, not its death table), then the smallest.
         persons = max(person_tables, key=lambda t: (len(t.with_role("quasi_identifier")), -rows.get(t.name, 0)))
-        people = (f"SELECT CAST({quote_ident(persons.one_with_role('person_key') or '')} AS VARCHAR) AS person "
-                  f"FROM raw.{quote_ident(persons.name)}")
+        keys = {t.name: (f"SELECT CAST({quote_ident(t.one_with_role('person_key') or '')} AS VARCHAR) AS person "
+                         f"FROM raw.{quote_ident(t.name)}") for t in person_tables}
+        people = keys.pop(persons.name)
+        elsewhere = " UNION ALL ".join(keys.values()) or elsewhere
     registers = [cfg.catalog.registers[rule] for rule in cfg.active_rules() if rule in cfg.catalog.registers]
     _errors(con, registers, today)
-    checks = [check for reg in registers for check in _warnings(cfg, reg, people)]
+    checks = [check for reg in registers for check in _warnings(cfg, reg, people, elsewhere)]
     return [say(n, listed) for (_, say), (n, listed) in zip(checks, counted_lines(con, [q for q, _ in checks]),
                                                              strict=True) if n]

@@ -105,6 +105,8 @@ def removed_structures(con: duckdb.DuckDBPyConnection, cfg: RunConfig) -> list[s
     s = cfg.catalog.structure_states
     if s is None:
         return []
+    # The state as a person types it (Poistettu, ' poistettu'): a removed structure is never kept for its spelling.
     rows = con.execute(f"SELECT DISTINCT CAST({quote_ident(s.key)} AS VARCHAR) FROM raw.{quote_ident(s.table)} "
-                       f"WHERE {quote_ident(s.state)} = {quote_literal(s.removed)}").fetchall()
+                       f"WHERE lower(trim(CAST({quote_ident(s.state)} AS VARCHAR))) = "
+                       f"{quote_literal(s.removed.strip().lower())}").fetchall()
     return sorted(r[0] for r in rows if r[0] is not None)
