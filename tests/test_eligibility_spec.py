@@ -272,6 +272,18 @@ def test_a_person_with_documents_but_no_client_row_is_in_the_data(tmp_path: Path
     assert not {"c1", "c2"} & ids
 
 
+def test_an_opt_out_or_consent_written_twice_is_named(tmp_path: Path) -> None:
+    """Identical rows were silent (the overlap check needs a later start): the README lists repeats."""
+    w = base_world()
+    w.opt_outs = [("A", D(2020, 1, 1), None), ("A", D(2020, 1, 1), None), ("B", D(2020, 1, 1), D(2020, 6, 1))]
+    w.consents = [("B", "S1", D(2025, 1, 1), None), ("B", "S1", D(2025, 1, 1), None), ("B", "S2", D(2025, 1, 1), None)]
+    ids, result, _ = eligible_documents(write_world(w, tmp_path, purpose="consented_research", study="S1"))
+    text = " | ".join(result.warnings)
+    assert "opt_outs.parquet: 2 row(s) repeat another (same person and date); they count once (lines 1, 2)" in text
+    assert "consents.parquet: 2 row(s) repeat another (same person and date); they count once (lines 1, 2)" in text
+    assert ids == {"b1"}  # A opted out; B consented to S1
+
+
 def test_a_warning_counts_every_row_and_names_the_first_five_lines(tmp_path: Path) -> None:
     """Every check of every register is counted on its own (they are found in one pass): 7 unknown persons in the
     bans (lines 1-7), 6 unmatched document bans (lines 8-13) and 2 in the opt-outs give three counts, each

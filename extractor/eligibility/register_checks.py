@@ -116,6 +116,7 @@ def _warnings(cfg: RunConfig, reg: Register, people: str | None, elsewhere: str 
                     f"WHERE person IN (SELECT person FROM {cand})) SELECT __line, 'person ' || person AS shown "
                     f"FROM {cand} WHERE NOT EXISTS (SELECT 1 FROM {seen} WHERE {seen}.person = {cand}.person)",
                     unknown))
+    out += _repeats(reg, c, name)
     if reg.kind == "opt_out":
         out.append((f"""SELECT b.__line, 'person ' || CAST(b.{c['person']} AS VARCHAR) AS shown
             FROM raw.register_opt_out a JOIN raw.register_opt_out b ON a.{c['person']} = b.{c['person']}
@@ -147,6 +148,18 @@ def _warnings(cfg: RunConfig, reg: Register, people: str | None, elsewhere: str 
                                               "target was in force; either one applies (lines %(lines)s)",
                                               file=name, n=n, lines=listed)))
     return out
+
+
+def _repeats(reg: Register, c: dict[str, str], name: str) -> list[tuple[str, Callable[[int, str], Message]]]:
+    """An opt-out or a consent written twice (same person, date and study): counted once, and named."""
+    keys = {"opt_out": ("person", "set_on"), "research_consent": ("person", "study", "given_on")}.get(reg.kind)
+    if keys is None:
+        return []
+    part = ", ".join(c[k] for k in keys)
+    return [(f"SELECT __line, 'person ' || CAST({c['person']} AS VARCHAR) AS shown FROM (SELECT *, count(*) OVER "
+             f"(PARTITION BY {part}) AS n FROM raw.register_{reg.kind}) WHERE n > 1",
+             lambda n, listed: Message("%(file)s: %(n)s row(s) repeat another (same person and date); they "
+                                       "count once (lines %(lines)s)", file=name, n=n, lines=listed))]
 
 
 def check_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows: dict[str, int],
