@@ -63,11 +63,13 @@ def query_timeout() -> float:
 
 
 def run_query(database: Path, query_file: Path, limits: Limits | None = None,
-              person_tables: frozenset[str] | None = None) -> pl.DataFrame:
+              person_tables: frozenset[str] | None = None, seconds: float | None = None) -> pl.DataFrame:
     """The query's rows; `person_tables` (lower case): the tables holding people's rows, for the check of
-    rows a join makes (row_multiplication.py; None: all)."""
+    rows a join makes (row_multiplication.py; None: all); `seconds`: a limit of the caller's own (else
+    EXTRACTOR_QUERY_TIMEOUT)."""
     sql = query_file.read_text(encoding="utf-8")
-    seconds = query_timeout()
+    limit = f"the limit is {TIMEOUT_VARIABLE}" if seconds is None else "the limit of this check"
+    seconds = seconds or query_timeout()
     limits = limits or resolve()
     con = open_locked(database, limits)
     try:
@@ -98,8 +100,8 @@ def run_query(database: Path, query_file: Path, limits: Limits | None = None,
             refuse_multiplied_rows(con, query_file, person_tables)
             return frame
         except duckdb.InterruptException:
-            raise ExtractorError(f"{query_file}: stopped after {seconds:g} s (the limit is {TIMEOUT_VARIABLE}); "
-                                 "simplify the query or ask the controller for more time") from None
+            raise ExtractorError(f"{query_file}: stopped after {seconds:g} s ({limit}); simplify the query or ask "
+                                 "the controller for more time") from None
         except duckdb.OutOfMemoryException:
             raise ExtractorError(f"{query_file}: the query needed more memory than the limit of "
                                  f"{limits.memory_limit}; simplify it (a cross join or runaway recursion?)") from None

@@ -1,12 +1,13 @@
 """A request handed in is checked at once against the controller's catalog: its keys, names and SQL.
 
-A misspelt column used to wait in the queue until the runner took the request, and the requester then read
-the error a run later. When the airlock is served with the controller's catalog (`serve --catalog`), the
-hand-in form runs what `extractor test` runs on no rows at all: the request loaded with the controller's
-catalog and policy (schema only: no data is read), its query files confined to those handed in, and each
-query run in the locked sandbox over empty tables of the columns the request names, then its columns checked
-against the output's keys. The first problem is shown on the form, as `try` would say it, with the
-controller's folders taken out; nothing is queued. The runner checks everything again, on the real data.
+A misspelt column used to wait in the queue until the runner took the request, and the requester then read the
+error a run later. When the airlock is served with the controller's catalog (`serve --catalog`), the hand-in
+form runs what `extractor test` runs on no rows at all: the request loaded with the controller's catalog and
+policy (schema only: no data is read), its query files confined to those handed in, and each query run in the
+locked sandbox over empty tables of the columns the request names (one thread, 512 MB, 10 s: the server's
+resources are shared), then its columns checked against the output's keys. The first problem is shown on the
+form, as `try` would say it, with the controller's folders taken out; nothing is queued. The runner checks
+everything again, on the real data.
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ import tempfile
 from pathlib import Path
 
 from extractor.errors import ExtractorError, QueryFailed
+from extractor.machine import resolve
 from extractor.release.runner import _confined, _places, _scrub
 from extractor.release.submissions import REQUEST_FILE
+
+SECONDS = 10.0  # on empty tables a query that runs longer generates its own rows: the web server's time is shared
+MEMORY = "512MB"  # nor may one hand-in take the server's memory
 
 
 def first_problem(files: dict[str, str], catalog: Path, policy: Path | None) -> str | None:
@@ -53,7 +58,8 @@ def _check(request: Path, folder: Path, catalog: Path, policy: Path | None) -> N
             con.execute(macro)
     for output in cfg.request.outputs:
         try:
-            got = run_query(db, output.query, person_tables=cfg.catalog.person_tables())
+            got = run_query(db, output.query, resolve(threads=1, memory_limit=MEMORY), cfg.catalog.person_tables(),
+                            seconds=SECONDS)
         except QueryFailed as exc:
             raise ExtractorError(teach(exc, cfg.catalog, cfg.request.variables)) from None
         require_columns(output, got.columns, declared_columns(output))

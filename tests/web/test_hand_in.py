@@ -407,3 +407,21 @@ def test_a_request_is_checked_against_the_controllers_catalog_when_handed_in(air
                       follow_redirects=False)
     other = request_text(request, **{'id = "T-1"': 'id = "O-1"'})
     assert hand_in(olli, sign_in(olli, "olli"), other, sql="SELECT nope FROM documents").status_code == 403
+
+
+def test_the_hand_in_check_has_its_own_time_limit(airlock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On empty tables a query that runs long makes its own rows (a generated series): the web server's time is
+    shared, so the check stops it and says so; nothing is queued."""
+    from extractor.release import hand_in_check
+
+    monkeypatch.setattr(hand_in_check, "SECONDS", 1.0)
+    out, request = airlock
+    catalog = (request.parent / "catalog.toml").resolve()
+    checked = TestClient(create_app(Settings(out.resolve(), (tmp_path / "released").resolve(), catalog=catalog)),
+                         follow_redirects=False)
+    csrf = sign_in(checked, "rita")
+    slow = hand_in(checked, csrf, request_text(request),
+                   sql="SELECT '10' AS service_task, count(*) AS n FROM range(1000000000000) GROUP BY ALL")
+    assert slow.status_code == 400 and "stopped after 1 s (the limit of this check)" in slow.text
+    with opened(out) as store:
+        assert not store.reading().submissions
