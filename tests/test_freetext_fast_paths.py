@@ -19,15 +19,16 @@ from hypothesis import strategies as st
 from extractor.freetext.artifacts import artifacts
 from extractor.freetext.detect import MIN_SCORE, PERSON, candidate_entities, languages_of
 from extractor.freetext.engine import analyzer
-from extractor.freetext.names import SIGNATURE, TWO_INITIALS, may_sign
+from extractor.freetext.names import SIGNATURE, SIGNED_BY, TWO_INITIALS, may_sign
 from extractor.freetext.one_pass import analyze_note, remembered_parses
 
 CORPUS = Path(__file__).parent / "fixtures" / "freetext_corpus"
 NOTES = [line for f in sorted(CORPUS.glob("notes_*.txt")) for line in f.read_text("utf-8").splitlines() if line]
 # The pattern as first written, look-behind first: the reference for the rewritten one.
 TWO_INITIALS_PLAIN = re.compile(r"(?<![\w.])[A-ZÅÄÖ]\.\s?[A-ZÅÄÖ]\.(?=\s|$|[,;:/)])(?!\s*Box)")
-PIECES = ["M. K.", "A.B.", "P.O. Box 12", "/mk", "/ MK", "Kirj. PK", "kirjaaja: hj", "ok.", "OK", " ", "\n",
-          ". ", "! ", "?", "ab", "ABC", "abcd", "Åsa", "ö", "x.", "-", ":", "signed:", "Notes by", "1", "é"]
+PIECES = ["M. K.", "A.B.", "P.O. Box 12", "/mk", "/ MK", "Kirj. PK", "kirjaaja: hj", " 4.5.2024", ", sos.tt",
+          "ok.", "OK", " ", "\n", ". ", "! ", "?", "ab", "ABC", "abcd", "Åsa", "ö", "x.", "-", ":", "signed:",
+          "Notes by", "1", "é"]
 text_of_pieces = st.lists(st.sampled_from(PIECES), max_size=14).map("".join)
 
 
@@ -52,7 +53,7 @@ def test_artifacts_equal_process_text_on_any_text(text: str, language: str) -> N
 @settings(max_examples=400, deadline=None)
 @given(text_of_pieces | st.text(alphabet="abMKÅö. /\n!:", max_size=40), st.integers(0, 30))
 def test_signature_precheck_never_skips_a_match(text: str, tail: int) -> None:
-    if list(SIGNATURE.finditer(text, tail)):
+    if list(SIGNATURE.finditer(text, tail)) or list(SIGNED_BY.finditer(text, tail)):
         assert may_sign(text, tail)
 
 

@@ -131,3 +131,12 @@ def test_abbreviation_rules_do_not_name_places_and_words(text: str, language: st
 ])
 def test_a_name_joined_to_a_noun_for_a_person(text: str, expected: list[str]) -> None:
     assert found(text, "PERSON") == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Kotikäynti tehty. Kirj. PK 4.5.2024", ["PK"]), ("Kirj. PK, sos.tt", ["PK"]), ("Kirj. pk klo 14", ["pk"]),
+    ("Kirjaaja: MV (sosiaalityöntekijä)", ["MV"]),  # a date, a title or a time after the initials
+    ("Asiakas kirjasi tiedot ylös.", []), ("Kirj. 4.5.2024 klo 14", []), ("Kirj. ok 4.5.", []),
+])
+def test_initials_after_a_signing_word_need_not_end_the_note(text: str, expected: list[str]) -> None:
+    assert found(text, "PERSON") == expected

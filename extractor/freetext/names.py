@@ -45,6 +45,11 @@ HYPHEN_INITIALS = re.compile(r"(?<![\w-])[A-ZÅÄÖ]-[A-ZÅÄÖ](?![\w-])")  # J
 SIGNATURE = re.compile(r"(?:(?<=\s)/|(?<=[.!?]\s)|(?<=!!\s)|\b(?i:kirj\.?|kirjaaja:?|kirjannut:?|kirjasi|"
                        r"antecknat av:?|protokollförare:?|sekreterare:?|signed:?|minutes:?|notes by:?)\s*)"
                        r"(?!(?i:ok|kl|nr|jne|yms|mm|ym|obs)\b)([A-ZÅÄÖa-zåäö]{2,3})\.?\s*(?:$|\n)")
+# After a signing word the initials need not end the note: a date, a time or a title may follow (Kirj. PK
+# 4.5.2024, Signed: JD, sos.tt).
+SIGNED_BY = re.compile(r"\b(?i:kirj\.|kirjaaja:?|kirjannut:?|antecknat av:?|protokollförare:?|signed:?|notes by:?)"
+                       r"\s*(?!(?i:ok|kl|nr|jne|yms|mm|ym|obs)\b)([A-ZÅÄÖ]{2,3}|[a-zåäö]{2,3})\.?"
+                       r"(?=\s*(?:[,;(]|\d|klo\b|kl\.|sos|$))", re.MULTILINE)
 _UNSEEN = object()  # a word the gazetteer has not yet been asked about
 _AND = re.compile(r"\s+(?:ja|sekä|eli|alias|och|dvs|and|aka|&)\s+")  # the whole gap between two names
 
@@ -225,6 +230,8 @@ def _initials(text: str, found: list[tuple[int, int, float]]) -> list[tuple[int,
     tail = max(0, len(text) - 60)
     if may_sign(text, tail):
         out += [(m.start(1), m.end(1), 0.6) for m in SIGNATURE.finditer(text, tail)]
+        out += [(m.start(1), m.end(1), 0.6) for m in SIGNED_BY.finditer(text, tail)
+                if not any(s <= m.start(1) < e for s, e, _ in out)]
     if "-" in text:
         out += [(m.start(), m.end(), 0.6) for m in HYPHEN_INITIALS.finditer(text)
                 if not any(s <= m.start() < e for s, e, _ in found + out)]
