@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -189,3 +190,4 @@ def test_the_review_shows_each_query_as_it_ran_escaped(registry: Path, tmp_path:
         page = (result.run_dir / "review" / f"review_{lang}.html").read_text(encoding="utf-8")
         assert all(str(escape(line)) in page for line in sql.strip().splitlines())  # every line, as text
         assert "&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+        assert not re.search(r"[a-z0-9]\.[A-ZÄÖ][a-zäö]", page.split("<body")[1])  # no sentences run together

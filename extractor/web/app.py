@@ -164,6 +164,11 @@ class Airlock:
         return response
 
 
+async def _no_such_page(request: Request, _exc: Exception) -> Response:
+    """An address no route answers: the airlock's own page in the reader's language (Starlette's is English)."""
+    return refuse(404, N_("No such page."), lang=Airlock.lang(request))
+
+
 def create_app(settings: Settings) -> Starlette:
     a = Airlock(settings)
     g = a.guard
@@ -185,6 +190,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/submit/send", g(hand_in_pages.submit, True), methods=["POST"]),
         Route("/submissions", g(hand_in_pages.my_submissions))],
         middleware=[Middleware(SecurityHeaders, tls=settings.tls),
-                    Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))])
+                    Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))],
+        exception_handlers={404: _no_such_page})
     app.state.store = a.store
     return app

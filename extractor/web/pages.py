@@ -75,7 +75,8 @@ def page(template: str, status: int = 200, lang: str = i18n.DEFAULT, **context: 
 def refuse(status: int, message: str, session: Session | None = None, lang: str = i18n.DEFAULT) -> HTMLResponse:
     """A refusal page; `message` in the reader's language (a text marked N_ is looked up in the catalog)."""
     said = message if isinstance(message, Message) else Message(message)
-    return page("web_message.html.j2", status, lang, title=N_("Refused"), message=said, session=session)
+    title = {404: N_("Not found"), 400: N_("Check the form")}.get(status, N_("Refused"))
+    return page("web_message.html.j2", status, lang, title=title, message=said, session=session)
 
 
 def _run_of(ctx: Ctx, action: str) -> Run:

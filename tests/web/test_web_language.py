@@ -70,3 +70,15 @@ def test_the_review_folder_links_work_for_a_checker_and_give_a_requester_nothing
     assert named.status_code == 403 and "controller/persons.parquet.fernet" in named.text \
         and "gAAAA" not in named.text
     assert alice.get(f"/runs/{run_id}/controller/made-up.csv").status_code == 404  # never a false location
+
+
+def test_a_missing_page_and_a_missing_run_are_said_as_such_in_the_readers_language(airlock) -> None:
+    """An address no route answers was Starlette's plain English 'Not Found'; a missing run was headed 'Refused'."""
+    out, _, released = airlock
+    client = app(out, released)
+    got = client.get("/nope", headers={"accept-language": "fi"})
+    assert got.status_code == 404 and "Sivua ei ole." in got.text and "<h1>Ei löydy</h1>" in got.text
+    assert "content-security-policy" in got.headers  # the airlock's own page, with its headers
+    signed_in(client, "alice")
+    got = client.get("/runs/nope", headers={"accept-language": "sv"})
+    assert got.status_code == 404 and "<h1>Hittades inte</h1>" in got.text
