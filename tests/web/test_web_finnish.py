@@ -75,7 +75,7 @@ def test_a_finnish_dpo_reviews_and_releases_in_finnish(server, tmp_path: Path) -
         assert "Luovutusportin jono" in aino.sign_in()  # signing in: the browser's English; then aino's Finnish
         aino.page.goto(f"{base}/runs/{run_id}")
         text = aino.look("ajo")
-        assert "Pienin näytetty lukumäärä" in text or "Lukumääriä ei näytetä" in text
+        assert "Pienin nollaa suurempi lukumäärä" in text or "Lukumääriä ei näytetä" in text
         assert "excluded:" not in text and "missing_person_key" not in text  # the flow's steps by their labels
         aino.page.click("a[href$='/review/review_fi.html']")
         report = aino.look("tarkastusraportti")
