@@ -60,7 +60,7 @@ def submit(ctx: Ctx) -> Response:
             if not verdict:
                 raise Refused(verdict.status, verdict.reason)
             submissions.check_files(project, files)
-            problem = first_problem(files, *ctx.controller_files)
+            problem = first_problem(files, *ctx.controller_files, account=ctx.account.name)
             if problem:
                 raise Refused(400, problem)
         submissions.hand_in(ctx.store, ctx.account.name, project, files, replaces)

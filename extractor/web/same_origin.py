@@ -52,8 +52,11 @@ def cross_site(scope: dict, allowed_hosts: tuple[str, ...] = ()) -> bool:
 
 def _other_site(origin: str, host_header: str, allowed_hosts: tuple[str, ...]) -> bool:
     parsed, host = urllib.parse.urlsplit(origin), urllib.parse.urlsplit("//" + host_header)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        return True
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or "@" in parsed.netloc \
+            or parsed.path or parsed.query or parsed.fragment:
+        return True  # no browser sends an Origin with a user, a path or a query
+    port = parsed.port or _DEFAULT_PORT[parsed.scheme]
     if parsed.hostname == host.hostname:  # the same name: another port is another site (a service beside it)
-        return host.port is not None and (parsed.port or _DEFAULT_PORT[parsed.scheme]) != host.port
-    return not _answers_to(parsed.hostname, allowed_hosts)  # a proxy in front may have rewritten Host
+        return host.port is not None and port != host.port
+    # Another name the airlock answers to (a proxy in front rewrote Host): on its default port or the Host's.
+    return not _answers_to(parsed.hostname, allowed_hosts) or port not in (_DEFAULT_PORT[parsed.scheme], host.port)

@@ -425,3 +425,23 @@ def test_the_hand_in_check_has_its_own_time_limit(airlock, tmp_path: Path, monke
     assert slow.status_code == 400 and "stopped after 1 s (the limit of this check)" in slow.text
     with opened(out) as store:
         assert not store.reading().submissions
+
+
+def test_a_hand_in_check_cannot_take_the_servers_memory_or_run_twice_for_one_account(airlock) -> None:
+    """repeat('x', 2e9) took 4 GB of the server's memory past DuckDB's limit (three at once 10.7 GB), and 80
+    checks at once filled the server's worker threads: each check now runs in a process whose address space is
+    capped, one per account and two in all."""
+    from extractor.release import hand_in_check
+
+    _, request = airlock
+    catalog = (request.parent / "catalog.toml").resolve()
+    files = {"request.toml": request_text(request), "q.sql": "SELECT length(repeat('x', 2000000000)) AS n"}
+    problem = hand_in_check.first_problem(files, catalog, None, account="rita")
+    assert problem is not None and "memory" in problem
+    hand_in_check._busy.add("rita")  # noqa: SLF001 - a check of rita's still running
+    try:
+        with pytest.raises(workflow.Refused) as refused:
+            hand_in_check.first_problem(files, catalog, None, account="rita")
+        assert refused.value.status == 429
+    finally:
+        hand_in_check._busy.discard("rita")  # noqa: SLF001

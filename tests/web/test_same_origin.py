@@ -11,7 +11,7 @@ from web.test_web_security import airlock, app, signed_in, state  # noqa: F401 -
 from builders import PASSWORD
 from extractor.web.same_origin import cross_site
 
-HOSTS = ("airlock.example.fi", "*.hus.fi", "127.0.0.1")
+HOSTS = ("airlock.example.fi", "*.hus.fi", "127.0.0.1", "localhost")
 
 
 def scope(method: str = "POST", **headers: str | list[str]) -> dict:
@@ -28,6 +28,10 @@ def scope(method: str = "POST", **headers: str | list[str]) -> dict:
     (scope(origin="https://review.hus.fi", host="127.0.0.1:8765"), False),  # a wildcard the airlock answers to
     (scope(origin="http://127.0.0.1:9999", host="127.0.0.1:8765"), True),  # the same name, another port
     (scope(origin="http://127.0.0.1", host="127.0.0.1:80"), False),  # the default port
+    (scope(origin="http://localhost:9999", host="127.0.0.1:8861"), True),  # another listed name, another port
+    (scope(origin="http://localhost:8861", host="127.0.0.1:8861"), False),  # another listed name, the same port
+    (scope(origin="http://evil@127.0.0.1:8861", host="127.0.0.1:8861"), True),  # no browser sends a user
+    (scope(origin="http://127.0.0.1:8861/x", host="127.0.0.1:8861"), True),  # nor a path
     (scope(origin="http://127.0.0.1:99999", host="127.0.0.1:8765"), True),  # no such port
     (scope(origin="http://[::1", host="127.0.0.1:8765"), True),  # not a URL
     (scope(origin="https://airlock.example.fi:8443", host="airlock.example.fi"), False),  # Host without a port
