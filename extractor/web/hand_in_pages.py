@@ -51,8 +51,9 @@ def submit(ctx: Ctx) -> Response:
     files = {submissions.REQUEST_FILE: str(form.get("request", ""))}
     for i in range(1, QUERY_SLOTS + 1):
         name, text = str(form.get(f"q{i}_name", "")).strip(), str(form.get(f"q{i}_sql", ""))
-        if name or text.strip():
-            files[name or f"(query {i} has no name)"] = text
+        if name or text.strip():  # a slot named as the request would replace it: named so that it is refused
+            files[f"(query {i} is named {name})" if name == submissions.REQUEST_FILE else name or
+                  f"(query {i} has no name)"] = text
     replaces = str(form.get("replaces", "")) or None
     try:
         if ctx.controller_files:  # the request's names and SQL against the controller's catalog, no data read

@@ -445,3 +445,12 @@ def test_a_hand_in_check_cannot_take_the_servers_memory_or_run_twice_for_one_acc
         assert refused.value.status == 429
     finally:
         hand_in_check._busy.discard("rita")  # noqa: SLF001
+
+
+def test_a_query_slot_named_as_the_request_is_refused(airlock, tmp_path: Path) -> None:
+    out, request = airlock
+    rita = client(out, tmp_path)
+    got = hand_in(rita, sign_in(rita, "rita"), request_text(request), name="request.toml")
+    assert got.status_code == 400 and "is named request.toml" in got.text
+    with opened(out) as store:
+        assert not store.reading().submissions
