@@ -185,6 +185,9 @@ def date(value: dt.date | str | None, lang: str) -> str:
             return value
     locale = CLDR.get(lang, CLDR[DEFAULT])
     if isinstance(value, dt.datetime):
-        value = value.astimezone() if value.tzinfo else value  # a recorded UTC time in the machine's own zone
-        return format_datetime(value, format="short" if lang != "en" else "medium", locale=locale)
+        if not value.tzinfo:
+            return format_datetime(value, format="short" if lang != "en" else "medium", locale=locale)
+        value = value.astimezone()  # a recorded UTC time in the machine's own zone, named (22.09 UTC, 00.09 EET)
+        zone = value.tzname() or ""
+        return f"{format_datetime(value, format='short' if lang != 'en' else 'medium', locale=locale)} {zone}".strip()
     return format_date(value, format="short" if lang != "en" else "medium", locale=locale)

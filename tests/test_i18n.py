@@ -81,6 +81,20 @@ def test_dates_as_cldr_writes_them(lang: str, value: str | None, expected: str) 
     assert i18n.date(value, lang) == expected
 
 
+def test_a_recorded_time_names_its_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A DPO read '4.12.2026 22.09' as Finnish time: it was UTC (00.09 on the 5th in Helsinki)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Helsinki")
+    time.tzset()
+    try:
+        assert i18n.date("2026-12-04T22:09:09+00:00", "fi") == "5.12.2026 0.09 EET"
+    finally:
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
+    assert i18n.date("2026-12-04T22:09:09+00:00", "sv") == "4.12.2026 22.09 UTC"
+
+
 @pytest.mark.parametrize(("wishes", "expected"), [
     ((None, None, None), "en"), (("fi", "sv", "en"), "fi"), ((None, "sv", "fi"), "sv"), ((None, None, "fi"), "fi"),
     (("de", None, "sv"), "sv"), (("FI-fi", None, None), "fi"), (("", "", ""), "en"),
