@@ -26,6 +26,7 @@ _REQUIRED = {"opt_out": ("person", "set_on"), "disclosure_ban": ("person", "scop
 _PERIODS = {"opt_out": ("set_on", "withdrawn_on"), "disclosure_ban": ("set_on", "revoked_on"),
             "research_consent": ("given_on", "withdrawn_on")}
 SHOWN = 5  # lines named per warning; the rest are counted
+_NOBODY = "SELECT NULL AS person"  # no other table with a person key
 
 
 def _first(con: duckdb.DuckDBPyConnection, reg: Register, where: str) -> dict | None:
@@ -93,7 +94,7 @@ def _errors(con: duckdb.DuckDBPyConnection, registers: list[Register], today: dt
                 raise _fail(reg, _first(con, reg, f"__line = {int(line)}") or {"__line": line}, problem)
 
 
-def _warnings(cfg: RunConfig, reg: Register, people: str | None, elsewhere: str = "SELECT NULL AS person"
+def _warnings(cfg: RunConfig, reg: Register, people: str | None, elsewhere: str = _NOBODY
               ) -> list[tuple[str, Callable[[int, str], Message]]]:
     """(query of (__line, shown), the warning its rows give) for one register: the rows that apply to no one
     or repeat another. An unknown person under unknown_person = 'stop' raises instead."""
@@ -167,7 +168,7 @@ def check_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows: dict[s
     """Raise on unreadable register rows; return warnings for the DPO."""
     today = today or dt.date.today()
     person_tables = [t for t in cfg.catalog.tables.values() if t.one_with_role("person_key")]
-    people, elsewhere = None, "SELECT NULL AS person"
+    people, elsewhere = None, _NOBODY
     if person_tables:
         # The table of persons: the most quasi-identifiers (OMOP's person, not its death table), then the smallest.
         persons = max(person_tables, key=lambda t: (len(t.with_role("quasi_identifier")), -rows.get(t.name, 0)))

@@ -24,7 +24,7 @@ from pathlib import Path
 from extractor.errors import ExtractorError, QueryFailed
 from extractor.i18n import Message
 from extractor.machine import resolve
-from extractor.release.runner import _confined, _places, _scrub
+from extractor.release.runner import confined, folder_forms, without_folders
 from extractor.release.submissions import REQUEST_FILE
 from extractor.release.workflow import Refused
 
@@ -83,11 +83,11 @@ def _problem(files: dict[str, str], catalog: Path, policy: Path | None, seconds:
         folder = Path(tmp)
         for name, text in files.items():
             (folder / name).write_text(text, encoding="utf-8")  # names checked by check_files: no path parts
-        places = _places({folder: "", catalog.parent: "<catalog>/"})
+        places = folder_forms({folder: "", catalog.parent: "<catalog>/"})
         try:
             _check(folder / REQUEST_FILE, folder, catalog, policy, seconds)
         except ExtractorError as exc:
-            return _scrub(str(exc), places)
+            return without_folders(str(exc), places)
     return None
 
 
@@ -102,7 +102,7 @@ def _check(request: Path, folder: Path, catalog: Path, policy: Path | None, seco
     from extractor.researcher.sql_errors import teach
 
     cfg = load_config(request, schema_only=True, controller_files=(catalog, policy))
-    _confined(cfg, folder)
+    confined(cfg, folder)
     db = folder / ".empty.duckdb"
     with duckdb.connect(str(db)) as con:
         build_tables(con, cfg.catalog, query_variables(cfg), {})

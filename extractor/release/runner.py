@@ -44,7 +44,7 @@ def _write(folder: Path, sub: Submission) -> Path:
     return folder / REQUEST_FILE
 
 
-def _places(folders: dict[Path, str]) -> dict[str, str]:
+def folder_forms(folders: dict[Path, str]) -> dict[str, str]:
     """Each controller folder in every form a message may name it: resolved, absolute, and as given (a relative
     form only with its separator after it, so that a word such as 'airlock' in the text stays)."""
     forms: dict[str, str] = {}
@@ -56,14 +56,14 @@ def _places(folders: dict[Path, str]) -> dict[str, str]:
     return forms
 
 
-def _scrub(message: str, places: dict[str, str]) -> str:
+def without_folders(message: str, places: dict[str, str]) -> str:
     """The error without the controller's own folders (the requester sees it): the longest form first."""
     for form, label in sorted(places.items(), key=lambda kv: -len(kv[0])):
         message = message.replace(form, label)
     return message
 
 
-def _confined(cfg: object, folder: Path) -> None:
+def confined(cfg: object, folder: Path) -> None:
     """Every file the request reads is one handed in with it (its queries): no path leads elsewhere."""
     inside = folder.resolve()
     for i, out in enumerate(cfg.request.outputs):  # type: ignore[attr-defined]
@@ -90,19 +90,19 @@ def run_one(sub: Submission, out_root: Path, catalog: Path, policy: Path | None,
     folders = {folder: "", catalog.parent: "<catalog>/", out_root: "<airlock>/"}
     if data_root:
         folders[data_root] = "<data>/"
-    places = _places(folders)
+    places = folder_forms(folders)
     stages: list[str] = []
     try:
         request = _write(folder, sub)
         cfg = load_config(request, data_root, today, controller_files=(catalog, policy))
-        _confined(cfg, folder)
+        confined(cfg, folder)
         permits.check(cfg.request, sub.project)
         requester = dataclasses.replace(cfg.request.requester, account=sub.account)  # who handed it in
         cfg = dataclasses.replace(cfg, request=dataclasses.replace(cfg.request, requester=requester))
         result = run_extract(cfg, out_root, key, limits=limits, state=state, on_stage=stages.append)
         return result.run_id, "", "", False
     except ExtractorError as exc:
-        whole = _scrub(str(exc), places)
+        whole = without_folders(str(exc), places)
         if exc.before_data:
             return None, whole, whole, False
         return None, _withheld(stages), whole, True
