@@ -98,7 +98,8 @@ def test_one_pass_finds_what_analyze_finds_on_any_text(text: str, language: str)
 
 
 def test_remembered_parses_find_what_plain_parses_find() -> None:
-    """Each text twice, so the second finds every parse remembered; the matcher's own parse is back after."""
+    """Each text twice, so the second finds every parse and verdict remembered; the matcher's own parse and
+    verdict are back after."""
     import random
 
     import phonenumbers.phonenumbermatcher as matcher
@@ -113,8 +114,9 @@ def test_remembered_parses_find_what_plain_parses_find() -> None:
     def found() -> list[list[tuple]]:
         return [sorted((r.start, r.end, r.score) for r in recognizer.analyze(t, ["PHONE_NUMBER"])) for t in texts]
 
-    plain, parse = found(), matcher.parse
+    plain, parse, verify = found(), matcher.parse, matcher._verify
     with remembered_parses():
-        assert matcher.parse is not parse
+        assert matcher.parse is not parse and matcher._verify is not verify
         first, second = found(), found()
-    assert matcher.parse is parse and sum(map(bool, plain)) > 60 and plain == first == second
+    assert matcher.parse is parse and matcher._verify is verify
+    assert sum(map(bool, plain)) > 60 and plain == first == second

@@ -5,13 +5,17 @@ enhancer and deep-copies every result before enhancing it. Only results of recog
 words can be enhanced: the name recognizer declares none, and a note often yields nothing else. Here the
 recognizers for a (language, entities) pair are looked up once; each runs on the note; only results of
 recognizers with context words go through presidio's own enhancer, with the note's artifacts built then;
-low scores and duplicates are removed as `analyze` removes them. tests/test_freetext_fast_paths.py holds
-the findings equal to `analyze`'s on every corpus note and on generated text.
+low scores and duplicates are removed as `analyze` removes them. A result already at the enhancer's highest
+score (an identity code, an e-mail) stays there whatever its context says, so it skips the enhancer.
+tests/test_freetext_fast_paths.py holds the findings equal to `analyze`'s on every corpus note and on
+generated text.
 
 libphonenumber's matcher parses every run of digits in a note (5, 12, 16.3.2023) and each part of a run that
 fails; nine parses in ten repeat one already made in another note. While a batch runs, `remembered_parses`
 answers a repeated parse from memory, each caller getting its own copy (the matcher edits the number it
-accepts), and a failure raised anew.
+accepts), and a failure raised anew; the verdict on a parsed number (valid for its region, its national prefix
+written where the region requires it) is a function of the number and the candidate's text alone at the
+leniencies presidio uses, so a repeated candidate's verdict is remembered too.
 """
 
 from __future__ import annotations
@@ -24,11 +28,15 @@ from functools import cache, lru_cache
 import phonenumbers.phonenumbermatcher as _matcher
 from phonenumbers import NumberParseException, PhoneNumber
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 
 from extractor.freetext.artifacts import artifacts
 
 _ID, _NAME = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, RecognizerResult.RECOGNIZER_NAME_KEY
+_TOP = ContextAwareEnhancer.MAX_SCORE  # min(max(score + factor, floor), top) is top again for a score at top
 _PLAIN_PARSE = _matcher.parse
+_PLAIN_VERIFY = _matcher._verify  # noqa: SLF001 - the matcher's own verdict, remembered below
+_PURE_LENIENCIES = (_matcher.Leniency.POSSIBLE, _matcher.Leniency.VALID)  # neither reads the matcher's text
 
 
 @lru_cache(maxsize=65_536)  # a few tens of MB at most: most entries are failures
@@ -49,14 +57,36 @@ def _remembered_parse(number: str, region: str | None = None, keep_raw_input: bo
     return copy.copy(got)
 
 
+@lru_cache(maxsize=65_536)
+def _verdict(leniency: int, candidate: str, number: tuple) -> bool:
+    return _PLAIN_VERIFY(leniency, _NUMBERS[number], candidate, None)
+
+
+_NUMBERS: dict[tuple, PhoneNumber] = {}  # the number a key stands for, while its verdict is being reached
+
+
+def _remembered_verify(leniency: int, numobj: PhoneNumber, candidate: str, matcher: object) -> bool:
+    if leniency not in _PURE_LENIENCIES:
+        return _PLAIN_VERIFY(leniency, numobj, candidate, matcher)
+    key = (numobj.country_code, numobj.national_number, numobj.extension, bool(numobj.italian_leading_zero),
+           numobj.number_of_leading_zeros, numobj.raw_input, numobj.country_code_source,
+           numobj.preferred_domestic_carrier_code)  # every field PhoneNumber.__eq__ compares
+    _NUMBERS[key] = numobj
+    try:
+        return _verdict(leniency, candidate, key)
+    finally:
+        _NUMBERS.pop(key, None)
+
+
 @contextmanager
 def remembered_parses() -> Iterator[None]:
-    """The phone matcher's parses answered from memory while the block runs (one batch of notes)."""
-    _matcher.parse = _remembered_parse
+    """The phone matcher's parses and verdicts answered from memory while the block runs (one batch of
+    notes)."""
+    _matcher.parse, _matcher._verify = _remembered_parse, _remembered_verify  # noqa: SLF001
     try:
         yield
     finally:
-        _matcher.parse = _PLAIN_PARSE
+        _matcher.parse, _matcher._verify = _PLAIN_PARSE, _PLAIN_VERIFY  # noqa: SLF001
 
 
 @cache
@@ -86,7 +116,11 @@ def analyze_note(engine: AnalyzerEngine, text: str, entities: tuple[str, ...], l
             meta.setdefault(_ID, recognizer.id)
             meta.setdefault(_NAME, recognizer.name)
             result.recognition_metadata = meta
-        (contextual if recognizer.context else plain).extend(found)
+        if not recognizer.context:
+            plain.extend(found)
+            continue
+        for result in found:
+            (plain if result.score == _TOP else contextual).append(result)
     if contextual:
         contextual = engine.context_aware_enhancer.enhance_using_context(
             text=text, raw_results=contextual, nlp_artifacts=artifacts(engine.nlp_engine, text, language),
