@@ -20,7 +20,6 @@ leniencies presidio uses, so a repeated candidate's verdict is remembered too.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache, lru_cache
@@ -54,7 +53,9 @@ def _remembered_parse(number: str, region: str | None = None, keep_raw_input: bo
     got = _parsed(number, region, keep_raw_input)
     if isinstance(got, tuple):
         raise NumberParseException(*got)
-    return copy.copy(got)
+    mine = object.__new__(PhoneNumber)  # a copy: copy.copy's reduce protocol costs five times more
+    mine.__dict__.update(got.__dict__)
+    return mine
 
 
 @lru_cache(maxsize=65_536)
