@@ -291,9 +291,32 @@ app.command("test")(cli_researcher.test_cmd)
 app.command("runner")(cli_researcher.runner_cmd)
 
 
+_OWN_LANG = ("deidentify", "users", "catalog")
+
+
+def lang_first(argv: list[str]) -> list[str]:
+    """`extractor run --lang fi …` as `extractor --lang fi run …`: users put the option where they reach for it.
+    Commands with a --lang of their own keep it (the notes' language, an account's, a codebook's)."""
+    commands = [i for i, a in enumerate(argv) if not a.startswith("-") and (i == 0 or argv[i - 1] != "--lang")]
+    if not commands or argv[commands[0]] in _OWN_LANG:
+        return argv
+    head, rest, i = argv[:commands[0]], [], commands[0]
+    while i < len(argv):
+        if argv[i] == "--lang" and i + 1 < len(argv):
+            head += argv[i:i + 2]
+            i += 2
+            continue
+        if argv[i].startswith("--lang="):
+            head.append(argv[i])
+        else:
+            rest.append(argv[i])
+        i += 1
+    return head + rest
+
+
 def main() -> int:
     """The command line (a mistyped option or value is one line with exit code 2: cli_support.run_app)."""
-    return run_app(app)
+    return run_app(app, lang_first(sys.argv[1:]))
 
 
 if __name__ == "__main__":  # pragma: no cover

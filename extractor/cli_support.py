@@ -90,13 +90,13 @@ def friendly(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def run_app(app: typer.Typer) -> int:
+def run_app(app: typer.Typer, args: list[str] | None = None) -> int:
     """Run the command line with a mistyped option, value, argument or command said in one line (exit code 2)
     like every other bad input, instead of the boxed usage text."""
     import sys
 
     try:
-        code = app(standalone_mode=False)
+        code = app(args=args, standalone_mode=False)
     except typer.Abort:
         print("error: stopped", file=sys.stderr)
         return 1
