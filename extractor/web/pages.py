@@ -110,8 +110,14 @@ def summary(run: Run, lang: str = i18n.DEFAULT) -> dict[str, Any]:
 def queue(ctx: Ctx) -> Response:
     runs = sorted(access.visible_runs(ctx.account, list(ctx.state.runs.values())),
                   key=lambda r: (r.created_at, r.run_id), reverse=True)
-    return page("web_queue.html.j2", lang=ctx.lang, title=N_("Airlock queue"),
-                runs=[summary(r, ctx.lang) for r in runs], session=ctx.session)
+    return page("web_queue.html.j2", lang=ctx.lang, title=N_("Airlock queue"), reviewers=REVIEWERS,
+                runs=[{**summary(r, ctx.lang), **decided(r, ctx.account.name)} for r in runs], session=ctx.session)
+
+
+def decided(run: Run, viewer: str) -> dict[str, Any]:
+    """How many checkers have decided a run waiting for review, and whether the viewer is one of them: the
+    queue says "waiting for the second checker" without showing what the first decided (blind review)."""
+    return {"decided": len(run.reviews), "mine": any(r.reviewer == viewer for r in run.reviews)}
 
 
 def run_page(ctx: Ctx) -> Response:

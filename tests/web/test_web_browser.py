@@ -36,6 +36,11 @@ def test_two_reviewers_return_then_approve_and_release(server, tmp_path: Path) -
             assert "Airlock queue" in visit.sign_in()
         text = alice.decide(first, "approve")
         assert "alice: approve" in text and "bob" not in text  # blind until both decide
+        alice.page.goto(base + "/")
+        assert "yours given; waiting for the second checker" in alice.look("queue-alice-decided")
+        bob.page.goto(base + "/")
+        queue = bob.look("queue-bob-to-decide")  # how many decided, never what
+        assert "1 of 2" in queue and "a second checker is needed" in queue and "approved" not in queue
         text = bob.decide(first, "return", "Please drop the sex column from the second table.")
         assert "returned" in text and "alice: approve" in text and "Please drop the sex column" in text
         requester.page.goto(f"{base}/runs/{first}")
