@@ -141,7 +141,9 @@ def run_page(ctx: Ctx) -> Response:
                 reviews=workflow.visible_reviews(run, ctx.account.name), earlier=[r.run_id for r in earlier_runs],
                 session=ctx.session, own=access.is_own(ctx.account, run),
                 may_decide=bool(access.authorise(ctx.account, "decide", run)),
-                may_release=bool(access.authorise(ctx.account, "release", run)))
+                may_release=bool(access.authorise(ctx.account, "release", run)),
+                released=(run.released_to, i18n.date(run.released_at, ctx.lang)) if checker and run.released_to
+                else None)
 
 
 def review_report(ctx: Ctx) -> Response:
@@ -225,9 +227,8 @@ def release(ctx: Ctx) -> Response:
     run_id = ctx.request.path_params["run_id"]
     if not RUN_ID.match(run_id):
         return refuse(404, N_("No such run."), ctx.session, ctx.lang)
-    final = workflow.release(ctx.store, ctx.account.name, run_id, ctx.release_to)
-    return page("web_message.html.j2", lang=ctx.lang, title=N_("Released"),
-                message=Message("Released to %(folder)s.", folder=str(final)), session=ctx.session)
+    workflow.release(ctx.store, ctx.account.name, run_id, ctx.release_to)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)  # the run page says where: a reload sends nothing
 
 
 def audit(ctx: Ctx) -> Response:

@@ -108,7 +108,9 @@ def test_decisions_and_releases_need_the_right_state(airlock) -> None:
     bob_token = signed_in(bob, "bob")
     assert bob.post(f"/runs/{run_id}/decide", data={"decision": "approve", "csrf": bob_token}).status_code == 303
     assert state(out, run_id)[0] == "approved"
-    assert bob.post(f"/runs/{run_id}/release", data={"csrf": bob_token}).status_code == 200
+    released = bob.post(f"/runs/{run_id}/release", data={"csrf": bob_token})
+    assert released.status_code == 303 and released.headers["location"] == f"/runs/{run_id}"  # a reload posts nothing
+    assert "Released to" in bob.get(f"/runs/{run_id}").text
     before = state(out, run_id)
     assert before[0] == "released"
     assert bob.post(f"/runs/{run_id}/decide", data={"decision": "reject", "comment": "late",
