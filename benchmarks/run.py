@@ -309,7 +309,12 @@ def _tauargus() -> dict[str, Any]:
 
 def _freetext() -> list[dict[str, Any]]:
     """Last, in this process: its process pool cannot live in a daemonic child, and is stopped after."""
-    from benchmarks.freetext_bench import freetext_distinct_record, freetext_quality_record, freetext_record
+    from benchmarks.freetext_bench import (
+        demo_notes_record,
+        freetext_distinct_record,
+        freetext_quality_record,
+        freetext_record,
+    )
     from extractor.freetext.detect import close_pool
 
     records = []
@@ -317,6 +322,8 @@ def _freetext() -> list[dict[str, Any]]:
         for make in (freetext_quality_record, freetext_record, freetext_distinct_record):
             records.append(make())
             records[-1]["peak_rss_mb"] = _peak_mb()
+        records.append(demo_notes_record(records[-1]))
+        records[-1]["peak_rss_mb"] = _peak_mb()
     finally:
         close_pool()
     return records
