@@ -209,19 +209,25 @@ def deidentify(
     ] = "redact",
     allow: Annotated[list[str] | None, typer.Option(
         "--allow", help="A term of your own that is never a name (repeat): a service, a place, a product")] = None,
+    dates: Annotated[str, typer.Option(
+        "--dates", help="month (default): each date written in the texts becomes its month (12.3.2024 → "
+                        "maaliskuu 2024), as in a request's notes; keep")] = "month",
 ) -> None:
-    """De-identify one text column of a file: names, identity codes, phones, e-mails, addresses, accounts."""
+    """De-identify one text column of a file: names, identity codes, phones, e-mails, addresses, accounts;
+    dates become their month. A CSV may be UTF-8 or Windows-1252, separated by commas, semicolons or tabs."""
     from extractor.freetext.deidentify import deidentify_file
     from extractor.freetext.names import SecondLine
 
     if unknown_words not in ("redact", "keep"):
         raise ExtractorError(f"--unknown-words: expected redact or keep, got {unknown_words!r}")
     second = SecondLine(unknown_words == "redact", frozenset(t.lower() for t in allow or ()))
-    result = deidentify_file(source, text_column, to, spans, lang, second)
+    result = deidentify_file(source, text_column, to, spans, lang, second, dates)
     found = result.spans.group_by("entity").len().sort("entity").iter_rows()
     languages = ", ".join(f"{n:,} {lang_}" for lang_, n in sorted(result.languages.items()))
     out.print(f"wrote {to}: {result.texts.len():,} rows ({languages}); found "
-              + (", ".join(f"{n:,} {e}" for e, n in found) or "nothing") + f"; Finnish inflection by {result.analyser}")
+              + (", ".join(f"{n:,} {e}" for e, n in found) or "nothing")
+              + (f"; {result.dates:,} dates generalised to their month" if dates == "month" else "; dates kept")
+              + f"; Finnish inflection by {result.analyser}")
 
 
 @app.command()

@@ -57,3 +57,30 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, args: list[str
     assert done.returncode == 2
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
+
+
+def test_dates_become_their_month_unless_kept(tmp_path: Path) -> None:
+    """A date is an indirect identifier (a birth date, a hospital stay): by default it becomes its month, as a
+    request's notes do; a range's first day goes with it."""
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"note": ["Asiakas (s. 7.9.1950) oli sairaalassa 12.\u201319.2.2024."]}).write_csv(source)
+    done = cli(str(source), "--text-column", "note", "--out", str(tmp_path / "o.csv"))
+    assert done.returncode == 0 and "3 dates generalised to their month" in done.stdout, done.stderr
+    assert pl.read_csv(tmp_path / "o.csv")["note"].to_list() == [
+        "Asiakas (s. syyskuu 1950) oli sairaalassa helmikuu 2024."]
+    kept = cli(str(source), "--text-column", "note", "--out", str(tmp_path / "k.csv"), "--dates", "keep")
+    assert kept.returncode == 0 and "dates kept" in kept.stdout
+    assert "7.9.1950" in pl.read_csv(tmp_path / "k.csv")["note"][0]
+    bad = cli(str(source), "--text-column", "note", "--out", str(tmp_path / "b.csv"), "--dates", "shift")
+    assert bad.returncode == 2 and "--dates 'shift': expected month or keep" in bad.stderr
+
+
+@pytest.mark.parametrize(("encoding", "separator"), [("utf-8-sig", ";"), ("cp1252", ";"), ("utf-8", "\t")])
+def test_a_csv_as_excel_exports_it(tmp_path: Path, encoding: str, separator: str) -> None:
+    """Finnish Excel writes semicolons and Windows-1252; a tab-separated export too."""
+    source = tmp_path / "in.csv"
+    source.write_bytes(f"id{separator}note\r\n1{separator}Soitin Jääskeläiselle, puh 040 123 4567.\r\n"
+                       .encode(encoding))
+    done = cli(str(source), "--text-column", "note", "--out", str(tmp_path / "o.csv"))
+    assert done.returncode == 0, done.stderr
+    assert pl.read_csv(tmp_path / "o.csv")["note"].to_list() == ["Soitin <NIMI>, puh <PUHELINNUMERO>."]

@@ -55,6 +55,40 @@ def test_a_row_without_an_offset_is_generalised_and_keep_keeps() -> None:
     assert protect_dates(texts, "keep")[0].to_list() == texts.to_list()
 
 
+# A range's first day has no month or year of its own (12.–19.2.2024): it is the last day's month's, or the month
+# before (30.–2.1.2025); it is shifted or generalised with its range, never left as written beside a changed day.
+RANGES = [
+    ("Hoidossa 12.\u201319.2.2024.", 10, "Hoidossa 22.2.\u201329.2.2024.", "Hoidossa helmikuu 2024."),
+    ("Ajalle 28.1.-3.2.2024.", 5, "Ajalle 2.2.\u20138.2.2024.", "Ajalle tammikuu\u2013helmikuu 2024."),
+    ("Lomalla 30.\u20132.1.2025.", 3, "Lomalla 2.1.\u20135.1.2025.", "Lomalla joulukuu\u2013tammikuu 2025."),
+    ("Lomalla 1.\u201315.7.", -1, "Lomalla 30.6.\u201314.7.", "Lomalla heinäkuu"),
+    ("Väli 31. \u2013 5.3.2024.", 1, "Väli 6.3.2024.", "Väli maaliskuu 2024."),  # no 31 February: no first day
+]
+
+
+@pytest.mark.parametrize(("text", "days", "shifted", "month"), RANGES)
+def test_a_range_moves_whole(text: str, days: int, shifted: str, month: str) -> None:
+    out, n = protect_dates(pl.Series([text]), "shift", pl.Series([days]))
+    assert out.to_list() == [shifted] and n >= 1
+    out, n = protect_dates(pl.Series([text]), "month")
+    assert out.to_list() == [month] and n >= 1
+    assert not re.search(r"\d{1,2}\.\s?[\u2013-]", out[0])  # no day left standing before the month
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(dt.date(1950, 1, 1), dt.date(2040, 12, 31)), st.integers(0, 60), st.integers(-365, 365))
+def test_a_range_keeps_its_length(a: dt.date, length: int, days: int) -> None:
+    b = a + dt.timedelta(days=length)
+    first = f"{a.day}." if (a.month, a.year) == (b.month, b.year) else f"{a.day}.{a.month}."
+    out, _ = protect_dates(pl.Series([f"Jakso {first}\u2013{b.day}.{b.month}.{b.year}."]), "shift", pl.Series([days]))
+    got = re.fullmatch(r"Jakso (\d+)\.(\d+)\.\u2013(\d+)\.(\d+)\.(\d{4})\.", out[0])
+    assert got, out[0]
+    d1, m1, d2, m2, y = map(int, got.groups())
+    end = dt.date(y, m2, d2)
+    start = dt.date(y - (m1 > m2), m1, d1)
+    assert (start, end) == (a + dt.timedelta(days=days), b + dt.timedelta(days=days))
+
+
 _NUM = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 

@@ -28,8 +28,10 @@ _FI_STEMS = [m[:-3] for m in MONTHS["fi"]]  # tammi, helmi, …
 _FI = "|".join(_FI_STEMS)
 _SV = "|".join(MONTHS["sv"])
 _EN = "|".join(MONTHS["en"])
-FORMS = (  # every way a date is written, one alternative each
-    r"(?P<num>\b(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2}(?!\d))?(?![\d:]))"
+FORMS = (  # every way a date is written, one alternative each; a range's first day with the date it runs to
+    r"(?P<rng>\b(?P<rd>\d{1,2})\.(?:(?P<rm>\d{1,2})\.)?\s?[–—-]\s?(?P<rd2>\d{1,2})\.(?P<rm2>\d{1,2})\."
+    r"(?P<ry>\d{4}|\d{2}(?!\d))?(?![\d:]))"
+    r"|(?P<num>\b(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2}(?!\d))?(?![\d:]))"
     rf"|(?P<fi1>\b(?P<fd1>\d{{1,2}})\.\s(?P<fm1>{_FI})kuuta(?:\s(?P<fy1>\d{{4}}))?)"
     rf"|(?P<fi2>\b(?P<fm2>{_FI})kuun\s(?P<fd2>\d{{1,2}})\.(?P<fp2>\späivänä)?(?:\s(?P<fy2>\d{{4}}))?)"
     rf"|(?P<sv>\b(?P<sd>\d{{1,2}})\s(?P<sm>{_SV})(?:\s(?P<sy>\d{{4}}))?\b)"
@@ -84,8 +86,54 @@ def _date(m: re.Match[str]) -> tuple[str, dt.date, str | None] | None:
         return None
 
 
+def _range(m: re.Match[str]) -> tuple[dt.date | None, dt.date, str | None] | None:
+    """(first day, last day, year as written) of a range (12.–19.2.2024, 28.1.–3.2.2024, 30.12.–2.1.2025,
+    30.–2.1.2025), None when the last day is no date, and no first day when it is none. A first day without
+    its month is in the last day's month, or the month before when it is the later day of the month."""
+    year = m.group("ry")
+    try:
+        last = dt.date(_year(year), int(m.group("rm2")), int(m.group("rd2")))
+    except ValueError:
+        return None
+    day = int(m.group("rd"))
+    month = int(m.group("rm")) if m.group("rm") else last.month - (day > last.day)
+    try:
+        first = dt.date(last.year - (month > last.month or month == 0), month or 12, day)
+    except ValueError:
+        return None, last, year
+    return (first, last, year) if first <= last else (None, last, year)
+
+
+def _range_shifted(m: re.Match[str], days: int, changed: list[int]) -> str:
+    found = _range(m)
+    if found is None:
+        return m.group(0)
+    first, last, year = found
+    last += dt.timedelta(days=days)
+    y = "" if year is None else (str(last.year) if len(year) == 4 else f"{last.year % 100:02d}")
+    changed[0] += 1 + (first is not None)
+    if first is None:  # no first day to shift: it is left out, never left as written beside a shifted day
+        return f"{last.day}.{last.month}.{y}"
+    first += dt.timedelta(days=days)
+    return f"{first.day}.{first.month}.–{last.day}.{last.month}.{y}"  # both months: shifting may part them
+
+
+def _range_month(m: re.Match[str], language: str, changed: list[int]) -> str:
+    found = _range(m)
+    if found is None:
+        return m.group(0)
+    first, last, year = found
+    changed[0] += 1 + (first is not None)
+    names = MONTHS.get(language, MONTHS["fi"])
+    months = names[last.month - 1] if first is None or first.month == last.month else \
+        f"{names[first.month - 1]}–{names[last.month - 1]}"
+    return months + (f" {last.year}" if year else "")
+
+
 def _shifter(days: int, changed: list[int]) -> Callable[[re.Match[str]], str]:
     def shift(m: re.Match[str]) -> str:
+        if m.group("rng"):
+            return _range_shifted(m, days, changed)
         found = _date(m)
         if found is None:
             return m.group(0)
@@ -97,6 +145,8 @@ def _shifter(days: int, changed: list[int]) -> Callable[[re.Match[str]], str]:
 
 def _month(language: str, changed: list[int]) -> Callable[[re.Match[str]], str]:
     def generalise(m: re.Match[str]) -> str:
+        if m.group("rng"):
+            return _range_month(m, language, changed)
         found = _date(m)
         if found is None:
             return m.group(0)

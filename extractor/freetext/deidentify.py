@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from extractor.errors import ExtractorError
+from extractor.freetext.dates import protect_dates
 from extractor.freetext.detect import detect, languages_of
 from extractor.freetext.language import LANGUAGES
 from extractor.freetext.morphology import analyser_name
@@ -31,19 +32,40 @@ class Deidentified:
     spans: pl.DataFrame  # row, start, end, entity, score (offsets into the original texts)
     languages: dict[str, int] = field(default_factory=dict)  # notes per detected language
     analyser: str = ""  # what read Finnish inflection (Voikko or suffix rules)
+    dates: int = 0  # dates written in the texts generalised to their month (dates="month")
 
 
 def deidentify(texts: pl.Series, language: str = "auto", processes: int | None = None,
-                second: SecondLine = SECOND_LINE_ON) -> Deidentified:
+                second: SecondLine = SECOND_LINE_ON, dates: str = "month") -> Deidentified:
     """Find and replace identifiers in `texts` (fi/sv/en notes). `language`: auto or fi, sv, en; `second`:
-    the second line of defence (words no dictionary knows removed as possible names), on by default."""
+    the second line of defence (words no dictionary knows removed as possible names), on by default; `dates`:
+    each date the texts write generalised to its month (as a request's notes are by default) or kept."""
     if language != "auto" and language not in LANGUAGES:
         raise ExtractorError(f"--lang {language!r}: expected auto, {', '.join(LANGUAGES)}")
+    if dates not in ("month", "keep"):
+        raise ExtractorError(f"--dates {dates!r}: expected month or keep")
     texts = texts.cast(pl.String)
     languages = languages_of(texts.fill_null(""), language)
     spans = detect(texts, processes, languages=languages, second=second)
     counts = languages.filter(texts.is_not_null()).value_counts()
-    return Deidentified(redact(texts, spans), spans, dict(counts.iter_rows()), analyser_name())
+    redacted, changed = protect_dates(redact(texts, spans), dates, languages=languages)
+    return Deidentified(redacted, spans, dict(counts.iter_rows()), analyser_name(), changed)
+
+
+def read_text_csv(path: Path) -> pl.DataFrame:
+    """A CSV as exports come: UTF-8 (a byte-order mark or not) or Windows-1252 (Finnish Excel), separated by
+    commas, semicolons or tabs (whichever the header line holds most of); every column read as text."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ExtractorError(f"{path}: not a readable CSV file: expected UTF-8 or Windows-1252 text") from None
+    header = text.split("\n", 1)[0]
+    separator = max((",", ";", "\t"), key=header.count)
+    return pl.read_csv(text.encode("utf-8"), separator=separator, infer_schema=False)
 
 
 def _read(path: Path) -> pl.DataFrame:
@@ -54,7 +76,7 @@ def _read(path: Path) -> pl.DataFrame:
         raise ExtractorError(f"{path}: file not found")
     try:
         if kind == "CSV":
-            return pl.read_csv(path, infer_schema=False)
+            return read_text_csv(path)
         if kind == "Parquet":
             return pl.read_parquet(path)
         return pl.read_ndjson(path)
@@ -81,7 +103,8 @@ def _write(frame: pl.DataFrame, path: Path) -> None:
 
 
 def deidentify_file(source: Path, column: str, target: Path, spans_path: Path | None = None,
-                    language: str = "auto", second: SecondLine = SECOND_LINE_ON) -> Deidentified:
+                    language: str = "auto", second: SecondLine = SECOND_LINE_ON, dates: str = "month"
+                    ) -> Deidentified:
     """Read `source`, replace identifiers in `column`, write every column to `target` (and the spans)."""
     for path in (target, spans_path):
         if path is not None and path.resolve() == source.resolve():
@@ -96,7 +119,7 @@ def deidentify_file(source: Path, column: str, target: Path, spans_path: Path | 
         raise ExtractorError(f"{source}: no column {column!r}; the columns are {listed}")
     if frame.schema[column] not in (pl.String, pl.Null):
         raise ExtractorError(f"{source}: column {column!r} is {frame.schema[column]}, expected text")
-    result = deidentify(frame[column], language, second=second)
+    result = deidentify(frame[column], language, second=second, dates=dates)
     if spans_path is not None:
         lines = [json.dumps(r, ensure_ascii=False) for r in result.spans.select(
             "row", "start", "end", "entity", pl.col("score").round(3)).iter_rows(named=True)]
