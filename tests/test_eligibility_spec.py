@@ -199,6 +199,11 @@ BAD_REGISTERS = [
     ("ban with an unknown scope", {"bans": [("A", "everything", "R1", D(2026, 1, 1), None, None)]}, "scope must be one of"),
     ("ban revoked before it was set", {"bans": [("A", "registrar", "R1", D(2026, 2, 1), D(2026, 1, 1), None)]},
      "'revoked_on' is before 'set_on'"),
+    ("ban whose person is an empty string", {"bans": [("", "registrar", "R1", D(2026, 1, 1), None, None)]},
+     "column 'client_id' is empty"),  # Parquet writes '' where CSV has nothing: both are no one
+    ("ban whose target is blank", {"bans": [("A", "registrar", "  ", D(2026, 1, 1), None, None)]},
+     "column 'target' is empty"),
+    ("consent for an empty study", {"consents": [("A", "", D(2026, 1, 1), None)]}, "column 'study' is empty"),
     ("opt-out in the future", {"opt_outs": [("A", D(2031, 1, 1), None)]}, "a date after today"),
     ("consent withdrawn before given", {"consents": [("A", "S1", D(2026, 2, 1), D(2026, 1, 1))]},
      "'withdrawn_on' is before 'given_on'"),
@@ -320,3 +325,32 @@ def test_ledger_follows_the_fixed_precedence(tmp_path: Path) -> None:
     rules = [r.rule for r in result.ledger if r.table == "documents"]
     assert rules == [r for r in PRECEDENCE if r in rules]
     assert rules == list(PRECEDENCE)  # documents carry every column a rule reads
+
+
+def test_a_document_whose_person_key_is_empty_names_no_one(tmp_path: Path) -> None:
+    """A Parquet export may write '' (or blanks) for a missing key: such a row has no person, like a null one;
+    it was kept as a person called '' and a consent row for '' let it into a consent-based extract."""
+    w = base_world()
+    w.documents = [*w.documents, ("e1", "e1", "", "R1", "10"), ("e2", "e2", " ", "R1", "10"),
+                   ("e3", "e3", None, "R1", "10")]
+    ids, result, _ = eligible_documents(write_world(w, tmp_path))
+    assert ids == ALL
+    assert next(r.rows for r in result.ledger if r.table == "documents" and r.rule == "missing_person_key") == 3
+
+
+def test_retention_whose_event_the_catalog_does_not_record_is_said(tmp_path: Path) -> None:
+    """Without [retention] death_date the deceased's records cannot be found: they are kept, and the DPO is told,
+    as is a document without a service task (it was shown as 'service task None')."""
+    from builders import CATALOG
+
+    w = base_world()
+    w.deaths = {"B": D(2020, 1, 1)}  # B's records are overdue where the death date is known
+    w.documents = [*w.documents, ("n1", "n1", "A", "R1", None)]
+    request = write_world(w, tmp_path)
+    (tmp_path / "catalog.toml").write_text(CATALOG.replace('death_date = "clients.death_date"\n', ""),
+                                           encoding="utf-8")
+    ids, result, _ = eligible_documents(request)
+    text = " | ".join(result.warnings)
+    assert "b1" in ids and "Retention from a client's death could not be applied" in text
+    assert "3 rows with service task '10': retention runs from the client's death, which the data do not record" in text
+    assert "1 rows without a service task: no retention rule applies; kept" in text and "None" not in text

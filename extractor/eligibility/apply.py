@@ -79,18 +79,24 @@ def _retention_rules(table: Table, cfg: RunConfig) -> list[tuple[str | None, str
     return []
 
 
+def _anchor_sql(anchor: str, table: Table, cfg: RunConfig) -> str | None:
+    """Where this table's rows find the event a retention period runs from; None when the catalog records none."""
+    ret = cfg.catalog.retention
+    if anchor == "matter_closed" and ret and ret.matter_closed in {c.name for c in table.columns}:
+        return f"t.{quote_ident(ret.matter_closed)}"
+    if anchor == "client_death" and ret and ret.death_date:
+        return "b.death_date"
+    if anchor == "child_birth" and ret and ret.birth_date:
+        return "b.birth_date"
+    return None
+
+
 def _retention_condition(table: Table, cfg: RunConfig) -> str | None:
-    ret, as_of = cfg.catalog.retention, sql_date(cfg.request.as_of)
-    columns = {c.name for c in table.columns}
+    as_of = sql_date(cfg.request.as_of)
     whens = []
     for code, anchor, years in _retention_rules(table, cfg):
-        if anchor == "matter_closed" and ret and ret.matter_closed in columns:
-            anchor_sql = f"t.{quote_ident(ret.matter_closed)}"
-        elif anchor == "client_death" and ret and ret.death_date:
-            anchor_sql = "b.death_date"
-        elif anchor == "child_birth" and ret and ret.birth_date:
-            anchor_sql = "b.birth_date"
-        else:
+        anchor_sql = _anchor_sql(anchor, table, cfg)
+        if anchor_sql is None:
             continue  # the anchor is not recorded: cannot be assessed, kept (the report warns)
         test = f"{anchor_sql} + INTERVAL {years} YEAR <= {as_of}"
         whens.append((code, test))
@@ -110,7 +116,8 @@ def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed:
         return _Plan(f"raw.{name} t", [], None)
     p = f"CAST(t.{quote_ident(person)} AS VARCHAR)"
     joins = [f"raw.{name} t"]
-    conds = [("missing_person_key", f"t.{quote_ident(person)} IS NULL")]
+    key = f"t.{quote_ident(person)}"  # an empty or blank key is no person (a Parquet file may write '' for none)
+    conds = [("missing_person_key", f"{key} IS NULL OR trim(CAST({key} AS VARCHAR)) = ''")]
     if blocks:
         joins.append(f"LEFT JOIN elig_blocks b ON b.person = {p}")
     if "opt_out" in rules:
@@ -158,14 +165,16 @@ def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table) -> l
     if task is None or cfg.catalog.retention is None:
         return []
     mapping = reference_data.retention_by_service_task()
-    assessed = {code for code, anchor, _ in _retention_rules(table, cfg)
-                if anchor in ("matter_closed", "client_death", "child_birth")}
+    assessed = {code for code, anchor, _ in _retention_rules(table, cfg) if _anchor_sql(anchor, table, cfg)}
     known = set(mapping["service_task_code"])
     rows = con.execute(f"SELECT CAST({quote_ident(task)} AS VARCHAR), count(*) FROM raw.{quote_ident(table.name)} "
                        "GROUP BY 1 ORDER BY 1").fetchall()
     out = []
     for code, n in rows:
-        if code not in known:
+        if code is None or not code.strip():
+            out.append(Message("%(table)s: %(n)s rows without a service task: no retention rule applies; kept",
+                               table=dict(table.labels) or table.name, n=n))
+        elif code not in known:
             out.append(Message("%(table)s: %(n)s rows with service task %(code)s have no retention rule; kept",
                                table=dict(table.labels) or table.name, n=n, code=repr(code)))
         elif code not in assessed:
@@ -213,6 +222,11 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
     removed = removed_structures(con, cfg) if "structure_state" in rules else []
     result.register_summary["removed_structures"] = len(removed)
     con.execute("CREATE SCHEMA IF NOT EXISTS elig")
+    ret = cfg.catalog.retention
+    if "retention" in rules and ret is not None and not ret.death_date:
+        result.warnings.append(Message("Retention from a client's death could not be applied: the catalog's "
+                                       "[retention] names no death_date column, so the records of clients who "
+                                       "have died are kept"))
     flagged: dict[str, str] = {}
     for table in cfg.catalog.tables.values():
         plan = _plan(table, cfg, rules, blocks, removed)

@@ -62,8 +62,8 @@ def counted_lines(con: duckdb.DuckDBPyConnection, queries: list[str]) -> list[tu
 def _checks(reg: Register, today: dt.date) -> list[tuple[str, str]]:
     """(condition, problem) for the rows that stop the run, in the order they are checked."""
     c = {k: quote_ident(v) for k, v in reg.columns.items()}
-    checks = [(f"{c[key]} IS NULL", f"column '{reg.columns[key]}' is empty; expected a value")
-              for key in _REQUIRED[reg.kind]]
+    checks = [(f"{c[key]} IS NULL OR trim(CAST({c[key]} AS VARCHAR)) = ''",  # '' or blank is empty too
+               f"column '{reg.columns[key]}' is empty; expected a value") for key in _REQUIRED[reg.kind]]
     start, end = _PERIODS[reg.kind]
     checks.append((f"{c[end]} < {c[start]}", f"'{reg.columns[end]}' is before '{reg.columns[start]}': "
                                              "contradictory record"))
@@ -128,7 +128,7 @@ def _warnings(cfg: RunConfig, reg: Register, people: str | None, elsewhere: str 
     if reg.kind == "disclosure_ban":
         codes = ", ".join(quote_literal(r) for r in reg.representative_codes) or "NULL"
         out.append((f"SELECT __line, 'code ' || CAST({c['set_by_role']} AS VARCHAR) AS shown "
-                    f"FROM raw.register_disclosure_ban WHERE {c['set_by_role']} IS NOT NULL "
+                    f"FROM raw.register_disclosure_ban WHERE trim(CAST({c['set_by_role']} AS VARCHAR)) <> '' "
                     f"AND CAST({c['set_by_role']} AS VARCHAR) NOT IN ({codes})",
                     lambda n, listed: Message(
                         "%(file)s: %(n)s ban(s) carry a setter code not in representative_codes (%(codes)s); they "
