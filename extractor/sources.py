@@ -26,6 +26,7 @@ from extractor import fhir_consent, fhir_source
 from extractor.config.catalog import SPARK_ONLY_FORMATS, Catalog, Column, Source
 from extractor.errors import ConfigError, ExtractorError
 from extractor.postgres_source import Snapshots
+from extractor.source_errors import unreadable as _unreadable
 from extractor.source_values import converted_select, converted_sql, first_bad_value, place
 from extractor.sql import quote_ident, quote_literal
 
@@ -221,12 +222,6 @@ def _parsed_once(con: duckdb.DuckDBPyConnection, name: str, src: Source, catalog
         con.execute(f"CREATE OR REPLACE VIEW raw.{name} AS SELECT * FROM parsed.{name}")
     except duckdb.Error as exc:
         raise _unreadable(catalog, key_prefix, src, exc) from None
-
-
-def _unreadable(catalog: Catalog, key_prefix: str, src: Source, exc: duckdb.Error) -> ConfigError:
-    """The one line for a source DuckDB could not read: the catalog key, the file and DuckDB's first line."""
-    return ConfigError(catalog.path, f"{key_prefix}.path", "a readable file of the declared format",
-                       f"{src.path.name}: {str(exc).strip().splitlines()[0]}")
 
 
 def case_renames(columns: tuple[Column, ...], actual: dict[str, str]) -> dict[str, str]:

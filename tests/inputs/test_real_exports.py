@@ -129,3 +129,29 @@ def test_a_parquet_register_with_text_dates_and_a_null_column(tmp_path: Path) ->
     with pytest.raises(ExtractorError, match=r"bans\.parquet:2: column asetettu: expected a date in %d\.%m\.%Y, "
                                              r"got '30\.2\.2026'"):
         run_extract(load_config(request, today=TODAY), tmp_path / "out2", TEST_KEY.encode())
+
+
+def test_a_windows_file_declared_utf8_is_named_with_its_line_and_the_fix(tmp_path: Path) -> None:
+    """DuckDB's own text (cut short to 'CSV Error on L...' under the catalog's name) quoted the record: the line
+    and the catalog key to set are named instead, and nothing of the record."""
+    folder = tmp_path / "w"
+    request = write_export(folder, "cp1252")  # its first record, line 2, names Åsa Öhman
+    text = (folder / "catalog.toml").read_text(encoding="utf-8").replace('encoding = "cp1252"', 'encoding = "utf-8"')
+    (folder / "catalog.toml").write_text(text, encoding="utf-8")
+    done = cli("run", str(request), "--out", str(tmp_path / "out"), "--today", "2026-11-01")
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert f"{folder / 'clients.csv'}:2: not UTF-8 text; an export from Windows needs encoding = \"cp1252\" " \
+           "(catalog.toml: tables.clients.encoding)" in done.stderr
+    assert "sa" not in done.stderr and "hman" not in done.stderr  # no value of the record
+
+
+@pytest.mark.parametrize(("header", "missing"), [(("asiakas", "kielletty"), "peruttu"),
+                                                 (("asiakas", "kielletty", "kielletty"), "peruttu")])
+def test_a_column_the_file_lacks_is_named_with_its_file(tmp_path: Path, header: tuple[str, ...], missing: str) -> None:
+    folder = tmp_path / "w"
+    request = write_export(folder, "utf-8")
+    (folder / "opt_outs.csv").write_text(";".join(header) + "\r\n", encoding="utf-8")
+    done = cli("run", str(request), "--out", str(tmp_path / "out"), "--today", "2026-11-01")
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(f"error: {folder / 'opt_outs.csv'}: no column '{missing}' (nearest: "), done.stderr
+    assert "catalog.toml: registers.opt_out.delimiter" in done.stderr and "Binder" not in done.stderr
