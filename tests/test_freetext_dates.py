@@ -24,6 +24,8 @@ SHIFTED = [
     ("Met on 30 December 2024.", 2, "Met on 1 January 2025."),
     ("Hetu <HENKILÖTUNNUS>, 31.2. ei ole päivämäärä.", 4, "Hetu <HENKILÖTUNNUS>, 31.2. ei ole päivämäärä."),
     ("Vuokra 650 euroa, 3 kertaa viikossa.", 9, "Vuokra 650 euroa, 3 kertaa viikossa."),
+    ("Palaveri 2024-05-17 klo 10.", 3, "Palaveri 2024-05-20 klo 10."),  # as a system writes it
+    ("Tunnus 2024-05-17-3, väli 2024-13-40.", 3, "Tunnus 2024-05-17-3, väli 2024-13-40."),  # a code, no date
 ]
 
 
@@ -39,6 +41,7 @@ MONTHS = [
     ("Beslutet kom 12 mars 2024.", "sv", "Beslutet kom mars 2024."),
     ("Nästa bedömning 20.2.2026.", "sv", "Nästa bedömning februari 2026."),
     ("Met on 3 May 2024.", "en", "Met on May 2024."),
+    ("Palaveri 2024-05-17.", "fi", "Palaveri toukokuu 2024."),
 ]
 
 
@@ -114,7 +117,8 @@ _WHOLE = st.one_of(
     st.builds(lambda d, m, c: c(f"{d} {m}"), st.integers(0, 40),
               st.sampled_from(MONTH_NAMES["sv"] + MONTH_NAMES["en"]), _CASED),
     st.builds(lambda d, m, y: f"{d}.{m}.{y}", st.integers(0, 40), st.integers(0, 13),
-              st.sampled_from(["", "24", "2024"])))
+              st.sampled_from(["", "24", "2024"])),
+    st.builds(lambda y, m, d: f"{y}-{m:02d}-{d:02d}", st.integers(1890, 2110), st.integers(0, 13), st.integers(0, 40)))
 _PIECES = st.sampled_from(["12", "3", "2024", "24", ".", ". ", " ", ":", "\n", "-", "kuuta", "kuun", " päivänä",
                            "klo", "\x00", "K", "\u212a", "\u017f", "ÄÖ", "x"] + _STEMS)
 

@@ -65,6 +65,8 @@ ADDRESSES = [
     ("Postinumero 33100 merkitty.", [], ["33100"]),  # a code that exists, with a context word
     ("Summa 12000 euroa maksettu.", [], []),  # five digits that are not a postal code in context
     ("Koodi 99999 Testi.", [], []),  # no such postal code
+    ("Hembesök på Esplanaden 5 i Helsingfors.", ["Esplanaden 5"], []),  # the number goes with the street, the
+    ("Bor på Storgatan 12 B 4.", ["Storgatan 12 B 4"], []),  # Swedish "i" after it does not (a trial's leak)
 ]
 
 
@@ -84,6 +86,7 @@ PHONES = [
     ("Päätös saapui 12.3.2025.", []),  # a date
     ("Hetu 131052-308T korjattu.", []),  # an identity code is not a phone
     ("Y-tunnus 0112038-9.", []),
+    ("Sirpa soitti (040-5566778) illalla.", ["040-5566778"]),  # inside its brackets, not "(040-5566778"
 ]
 
 
@@ -128,6 +131,7 @@ def test_abbreviation_rules_do_not_name_places_and_words(text: str, language: st
     ("Parkinson-potilas voi hyvin.", []), ("Helsinki-päivä oli kiva.", []),  # an eponym, a place's day: kept
     ("Opettaja soitti Liisa-äidille.", ["Liisa"]), ("Jari-isän kanssa sovittu.", ["Jari"]),  # a parent's word
     ("Sari-äidillä on huoli.", ["Sari"]), ("Kallio-isännöitsijä soitti.", []),  # a manager, not a father
+    ("Asiakas on lähtenyt Aino-tyttärensä luokse.", ["Aino"]), ("Liisa-vaimo soitti.", ["Liisa"]),
 ])
 def test_a_name_joined_to_a_noun_for_a_person(text: str, expected: list[str]) -> None:
     assert found(text, "PERSON") == expected
@@ -140,3 +144,21 @@ def test_a_name_joined_to_a_noun_for_a_person(text: str, expected: list[str]) ->
 ])
 def test_initials_after_a_signing_word_need_not_end_the_note(text: str, expected: list[str]) -> None:
     assert found(text, "PERSON") == expected
+
+
+# Leaks a second hand-written trial found (notes by an outside tester, unseen by the code), each in its language.
+@pytest.mark.parametrize(("text", "language", "expected"), [
+    ("Asiakas kysytään uudelleen viikon päästä. -EV", "fi", ["EV"]),  # initials after a dash end the note
+    ("will try again tmrw - sk", "en", ["sk"]),
+    ("Ei muutoksia - ei", "fi", []), ("Hinta sovittu - ok", "fi", []),  # a word after a dash is no signature
+    ("Rose, the client's sister, brought the medication. Rose's number is unknown.", "en", ["Rose", "Rose"]),
+    ("Bosse (Bo Nyman) vägrar ta emot hemvård.", "sv", ["Bosse", "Bo Nyman"]),  # what the person is called
+    ("Teppo Virtanen (Tepa) soitti.", "fi", ["Teppo Virtanen", "Tepa"]),
+    ("Matti Virtanen (Kela) soitti.", "fi", ["Matti Virtanen"]),  # an institution in brackets is not his
+    ("Asiakas (Matti Virtanen) soitti.", "fi", ["Matti Virtanen"]),  # nor a role word before them
+    ("Kadri Tamm työskentelee siivoojana. Tammin työnantaja maksoi palkan.", "fi", ["Kadri Tamm", "Tammin"]),
+    ("Matti Salo kävi. Salon kaupunki maksaa.", "fi", ["Matti Salo"]),  # the town's genitive, weighed as before
+])
+def test_names_a_second_trial_found(text: str, language: str, expected: list[str]) -> None:
+    spans = sorted(analyzer().analyze(text, language=language, score_threshold=0.5), key=lambda r: r.start)
+    assert [text[r.start:r.end] for r in spans if r.entity_type == "PERSON"] == expected

@@ -1,7 +1,7 @@
 """Dates written in notes: shifted with the person's own offset, or generalised to the month.
 
 A note's dates are indirect identifiers ("hospital 12.3.2024" joins to an admissions register). With
-`[protection] date_shift_days`, every date a note gives (12.3.2024, 12.3.24, 12.3., "maaliskuun 12.
+`[protection] date_shift_days`, every date a note gives (12.3.2024, 12.3.24, 12.3., 2024-03-12, "maaliskuun 12.
 päivänä", "12. maaliskuuta 2024", "12 mars 2024", "12 March 2024") moves by the same per-person offset
 as that person's date columns, so intervals within the record stay true; without a shift the policy
 (`dates_in_notes`) generalises each to its month ("maaliskuu 2024", "mars 2024", "March 2024") or
@@ -31,6 +31,7 @@ _EN = "|".join(MONTHS["en"])
 FORMS = (  # every way a date is written, one alternative each; a range's first day with the date it runs to
     r"(?P<rng>\b(?P<rd>\d{1,2})\.(?:(?P<rm>\d{1,2})\.)?\s?[–—-]\s?(?P<rd2>\d{1,2})\.(?P<rm2>\d{1,2})\."
     r"(?P<ry>\d{4}|\d{2}(?!\d))?(?![\d:]))"
+    r"|(?P<iso>\b(?P<iy>(?:19|20)\d\d)-(?P<im>\d\d)-(?P<id>\d\d)(?![\d:-]))"
     r"|(?P<num>\b(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2}(?!\d))?(?![\d:]))"
     rf"|(?P<fi1>\b(?P<fd1>\d{{1,2}})\.\s(?P<fm1>{_FI})kuuta(?:\s(?P<fy1>\d{{4}}))?)"
     rf"|(?P<fi2>\b(?P<fm2>{_FI})kuun\s(?P<fd2>\d{{1,2}})\.(?P<fp2>\späivänä)?(?:\s(?P<fy2>\d{{4}}))?)"
@@ -41,14 +42,16 @@ FORMS = (  # every way a date is written, one alternative each; a range's first 
 # over the notes, the matches the same: tests/test_freetext_dates.py compares them with FORMS alone).
 FIRST = "(?=[\\d" + "".join(sorted({stem[0] for stem in _FI_STEMS})) + "])"
 DATE = re.compile(FIRST + "(?:" + FORMS + ")", re.IGNORECASE)
-_ANY = (r"\d{1,2}\.\d{1,2}\.|\d{1,2}\.?\s(?i:" + "|".join([*_FI_STEMS, *MONTHS["sv"], *MONTHS["en"]]) + ")"
-        + r"|(?i:" + _FI + r")kuun\s\d")
+_ANY = (r"\d{1,2}\.\d{1,2}\.|\d{4}-\d\d-\d\d|\d{1,2}\.?\s(?i:"
+        + "|".join([*_FI_STEMS, *MONTHS["sv"], *MONTHS["en"]]) + ")" + r"|(?i:" + _FI + r")kuun\s\d")
 
 
 def _parts(m: re.Match[str]) -> tuple[str, int, int, str | None]:
     """(form, day, month, year text or None)."""
     if m.group("num"):
         return "num", int(m.group("d")), int(m.group("m")), m.group("y")
+    if m.group("iso"):
+        return "iso", int(m.group("id")), int(m.group("im")), m.group("iy")
     if m.group("fi1"):
         return "fi1", int(m.group("fd1")), _FI_STEMS.index(m.group("fm1").lower()) + 1, m.group("fy1")
     if m.group("fi2"):
@@ -68,6 +71,8 @@ def _render(m: re.Match[str], form: str, day: dt.date, year: str | None) -> str:
     y = None if year is None else (str(day.year) if len(year) == 4 else f"{day.year % 100:02d}")
     if form == "num":
         return f"{day.day}.{day.month}." + (y or "")
+    if form == "iso":
+        return day.isoformat()
     if form == "fi1":
         return f"{day.day}. {_FI_STEMS[day.month - 1]}kuuta" + (f" {y}" if y else "")
     if form == "fi2":

@@ -36,6 +36,10 @@ _AGE = re.compile(r"\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)?\s*\)|\s*\(\s
                   r"|\s+is\s+\d{1,3}\s+years")  # "Onni (7 v)", "Grace (9)"
 _INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-ZÅÄÖ]\.\s?$")
 _BRACKET = re.compile(r"\s*\(\s*([^\W\d_]+)(?:\s+([^\W\d_]+))?")  # "Pena (asiakkaan veli)"
+# "Rose, the client's sister", "Liisa, asiakkaan sisko", "Vera, hans syster": an apposition whose possessor
+# says the word after it is a relation (the relation word is then weighed as a bracketed one is).
+_APPOSITION = re.compile(r",\s+(?:the|his|her|their|hänen|asiakkaan|potilaan|hans|hennes|deras|klientens|"
+                         r"patientens)\s+(?:(?:client|patient)['\u2019]s\s+)?([^\W\d_]+)", re.IGNORECASE)
 _LOCATIVE = re.compile(r"(?:ssa|ssä|sta|stä|hin|seen|aan|ään|iin|oon|uun|yyn|öön|een)$")  # in, from, into a place
 NEGATIONS = frozenset({"ei", "eikä", "inte", "not"})
 # A place's genitive before an institution, a district or an area (Malmin sairaalaan, Kallion terveysaseman).
@@ -157,9 +161,9 @@ def score_group(text: str, group: list[tuple[int, int, Hit]], gaz: Gazetteer, la
 
 def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: str, lower: bool) -> float:
     before, after = _words_around(text, start, end)
-    bracket = _BRACKET.match(text, end)
+    bracket = _BRACKET.match(text, end) or _APPOSITION.match(text, end)
     if bracket:
-        before = before + [w.lower() for w in bracket.groups() if w]  # an apposition in brackets
+        before = before + [w.lower() for w in bracket.groups() if w]  # an apposition, in brackets or after a comma
     initial = bool(_INITIAL_BEFORE.search(text, max(0, start - 4), start))  # J. Brown, K. Lahti
     kin = initial or any(_is_kin(w, lang) for w in before)
     next_to_kin = initial or (bool(before) and _is_kin(before[-1], lang))

@@ -17,11 +17,14 @@ from extractor.freetext.gazetteer import (  # noqa: F401 - the names other modul
     WORD,
     Gazetteer,
     Hit,
+    dictionary_terms,
     gazetteer,
     in_place_case,
     is_sentence_start,
+    is_term,
 )
 from extractor.freetext.name_evidence import PLACE_PREPOSITIONS, SPEECH_VERBS
+from extractor.freetext.name_mentions import nicknames, other_forms
 from extractor.freetext.name_scoring import (  # noqa: F401
     _INSTITUTION,
     INSIDE,
@@ -29,6 +32,7 @@ from extractor.freetext.name_scoring import (  # noqa: F401
     _case,
     _in_a_place,
     _in_address,
+    _is_kin,
     _is_kin_word,
     _words_around,
     score_group,
@@ -41,14 +45,16 @@ ALIAS = re.compile(r"(?:\s+(?:eli|alias|kallas|aka|dvs\.?)\s+|\s*\()([A-ZÅÄÖ]
 SURNAME_INITIAL = re.compile(r" [A-ZÅÄÖ]\.(?!\w)")  # Sanna L., /Ulla S.
 INFLECTED_INITIALS = re.compile(r"\b[A-ZÅÄÖ](?:[-.][A-ZÅÄÖ])?\.?:[a-zåäö]{1,4}\b")  # A-K:n, M-L:s, J.K:lle, K:n
 HYPHEN_INITIALS = re.compile(r"(?<![\w-])[A-ZÅÄÖ]-[A-ZÅÄÖ](?![\w-])")  # J-P (Juha-Pekka) on their own
+# Short words that end a note without signing it (… - ok, … - ei, … /kl): never initials.
+_NOT_INITIALS = "ok|kl|klo|nr|jne|yms|mm|ym|obs|ei|on|ja|jo|no|nej|yes|ok|men|and|the|nyt|joo|voi|pvm|kk|vk|min"
 # A writer's initials signing a note (… /mk, Kirj. PK, Kirjaaja: hj) at its end or before a line break.
-SIGNATURE = re.compile(r"(?:(?<=\s)/|(?<=[.!?]\s)|(?<=!!\s)|\b(?i:kirj\.?|kirjaaja:?|kirjannut:?|kirjasi|"
-                       r"antecknat av:?|protokollförare:?|sekreterare:?|signed:?|minutes:?|notes by:?)\s*)"
-                       r"(?!(?i:ok|kl|nr|jne|yms|mm|ym|obs)\b)([A-ZÅÄÖa-zåäö]{2,3})\.?\s*(?:$|\n)")
+SIGNATURE = re.compile(r"(?:(?<=\s)/|(?<=\s)[-\u2013\u2014]\s?|(?<=[.!?]\s)|(?<=!!\s)|\b(?i:kirj\.?|kirjaaja:?|"
+                       r"kirjannut:?|kirjasi|antecknat av:?|protokollförare:?|sekreterare:?|signed:?|minutes:?|"
+                       r"notes by:?)\s*)(?!(?i:" + _NOT_INITIALS + r")\b)([A-ZÅÄÖa-zåäö]{2,3})\.?\s*(?:$|\n)")
 # After a signing word the initials need not end the note: a date, a time or a title may follow (Kirj. PK
 # 4.5.2024, Signed: JD, sos.tt).
 SIGNED_BY = re.compile(r"\b(?i:kirj\.|kirjaaja:?|kirjannut:?|antecknat av:?|protokollförare:?|signed:?|notes by:?)"
-                       r"\s*(?!(?i:ok|kl|nr|jne|yms|mm|ym|obs)\b)([A-ZÅÄÖ]{2,3}|[a-zåäö]{2,3})\.?"
+                       r"\s*(?!(?i:" + _NOT_INITIALS + r")\b)([A-ZÅÄÖ]{2,3}|[a-zåäö]{2,3})\.?"
                        r"(?=\s*(?:[,;(]|\d|klo\b|kl\.|sos|$))", re.MULTILINE)
 _UNSEEN = object()  # a word the gazetteer has not yet been asked about
 _AND = re.compile(r"\s+(?:ja|sekä|eli|alias|och|dvs|and|aka|&)\s+")  # the whole gap between two names
@@ -166,18 +172,21 @@ def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SECO
     found += _initials(text, found)
     if "-" in text:
         found += _named_in_compounds(text, gaz, lang, found)
-    if not second.on:
-        return found
-    from extractor.freetext.unknown_words import possible_names
+    if second.on:
+        from extractor.freetext.unknown_words import possible_names
 
-    taken = [(s, e) for s, e, _ in found]
-    return found + [p for p in possible_names(text, lang, gaz, second.terms, words)
-                    if not any(s < p[1] and p[0] < e for s, e in taken)]
+        taken = [(s, e) for s, e, _ in found]
+        found += [p for p in possible_names(text, lang, gaz, second.terms, words)
+                  if not any(s < p[1] and p[0] < e for s, e in taken)]
+    if "(" in text:
+        found += nicknames(text, found, lang)
+    return found + other_forms(text, words, found, gaz, lang)
 
 
 # A name joined to a noun for a person (Matti-vauva, Tähti-tytön, Aino-mummolle, Liisa-äidille): the name is
 # someone's.
-PERSON_COMPOUND = re.compile(r"(?<![\w-])([A-ZÅÄÖ][a-zåäö]+)-(?:tyttö|tytö|poika|poja|vauva|mummo|mummi|mumm|pappa|"
+PERSON_COMPOUND = re.compile(r"(?<![\w-])([A-ZÅÄÖ][a-zåäö]+)-(?:tyttö|tytö|tytär|tyttär|vaimo|puoliso|poika|poja|vauva|"
+                             r"mummo|mummi|mumm|pappa|"
                              r"vaari|ukki|täti|tädi|setä|sedä|eno|veli|velje|sisko|sisar|serkku|serku|neiti|"
                              r"herra|rouva|flicka|flickan|pojke|pojken|baby|bebis)[a-zåäö]*(?![\w-])"
                              r"|(?<![\w-])([A-ZÅÄÖ][a-zåäö]+)-(?:äiti|äidi|isä|isi|iskä|äiskä|mummu|mamma|mormor|"
@@ -204,7 +213,7 @@ def may_sign(text: str, tail: int) -> bool:
     a signing word, or a line ending in two or three letters after a sentence's end)."""
     chunk = text[max(0, tail - 2):]
     low = chunk.lower()
-    if "/" in chunk or any(w in low for w in _SIGNING_WORDS):
+    if "/" in chunk or "-" in chunk or "\u2013" in chunk or "\u2014" in chunk or any(w in low for w in _SIGNING_WORDS):
         return True
     ends = [i for i, c in enumerate(chunk) if c == "\n"] if "\n" in chunk else []
     for end in (*ends, len(chunk)):

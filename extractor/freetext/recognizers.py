@@ -77,6 +77,8 @@ class FinnishIbanRecognizer(PatternRecognizer):
         return iban_fi_valid(pattern_text)
 
 
+_CLOSING = {"(": ")", "[": "]", "\uff08": "\uff09", "\uff3b": "\uff3d"}  # the brackets a number may open with
+_OPENING = frozenset(_CLOSING)
 _NOT_A_PHONE = re.compile(r"\d{6}[-+A-FU-Ya-fu-y]\d{3}|\b\d{7}-\d\b")
 
 
@@ -92,9 +94,16 @@ class FinnishPhoneRecognizer(PhoneRecognizer):
                                   "nummer", "mobil", "phone", "call"])
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list[RecognizerResult]:
-        """libphonenumber also accepts identity codes and business IDs ('020332-3796'): those are not phones."""
-        return [r for r in super().analyze(text, entities, nlp_artifacts)
-                if not _NOT_A_PHONE.search(text[max(0, r.start - 1):r.end + 1])]
+        """libphonenumber also accepts identity codes and business IDs ('020332-3796'): those are not phones.
+        A number it reads with its opening bracket, '(040-5566778)', is the number without it: the tag then
+        stands inside both brackets, not before a lone ')'."""
+        found = [r for r in super().analyze(text, entities, nlp_artifacts)
+                 if not _NOT_A_PHONE.search(text[max(0, r.start - 1):r.end + 1])]
+        for r in found:
+            opened = text[r.start] if r.start < r.end else ""
+            if opened in _OPENING and _CLOSING[opened] not in text[r.start:r.end]:
+                r.start += 1
+        return found
 
 
 class NameRecognizer(EntityRecognizer):
@@ -157,6 +166,8 @@ STREET_PATTERN = r"\b" + _CAPITAL + r"[a-zåäöé]+" + _FI_STREET_FORMS + r"\b"
 SV_STREET_PATTERN = (r"\b(?:" + _CAPITAL + r"[a-zåäöé]+" + _SV_STREETS
                      + r"|(?-i:Esplanaden|Esplanadi|Bulevarden|Bulevardi))\b")
 EN_STREET_PATTERN = r"\b" + _CAPITAL + r"[a-z]+\s(?-i:" + _EN_STREETS + r")\b"
+_HOUSE = r"\s+\d{1,4}(?:\s?(?-i:[A-Ka-hjk])\b)?(?:\s?(?:as\.?\s?)?\d{1,3})?\b"  # 5, 20 B 41; not "5 i Helsingfors"
+SV_ADDRESS_PATTERN = SV_STREET_PATTERN + _HOUSE  # Esplanaden 5, Storgatan 12 B: the number with its street
 # A post-office box: PL 123 (fi), PB 45 (sv), P.O. Box 12 (en), Postilokero 7, Postbox 99.
 _PO_BOX_WORDS = r"(?:PL|PB|P\.\s?O\.\s?Box|PO\s?Box|Postilokero|Postbox|Postfack)\s+\d"
 PO_BOX = r"\b" + _PO_BOX_WORDS + r"{1,5}\b"
@@ -174,6 +185,7 @@ class AddressRecognizer(PatternRecognizer):
                       Pattern("street_address_words", MULTIWORD_ADDRESS_PATTERN, 0.8),
                       Pattern("street", STREET_PATTERN, 0.55),
                       Pattern("po_box", PO_BOX, 0.8), Pattern("street_sv", SV_STREET_PATTERN, 0.55),
+                      Pattern("street_address_sv", SV_ADDRESS_PATTERN, 0.8),
                       Pattern("street_en", EN_STREET_PATTERN, 0.55)],
             context=["osoite", "asuu", "kotiosoite", "adress", "bor", "address"])
 

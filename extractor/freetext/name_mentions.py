@@ -1,0 +1,60 @@
+"""More mentions of a person a note has named: what they are called (Bosse (Bo Nyman)) and their name in a
+case that reads as another word (Kadri Tamm … Tammin)."""
+
+from __future__ import annotations
+
+import re
+
+from extractor.freetext.gazetteer import Gazetteer, dictionary_terms, gazetteer, is_term
+from extractor.freetext.name_scoring import _is_kin
+
+_NICK_BEFORE = re.compile(r"(?<![\w-])([A-ZÅÄÖ][a-zåäö]{1,20})\s*\($")  # Bosse (Bo Nyman)
+_NICK_INSIDE = re.compile(r"\s*\(([A-ZÅÄÖ][a-zåäö]{1,20})\)")  # Bo Nyman (Bosse)
+
+
+def nicknames(text: str, found: list[tuple[int, int, float]], lang: str) -> list[tuple[int, int, float]]:
+    """A word in brackets right after a full name, or right before one in brackets, is what the person is
+    called: Bosse (Bo Nyman), Teppo Virtanen (Tepa); not a kinship or role word (Asiakas (Bo Nyman)), an
+    institution's term (Kela) or a place (Espoo)."""
+    out = []
+    for s, e, _ in found:
+        if " " not in text[s:e].strip():
+            continue  # a first name and a surname say the word beside them is theirs
+        before = _NICK_BEFORE.search(text[max(0, s - 25):s]) if text[s - 1:s] == "(" and text[e:e + 1] == ")" \
+            else None
+        inside = _NICK_INSIDE.match(text, e)
+        for m, at in ((before, max(0, s - 25)), (inside, 0)):
+            if m is not None and not _is_kin(m.group(1).lower(), lang) \
+                    and not is_term(m.group(1).lower(), dictionary_terms()) and not _place(m.group(1), lang):
+                out.append((at + m.start(1), at + m.end(1), 0.7))
+    return [n for n in out if not any(s < n[1] and n[0] < e for s, e, _ in found)]
+
+
+_FI_CASE = ("n", "a", "ä", "lle", "lla", "llä", "lta", "ltä", "ssa", "ssä", "sta", "stä", "na", "nä", "ksi", "in",
+            "ia", "iä", "ille", "illa", "illä", "ilta", "iltä", "issa", "issä", "ista", "istä", "iin", "ina", "inä",
+            "iksi", "ineen", "s")  # and Swedish and English genitives (s, 's)
+
+
+def _place(word: str, lang: str) -> bool:
+    hit = gazetteer().classify(word, lang)
+    return hit is not None and hit.kind == "place"
+
+
+def other_forms(text: str, words: list[tuple[int, int, str]], found: list[tuple[int, int, float]],
+                 gaz: Gazetteer, lang: str) -> list[tuple[int, int, float]]:
+    """A name found once in the note, in another case that reads as another word (Kadri Tamm … Tammin, which
+    is also January's; Nguyen … Nguyenille, Tamm's): the same person. A form the gazetteer reads as the same
+    name (Salon from Salo) is left to the rules that weigh it (_again: Salon kaupunki is the town)."""
+    own = {w: gaz.classify(w, lang) for s, e, _ in found for ws, we, w in words
+           if s <= ws and we <= e and len(w) >= 3 and w[0].isupper()}
+    if not own:
+        return []
+    out = []
+    for s, e, w in words:
+        stem = next((n for n in own if w != n and w.startswith(n) and w[len(n):].lstrip(":'\u2019") in _FI_CASE), None)
+        if stem is None or any(fs < e and s < fe for fs, fe, _ in found):
+            continue
+        read = gaz.classify(w, lang)
+        if read is None or own[stem] is None or read.base != own[stem].base:
+            out.append((s, e, 0.85))
+    return out
