@@ -109,3 +109,26 @@ def run_app(app: typer.Typer, args: list[str] | None = None) -> int:
         print(f"error: {command}: {' '.join(text.split())}{hint}", file=sys.stderr)
         return status
     return code if isinstance(code, int) else 0
+
+
+_OWN_LANG = ("deidentify", "users", "catalog")
+
+
+def lang_first(argv: list[str]) -> list[str]:
+    """`extractor run --lang fi …` as `extractor --lang fi run …`: users put the option where they reach for it.
+    Commands with a --lang of their own keep it (the notes' language, an account's, a codebook's)."""
+    commands = [i for i, a in enumerate(argv) if not a.startswith("-") and (i == 0 or argv[i - 1] != "--lang")]
+    if not commands or argv[commands[0]] in _OWN_LANG:
+        return argv
+    head, rest, i = argv[:commands[0]], [], commands[0]
+    while i < len(argv):
+        if argv[i] == "--lang" and i + 1 < len(argv):
+            head += argv[i:i + 2]
+            i += 2
+            continue
+        if argv[i].startswith("--lang="):
+            head.append(argv[i])
+        else:
+            rest.append(argv[i])
+        i += 1
+    return head + rest

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from extractor.cli import lang_first
+from extractor.cli_support import lang_first
 
 
 @pytest.mark.parametrize(("argv", "expected"), [
