@@ -39,6 +39,9 @@ PASS = {
                                     "SELECT CASE WHEN c >= 10 THEN '10+' ELSE '1-9' END AS region, count(*) AS n "
                                     "FROM p GROUP BY ALL",
     "a column the query lacks (named later)": "SELECT region, count(*) AS m FROM clients GROUP BY ALL",
+    "a per-person first visit, by year": "WITH f AS (SELECT client_id, min(created_on) AS first FROM documents "
+                                         "GROUP BY ALL) SELECT CAST(year(first) AS VARCHAR) AS region, count(*) AS n "
+                                         "FROM f GROUP BY ALL",
 }
 REFUSED = {
     "scaled": ("SELECT region, count(DISTINCT client_id) * 1000 AS n FROM clients GROUP BY ALL", "counts: 'n'"),
@@ -55,10 +58,25 @@ REFUSED = {
     "one union branch scaled": ("SELECT 'a' AS region, count(*) AS n FROM clients UNION ALL "
                                 "SELECT 'b', count(*) * 9 FROM clients", "counts: 'n'"),
     "string_agg as a dimension": ("SELECT string_agg(birth_date::VARCHAR, ';') AS region, count(*) AS n "
-                                  "FROM clients GROUP BY sex", "dimensions: 'region' is built with string_agg()"),
+                                  "FROM clients GROUP BY sex", "dimensions: 'region' is made with string_agg()"),
     "string_agg through a CTE": ("WITH c AS (SELECT sex, list(birth_date) AS people FROM clients GROUP BY ALL) "
                                  "SELECT c.people::VARCHAR AS region, count(*) AS n FROM clients JOIN c USING (sex) "
-                                 "GROUP BY ALL", "dimensions: 'region' is built with list()"),
+                                 "GROUP BY ALL", "dimensions: 'region' is made with list()"),
+    # A table attack's labels: one person's last date, or a dump of a whole municipality, through a subquery
+    # (in a CTE or not), and an extreme that `extremes = "withheld"` holds back, published as a "category".
+    "a subquery's value": ("SELECT (SELECT CAST(max(created_on) AS VARCHAR) FROM documents d JOIN clients t "
+                           "USING (client_id) WHERE t.birth_date = DATE '1964-04-11') AS region, count(*) AS n "
+                           "FROM clients GROUP BY ALL", "dimensions: 'region' is made with a subquery's value"),
+    "a dump through a CTE": ("WITH dump AS (SELECT string_agg(birth_date::VARCHAR, ';') AS blob FROM clients) "
+                             "SELECT (SELECT blob FROM dump) AS region, count(*) AS n FROM clients GROUP BY ALL",
+                             "dimensions: 'region' is made with a subquery's value"),
+    "a subquery hidden in a CTE": ("WITH x AS (SELECT sex, (SELECT max(birth_date) FROM clients) AS b FROM clients) "
+                                   "SELECT b AS region, count(*) AS n FROM x GROUP BY ALL",
+                                   "dimensions: 'region' is made with a subquery's value"),
+    "an extreme as a label": ("SELECT sex, CAST(max(birth_date) AS VARCHAR) AS region, count(*) AS n FROM clients "
+                              "GROUP BY sex", "dimensions: 'region' is made with max()"),
+    "a window as a label": ("SELECT DISTINCT first_value(birth_date) OVER (PARTITION BY sex) AS region, "
+                            "count(*) OVER (PARTITION BY sex) AS n FROM clients", "dimensions: 'region' is made with"),
 }
 
 
@@ -153,3 +171,31 @@ def test_a_table_counting_documents_as_units_stops_the_run(registry: Path, tmp_p
     with pytest.raises(ExtractorError, match=r"outputs\[1\]\.unit: 'client_id' is the column 'original_oid'"):
         run_extract(load_config(request, registry), tmp_path / "out", TEST_KEY.encode())
     assert not any((tmp_path / "out").glob("AUD-*/*/release/*.csv"))
+
+
+SENSITIVE = {  # an anonymised record's sensitive attribute, and the identifying column it carries (or None)
+    "a service task": ("SELECT sex, service_task FROM documents JOIN clients USING (client_id)", None),
+    "picked by its date": ("SELECT sex, arg_max(service_task, created_on) AS service_task FROM documents "
+                           "JOIN clients USING (client_id) GROUP BY client_id, sex", None),
+    "a birth date passed off as sensitive": ("SELECT sex, birth_date AS service_task FROM clients", "birth_date"),
+    "a home through a CTE": ("WITH h AS (SELECT client_id, sex, municipality AS home FROM clients) "
+                             "SELECT sex, upper(home) AS service_task FROM h", "municipality"),
+    "a date in a CASE's result": ("SELECT sex, CASE WHEN sex = 'F' THEN CAST(death_date AS VARCHAR) END AS "
+                                  "service_task FROM clients", "death_date"),
+}
+
+
+@pytest.mark.parametrize(("sql", "carried"), SENSITIVE.values(), ids=SENSITIVE.keys())
+def test_a_sensitive_attribute_carries_no_quasi_identifier(sql: str, carried: str | None) -> None:
+    """k-anonymity generalises only the declared quasi-identifiers: a birth date declared sensitive made every
+    record unique while the report said k = 5 (a table attack)."""
+    from extractor.disclosure.dimension_lineage import check_sensitive
+
+    identifying = frozenset({"birth_date", "sex", "municipality", "death_date", "created_on"})
+    if carried is None:
+        check_sensitive(sql, ("service_task",), identifying, "r.toml: outputs[0]")
+        return
+    with pytest.raises(ExtractorError, match=rf"outputs\[0\]\.sensitive: 'service_task' reads {carried}, which the "
+                                             "catalog marks as identifying") as caught:
+        check_sensitive(sql, ("service_task",), identifying, "r.toml: outputs[0]")
+    assert caught.value.before_data

@@ -176,31 +176,6 @@ def _is_count(expr: Node, scope: _Scope, depth: int = 0) -> bool:
     return False
 
 
-def _collects(expr: Node, scope: _Scope, depth: int = 0) -> str | None:
-    """The collecting aggregate a value is built with, through the CTEs and subqueries it reads; else None."""
-    if depth > 50:
-        return None
-    stack: list[Any] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-            continue
-        if not isinstance(node, dict):
-            continue
-        if node.get("class") in ("FUNCTION", "WINDOW", "AGGREGATE") and \
-                node.get("function_name", "").lower() in COLLECTING:
-            return node["function_name"]
-        if node.get("class") == "COLUMN_REF":
-            for inner_expr, inner_scope in _referenced(node, scope):
-                inner = _collects(inner_expr, inner_scope, depth + 1)
-                if inner:
-                    return inner
-            continue
-        stack.extend(v for k, v in node.items() if k != "alias")
-    return None
-
-
 def _returned(top: Node) -> set[str] | None:
     """The names the query's first SELECT returns; None when it returns a table's columns through *."""
     first = _branches(top)[0]["select_list"]
@@ -231,26 +206,34 @@ def check_aggregate(sql: str, dimensions: tuple[str, ...], counts: tuple[str, ..
                 f"count(x), count(DISTINCT x), count_if(…) or a sum of counts or of 0/1 indicators (no "
                 f"arithmetic on it), so that rounding and the small-count rule protect what was counted",
                 before_data=True)
-    for name in dimensions:
-        try:
-            found = _column(top, name, {})
-        except LookupError:
-            continue
-        made = next((m for e, scope in found if (m := _collects(e, scope))), None)
-        if made:
-            raise ExtractorError(
-                f"{where}.dimensions: '{name}' is built with {made}(), which collects the rows' values of a "
-                "cell into one; a dimension is a category the rows are grouped by", before_data=True)
+    from extractor.disclosure.dimension_lineage import check_dimensions
+
+    check_dimensions(sql, dimensions, where, aggregate=True)
 
 
-def check_outputs(outputs: Iterable[Output], person_keys: frozenset[str] | None = None) -> None:
-    """check_aggregate for each aggregate output of a request (its query file's text), check_unit for each
-    table's unit (`person_keys`: the catalog's person_key columns, lower case)."""
+def check_outputs(outputs: Iterable[Output], person_keys: frozenset[str] | None = None,
+                  identifying: frozenset[str] = frozenset()) -> None:
+    """check_aggregate for each aggregate output of a request (its query file's text), the dimensions of each
+    table, check_unit for each table's unit (`person_keys`: the catalog's person_key columns, lower case),
+    and each anonymised record's sensitive attributes (`identifying`: the catalog's quasi-identifiers and
+    dates, lower case)."""
+    from extractor.disclosure.dimension_lineage import check_dimensions, check_sensitive
     from extractor.disclosure.table_unit import check_unit
 
     for out in outputs:
+        sql = out.query.read_text(encoding="utf-8")
         if out.kind == "aggregate":
-            check_aggregate(out.query.read_text(encoding="utf-8"), out.dimensions, out.counts, out.where)
-        elif out.kind == "table" and out.table and out.table.unit and out.table.privacy != "cell_key":
-            # (a cell-key table's unit is its record key: the surrogates' own check names a transformed one)
-            check_unit(out.query.read_text(encoding="utf-8"), out.table.unit, out.where, person_keys)
+            check_aggregate(sql, out.dimensions, out.counts, out.where)
+        elif out.kind == "table" and out.table:
+            check_dimensions(sql, tuple(c for group in out.table.groups for c in group), out.where, aggregate=False)
+            if out.table.unit and out.table.privacy != "cell_key":
+                # (a cell-key table's unit is its record key: the surrogates' own check names a transformed one)
+                check_unit(sql, out.table.unit, out.where, person_keys)
+        elif out.anonymisation is not None and out.anonymisation.sensitive:
+            check_sensitive(sql, tuple(out.anonymisation.sensitive), identifying, out.where)
+
+
+def identifying(catalog: Any) -> frozenset[str]:
+    """The catalog's columns (lower case) that single a person out in combination: quasi-identifiers and dates."""
+    return frozenset(c.name.lower() for t in catalog.tables.values() for c in t.columns
+                     if c.role in ("quasi_identifier", "date"))
