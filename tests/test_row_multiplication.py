@@ -121,3 +121,32 @@ def test_joins_that_do_not_make_rows_run(registry: Path, tmp_path: Path, source:
     request = _request(tmp_path, f"SELECT d.service_task, count(DISTINCT d.client_id) AS clients {source} "
                                  "GROUP BY ALL\n")
     assert run_extract(load_config(request, registry), tmp_path / "out", TEST_KEY.encode()).release_dir.exists()
+
+
+UNIONS = {  # a union of one table's rows with themselves counts the same people twice (a table attack: x8)
+    "a table with itself": ("FROM (SELECT * FROM documents UNION ALL SELECT * FROM documents) d", True),
+    "eight times through a CTE": ("FROM (WITH x AS (SELECT service_task FROM documents WHERE service_task = '10') "
+                                  "SELECT * FROM x UNION ALL SELECT * FROM x UNION ALL SELECT * FROM x) d", True),
+    "overlapping subsets": ("FROM (SELECT service_task FROM documents WHERE service_task < '30' "
+                            "UNION ALL SELECT service_task FROM documents WHERE service_task < '50') d", True),
+    "two tables": ("FROM (SELECT service_task FROM documents UNION ALL SELECT sex AS service_task FROM clients) d",
+                   False),
+}
+
+
+@pytest.mark.parametrize(("source", "refused"), UNIONS.values(), ids=UNIONS.keys())
+def test_a_union_of_a_table_with_itself_is_refused(registry: Path, tmp_path: Path, source: str, refused: bool) -> None:
+    request = _request(tmp_path, f"SELECT d.service_task, count(*) AS clients {source} GROUP BY ALL\n")
+    if not refused:
+        assert run_extract(load_config(request, registry), tmp_path / "out", TEST_KEY.encode()).release_dir.exists()
+        return
+    with pytest.raises(ExtractorError, match="a UNION whose branches read the same table's rows") as caught:
+        run_extract(load_config(request, registry), tmp_path / "out", TEST_KEY.encode())
+    assert "\n" not in str(caught.value) and not any((tmp_path / "out").glob("*/*/release/*.csv"))
+
+
+def test_a_union_of_counts_runs(registry: Path, tmp_path: Path) -> None:
+    """Each branch counted first: the union joins counts, not people's rows."""
+    request = _request(tmp_path, "SELECT '10' AS service_task, count(*) AS clients FROM documents WHERE "
+                                 "service_task = '10' UNION ALL SELECT 'all', count(*) FROM documents\n")
+    assert run_extract(load_config(request, registry), tmp_path / "out", TEST_KEY.encode()).release_dir.exists()

@@ -124,3 +124,16 @@ def test_the_spark_engine_refuses_it_end_to_end(registry: Path, tmp_path: Path) 
     assert "makes more rows than either of its sides" in str(caught.value)
     assert not caught.value.before_data
     assert not any((tmp_path / "out").glob("*/*/release/*.csv"))
+
+
+@pytest.mark.parametrize(("source", "refused"), [
+    ("FROM (SELECT * FROM documents UNION ALL SELECT * FROM documents) d", True),
+    ("FROM (SELECT service_task FROM documents UNION ALL SELECT region AS service_task FROM clients) d", False),
+], ids=["a table with itself", "two tables"])
+def test_a_union_of_a_table_with_itself_is_refused_on_spark(sandbox, source: str, refused: bool) -> None:
+    sql = f"SELECT d.service_task, count(*) AS n {source} GROUP BY d.service_task"
+    if not refused:
+        assert _run(sandbox, sql).height == 8
+        return
+    with pytest.raises(ExtractorError, match="a UNION whose branches read the same table's rows"):
+        _run(sandbox, sql)

@@ -19,7 +19,8 @@ from typing import Any
 from extractor.errors import ExtractorError
 
 _KIND = {"BroadcastHashJoin": "HASH_JOIN", "ShuffledHashJoin": "HASH_JOIN", "SortMergeJoin": "HASH_JOIN",
-         "BroadcastNestedLoopJoin": "NESTED_LOOP_JOIN", "CartesianProduct": "CROSS_PRODUCT", "Generate": "UNNEST"}
+         "BroadcastNestedLoopJoin": "NESTED_LOOP_JOIN", "CartesianProduct": "CROSS_PRODUCT", "Generate": "UNNEST",
+         "Union": "UNION"}
 _JOIN_TYPE = {"LeftOuter": "LEFT", "RightOuter": "RIGHT", "FullOuter": "FULL"}
 _MAX_DEPTH = 500  # a plan deeper than this is not one a query makes
 

@@ -10,8 +10,11 @@ every join's rows are compared with its larger side's (an outer join's with both
 also keeps the rows that found no match), every UNNEST's with its input's. A one-to-many join (documents to
 their client) never makes more; a test of another table's rows is written with EXISTS, which never
 multiplies. A vocabulary join may make rows (a drug exposure to each of its ingredients' cells): an equality
-join one of whose sides reads only tables without people. Not covered: such a join on a column that is not
-the vocabulary's key, and a UNION ALL of a table with itself.
+join one of whose sides reads only tables without people. A UNION whose branches read one table's rows
+as they are (no aggregate between the union and the table) repeats them: the same people's rows counted
+twice or eight times pass the rule as surely as a join's (a table attack divided its counts by eight); a
+union of counts (each branch aggregated) passes. Not covered: a vocabulary join on a column that is not the
+vocabulary's key.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from extractor.errors import ExtractorError
 _JOINS = ("JOIN", "CROSS_PRODUCT", "POSITIONAL")
 _OUTER = {"LEFT", "RIGHT", "FULL", "OUTER"}
 _IN_WORDS = {"CROSS_PRODUCT": "a cross join (or a comma between tables)", "HASH_JOIN": "a join on equal values",
+             "UNION": "a UNION whose branches read the same table's rows (use CASE or GROUPING SETS for "
+                      "categories, or count in each branch)",
              "NESTED_LOOP_JOIN": "a join on a condition (not on equal keys)", "UNNEST": "an UNNEST or explode"}
 
 
@@ -44,11 +49,54 @@ def _tables(node: dict[str, Any]) -> set[str]:
     return found
 
 
+def _ctes(profile: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A materialised CTE's index -> the operator that makes its rows (its scans name only the index)."""
+    found, stack = {}, list(profile.get("operator") or profile.get("children") or [])
+    while stack:
+        n = stack.pop()
+        index = (n.get("extra_info") or {}).get("Table Index")
+        kind = str(n.get("operator_type") or n.get("type") or "").upper()
+        if kind == "CTE" and index is not None and n.get("children"):
+            found[str(index)] = n["children"][0]
+        stack.extend(n.get("children") or [])
+    return found
+
+
+def _row_tables(node: dict[str, Any], ctes: dict[str, dict[str, Any]], depth: int = 0) -> set[str]:
+    """The tables whose rows reach this operator as they are: scanned below it (or in a CTE it scans) with
+    no aggregate between."""
+    found, stack = set(), [node]
+    while stack and depth < 50:
+        n = stack.pop()
+        kind = str(n.get("operator_type") or n.get("type") or "").upper()
+        if n is not node and ("AGGREGATE" in kind or "GROUP_BY" in kind):
+            continue
+        extra = n.get("extra_info") or {}
+        if extra.get("Table"):
+            found.add(str(extra["Table"]).split(".")[-1].strip('"').lower())
+        if kind == "CTE_SCAN" and str(extra.get("CTE Index")) in ctes:
+            found |= _row_tables(ctes[str(extra["CTE Index"])], ctes, depth + 1)
+        stack.extend(n.get("children") or [])
+    return found
+
+
+def _repeats_rows(children: list[dict[str, Any]], person_tables: frozenset[str] | None,
+                  ctes: dict[str, dict[str, Any]]) -> bool:
+    """A union's branches read the rows of one table with people in it, each as they are."""
+    seen: set[str] = set()
+    for child in children:
+        tables = {t for t in _row_tables(child, ctes) if person_tables is None or t in person_tables}
+        if tables & seen:
+            return True
+        seen |= tables
+    return False
+
+
 def multiplying_operator(profile: dict[str, Any], person_tables: frozenset[str] | None = None) -> str | None:
     """The first operator (its type) that outputs more rows than its inputs allow, or None. `person_tables`
     (lower case): the tables that hold people's rows; an equality join one of whose sides reads only other
     tables (a vocabulary: a drug to each of its ingredients) may make rows. None: every table holds people."""
-    stack = list(profile.get("operator") or profile.get("children") or [])
+    stack, ctes = list(profile.get("operator") or profile.get("children") or []), _ctes(profile)
     while stack:
         node = stack.pop()
         children = node.get("children") or []
@@ -56,6 +104,8 @@ def multiplying_operator(profile: dict[str, Any], person_tables: frozenset[str] 
         rows, inputs = _rows(node), [_rows(c) for c in children]
         outer = str((node.get("extra_info") or {}).get("Join Type", "")).upper() in _OUTER
         bound = sum(inputs) if outer else max(inputs, default=0)  # an outer join keeps its unmatched rows too
+        if kind.upper() in ("UNION", "UNIONEXEC") and _repeats_rows(children, person_tables, ctes):
+            return "UNION"
         if inputs and (any(j in kind for j in _JOINS) or kind == "UNNEST") and rows > bound \
                 and not (kind == "HASH_JOIN" and person_tables is not None
                          and any((t := _tables(c)) and not t & person_tables for c in children)):
@@ -74,6 +124,9 @@ def refuse_multiplied(profile: dict[str, Any], query_file: object, person_tables
     operator that multiplied the rows. The refusal depends on the data, so it counts as a stop on data (the
     airlock rations those)."""
     kind = multiplying_operator(profile, person_tables)
+    if kind == "UNION":
+        raise ExtractorError(f"{query_file}: refused: {_IN_WORDS[kind]}, so a count over it would count the same "
+                             "people twice, past the small-count rule")
     if kind is not None:
         what = _IN_WORDS.get(kind, "a join")
         raise ExtractorError(
