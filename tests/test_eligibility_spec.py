@@ -331,7 +331,7 @@ def test_a_document_whose_person_key_is_empty_names_no_one(tmp_path: Path) -> No
     """A Parquet export may write '' (or blanks) for a missing key: such a row has no person, like a null one;
     it was kept as a person called '' and a consent row for '' let it into a consent-based extract."""
     w = base_world()
-    w.documents = [*w.documents, ("e1", "e1", "", "R1", "10"), ("e2", "e2", " ", "R1", "10"),
+    w.documents = [*w.documents, ("e1", "e1", "", "R1", "10"), ("e2", "e2", "   ", "R1", "10"),
                    ("e3", "e3", None, "R1", "10")]
     ids, result, _ = eligible_documents(write_world(w, tmp_path))
     assert ids == ALL
