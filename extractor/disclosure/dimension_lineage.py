@@ -121,17 +121,27 @@ def reads(expr: Node, scope: Any, depth: int = 0) -> set[str]:
     return found
 
 
-def check_dimensions(sql: str, dimensions: tuple[str, ...], where: str, aggregate: bool) -> None:
-    """Refuse, in one line naming the key, a dimension made by smuggling (above); `aggregate`: the query
-    computes the cells itself, so its own aggregates are counts and statistics, never categories."""
+def _traced(sql: str, names: tuple[str, ...]) -> list[tuple[str, list[tuple[Node, Any]] | None]]:
+    """Each named column's expressions with their scopes; None for a column the trace cannot follow, and
+    nothing at all for a query that is not one SELECT (the sandbox names what is wrong with it)."""
     try:
         top = trace._tree(sql)  # noqa: SLF001
     except LookupError:
-        return
-    for name in dimensions:
+        return []
+    out: list[tuple[str, list[tuple[Node, Any]] | None]] = []
+    for name in names:
         try:
-            found = trace._column(top, name, {})  # noqa: SLF001
+            out.append((name, trace._column(top, name, {})))  # noqa: SLF001
         except LookupError:
+            out.append((name, None))
+    return out
+
+
+def check_dimensions(sql: str, dimensions: tuple[str, ...], where: str, aggregate: bool) -> None:
+    """Refuse, in one line naming the key, a dimension made by smuggling (above); `aggregate`: the query
+    computes the cells itself, so its own aggregates are counts and statistics, never categories."""
+    for name, found in _traced(sql, dimensions):
+        if found is None:
             continue
         made = next((m for e, scope in found if (m := smuggled(e, scope))), None)
         if made is None and aggregate:
@@ -146,15 +156,7 @@ def check_dimensions(sql: str, dimensions: tuple[str, ...], where: str, aggregat
 def check_sensitive(sql: str, sensitive: tuple[str, ...], identifying: frozenset[str], where: str) -> None:
     """Refuse a sensitive attribute of an anonymised record that reads a quasi-identifier or a date of the
     catalog (`identifying`, lower case): it must be declared a quasi-identifier, with a hierarchy."""
-    try:
-        top = trace._tree(sql)  # noqa: SLF001
-    except LookupError:
-        return
-    for name in sensitive:
-        try:
-            found = trace._column(top, name, {})  # noqa: SLF001
-        except LookupError:
-            found = []
+    for name, found in _traced(sql, sensitive):
         read = {c for e, scope in found for c in reads(e, scope)} if found else {name.lower()}
         hit = sorted(read & identifying)
         if hit:
