@@ -1,9 +1,8 @@
 """Is an "aggregate" really person-level rows? The checker's own test, from the file and the run's person list.
 
-Three signs, each enough: a dimension of more than 20 distinct values, so many that, spread over the
+Two signs, each enough: a dimension of more than 20 distinct values, so many that, spread over the
 persons the run included, fewer than threshold + 1 people stand behind each (an identifier, a birth date, a note); or a
-table of 20 rows or more in which most rows have every count redacted; or one whose every count above zero
-is redacted (a zero beside a hidden count tells who has what).
+table of 20 rows or more in which most rows have every count redacted.
 """
 
 from __future__ import annotations
@@ -28,11 +27,6 @@ def person_level_rows(name: str, df: pl.DataFrame, spec: dict, threshold: int, p
             if persons and distinct > max(threshold + 1, 20) and distinct > persons / (threshold + 1):
                 findings.append(f"{name}: dimension '{d}' has {distinct} values for {persons} persons: rows of "
                                 f"fewer than {threshold + 1} people, not categories")
-    if counts:
-        cells = df.select(pl.concat_list(pl.col(c).cast(pl.String) for c in counts).alias("c")).explode("c")["c"]
-        if (cells == REDACTED).any() and cells.is_in([REDACTED, "0"]).all():
-            findings.append(f"{name}: every count above zero is redacted: it tells only which categories hold "
-                            "fewer people than the threshold")
     if counts and df.height >= 20:
         all_hidden = df.select(pl.all_horizontal(pl.col(c) == REDACTED for c in counts).mean()).item()
         if all_hidden > 0.5:

@@ -8,8 +8,9 @@ dimensions, integer counts, and no more rows than the policy's cap. Person-level
 aggregate are refused: a dimension with more than MIN_ROWS distinct values and more than
 persons / (threshold + 1) cannot be a category of groups of more than `threshold` people (an
 identifier, a birth date, a note's text), and a table where most rows (of at least MIN_ROWS) have
-every count suppressed describes single people (their labels still tell who exists); so does one, of any
-size, whose every count above zero is suppressed (a zero then says "not this person", a hidden count "yes").
+every count suppressed describes single people (their labels still tell who exists). A smaller one whose
+every count above zero is hidden is flagged (`only_small`): a hidden count beside a zero says "yes" and "no"
+of one person where the query picks one out, and the review report asks the DPO to return it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Controlled:
     suppressed: int
     rounded: int  # cells whose value changed by rounding
     zeros: int
+    only_small: bool = False  # every count above zero hidden: the file tells only which groups are small
 
 
 def floor_figure(rules: Disclosure) -> int:
@@ -98,11 +100,6 @@ def _refuse_person_level(df: pl.DataFrame, safe: pl.DataFrame, out: Output, rule
         if hidden > MAX_SUPPRESSED_ROWS:
             raise ExtractorError(f"{where}: {hidden:.0%} of the {safe.height} rows have every count suppressed: "
                                  "person-level rows, not an aggregate; use broader categories")
-    if out.counts and safe.height and all(safe[c].null_count() + (safe[c] == 0).sum() == safe.height
-                                          for c in out.counts) and any(safe[c].null_count() for c in out.counts):
-        raise ExtractorError(f"{where}: every count above zero is suppressed: the file would tell only which "
-                             f"categories hold fewer than {rules.threshold + 1} people (one person's attributes, "
-                             "where the query picks one out); use broader categories or a wider population")
 
 
 def control(df: pl.DataFrame, out: Output, rules: Disclosure, persons: int | None = None
@@ -119,4 +116,5 @@ def control(df: pl.DataFrame, out: Output, rules: Disclosure, persons: int | Non
     changed = sum(int(((safe[c] != df[c]) & safe[c].is_not_null()).sum()) for c in out.counts)
     zeros = sum(int((df[c] == 0).sum()) for c in out.counts)
     text = safe.with_columns(pl.col(c).cast(pl.String).fill_null(REDACTED) for c in out.counts)
-    return text, Controlled(out.name, df.height, cells, suppressed, changed, zeros)
+    shown = sum(int((safe[c] > 0).sum()) for c in out.counts)
+    return text, Controlled(out.name, df.height, cells, suppressed, changed, zeros, bool(suppressed) and not shown)

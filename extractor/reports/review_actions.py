@@ -22,7 +22,7 @@ def _label(cfg: RunConfig, table: str) -> dict[str, str] | str:
 
 def actions(cfg: RunConfig, elig: Eligibility, leaving: list[dict[str, Any]], tables: list,
             anonymised: dict[str, Any], check: CheckReport, differences: list,
-            readability: dict[str, Any] | None) -> list[str]:
+            readability: dict[str, Any] | None, controlled: list | None = None) -> list[str]:
     out: list[str] = []
     if not check.passed:
         out.append(Message("Do not approve: the independent check found %(n)s problem(s), listed in section 7.",
@@ -39,6 +39,12 @@ def actions(cfg: RunConfig, elig: Eligibility, leaving: list[dict[str, Any]], ta
         if t.privacy == "sdc" and t.hidden_share > WIDE_HIDDEN_SHARE:
             out.append(Message("In %(file)s, %(share)s per cent of the total is hidden: ask the researcher whether "
                                "fewer, wider groups would do.", file=t.output, share=round(100 * t.hidden_share)))
+    for c in controlled or []:
+        if c.only_small:
+            out.append(Message("Return %(file)s unless the query is clearly about groups: every count above zero in "
+                               "it is hidden, so it tells only which groups hold fewer than %(n)s people, and where "
+                               "the query picks one person out, that person's attributes.", file=c.output,
+                               n=cfg.purpose.disclosure.threshold + 1))
     if differences:
         out.append(Message("Return the request unless you are sure the differences from earlier releases "
                            "(section 6) reveal no one."))
