@@ -17,11 +17,9 @@ from extractor.freetext.gazetteer import (  # noqa: F401 - the names other modul
     WORD,
     Gazetteer,
     Hit,
-    dictionary_terms,
     gazetteer,
     in_place_case,
     is_sentence_start,
-    is_term,
 )
 from extractor.freetext.name_evidence import PLACE_PREPOSITIONS, SPEECH_VERBS
 from extractor.freetext.name_mentions import nicknames, other_forms
@@ -32,7 +30,6 @@ from extractor.freetext.name_scoring import (  # noqa: F401
     _case,
     _in_a_place,
     _in_address,
-    _is_kin,
     _is_kin_word,
     _words_around,
     score_group,
@@ -46,7 +43,7 @@ SURNAME_INITIAL = re.compile(r" [A-ZÅÄÖ]\.(?!\w)")  # Sanna L., /Ulla S.
 INFLECTED_INITIALS = re.compile(r"\b[A-ZÅÄÖ](?:[-.][A-ZÅÄÖ])?\.?:[a-zåäö]{1,4}\b")  # A-K:n, M-L:s, J.K:lle, K:n
 HYPHEN_INITIALS = re.compile(r"(?<![\w-])[A-ZÅÄÖ]-[A-ZÅÄÖ](?![\w-])")  # J-P (Juha-Pekka) on their own
 # Short words that end a note without signing it (… - ok, … - ei, … /kl): never initials.
-_NOT_INITIALS = "ok|kl|klo|nr|jne|yms|mm|ym|obs|ei|on|ja|jo|no|nej|yes|ok|men|and|the|nyt|joo|voi|pvm|kk|vk|min"
+_NOT_INITIALS = "ok|kl|klo|nr|jne|yms|mm|ym|obs|ei|on|ja|jo|no|nej|yes|men|and|the|nyt|joo|voi|pvm|kk|vk|min"
 # A writer's initials signing a note (… /mk, Kirj. PK, Kirjaaja: hj) at its end or before a line break.
 SIGNATURE = re.compile(r"(?:(?<=\s)/|(?<=\s)[-\u2013\u2014]\s?|(?<=[.!?]\s)|(?<=!!\s)|\b(?i:kirj\.?|kirjaaja:?|"
                        r"kirjannut:?|kirjasi|antecknat av:?|protokollförare:?|sekreterare:?|signed:?|minutes:?|"
