@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 
-from extractor.freetext.gazetteer import Gazetteer, dictionary_terms, gazetteer, is_term
+from extractor.freetext.gazetteer import Gazetteer, dictionary_terms, is_term
 from extractor.freetext.name_scoring import _is_kin
 
 _NICK_BEFORE = re.compile(r"(?<![\w-])([A-ZÅÄÖ][a-zåäö]{1,20})\s*\($")  # Bosse (Bo Nyman)
 _NICK_INSIDE = re.compile(r"\s*\(([A-ZÅÄÖ][a-zåäö]{1,20})\)")  # Bo Nyman (Bosse)
 
 
-def nicknames(text: str, found: list[tuple[int, int, float]], lang: str) -> list[tuple[int, int, float]]:
+def nicknames(text: str, found: list[tuple[int, int, float]], gaz: Gazetteer, lang: str
+              ) -> list[tuple[int, int, float]]:
     """A word in brackets right after a full name, or right before one in brackets, is what the person is
     called: Bosse (Bo Nyman), Teppo Virtanen (Tepa); not a kinship or role word (Asiakas (Bo Nyman)), an
     institution's term (Kela) or a place (Espoo)."""
@@ -25,7 +26,7 @@ def nicknames(text: str, found: list[tuple[int, int, float]], lang: str) -> list
         inside = _NICK_INSIDE.match(text, e)
         for m, at in ((before, max(0, s - 25)), (inside, 0)):
             if m is not None and not _is_kin(m.group(1).lower(), lang) \
-                    and not is_term(m.group(1).lower(), dictionary_terms()) and not _place(m.group(1), lang):
+                    and not is_term(m.group(1).lower(), dictionary_terms()) and not _place(gaz, m.group(1), lang):
                 out.append((at + m.start(1), at + m.end(1), 0.7))
     return [n for n in out if not any(s < n[1] and n[0] < e for s, e, _ in found)]
 
@@ -35,8 +36,8 @@ _FI_CASE = ("n", "a", "ä", "lle", "lla", "llä", "lta", "ltä", "ssa", "ssä", 
             "iksi", "ineen", "s")  # and Swedish and English genitives (s, 's)
 
 
-def _place(word: str, lang: str) -> bool:
-    hit = gazetteer().classify(word, lang)
+def _place(gaz: Gazetteer, word: str, lang: str) -> bool:
+    hit = gaz.classify(word, lang)
     return hit is not None and hit.kind == "place"
 
 

@@ -176,7 +176,7 @@ def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SECO
         found += [p for p in possible_names(text, lang, gaz, second.terms, words)
                   if not any(s < p[1] and p[0] < e for s, e in taken)]
     if "(" in text:
-        found += nicknames(text, found, lang)
+        found += nicknames(text, found, gaz, lang)
     return found + other_forms(text, words, found, gaz, lang)
 
 

@@ -37,18 +37,6 @@ def _rows(node: dict[str, Any]) -> int:
     return int(node.get("operator_cardinality", node.get("intermediate_rows", 0)) or 0)
 
 
-def _tables(node: dict[str, Any]) -> set[str]:
-    """The tables an operator's subtree scans (their own names, lower case)."""
-    found, stack = set(), [node]
-    while stack:
-        n = stack.pop()
-        table = (n.get("extra_info") or {}).get("Table")
-        if table:
-            found.add(str(table).split(".")[-1].strip('"').lower())
-        stack.extend(n.get("children") or [])
-    return found
-
-
 def _ctes(profile: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """A materialised CTE's index -> the operator that makes its rows (its scans name only the index)."""
     found, stack = {}, list(profile.get("operator") or profile.get("children") or [])
@@ -62,20 +50,21 @@ def _ctes(profile: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _row_tables(node: dict[str, Any], ctes: dict[str, dict[str, Any]], depth: int = 0) -> set[str]:
-    """The tables whose rows reach this operator as they are: scanned below it (or in a CTE it scans) with
-    no aggregate between."""
+def _tables(node: dict[str, Any], ctes: dict[str, dict[str, Any]], rows_only: bool = False, depth: int = 0
+            ) -> set[str]:
+    """The tables an operator's subtree scans (their own names, lower case), a materialised CTE it scans
+    included; `rows_only`: only those whose rows reach it as they are (no aggregate between)."""
     found, stack = set(), [node]
     while stack and depth < 50:
         n = stack.pop()
         kind = str(n.get("operator_type") or n.get("type") or "").upper()
-        if n is not node and ("AGGREGATE" in kind or "GROUP_BY" in kind):
+        if rows_only and n is not node and ("AGGREGATE" in kind or "GROUP_BY" in kind):
             continue
         extra = n.get("extra_info") or {}
         if extra.get("Table"):
             found.add(str(extra["Table"]).split(".")[-1].strip('"').lower())
         if kind == "CTE_SCAN" and str(extra.get("CTE Index")) in ctes:
-            found |= _row_tables(ctes[str(extra["CTE Index"])], ctes, depth + 1)
+            found |= _tables(ctes[str(extra["CTE Index"])], ctes, rows_only, depth + 1)
         stack.extend(n.get("children") or [])
     return found
 
@@ -85,7 +74,7 @@ def _repeats_rows(children: list[dict[str, Any]], person_tables: frozenset[str] 
     """A union's branches read the rows of one table with people in it, each as they are."""
     seen: set[str] = set()
     for child in children:
-        tables = {t for t in _row_tables(child, ctes) if person_tables is None or t in person_tables}
+        tables = {t for t in _tables(child, ctes, rows_only=True) if person_tables is None or t in person_tables}
         if tables & seen:
             return True
         seen |= tables
@@ -108,7 +97,7 @@ def multiplying_operator(profile: dict[str, Any], person_tables: frozenset[str] 
             return "UNION"
         if inputs and (any(j in kind for j in _JOINS) or kind == "UNNEST") and rows > bound \
                 and not (kind == "HASH_JOIN" and person_tables is not None
-                         and any((t := _tables(c)) and not t & person_tables for c in children)):
+                         and any((t := _tables(c, ctes)) and not t & person_tables for c in children)):
             return kind
         stack.extend(children)
     return None
