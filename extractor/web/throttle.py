@@ -51,6 +51,8 @@ class Throttle:
             lock = min(self.first_lock * 2 ** (f.count - limit), MAX_LOCK)
             remaining = f.last + lock - now
             return remaining if remaining > 0 else (1.0 if f.pending else 0.0)
+        if f.count == 0 and key.startswith("address:"):
+            return 0.0  # an office signing in at once from one address: only guesses after a failure are held
         return 1.0 if f.count + f.pending >= limit else 0.0
 
     def begin(self, *keys: str) -> float:
