@@ -28,6 +28,8 @@ TARGETS = {"queue_p95_s": 0.5, "run_p95_s": 1.0}
 
 
 def _world(work: Path, clients: int) -> tuple[Path, list[str]]:
+    import shutil
+
     from extractor.config.load import load_config
     from extractor.pipeline import run_extract
     from extractor.release.accounts import add_account, grant
@@ -36,6 +38,8 @@ def _world(work: Path, clients: int) -> tuple[Path, list[str]]:
 
     repo = Path(__file__).resolve().parent.parent / "examples" / "registry"
     registry, out = work / "airlock-registry", work / "airlock-out"
+    for left in (out, work / "airlock-released"):  # a run that stopped half-way leaves its accounts and runs
+        shutil.rmtree(left, ignore_errors=True)
     synth.generate(registry, clients, 2026)
     runs = []
     for name, times in (("audit_request.toml", 2), ("research_request.toml", 6), ("microdata_request.toml", 2)):
