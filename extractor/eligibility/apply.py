@@ -22,7 +22,8 @@ from extractor.config.catalog import Table
 from extractor.config.load import RunConfig
 from extractor.eligibility.references import dangling_references
 from extractor.eligibility.register_checks import check_registers
-from extractor.eligibility.registers import prepare_blocks, prepare_registers, removed_structures, sql_date
+from extractor.eligibility.registers import prepare_blocks, prepare_registers, removed_structures
+from extractor.eligibility.retention_dates import ended_sql
 from extractor.eligibility.unmatched_bans import BAN_COLUMN_ROLE, unmatched_bans
 from extractor.engine import is_spark
 from extractor.i18n import N_, Message
@@ -92,14 +93,12 @@ def _anchor_sql(anchor: str, table: Table, cfg: RunConfig) -> str | None:
 
 
 def _retention_condition(table: Table, cfg: RunConfig) -> str | None:
-    as_of = sql_date(cfg.request.as_of)
     whens = []
     for code, anchor, years in _retention_rules(table, cfg):
         anchor_sql = _anchor_sql(anchor, table, cfg)
         if anchor_sql is None:
             continue  # the anchor is not recorded: cannot be assessed, kept (the report warns)
-        test = f"{anchor_sql} + INTERVAL {years} YEAR <= {as_of}"
-        whens.append((code, test))
+        whens.append((code, ended_sql(anchor_sql, years, cfg.request.as_of)))
     if not whens:
         return None
     task = table.one_with_role("service_task")

@@ -12,6 +12,7 @@ import datetime as dt
 import duckdb
 
 from extractor.config.load import RunConfig
+from extractor.eligibility.retention_dates import ended_sql
 from extractor.sql import quote_ident, quote_literal
 
 
@@ -59,7 +60,6 @@ def _person_dates(cfg: RunConfig, oldest_years: dict[str, int]) -> str | None:
     ret = cfg.catalog.retention
     if ret is None:
         return None
-    as_of = sql_date(cfg.request.as_of)
     parts = []
     for anchor, ref in (("death_date", ret.death_date), ("birth_date", ret.birth_date)):
         if ref is None or anchor not in oldest_years:
@@ -71,8 +71,8 @@ def _person_dates(cfg: RunConfig, oldest_years: dict[str, int]) -> str | None:
         other = "birth_date" if anchor == "death_date" else "death_date"
         parts.append(f"SELECT CAST({quote_ident(person)} AS VARCHAR) AS person, 'dates' AS kind, NULL AS target, "
                      f"CAST({quote_ident(column)} AS DATE) AS {anchor}, NULL::DATE AS {other} "
-                     f"FROM raw.{quote_ident(table)} WHERE {quote_ident(column)} + INTERVAL "
-                     f"{oldest_years[anchor]} YEAR <= {as_of}")
+                     f"FROM raw.{quote_ident(table)} WHERE "
+                     f"{ended_sql(quote_ident(column), oldest_years[anchor], cfg.request.as_of)}")
     return " UNION ALL ".join(parts) or None
 
 
