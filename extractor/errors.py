@@ -48,6 +48,14 @@ class RequestMismatch(ExtractorError):
     before_data = True  # names only columns
 
 
+class TooFine(ExtractorError):
+    """An output with more rows or cells than the cap: grouped too finely. More persons would add rows, so a
+    trial on more dummy persons is no way out; coarser groups are."""
+
+    ADVICE = ("group more coarsely: fewer dimensions, or broader categories (a region instead of a municipality, "
+              "age bands instead of ages, years instead of months)")
+
+
 class CheckFailed(ExtractorError):
     """The output checker found something that must not be released."""
 

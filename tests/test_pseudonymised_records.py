@@ -105,3 +105,17 @@ def test_reidentify_command(run, tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "extractor.cli", "reidentify", str(result.run_dir), "--to",
                            str(tmp_path / "other.csv")], capture_output=True, text=True, env=env)
     assert proc.returncode == 2 and "cannot decrypt with this key" in proc.stderr
+
+
+def test_review_report_says_what_a_pseudonymised_file_risks(run) -> None:
+    """The DPO reads that the file is personal data, how many rows stand alone on their other columns (counted
+    from the released file), and the date shift: the three things that decide such a release."""
+    result, _cfg = run
+    df = pl.read_csv(result.release_dir / "t.csv", infer_schema=False)
+    alone = int(df.drop("client_id").is_unique().sum())
+    report = (result.release_dir.parent / "review" / "review_en.html").read_text(encoding="utf-8")
+    assert "t.csv gives records with each person&#39;s pseudonym (client_id): it is personal data" in report
+    assert f"{alone} of its {df.height} rows match no other row on their remaining columns" in report
+    assert "moved by each person&#39;s own shift, up to 30 days either way" in report
+    fi = (result.release_dir.parent / "review" / "review_fi.html").read_text(encoding="utf-8")
+    assert "henkilötietoja" in fi and "30 päivää" in fi

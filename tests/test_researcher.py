@@ -389,3 +389,19 @@ def test_the_codebook_of_an_unfinished_draft(tmp_path: Path) -> None:
     draft.write_text(f'[request]\ncatalog = "{REGISTRY / "catalog.toml"}"\npurpose = "audit"\n')
     r = cli("catalog", "show", str(draft))
     assert r.returncode == 0 and "PURPOSE audit" in r.stdout and "TABLE clients" in r.stdout
+
+
+def test_try_refusal_of_a_too_fine_grouping_says_group_coarsely_not_more_persons(tmp_path: Path) -> None:
+    """More dummy persons would add rows: the row cap's refusal asks for coarser groups instead."""
+    sql = tmp_path / "by_birth_date.sql"
+    sql.write_text("SELECT c.birth_date AS born, count(DISTINCT c.client_id) AS clients FROM clients c GROUP BY 1\n")
+    text = (REGISTRY / "research_request.toml").read_text(encoding="utf-8").split("[[tests]]")[0]
+    text = text.replace('catalog = "catalog.toml"', f'catalog = "{REGISTRY / "catalog.toml"}"')
+    text = text.replace('query = "../../queries/research_clients_by_age_sex_region.sql"', f'query = "{sql}"')
+    text = text.replace('dimensions = ["service_task", "age_band", "sex", "region"]', 'dimensions = ["born"]')
+    request = tmp_path / "request.toml"
+    request.write_text(text, encoding="utf-8")
+    r = cli("try", str(request), "--out", str(tmp_path / "t"))
+    assert r.returncode == 2, r.stderr
+    assert "more than the aggregate cap" in r.stderr and "group more coarsely" in r.stderr
+    assert "--persons" not in r.stderr

@@ -22,7 +22,7 @@ import polars as pl
 from extractor.config.policy import Disclosure
 from extractor.config.request import Output
 from extractor.disclosure.columns import require_columns
-from extractor.errors import ExtractorError
+from extractor.errors import ExtractorError, TooFine
 
 REDACTED = "[REDACTED]"
 MIN_ROWS = 20  # below this, a table (or a dimension's list of values) is merely small
@@ -77,8 +77,8 @@ def _validate(df: pl.DataFrame, out: Output, rules: Disclosure) -> None:
         if (df[c] < 0).any():
             raise ExtractorError(f"{where}: count column '{c}' has negative values")
     if df.height > rules.max_rows:
-        raise ExtractorError(f"{where}: {df.height} rows is more than the aggregate cap of {rules.max_rows} "
-                             "(policy disclosure.max_rows)")
+        raise TooFine(f"{where}: {df.height} rows is more than the aggregate cap of {rules.max_rows} "
+                      f"(policy disclosure.max_rows): {TooFine.ADVICE}")
     if out.dimensions and df.select(out.dimensions).is_duplicated().any():
         raise ExtractorError(f"{where}: not an aggregate: several rows share the same dimension values "
                              f"({', '.join(out.dimensions)})")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from extractor import i18n
 from extractor.checker.release_check import CheckReport
 from extractor.config.catalog import column_label
@@ -48,6 +50,25 @@ def _leaving(manifest: Manifest, controlled: list[Controlled], tables: list, ano
                     "rows": o.rows, "columns": _columns(release_dir / o.file) if release_dir else None,
                     "hidden": hidden, "rounded": rounded, "href": f"../release/{o.file}"})
     return out
+
+
+def _pseudonymised(cfg: RunConfig, manifest: Manifest, release_dir: Path) -> list[dict[str, Any]]:
+    """Each pseudonymised_records file as the DPO weighs it: its pseudonym columns, how many rows no other row
+    matches on the remaining columns (who knows those details of a person finds that person's row), and the
+    date shift. Read from the released file itself: what leaves, not what the pipeline meant."""
+    outs = {o.name: o for o in cfg.request.outputs}
+    found = []
+    for o in manifest.outputs:
+        spec = outs.get(o.name)
+        path = release_dir / o.file
+        if o.kind != "pseudonymised_records" or spec is None or not path.is_file():
+            continue
+        df = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path, infer_schema=False)
+        rest = [c for c in df.columns if c not in spec.pseudonyms]
+        unique = int(df.select(rest).is_unique().sum()) if rest and df.height else 0
+        found.append({"file": o.file, "rows": df.height, "unique": unique, "pseudonyms": list(spec.pseudonyms),
+                      "shift": cfg.request.date_shift_days})
+    return found
 
 
 def _columns(path: Path) -> int | None:
@@ -111,7 +132,7 @@ def write_review(cfg: RunConfig, path: Path, *, run_id: str, created_at: str, el
         "disclosure": cfg.purpose.disclosure, "controlled": controlled, "check": check, "manifest": manifest,
         "tables": tables or [], "differences": differences or [], "budget": budget, "leaving": leaving,
         "actions": actions(cfg, elig, leaving, tables or [], anonymised, check, differences or [], readability,
-                           controlled),
+                           controlled, _pseudonymised(cfg, manifest, release_dir)),
         "entity_labels": labels.ENTITIES, "language_names": i18n.LANGUAGE_NAMES, "cell_kinds": labels.CELL_KINDS,
         "stage_labels": labels.STAGES, "audit_figures": labels.AUDIT_FIGURES,
         "stage_seconds": sum(s[1] for s in stage_costs or []) or None, "stage_costs": stage_costs or [],

@@ -22,7 +22,8 @@ def _label(cfg: RunConfig, table: str) -> dict[str, str] | str:
 
 def actions(cfg: RunConfig, elig: Eligibility, leaving: list[dict[str, Any]], tables: list,
             anonymised: dict[str, Any], check: CheckReport, differences: list,
-            readability: dict[str, Any] | None, controlled: list | None = None) -> list[str]:
+            readability: dict[str, Any] | None, controlled: list | None = None,
+            pseudonymised: list[dict[str, Any]] | None = None) -> list[str]:
     out: list[str] = []
     if not check.passed:
         out.append(Message("Do not approve: the independent check found %(n)s problem(s), listed in section 7.",
@@ -45,6 +46,15 @@ def actions(cfg: RunConfig, elig: Eligibility, leaving: list[dict[str, Any]], ta
                                "it is hidden, so it tells only which groups hold fewer than %(n)s people, and where "
                                "the query picks one person out, that person's attributes.", file=c.output,
                                n=cfg.purpose.disclosure.threshold + 1))
+    for p in pseudonymised or []:
+        out.append(Message("%(file)s gives records with each person's pseudonym (%(columns)s): it is personal data, "
+                           "for the permit's secure environment only. %(unique)s of its %(rows)s rows match no other "
+                           "row on their remaining columns, so whoever knows those details of a person finds that "
+                           "person's row. Check that every column is needed for the permit's purpose.",
+                           file=p["file"], columns=", ".join(p["pseudonyms"]), unique=p["unique"], rows=p["rows"]))
+        out.append(Message("Dates in %(file)s are moved by each person's own shift, up to %(days)s days either way.",
+                           file=p["file"], days=p["shift"]) if p["shift"] else
+                   Message("Dates in %(file)s are as recorded: the request shifts no dates.", file=p["file"]))
     if differences:
         out.append(Message("Return the request unless you are sure the differences from earlier releases "
                            "(section 6) reveal no one."))

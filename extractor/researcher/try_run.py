@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from extractor.errors import ExtractorError, RequestMismatch
+from extractor.errors import ExtractorError, RequestMismatch, TooFine
 from extractor.machine import Limits
 
 STAMP = "DUMMY_"
@@ -67,7 +67,7 @@ def try_request(request: Path, out: Path, data: Path | None, persons: int, seed:
                                  on_stage=stages.append)
         except ExtractorError as exc:
             earlier = f" [the files in {out} are from an earlier try]" if out.is_dir() and any(out.iterdir()) else ""
-            if stages[-1:] not in (["disclosure"], ["check"]) or isinstance(exc, RequestMismatch):
+            if stages[-1:] not in (["disclosure"], ["check"]) or isinstance(exc, RequestMismatch | TooFine):
                 if not earlier:
                     raise
                 raise ExtractorError(f"{exc}{earlier}", before_data=exc.before_data) from None

@@ -139,6 +139,7 @@ def run_page(ctx: Ctx) -> Response:
                 files=files, filter=wanted,
                 check=ctx.views.check(folder) if checker else None, checker=checker, see_files=see_files,
                 reviews=workflow.visible_reviews(run, ctx.account.name), earlier=[r.run_id for r in earlier_runs],
+                decided=len(run.reviews) >= REVIEWERS,
                 session=ctx.session, own=access.is_own(ctx.account, run),
                 may_decide=bool(access.authorise(ctx.account, "decide", run)),
                 may_release=bool(access.authorise(ctx.account, "release", run)),

@@ -83,14 +83,15 @@ def test_a_finnish_dpo_reviews_and_releases_in_finnish(server, tmp_path: Path) -
         aino.page.goto(f"{base}/runs/{run_id}")
         aino.page.check("#approve")
         aino.page.click("form[action$='/decide'] button[type=submit]")
-        assert "hyväksytty" in aino.look("hyvaksytty").casefold()
+        first = aino.look("hyvaksytty")
+        assert "hyväksytty" in first.casefold() and "Kunnes molemmat" in first  # blind until the second decides
 
         bertta = Reader(browser.new_context(), base, "bertta", "en", shots, axe, signed_in="fi")
         bertta.sign_in()
         bertta.page.goto(f"{base}/runs/{run_id}")
         bertta.page.check("#approve")
         bertta.page.click("form[action$='/decide'] button[type=submit]")
-        bertta.look("molemmat-hyvaksyneet")
+        assert "Kunnes molemmat" not in bertta.look("molemmat-hyvaksyneet")  # both decided: no longer said
         bertta.page.click("form[action$='/release'] button[type=submit]")
         assert "Luovutettu kansioon" in bertta.look("luovutettu")
         bertta.page.goto(base + "/audit")

@@ -16,7 +16,7 @@ from extractor.disclosure.tables.differencing import hidden_column
 from extractor.disclosure.tables.dp import private_cells
 from extractor.disclosure.tables.protect import protect_table
 from extractor.disclosure.tables.release_frame import TableRecord, exact_frame, record, released_frame
-from extractor.errors import ExtractorError
+from extractor.errors import ExtractorError, TooFine
 from extractor.machine import Limits, connect, resolve
 from extractor.protect.pseudonym import ProjectKey
 
@@ -65,8 +65,8 @@ def control_table(df: pl.DataFrame, out: Output, rules: Disclosure,
     finally:
         con.close()
     if cells.structure.cells > rules.max_rows:
-        raise ExtractorError(f"{out.query}: table '{out.name}' has {cells.structure.cells} cells with its margins, "
-                             f"more than the cap of {rules.max_rows} (policy disclosure.max_rows)")
+        raise TooFine(f"{out.query}: table '{out.name}' has {cells.structure.cells} cells with its margins, "
+                      f"more than the cap of {rules.max_rows} (policy disclosure.max_rows): {TooFine.ADVICE}")
     if spec.privacy == "dp":
         exact = exact_frame(cells, out, None)
         rec = TableRecord(out.name, cells.structure.cells, int(cells.structure.is_margin().sum()), {}, 0, 0, {}, 0,
