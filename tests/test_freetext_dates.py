@@ -26,6 +26,11 @@ SHIFTED = [
     ("Vuokra 650 euroa, 3 kertaa viikossa.", 9, "Vuokra 650 euroa, 3 kertaa viikossa."),
     ("Palaveri 2024-05-17 klo 10.", 3, "Palaveri 2024-05-20 klo 10."),  # as a system writes it
     ("Tunnus 2024-05-17-3, väli 2024-13-40.", 3, "Tunnus 2024-05-17-3, väli 2024-13-40."),  # a code, no date
+    ("Viesti 4.3.2024: asia ok.", 2, "Viesti 6.3.2024: asia ok."),  # a colon after the date, no time
+    ("Klo 12.30: palaveri.", 2, "Klo 12.30: palaveri."),
+    ("Syntynyt 04/05/2016, annos 1/2 tablettia.", 3, "Syntynyt 7/5/2016, annos 1/2 tablettia."),  # day first
+    ("Permit expires on 30/11/24.", 1, "Permit expires on 1/12/24."),
+    ("Visit on 12th February 2024.", 1, "Visit on 13 February 2024."),
 ]
 
 
@@ -42,7 +47,18 @@ MONTHS = [
     ("Nästa bedömning 20.2.2026.", "sv", "Nästa bedömning februari 2026."),
     ("Met on 3 May 2024.", "en", "Met on May 2024."),
     ("Palaveri 2024-05-17.", "fi", "Palaveri toukokuu 2024."),
+    ("Alkaen 1.7.: uusi osoite.", "fi", "Alkaen heinäkuu: uusi osoite."),
+    ("Lapsi s. 04/05/2016.", "fi", "Lapsi s. toukokuu 2016."),
+    ("Born on the 12th of February 2024.", "en", "Born on the February 2024."),
+    ("Seen on March 3rd, 2024.", "en", "Seen on March 2024."),  # month first: English notes only
+    ("Next visit March 12.", "en", "Next visit March."),
 ]
+
+
+def test_month_first_is_read_in_english_notes_only_and_never_the_verb() -> None:
+    out, n = protect_dates(pl.Series(["Hon kom March 12.", "It may 5 times go."]), "month", None,
+                           pl.Series(["sv", "en"]))
+    assert out.to_list() == ["Hon kom March 12.", "It may 5 times go."] and n == 0
 
 
 @pytest.mark.parametrize(("text", "lang", "expected"), MONTHS)

@@ -9,6 +9,7 @@ Unicode hyphens) are written out.
 from __future__ import annotations
 
 import random
+import re
 
 import phonenumbers
 import polars as pl
@@ -110,7 +111,9 @@ def test_the_batch_path_finds_what_presidio_finds(note: str) -> None:
     plain = {(r.start, r.end, r.entity_type) for r in analyzer().analyze(note, language=language,
                                                                           score_threshold=MIN_SCORE)}
     found = detect(pl.Series([note]), processes=1)
-    assert plain and set(found.select("start", "end", "entity").iter_rows()) >= plain, note
+    assert set(found.select("start", "end", "entity").iter_rows()) >= plain, note
+    # each note was a phone to presidio; a date with leading zeros ('+29.02.2024') is now a date to both paths
+    assert plain or re.search(r"\b[0-3]\d\.[01]\d\.(?:19|20)\d\d\b", note), note
 
 
 def test_every_digit_presidio_knows_is_a_digit_to_the_prefilters() -> None:

@@ -64,7 +64,9 @@ CASES = [
     ("Verenpaine 130/85, paino 72,5 kg.", "PHONE_NUMBER", []),
     # post-office boxes and the postal code after them (box codes, 00101, are not in the postal-area key)
     ("Postiosoite: PL 123, 00101 Helsinki.", "FI_ADDRESS", ["PL 123"]),
-    ("Postiosoite: PL 123, 00101 Helsinki.", "FI_POSTAL_CODE", ["00101 Helsinki"]),
+    ("Postiosoite: PL 123, 00101 Helsinki.", "FI_POSTAL_CODE", ["00101"]),  # the town confirms, and stays
+    ("Uusi osoite, 33100 Tampere.", "FI_POSTAL_CODE", ["33100"]),
+    ("Käynnit 02.04.2024 ja 5.06.2024 klo 10.", "PHONE_NUMBER", []),  # dates with leading zeros
     ("Laskut osoitteeseen Postilokero 45, 33101 Tampere.", "FI_ADDRESS", ["Postilokero 45"]),
     ("Numero 00101 ei ole postinumero tässä.", "FI_POSTAL_CODE", []),
     # streets without a number, in a case that says where; stair and flat letters

@@ -30,28 +30,39 @@ _SV = "|".join(MONTHS["sv"])
 _EN = "|".join(MONTHS["en"])
 FORMS = (  # every way a date is written, one alternative each; a range's first day with the date it runs to
     r"(?P<rng>\b(?P<rd>\d{1,2})\.(?:(?P<rm>\d{1,2})\.)?\s?[–—-]\s?(?P<rd2>\d{1,2})\.(?P<rm2>\d{1,2})\."
-    r"(?P<ry>\d{4}|\d{2}(?!\d))?(?![\d:]))"
-    r"|(?P<iso>\b(?P<iy>(?:19|20)\d\d)-(?P<im>\d\d)-(?P<id>\d\d)(?![\d:-]))"
-    r"|(?P<num>\b(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2}(?!\d))?(?![\d:]))"
+    r"(?P<ry>\d{4}|\d{2}(?!\d))?(?!\d|:\d))"
+    r"|(?P<iso>\b(?P<iy>(?:19|20)\d\d)-(?P<im>\d\d)-(?P<id>\d\d)(?!\d|[:-]\d))"
+    r"|(?P<num>\b(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2}(?!\d))?(?!\d|:\d))"
+    r"|(?P<slash>\b(?P<xd>\d{1,2})/(?P<xm>\d{1,2})/(?P<xy>\d{4}|\d{2})(?![\d/]))"  # day first, as in Europe
     rf"|(?P<fi1>\b(?P<fd1>\d{{1,2}})\.\s(?P<fm1>{_FI})kuuta(?:\s(?P<fy1>\d{{4}}))?)"
     rf"|(?P<fi2>\b(?P<fm2>{_FI})kuun\s(?P<fd2>\d{{1,2}})\.(?P<fp2>\späivänä)?(?:\s(?P<fy2>\d{{4}}))?)"
     rf"|(?P<sv>\b(?P<sd>\d{{1,2}})\s(?P<sm>{_SV})(?:\s(?P<sy>\d{{4}}))?\b)"
-    rf"|(?P<en>\b(?P<ed>\d{{1,2}})\s(?P<em>{_EN})(?:\s(?P<ey>\d{{4}}))?\b)")
+    rf"|(?P<en>\b(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?\s(?:of\s)?(?P<em>{_EN})(?:,?\s(?P<ey>\d{{4}}))?\b)")
+# English also writes the month first ("March 12, 2024", "on March 12th"): read in English notes only, with the
+# month capitalised (never the verb "may").
+MONTH_FIRST = re.compile(rf"\b(?P<em>(?-i:{_EN}))\s(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s(?P<ey>\d{{4}}))?\b(?!:\d)",
+                         re.IGNORECASE)
 # Every form starts with a digit or a Finnish month's first letter: a lookahead for those first lets Python's
 # regex engine leave most positions of a note after one test instead of five alternatives (a third less time
 # over the notes, the matches the same: tests/test_freetext_dates.py compares them with FORMS alone).
 FIRST = "(?=[\\d" + "".join(sorted({stem[0] for stem in _FI_STEMS})) + "])"
 DATE = re.compile(FIRST + "(?:" + FORMS + ")", re.IGNORECASE)
-_ANY = (r"\d{1,2}\.\d{1,2}\.|\d{4}-\d\d-\d\d|\d{1,2}\.?\s(?i:"
-        + "|".join([*_FI_STEMS, *MONTHS["sv"], *MONTHS["en"]]) + ")" + r"|(?i:" + _FI + r")kuun\s\d")
+_ANY = (r"\d{1,2}\.\d{1,2}\.|\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d\d|\d{1,2}(?:\.|st|nd|rd|th)?\s(?:of\s)?(?i:"
+        + "|".join([*_FI_STEMS, *MONTHS["sv"], *MONTHS["en"]]) + ")" + r"|(?i:" + _FI + r")kuun\s\d"
+        + r"|(?:" + _EN + r")\s\d")
 
 
 def _parts(m: re.Match[str]) -> tuple[str, int, int, str | None]:
-    """(form, day, month, year text or None)."""
+    """(form, day, month, year text or None); a MONTH_FIRST match has only the English groups."""
+    if "num" not in m.re.groupindex:
+        return "en", int(m.group("ed")), [x.lower() for x in MONTHS["en"]].index(m.group("em").lower()) + 1, \
+            m.group("ey")
     if m.group("num"):
         return "num", int(m.group("d")), int(m.group("m")), m.group("y")
     if m.group("iso"):
         return "iso", int(m.group("id")), int(m.group("im")), m.group("iy")
+    if m.group("slash"):
+        return "slash", int(m.group("xd")), int(m.group("xm")), m.group("xy")
     if m.group("fi1"):
         return "fi1", int(m.group("fd1")), _FI_STEMS.index(m.group("fm1").lower()) + 1, m.group("fy1")
     if m.group("fi2"):
@@ -73,11 +84,13 @@ def _render(m: re.Match[str], form: str, day: dt.date, year: str | None) -> str:
         return f"{day.day}.{day.month}." + (y or "")
     if form == "iso":
         return day.isoformat()
+    if form == "slash":
+        return f"{day.day}/{day.month}/{y}"
     if form == "fi1":
         return f"{day.day}. {_FI_STEMS[day.month - 1]}kuuta" + (f" {y}" if y else "")
     if form == "fi2":
         return f"{_FI_STEMS[day.month - 1]}kuun {day.day}." + (m.group("fp2") or "") + (f" {y}" if y else "")
-    written = m.group("sm") or m.group("em")
+    written = m.groupdict().get("sm") or m.group("em")
     names = MONTHS["en"] if written[0].isupper() else MONTHS["sv"]  # English capitalises months, Swedish not
     return f"{day.day} {names[day.month - 1]}" + (f" {y}" if y else "")
 
@@ -137,7 +150,7 @@ def _range_month(m: re.Match[str], language: str, changed: list[int]) -> str:
 
 def _shifter(days: int, changed: list[int]) -> Callable[[re.Match[str]], str]:
     def shift(m: re.Match[str]) -> str:
-        if m.group("rng"):
+        if m.groupdict().get("rng"):
             return _range_shifted(m, days, changed)
         found = _date(m)
         if found is None:
@@ -150,7 +163,7 @@ def _shifter(days: int, changed: list[int]) -> Callable[[re.Match[str]], str]:
 
 def _month(language: str, changed: list[int]) -> Callable[[re.Match[str]], str]:
     def generalise(m: re.Match[str]) -> str:
-        if m.group("rng"):
+        if m.groupdict().get("rng"):
             return _range_month(m, language, changed)
         found = _date(m)
         if found is None:
@@ -176,4 +189,6 @@ def protect_dates(texts: pl.Series, mode: str, shifts: pl.Series | None = None,
         offset = shifts[i] if mode == "shift" else None
         fn = _shifter(int(offset), changed) if offset is not None else _month(languages[i], changed)
         out[i] = DATE.sub(fn, out[i])
+        if languages[i] == "en":
+            out[i] = MONTH_FIRST.sub(fn, out[i])
     return pl.Series(texts.name, out, dtype=pl.String), changed[0]

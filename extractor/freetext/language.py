@@ -23,7 +23,8 @@ FUNCTION_WORDS: dict[str, tuple[str, ...]] = {
            "om", "ett", "var", "den", "klienten", "klientens", "hans", "hennes", "hade", "kan", "vill",
            "också", "eller", "efter", "sin", "sitt", "sina"),
     "en": ("the", "and", "is", "was", "he", "she", "to", "of", "with", "for", "his", "her", "has", "have",
-           "client", "client's", "at", "be", "will", "that", "this", "they", "not", "from", "about"),
+           "client", "client's", "at", "be", "will", "that", "this", "they", "not", "from", "about",
+           "on", "it", "a", "an", "are", "were", "had", "but", "or", "we", "been"),  # "on" is Finnish too: a tie
 }
 
 

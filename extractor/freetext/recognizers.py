@@ -79,7 +79,8 @@ class FinnishIbanRecognizer(PatternRecognizer):
 
 _CLOSING = {"(": ")", "[": "]", "\uff08": "\uff09", "\uff3b": "\uff3d"}  # the brackets a number may open with
 _OPENING = frozenset(_CLOSING)
-_NOT_A_PHONE = re.compile(r"\d{6}[-+A-FU-Ya-fu-y]\d{3}|\b\d{7}-\d\b")
+_NOT_A_PHONE = re.compile(r"\d{6}[-+A-FU-Ya-fu-y]\d{3}|\b\d{7}-\d\b"  # identity codes, business IDs
+                          r"|\b(?:0[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2])\.(?:19|20)\d\d\b")  # a date: 02.04.2024
 
 
 class FinnishPhoneRecognizer(PhoneRecognizer):
@@ -94,7 +95,8 @@ class FinnishPhoneRecognizer(PhoneRecognizer):
                                   "nummer", "mobil", "phone", "call"])
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list[RecognizerResult]:
-        """libphonenumber also accepts identity codes and business IDs ('020332-3796'): those are not phones.
+        """libphonenumber also accepts identity codes, business IDs ('020332-3796') and dates written with
+        leading zeros ('02.04.2024'): those are not phones (the dates are generalised as dates).
         A number it reads with its opening bracket, '(040-5566778)', is the number without it: the tag then
         stands inside both brackets, not before a lone ')'."""
         found = [r for r in super().analyze(text, entities, nlp_artifacts)
@@ -218,6 +220,15 @@ class PostalCodeRecognizer(PatternRecognizer):
             patterns=[Pattern("code_and_place", _CODE_AND_PLACE, 0.75),
                       Pattern("code", r"\b\d{5}\b", 0.3)],
             context=["postinumero", "postinro", "postnummer", "osoite", "adress", "postal", "zip"])
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        """The place only confirms the code: the tag covers the five digits, the town stays (00100 Helsinki →
+        <POSTINUMERO> Helsinki), as places do elsewhere in a note."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for r in results:
+            r.end = min(r.end, r.start + 5)
+        return results
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """A code that exists, or any code followed by a known place (post-office box codes, 00101, are not

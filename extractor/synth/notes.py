@@ -179,7 +179,9 @@ def _compose(values: pl.DataFrame) -> pl.DataFrame:
             "i", start.cast(pl.Int32).alias("start"), end.cast(pl.Int32).alias("end"), entity.alias("entity"))
 
     # A long frame of spans gathered into lists per note: concat_list of structs is many times slower.
-    per_note = pl.concat([spans("s1", start1, end1), spans("s2", start2, end2)]).sort("i", "start").group_by(
+    # A postal code's town stays in the note: the span is the code's five digits.
+    code_end = pl.when(pl.col("s2") == "postal").then(start2 + 5).otherwise(end2)
+    per_note = pl.concat([spans("s1", start1, end1), spans("s2", start2, code_end)]).sort("i", "start").group_by(
         "i", maintain_order=True).agg(pl.struct("start", "end", "entity").alias("note_spans"))
     out = frame.select(pl.concat_str(["before", middle, "after"], separator=" ", ignore_nulls=True).alias("note")
                        ).with_row_index("i")
