@@ -34,6 +34,10 @@ def _replace(old: str, new: str, file: str = "request.toml"):
 
 CASES = [
     ("missing key in request", _replace('title = { fi = "testi", sv = "test", en = "test" }\n', ""), "request.toml: request.title: expected a string or a table"),
+    ("a direction override in a title", _replace('en = "test" }', 'en = "Counts \\u202efdp.exe" }'),
+     "request.toml: request.title: expected text without invisible control characters, got 'U+202E"),
+    ("a zero-width space in a requester's name", _replace('name = "R"', 'name = "R\\u200b"'),
+     "request.toml: request.requester.name: expected text without invisible control characters, got 'U+200B"),
     ("notice text missing a language", _replace('sv = "test", en = "test" }', 'en = "test" }'),
      'request.toml: request.title: no text for "sv" (expected fi, sv and en)'),
     ("unknown legal basis id", _replace('legal_basis = "gdpr-6-1-e"', 'legal_basis = "gdpr-6-1-z"'),

@@ -13,6 +13,7 @@ from extractor.errors import ConfigError
 from extractor.sql import NAME_RULE, is_name
 
 _MISSING: Any = object()
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")  # bidi overrides, zero-width
 
 
 def plain(texts: dict[str, str]) -> str:
@@ -91,6 +92,15 @@ class Fields:
             raise self.error(name, expected, "nothing (the key is missing)")
         return default
 
+    def _visible(self, name: str, *values: object) -> None:
+        """Refuse direction overrides and zero-width characters in text a checker or patient reads: they make
+        a title or a name read as something else ('fdp.exe' shown as 'exe.pdf')."""
+        for value in values:
+            hidden = _INVISIBLE.search(value) if isinstance(value, str) else None
+            if hidden:
+                raise self.error(name, "text without invisible control characters", f"U+{ord(hidden.group()):04X} "
+                                 "(a direction override or a zero-width character)")
+
     def str(self, name: str, default: Any = _MISSING, choices: tuple[str, ...] | None = None) -> Any:
         expected = "one of " + ", ".join(repr(c) for c in choices) if choices else "a non-empty string"
         value = self._get(name, default, expected)
@@ -100,6 +110,7 @@ class Fields:
             raise self.error(name, expected, value)
         if choices and value not in choices:
             raise self.error(name, expected, value)
+        self._visible(name, value)
         return value
 
     def int(self, name: str, default: Any = _MISSING, minimum: int | None = None) -> Any:
@@ -163,9 +174,11 @@ class Fields:
         if name not in self.data:
             return value
         if isinstance(value, str) and value.strip():
+            self._visible(name, value)
             return {"*": value}
         if isinstance(value, dict) and value and set(value) <= {"fi", "sv", "en"} \
                 and all(isinstance(v, str) and v.strip() for v in value.values()):
+            self._visible(name, *value.values())
             return dict(value)
         raise self.error(name, "a non-empty string or a table { fi = …, sv = …, en = … } of non-empty strings", value)
 

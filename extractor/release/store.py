@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from extractor.errors import ExtractorError
 from extractor.release import audit_log, layout, witness
 from extractor.release.airlock_state import AirlockState
 from extractor.release.audit_log import Record
@@ -85,6 +86,20 @@ class Store:
             self._signer = load_signer(self.out_root)
         return self._signer
 
+    def _head_still_in_log(self, db: StateDB) -> None:
+        """Refuse to append when the log no longer holds the record its head witness names: appending over
+        deleted newest records would move the head past the gap and hide it (a checker's rejection deleted,
+        then the run approved and released by others)."""
+        head = witness.read(self.out_root / layout.HEAD)
+        if head is None:
+            return
+        seq = int(head["seq"])
+        row = db.one("SELECT hash FROM audit_log WHERE seq = ?", [seq])
+        if row is None or row[0] != head["hash"]:
+            raise ExtractorError(f"{self.out_root / layout.HEAD}: names audit record {seq}, which the log no longer "
+                                 "holds as it was: records were deleted or rewritten since. Nothing was recorded; run "
+                                 "`extractor audit verify` and restore the store from its backup")
+
     @contextmanager
     def writing(self) -> Iterator[Writer]:
         signer = self.signer
@@ -92,6 +107,7 @@ class Store:
             db = self.db()
             try:
                 with db.writing():
+                    self._head_still_in_log(db)
                     state = AirlockState.load(db) if self._state is None else self._state.refresh(db)
                     writer = Writer(db, state, signer, [])
                     yield writer

@@ -68,6 +68,16 @@ def _runs_on_disk(out_root: Path, state: AirlockState) -> None:
                                  "(or it was put there by hand)")
 
 
+def _releases_as_recorded(state: AirlockState) -> None:
+    """Every release record names exactly the files its run recorded and the checkers reviewed: a release that
+    let other bytes out is not hidden behind a chain that verifies."""
+    for run in state.runs.values():
+        record = run.release_record
+        if record is not None and record.data.get("files") != run.recorded_files:
+            raise ExtractorError(f"audit log: release record {record.seq} of run {run.run_id} names other files or "
+                                 "bytes than the run recorded and its checkers reviewed")
+
+
 def verify_store(out_root: Path, state_url: str | None = None, witnesses: list[Path] | None = None,
                  public_key: str | None = None) -> Verified:
     out_root = out_root.resolve()
@@ -86,6 +96,7 @@ def verify_store(out_root: Path, state_url: str | None = None, witnesses: list[P
         state.public_key = public
         state._fold(records)  # noqa: SLF001 - records verified just above
         _credentials(db, state)
+        _releases_as_recorded(state)
         foreign = db.foreign_objects()
         if foreign:
             raise ExtractorError(f"state store: {', '.join(foreign)} added by hand: it can block or change what is "

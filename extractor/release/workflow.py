@@ -145,15 +145,17 @@ def release(store: Store, who: str, run_id: str, destination: Path) -> Path:
     report = check_release(source)
     if not report.passed:
         raise Refused(409, f"run {run_id}: the output check now fails: {report.findings[0]}")
-    files = {p.name: sha256_file(p) for p in regular_files(source)}
     destination = destination.resolve()
     final = destination / run.request_id / run_id
     if final.exists():
         raise Refused(409, f"{final}: exists already; not overwritten")
     staging, fd = _copy(source, final.parent, run_id)
     try:
-        if {p.name: sha256_file(p) for p in regular_files(staging / "release")} != files:
-            raise ExtractorError(f"run {run_id}: the release changed while it was copied; nothing released")
+        # The copy, which leaves as it is, is held to the run's record, not to the folder as read a moment ago:
+        # files swapped in between the checks and the copy are not what the checkers reviewed.
+        if changed_files(staging / "release", run.recorded_files):
+            raise Refused(409, f"run {run_id}: the release changed while it was copied; nothing released")
+        files = dict(run.recorded_files)
         with store.writing() as w:
             run = w.state.runs[run_id]
             allowed(w.state.account(who), "release", run)

@@ -100,6 +100,7 @@ def summary(run: Run, lang: str = i18n.DEFAULT) -> dict[str, Any]:
     d = run.details
     titles = d.get("texts", {}).get("title", {})
     return {"run_id": run.run_id, "request_id": run.request_id, "project": run.project, "requester": run.requester,
+            "account": run.submitted_by,  # the signed-in account that handed it in: the name above is typed text
             "contact": run.contact, "status": run.status, "created_at": run.created_at,
             "age": _age(run.created_at, lang), "title": titles.get(lang) or d.get("title", run.request_id),
             "purpose": d.get("purpose", ""),

@@ -56,4 +56,6 @@ class Sessions:
 
     @staticmethod
     def csrf_ok(expected: str | None, given: object) -> bool:
-        return bool(expected) and isinstance(given, str) and hmac.compare_digest(expected or "", given)
+        # compared as bytes: compare_digest refuses a str with characters beyond ASCII (a 500, not a 403)
+        return bool(expected) and isinstance(given, str) and hmac.compare_digest(
+            (expected or "").encode("utf-8"), given.encode("utf-8", "surrogatepass"))

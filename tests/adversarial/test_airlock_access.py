@@ -238,3 +238,13 @@ def test_the_audit_log_keeps_review_blind_until_both_have_decided(world) -> None
         workflow.decide(store, "alice", run, "approve")
     page = alice.get("/audit").text
     assert "rejected" in page and "approved" in page  # both decided: both shown
+
+
+def test_checkers_see_the_account_that_handed_a_run_in_not_only_the_name_it_typed(world) -> None:
+    """The requester's name and contact are what the request says; the account is who signed in and sent it."""
+    run = world.runs["T-1"]
+    client = world.client()
+    sign_in(client, "alice")
+    page = client.get(f"/runs/{run}").text
+    assert "Dr Tuuli Tutkija" in page and "handed in by the account tuuli" in page
+    assert "account tuuli" in client.get("/").text

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from adversarial.airlock_world import make_world, sign_in
 
+from builders import accounts
 from extractor.errors import ExtractorError
 from extractor.release import audit_log, workflow
 from extractor.release.store import opened
@@ -273,3 +274,48 @@ def test_the_actor_of_an_operator_record_is_the_account_of_the_process(world, mo
 
 def test_verify_warns_when_the_signing_key_lies_in_the_output_root(world) -> None:
     assert any("signing key is inside the output root" in w for w in verify_store(world.out).warnings)
+
+
+def test_a_deleted_rejection_cannot_be_hidden_by_deciding_again(world) -> None:
+    """The operator deletes a checker's rejection, the newest record, and leaves the head witness: the next
+    decision would move the head past the gap and `audit verify` would pass. No append goes over the gap."""
+    run = world.runs["T-1"]
+    accounts(world.out, "T-1", checkers=("carol",), requesters=())
+    with opened(world.out) as store:
+        workflow.decide(store, "alice", run, "approve")
+        workflow.decide(store, "bob", run, "reject", "row-level data")
+        last = store.reading().count
+    _sql(world.out, "DELETE FROM audit_log WHERE seq = ?", (last,))
+    server = world.client()  # the state folds from what is left: the run looks undecided by bob
+    csrf = sign_in(server, "carol")
+    refused = server.post(f"/runs/{run}/decide", data={"csrf": csrf, "decision": "approve"})
+    assert refused.status_code == 409 and "no longer holds" in refused.text, refused.status_code
+    with pytest.raises(ExtractorError, match="no longer holds"), opened(world.out) as store:
+        workflow.decide(store, "carol", run, "approve")
+    with pytest.raises(ExtractorError, match="records were deleted"):
+        verify_store(world.out)
+    assert not world.released.exists()
+
+
+def test_a_file_swapped_after_the_release_checks_does_not_leave(world, monkeypatch) -> None:
+    """The operator swaps an approved file for other bytes (with a manifest to match) right after the release
+    re-checks the folder and before it is copied: the copy is held to the run's record, so nothing leaves."""
+    run = world.runs["T-1"]
+    with opened(world.out) as store:
+        workflow.decide(store, "alice", run, "approve")
+        workflow.decide(store, "bob", run, "approve")
+        source = workflow.folder_of(store, store.reading().runs[run]).release
+    real_check = workflow.check_release
+
+    def check_then_swap(folder: Path):
+        report = real_check(folder)
+        target = next(p for p in sorted(folder.glob("*.csv")) if p.name != "exclusion_flow.csv")
+        target.write_text(target.read_text(encoding="utf-8") + "x,999\n", encoding="utf-8")
+        return report
+
+    monkeypatch.setattr(workflow, "check_release", check_then_swap)
+    with pytest.raises(ExtractorError, match="changed while it was copied"), opened(world.out) as store:
+        workflow.release(store, "alice", run, world.released)
+    assert not any(p.is_file() for p in world.released.rglob("*.csv"))
+    assert source.is_dir()
+    verify_store(world.out)  # nothing was recorded for the refused release

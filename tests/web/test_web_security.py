@@ -69,6 +69,10 @@ def test_a_form_without_its_csrf_token_changes_nothing(airlock) -> None:
     assert client.post(f"/runs/{run_id}/decide", data={"decision": "approve"}).status_code == 403
     assert client.post(f"/runs/{run_id}/decide", data={"decision": "approve", "csrf": token[::-1]}).status_code == 403
     assert state(out, run_id) == before
+    for foreign in ("é", "\u202e", "ö" * 64):  # characters beyond ASCII: refused as any wrong token, never a 500
+        assert client.post(f"/runs/{run_id}/decide", data={"decision": "approve", "csrf": foreign}).status_code == 403
+        assert client.post("/logout", data={"csrf": foreign}).status_code == 403
+    assert state(out, run_id) == before
     assert client.post(f"/runs/{run_id}/decide", data={"decision": "approve", "csrf": token}).status_code == 303
     assert state(out, run_id)[1] == 1
 
@@ -144,6 +148,7 @@ def test_a_trusted_header_names_the_user_only_when_configured(airlock, tmp_path:
     assert page.status_code == 200 and "alice" in page.text
     assert sso.get("/").status_code == 401  # the proxy named no one
     assert sso.get("/", headers={**proxied, "X-Remote-User": "carol"}).status_code == 403  # no such account
+    assert sso.get("/", headers={**proxied, "X-Extractor-Proxy-Secret": b"\xe9\xe9"}).status_code == 403
 
 
 def test_a_run_is_compared_with_the_projects_previous_release(airlock, tmp_path: Path) -> None:
