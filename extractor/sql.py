@@ -25,3 +25,17 @@ def quote_ident(name: str) -> str:
 
 def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+# Characters that show nothing: ASCII whitespace and controls, and Unicode's spaces (no-break, en, em, thin,
+# ideographic…), zero-width space and byte-order mark. A key made only of them names no one.
+BLANKS = "".join(map(chr, [*range(0x01, 0x21), 0x7F, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200C), 0x2028, 0x2029,
+                           0x202F, 0x205F, 0x3000, 0xFEFF]))
+
+
+def is_blank_sql(text: str) -> str:
+    """SQL true when the VARCHAR `text` is empty or holds only BLANKS (DuckDB's dialect; SQLGlot carries it to
+    Spark). A blank key starts below '!' or at U+0085 and above, which the file's statistics can answer for
+    whole row groups before any row's characters are looked at."""
+    return (f"(({text} < '!' OR {text} >= {quote_literal(chr(0x85))}) AND "
+            f"translate({text}, {quote_literal(BLANKS)}, '') = '')")

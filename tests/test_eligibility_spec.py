@@ -107,6 +107,16 @@ def test_consent_withdrawn_on_as_of_date_no_longer_counts(tmp_path: Path) -> Non
     assert ids == {"b1"}
 
 
+def test_a_consent_written_twice_once_with_its_withdrawal_is_withdrawn(tmp_path: Path) -> None:
+    """The same consent (person, study, date) on two rows, one recording its withdrawal: the "no" counts, as an
+    opt-out in force counts whatever its repeats say."""
+    w = base_world()
+    w.consents = [("A", "S1", D(2024, 1, 1), D(2025, 1, 1)), ("A", "S1", D(2024, 1, 1), None),
+                  ("B", "S1", D(2024, 1, 1), None), ("B", "S1", D(2026, 2, 1), None)]
+    ids, _, _ = eligible_documents(write_world(w, tmp_path, purpose="consented_research", study="S1"))
+    assert ids == {"b1"}
+
+
 def test_ledger_counts_each_row_under_first_rule(tmp_path: Path) -> None:
     w = base_world()
     w.opt_outs = [("A", D(2026, 1, 1), None)]
@@ -331,11 +341,21 @@ def test_a_document_whose_person_key_is_empty_names_no_one(tmp_path: Path) -> No
     """A Parquet export may write '' (or blanks) for a missing key: such a row has no person, like a null one;
     it was kept as a person called '' and a consent row for '' let it into a consent-based extract."""
     w = base_world()
-    w.documents = [*w.documents, ("e1", "e1", "", "R1", "10"), ("e2", "e2", "   ", "R1", "10"),
-                   ("e3", "e3", None, "R1", "10")]
+    blanks = ["", "   ", "\t", "\n", "\u00a0", " \u200b\u3000 ", "\ufeff"]
+    w.documents = [*w.documents, *[(f"e{i}", f"e{i}", k, "R1", "10") for i, k in enumerate(blanks)],
+                   ("e9", "e9", None, "R1", "10")]
     ids, result, _ = eligible_documents(write_world(w, tmp_path))
     assert ids == ALL
-    assert next(r.rows for r in result.ledger if r.table == "documents" and r.rule == "missing_person_key") == 3
+    row = next(r for r in result.ledger if r.table == "documents" and r.rule == "missing_person_key")
+    assert (row.rows, row.persons) == (len(blanks) + 1, 0)  # left out, and nobody is counted as affected
+
+
+@pytest.mark.parametrize("key", ["A\t", "\u00a0A", "Ä1", "!", "x"])
+def test_a_key_with_anything_visible_in_it_is_a_person(key: str) -> None:
+    import duckdb
+
+    from extractor.sql import is_blank_sql
+    assert duckdb.execute(f"SELECT {is_blank_sql('k')} FROM (SELECT ?::VARCHAR AS k)", [key]).fetchone()[0] is False
 
 
 def test_retention_whose_event_the_catalog_does_not_record_is_said(tmp_path: Path) -> None:
@@ -354,3 +374,32 @@ def test_retention_whose_event_the_catalog_does_not_record_is_said(tmp_path: Pat
     assert "b1" in ids and "Retention from a client's death could not be applied" in text
     assert "3 rows with service task '10': retention runs from the client's death, which the data do not record" in text
     assert "1 rows without a service task: no retention rule applies; kept" in text and "None" not in text
+
+
+@pytest.mark.parametrize(("first", "second", "kept"), [
+    ("20", "15", True),   # task 20 has no retention rule: it keeps the record, in either column
+    ("15", "20", True),
+    ("15", "15", False),  # both tasks' periods ended: past retention
+    ("15", None, False),  # one task named
+    (None, "15", False),
+])
+def test_a_record_under_two_service_tasks_is_kept_while_either_keeps_it(tmp_path: Path, first: str | None,
+                                                                        second: str | None, kept: bool) -> None:
+    """Retention read every service-task column the catalog names, as bans do, whatever their order (it read
+    only the first one)."""
+    import duckdb
+
+    w = base_world()
+    w.documents = [*w.documents, ("t1", "t1", "A", "R1", first, "S1", D(2010, 1, 1))]
+    request = write_world(w, tmp_path)
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(catalog.read_text(encoding="utf-8").replace(
+        'service_task = "service_task"\n', 'service_task = "service_task"\nservice_task_2 = "service_task"\n', 1),
+        encoding="utf-8")
+    docs = tmp_path / "documents.parquet"
+    second_sql = "NULL::VARCHAR" if second is None else f"'{second}'"
+    duckdb.execute(f"COPY (SELECT *, CASE WHEN doc_id = 't1' THEN {second_sql} END AS service_task_2 "
+                   f"FROM '{docs}') TO '{tmp_path / 'd2.parquet'}'")
+    (tmp_path / "d2.parquet").replace(docs)
+    ids, _, _ = eligible_documents(request)
+    assert ("t1" in ids) is kept

@@ -28,7 +28,7 @@ from extractor.eligibility.unmatched_bans import BAN_COLUMN_ROLE, unmatched_bans
 from extractor.engine import is_spark
 from extractor.i18n import N_, Message
 from extractor.sources import ROW
-from extractor.sql import quote_ident, quote_literal
+from extractor.sql import is_blank_sql, quote_ident, quote_literal
 
 PLACE = "__row"  # a left-out row's place in its Parquet file (numbered tables): the eligible views and the
 # overdue lists use it
@@ -101,11 +101,19 @@ def _retention_condition(table: Table, cfg: RunConfig) -> str | None:
         whens.append((code, ended_sql(anchor_sql, years, cfg.request.as_of)))
     if not whens:
         return None
-    task = table.one_with_role("service_task")
-    if task is None:
+    tasks = table.with_role("service_task")
+    if not tasks:
         return f"coalesce({whens[0][1]}, false)"
+    # A record filed under several service tasks is kept as long as any of them keeps it: it is past its period
+    # when every task it names has a period that has ended (a task without a rule, or whose anchor the data do
+    # not record, keeps it), whatever the order of the columns.
     cases = " ".join(f"WHEN {quote_literal(code)} THEN {test}" for code, test in whens)
-    return f"coalesce(CASE CAST(t.{quote_ident(task)} AS VARCHAR) {cases} END, false)"
+    ended = [f"coalesce(CASE CAST(t.{quote_ident(c)} AS VARCHAR) {cases} END, t.{quote_ident(c)} IS NULL)"
+             for c in tasks]
+    if len(tasks) == 1:
+        return f"coalesce(CASE CAST(t.{quote_ident(tasks[0])} AS VARCHAR) {cases} END, false)"
+    named = " OR ".join(f"t.{quote_ident(c)} IS NOT NULL" for c in tasks)
+    return f"(({named}) AND {' AND '.join(ended)})"
 
 
 def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed: list[str]) -> _Plan:
@@ -115,10 +123,9 @@ def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed:
         return _Plan(f"raw.{name} t", [], None)
     p = f"CAST(t.{quote_ident(person)} AS VARCHAR)"
     joins = [f"raw.{name} t"]
-    # An empty or blank key is no person (a Parquet file may write '' for none). `< '!'` first: every blank key
-    # is below '!', and the file's statistics answer it for whole row groups (trim over 10M keys cost 0.09 s).
+    # An empty or blank key is no person (a Parquet file may write '' for none; a tab, a no-break space).
     key = f"CAST(t.{quote_ident(person)} AS VARCHAR)"
-    conds = [("missing_person_key", f"t.{quote_ident(person)} IS NULL OR ({key} < '!' AND trim({key}) = '')")]
+    conds = [("missing_person_key", f"t.{quote_ident(person)} IS NULL OR {is_blank_sql(key)}")]
     if blocks:
         joins.append(f"LEFT JOIN elig_blocks b ON b.person = {p}")
     if "opt_out" in rules:
@@ -168,8 +175,12 @@ def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table) -> l
     mapping = reference_data.retention_by_service_task()
     assessed = {code for code, anchor, _ in _retention_rules(table, cfg) if _anchor_sql(anchor, table, cfg)}
     known = set(mapping["service_task_code"])
-    rows = con.execute(f"SELECT CAST({quote_ident(task)} AS VARCHAR), count(*) FROM raw.{quote_ident(table.name)} "
-                       "GROUP BY 1 ORDER BY 1").fetchall()
+    others = [c for c in table.with_role("service_task") if c != task]  # a second task column: its codes too
+    name = f"raw.{quote_ident(table.name)}"
+    codes = " UNION ALL ".join([f"SELECT CAST({quote_ident(task)} AS VARCHAR) AS code FROM {name}",
+                                *[f"SELECT CAST({quote_ident(c)} AS VARCHAR) FROM {name} "
+                                  f"WHERE {quote_ident(c)} IS NOT NULL" for c in others]])
+    rows = con.execute(f"SELECT code, count(*) FROM ({codes}) GROUP BY 1 ORDER BY 1").fetchall()
     out = []
     for code, n in rows:
         if code is None or not code.strip():
@@ -244,8 +255,8 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
             result.flagged[table.name] = (flagged[table.name], table.one_with_role("person_key") or "")
             person = quote_ident(table.one_with_role("person_key") or "")
             counted = {r[0]: (r[1], r[2]) for r in con.execute(
-                f"SELECT __rule, count(*), count(DISTINCT {person}) FROM {quote_ident(flagged[table.name])} "
-                "GROUP BY 1").fetchall()}
+                f"SELECT __rule, count(*), count(DISTINCT CASE WHEN __rule <> 'missing_person_key' THEN {person} END) "
+                f"FROM {quote_ident(flagged[table.name])} GROUP BY 1").fetchall()}  # a blank key is nobody
             for rule, _ in plan.conditions:
                 n, persons = counted.get(rule, (0, 0))
                 result.ledger.append(LedgerRow(table.name, rule, n, persons))

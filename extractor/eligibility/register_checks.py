@@ -19,7 +19,7 @@ from extractor.config.catalog import Register
 from extractor.config.load import RunConfig
 from extractor.errors import ExtractorError
 from extractor.i18n import Message
-from extractor.sql import quote_ident, quote_literal
+from extractor.sql import is_blank_sql, quote_ident, quote_literal
 
 _REQUIRED = {"opt_out": ("person", "set_on"), "disclosure_ban": ("person", "scope", "target", "set_on"),
              "research_consent": ("person", "study", "given_on")}
@@ -62,7 +62,7 @@ def counted_lines(con: duckdb.DuckDBPyConnection, queries: list[str]) -> list[tu
 def _checks(reg: Register, today: dt.date) -> list[tuple[str, str]]:
     """(condition, problem) for the rows that stop the run, in the order they are checked."""
     c = {k: quote_ident(v) for k, v in reg.columns.items()}
-    checks = [(f"{c[key]} IS NULL OR trim(CAST({c[key]} AS VARCHAR)) = ''",  # '' or blank is empty too
+    checks = [(f"{c[key]} IS NULL OR {is_blank_sql(f'CAST({c[key]} AS VARCHAR)')}",  # '' or blank is empty too
                f"column '{reg.columns[key]}' is empty; expected a value") for key in _REQUIRED[reg.kind]]
     start, end = _PERIODS[reg.kind]
     checks.append((f"{c[end]} < {c[start]}", f"'{reg.columns[end]}' is before '{reg.columns[start]}': "
