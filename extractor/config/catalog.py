@@ -235,8 +235,9 @@ def load_catalog(path: Path, root_override: Path | None = None, schema_only: boo
         if kind not in REGISTER_COLUMNS:
             raise rf.error(kind, "a register kind: " + ", ".join(REGISTER_COLUMNS), kind)
         needed = REGISTER_COLUMNS[kind]
-        r.reject_unknown({"path", "format", "table", "connection", "delimiter", "encoding", "decimal", "scope_values",
-                          "representative_codes", "resource", *needed})
+        bans_only = {"scope_values", "representative_codes"} if kind == "disclosure_ban" else set()
+        r.reject_unknown({"path", "format", "table", "connection", "delimiter", "encoding", "decimal", "resource",
+                          *bans_only, *needed})
         source = parse_source(r, root, schema_only)
         consents = source.format == "ndjson"  # FHIR Consents (fhir_consent.py): the columns are ours
         if consents and (source.resource != "Consent" or kind == "research_consent"):

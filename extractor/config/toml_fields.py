@@ -211,6 +211,6 @@ class Fields:
         """Typos in a key would otherwise silently switch a rule off."""
         for name in self.data:
             if name not in allowed:
-                near = difflib.get_close_matches(name, allowed, n=1)
+                near = difflib.get_close_matches(name, allowed, n=1, cutoff=0.75)  # expires_on is no 'person'
                 raise self.error(name, (f"'{near[0]}' (did you mean it?), or another " if near else "")
                                  + "known key: " + ", ".join(sorted(allowed)), "an unknown key")

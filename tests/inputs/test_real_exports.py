@@ -155,3 +155,25 @@ def test_a_column_the_file_lacks_is_named_with_its_file(tmp_path: Path, header: 
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert done.stderr.startswith(f"error: {folder / 'opt_outs.csv'}: no column '{missing}' (nearest: "), done.stderr
     assert "catalog.toml: registers.opt_out.delimiter" in done.stderr and "Binder" not in done.stderr
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_line_with_a_field_missing_is_named(tmp_path: Path, declared: bool) -> None:
+    """DuckDB's sniffer gives up on a file with one short line, with or without the separator declared: the
+    line is found and named, with what the header has."""
+    folder = tmp_path / "w"
+    request = write_export(folder, "utf-8")
+    lines = (folder / "bans.csv").read_text(encoding="utf-8").splitlines()
+    width = lines[0].count(";") + 1
+    short = ";".join(lines[1].split(";")[:-1])
+    (folder / "bans.csv").write_text("\r\n".join([*lines, short, lines[1]]) + "\r\n", encoding="utf-8")
+    if not declared:
+        catalog = folder / "catalog.toml"
+        text = catalog.read_text(encoding="utf-8")
+        assert 'path = "bans.csv"\ndelimiter = ";"\n' in text
+        catalog.write_text(text.replace('path = "bans.csv"\ndelimiter = ";"\n', 'path = "bans.csv"\n'),
+                           encoding="utf-8")
+    done = cli("run", str(request), "--out", str(tmp_path / "out"), "--today", "2026-11-01")
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert f"{folder / 'bans.csv'}:{len(lines) + 1}: {width - 1} field(s) where the header has {width}" \
+        in done.stderr, done.stderr
