@@ -168,9 +168,12 @@ def test_a_log_replaced_with_one_signed_by_another_key_is_detected(submitted, mo
     for extra in (out / ".extractor").glob("state.sqlite-*"):
         extra.unlink()
     shutil.move(out / ".extractor" / "audit_signing.key", tmp / "real.key")
-    with opened(out) as fresh:  # a new, self-consistent log under a new key
-        from extractor.release.accounts import add_account
+    from extractor.release.accounts import add_account
 
+    with pytest.raises(ExtractorError, match="no longer holds"), opened(out) as fresh:
+        add_account(fresh, "mallory", "correct horse battery")  # the head file names a record the new log lacks
+    (out / ".extractor" / "audit_head.json").unlink()  # so the operator removes it too
+    with opened(out) as fresh:  # a new, self-consistent log under a new key
         add_account(fresh, "mallory", "correct horse battery")
     with pytest.raises(ExtractorError, match="witness .* (re-keyed|records were deleted|another hash)"):
         verify_store(out)
