@@ -21,7 +21,9 @@ from extractor.freetext.gazetteer import (  # noqa: F401 - the names other modul
     in_place_case,
     is_sentence_start,
 )
+from extractor.freetext.morphology import morphology
 from extractor.freetext.name_evidence import PLACE_PREPOSITIONS, SPEECH_VERBS
+from extractor.freetext.name_forms import base_forms
 from extractor.freetext.name_mentions import nicknames, other_forms
 from extractor.freetext.name_scoring import (  # noqa: F401
     _INSTITUTION,
@@ -177,7 +179,23 @@ def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SECO
                   if not any(s < p[1] and p[0] < e for s, e in taken)]
     if "(" in text:
         found += nicknames(text, found, gaz, lang)
-    return found + other_forms(text, words, found, gaz, lang)
+    found += other_forms(text, words, found, gaz, lang)
+    return [s for s in found if not _allowed(text[s[0]:s[1]], second.terms)] if second.terms else found
+
+
+def _allowed(word: str, terms: frozenset[str]) -> bool:
+    """A single word the controller listed as never a name (`--allow`), in any form: as written, by its
+    base forms (Hatanpään → Hatanpää) or by Voikko's reading of it (Kannassa → Kanta)."""
+    low = word.lower()
+    if " " in low or not low:
+        return False  # a span of several words is a name with more than the listed term in it
+    if low in terms or any(b in terms for b in base_forms(low)):
+        return True
+    if any(len(t) >= 5 and low.startswith(t[:-1]) and len(low) - len(t) <= 6 for t in terms):
+        return True  # the term with a case ending its last vowel changed for (Kaukajärvi → Kaukajärvelle)
+    m = morphology()
+    found = m.readings(word) if m is not None else None
+    return found is not None and any(b in terms for b in (*found.names, *found.places, *found.words))
 
 
 # A name joined to a noun for a person (Matti-vauva, Tähti-tytön, Aino-mummolle, Liisa-äidille): the name is
