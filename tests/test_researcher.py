@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -207,6 +208,12 @@ def test_try_runs_the_pipeline_on_dummy_data_and_records_nothing(request_file: P
     manifest = json.loads((out / "DUMMY_manifest.json").read_text())
     assert manifest["dummy"] is True and manifest["dummy_data"]["persons"] == 20000
     assert "DUMMY_review.html" in files and not any("notice" in f for f in files)
+    assert {"DUMMY_review_fi.html", "DUMMY_review_sv.html", "DUMMY_codebook_en.html"} <= set(files)
+    report = (out / "DUMMY_review.html").read_text(encoding="utf-8")
+    assert 'id="dummy-data"' in report and "made-up records" in report  # never mistaken for a real report
+    links = set(re.findall(r'href="([^"#]+)"', report))
+    assert links and all((out / link).is_file() or link.startswith(("http", "mailto")) for link in links), links
+    assert "keksityistä tietueista" in (out / "DUMMY_review_fi.html").read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["try"]  # no store, no audit log, no out/ beside it
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from extractor.errors import ExtractorError, RequestMismatch, TooFine
 from extractor.machine import Limits
+from extractor.researcher.dummy_review import copy_review
 
 STAMP = "DUMMY_"
 
@@ -90,8 +91,6 @@ def try_request(request: Path, out: Path, data: Path | None, persons: int, seed:
                 shutil.copyfile(f, out / f"{STAMP}{f.name}")
         for name, rows in result.query_rows.items():
             tried.files[f"{STAMP}{name}.csv"] = rows
-        review = result.run_dir / "review" / "review.html"
-        if review.is_file():
-            shutil.copyfile(review, out / f"{STAMP}review.html")
+        copy_review(result.run_dir / "review", out, STAMP)
     tried.seconds = time.perf_counter() - t0
     return tried
