@@ -50,10 +50,7 @@ class RequestMismatch(ExtractorError):
 
 class TooFine(ExtractorError):
     """An output with more rows or cells than the cap: grouped too finely. More persons would add rows, so a
-    trial on more dummy persons is no way out; coarser groups are."""
-
-    ADVICE = ("group more coarsely: fewer dimensions, or broader categories (a region instead of a municipality, "
-              "age bands instead of ages, years instead of months)")
+    trial on more dummy persons is no way out; coarser groups are (the message says so)."""
 
 
 class CheckFailed(ExtractorError):

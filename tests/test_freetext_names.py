@@ -162,3 +162,22 @@ def test_initials_after_a_signing_word_need_not_end_the_note(text: str, expected
 def test_names_a_second_trial_found(text: str, language: str, expected: list[str]) -> None:
     spans = sorted(analyzer().analyze(text, language=language, score_threshold=0.5), key=lambda r: r.start)
     assert [text[r.start:r.end] for r in spans if r.entity_type == "PERSON"] == expected
+
+
+@pytest.mark.parametrize(("text", "language", "expected"), [
+    ("soitin kotihoidon tiimivastaavalle (paula) ja kerroin tilanteesta.", "fi", ["paula"]),  # a role, then
+    ("Soitto: Kirsi (perhetyö) -> äiti ei pääse palaveriin.", "fi", ["Kirsi"]),  # a name, then its role
+    ("Tapaamisessa oli läsnä sosiaaliohjaaja (Tuuli).", "fi", ["Tuuli"]),
+])
+def test_a_name_beside_a_role_in_brackets(text: str, language: str, expected: list[str]) -> None:
+    spans = sorted(analyzer().analyze(text, language=language, score_threshold=0.5), key=lambda r: r.start)
+    assert [text[r.start:r.end] for r in spans if r.entity_type == "PERSON"] == expected
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Asiakas asioi Kelassa (toimeentulotuki) ja kotihoidossa (Espoo).", "fi"),  # a term, a place
+    ("Lähete kotihoitoon (kiireellinen).", "fi"), ("Yhteys perhetyöhön (puhelin).", "fi"),
+])
+def test_a_role_beside_a_word_or_a_place_names_no_one(text: str, language: str) -> None:
+    spans = analyzer().analyze(text, language=language, score_threshold=0.5)
+    assert [text[r.start:r.end] for r in spans if r.entity_type == "PERSON"] == []

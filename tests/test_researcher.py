@@ -412,3 +412,19 @@ def test_try_refusal_of_a_too_fine_grouping_says_group_coarsely_not_more_persons
     assert r.returncode == 2, r.stderr
     assert "more than the aggregate cap" in r.stderr and "group more coarsely" in r.stderr
     assert "--persons" not in r.stderr
+    fi = cli("try", str(request), "--out", str(tmp_path / "t"), "--lang", "fi")  # the refusal in the reader's language
+    assert fi.returncode == 2 and "enemmän kuin koostetaulukon raja" in fi.stderr
+    assert "ryhmittele karkeammin" in fi.stderr
+    assert "group more coarsely" not in fi.stderr
+
+
+def test_a_mistyped_dimension_is_refused_in_finnish_when_the_reader_reads_finnish(tmp_path: Path) -> None:
+    text = (REGISTRY / "research_request.toml").read_text(encoding="utf-8").split("[[tests]]")[0]
+    text = text.replace('catalog = "catalog.toml"', f'catalog = "{REGISTRY / "catalog.toml"}"')
+    text = text.replace('query = "../../queries/', f'query = "{REGISTRY.parent.parent / "queries"}/')
+    text = text.replace('"age_band", "sex"', '"ageband", "sex"')
+    request = tmp_path / "request.toml"
+    request.write_text(text, encoding="utf-8")
+    r = cli("try", str(request), "--out", str(tmp_path / "t"), "--lang", "fi")
+    assert r.returncode == 2 and "nimeää sarakkeen 'ageband', jota kysely" in r.stderr, r.stderr
+    assert "tarkoititko 'age_band'?" in r.stderr

@@ -23,6 +23,7 @@ from extractor.config.policy import Disclosure
 from extractor.config.request import Output
 from extractor.disclosure.columns import require_columns
 from extractor.errors import ExtractorError, TooFine
+from extractor.i18n import Message
 
 REDACTED = "[REDACTED]"
 MIN_ROWS = 20  # below this, a table (or a dimension's list of values) is merely small
@@ -77,8 +78,10 @@ def _validate(df: pl.DataFrame, out: Output, rules: Disclosure) -> None:
         if (df[c] < 0).any():
             raise ExtractorError(f"{where}: count column '{c}' has negative values")
     if df.height > rules.max_rows:
-        raise TooFine(f"{where}: {df.height} rows is more than the aggregate cap of {rules.max_rows} "
-                      f"(policy disclosure.max_rows): {TooFine.ADVICE}")
+        raise TooFine(Message("%(where)s: %(rows)s rows is more than the aggregate cap of %(cap)s (policy "
+                              "disclosure.max_rows): group more coarsely: fewer dimensions, or broader categories (a "
+                              "region instead of a municipality, age bands instead of ages, years instead of months)",
+                              where=where, rows=df.height, cap=rules.max_rows))
     if out.dimensions and df.select(out.dimensions).is_duplicated().any():
         raise ExtractorError(f"{where}: not an aggregate: several rows share the same dimension values "
                              f"({', '.join(out.dimensions)})")
@@ -91,15 +94,17 @@ def _refuse_person_level(df: pl.DataFrame, safe: pl.DataFrame, out: Output, rule
         for d in out.dimensions:
             distinct = df[d].n_unique()
             if distinct > max(rules.threshold + 1, MIN_ROWS) and distinct * (rules.threshold + 1) > persons:
-                raise ExtractorError(
-                    f"{where}: dimension '{d}' has {distinct} distinct values for {persons} persons: on average "
-                    f"fewer than {rules.threshold + 1} people each, so it is an identifier or a person-level "
-                    "attribute, not a category; group it (e.g. year of birth, region) or ask for pseudonymised records")
+                raise ExtractorError(Message(
+                    "%(where)s: dimension '%(dimension)s' has %(distinct)s distinct values for %(persons)s persons: on "
+                    "average fewer than %(n)s people each, so it is an identifier or a person-level attribute, not a "
+                    "category; group it (e.g. year of birth, region) or ask for pseudonymised records", where=where,
+                    dimension=d, distinct=distinct, persons=persons, n=rules.threshold + 1))
     if out.counts and safe.height >= MIN_ROWS:
         hidden = safe.select(pl.all_horizontal(pl.col(c).is_null() for c in out.counts)).to_series().mean()
         if hidden > MAX_SUPPRESSED_ROWS:
-            raise ExtractorError(f"{where}: {hidden:.0%} of the {safe.height} rows have every count suppressed: "
-                                 "person-level rows, not an aggregate; use broader categories")
+            raise ExtractorError(Message("%(where)s: %(share)s of the %(rows)s rows have every count suppressed: "
+                                         "person-level rows, not an aggregate; use broader categories", where=where,
+                                         share=f"{hidden:.0%}", rows=safe.height))
 
 
 def control(df: pl.DataFrame, out: Output, rules: Disclosure, persons: int | None = None

@@ -11,6 +11,7 @@ import difflib
 
 from extractor.config.request import Output
 from extractor.errors import RequestMismatch
+from extractor.i18n import Message
 
 
 def require_columns(out: Output, returned: list[str], declared: dict[str, list[str]]) -> None:
@@ -20,14 +21,19 @@ def require_columns(out: Output, returned: list[str], declared: dict[str, list[s
         for name in names:
             if name not in returned:
                 near = difflib.get_close_matches(name, returned, n=1)
-                raise RequestMismatch(
-                    f"{where}.{key} names '{name}', which the query ({out.query.name}) does not return"
-                    + (f" (did you mean '{near[0]}'?)" if near else "") + f"; it returns {', '.join(returned)}")
+                args = {"where": where, "key": key, "name": name, "query": out.query.name,
+                        "columns": ", ".join(returned)}
+                raise RequestMismatch(Message(
+                    "%(where)s.%(key)s names '%(name)s', which the query (%(query)s) does not return (did you mean "
+                    "'%(near)s'?); it returns %(columns)s", near=near[0], **args) if near else Message(
+                    "%(where)s.%(key)s names '%(name)s', which the query (%(query)s) does not return; it returns "
+                    "%(columns)s", **args))
     named = {n for names in declared.values() for n in names}
     extra = [c for c in returned if c not in named]
     if extra:
-        raise RequestMismatch(f"{out.query}: the query returns '{extra[0]}', which no key of {where} names: add "
-                              f"it to its {' or '.join(declared)}, or leave it out of the query")
+        raise RequestMismatch(Message("%(query)s: the query returns '%(column)s', which no key of %(where)s names: "
+                                      "add it to its %(keys)s, or leave it out of the query", query=str(out.query),
+                                      column=extra[0], where=where, keys=" / ".join(declared)))
 
 
 def declared_columns(out: Output) -> dict[str, list[str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from extractor.freetext.gazetteer import Gazetteer, dictionary_terms, is_term
+from extractor.freetext.morphology import morphology
 from extractor.freetext.name_scoring import _is_kin
 
 _NICK_BEFORE = re.compile(r"(?<![\w-])([A-ZÅÄÖ][a-zåäö]{1,20})\s*\($")  # Bosse (Bo Nyman)
@@ -28,7 +29,48 @@ def nicknames(text: str, found: list[tuple[int, int, float]], gaz: Gazetteer, la
             if m is not None and not _is_kin(m.group(1).lower(), lang) \
                     and not is_term(m.group(1).lower(), dictionary_terms()) and not _place(gaz, m.group(1), lang):
                 out.append((at + m.start(1), at + m.end(1), 0.7))
+    out += _named_beside_a_role(text, gaz, lang)
     return [n for n in out if not any(s < n[1] and n[0] < e for s, e, _ in found)]
+
+
+# A role and the name of whoever holds it, one of them in brackets: "tiimivastaavalle (paula)", "tytär (Anna)",
+# "Kirsi (perhetyö)", "Sanna (sosiaaliohjaaja)". Either side alone says little; together they say "a person".
+_ROLE_THEN_NAME = re.compile(r"(?<![\w-])([A-Za-zÅÄÖåäö]{3,30})\s*\(([A-Za-zÅÄÖåäö]{2,20})\)")
+_NAME_THEN_ROLE = re.compile(r"(?<![\w-])([A-ZÅÄÖ][a-zåäö]{1,20})\s*\(([a-zåäö]{3,30})\)")
+_ROLE_ENDINGS = ("hoitaja", "ohjaaja", "työntekijä", "vastaava", "lääkäri", "terapeutti", "kuraattori", "psykologi",
+                 "opettaja", "kuljettaja", "esihenkilö", "avustaja", "työ", "hoito", "suojelu", "palvelut")
+
+
+def _role_like(word: str, lang: str) -> bool:
+    """A kinship or role word, or a Finnish compound ending in one (tiimivastaava, perhetyö, kotihoito)."""
+    low = word.lower()
+    if _is_kin(low, lang):
+        return True
+    if lang != "fi":
+        return False
+    readings = morphology().readings(low) if morphology() else None
+    bases = readings.word_bases if readings is not None else (low,)
+    return any(b.endswith(_ROLE_ENDINGS) for b in bases)
+
+
+def _a_name(gaz: Gazetteer, word: str, lang: str) -> bool:
+    """A word the name register holds, and not a place, an institution's term or a role word itself."""
+    hit = gaz.classify(word, lang)
+    return hit is not None and hit.kind != "place" and not is_term(word.lower(), dictionary_terms()) \
+        and not _role_like(word, lang)
+
+
+def _named_beside_a_role(text: str, gaz: Gazetteer, lang: str) -> list[tuple[int, int, float]]:
+    if "(" not in text:
+        return []
+    out = []
+    for m in _ROLE_THEN_NAME.finditer(text):
+        if _role_like(m.group(1), lang) and _a_name(gaz, m.group(2), lang):
+            out.append((m.start(2), m.end(2), 0.75))
+    for m in _NAME_THEN_ROLE.finditer(text):
+        if _role_like(m.group(2), lang) and _a_name(gaz, m.group(1), lang):
+            out.append((m.start(1), m.end(1), 0.75))
+    return out
 
 
 _FI_CASE = ("n", "a", "ä", "lle", "lla", "llä", "lta", "ltä", "ssa", "ssä", "sta", "stä", "na", "nä", "ksi", "in",

@@ -23,6 +23,7 @@ import polars as pl
 
 from extractor.config.request import Output
 from extractor.errors import ExtractorError
+from extractor.i18n import Message
 from extractor.protect.pseudonym import ProjectKey, sql_pseudonym
 from extractor.sql import quote_ident
 
@@ -100,9 +101,11 @@ class Surrogates:
         else:
             return
         if big.fill_null(False).any():
-            raise ExtractorError(f"{out.where or out.name}: column '{col}' holds person or document keys as the "
-                                 "sandbox gave them, or numbers as large (2^59 or more); only a pseudonymised_records "
-                                 "output releases keys, in the columns it names under pseudonyms")
+            raise ExtractorError(Message(
+                "%(where)s: column '%(column)s' holds person or document keys as the sandbox gave them, or numbers "
+                "as large (2^59 or more); only a pseudonymised_records output releases keys, in the columns it names "
+                "under pseudonyms (to count people, count(DISTINCT %(column)s) in an aggregate)",
+                where=out.where or out.name, column=col))
 
     def _pseudonymised(self, con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, col: str, key: ProjectKey,
                        out: Output) -> pl.DataFrame:

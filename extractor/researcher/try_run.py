@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from extractor.errors import ExtractorError, RequestMismatch, TooFine
+from extractor.i18n import Message
 from extractor.machine import Limits
 from extractor.researcher.dummy_review import copy_review
 
@@ -67,15 +68,20 @@ def try_request(request: Path, out: Path, data: Path | None, persons: int, seed:
             result = run_extract(cfg, root / "out", os.urandom(32), limits=limits, trial=True,
                                  on_stage=stages.append)
         except ExtractorError as exc:
-            earlier = f" [the files in {out} are from an earlier try]" if out.is_dir() and any(out.iterdir()) else ""
+            error = exc.args[0] if exc.args else str(exc)  # a Message stays one: said in the reader's language
+            earlier = Message(" [the files in %(folder)s are from an earlier try]", folder=str(out)) \
+                if out.is_dir() and any(out.iterdir()) else ""
             if stages[-1:] not in (["disclosure"], ["check"]) or isinstance(exc, RequestMismatch | TooFine):
                 if not earlier:
                     raise
-                raise ExtractorError(f"{exc}{earlier}", before_data=exc.before_data) from None
-            where = f"dummy data of {persons:,} persons" if tried.dummy_rows else f"the data in {data}"
-            raise ExtractorError(f"{exc} [tried on {where}: the same check runs on the real data; "
-                                 "if it refuses only because dummy groups are small, try --persons "
-                                 f"{persons * 5}]{earlier}") from None
+                raise ExtractorError(Message("%(error)s%(earlier)s", error=error, earlier=earlier),
+                                     before_data=exc.before_data) from None
+            where = Message("dummy data of %(persons)s persons", persons=persons) if tried.dummy_rows else \
+                Message("the data in %(folder)s", folder=str(data))
+            raise ExtractorError(Message(
+                "%(error)s [tried on %(where)s: the same check runs on the real data; if it refuses only because "
+                "dummy groups are small, try --persons %(more)s]%(earlier)s", error=error, where=where,
+                more=str(persons * 5), earlier=earlier)) from None
         if out.exists() and any(out.iterdir()):
             shutil.rmtree(out)  # the last try's files: one folder per request, the newest try in it
         out.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from extractor.disclosure.tables.dp import private_cells
 from extractor.disclosure.tables.protect import protect_table
 from extractor.disclosure.tables.release_frame import TableRecord, exact_frame, record, released_frame
 from extractor.errors import ExtractorError, TooFine
+from extractor.i18n import Message
 from extractor.machine import Limits, connect, resolve
 from extractor.protect.pseudonym import ProjectKey
 
@@ -65,8 +66,11 @@ def control_table(df: pl.DataFrame, out: Output, rules: Disclosure,
     finally:
         con.close()
     if cells.structure.cells > rules.max_rows:
-        raise TooFine(f"{out.query}: table '{out.name}' has {cells.structure.cells} cells with its margins, "
-                      f"more than the cap of {rules.max_rows} (policy disclosure.max_rows): {TooFine.ADVICE}")
+        raise TooFine(Message("%(query)s: table '%(name)s' has %(cells)s cells with its margins, more than the cap "
+                              "of %(cap)s (policy disclosure.max_rows): group more coarsely: fewer dimensions, or "
+                              "broader categories (a region instead of a municipality, age bands instead of ages, "
+                              "years instead of months)", query=str(out.query), name=out.name,
+                              cells=cells.structure.cells, cap=rules.max_rows))
     if spec.privacy == "dp":
         exact = exact_frame(cells, out, None)
         rec = TableRecord(out.name, cells.structure.cells, int(cells.structure.is_margin().sum()), {}, 0, 0, {}, 0,
