@@ -177,6 +177,7 @@ def test_a_name_beside_a_role_in_brackets(text: str, language: str, expected: li
 @pytest.mark.parametrize(("text", "language"), [
     ("Asiakas asioi Kelassa (toimeentulotuki) ja kotihoidossa (Espoo).", "fi"),  # a term, a place
     ("Lähete kotihoitoon (kiireellinen).", "fi"), ("Yhteys perhetyöhön (puhelin).", "fi"),
+    ("Äiti haki lapset Lempäälän poliisiasemalta.", "fi"),  # a town's genitive before an institution
 ])
 def test_a_role_beside_a_word_or_a_place_names_no_one(text: str, language: str) -> None:
     spans = analyzer().analyze(text, language=language, score_threshold=0.5)

@@ -179,7 +179,11 @@ def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: 
     if lower:
         return 0.75 if hit.kind == "name" and hit.sure else _lower_in_a_hurry(text, start, end, before, after, hit,
                                                                                  gaz)
-    if after in COMPANY_FORMS or _STREET_NEXT.match(text, end) or _in_a_place(before, after) \
+    # A town's genitive before an institution is the town even after a kinship word (haki lapset Lempäälän
+    # poliisiasemalta), unless that word is a genitive too: then the two are one person (tyttären Inarin koulusta).
+    institution = hit.kind == "place" and text[end - 1:end] == "n" and not (before and before[-1].endswith("n")) \
+        and (after in INSTITUTIONS or bool(_INSTITUTION.search(after)))
+    if after in COMPANY_FORMS or _STREET_NEXT.match(text, end) or _in_a_place(before, after) or institution \
             or (not next_to_kin and _where_a_place_is(text, start, end, before, after, gaz, hit)):
         return 0.0  # Hoivakoti Aurinko Oy; Läntinen Brahenkatu 6; i Lund, via Wilma; Malmin sosiaaliasemalla
     if (hit.kind == "place" or hit.base in gaz.areas) and any(w in LIVING for w in before) \
