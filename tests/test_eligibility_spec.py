@@ -403,3 +403,11 @@ def test_a_record_under_two_service_tasks_is_kept_while_either_keeps_it(tmp_path
     (tmp_path / "d2.parquet").replace(docs)
     ids, _, _ = eligible_documents(request)
     assert ("t1" in ids) is kept
+
+
+def test_a_death_date_after_today_is_said_and_the_client_kept(tmp_path: Path) -> None:
+    w = base_world()
+    w.deaths = {"B": D(2030, 1, 1)}  # after the test's today, 2026-11-01
+    ids, result, _ = eligible_documents(write_world(w, tmp_path))
+    assert "b1" in ids
+    assert any("1 rows give a death date after today (2026-11-01)" in str(x) for x in result.warnings)

@@ -21,7 +21,7 @@ from extractor import reference_data
 from extractor.config.catalog import Table
 from extractor.config.load import RunConfig
 from extractor.eligibility.references import dangling_references
-from extractor.eligibility.register_checks import check_registers
+from extractor.eligibility.register_checks import check_registers, deaths_after_today
 from extractor.eligibility.registers import prepare_blocks, prepare_registers, removed_structures
 from extractor.eligibility.retention_dates import ended_sql
 from extractor.eligibility.unmatched_bans import BAN_COLUMN_ROLE, unmatched_bans
@@ -239,6 +239,8 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
         result.warnings.append(Message("Retention from a client's death could not be applied: the catalog's "
                                        "[retention] names no death_date column, so the records of clients who "
                                        "have died are kept"))
+    if "retention" in rules and ret is not None and ret.death_date:
+        result.warnings += deaths_after_today(con, cfg)
     flagged: dict[str, str] = {}
     for table in cfg.catalog.tables.values():
         plan = _plan(table, cfg, rules, blocks, removed)

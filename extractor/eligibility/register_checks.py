@@ -181,3 +181,13 @@ def check_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows: dict[s
     checks = [check for reg in registers for check in _warnings(cfg, reg, people, elsewhere)]
     return [say(n, listed) for (_, say), (n, listed) in zip(checks, counted_lines(con, [q for q, _ in checks]),
                                                              strict=True) if n]
+
+
+def deaths_after_today(con: duckdb.DuckDBPyConnection, cfg: RunConfig) -> list[str]:
+    """Death dates after today are mistakes in the data (the records are kept as of the living): said, not used."""
+    table, column = cfg.catalog.retention.death_date  # type: ignore[union-attr]
+    n = con.execute(f"SELECT count(*) FROM raw.{quote_ident(table)} WHERE CAST({quote_ident(column)} AS DATE) > "
+                    f"DATE {quote_literal(str(cfg.request.today))}").fetchone()[0]
+    return [Message("%(table)s: %(n)s rows give a death date after today (%(today)s): a mistake in the data; "
+                    "those clients are treated as alive", table=dict(cfg.catalog.tables[table].labels) or table,
+                    n=n, today=str(cfg.request.today))] if n else []
