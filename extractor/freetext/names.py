@@ -195,7 +195,7 @@ def _allowed(word: str, terms: frozenset[str]) -> bool:
         return True  # the term with a case ending its last vowel changed for (Kaukajärvi → Kaukajärvelle)
     m = morphology()
     found = m.readings(word) if m is not None else None
-    return found is not None and any(b in terms for b in (*found.names, *found.places, *found.words))
+    return found is not None and any(b in terms for b in (*found.names, *found.places, *found.word_bases))
 
 
 # A name joined to a noun for a person (Matti-vauva, Tähti-tytön, Aino-mummolle, Liisa-äidille): the name is
