@@ -36,6 +36,6 @@ BLANKS = "".join(map(chr, [*range(0x01, 0x21), 0x7F, 0x85, 0xA0, 0x1680, *range(
 def is_blank_sql(text: str) -> str:
     """SQL true when the VARCHAR `text` is empty or holds only BLANKS (DuckDB's dialect; SQLGlot carries it to
     Spark). A blank key starts below '!' or at U+0085 and above, which the file's statistics can answer for
-    whole row groups before any row's characters are looked at; NULL stays NULL."""
+    whole row groups before any row's characters are looked at. NULL gives false: callers test IS NULL."""
     return (f"CASE WHEN {text} < '!' OR {text} >= {quote_literal(chr(0x85))} "  # CASE: translate only where it may
             f"THEN translate({text}, {quote_literal(BLANKS)}, '') = '' ELSE false END")

@@ -398,16 +398,24 @@ def test_the_codebook_of_an_unfinished_draft(tmp_path: Path) -> None:
     assert r.returncode == 0 and "PURPOSE audit" in r.stdout and "TABLE clients" in r.stdout
 
 
+def _research_request(tmp_path: Path, changes: dict[str, str]) -> Path:
+    """The example research request in `tmp_path`, its catalog found where it lies, with `changes` made."""
+    text = (REGISTRY / "research_request.toml").read_text(encoding="utf-8").split("[[tests]]")[0]
+    text = text.replace('catalog = "catalog.toml"', f'catalog = "{REGISTRY / "catalog.toml"}"')
+    for old, new in changes.items():
+        text = text.replace(old, new)
+    request = tmp_path / "request.toml"
+    request.write_text(text, encoding="utf-8")
+    return request
+
+
 def test_try_refusal_of_a_too_fine_grouping_says_group_coarsely_not_more_persons(tmp_path: Path) -> None:
     """More dummy persons would add rows: the row cap's refusal asks for coarser groups instead."""
     sql = tmp_path / "by_birth_date.sql"
     sql.write_text("SELECT c.birth_date AS born, count(DISTINCT c.client_id) AS clients FROM clients c GROUP BY 1\n")
-    text = (REGISTRY / "research_request.toml").read_text(encoding="utf-8").split("[[tests]]")[0]
-    text = text.replace('catalog = "catalog.toml"', f'catalog = "{REGISTRY / "catalog.toml"}"')
-    text = text.replace('query = "../../queries/research_clients_by_age_sex_region.sql"', f'query = "{sql}"')
-    text = text.replace('dimensions = ["service_task", "age_band", "sex", "region"]', 'dimensions = ["born"]')
-    request = tmp_path / "request.toml"
-    request.write_text(text, encoding="utf-8")
+    request = _research_request(tmp_path, {
+        'query = "../../queries/research_clients_by_age_sex_region.sql"': f'query = "{sql}"',
+        'dimensions = ["service_task", "age_band", "sex", "region"]': 'dimensions = ["born"]'})
     r = cli("try", str(request), "--out", str(tmp_path / "t"))
     assert r.returncode == 2, r.stderr
     assert "more than the aggregate cap" in r.stderr and "group more coarsely" in r.stderr
@@ -419,12 +427,8 @@ def test_try_refusal_of_a_too_fine_grouping_says_group_coarsely_not_more_persons
 
 
 def test_a_mistyped_dimension_is_refused_in_finnish_when_the_reader_reads_finnish(tmp_path: Path) -> None:
-    text = (REGISTRY / "research_request.toml").read_text(encoding="utf-8").split("[[tests]]")[0]
-    text = text.replace('catalog = "catalog.toml"', f'catalog = "{REGISTRY / "catalog.toml"}"')
-    text = text.replace('query = "../../queries/', f'query = "{REGISTRY.parent.parent / "queries"}/')
-    text = text.replace('"age_band", "sex"', '"ageband", "sex"')
-    request = tmp_path / "request.toml"
-    request.write_text(text, encoding="utf-8")
+    request = _research_request(tmp_path, {'query = "../../queries/': f'query = "{REPO / "queries"}/',
+                                           '"age_band", "sex"': '"ageband", "sex"'})
     r = cli("try", str(request), "--out", str(tmp_path / "t"), "--lang", "fi")
     assert r.returncode == 2 and "nimeää sarakkeen 'ageband', jota kysely" in r.stderr, r.stderr
     assert "tarkoititko 'age_band'?" in r.stderr

@@ -108,10 +108,10 @@ def _retention_condition(table: Table, cfg: RunConfig) -> str | None:
     # when every task it names has a period that has ended (a task without a rule, or whose anchor the data do
     # not record, keeps it), whatever the order of the columns.
     cases = " ".join(f"WHEN {quote_literal(code)} THEN {test}" for code, test in whens)
-    ended = [f"coalesce(CASE CAST(t.{quote_ident(c)} AS VARCHAR) {cases} END, t.{quote_ident(c)} IS NULL)"
-             for c in tasks]
     if len(tasks) == 1:
         return f"coalesce(CASE CAST(t.{quote_ident(tasks[0])} AS VARCHAR) {cases} END, false)"
+    ended = [f"coalesce(CASE CAST(t.{quote_ident(c)} AS VARCHAR) {cases} END, t.{quote_ident(c)} IS NULL)"
+             for c in tasks]
     named = " OR ".join(f"t.{quote_ident(c)} IS NOT NULL" for c in tasks)
     return f"(({named}) AND {' AND '.join(ended)})"
 
