@@ -213,3 +213,13 @@ def test_serve_on_a_port_in_use_is_one_line_and_announces_nothing(tmp_path: Path
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and f"--port {port}: cannot listen there" in proc.stderr
     assert "airlock for" not in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_a_bad_register_on_spark_is_one_line_without_the_jvm_banner(tmp_path: Path) -> None:
+    """The JVM's banner ("Using incubator modules", "Setting default log level") went to the terminal before
+    the one-line error of a run on Spark."""
+    request = world(tmp_path)
+    (tmp_path / "opt_outs.parquet").write_bytes(b"not parquet")
+    proc = cli("run", str(request), "--out", str(tmp_path / "out"), "--engine", "spark")
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("error: "), proc.stderr

@@ -14,6 +14,8 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,6 +59,23 @@ def _spill_folder(limits: Limits) -> Path:
     return folder
 
 
+@contextmanager
+def _stderr_to(path: Path) -> Iterator[None]:
+    """File descriptor 2 pointed at `path` while the JVM starts: the JVM inherits it and writes its banner
+    ("Using incubator modules", "Setting default log level") there for its whole life, not before a
+    command's one-line error. Python's own stderr is given back at once."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    log = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.dup2(log, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(log)
+
+
 def spark_session(limits: Limits, master: str | None = None, event_log: Path | None = None) -> SparkSession:
     """The process's session, started on first use (a few seconds) and reused by later runs."""
     try:
@@ -78,7 +97,8 @@ def spark_session(limits: Limits, master: str | None = None, event_log: Path | N
     for key, value in spark_config(limits, spill, event_log).items():
         builder = builder.config(key, value)
     try:
-        session = builder.getOrCreate()
+        with _stderr_to(spill / "jvm.log"):  # the JVM's banner and warnings: an error stays one line
+            session = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - py4j and Connect raise their own types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ExtractorError(f"Spark did not start: {first}") from None
