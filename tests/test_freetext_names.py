@@ -151,6 +151,8 @@ def test_initials_after_a_signing_word_need_not_end_the_note(text: str, expected
     ("Asiakas kysytään uudelleen viikon päästä. -EV", "fi", ["EV"]),  # initials after a dash end the note
     ("will try again tmrw - sk", "en", ["sk"]),
     ("Ei muutoksia - ei", "fi", []), ("Hinta sovittu - ok", "fi", []),  # a word after a dash is no signature
+    ("Client seen at home visit. \u2013 KL", "en", ["KL"]),  # a third trial: KL in capitals signs the note
+    ("Nästa besök imorgon - kl", "sv", []),  # klockan, in lower case, does not
     ("Rose, the client's sister, brought the medication. Rose's number is unknown.", "en", ["Rose", "Rose"]),
     ("Bosse (Bo Nyman) vägrar ta emot hemvård.", "sv", ["Bosse", "Bo Nyman"]),  # what the person is called
     ("Teppo Virtanen (Tepa) soitti.", "fi", ["Teppo Virtanen", "Tepa"]),

@@ -45,15 +45,19 @@ SURNAME_INITIAL = re.compile(r" [A-ZÅÄÖ]\.(?!\w)")  # Sanna L., /Ulla S.
 INFLECTED_INITIALS = re.compile(r"\b[A-ZÅÄÖ](?:[-.][A-ZÅÄÖ])?\.?:[a-zåäö]{1,4}\b")  # A-K:n, M-L:s, J.K:lle, K:n
 HYPHEN_INITIALS = re.compile(r"(?<![\w-])[A-ZÅÄÖ]-[A-ZÅÄÖ](?![\w-])")  # J-P (Juha-Pekka) on their own
 # Short words that end a note without signing it (… - ok, … - ei, … /kl): never initials.
-_NOT_INITIALS = "ok|kl|klo|nr|jne|yms|mm|ym|obs|ei|on|ja|jo|no|nej|yes|men|and|the|nyt|joo|voi|pvm|kk|vk|min"
+_NOT_INITIALS = "ok|klo|nr|jne|yms|mm|ym|obs|ei|on|ja|jo|no|nej|yes|men|and|the|nyt|joo|voi|pvm|kk|vk|min"
+# "kl" (Swedish klockan) only as written in lower case: "– KL" ending a note is a writer's initials.
+_NOT_INITIALS_LOWER = "kl"
 # A writer's initials signing a note (… /mk, Kirj. PK, Kirjaaja: hj) at its end or before a line break.
 SIGNATURE = re.compile(r"(?:(?<=\s)/|(?<=\s)[-\u2013\u2014]\s?|(?<=[.!?]\s)|(?<=!!\s)|\b(?i:kirj\.?|kirjaaja:?|"
                        r"kirjannut:?|kirjasi|antecknat av:?|protokollförare:?|sekreterare:?|signed:?|minutes:?|"
-                       r"notes by:?)\s*)(?!(?i:" + _NOT_INITIALS + r")\b)([A-ZÅÄÖa-zåäö]{2,3})\.?\s*(?:$|\n)")
+                       r"notes by:?)\s*)(?!(?i:" + _NOT_INITIALS + r")\b)(?!(?:" + _NOT_INITIALS_LOWER + r")\b)"
+                       r"([A-ZÅÄÖa-zåäö]{2,3})\.?\s*(?:$|\n)")
 # After a signing word the initials need not end the note: a date, a time or a title may follow (Kirj. PK
 # 4.5.2024, Signed: JD, sos.tt).
 SIGNED_BY = re.compile(r"\b(?i:kirj\.|kirjaaja:?|kirjannut:?|antecknat av:?|protokollförare:?|signed:?|notes by:?)"
-                       r"\s*(?!(?i:" + _NOT_INITIALS + r")\b)([A-ZÅÄÖ]{2,3}|[a-zåäö]{2,3})\.?"
+                       r"\s*(?!(?i:" + _NOT_INITIALS + r")\b)(?!(?:" + _NOT_INITIALS_LOWER + r")\b)"
+                       r"([A-ZÅÄÖ]{2,3}|[a-zåäö]{2,3})\.?"
                        r"(?=\s*(?:[,;(]|\d|klo\b|kl\.|sos|$))", re.MULTILINE)
 _UNSEEN = object()  # a word the gazetteer has not yet been asked about
 _AND = re.compile(r"\s+(?:ja|sekä|eli|alias|och|dvs|and|aka|&)\s+")  # the whole gap between two names
