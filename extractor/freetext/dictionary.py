@@ -53,14 +53,19 @@ def trade_terms() -> frozenset[str]:
     return frozenset(w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#"))
 
 
+_VOWELS = "aeiouyäö"
+
+
 def is_term(low: str, terms: frozenset[str]) -> bool:
     """A term in any inflected form: the term itself, or a term of five letters or more with a case ending of up
-    to five letters (Teamsiin, Migrin, Marevania, Pegasokseen: a term in -s takes -kse-)."""
+    to five letters (Teamsiin, Migrin, Marevania, Pegasokseen: a term in -s takes -kse-; Kaukajärvelle: a term's
+    last vowel changed before the ending)."""
     if low in terms:
         return True
     for cut in range(max(5, len(low) - 5), len(low)):
         head = low[:cut]
-        if head in terms or (head + "s" in terms and low[cut:].startswith("kse")):
+        if head in terms or (head + "s" in terms and low[cut:].startswith("kse")) \
+                or (head[-1] not in _VOWELS and any(head + v in terms for v in _VOWELS)):
             return True
     return False
 

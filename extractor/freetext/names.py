@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from extractor.freetext.dictionary import is_term
 from extractor.freetext.gazetteer import (  # noqa: F401 - the names other modules import from here
     _CAMEL,
     RARE,
@@ -23,7 +24,6 @@ from extractor.freetext.gazetteer import (  # noqa: F401 - the names other modul
 )
 from extractor.freetext.morphology import morphology
 from extractor.freetext.name_evidence import PLACE_PREPOSITIONS, SPEECH_VERBS
-from extractor.freetext.name_forms import base_forms
 from extractor.freetext.name_mentions import nicknames, other_forms
 from extractor.freetext.name_scoring import (  # noqa: F401
     _INSTITUTION,
@@ -188,16 +188,14 @@ def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SECO
 
 
 def _allowed(word: str, terms: frozenset[str]) -> bool:
-    """A single word the controller listed as never a name (`--allow`), in any form: as written, by its
-    base forms (Hatanpään → Hatanpää) or by Voikko's reading of it (Kannassa → Kanta)."""
+    """A single word the controller listed as never a name (`--allow`), in any form: as written, with a case
+    ending (dictionary.is_term: Hatanpään, Kaukajärvelle) or by Voikko's reading of it (Kannassa → Kanta)."""
     low = word.lower()
     if " " in low or not low:
         return False  # a span of several words is a name with more than the listed term in it
-    if low in terms or any(b in terms for b in base_forms(low)):
+    if is_term(low, terms):  # as written or with a case ending, as the second line reads the terms
         return True
-    if any(len(t) >= 5 and low.startswith(t[:-1]) and len(low) - len(t) <= 6 for t in terms):
-        return True  # the term with a case ending its last vowel changed for (Kaukajärvi → Kaukajärvelle)
-    m = morphology()
+    m = morphology()  # consonant gradation inside the word: Kannassa is Kanta
     found = m.readings(word) if m is not None else None
     return found is not None and any(b in terms for b in (*found.names, *found.places, *found.word_bases))
 
