@@ -411,3 +411,16 @@ def test_a_death_date_after_today_is_said_and_the_client_kept(tmp_path: Path) ->
     ids, result, _ = eligible_documents(write_world(w, tmp_path))
     assert "b1" in ids
     assert any("1 rows give a death date after today (2026-11-01)" in str(x) for x in result.warnings)
+
+
+def test_a_consent_to_the_study_written_otherwise_is_named_not_counted(tmp_path: Path) -> None:
+    """A consent is to the study as named: 'diab 2024' is not consent to 'DIAB-2024' (B is left out), but the
+    DPO is told, with its lines; another study (S2) is no near miss."""
+    w = base_world()
+    w.consents = [("A", "DIAB-2024", D(2025, 1, 1), None), ("B", "diab 2024", D(2025, 1, 1), None),
+                  ("B", "S2", D(2025, 1, 1), None), ("C", " DIAB-2024", D(2025, 1, 1), None)]
+    ids, result, _ = eligible_documents(write_world(w, tmp_path, purpose="consented_research", study="DIAB-2024"))
+    text = " | ".join(result.warnings)
+    assert ("consents.parquet: 2 consent(s) name the study almost as the request does (DIAB-2024) but not exactly, "
+            "so they were not counted as consent to it; check the study's name in the register (lines 2, 4)") in text
+    assert {i[0] for i in ids} == {"a"}  # A consented; B and C wrote the study otherwise

@@ -125,6 +125,8 @@ def _warnings(cfg: RunConfig, reg: Register, people: str | None, elsewhere: str 
             AND (a.{c['withdrawn_on']} IS NULL OR a.{c['withdrawn_on']} > b.{c['set_on']})""",
                     lambda n, listed: Message("%(file)s: %(n)s opt-out(s) overlap an earlier one still in force; any "
                                               "one in force applies (lines %(lines)s)", file=name, n=n, lines=listed)))
+    if reg.kind == "research_consent" and cfg.request.study:
+        out.append(_near_study(c, name, cfg.request.study))
     if reg.kind == "disclosure_ban":
         codes = ", ".join(quote_literal(r) for r in reg.representative_codes) or "NULL"
         out.append((f"SELECT __line, 'code ' || CAST({c['set_by_role']} AS VARCHAR) AS shown "
@@ -149,6 +151,20 @@ def _warnings(cfg: RunConfig, reg: Register, people: str | None, elsewhere: str 
                                               "target was in force; either one applies (lines %(lines)s)",
                                               file=name, n=n, lines=listed)))
     return out
+
+
+def _near_study(c: dict[str, str], name: str, study: str) -> tuple[str, Callable[[int, str], Message]]:
+    """Consents naming the request's study but written otherwise (case, spaces, dashes: 'diab 2024' for
+    'DIAB-2024'): not counted, since a consent is to the study as named, but a likely mistake the DPO should see."""
+    def loose(value: str) -> str:
+        return f"translate(lower({value}), ' -_./,:;', '')"  # translate: the same on Spark
+    text = f"CAST({c['study']} AS VARCHAR)"
+    query = (f"SELECT __line, '' AS shown FROM raw.register_research_consent WHERE {text} <> {quote_literal(study)} "
+             f"AND {loose(text)} = {loose(quote_literal(study))} AND {loose(quote_literal(study))} <> ''")
+    return (query, lambda n, listed: Message(
+        "%(file)s: %(n)s consent(s) name the study almost as the request does (%(study)s) but not exactly, so they "
+        "were not counted as consent to it; check the study's name in the register (lines %(lines)s)",
+        file=name, n=n, study=study, lines=listed))
 
 
 def _repeats(reg: Register, c: dict[str, str], name: str) -> list[tuple[str, Callable[[int, str], Message]]]:
