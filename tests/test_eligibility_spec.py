@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from builders import World, eligible_documents, write_world
@@ -424,3 +425,23 @@ def test_a_consent_to_the_study_written_otherwise_is_named_not_counted(tmp_path:
     assert ("consents.parquet: 2 consent(s) name the study almost as the request does (DIAB-2024) but not exactly, "
             "so they were not counted as consent to it; check the study's name in the register (lines 2, 4)") in text
     assert {i[0] for i in ids} == {"a"}  # A consented; B and C wrote the study otherwise
+
+
+@pytest.mark.parametrize(("second_death", "kept"), [
+    (D(2025, 6, 1), False),  # the earliest (2024-01-01) ended child welfare's two years by 2026-06-30
+    (D(2024, 1, 1), False),  # the same date twice: no conflict
+])
+def test_a_client_written_twice_with_different_death_dates(tmp_path: Path, second_death: dt.date, kept: bool) -> None:
+    """Two rows of client B disagree on the death date: the earliest is used for retention (it ends a period
+    first: the rule leaves out rather than keeps), and the DPO is told how many clients disagree."""
+    w = base_world()
+    w.deaths = {"B": D(2024, 1, 1)}
+    request = write_world(w, tmp_path)
+    clients = request.parent / "clients.parquet"
+    duckdb.execute(f"COPY (SELECT * FROM '{clients}' UNION ALL SELECT * REPLACE (DATE '{second_death}' AS death_date) "
+                   f"FROM '{clients}' WHERE client_id = 'B') TO '{tmp_path / 'c2.parquet'}'")
+    (tmp_path / "c2.parquet").replace(clients)
+    ids, result, _ = eligible_documents(request)
+    assert ("b1" in ids) is kept
+    said = any("1 client(s) have rows with different death dates" in str(x) for x in result.warnings)
+    assert said is (second_death != D(2024, 1, 1))

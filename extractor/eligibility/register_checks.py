@@ -200,10 +200,21 @@ def check_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows: dict[s
 
 
 def deaths_after_today(con: duckdb.DuckDBPyConnection, cfg: RunConfig) -> list[str]:
-    """Death dates after today are mistakes in the data (the records are kept as of the living): said, not used."""
+    """Death dates after today, and a client given different death dates, are mistakes in the data: said. The first
+    are not used (the records are kept as of the living); of the second the earliest is."""
     table, column = cfg.catalog.retention.death_date  # type: ignore[union-attr]
-    n = con.execute(f"SELECT count(*) FROM raw.{quote_ident(table)} WHERE CAST({quote_ident(column)} AS DATE) > "
-                    f"DATE {quote_literal(str(cfg.request.today))}").fetchone()[0]
-    return [Message("%(table)s: %(n)s rows give a death date after today (%(today)s): a mistake in the data; "
-                    "those clients are treated as alive", table=dict(cfg.catalog.tables[table].labels) or table,
-                    n=n, today=str(cfg.request.today))] if n else []
+    person = cfg.catalog.tables[table].one_with_role("person_key")
+    death = f"CAST({quote_ident(column)} AS DATE)"
+    # One scan of the rows with a death date (few): per client, how many after today and how many distinct dates.
+    n, twice = con.execute(
+        f"SELECT coalesce(sum(after), 0), count(*) FILTER (WHERE dates > 1) FROM (SELECT count(*) FILTER (WHERE "
+        f"{death} > DATE {quote_literal(str(cfg.request.today))}) AS after, count(DISTINCT {death}) AS dates "
+        f"FROM raw.{quote_ident(table)} WHERE {quote_ident(column)} IS NOT NULL GROUP BY "
+        f"{quote_ident(person) if person else 'ALL'})").fetchone()
+    label = dict(cfg.catalog.tables[table].labels) or table
+    out = [Message("%(table)s: %(n)s rows give a death date after today (%(today)s): a mistake in the data; "
+                   "those clients are treated as alive", table=label, n=n, today=str(cfg.request.today))] if n else []
+    if twice and person:
+        out.append(Message("%(table)s: %(n)s client(s) have rows with different death dates: a mistake in the data; "
+                           "the earliest is used for retention", table=label, n=twice))
+    return out

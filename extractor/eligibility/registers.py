@@ -100,7 +100,8 @@ def prepare_blocks(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rules: list[s
                list(target) FILTER (WHERE kind = 'registrar') AS registrar,
                list(target) FILTER (WHERE kind = 'service_task') AS service_task,
                list(target) FILTER (WHERE kind = 'document') AS document,
-               max(death_date) AS death_date, max(birth_date) AS birth_date
+               -- a person written twice with different dates: the earliest, which ends a period first
+               min(death_date) AS death_date, min(birth_date) AS birth_date
         FROM ({' UNION ALL '.join(parts)}) WHERE person IS NOT NULL GROUP BY person""")
     return True
 
