@@ -86,6 +86,24 @@ def test_a_handed_in_runs_contact_bars_no_checker() -> None:
     assert not access.authorise(Account("r", False, "", "", projects={"P": "checker"}), "decide", run).allowed
 
 
+def test_an_account_sharing_the_submitters_e_mail_may_not_decide() -> None:
+    """One person's second account: a checker account with the e-mail of the account that handed the request in
+    (the controller's record, in any case) is the requester too; the submitter's e-mail changing later counts,
+    and a submitter without an e-mail bars no one by it."""
+    import dataclasses
+
+    submitter = Account("r", False, "Niko@Example.edu", "", projects={"P": "requester"})
+    twin = Account("n2", False, "niko@example.edu ", "", projects={"P": "checker"})
+    run = dataclasses.replace(run_in("submitted"), submitted_by="r", submitter=submitter)
+    verdict = access.authorise(twin, "decide", run)
+    assert verdict.status == 403 and not verdict.allowed
+    assert access.authorise(account("checker"), "decide", run).allowed  # no e-mail: not the submitter's
+    submitter.email = "other@example.edu"
+    assert access.authorise(twin, "decide", run).allowed
+    submitter.email = ""
+    assert access.authorise(Account("n3", False, "", "", projects={"P": "checker"}), "decide", run).allowed
+
+
 def test_a_missing_run_is_a_404_for_everyone_signed_in() -> None:
     for role in TABLE:
         if role not in ("signed out", "disabled checker"):

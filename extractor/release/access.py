@@ -16,8 +16,9 @@ there, so nobody checks their own project. What each may do, whatever the page o
 Handing a request in (`authorise_submit`) is for requesters of the request's project only; each
 account sees its own submissions and nobody else's.
 
-"Their own" is decided by account identity: the account that submitted the run, or an account whose
-e-mail is the request's contact; never by a display name. A missing or disabled account gets 401.
+"Their own" is decided by account identity: the account that submitted the run or an account with its
+e-mail, or (for a run the controller started) an account whose e-mail is the request's contact; never by a
+display name. A missing or disabled account gets 401.
 Unknown runs and runs of projects the account has no part in are answered alike (404), so a requester
 cannot learn which runs exist.
 """
@@ -60,11 +61,15 @@ def capacity(account: Account, project: str) -> str | None:
 
 
 def is_own(account: Account, run: Run) -> bool:
-    """Whether the account made the request: the account that handed it in, when it came through the airlock
-    (its contact is then the requester's own text: naming a checker's address there must not bar the
-    checker); else, for a run the controller started, the account whose e-mail is the request's contact."""
+    """Whether the account made the request: when it came through the airlock, the account that handed it in
+    or any account with that account's e-mail (one person's second account; the e-mails are the controller's
+    record, while the request's contact is the requester's own text: naming a checker's address there must
+    not bar the checker); else, for a run the controller started, the account whose e-mail is the contact."""
     if run.submitted_by:
-        return normalise(run.submitted_by) == account.name
+        if normalise(run.submitted_by) == account.name:
+            return True
+        mine, theirs = account.email, run.submitter.email if run.submitter is not None else ""
+        return bool(mine and theirs) and normalise(mine) == normalise(theirs)
     return bool(account.email) and normalise(account.email) == normalise(run.contact)
 
 

@@ -58,6 +58,7 @@ class Run:
     released_to: str | None = None
     released_at: str | None = None
     release_record: Record | None = None
+    submitter: Account | None = None  # the account that handed it in, as it is now (its e-mail may change)
 
     @property
     def recorded_files(self) -> dict[str, str]:
@@ -160,7 +161,8 @@ class AirlockState:
         match r.action:
             case "run":
                 self.runs[r.run_id] = Run(r.run_id, r.request_id, d["project"], d["requester"], d["contact"],
-                                          d.get("submitted_by"), d["run_dir"], r.recorded_at, d)
+                                          d.get("submitted_by"), d["run_dir"], r.recorded_at, d,
+                                          submitter=self.accounts.get(normalise(d.get("submitted_by") or "")))
                 for eps in d.get("privacy_spend", {}).values():
                     self.spend[d["project"]] = self.spend.get(d["project"], 0.0) + float(eps)
             case "review":
