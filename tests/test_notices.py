@@ -120,3 +120,25 @@ def notices_policy_with_fallback() -> str:
     text = default_policy_path().read_text(encoding="utf-8")
     assert 'notice_languages = "required"' in text
     return text.replace('notice_languages = "required"', 'notice_languages = "fallback"')
+
+
+@pytest.mark.parametrize(("request_file", "only_tables"), [("research_request", True), ("notes_request", False)])
+def test_the_summary_says_only_tables_only_when_only_tables_leave(registry: Path, tmp_path: Path, request_file: str,
+                                                                 only_tables: bool) -> None:
+    """A request that also releases records about each person (pseudonymised) must not tell the people in the
+    data that researchers get only tables of numbers (from the new-user trial: it said both)."""
+    import dataclasses
+
+    cfg = load_config(REPO / "examples" / "registry" / f"{request_file}.toml", registry)
+    if not only_tables:  # the notes request with an aggregate beside its records
+        research = load_config(REPO / "examples" / "registry" / "research_request.toml", registry)
+        cfg = dataclasses.replace(cfg, request=dataclasses.replace(
+            cfg.request, outputs=(*cfg.request.outputs, *research.request.outputs)))
+    notices.write_notices(cfg, tmp_path)
+    said = {lang: visible_text((tmp_path / f"notice_{lang}.html").read_text(encoding="utf-8"))
+            for lang in notices.LANGUAGES}
+    assert ("only get tables of numbers" in said["en"]) is only_tables
+    assert ("saavat vain taulukoita" in said["fi"]) is only_tables
+    assert ("får bara tabeller" in said["sv"]) is only_tables
+    assert ("rows about each person" in said["en"]) is not only_tables
+    assert "get tables of numbers" in said["en"] and "taulukoita" in said["fi"] and "tabeller" in said["sv"]
