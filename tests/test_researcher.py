@@ -217,6 +217,18 @@ def test_try_runs_the_pipeline_on_dummy_data_and_records_nothing(request_file: P
     assert sorted(p.name for p in tmp_path.iterdir()) == ["try"]  # no store, no audit log, no out/ beside it
 
 
+def test_try_repeats_exactly_with_the_same_seed_even_where_dates_are_shifted(tmp_path: Path) -> None:
+    """The README promises dummy data deterministic by --seed; the released files must be too. The notes request
+    shifts dates by a key-derived amount per person: a random throwaway key gave other files on every try."""
+    request = str(REGISTRY / "notes_request.toml")
+    for out in ("a", "b"):
+        assert cli("try", request, "--out", str(tmp_path / out), "--persons", "2000").returncode == 0
+    released = sorted(p.name for p in (tmp_path / "a").glob("DUMMY_*.csv"))
+    assert "DUMMY_case_notes.csv" in released
+    for name in released:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
 def test_try_refusal_says_it_ran_on_dummy_data(tmp_path: Path) -> None:
     r = cli("try", str(REGISTRY / "research_request.toml"), "--out", str(tmp_path / "t"), "--persons", "300")
     assert r.returncode == 2
