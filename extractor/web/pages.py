@@ -134,10 +134,12 @@ def run_page(ctx: Ctx) -> Response:
         number = 1
     controller = run.details.get("folder_files", {}) if checker else None
     wanted = ctx.request.query_params.get("filter", "")[:200]
-    files = ctx.views.files(folder, number, earlier, run.recorded_files, controller, wanted) if see_files else []
+    target = ctx.request.query_params.get("file")  # the file whose rows are paged or filtered
+    files = ctx.views.files(folder, number, earlier, run.recorded_files, controller, wanted, target) \
+        if see_files else []
     shown = summary(run, ctx.lang)
     return page("web_run.html.j2", lang=ctx.lang, title=shown["title"], run=shown,
-                files=files, filter=wanted,
+                files=files,
                 check=ctx.views.check(folder) if checker else None, checker=checker, see_files=see_files,
                 reviews=workflow.visible_reviews(run, ctx.account.name), earlier=[r.run_id for r in earlier_runs],
                 decided=len(run.reviews) >= REVIEWERS,

@@ -65,22 +65,26 @@ class RunViews:
 
     def files(self, folder: RunFolder, page: int, earlier: RunFolder | None,
               recorded: dict[str, str], controller: dict[str, str] | None = None,
-              wanted: str = "") -> list[dict[str, Any]]:
+              wanted: str = "", target: str | None = None) -> list[dict[str, Any]]:
         """The files the run's signed record names, each previewed only when its bytes are still those;
         `controller` (for a reviewer only: the record's hashes of the files outside release/) adds each hidden
-        or moved cell's own reason from the table's exact values, read only if they are still those bytes."""
+        or moved cell's own reason from the table's exact values, read only if they are still those bytes.
+        `page` and `wanted` (the filter) are the `target` file's; every other file shows its first rows."""
         entries = {o["file"]: o for o in self.manifest(folder).get("outputs", [])}
         shown = []
         for name in sorted(n for n in recorded if n != MANIFEST):
             path = folder.release / name
+            page_here, wanted_here = (page, wanted) if name == target else (1, "")
             try:
                 stat = (path.lstat().st_size, path.lstat().st_mtime_ns)
                 exact_name = f"{folder.exact_tables.relative_to(folder.root).as_posix()}/{path.stem}.parquet"
                 exact_sha = (controller or {}).get(exact_name)
                 exact = (folder.exact_tables / f"{path.stem}.parquet", exact_sha) if exact_sha else None
-                view = dict(self._cached(("preview", str(path), stat, page, recorded[name], exact, wanted),
-                                         lambda p=path, n=name, e=exact: _checked_preview(p, entries.get(n), page,
-                                                                                          recorded[n], e, wanted)))
+                view = dict(self._cached(
+                    ("preview", str(path), stat, page_here, recorded[name], exact, wanted_here),
+                    lambda p=path, n=name, e=exact, pg=page_here, w=wanted_here: _checked_preview(
+                        p, entries.get(n), pg, recorded[n], e, w)))
+                view["filter"] = wanted_here
             except OSError:
                 view = {"header": [], "rows": [], "changed": True}
             before = earlier.release / name if earlier else None

@@ -252,3 +252,25 @@ def test_an_unhandled_error_is_a_plain_500_with_every_security_header() -> None:
     assert r.status_code == 500 and r.text == "Internal Server Error"
     for name, value in HEADERS:
         assert r.headers[name.decode()] == value.decode()
+
+
+def test_a_filter_or_a_page_applies_to_its_own_file_only(airlock) -> None:
+    """Every file of a run had one filter and one pager (?filter=, ?page=): filtering one filtered all (from the
+    new-user trial). Now the form and the pager links name their file."""
+    out, run_id, client = airlock
+    signed_in(client, "alice")
+    page = client.get(f"/runs/{run_id}").text
+    names = re.findall(r'<section class="file" id="file-\d+" data-file="([^"]+)"', page)
+    assert len(names) >= 2 and all(f'name="file" value="{n}"' in page for n in names)
+    target, other = names[0], names[1]
+    filtered = client.get(f"/runs/{run_id}", params={"file": target, "filter": "no such text anywhere"}).text
+
+    def section(html: str, name: str) -> str:
+        start = html.index(f'data-file="{name}"')
+        end = html.find('<section class="file"', start)
+        return html[start:end if end > 0 else len(html)]
+
+    assert section(filtered, target).count("<tr>") < section(page, target).count("<tr>")
+    assert section(filtered, other) == section(page, other)  # the other file is shown as before
+    assert 'value="no such text anywhere"' in section(filtered, target)
+    assert 'value="no such text anywhere"' not in section(filtered, other)
