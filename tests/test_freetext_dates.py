@@ -52,6 +52,9 @@ MONTHS = [
     ("Born on the 12th of February 2024.", "en", "Born on the February 2024."),
     ("Seen on March 3rd, 2024.", "en", "Seen on March 2024."),  # month first: English notes only
     ("Next visit March 12.", "en", "Next visit March."),
+    ("Seen on 20 Nov 2023 by the team.", "en", "Seen on November 2023 by the team."),  # a shortened month
+    ("Next review 3 Sept.", "en", "Next review September."),
+    ("Seen Nov 20, 2023.", "en", "Seen November 2023."),
 ]
 
 

@@ -184,3 +184,21 @@ def test_a_name_beside_a_role_in_brackets(text: str, language: str, expected: li
 def test_a_role_beside_a_word_or_a_place_names_no_one(text: str, language: str) -> None:
     spans = analyzer().analyze(text, language=language, score_threshold=0.5)
     assert [text[r.start:r.end] for r in spans if r.entity_type == "PERSON"] == []
+
+
+@pytest.mark.parametrize(("text", "language", "expected"), [  # from a fourth hand-written trial
+    ("Uusi avustaja haussa. JP:n äiti soitti eilen.", "fi", ["JP:n"]),  # initials in a case before a family noun
+    ("HUS:n lääkäri soitti. TE:n ohjaaja ei vastannut.", "fi", []),  # before a role word: an organisation
+    ("Next visit in two weeks. Social worker Laine.", "en", ["Laine"]),  # an English role word before a name
+    ("Partner Will attended. I hope BP stays stable.", "en", ["Will"]),
+    ("Called the client. Then phoned mum kelly re school attendance.", "en", ["kelly"]),  # lower case, kin before
+    ("Met the mother Sarah O'Connor at the clinic. O'Neill called.", "en", ["Sarah", "O'Connor", "O'Neill"]),
+    ("Discharge summary: Eleanor Whitfield-Brown, 79, went home.", "en", ["Eleanor", "Whitfield-Brown"]),
+    ("pvm toukokuu soitto mäkiselle -> ei vast.", "fi", ["mäkiselle"]),  # a call to someone, typed in a hurry
+    ("ringa igen imorgon. sonen som inte gått till skolan.", "sv", []),  # som (who) after sonen: no name
+    ("Work accident 5 June 2024, left wrist. Seen 20 Nov 2023.", "en", []),  # a month beside its day: a date
+    ("Asiakas tuli klo 10 Jan Virtanen soitti myöhemmin.", "fi", ["Jan Virtanen"]),  # Jan without a year: a name
+])
+def test_names_a_fourth_trial_found(text: str, language: str, expected: list[str]) -> None:
+    spans = sorted(analyzer().analyze(text, language=language, score_threshold=0.5), key=lambda r: r.start)
+    assert [text[r.start:r.end] for r in spans if r.entity_type == "PERSON"] == expected

@@ -27,7 +27,9 @@ MONTHS = {
 _FI_STEMS = [m[:-3] for m in MONTHS["fi"]]  # tammi, helmi, …
 _FI = "|".join(_FI_STEMS)
 _SV = "|".join(MONTHS["sv"])
-_EN = "|".join(MONTHS["en"])
+# English abbreviations (20 Nov 2023, Sept 3): read as the month they begin, longest first so Sept wins over Sep.
+_EN_SHORT = ["Sept", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_EN = "|".join(MONTHS["en"]) + "|" + "|".join(f"{m}\\.?" for m in _EN_SHORT)
 FORMS = (  # every way a date is written, one alternative each; a range's first day with the date it runs to
     r"(?P<rng>\b(?P<rd>\d{1,2})\.(?:(?P<rm>\d{1,2})\.)?\s?[–—-]\s?(?P<rd2>\d{1,2})\.(?P<rm2>\d{1,2})\."
     r"(?P<ry>\d{4}|\d{2}(?!\d))?(?!\d|:\d))"
@@ -48,14 +50,14 @@ MONTH_FIRST = re.compile(rf"\b(?P<em>(?-i:{_EN}))\s(?P<ed>\d{{1,2}})(?:st|nd|rd|
 FIRST = "(?=[\\d" + "".join(sorted({stem[0] for stem in _FI_STEMS})) + "])"
 DATE = re.compile(FIRST + "(?:" + FORMS + ")", re.IGNORECASE)
 _ANY = (r"\d{1,2}\.\d{1,2}\.|\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d\d|\d{1,2}(?:\.|st|nd|rd|th)?\s(?:of\s)?(?i:"
-        + "|".join([*_FI_STEMS, *MONTHS["sv"], *MONTHS["en"]]) + ")" + r"|(?i:" + _FI + r")kuun\s\d"
+        + "|".join([*_FI_STEMS, *MONTHS["sv"], *MONTHS["en"], *_EN_SHORT]) + ")" + r"|(?i:" + _FI + r")kuun\s\d"
         + r"|(?:" + _EN + r")\s\d")
 
 
 def _parts(m: re.Match[str]) -> tuple[str, int, int, str | None]:
     """(form, day, month, year text or None); a MONTH_FIRST match has only the English groups."""
     if "num" not in m.re.groupindex:
-        return "en", int(m.group("ed")), [x.lower() for x in MONTHS["en"]].index(m.group("em").lower()) + 1, \
+        return "en", int(m.group("ed")), _en_month(m.group("em")), \
             m.group("ey")
     if m.group("num"):
         return "num", int(m.group("d")), int(m.group("m")), m.group("y")
@@ -69,7 +71,12 @@ def _parts(m: re.Match[str]) -> tuple[str, int, int, str | None]:
         return "fi2", int(m.group("fd2")), _FI_STEMS.index(m.group("fm2").lower()) + 1, m.group("fy2")
     if m.group("sv"):
         return "sv", int(m.group("sd")), MONTHS["sv"].index(m.group("sm").lower()) + 1, m.group("sy")
-    return "en", int(m.group("ed")), [x.lower() for x in MONTHS["en"]].index(m.group("em").lower()) + 1, m.group("ey")
+    return "en", int(m.group("ed")), _en_month(m.group("em")), m.group("ey")
+
+
+def _en_month(written: str) -> int:
+    """1-12 of an English month written whole or shortened (Nov, Sept.)."""
+    return [x[:3].lower() for x in MONTHS["en"]].index(written[:3].lower()) + 1
 
 
 def _year(text: str | None) -> int:

@@ -22,6 +22,11 @@ sosiaaliohjaaja vastuutyöntekijä yhteyshenkilö yhteyshenkilöksi lähihoitaja
 mor far son dotter bror syster make maka fru herr klienten mamma pappa sambo grannen tolken barnet
 socialarbetare hemvårdaren servicehandledaren stödpersonen hustrun
 mother father daughter brother sister wife husband client mr mrs ms dr son supervisor nurse prof sh th
+partner mum mom dad grandmother grandfather grandma grandpa aunt uncle cousin boyfriend girlfriend fiancé fiance
+stepfather stepmother guardian carer worker doctor gp therapist teacher midwife neighbour neighbor friend
+counsellor counselor psychologist psychiatrist physiotherapist
+kurator skolkurator läkare sjuksköterska pojkvän flickvän moster faster morbror farbror mormor farmor morfar farfar
+kusin lärare
 soitettu soitin puhuttu ilmoitettu kerrottu tavattu lähetetty sovittu keskusteltu tapasi tapasin kysyin
 ringde träffade met
 """)
@@ -76,7 +81,7 @@ LANGUAGE_WORDS = {
 # Between a verb of getting in touch and the person: ringde till johan, pratade med stig, spoke to grace.
 CONTACT_PREPOSITIONS = _words("till med åt with to")
 CONTACT = _words("""
-soitin soitettu tavattu tapasin puhuin keskustelin kävin tapaaminen
+soitin soitettu tavattu tapasin puhuin keskustelin kävin tapaaminen soitto puhelu
 ringde träffade pratade talade
 called met phoned spoke emailed visited saw
 """)

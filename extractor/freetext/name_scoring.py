@@ -122,17 +122,36 @@ def _where_a_place_is(text: str, start: int, end: int, before: list[str], after:
     return placeish and (after in INSTITUTIONS or bool(_INSTITUTION.search(after)))
 
 
+@lru_cache(maxsize=8)
+def _stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop words of the language (som, hans, will): the commonest words, never a name in lower case."""
+    import importlib
+
+    try:
+        return frozenset(importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS)
+    except (ImportError, AttributeError):
+        return frozenset()
+
+
+def is_stop_word(low: str, lang: str) -> bool:
+    return low in _stop_words(lang)
+
+
 def _lower_in_a_hurry(text: str, start: int, end: int, before: list[str], after: str, hit: Hit,
-                      gaz: Gazetteer) -> float:
+                      gaz: Gazetteer, lang: str = "fi") -> float:
     """A first name typed in lower case, in a note typed without capitals, where a person stands: right
-    after a verb of getting in touch (soitin tuulille), or before a verb a person does (onni nukkui)."""
+    after a verb of getting in touch (soitin tuulille), after a kinship noun unless it is one of the language's
+    commonest words (sonen som inte: som is 'who'), or before a verb a person does (onni nukkui)."""
     if any(map(str.isupper, text)) or hit.kind == "place" or hit.base not in gaz.counts:
         return 0.0
     if text[start:end] in CONTACT_PREPOSITIONS:
         return 0.0  # ringde till johan: the person comes after the preposition
-    if before and (before[-1] in CONTACT or _is_kin_word(before[-1], "fi") or _is_kin(before[-1], "sv")
-                   or (before[-1] in CONTACT_PREPOSITIONS and before[:-1] and before[-2] in CONTACT)):
-        return 0.6  # soitin tuulille; äiti tuuli, mummo helmi, syster vera, mum rose; pratade med stig
+    if before and (before[-1] in CONTACT or (before[-1] in CONTACT_PREPOSITIONS and before[:-1]
+                                             and before[-2] in CONTACT)):
+        return 0.6  # soitin tuulille, called will; pratade med stig
+    if before and (_is_kin_word(before[-1], "fi") or _is_kin(before[-1], "sv")) \
+            and not is_stop_word(text[start:end].lower(), lang):
+        return 0.6  # äiti tuuli, mummo helmi, syster vera, mum rose; not sonen som (who)
     if _AGE.match(text, end) or _BRACKET.match(text, end):
         return 0.6  # will (son, 15)
     return 0.6 if after in SPEECH_VERBS - WEAK and gaz.counts[hit.base] >= RARE else 0.0
@@ -159,7 +178,28 @@ def score_group(text: str, group: list[tuple[int, int, Hit]], gaz: Gazetteer, la
     return _score_one(text, start, end, hits[0], gaz, lang, lower)
 
 
+# A month beside a day's number is a date (5 June 2024, June 5th, 3 maj), whatever names it also is; a shortened
+# one (20 Nov 2023) only with its year, since Jan is also a name (klo 10 Jan soitti).
+MONTH_WORDS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
+                         "october", "november", "december", "januari", "februari", "mars", "maj", "juni", "juli",
+                         "augusti", "oktober"})
+SHORT_MONTHS = frozenset({"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"})
+_DAY_BEFORE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\.?\s(?:of\s)?$")
+_DAY_AFTER = re.compile(r"\.?\s\d{1,2}(?:st|nd|rd|th)?\b")
+_YEAR_AFTER = re.compile(r"\.?,?\s(?:19|20)\d\d\b")
+
+
+def _a_date(text: str, start: int, end: int) -> bool:
+    low = text[start:end].lower()
+    if low in MONTH_WORDS:
+        return bool(_DAY_BEFORE.search(text, max(0, start - 10), start) or _DAY_AFTER.match(text, end))
+    return low in SHORT_MONTHS and bool(_DAY_BEFORE.search(text, max(0, start - 10), start)) \
+        and bool(_YEAR_AFTER.match(text, end))
+
+
 def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: str, lower: bool) -> float:
+    if _a_date(text, start, end):
+        return 0.0
     before, after = _words_around(text, start, end)
     bracket = _BRACKET.match(text, end) or _APPOSITION.match(text, end)
     if bracket:
@@ -177,8 +217,11 @@ def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: 
         return 0.7  # Elisalle myönnettiin toimeentulotukea: a person is granted support, a company is not
     opening = is_sentence_start(text, start)
     if lower:
-        return 0.75 if hit.kind == "name" and hit.sure else _lower_in_a_hurry(text, start, end, before, after, hit,
-                                                                                 gaz)
+        if hit.kind == "name" and hit.sure:
+            return 0.75
+        if hit.kind == "name" and next_to_kin and not is_stop_word(text[start:end].lower(), lang):
+            return 0.6  # phoned mum kelly: a first name in lower case right after a kinship word, in any note
+        return _lower_in_a_hurry(text, start, end, before, after, hit, gaz, lang)
     # A town's genitive before an institution is the town even after a kinship word (haki lapset Lempäälän
     # poliisiasemalta), unless that word is a genitive too: then the two are one person (tyttären Inarin koulusta).
     institution = hit.kind == "place" and text[end - 1:end] == "n" and not (before and before[-1].endswith("n")) \

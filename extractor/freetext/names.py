@@ -44,6 +44,14 @@ ALIAS = re.compile(r"(?:\s+(?:eli|alias|kallas|aka|dvs\.?)\s+|\s*\()([A-ZÅÄÖ]
 SURNAME_INITIAL = re.compile(r" [A-ZÅÄÖ]\.(?!\w)")  # Sanna L., /Ulla S.
 INFLECTED_INITIALS = re.compile(r"\b[A-ZÅÄÖ](?:[-.][A-ZÅÄÖ])?\.?:[a-zåäö]{1,4}\b")  # A-K:n, M-L:s, J.K:lle, K:n
 HYPHEN_INITIALS = re.compile(r"(?<![\w-])[A-ZÅÄÖ]-[A-ZÅÄÖ](?![\w-])")  # J-P (Juha-Pekka) on their own
+# Two or three capitals in a case before a family noun (JP:n äiti, MK:s mamma): a person's initials; before a role
+# word they are as often an organisation (HUS:n lääkäri, TE:n ohjaaja), so only family nouns count.
+ACRONYM_OF_KIN = re.compile(r"(?<![\w-])[A-ZÅÄÖ]{2,3}:[a-zåäö]{1,4}(?=\s+(?i:äiti|äidi|isä|isi|veli|velje|sisko|sisar|"
+                            r"poika|poja|tytär|tyttär|vaimo|mies|miehe|puoliso|mummo|mummi|ukki|täti|tädi|setä|sedä|"
+                            r"eno|serkku|mor|far|bror|syster|mamma|pappa|sambo)\w*)")
+# A double-barrelled surname after a name the note gives (Eleanor Whitfield-Brown): each part capitalised.
+HYPHENATED_AFTER = re.compile(r" ([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)+)(?![\w-])")
+IRISH_PREFIX = re.compile(r"(?<![\w'\u2019])[OD]['\u2019]$")  # O'Connor, D'Souza: the prefix is the name's
 # Short words that end a note without signing it (… - ok, … - ei, … /kl): never initials.
 _NOT_INITIALS = "ok|klo|nr|jne|yms|mm|ym|obs|ei|on|ja|jo|no|nej|yes|men|and|the|nyt|joo|voi|pvm|kk|vk|min"
 # "kl" (Swedish klockan) only as written in lower case: "– KL" ending a note is a writer's initials.
@@ -175,6 +183,7 @@ def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SECO
     found += _initials(text, found)
     if "-" in text:
         found += _named_in_compounds(text, gaz, lang, found)
+        found += _double_barrelled(text, gaz, lang, found)
     if second.on:
         from extractor.freetext.unknown_words import possible_names
 
@@ -184,7 +193,23 @@ def person_spans(text: str, gaz: Gazetteer, lang: str, second: SecondLine = SECO
     if "(" in text:
         found += nicknames(text, found, gaz, lang)
     found += other_forms(text, words, found, gaz, lang)
+    if "'" in text or "\u2019" in text:
+        found = [(s - 2, e, score) if s >= 2 and IRISH_PREFIX.search(text, 0, s) else (s, e, score)
+                 for s, e, score in found]
     return [s for s in found if not _allowed(text[s[0]:s[1]], second.terms)] if second.terms else found
+
+
+def _double_barrelled(text: str, gaz: Gazetteer, lang: str, found: list[tuple[int, int, float]]
+                      ) -> list[tuple[int, int, float]]:
+    """The hyphenated surname right after a name found (Eleanor Whitfield-Brown), unless a part is a place."""
+    out = []
+    for _, e, _ in found:
+        m = HYPHENATED_AFTER.match(text, e)
+        if m is None or any(s < m.end(1) and m.start(1) < end for s, end, _ in found):
+            continue
+        if not any((h := gaz.classify(part, lang)) is not None and h.kind == "place" for part in m.group(1).split("-")):
+            out.append((m.start(1), m.end(1), 0.7))
+    return out
 
 
 def _allowed(word: str, terms: frozenset[str]) -> bool:
@@ -251,6 +276,7 @@ def _initials(text: str, found: list[tuple[int, int, float]]) -> list[tuple[int,
     out: list[tuple[int, int, float]] = []
     if ":" in text:
         out += [(m.start(), m.end(), 0.7) for m in INFLECTED_INITIALS.finditer(text)]
+        out += [(m.start(), m.end(), 0.7) for m in ACRONYM_OF_KIN.finditer(text)]
     if ". " in text or text.endswith("."):
         out += [(m.start(), m.end(), 0.6) for m in TWO_INITIALS.finditer(text)]
     tail = max(0, len(text) - 60)
