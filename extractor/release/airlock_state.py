@@ -88,6 +88,7 @@ class Submission:
     status: str = "waiting"  # waiting -> running -> submitted (a run) | failed
     run_id: str | None = None
     error: str = ""
+    error_said: dict[str, str] = field(default_factory=dict)  # the error in each language, where the runner gave it
     replaces: str | None = None  # the submission this one resubmits
     claimed_by: tuple[str, int] | None = None  # (host, pid) of the runner that took it
     stopped_on_data: bool = False  # failed after reading the real data (its requester learnt that it stopped)
@@ -201,7 +202,7 @@ class AirlockState:
                 sub.status, sub.run_id = "submitted", r.run_id
             case "submission-failed":
                 sub = self.submissions[d["id"]]
-                sub.status, sub.error = "failed", d["error"]
+                sub.status, sub.error, sub.error_said = "failed", d["error"], d.get("error_said") or {}
                 sub.stopped_on_data, sub.finished_at = bool(d.get("on_data")), r.recorded_at
 
     def run(self, run_id: str) -> Run:

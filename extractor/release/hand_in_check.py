@@ -37,7 +37,8 @@ _busy: set[str] = set()
 _lock = threading.Lock()
 
 
-def first_problem(files: dict[str, str], catalog: Path, policy: Path | None, account: str = "") -> str | None:
+def first_problem(files: dict[str, str], catalog: Path, policy: Path | None, account: str = "",
+                  lang: str = "en") -> str | None:
     """What `try` would refuse in the files handed in, without data; None when the request and its queries
     pass. One check per account at a time and CHECKS_AT_ONCE in all, each in a process of its own whose address
     space is capped (DuckDB's memory limit does not hold a string built by repeat()): a requester cannot take
@@ -51,7 +52,7 @@ def first_problem(files: dict[str, str], catalog: Path, policy: Path | None, acc
             raise Refused(429, Message("The airlock is checking other requests; hand this one in again in a "
                                        "minute."))
         try:
-            return _in_child(files, catalog, policy)
+            return _in_child(files, catalog, policy, lang)
         finally:
             _slots.release()
     finally:
@@ -59,10 +60,10 @@ def first_problem(files: dict[str, str], catalog: Path, policy: Path | None, acc
             _busy.discard(account)
 
 
-def _in_child(files: dict[str, str], catalog: Path, policy: Path | None) -> str | None:
+def _in_child(files: dict[str, str], catalog: Path, policy: Path | None, lang: str = "en") -> str | None:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=context, initializer=_cap, initargs=(ADDRESS_SPACE,)) as pool:
-        future = pool.submit(_problem, files, catalog, policy, SECONDS)
+        future = pool.submit(_problem, files, catalog, policy, SECONDS, lang)
         try:
             return future.result(timeout=SECONDS + 30)
         except (BrokenProcessPool, MemoryError):
@@ -78,7 +79,8 @@ def _cap(address_space: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
 
 
-def _problem(files: dict[str, str], catalog: Path, policy: Path | None, seconds: float) -> str | None:
+def _problem(files: dict[str, str], catalog: Path, policy: Path | None, seconds: float, lang: str = "en"
+             ) -> str | None:
     with tempfile.TemporaryDirectory(prefix="extractor-hand-in-") as tmp:
         folder = Path(tmp)
         for name, text in files.items():
@@ -87,7 +89,9 @@ def _problem(files: dict[str, str], catalog: Path, policy: Path | None, seconds:
         try:
             _check(folder / REQUEST_FILE, folder, catalog, policy, seconds)
         except ExtractorError as exc:
-            return without_folders(str(exc), places)
+            from extractor.i18n import said
+
+            return without_folders(said(exc.args[0], lang) if exc.args else str(exc), places)
     return None
 
 

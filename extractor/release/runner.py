@@ -25,6 +25,7 @@ from pathlib import Path
 
 from extractor.config.permits import Permits
 from extractor.errors import ExtractorError
+from extractor.i18n import LANGUAGES, N_, Message, said
 from extractor.machine import Limits
 from extractor.release.airlock_state import Submission
 from extractor.release.store import opened
@@ -78,11 +79,17 @@ def confined(cfg: object, folder: Path) -> None:
                                      "another", before_data=True)
 
 
+# The pipeline's stages as a requester reads them (pipeline.py's on_stage names).
+STAGE_NAMES = {"sources": N_("sources"), "eligibility": N_("eligibility"), "protect": N_("protection"),
+               "query": N_("query"), "disclosure": N_("disclosure control"), "check": N_("output check"),
+               "release": N_("release")}
+
+
 def run_one(sub: Submission, out_root: Path, catalog: Path, policy: Path | None, data_root: Path | None,
             key: bytes, limits: Limits, permits: Permits, state: str | None = None,
-            today: dt.date | None = None) -> tuple[str | None, str, str, bool]:
-    """(run id, "", "", False) or (None, the error as the requester may read it, the whole error for the
-    controller, whether it stopped after reading the real data)."""
+            today: dt.date | None = None) -> tuple[str | None, dict[str, str], str, bool]:
+    """(run id, {}, "", False) or (None, the error as the requester may read it in each language, the whole
+    error for the controller, whether it stopped after reading the real data)."""
     from extractor.config.load import load_config
     from extractor.pipeline import run_extract
 
@@ -100,22 +107,33 @@ def run_one(sub: Submission, out_root: Path, catalog: Path, policy: Path | None,
         requester = dataclasses.replace(cfg.request.requester, account=sub.account)  # who handed it in
         cfg = dataclasses.replace(cfg, request=dataclasses.replace(cfg.request, requester=requester))
         result = run_extract(cfg, out_root, key, limits=limits, state=state, on_stage=stages.append)
-        return result.run_id, "", "", False
+        return result.run_id, {}, "", False
     except ExtractorError as exc:
         whole = without_folders(str(exc), places)
         if exc.before_data:
-            return None, whole, whole, False
-        return None, _withheld(stages), whole, True
+            told = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else whole
+            return None, _in_every_language(told, places), whole, False
+        return None, _in_every_language(_withheld(stages), places), whole, True
     except Exception:  # noqa: BLE001 - no submission may stop the runner; the controller gets the traceback
-        return None, _withheld(stages, internal=True), traceback.format_exc(limit=5), bool(stages)
+        return None, _in_every_language(_withheld(stages, internal=True), places), traceback.format_exc(limit=5), \
+            bool(stages)
 
 
-def _withheld(stages: list[str], internal: bool = False) -> str:
-    where = f"at the {stages[-1]} stage " if stages else ""
-    what = "an internal error" if internal else "a check or the query itself"
-    return (f"the run stopped {where}on the real data ({what}); its message may contain values from the data, "
-            "so it went to the controller, not to you. Try the request with `extractor try` on dummy data, "
-            "and ask the controller if it passes there")
+def _in_every_language(told: object, places: object) -> dict[str, str]:
+    """What the requester is told, in each language the airlock speaks (the runner does not know theirs)."""
+    return {lang: without_folders(said(told, lang), places) for lang in LANGUAGES}
+
+
+def _withheld(stages: list[str], internal: bool = False) -> Message:
+    what = Message("an internal error") if internal else Message("a check or the query itself")
+    if stages:
+        return Message("the run stopped at the %(stage)s stage on the real data (%(what)s); its message may contain "
+                       "values from the data, so it went to the controller, not to you. Try the request with "
+                       "`extractor try` on dummy data, and ask the controller if it passes there",
+                       stage=Message(STAGE_NAMES.get(stages[-1], stages[-1])), what=what)
+    return Message("the run stopped on the real data (%(what)s); its message may contain values from the data, so "
+                   "it went to the controller, not to you. Try the request with `extractor try` on dummy data, and "
+                   "ask the controller if it passes there", what=what)
 
 
 def serve(out_root: Path, catalog: Path, policy: Path | None, data_root: Path | None, key: bytes, limits: Limits,

@@ -147,14 +147,17 @@ def recover(store: Store, runner: str) -> list[str]:
     return [s.id for s in dead]
 
 
-def finish(store: Store, sub: Submission, runner: str, run_id: str | None = None, error: str = "",
+def finish(store: Store, sub: Submission, runner: str, run_id: str | None = None, error: str | dict[str, str] = "",
            on_data: bool = False) -> None:
-    """Record what became of a submission; `on_data`: it stopped after reading the real data."""
+    """Record what became of a submission; `error`: what its requester is told (by language, or one text);
+    `on_data`: it stopped after reading the real data."""
+    said = error if isinstance(error, dict) else {}
     with store.writing() as w:
         if run_id is not None:
             w.append("submission-ran", {"id": sub.id}, request_id=sub.request_id, run_id=run_id, who=runner)
         else:
-            w.append("submission-failed", {"id": sub.id, "error": error, "on_data": on_data},
+            w.append("submission-failed", {"id": sub.id, "error": said.get("en", "") if said else error,
+                                           "on_data": on_data, **({"error_said": said} if said else {})},
                      request_id=sub.request_id, who=runner)
 
 
@@ -171,8 +174,8 @@ def visible(account_name: str, subs: dict[str, Submission]) -> list[Submission]:
                   reverse=True)
 
 
-def summary(sub: Submission, runs: dict[str, Any]) -> dict[str, Any]:
+def summary(sub: Submission, runs: dict[str, Any], lang: str = "en") -> dict[str, Any]:
     run = runs.get(sub.run_id) if sub.run_id else None
     return {"id": sub.id, "request_id": sub.request_id, "project": sub.project, "created_at": sub.created_at,
-            "status": run.status if run is not None else sub.status, "run_id": sub.run_id, "error": sub.error,
-            "files": sorted(sub.files)}
+            "status": run.status if run is not None else sub.status, "run_id": sub.run_id,
+            "error": sub.error_said.get(lang) or sub.error, "files": sorted(sub.files)}

@@ -61,7 +61,7 @@ def submit(ctx: Ctx) -> Response:
             if not verdict:
                 raise Refused(verdict.status, verdict.reason)
             submissions.check_files(project, files)
-            problem = first_problem(files, *ctx.controller_files, account=ctx.account.name)
+            problem = first_problem(files, *ctx.controller_files, account=ctx.account.name, lang=ctx.lang)
             if problem:
                 raise Refused(400, problem)
         submissions.hand_in(ctx.store, ctx.account.name, project, files, replaces)
@@ -76,7 +76,7 @@ def submit(ctx: Ctx) -> Response:
 
 
 def my_submissions(ctx: Ctx) -> Response:
-    subs = [submissions.summary(s, ctx.state.runs) for s in submissions.visible(ctx.account.name,
+    subs = [submissions.summary(s, ctx.state.runs, ctx.lang) for s in submissions.visible(ctx.account.name,
                                                                                 ctx.state.submissions)]
     for s in subs:
         run = ctx.state.runs.get(s["run_id"]) if s["run_id"] else None

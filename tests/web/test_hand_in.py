@@ -229,6 +229,24 @@ def test_an_error_with_values_from_the_data_or_the_machine_goes_to_the_controlle
     assert any("failed" in line for line in told)  # the controller's own terminal has the whole message
 
 
+def test_a_stop_on_the_data_is_told_in_the_requesters_language(airlock, tmp_path: Path) -> None:
+    """The runner does not know who reads the message: it records it in each language, and /submissions shows
+    the reader's (the new-user trial saw English on the Finnish page)."""
+    out, request = airlock
+    rita = client(out, tmp_path)
+    csrf = sign_in(rita, "rita")
+    sql = ("SELECT service_task, count(*) AS n FROM documents WHERE CAST(service_task || 'x' AS INTEGER) > 0 "
+           "GROUP BY ALL")
+    assert hand_in(rita, csrf, request_text(request), sql=sql).status_code == 303
+    assert run_waiting(out, request) == 1
+    fi = shown(rita.get("/submissions", headers={"Accept-Language": "fi"}).text)
+    sv = shown(rita.get("/submissions", headers={"Accept-Language": "sv"}).text)
+    en = shown(rita.get("/submissions", headers={"Accept-Language": "en"}).text)
+    assert "meni rekisterinpitäjälle eikä sinulle" in fi and "went to the controller" not in fi
+    assert "gick till den personuppgiftsansvarige" in sv
+    assert "went to the controller, not to you" in en and "20x" not in fi + sv + en
+
+
 def test_a_submission_that_breaks_the_pipeline_does_not_stop_the_runner(airlock, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     out, request = airlock
@@ -400,6 +418,12 @@ def test_a_request_is_checked_against_the_controllers_catalog_when_handed_in(air
     keys = hand_in(checked, csrf, request_text(request, **{'dimensions = ["service_task"]':
                                                            'dimensions = ["service_taks"]'}))
     assert keys.status_code == 400 and "service_taks" in keys.text
+    fi = checked.post("/submit/send", headers={"Accept-Language": "fi"}, data={
+        "csrf": csrf, "project": "T-1", "q1_name": "q.sql", "q1_sql": SQL, "replaces": "",
+        "request": request_text(request, **{'dimensions = ["service_task"]': 'dimensions = ["service_taks"]'})})
+    import html
+
+    assert fi.status_code == 400 and "nimeää sarakkeen 'service_taks'" in html.unescape(fi.text)  # reader's language
     with opened(out) as store:
         assert not store.reading().submissions  # nothing queued
     assert hand_in(checked, csrf, request_text(request)).status_code == 303
