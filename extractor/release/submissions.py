@@ -40,7 +40,9 @@ def check_files(project: str, files: dict[str, str]) -> str:
     """The request id, or Refused(400) saying what is wrong with what was handed in."""
     for name, text in files.items():
         if name != REQUEST_FILE and not SQL_NAME.match(name):
-            raise Refused(400, f"'{name}': a query file is named like counts_by_year.sql (letters, digits, _ . -)")
+            raise Refused(400, Message("%(name)s: a query file is named like counts_by_year.sql (letters, digits, "
+                                       "_ . -, no folder): give its file name alone here, and the same in the "
+                                       "request's query = \"…\"", name=repr(name)))
         if len(text) > MAX_TEXT:
             raise Refused(400, f"{name}: at most {MAX_TEXT:,} characters")
     try:
@@ -66,8 +68,15 @@ def check_files(project: str, files: dict[str, str]) -> str:
     for i, out in enumerate(outputs):
         query = out.get("query") if isinstance(out, dict) else None
         if query not in files or query == REQUEST_FILE:
-            raise Refused(400, f"{REQUEST_FILE}: outputs[{i}].query is {query!r}: name one of the query files "
-                               "handed in with it (" + ", ".join(n for n in files if n != REQUEST_FILE) + ")")
+            handed = ", ".join(n for n in files if n != REQUEST_FILE)
+            if isinstance(query, str) and query.replace("\\", "/").rsplit("/", 1)[-1] in files:
+                raise Refused(400, Message(
+                    "%(file)s: outputs[%(i)s].query is %(query)s: a request handed in names its query by the file "
+                    "name alone, as handed in with it: write query = \"%(bare)s\"", file=REQUEST_FILE, i=str(i),
+                    query=repr(query), bare=query.replace("\\", "/").rsplit("/", 1)[-1]))
+            raise Refused(400, Message("%(file)s: outputs[%(i)s].query is %(query)s: name one of the query files "
+                                       "handed in with it (%(handed)s), by its file name alone", file=REQUEST_FILE,
+                                       i=str(i), query=repr(query), handed=handed))
     return rid
 
 

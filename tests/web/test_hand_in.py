@@ -157,6 +157,19 @@ def test_what_may_not_be_handed_in(airlock, tmp_path: Path, who: str, edit: dict
         assert store.reading().submissions == {}
 
 
+def test_a_query_named_by_its_path_is_told_to_use_the_file_name(airlock, tmp_path: Path) -> None:
+    """The shipped examples name their query by a path (../../queries/x.sql): the refusal says what to write."""
+    out, request = airlock
+    c = client(out, tmp_path)
+    text = request_text(request)
+    text = re.sub(r'query = "[^"]*"', 'query = "../../queries/q.sql"', text, count=1)
+    r = hand_in(c, sign_in(c, "rita"), text)
+    assert r.status_code == 400 and "write query = &#34;q.sql&#34;" in r.text, r.text
+    fi = c.post("/submit/send", headers={"Accept-Language": "fi"}, data={
+        "csrf": sign_in(c, "rita"), "project": "T-1", "request": text, "q1_name": "q.sql", "q1_sql": SQL})
+    assert fi.status_code == 400 and "write query" not in fi.text
+
+
 def test_two_runners_never_take_the_same_submission(airlock, tmp_path: Path) -> None:
     out, request = airlock
     files = {"request.toml": request_text(request), "q.sql": SQL}
