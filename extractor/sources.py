@@ -13,6 +13,7 @@ so the DPO report can point at it.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import functools
 import shutil
 from collections.abc import Callable
@@ -145,6 +146,9 @@ def typed_file_columns(con: duckdb.DuckDBPyConnection, view: str, src: Source, c
         if col.implied and col.type == "VARCHAR" and have in _FAMILIES["BIGINT"]:
             replace.append(f"CAST({q} AS VARCHAR) AS {q}")  # an integer key of a register: its digits as text
             continue
+        if col.type == "DATE" and have in _FAMILIES["TIMESTAMP"] and key_prefix.startswith("registers."):
+            replace.append(f"CAST({q} AS DATE) AS {q}")  # a register's time of day: its day (register_each)
+            continue
         if col.type == "DOUBLE" and have in _FAMILIES["BIGINT"]:
             replace.append(f"CAST({q} AS DOUBLE) AS {q}")  # whole numbers are decimals too
             continue
@@ -269,7 +273,10 @@ def register_each(con: Any, catalog: Catalog, scratch: Path | None, register: Ca
         register(con, t.name, t.source, t.columns, catalog, f"tables.{t.name}", scratch)
         views[t.name] = str(t.source.path)
     for r in catalog.registers.values():
-        cols = tuple(r.types.get(k, Column(v, "other")) for k, v in r.columns.items())
+        # A register's rules are about days (set on, withdrawn on): a time of day written with a date is read as
+        # that day, so an opt-out made at 10:00 on the grant day is in force on that day.
+        cols = tuple(dataclasses.replace(c, type="DATE") if c.type == "TIMESTAMP" else c
+                     for c in (r.types.get(k, Column(v, "other")) for k, v in r.columns.items()))
         register(con, f"register_{r.kind}", r.source, cols, catalog, f"registers.{r.kind}", scratch, line=True)
         views[f"register_{r.kind}"] = str(r.source.path)
     counted = con.execute("SELECT * FROM " + ", ".join(f"(SELECT count(*) FROM raw.{quote_ident(v)}) c{i}"

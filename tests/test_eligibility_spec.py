@@ -445,3 +445,29 @@ def test_a_client_written_twice_with_different_death_dates(tmp_path: Path, secon
     assert ("b1" in ids) is kept
     said = any("1 client(s) have rows with different death dates" in str(x) for x in result.warnings)
     assert said is (second_death != D(2024, 1, 1))
+
+
+@pytest.mark.parametrize(("set_on", "applies"), [
+    ("2026-03-01 10:00:00", True),  # made at 10:00 on the grant day: in force that day
+    ("2026-03-01 23:59:59", True),
+    ("2026-03-02 00:00:01", False),  # the day after the grant
+])
+def test_an_opt_out_with_a_time_of_day_counts_from_its_day(tmp_path: Path, set_on: str, applies: bool) -> None:
+    """A register declared with timestamps is about days: compared as timestamps with the grant date at midnight,
+    an opt-out made on the grant day was ignored (from the fourth consent audit)."""
+    w = base_world()
+    w.opt_outs = [("A", D(2020, 1, 1), None)]
+    request = write_world(w, tmp_path)
+    folder = request.parent
+    path = folder / "opt_outs.parquet"
+    duckdb.execute(f"COPY (SELECT client_id, TIMESTAMP '{set_on}' AS set_on, CAST(withdrawn_on AS TIMESTAMP) AS "
+                   f"withdrawn_on FROM '{path}') TO '{tmp_path / 'o.parquet'}'")
+    (tmp_path / "o.parquet").replace(path)
+    catalog = folder / "catalog.toml"
+    text = catalog.read_text(encoding="utf-8")
+    head, tail = text.split("[registers.opt_out]", 1)
+    tail = tail.replace('set_on = "set_on"', 'set_on = { column = "set_on", type = "timestamp" }', 1).replace(
+        'withdrawn_on = "withdrawn_on"', 'withdrawn_on = { column = "withdrawn_on", type = "timestamp" }', 1)
+    catalog.write_text(head + "[registers.opt_out]" + tail, encoding="utf-8")
+    ids, _, _ = eligible_documents(request)
+    assert (not {"a1", "a2"} & ids) is applies
