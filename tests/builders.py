@@ -157,11 +157,14 @@ def reference_eligible(w: World, *, as_of: dt.date, granted: dt.date, study: str
     """The rules written as plainly as possible: doc_id -> the first rule that excludes it (None: kept)."""
     opted_out = {p for p, set_on, withdrawn in w.opt_outs
                  if set_on <= granted and (withdrawn is None or withdrawn > as_of)}
-    withdrawn_by_then = {(p, s, given) for p, s, given, withdrawn in w.consents
-                         if withdrawn is not None and withdrawn <= as_of}  # a consent's withdrawal on any copy
-    consented = {p for p, s, given, withdrawn in w.consents
-                 if s == study and given <= as_of and (withdrawn is None or withdrawn > as_of)
-                 and (p, s, given) not in withdrawn_by_then}
+    # (person, study, given, withdrawn) of every withdrawal made by the as-of date. A withdrawal takes back the
+    # consent it is written on, its copies (same date), and every consent to the study given before it.
+    withdrawals = [(p, s, given, withdrawn) for p, s, given, withdrawn in w.consents
+                   if withdrawn is not None and withdrawn <= as_of]
+    consented = {p for p, s, given, _ in w.consents
+                 if s == study and given <= as_of
+                 and not any(wp == p and ws == s and (w_on > given or w_given == given)
+                             for wp, ws, w_given, w_on in withdrawals)}
     active = {(p, scope, target) for p, scope, target, set_on, revoked, _ in w.bans
               if set_on <= as_of and (revoked is None or revoked > as_of)}
     verdict: dict[str, str | None] = {}

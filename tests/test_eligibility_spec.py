@@ -471,3 +471,23 @@ def test_an_opt_out_with_a_time_of_day_counts_from_its_day(tmp_path: Path, set_o
     catalog.write_text(head + "[registers.opt_out]" + tail, encoding="utf-8")
     ids, _, _ = eligible_documents(request)
     assert (not {"a1", "a2"} & ids) is applies
+
+
+@pytest.mark.parametrize(("consents", "kept"), [
+    # given in 2025 and again in 2026, the 2026 one withdrawn: the person said no to the study (fourth audit)
+    ([("A", "S1", D(2025, 6, 1), None), ("A", "S1", D(2026, 1, 1), D(2026, 4, 1))], False),
+    # withdrawn, then given again later: the new consent counts
+    ([("A", "S1", D(2025, 6, 1), D(2025, 9, 1)), ("A", "S1", D(2026, 1, 1), None)], True),
+    # given again on the day of the withdrawal: the new consent counts
+    ([("A", "S1", D(2025, 6, 1), D(2026, 1, 1)), ("A", "S1", D(2026, 1, 1), None)], True),
+    # a withdrawal after the as-of date takes nothing back yet
+    ([("A", "S1", D(2025, 6, 1), None), ("A", "S1", D(2026, 1, 1), D(2026, 8, 1))], True),
+    # a withdrawal from another study takes nothing back
+    ([("A", "S1", D(2025, 6, 1), None), ("A", "S2", D(2026, 1, 1), D(2026, 4, 1))], True),
+])
+def test_a_withdrawal_takes_back_every_earlier_consent_to_the_study(tmp_path: Path, consents: list,
+                                                                    kept: bool) -> None:
+    w = base_world()
+    w.consents = consents
+    ids, _, _ = eligible_documents(write_world(w, tmp_path, purpose="consented_research", study="S1"))
+    assert ("a1" in ids) is kept

@@ -35,11 +35,12 @@ def prepare_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rules: lis
         summary["consented_persons"] = con.execute(f"""CREATE OR REPLACE TEMP TABLE elig_consented AS
             SELECT DISTINCT CAST(r.{c['person']} AS VARCHAR) AS person FROM raw.register_research_consent r
             WHERE r.{c['study']} = {quote_literal(req.study or '')} AND r.{c['given_on']} <= {as_of}
-              AND (r.{c['withdrawn_on']} IS NULL OR r.{c['withdrawn_on']} > {as_of})
-              -- the same consent written twice, once with its withdrawal: the withdrawal counts (a "no" wins)
+              -- a withdrawal by the as-of date takes back the consent it is written on, its copies (the same date:
+              -- a "no" wins) and every consent to the study given before it; a consent given again after it counts
               AND NOT EXISTS (SELECT 1 FROM raw.register_research_consent w WHERE w.{c['person']} = r.{c['person']}
-                              AND w.{c['study']} = r.{c['study']} AND w.{c['given_on']} = r.{c['given_on']}
-                              AND w.{c['withdrawn_on']} <= {as_of})""").fetchone()[0]
+                              AND w.{c['study']} = r.{c['study']} AND w.{c['withdrawn_on']} <= {as_of}
+                              AND (w.{c['withdrawn_on']} > r.{c['given_on']}
+                                   OR w.{c['given_on']} = r.{c['given_on']}))""").fetchone()[0]
     if "disclosure_ban" in rules:
         reg = regs["disclosure_ban"]
         c = {k: quote_ident(v) for k, v in reg.columns.items()}
