@@ -177,7 +177,7 @@ def reference_eligible(w: World, *, as_of: dt.date, granted: dt.date, study: str
             verdict[doc_id] = "disclosure_ban_registrar"
         elif (person, "service_task", task) in active:
             verdict[doc_id] = "disclosure_ban_service_task"
-        elif (person, "document", original) in active:
+        elif (person, "document", original or doc_id) in active:  # an empty original: its own id
             verdict[doc_id] = "disclosure_ban_document"
         elif retention_ended(task, closed, w.deaths.get(person), as_of):
             verdict[doc_id] = "retention"

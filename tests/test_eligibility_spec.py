@@ -491,3 +491,17 @@ def test_a_withdrawal_takes_back_every_earlier_consent_to_the_study(tmp_path: Pa
     w.consents = consents
     ids, _, _ = eligible_documents(write_world(w, tmp_path, purpose="consented_research", study="S1"))
     assert ("a1" in ids) is kept
+
+
+@pytest.mark.parametrize("first_original", ["", None])
+def test_a_document_ban_reaches_a_first_version_without_its_original_id(tmp_path: Path, first_original) -> None:
+    """The first version's original_oid left empty (it is its own original): a ban on document O1 leaves out
+    both versions (from the fourth consent audit: the first was released), and no warning says the ban matched
+    nothing; another person's empty original is untouched."""
+    w = base_world()
+    w.documents = [*w.documents, ("O1", first_original, "B", "R2", "20"), ("O1v2", "O1", "B", "R2", "20"),
+                   ("b9", first_original, "B", "R2", "20")]
+    w.bans = [("B", "document", "O1", D(2026, 1, 1), None, None)]
+    ids, result, _ = eligible_documents(write_world(w, tmp_path))
+    assert not {"O1", "O1v2"} & ids and {"b1", "b9", "a1"} <= ids
+    assert not any("no record of that person" in str(x) for x in result.warnings)

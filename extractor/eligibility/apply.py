@@ -20,6 +20,7 @@ import polars as pl
 from extractor import reference_data
 from extractor.config.catalog import Table
 from extractor.config.load import RunConfig
+from extractor.eligibility.document_targets import originals_may_be_empty, own_original_sql, target_sql
 from extractor.eligibility.references import dangling_references
 from extractor.eligibility.register_checks import check_registers, deaths_after_today
 from extractor.eligibility.registers import prepare_blocks, prepare_registers, removed_structures
@@ -64,6 +65,7 @@ class _Plan:
     source: str  # FROM clause
     conditions: list[tuple[str, str]]  # (rule, SQL true when the row must be left out), in precedence order
     retention: str | None
+    own_id: bool = False  # a record without an original document id is its own (document_targets.py)
 
 
 def _retention_rules(table: Table, cfg: RunConfig) -> list[tuple[str | None, str, int]]:
@@ -116,7 +118,8 @@ def _retention_condition(table: Table, cfg: RunConfig) -> str | None:
     return f"(({named}) AND {' AND '.join(ended)})"
 
 
-def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed: list[str]) -> _Plan:
+def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed: list[str],
+          own_id: bool = False) -> _Plan:
     name = quote_ident(table.name)
     person = table.one_with_role("person_key")
     if person is None:
@@ -135,7 +138,7 @@ def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed:
         conds.append(("research_consent", "c.person IS NULL"))
     if "disclosure_ban" in rules:
         for scope, role in BAN_COLUMN_ROLE.items():
-            hits = [f"coalesce(list_contains(b.{scope}, CAST(t.{quote_ident(col)} AS VARCHAR)), false)"
+            hits = [f"coalesce(list_contains(b.{scope}, {target_sql(table, scope, col, own_id)}), false)"
                     for col in table.with_role(role)]  # every column of the role: an Observation's own id and its visit
             if hits:
                 conds.append((f"disclosure_ban_{scope}", " OR ".join(hits)))
@@ -146,7 +149,7 @@ def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed:
     if "structure_state" in rules and structure and cfg.catalog.structure_states:
         listed = ", ".join(quote_literal(s) for s in removed) or "NULL"
         conds.append(("structure_state", f"coalesce(CAST(t.{quote_ident(structure)} AS VARCHAR) IN ({listed}), false)"))
-    return _Plan(" ".join(joins), conds, retention)
+    return _Plan(" ".join(joins), conds, retention, own_id)
 
 
 def _oldest_years(cfg: RunConfig) -> dict[str, int]:
@@ -217,7 +220,9 @@ def _flagged(con: duckdb.DuckDBPyConnection, table: Table, cfg: RunConfig, plan:
     flag = {rule: quote_ident("f_" + rule) for rule, _ in plan.conditions}
     case = "CASE " + " ".join(f"WHEN {flag[rule]} THEN '{rule}'" for rule, _ in plan.conditions) + " END"
     flags = ", ".join(f"coalesce({c}, false) AS {flag[rule]}" for rule, c in plan.conditions)
-    keep = ", ".join([f"t.{quote_ident(c)}" for c in _rule_columns(table, cfg)] + [f"t.{ROW} AS {PLACE}"] * numbered)
+    original = table.one_with_role("document_key") if plan.own_id else None
+    keep = ", ".join([f"{own_original_sql(table)} AS {quote_ident(c)}" if c == original else f"t.{quote_ident(c)}"
+                      for c in _rule_columns(table, cfg)] + [f"t.{ROW} AS {PLACE}"] * numbered)
     any_flag = " OR ".join(flag.values())
     source = plan.source.replace("raw.", "numbered.", 1) if numbered else plan.source
     con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {case} AS __rule, * FROM "
@@ -243,7 +248,8 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
         result.warnings += deaths_after_today(con, cfg)
     flagged: dict[str, str] = {}
     for table in cfg.catalog.tables.values():
-        plan = _plan(table, cfg, rules, blocks, removed)
+        plan = _plan(table, cfg, rules, blocks, removed,
+                     "disclosure_ban" in rules and originals_may_be_empty(con, table))
         name = quote_ident(table.name)
         keep = "NOT (" + " OR ".join(c for _, c in plan.conditions) + ")" if plan.conditions else "true"
         numbered = bool(plan.conditions) and not is_spark(con) and bool(con.execute(
