@@ -27,6 +27,7 @@ from starlette.routing import Route
 from extractor import i18n
 from extractor.errors import ExtractorError
 from extractor.i18n import N_
+from extractor.release import access
 from extractor.release.store import Store
 from extractor.web import hand_in_pages, pages
 from extractor.web.headers import SecurityHeaders
@@ -83,6 +84,7 @@ class Airlock:
 
     def _handle(self, handler: Callable[[Ctx], Response], request: Request, form: Any, post: bool) -> Response:
         pages.HERE.set(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        pages.AUDIT_LINK.set(False)
         who = Who()
         try:
             state = self.store.reading()
@@ -90,6 +92,7 @@ class Airlock:
             if who.account is None:
                 return self._unknown(who, request)
             lang = self.lang(request, who.account.language)
+            pages.AUDIT_LINK.set(bool(access.authorise(who.account, "read_audit")))  # not offered to a requester
             if post and not Sessions.csrf_ok(who.session.csrf, form.get("csrf")):
                 response = refuse(403, N_("The form's security token is missing or wrong; nothing changed. Reload "
                                           "the page and try again."), who.session, lang)

@@ -59,12 +59,14 @@ class Ctx:
 
 
 HERE: ContextVar[str] = ContextVar("here", default="/")  # the page being answered: its language links come back
+AUDIT_LINK: ContextVar[bool] = ContextVar("audit_link", default=False)  # whether the reader may open the audit log
 
 
 def page(template: str, status: int = 200, lang: str = i18n.DEFAULT, **context: Any) -> HTMLResponse:
     """A page in the reader's language, with the labels every page may show."""
     labels_ = {"statuses": labels.STATUSES, "decisions": labels.DECISIONS, "actions": labels.AUDIT_ACTIONS,
-               "languages": list(i18n.LANGUAGE_NAMES.items()), "here": HERE.get(), "roles": labels.PROJECT_ROLES}
+               "languages": list(i18n.LANGUAGE_NAMES.items()), "here": HERE.get(), "roles": labels.PROJECT_ROLES,
+               "audit_link": AUDIT_LINK.get()}
     if "title" in context:
         context["title"] = i18n.gettext_for(lang)(context["title"])
     response = HTMLResponse(render(template, {**labels_, **context}, lang=lang), status_code=status)
@@ -144,7 +146,8 @@ def run_page(ctx: Ctx) -> Response:
                 reviews=workflow.visible_reviews(run, ctx.account.name), earlier=[r.run_id for r in earlier_runs],
                 decided=len(run.reviews) >= REVIEWERS,
                 session=ctx.session, own=access.is_own(ctx.account, run),
-                may_decide=bool(access.authorise(ctx.account, "decide", run)),
+                may_decide=bool(access.authorise(ctx.account, "decide", run))
+                and not any(r.reviewer == ctx.account.name for r in run.reviews),  # one decision each
                 may_release=bool(access.authorise(ctx.account, "release", run)),
                 released=(run.released_to, i18n.date(run.released_at, ctx.lang)) if checker and run.released_to
                 else None)

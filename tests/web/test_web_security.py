@@ -274,3 +274,17 @@ def test_a_filter_or_a_page_applies_to_its_own_file_only(airlock) -> None:
     assert section(filtered, other) == section(page, other)  # the other file is shown as before
     assert 'value="no such text anywhere"' in section(filtered, target)
     assert 'value="no such text anywhere"' not in section(filtered, other)
+
+
+def test_pages_offer_only_what_the_reader_may_do(airlock) -> None:
+    """A requester is not shown the audit log's link (it answered 403), and a checker who has decided is not shown
+    the decision form again (a second decision is refused) — from the new-user trial."""
+    out, run_id, client = airlock
+    signed_in(client, "r")
+    assert 'href="/audit"' not in client.get("/").text
+    client.cookies.clear()
+    token = signed_in(client, "alice")
+    assert 'href="/audit"' in client.get("/").text
+    assert 'action="/runs/' + run_id + '/decide"' in client.get(f"/runs/{run_id}").text
+    assert client.post(f"/runs/{run_id}/decide", data={"decision": "approve", "csrf": token}).status_code == 303
+    assert 'action="/runs/' + run_id + '/decide"' not in client.get(f"/runs/{run_id}").text
