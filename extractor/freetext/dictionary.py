@@ -137,12 +137,14 @@ def _compound(low: str, words: frozenset[str], depth: int = 2, strict: bool = Fa
     and listed as it stands (Ristens is not rist|ens)."""
     for i in range(3, len(low) - (4 if strict else 3) + 1):
         head, tail = low[:i], low[i:]
-        if tail not in words and (strict or not _inflected(tail, words)):
-            continue
+        if tail not in words and (not _inflected(tail, words) if not strict else
+                                  not (len(tail) >= 6 and _inflected(tail, words, _SV_DEFINITE))):
+            continue  # strict: a listed last part, or one of five letters or more in its definite form (ledaren)
         for link in _SV_LINKS:
             stem = head[: len(head) - len(link)] if link else head
             if head.endswith(link) and len(stem) >= 3 and (
-                    stem in words or (depth > 1 and _compound(stem, words, depth - 1, strict))):
+                    stem in words or (link == "s" and stem + "e" in words)  # arbet|s|hälsa: arbete
+                    or (depth > 1 and _compound(stem, words, depth - 1, strict))):
                 return True
     return False
 
