@@ -80,7 +80,18 @@ def test_the_airlock_story_on_postgresql(postgres: str, tmp_path: Path) -> None:
         verify_store(shared)  # the root remembers its store: no second, empty SQLite store
     import psycopg
 
+    with psycopg.connect(url, autocommit=True) as con:  # an index that refuses one checker's rejection
+        con.execute("CREATE UNIQUE INDEX no_rejects ON audit_log ((1)) WHERE action = 'review' AND details LIKE "
+                    "'%reject%'")
+    with pytest.raises(ExtractorError, match="index no_rejects added by hand"):
+        verify_store(shared, url)
     with psycopg.connect(url, autocommit=True) as con:
+        con.execute("DROP INDEX no_rejects")
+        con.execute("ALTER TABLE audit_log ADD COLUMN v INTEGER DEFAULT 0 CHECK (v = 0)")
+    with pytest.raises(ExtractorError, match="added by hand"):
+        verify_store(shared, url)
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("ALTER TABLE audit_log DROP COLUMN v")
         con.execute("UPDATE audit_log SET actor = 'mallory' WHERE action = 'review'")
     with pytest.raises(ExtractorError, match="was edited"):
         verify_store(shared, url)

@@ -5,9 +5,10 @@ Refused: SHOW, DESCRIBE and SUMMARIZE (DuckDB parses them as a SELECT over a SHO
 table is the data's minimum and maximum, not an aggregate the disclosure control knows); any other
 table or view (DuckDB's catalogs: information_schema, pg_catalog, duckdb_* views),
 functions that reveal the machine or the run (duckdb_settings(), duckdb_databases() with the sandbox's
-path, current_setting, getenv, pragma_*), and functions that run SQL from a string (query,
-query_table), which would hide a table or function from this check. File and network functions are
-refused by the locked connection itself.
+path, current_setting, getenv, pragma_*), functions that run SQL from a string (query, query_table,
+json_execute_serialized_sql), which would hide a table or function from this check, and in FROM any table
+function but range, generate_series and unnest. File and network functions are refused by the locked
+connection itself, and by that list.
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ from extractor.errors import ExtractorError, QueryFailed
 REFUSED_PREFIXES = ("duckdb_", "pragma_", "pg_", "sqlite_")
 REFUSED_FUNCTIONS = {"current_setting", "getenv", "which_secret", "query", "query_table", "current_database",
                      "current_catalog", "current_schema", "current_schemas", "current_query", "checkpoint",
-                     "force_checkpoint", "test_all_types", "enable_logging", "duckdb_logs"}
+                     "force_checkpoint", "test_all_types", "enable_logging", "duckdb_logs",
+                     "json_execute_serialized_sql"}  # runs a serialized query: SQL from a string, hidden from here
+# The functions a query may read rows from in FROM: number and date series and a list's items. Any other (the
+# file readers, json_execute_serialized_sql, catalog functions) is refused by name, whatever new ones DuckDB adds.
+ALLOWED_TABLE_FUNCTIONS = {"range", "generate_series", "unnest"}
 ALLOWED_SCHEMAS = {"", "main"}
 
 
@@ -53,6 +58,9 @@ def refuse_unseen(con: duckdb.DuckDBPyConnection, sql: str, query_file: Path) ->
     nodes = list(_nodes(tree))
     ctes = {entry["key"].lower() for n in nodes if isinstance(n.get("map"), list) and "cte_map" not in n
             for entry in n["map"] if isinstance(entry, dict) and "key" in entry}
+    # A CTE is visible only in its own WITH, but the names here are the whole query's: one named like a catalog
+    # view (WITH duckdb_databases AS …) in one part would let the real view through in another.
+    ctes = {c for c in ctes if not c.startswith(REFUSED_PREFIXES) and c not in REFUSED_FUNCTIONS}
     allowed = sandbox_tables(con) | ctes
     for n in nodes:
         if n.get("type") == "SHOW_REF":  # SHOW, DESCRIBE, SUMMARIZE: parsed as a SELECT, but they describe the data
@@ -64,6 +72,12 @@ def refuse_unseen(con: duckdb.DuckDBPyConnection, sql: str, query_file: Path) ->
             raise ExtractorError(f"{query_file}: refused by the sandbox: {name}() reveals the machine or runs SQL "
                                  "from a string; a query may use the request's tables and plain functions",
                                  before_data=True)  # from the parse tree alone: a requester may read it
+        if n.get("type") == "TABLE_FUNCTION":
+            called = str((n.get("function") or {}).get("function_name", "")).lower()
+            if called not in ALLOWED_TABLE_FUNCTIONS:
+                raise ExtractorError(f"{query_file}: refused by the sandbox: {called}() in FROM; a query reads the "
+                                     "request's tables, and rows from range(), generate_series() or unnest() only",
+                                     before_data=True)
         if n.get("type") == "BASE_TABLE":
             table = str(n.get("table_name", ""))
             schema = str(n.get("schema_name", "")).lower()

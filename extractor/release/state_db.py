@@ -35,6 +35,15 @@ _SCHEMA = (
 )
 
 
+_COLUMNS = ("seq", "recorded_at", "actor", "action", "request_id", "run_id", "details", "prev_hash", "hash",
+            "signature", "account", "password_hash")
+
+
+def _sqlite_text(statement: str) -> str:
+    """A schema statement as SQLite keeps it in sqlite_master (without IF NOT EXISTS)."""
+    return statement.replace(" IF NOT EXISTS", "", 1)
+
+
 def scrub(text: str, url: str | None) -> str:
     """An error message without the password of a connection string."""
     text = re.sub(r"(postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
@@ -154,15 +163,24 @@ class StateDB:
         self._run("COMMIT", ())
 
     def foreign_objects(self) -> list[str]:
-        """Triggers, views or rules someone added to the store: they could block or alter appends unseen."""
+        """Triggers, views, rules, indexes, constraints, columns or tables someone added to the store: each could
+        block or alter appends unseen (a partial unique index refusing one checker's rejection, a CHECK)."""
         if self.kind == "postgresql":
-            rows = self.rows("SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN "
-                             "('audit_log'::regclass, 'credentials'::regclass) UNION ALL SELECT 'rule ' || rulename "
-                             "FROM pg_rules WHERE tablename IN ('audit_log', 'credentials')")
-        else:
-            rows = self.rows("SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('trigger', 'view') "
-                             "OR (type = 'table' AND name NOT IN ('audit_log', 'credentials'))")
-        return sorted(r[0] for r in rows)
+            rows = self.rows(
+                "SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN "
+                "('audit_log'::regclass, 'credentials'::regclass) UNION ALL SELECT 'rule ' || rulename "
+                "FROM pg_rules WHERE tablename IN ('audit_log', 'credentials') UNION ALL SELECT 'index ' || indexname "
+                "FROM pg_indexes WHERE tablename IN ('audit_log', 'credentials') AND indexname NOT IN "
+                "('audit_log_pkey', 'audit_log_run', 'credentials_pkey') UNION ALL SELECT 'constraint ' || conname "
+                "FROM pg_constraint WHERE conrelid IN ('audit_log'::regclass, 'credentials'::regclass) "
+                "AND contype <> 'p' UNION ALL SELECT 'column ' || table_name || '.' || column_name FROM "
+                "information_schema.columns WHERE table_schema = current_schema() AND table_name IN ('audit_log', "
+                "'credentials') AND column_name NOT IN (" + ", ".join(f"'{c}'" for c in _COLUMNS) + ")")
+            return sorted(r[0] for r in rows)
+        expected = {_sqlite_text(statement) for statement in _SCHEMA}
+        rows = self.rows("SELECT type, name, sql FROM sqlite_master")
+        return sorted(f"{kind} {name}" for kind, name, sql in rows
+                      if not (sql is None and name.startswith("sqlite_autoindex_")) and sql not in expected)
 
     def close(self) -> None:
         with suppress(Exception):

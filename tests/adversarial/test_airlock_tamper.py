@@ -241,6 +241,20 @@ def test_a_trigger_added_to_the_store_is_named(world) -> None:
         verify_store(world.out)
 
 
+@pytest.mark.parametrize(("sql", "named"), [
+    # from the fourth airlock attack: a partial unique index refused one checker's rejection, verify passed
+    ("CREATE UNIQUE INDEX audit_log_run_idx ON audit_log((1)) WHERE seq = 1 OR (action = 'review' AND details "
+     "NOT LIKE '%\"approve\"%')", "index audit_log_run_idx"),
+    ("ALTER TABLE audit_log ADD COLUMN v INTEGER DEFAULT 0 CHECK (NOT (action = 'review' AND details LIKE "
+     "'%reject%'))", "table audit_log"),
+    ("CREATE VIEW v AS SELECT 1", "view v"),
+])
+def test_an_index_column_or_view_added_to_the_store_is_named(world, sql: str, named: str) -> None:
+    _sql(world.out, sql)
+    with pytest.raises(ExtractorError, match=f"{named}.* added by hand"):
+        verify_store(world.out)
+
+
 def test_a_deleted_credentials_row_and_a_removed_head_file_are_named(world) -> None:
     _sql(world.out, "DELETE FROM credentials WHERE account = 'dora'")
     with pytest.raises(ExtractorError, match="credentials of account 'dora'"):

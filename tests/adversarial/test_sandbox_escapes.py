@@ -67,6 +67,15 @@ ESCAPES = [
     ("SUMMARIZE a table: its minima and maxima", "SUMMARIZE documents", WHOLE_STATEMENT),
     ("SUMMARIZE in a subquery", "SELECT * FROM (SUMMARIZE documents)", "SHOW, DESCRIBE and SUMMARIZE"),
     ("DESCRIBE in a CTE", "WITH d AS (DESCRIBE documents) SELECT * FROM d", "SHOW, DESCRIBE and SUMMARIZE"),
+    # from the fourth airlock attack: a serialized query runs SQL the checks never see (rows multiplied past
+    # the small-count rule), and a CTE named like a catalog view let the real view through elsewhere
+    ("json_execute_serialized_sql runs hidden SQL", "SELECT * FROM json_execute_serialized_sql(json_serialize_sql("
+     "'SELECT d.* FROM documents d, range(10) r'))", "json_execute_serialized_sql"),
+    ("hidden SQL in a CTE", "WITH x AS (SELECT * FROM json_execute_serialized_sql(json_serialize_sql('SELECT 1'))) "
+     "SELECT * FROM x", "json_execute_serialized_sql"),
+    ("a CTE shadowing a catalog view", "SELECT * FROM (WITH duckdb_databases AS (SELECT 1 AS x) SELECT * FROM "
+     "duckdb_databases) a, (SELECT path FROM duckdb_databases) b", "not one of the request's tables"),
+    ("another table function", "SELECT * FROM json_each('[1, 2]')", "json_each\(\) in FROM"),
 ]
 
 
