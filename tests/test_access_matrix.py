@@ -33,7 +33,7 @@ TABLE = {
     "checker": CHECKER,
     "checker of every project": CHECKER,
     "admin": CHECKER,
-    "checker with the request's e-mail": {**CHECKER, "decide": 403},
+    "checker with the request's e-mail": {**REQUESTER, "read_audit": 200},  # their own run: a requester's rights
 }
 
 

@@ -10,12 +10,13 @@ there, so nobody checks their own project. What each may do, whatever the page o
 | read_report       | 403                         | yes                                  | 404         |
 | read_file         | released runs only (else 403) | yes                                | 404         |
 | decide            | 403                         | submitted runs (409), not their own (403) | 404    |
-| release           | 403                         | approved runs (409)                  | 404         |
+| release           | 403                         | approved runs (409), not their own   | 404         |
 | read_audit        | 403                         | checker: own projects; admin: all    | 403         |
 
 Handing a request in (`authorise_submit`) is for requesters of the request's project only; each
 account sees its own submissions and nobody else's.
 
+On their own run a checker or admin has a requester's rights only (no report, no unreleased file, no release).
 "Their own" is decided by account identity: the account that submitted the run or an account with its
 e-mail, or (for a run the controller started) an account whose e-mail is the request's contact; never by a
 display name. A missing or disabled account gets 401.
@@ -93,14 +94,16 @@ def authorise(account: Account | None, action: str, run: Run | None = None) -> V
     role = capacity(account, run.project)
     if role is None:
         return Verdict(False, 404, Message("No such run."))
+    if role != "requester" and is_own(account, run):
+        if action == "decide":
+            return Verdict(False, 403, Message("%(account)s handed this request in and may not review it.",
+                                               account=account.name))
+        role = "requester"  # their own run: what its requester may see and do, and no more (no report, no release)
     if role == "requester":
         if action == "see_run" or (action == "read_file" and run.status == "released"):
             return OK
         return Verdict(False, 403, Message("Requesters see their runs' status and released files only; review "
                                            "reports, unreleased files and decisions are for the output checkers."))
-    if action == "decide" and is_own(account, run):
-        return Verdict(False, 403, Message("%(account)s handed this request in and may not review it.",
-                                           account=account.name))
     if action in STATES_FOR and run.status not in STATES_FOR[action]:
         return Verdict(False, 409, Message("Run %(run)s is %(status)s; this needs a run that is %(needed)s.",
                                            run=run.run_id, status=Message(STATUSES.get(run.status, run.status)),

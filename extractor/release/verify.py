@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractor.errors import ExtractorError
+from extractor.files import regular_files, sha256_file
 from extractor.i18n import N_
 from extractor.release import audit_log, layout, witness
 from extractor.release.airlock_state import AirlockState
@@ -78,6 +79,27 @@ def _releases_as_recorded(state: AirlockState) -> None:
                                  "bytes than the run recorded and its checkers reviewed")
 
 
+def _files_as_recorded(out_root: Path, state: AirlockState) -> None:
+    """Every run's release/ folder, and every released copy still where the release record put it, holds the bytes
+    the run's signed record names: an edited released file (a [REDACTED] made a 3) is named, not only refused when
+    served. A released copy moved elsewhere cannot be read, and is not looked for."""
+    for run in state.runs.values():
+        recorded = run.recorded_files
+        if not recorded:
+            continue
+        places = [layout.run_dir(out_root, run.run_dir) / "release"]
+        if run.released_to:
+            places.append(Path(run.released_to))
+        for folder in places:
+            if not folder.is_dir() or folder.is_symlink():
+                continue
+            found = {p.name: sha256_file(p) for p in regular_files(folder)}
+            changed = sorted(n for n in set(found) | set(recorded) if found.get(n) != recorded.get(n))
+            if changed:
+                raise ExtractorError(f"{folder}: {', '.join(changed)} not as run {run.run_id} recorded them (changed, "
+                                     "added or removed after the run): what was reviewed is not what is there")
+
+
 def verify_store(out_root: Path, state_url: str | None = None, witnesses: list[Path] | None = None,
                  public_key: str | None = None) -> Verified:
     out_root = out_root.resolve()
@@ -97,6 +119,7 @@ def verify_store(out_root: Path, state_url: str | None = None, witnesses: list[P
         state._fold(records)  # noqa: SLF001 - records verified just above
         _credentials(db, state)
         _releases_as_recorded(state)
+        _files_as_recorded(out_root, state)
         foreign = db.foreign_objects()
         if foreign:
             raise ExtractorError(f"state store: {', '.join(foreign)} added by hand: it can block or change what is "

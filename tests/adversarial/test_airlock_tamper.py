@@ -332,4 +332,19 @@ def test_a_file_swapped_after_the_release_checks_does_not_leave(world, monkeypat
         workflow.release(store, "alice", run, world.released)
     assert not any(p.is_file() for p in world.released.rglob("*.csv"))
     assert source.is_dir()
-    verify_store(world.out)  # nothing was recorded for the refused release
+    with pytest.raises(ExtractorError, match="t.csv not as run .* recorded them"):
+        verify_store(world.out)  # nothing was recorded for the refused release, and the swapped file is named
+
+
+def test_a_released_file_edited_afterwards_is_named_by_verify(world) -> None:
+    """From the fourth airlock attack: a [REDACTED] made a 3 in the released copy passed audit verify."""
+    run = world.runs["T-1"]
+    with opened(world.out) as store:
+        workflow.decide(store, "alice", run, "approve")
+        workflow.decide(store, "bob", run, "approve")
+        final = workflow.release(store, "alice", run, world.released)
+    verify_store(world.out)
+    target = final / "t.csv"
+    target.write_text(target.read_text(encoding="utf-8").replace("[REDACTED]", "3", 1) + "\n", encoding="utf-8")
+    with pytest.raises(ExtractorError, match="t.csv not as run"):
+        verify_store(world.out)

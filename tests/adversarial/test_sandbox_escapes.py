@@ -75,7 +75,7 @@ ESCAPES = [
      "SELECT * FROM x", "json_execute_serialized_sql"),
     ("a CTE shadowing a catalog view", "SELECT * FROM (WITH duckdb_databases AS (SELECT 1 AS x) SELECT * FROM "
      "duckdb_databases) a, (SELECT path FROM duckdb_databases) b", "not one of the request's tables"),
-    ("another table function", "SELECT * FROM json_each('[1, 2]')", "json_each\(\) in FROM"),
+    ("another table function", "SELECT * FROM json_each('[1, 2]')", r"json_each\(\) in FROM"),
 ]
 
 
