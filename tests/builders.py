@@ -16,6 +16,7 @@ from extractor.sources import register_sources
 
 D = dt.date
 AS_OF, GRANTED = D(2026, 6, 30), D(2026, 3, 1)
+TODAY = D(2026, 11, 1)  # the day the tests' extracts are made (load_config's today below)
 
 CATALOG = """
 [catalog]
@@ -145,7 +146,7 @@ counts = ["n"]
 
 
 def eligible_documents(request: Path) -> tuple[set[str], Eligibility, RunConfig]:
-    cfg = load_config(request, today=D(2026, 11, 1))
+    cfg = load_config(request, today=TODAY)
     con = duckdb.connect()
     rows = register_sources(con, cfg.catalog).rows
     result = apply_eligibility(con, cfg, rows)
@@ -153,20 +154,22 @@ def eligible_documents(request: Path) -> tuple[set[str], Eligibility, RunConfig]
     return ids, result, cfg
 
 
-def reference_eligible(w: World, *, as_of: dt.date, granted: dt.date, study: str | None) -> dict[str, str | None]:
-    """The rules written as plainly as possible: doc_id -> the first rule that excludes it (None: kept)."""
+def reference_eligible(w: World, *, as_of: dt.date, granted: dt.date, study: str | None,
+                       today: dt.date = TODAY) -> dict[str, str | None]:
+    """The rules written as plainly as possible: doc_id -> the first rule that excludes it (None: kept).
+    The extract is made today: a ban set or a consent withdrawn by today counts, whatever the data's as-of date."""
     opted_out = {p for p, set_on, withdrawn in w.opt_outs
                  if set_on <= granted and (withdrawn is None or withdrawn > as_of)}
-    # (person, study, given, withdrawn) of every withdrawal made by the as-of date. A withdrawal takes back the
-    # consent it is written on, its copies (same date), and every consent to the study given before it.
+    # (person, study, given, withdrawn) of every withdrawal made by today. A withdrawal takes back the consent it is
+    # written on, its copies (same date), and every consent to the study given before it.
     withdrawals = [(p, s, given, withdrawn) for p, s, given, withdrawn in w.consents
-                   if withdrawn is not None and withdrawn <= as_of]
+                   if withdrawn is not None and withdrawn <= today]
     consented = {p for p, s, given, _ in w.consents
                  if s == study and given <= as_of
                  and not any(wp == p and ws == s and (w_on > given or w_given == given)
                              for wp, ws, w_given, w_on in withdrawals)}
     active = {(p, scope, target) for p, scope, target, set_on, revoked, _ in w.bans
-              if set_on <= as_of and (revoked is None or revoked > as_of)}
+              if set_on <= today and (revoked is None or revoked > as_of)}  # in force at any time from as-of to today
     verdict: dict[str, str | None] = {}
     for doc_id, original, person, registrar, task, structure, closed in w.docs():
         if person in opted_out:

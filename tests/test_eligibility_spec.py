@@ -42,8 +42,10 @@ CASES = [
      [("A", "document", "a3v2", D(2026, 1, 1), None, None)], [], ALL),
     ("ban set on the as-of date is active",
      [("A", "registrar", "R1", AS_OF, None, None)], [], ALL - {"a1"}),
-    ("ban set the day after the as-of date is not yet active",
-     [("A", "registrar", "R1", AS_OF + dt.timedelta(days=1), None, None)], [], ALL),
+    ("ban set after the as-of date but before the extract is made counts: the disclosure is made now",
+     [("A", "registrar", "R1", AS_OF + dt.timedelta(days=1), None, None)], [], ALL - {"a1"}),
+    ("ban revoked after the as-of date still counts: it was in force on the data's date",
+     [("A", "registrar", "R1", D(2026, 1, 1), AS_OF + dt.timedelta(days=1), None)], [], ALL - {"a1"}),
     ("ban set and revoked on the same day never applies",
      [("A", "registrar", "R1", D(2026, 2, 1), D(2026, 2, 1), None)], [], ALL),
     ("ban revoked on the as-of date no longer applies",
@@ -480,8 +482,9 @@ def test_an_opt_out_with_a_time_of_day_counts_from_its_day(tmp_path: Path, set_o
     ([("A", "S1", D(2025, 6, 1), D(2025, 9, 1)), ("A", "S1", D(2026, 1, 1), None)], True),
     # given again on the day of the withdrawal: the new consent counts
     ([("A", "S1", D(2025, 6, 1), D(2026, 1, 1)), ("A", "S1", D(2026, 1, 1), None)], True),
-    # a withdrawal after the as-of date takes nothing back yet
-    ([("A", "S1", D(2025, 6, 1), None), ("A", "S1", D(2026, 1, 1), D(2026, 8, 1))], True),
+    # a withdrawal after the as-of date but before the extract is made: processing after it is not allowed
+    ([("A", "S1", D(2025, 6, 1), None), ("A", "S1", D(2026, 1, 1), D(2026, 8, 1))], False),
+    ([("A", "S1", D(2025, 6, 1), D(2026, 8, 1))], False),
     # a withdrawal from another study takes nothing back
     ([("A", "S1", D(2025, 6, 1), None), ("A", "S2", D(2026, 1, 1), D(2026, 4, 1))], True),
 ])

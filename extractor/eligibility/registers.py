@@ -22,7 +22,7 @@ def sql_date(d: dt.date) -> str:
 
 def prepare_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rules: list[str]) -> dict[str, int]:
     req, regs = cfg.request, cfg.catalog.registers
-    as_of, granted = sql_date(req.as_of), sql_date(req.permit_granted_on)
+    as_of, granted, today = sql_date(req.as_of), sql_date(req.permit_granted_on), sql_date(req.today)
     summary: dict[str, int] = {}
     if "opt_out" in rules:
         c = {k: quote_ident(v) for k, v in regs["opt_out"].columns.items()}
@@ -35,10 +35,11 @@ def prepare_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rules: lis
         summary["consented_persons"] = con.execute(f"""CREATE OR REPLACE TEMP TABLE elig_consented AS
             SELECT DISTINCT CAST(r.{c['person']} AS VARCHAR) AS person FROM raw.register_research_consent r
             WHERE r.{c['study']} = {quote_literal(req.study or '')} AND r.{c['given_on']} <= {as_of}
-              -- a withdrawal by the as-of date takes back the consent it is written on, its copies (the same date:
-              -- a "no" wins) and every consent to the study given before it; a consent given again after it counts
+              -- a withdrawal made by today (the extract is made now, whatever the data's as-of date) takes back the
+              -- consent it is written on, its copies (the same date: a "no" wins) and every consent to the study
+              -- given before it; a consent given again after it counts
               AND NOT EXISTS (SELECT 1 FROM raw.register_research_consent w WHERE w.{c['person']} = r.{c['person']}
-                              AND w.{c['study']} = r.{c['study']} AND w.{c['withdrawn_on']} <= {as_of}
+                              AND w.{c['study']} = r.{c['study']} AND w.{c['withdrawn_on']} <= {today}
                               AND (w.{c['withdrawn_on']} > r.{c['given_on']}
                                    OR w.{c['given_on']} = r.{c['given_on']}))""").fetchone()[0]
     if "disclosure_ban" in rules:
@@ -52,8 +53,8 @@ def prepare_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rules: lis
                    CAST({c['target']} AS VARCHAR) AS target,
                    coalesce(CAST({c['set_by_role']} AS VARCHAR) IN ({codes}), false) AS by_representative,
                    min(__line) OVER (PARTITION BY {c['person']}, {c['scope']}, {c['target']}) AS line
-            FROM raw.register_disclosure_ban
-            WHERE {c['set_on']} <= {as_of} AND ({c['revoked_on']} IS NULL OR {c['revoked_on']} > {as_of})""")
+            FROM raw.register_disclosure_ban  -- in force at any time from the as-of date to today: the disclosure
+            WHERE {c['set_on']} <= {today} AND ({c['revoked_on']} IS NULL OR {c['revoked_on']} > {as_of})""")
         for scope_name, by_rep, n in con.execute(
                 "SELECT scope, by_representative, count(*) FROM elig_bans GROUP BY ALL ORDER BY ALL").fetchall():
             summary[f"active_bans_{scope_name}_{'representative' if by_rep else 'client'}"] = n
