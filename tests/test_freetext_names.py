@@ -198,6 +198,7 @@ def test_a_role_beside_a_word_or_a_place_names_no_one(text: str, language: str) 
     ("ringa igen imorgon. sonen som inte gått till skolan.", "sv", []),  # som (who) after sonen: no name
     ("Work accident 5 June 2024, left wrist. Seen 20 Nov 2023.", "en", []),  # a month beside its day: a date
     ("Asiakas tuli klo 10 Jan Virtanen soitti myöhemmin.", "fi", ["Jan Virtanen"]),  # Jan without a year: a name
+    ("Asiakas Maj 85 v. kävi vastaanotolla.", "fi", ["Maj"]),  # a number after a month names a date in English only
 ])
 def test_names_a_fourth_trial_found(text: str, language: str, expected: list[str]) -> None:
     spans = sorted(analyzer().analyze(text, language=language, score_threshold=0.5), key=lambda r: r.start)

@@ -189,16 +189,19 @@ _DAY_AFTER = re.compile(r"\.?\s\d{1,2}(?:st|nd|rd|th)?\b")
 _YEAR_AFTER = re.compile(r"\.?,?\s(?:19|20)\d\d\b")
 
 
-def _a_date(text: str, start: int, end: int) -> bool:
+def _a_date(text: str, start: int, end: int, lang: str) -> bool:
+    """The month of a date written around it: the day before it, or (English notes only, as dates.py reads them:
+    Maj 85 v. is a woman of 85) the day after it."""
     low = text[start:end].lower()
     if low in MONTH_WORDS:
-        return bool(_DAY_BEFORE.search(text, max(0, start - 10), start) or _DAY_AFTER.match(text, end))
+        return bool(_DAY_BEFORE.search(text, max(0, start - 10), start)
+                    or (lang == "en" and _DAY_AFTER.match(text, end)))
     return low in SHORT_MONTHS and bool(_DAY_BEFORE.search(text, max(0, start - 10), start)) \
         and bool(_YEAR_AFTER.match(text, end))
 
 
 def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: str, lower: bool) -> float:
-    if _a_date(text, start, end):
+    if _a_date(text, start, end, lang):
         return 0.0
     before, after = _words_around(text, start, end)
     bracket = _BRACKET.match(text, end) or _APPOSITION.match(text, end)
