@@ -220,9 +220,11 @@ def test_try_runs_the_pipeline_on_dummy_data_and_records_nothing(request_file: P
 def test_try_repeats_exactly_with_the_same_seed_even_where_dates_are_shifted(tmp_path: Path) -> None:
     """The README promises dummy data deterministic by --seed; the released files must be too. The notes request
     shifts dates by a key-derived amount per person: a random throwaway key gave other files on every try."""
-    request = str(REGISTRY / "notes_request.toml")
-    for out in ("a", "b"):
-        assert cli("try", request, "--out", str(tmp_path / out), "--persons", "2000").returncode == 0
+    from extractor.machine import resolve
+    from extractor.researcher.try_run import try_request
+
+    for out in ("a", "b"):  # in this process: the CLI's own start-up is tested elsewhere
+        try_request(REGISTRY / "notes_request.toml", tmp_path / out, None, 400, 2026, resolve(threads=1))
     released = sorted(p.name for p in (tmp_path / "a").glob("DUMMY_*.csv"))
     assert "DUMMY_case_notes.csv" in released
     for name in released:
@@ -233,7 +235,8 @@ def test_try_refusal_says_it_ran_on_dummy_data(tmp_path: Path) -> None:
     r = cli("try", str(REGISTRY / "research_request.toml"), "--out", str(tmp_path / "t"), "--persons", "300")
     assert r.returncode == 2
     assert "person-level rows" in r.stderr and "tried on dummy data of 300 persons" in r.stderr
-    assert "--persons 1500]" in r.stderr and not (tmp_path / "t").exists()  # as it is typed on the command line
+    assert "--persons 1500;" in r.stderr and not (tmp_path / "t").exists()  # as it is typed on the command line
+    assert "a row per day, per date or per person only grows" in r.stderr and "group more coarsely]" in r.stderr
     (tmp_path / "t").mkdir()
     (tmp_path / "t" / "DUMMY_t.csv").write_text("an earlier try's file\n")
     again = cli("try", str(REGISTRY / "research_request.toml"), "--out", str(tmp_path / "t"), "--persons", "300")

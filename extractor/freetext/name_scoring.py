@@ -200,6 +200,17 @@ def _a_date(text: str, start: int, end: int, lang: str) -> bool:
         and bool(_YEAR_AFTER.match(text, end))
 
 
+def _lower_score(text: str, start: int, end: int, before: list[str], after: str, hit: Hit, gaz: Gazetteer,
+                 lang: str, next_to_kin: bool) -> float:
+    """A hit written in lower case: a sure first name; a first name right after a kinship word in any note (phoned
+    mum kelly), never a stop word; else only in a note typed without capitals (_lower_in_a_hurry)."""
+    if hit.kind == "name" and hit.sure:
+        return 0.75
+    if hit.kind == "name" and next_to_kin and not is_stop_word(text[start:end].lower(), lang):
+        return 0.6
+    return _lower_in_a_hurry(text, start, end, before, after, hit, gaz, lang)
+
+
 def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: str, lower: bool) -> float:
     if _a_date(text, start, end, lang):
         return 0.0
@@ -220,11 +231,7 @@ def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: 
         return 0.7  # Elisalle myönnettiin toimeentulotukea: a person is granted support, a company is not
     opening = is_sentence_start(text, start)
     if lower:
-        if hit.kind == "name" and hit.sure:
-            return 0.75
-        if hit.kind == "name" and next_to_kin and not is_stop_word(text[start:end].lower(), lang):
-            return 0.6  # phoned mum kelly: a first name in lower case right after a kinship word, in any note
-        return _lower_in_a_hurry(text, start, end, before, after, hit, gaz, lang)
+        return _lower_score(text, start, end, before, after, hit, gaz, lang, next_to_kin)
     # A town's genitive before an institution is the town even after a kinship word (haki lapset Lempäälän
     # poliisiasemalta), unless that word is a genitive too: then the two are one person (tyttären Inarin koulusta).
     institution = hit.kind == "place" and text[end - 1:end] == "n" and not (before and before[-1].endswith("n")) \

@@ -83,7 +83,9 @@ def try_request(request: Path, out: Path, data: Path | None, persons: int, seed:
                 Message("the data in %(folder)s", folder=str(data))
             raise ExtractorError(Message(
                 "%(error)s [tried on %(where)s: the same check runs on the real data; if it refuses only because "
-                "dummy groups are small, try --persons %(more)s]%(earlier)s", error=error, where=where,
+                "dummy groups are small, try --persons %(more)s; but a row per day, per date or per person only "
+                "grows with more persons, and then meets the row cap: group more coarsely]%(earlier)s",
+                error=error, where=where,
                 more=str(persons * 5), earlier=earlier)) from None
         if out.exists() and any(out.iterdir()):
             shutil.rmtree(out)  # the last try's files: one folder per request, the newest try in it
