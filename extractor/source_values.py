@@ -22,13 +22,15 @@ def converted_sql(col: Column, src: Source, text: str) -> str:
     if typ in ("DATE", "TIMESTAMP"):
         # A year written whole: 24-06-30 or 30.6.24 is no date of the year 24, and 'epoch', 'infinity' and
         # 2026/01/01 (without a format) are none (DuckDB reads them all; Spark refuses them: both must read alike).
+        # The value twice costs nothing (DuckDB computes a common subexpression once); the year stops short of 9999,
+        # the year DuckDB gives 'infinity'.
         if col.format:
             value = f"CAST(try_strptime(trim({text}), {quote_literal(col.format)}) AS {typ})"
-            written = f"translate({text}, '0123456789', '') <> {text}"
+            written = f"regexp_matches({text}, '[0-9]')"  # 'epoch' read with any format is no date
         else:
             value = f"TRY_CAST(trim({text}) AS {typ})"
-            written = f"regexp_matches(trim({text}), '^[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}([ T].*)?$')"
-        return f"CASE WHEN {written} AND year({value}) BETWEEN 1000 AND 9999 THEN {value} END"
+            written = f"substr(trim({text}), 5, 1) = '-'"  # a four-digit year, then a dash (not 2026/01/01)
+        return f"CASE WHEN {written} AND year({value}) BETWEEN 1000 AND 9998 THEN {value} END"
     if typ == "DOUBLE" and src.decimal == ",":
         return f"TRY_CAST(replace(replace({text}, ' ', ''), ',', '.') AS DOUBLE)"
     if typ in ("BIGINT", "INTEGER"):  # a whole number only: a cast alone would round 5.5 to 6
