@@ -44,7 +44,7 @@ CASES = [
      "request.toml: request.legal_basis: expected a known basis id"),
     ("legal basis as free text in one language", _replace('legal_basis = "gdpr-6-1-e"', 'legal_basis = "as per law"'),
      'request.toml: request.legal_basis: no text for "fi", "sv", "en" (expected fi, sv and en, or a basis id'),
-    ("typo in a key", _replace("retention =", "retension ="), "request.toml: request.retension: expected 'retention' (did you mean it?), or another known key"),
+    ("typo in a key", _replace("retention =", "retension ="), "request.toml: request.retension: expected a known key (did you mean 'retention'?): "),
     ("bad date", _replace("as_of = 2026-06-30", 'as_of = "30.6.2026"'), "request.toml: request.as_of: expected a date"),
     ("as-of date in the future", _replace("as_of = 2026-06-30", "as_of = 2999-01-01"), "request.as_of: expected a date not after today"),
     ("unknown purpose", _replace('purpose = "research"', 'purpose = "marketing"'), "request.purpose: expected a purpose of the policy"),

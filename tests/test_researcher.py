@@ -395,9 +395,12 @@ def test_every_command_and_option_is_described_and_no_flag_shows_a_type() -> Non
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
     ('clients = ["client_id", "birth_date"', 'clients = ["client_id", "birthdate"',
-     "variables.clients: expected 'birth_date' (did you mean it?) or another column"),
+     "variables.clients: expected a column the catalog declares for 'clients' (did you mean 'birth_date'?)"),
     ('documents = ["client_id", "service_task"]', 'documnets = ["client_id", "service_task"]',
-     "variables.documnets: expected 'documents' (did you mean it?) or a table of the catalog"),
+     "variables.documnets: expected a table of the catalog (did you mean 'documents'?)"),
+    ('documents = ["client_id", "service_task"]', 'documents = ["client_id", "service_task", "region"]',
+     "variables.documents: expected a column of 'documents'; 'region' is a column of 'clients': list it under "
+     "[variables].clients"),  # the new-user trial was offered 'version'
 ])
 def test_a_typo_in_variables_gets_a_suggestion(tmp_path: Path, old: str, new: str, expected: str) -> None:
     request = _draft(tmp_path, "SELECT sex, count(*) AS clients FROM clients GROUP BY ALL")

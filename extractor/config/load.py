@@ -97,15 +97,19 @@ def _check_variables(request: Request, catalog: Catalog) -> None:
     for table, columns in (request.variables or {}).items():
         if table not in catalog.tables:
             near = difflib.get_close_matches(table, list(catalog.tables), n=1)
-            raise ConfigError(request.path, f"variables.{table}", (f"'{near[0]}' (did you mean it?) or " if near
-                                                                    else "") + "a table of the catalog: "
-                              + ", ".join(catalog.tables), table)
+            raise ConfigError(request.path, f"variables.{table}", "a table of the catalog"
+                              + (f" (did you mean '{near[0]}'?)" if near else "") + ": " + ", ".join(catalog.tables),
+                              table)
         roles = {c.name: c.role for c in catalog.tables[table].columns}
         for col in columns:
             if col not in roles:
+                elsewhere = [t.name for t in catalog.tables.values() if col in {c.name for c in t.columns}]
+                if elsewhere:  # region listed under documents: it is a column of clients
+                    raise ConfigError(request.path, f"variables.{table}", f"a column of '{table}'; '{col}' is a "
+                                      f"column of '{elsewhere[0]}': list it under [variables].{elsewhere[0]}", col)
                 near = difflib.get_close_matches(col, list(roles), n=1)
-                raise ConfigError(request.path, f"variables.{table}", (f"'{near[0]}' (did you mean it?) or "
-                                  if near else "") + f"another column the catalog declares for '{table}'", col)
+                raise ConfigError(request.path, f"variables.{table}", "a column the catalog declares for "
+                                  f"'{table}'" + (f" (did you mean '{near[0]}'?)" if near else ""), col)
             if roles[col] in WITHHELD_ROLES and roles[col] != "free_text":  # free text is given redacted
                 raise ConfigError(request.path, f"variables.{table}", f"columns a query may read ('{col}' is a "
                                   f"{roles[col]} and is never given to queries)", col)

@@ -212,5 +212,5 @@ class Fields:
         for name in self.data:
             if name not in allowed:
                 near = difflib.get_close_matches(name, allowed, n=1, cutoff=0.75)  # expires_on is no 'person'
-                raise self.error(name, (f"'{near[0]}' (did you mean it?), or another " if near else "")
-                                 + "known key: " + ", ".join(sorted(allowed)), "an unknown key")
+                raise self.error(name, "a known key" + (f" (did you mean '{near[0]}'?)" if near else "")
+                                 + ": " + ", ".join(sorted(allowed)), name)
