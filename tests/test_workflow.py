@@ -170,8 +170,9 @@ def test_a_log_replaced_with_one_signed_by_another_key_is_detected(submitted, mo
     shutil.move(out / ".extractor" / "audit_signing.key", tmp / "real.key")
     from extractor.release.accounts import add_account
 
-    with pytest.raises(ExtractorError, match="no longer holds"), opened(out) as fresh:
-        add_account(fresh, "mallory", "correct horse battery")  # the head file names a record the new log lacks
+    # the head file names a record the new log lacks, and no key is made beside it: refused either way
+    with pytest.raises(ExtractorError, match="no longer holds|no audit signing key here"), opened(out) as fresh:
+        add_account(fresh, "mallory", "correct horse battery")
     (out / ".extractor" / "audit_head.json").unlink()  # so the operator removes it too
     with opened(out) as fresh:  # a new, self-consistent log under a new key
         add_account(fresh, "mallory", "correct horse battery")
@@ -180,3 +181,23 @@ def test_a_log_replaced_with_one_signed_by_another_key_is_detected(submitted, mo
     monkeypatch.setenv("EXTRACTOR_AUDIT_KEY_FILE", str(tmp / "real.key"))
     with pytest.raises(ExtractorError, match="the log was replaced"):
         verify_store(out)
+
+
+def test_a_forgotten_key_variable_leaves_no_second_key(submitted, tmp_path: Path, monkeypatch) -> None:
+    """From the fourth airlock attack: `users add` without EXTRACTOR_AUDIT_KEY_FILE made a new key beside a log
+    signed by another, and a later verify said the log was replaced. A key is now made only for an empty log."""
+    import shutil
+
+    _, _, out, _ = submitted
+    moved = tmp_path / "kept-elsewhere.key"
+    shutil.copy(out / ".extractor" / "audit_signing.key", moved)
+    (out / ".extractor" / "audit_signing.key").unlink()
+    from extractor.release.accounts import add_account
+
+    with pytest.raises(ExtractorError, match="no audit signing key here"), opened(out) as store:
+        add_account(store, "mallory", "correct horse battery")
+    assert not (out / ".extractor" / "audit_signing.key").exists()
+    monkeypatch.setenv("EXTRACTOR_AUDIT_KEY_FILE", str(moved))
+    with opened(out) as store:
+        add_account(store, "mallory", "correct horse battery")
+    verify_store(out)

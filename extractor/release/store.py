@@ -83,7 +83,9 @@ class Store:
     @property
     def signer(self) -> Signer:
         if self._signer is None:
-            self._signer = load_signer(self.out_root)
+            # A key is made only for a log that has no record yet: a forgotten EXTRACTOR_AUDIT_KEY_FILE must not
+            # leave a second key here (records it signed would be refused, and a later verify cry "replaced").
+            self._signer = load_signer(self.out_root, create=not (self.out_root / layout.HEAD).exists())
         return self._signer
 
     def _head_still_in_log(self, db: StateDB) -> None:
