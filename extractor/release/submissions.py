@@ -69,11 +69,12 @@ def check_files(project: str, files: dict[str, str]) -> str:
         query = out.get("query") if isinstance(out, dict) else None
         if query not in files or query == REQUEST_FILE:
             handed = ", ".join(n for n in files if n != REQUEST_FILE)
-            if isinstance(query, str) and query.replace("\\", "/").rsplit("/", 1)[-1] in files:
+            bare = query.replace("\\", "/").rsplit("/", 1)[-1] if isinstance(query, str) else None
+            if bare in files and bare != REQUEST_FILE:
                 raise Refused(400, Message(
                     "%(file)s: outputs[%(i)s].query is %(query)s: a request handed in names its query by the file "
                     "name alone, as handed in with it: write query = \"%(bare)s\"", file=REQUEST_FILE, i=str(i),
-                    query=repr(query), bare=query.replace("\\", "/").rsplit("/", 1)[-1]))
+                    query=repr(query), bare=bare))
             raise Refused(400, Message("%(file)s: outputs[%(i)s].query is %(query)s: name one of the query files "
                                        "handed in with it (%(handed)s), by its file name alone", file=REQUEST_FILE,
                                        i=str(i), query=repr(query), handed=handed))

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractor.errors import ExtractorError
-from extractor.files import regular_files, sha256_file
 from extractor.i18n import N_
 from extractor.release import audit_log, layout, witness
 from extractor.release.airlock_state import AirlockState
@@ -83,6 +82,8 @@ def _files_as_recorded(out_root: Path, state: AirlockState) -> None:
     """Every run's release/ folder, and every released copy still where the release record put it, holds the bytes
     the run's signed record names: an edited released file (a [REDACTED] made a 3) is named, not only refused when
     served. A released copy moved elsewhere cannot be read, and is not looked for."""
+    from extractor.release.workflow import changed_files  # the release's own test of a folder against its record
+
     for run in state.runs.values():
         recorded = run.recorded_files
         if not recorded:
@@ -93,8 +94,7 @@ def _files_as_recorded(out_root: Path, state: AirlockState) -> None:
         for folder in places:
             if not folder.is_dir() or folder.is_symlink():
                 continue
-            found = {p.name: sha256_file(p) for p in regular_files(folder)}
-            changed = sorted(n for n in set(found) | set(recorded) if found.get(n) != recorded.get(n))
+            changed = changed_files(folder, recorded)
             if changed:
                 raise ExtractorError(f"{folder}: {', '.join(changed)} not as run {run.run_id} recorded them (changed, "
                                      "added or removed after the run): what was reviewed is not what is there")
