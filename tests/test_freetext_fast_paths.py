@@ -109,14 +109,20 @@ def test_remembered_parses_find_what_plain_parses_find() -> None:
     rng = random.Random(7)
     numbers = ["Puh " + "".join(rng.choice("0123456789") + rng.choice([" ", "-", ".", "", "x"])
                                 for _ in range(rng.randint(3, 12))) for _ in range(1_500)]
-    texts, recognizer = NOTES + numbers, FinnishPhoneRecognizer("fi")
+    # The same runs where the characters around them decide: at the text's start, after or before a letter or a
+    # currency sign, before a time stamp's ':05'; and runs repeated within one text.
+    around = [f"{lead}{n[4:]}{tail}" for n in numbers[:300]
+              for lead, tail in (("", ""), ("a", ""), ("€", " x"), (" ", "b"), ("x ", ":05 y"), ("(", ":5"))]
+    repeated = [f"{n} ja {n}, {n[4:]}" for n in numbers[:200]]
+    texts, recognizer = NOTES + numbers + around + repeated, FinnishPhoneRecognizer("fi")
 
     def found() -> list[list[tuple]]:
         return [sorted((r.start, r.end, r.score) for r in recognizer.analyze(t, ["PHONE_NUMBER"])) for t in texts]
 
-    plain, parse, verify = found(), matcher.parse, matcher._verify
+    plain, parse, verify, extract = found(), matcher.parse, matcher._verify, matcher.PhoneNumberMatcher._extract_match
     with remembered_parses():
         assert matcher.parse is not parse and matcher._verify is not verify
+        assert matcher.PhoneNumberMatcher._extract_match is not extract
         first, second = found(), found()
-    assert matcher.parse is parse and matcher._verify is verify
+    assert matcher.parse is parse and matcher._verify is verify and matcher.PhoneNumberMatcher._extract_match is extract
     assert sum(map(bool, plain)) > 60 and plain == first == second

@@ -175,6 +175,8 @@ def score_group(text: str, group: list[tuple[int, int, Hit]], gaz: Gazetteer, la
             return 0.85
         # "Kaarina Lieto kertoo": two places speaking are a person
         return 0.8 if after in SPEECH_VERBS - WEAK and text[start:group[0][1]].lower() in gaz.counts else 0.3
+    if lower and hits[0].kind in ("word", "hidden") and any(map(str.isupper, text)):
+        return 0.0  # a word written as a word in a note with capitals: what _score_one says, without its evidence
     return _score_one(text, start, end, hits[0], gaz, lang, lower)
 
 

@@ -15,7 +15,10 @@ fails; nine parses in ten repeat one already made in another note. While a batch
 answers a repeated parse from memory, each caller getting its own copy (the matcher edits the number it
 accepts), and a failure raised anew; the verdict on a parsed number (valid for its region, its national prefix
 written where the region requires it) is a function of the number and the candidate's text alone at the
-leniencies presidio uses, so a repeated candidate's verdict is remembered too.
+leniencies presidio uses, so a repeated candidate's verdict is remembered too. Whether a candidate run holds a
+number, and where, depends on the run, the character before it and the three after it (the matcher reads no
+further: a letter or currency sign beside a number, a time stamp's ':05'), so a repeated run's answer and the tries
+it spent are remembered as well.
 """
 
 from __future__ import annotations
@@ -36,6 +39,14 @@ _TOP = ContextAwareEnhancer.MAX_SCORE  # min(max(score + factor, floor), top) is
 _PLAIN_PARSE = _matcher.parse
 _PLAIN_VERIFY = _matcher._verify  # noqa: SLF001 - the matcher's own verdict, remembered below
 _PURE_LENIENCIES = (_matcher.Leniency.POSSIBLE, _matcher.Leniency.VALID)  # neither reads the matcher's text
+_PLAIN_EXTRACT = _matcher.PhoneNumberMatcher._extract_match  # noqa: SLF001
+_FEW_TRIES = 1_000  # a matcher this near its limit of tries runs as written: the limit then decides
+
+
+def _copy(number: PhoneNumber) -> PhoneNumber:
+    mine = object.__new__(PhoneNumber)  # copy.copy's reduce protocol costs five times more
+    mine.__dict__.update(number.__dict__)
+    return mine
 
 
 @lru_cache(maxsize=65_536)  # a few tens of MB at most: most entries are failures
@@ -53,9 +64,7 @@ def _remembered_parse(number: str, region: str | None = None, keep_raw_input: bo
     got = _parsed(number, region, keep_raw_input)
     if isinstance(got, tuple):
         raise NumberParseException(*got)
-    mine = object.__new__(PhoneNumber)  # a copy: copy.copy's reduce protocol costs five times more
-    mine.__dict__.update(got.__dict__)
-    return mine
+    return _copy(got)
 
 
 @lru_cache(maxsize=65_536)
@@ -79,15 +88,44 @@ def _remembered_verify(leniency: int, numobj: PhoneNumber, candidate: str, match
         _NUMBERS.pop(key, None)
 
 
+@lru_cache(maxsize=65_536)
+def _extracted(candidate: str, before: str, after: str, region: str | None, leniency: int
+               ) -> tuple[int | None, str, PhoneNumber | None, int]:
+    """(where in the run, the number's text, the number, tries spent) of the matcher's answer for a run written
+    between `before` (its one character, or none at the text's start) and `after` (up to three characters)."""
+    stand_in = _matcher.PhoneNumberMatcher(before + candidate + after, region, leniency=leniency)
+    tries = stand_in._max_tries  # noqa: SLF001
+    found = _PLAIN_EXTRACT(stand_in, candidate, len(before))
+    spent = tries - stand_in._max_tries  # noqa: SLF001
+    if found is None:
+        return None, "", None, spent
+    return found.start - len(before), found.raw_string, found.number, spent
+
+
+def _remembered_extract(matcher: _matcher.PhoneNumberMatcher, candidate: str, offset: int
+                        ) -> _matcher.PhoneNumberMatch | None:
+    if matcher.leniency not in _PURE_LENIENCIES or matcher._max_tries < _FEW_TRIES:  # noqa: SLF001
+        return _PLAIN_EXTRACT(matcher, candidate, offset)
+    text, end = matcher.text, offset + len(candidate)
+    where, raw, number, spent = _extracted(candidate, text[offset - 1] if offset else "", text[end:end + 3],
+                                           matcher.preferred_region, matcher.leniency)
+    matcher._max_tries -= spent  # noqa: SLF001
+    if where is None:
+        return None
+    return _matcher.PhoneNumberMatch(offset + where, raw, _copy(number))
+
+
 @contextmanager
 def remembered_parses() -> Iterator[None]:
-    """The phone matcher's parses and verdicts answered from memory while the block runs (one batch of
-    notes)."""
+    """The phone matcher's parses, verdicts and answers for a run answered from memory while the block runs (one
+    batch of notes)."""
     _matcher.parse, _matcher._verify = _remembered_parse, _remembered_verify  # noqa: SLF001
+    _matcher.PhoneNumberMatcher._extract_match = _remembered_extract  # noqa: SLF001
     try:
         yield
     finally:
         _matcher.parse, _matcher._verify = _PLAIN_PARSE, _PLAIN_VERIFY  # noqa: SLF001
+        _matcher.PhoneNumberMatcher._extract_match = _PLAIN_EXTRACT  # noqa: SLF001
 
 
 @cache
