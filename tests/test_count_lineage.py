@@ -21,6 +21,7 @@ from extractor.disclosure.table_unit import check_unit
 from extractor.errors import ExtractorError
 from extractor.pipeline import run_extract
 
+KEYS = frozenset({"client_id"})  # the catalog's person key
 PASS = {
     "a count": "SELECT region, count(*) AS n FROM clients GROUP BY ALL",
     "distinct": "SELECT region, count(DISTINCT client_id) AS n FROM clients GROUP BY ALL",
@@ -42,6 +43,16 @@ PASS = {
     "a per-person first visit, by year": "WITH f AS (SELECT client_id, min(created_on) AS first FROM documents "
                                          "GROUP BY ALL) SELECT CAST(year(first) AS VARCHAR) AS region, count(*) AS n "
                                          "FROM f GROUP BY ALL",
+    "a per-person count, the key renamed": "WITH r AS (SELECT client_id AS who, created_on FROM documents), "
+                                           "p AS (SELECT who, count(*) AS c FROM r GROUP BY who) "
+                                           "SELECT CASE WHEN c > 5 THEN 'many' ELSE 'few' END AS region, "
+                                           "count(*) AS n FROM p GROUP BY ALL",
+    "a visit's number for its person": "WITH v AS (SELECT client_id, row_number() OVER (PARTITION BY client_id "
+                                       "ORDER BY created_on) AS k FROM documents) SELECT CAST(least(k, 3) AS VARCHAR)"
+                                       " AS region, count(*) AS n FROM v GROUP BY ALL",
+    "per person and year": "WITH p AS (SELECT client_id, year(created_on) AS y, count(*) AS c FROM documents "
+                           "GROUP BY client_id, y) SELECT CAST(c AS VARCHAR) AS region, count(*) AS n FROM p "
+                           "GROUP BY ALL",
 }
 REFUSED = {
     "scaled": ("SELECT region, count(DISTINCT client_id) * 1000 AS n FROM clients GROUP BY ALL", "counts: 'n'"),
@@ -77,18 +88,41 @@ REFUSED = {
                               "GROUP BY sex", "dimensions: 'region' is made with max()"),
     "a window as a label": ("SELECT DISTINCT first_value(birth_date) OVER (PARTITION BY sex) AS region, "
                             "count(*) OVER (PARTITION BY sex) AS n FROM clients", "dimensions: 'region' is made with"),
+    # A new user's attack: each municipality's oldest age joined back as a label, shown beside a hidden count.
+    "a group's extreme joined back": ("WITH a AS (SELECT municipality, client_id, birth_year AS age FROM clients), "
+                                      "o AS (SELECT municipality, CAST(max(age) AS VARCHAR) AS oldest FROM a GROUP BY "
+                                      "municipality) SELECT o.oldest AS region, count(*) AS n FROM a JOIN o USING "
+                                      "(municipality) GROUP BY ALL", "made with max() over the rows of several"),
+    "a group's extreme, GROUP BY ALL": ("WITH o AS (SELECT municipality, max(birth_year) AS m FROM clients GROUP BY "
+                                        "ALL) SELECT CAST(m AS VARCHAR) AS region, count(*) AS n FROM clients JOIN o "
+                                        "USING (municipality) GROUP BY ALL", "made with max() over the rows of"),
+    "a whole table's mean": ("WITH o AS (SELECT avg(birth_year) AS m FROM clients) SELECT CAST(m AS VARCHAR) AS "
+                             "region, count(*) AS n FROM clients, o GROUP BY ALL", "made with avg() over the rows"),
+    "a window in a CTE": ("WITH w AS (SELECT client_id, max(birth_year) OVER (PARTITION BY municipality) AS m FROM "
+                          "clients) SELECT CAST(m AS VARCHAR) AS region, count(*) AS n FROM w GROUP BY ALL",
+                          "made with max() over the rows of several"),
+    "a rank within a municipality": ("WITH w AS (SELECT client_id, row_number() OVER (PARTITION BY municipality "
+                                     "ORDER BY client_id) AS k FROM clients) SELECT CAST(k AS VARCHAR) AS region, "
+                                     "count(*) AS n FROM w GROUP BY ALL", "made with row_number() over the rows"),
+    "a previous person's value": ("WITH w AS (SELECT lag(birth_year) OVER (ORDER BY birth_year) AS b FROM clients) "
+                                  "SELECT CAST(b AS VARCHAR) AS region, count(*) AS n FROM w GROUP BY ALL",
+                                  "made with lag() over the rows of several"),
+    "a rollup past the person": ("WITH p AS (SELECT client_id, municipality, count(*) AS c FROM documents JOIN "
+                                 "clients USING (client_id) GROUP BY ROLLUP (municipality, client_id)) SELECT "
+                                 "CAST(c AS VARCHAR) AS region, count(*) AS n FROM p GROUP BY ALL",
+                                 "made with count() over the rows of several"),
 }
 
 
 @pytest.mark.parametrize("sql", PASS.values(), ids=PASS.keys())
 def test_counts_and_categories_pass(sql: str) -> None:
-    check_aggregate(sql, ("region",), ("n",), "r.toml: outputs[0]")
+    check_aggregate(sql, ("region",), ("n",), "r.toml: outputs[0]", KEYS)
 
 
 @pytest.mark.parametrize(("sql", "named"), REFUSED.values(), ids=REFUSED.keys())
 def test_what_is_not_a_count_or_a_category_is_refused(sql: str, named: str) -> None:
     with pytest.raises(ExtractorError) as caught:
-        check_aggregate(sql, ("region",), ("n",), "r.toml: outputs[0]")
+        check_aggregate(sql, ("region",), ("n",), "r.toml: outputs[0]", KEYS)
     message = str(caught.value)
     assert message.startswith("r.toml: outputs[0].") and named in message and "\n" not in message
     assert caught.value.before_data

@@ -6,7 +6,10 @@ an aggregate that collects the rows' values (string_agg …), a subquery's value
 FROM … WHERE birth_date = …) AS period`, which a CTE can hide: one label carries one person's data or a whole
 dump of them), and, in an aggregate output, an aggregate at the output's own level (`max(age)` as a
 "dimension" publishes the cell's extreme that `extremes = "withheld"` holds back). A per-person aggregate in
-a CTE that the output then groups by (each client's first visit, by year) is a category and passes.
+a CTE that the output then groups by (each client's first visit, by year) is a category and passes; an
+aggregate or a window over the rows of several persons, joined back as a label (each municipality's oldest
+age; `max(age) OVER (PARTITION BY municipality)`; a rank within a municipality, whose largest value is its
+count), is refused: per person means grouped or partitioned by the catalog's person key.
 
 An anonymised record's sensitive attribute may not read a column the catalog calls a quasi-identifier or a
 date: k-anonymity protects only the columns it generalises, so a birth date passed off as "sensitive" made
@@ -48,23 +51,59 @@ def _walk(expr: Any, into_subqueries: bool = False) -> list[Node]:
     return out
 
 
-def smuggled(expr: Node, scope: Any, depth: int = 0) -> str | None:
-    """'string_agg()' or 'a subquery' where the value is made with one, through the CTEs and subqueries of
-    the FROM clauses it reads; else None."""
+_SEVERAL = "() over the rows of several persons (grouped or partitioned by something other than the person key)"
+
+
+def smuggled(expr: Node, scope: Any, person_keys: frozenset[str], depth: int = 0) -> str | None:
+    """'string_agg()', 'a subquery's value' or 'max() over the rows of several persons' where the value is made
+    with one, through the CTEs and subqueries of the FROM clauses it reads; else None."""
     if depth > 50:
         return None
     for node in _walk(expr):
         kind = node.get("class")
+        name = node.get("function_name", "").lower()
         if kind == "SUBQUERY":
             return "a subquery's value"
-        if kind in ("FUNCTION", "WINDOW", "AGGREGATE") and node.get("function_name", "").lower() in trace.COLLECTING:
+        if kind in ("FUNCTION", "WINDOW", "AGGREGATE") and name in trace.COLLECTING:
             return f"{node['function_name']}()"
+        if kind == "WINDOW" and not _per_person(node.get("partitions") or [], scope, person_keys):
+            return f"{name or node.get('type', 'window').lower()}{_SEVERAL}"
+        if kind in ("FUNCTION", "AGGREGATE") and name in _aggregates() and not _grouped_per_person(scope, person_keys):
+            return f"{'count' if name == 'count_star' else name}{_SEVERAL}"
         if kind == "COLUMN_REF":
             for inner, inner_scope in trace._referenced(node, scope):  # noqa: SLF001
-                found = smuggled(inner, inner_scope, depth + 1)
+                found = smuggled(inner, inner_scope, person_keys, depth + 1)
                 if found:
                     return found
     return None
+
+
+def _is_person_key(expr: Node, scope: Any, person_keys: frozenset[str], depth: int = 0) -> bool:
+    """A bare column that is the person key, as the table has it or renamed through CTEs and subqueries."""
+    if expr.get("class") != "COLUMN_REF" or depth > 50:
+        return False
+    inner = trace._referenced(expr, scope)  # noqa: SLF001
+    if not inner:
+        return expr["column_names"][-1].lower() in person_keys
+    return all(_is_person_key(e, s, person_keys, depth + 1) for e, s in inner)
+
+
+def _per_person(groups: list[Node], scope: Any, person_keys: frozenset[str]) -> bool:
+    return any(_is_person_key(g, scope, person_keys) for g in groups)
+
+
+def _grouped_per_person(scope: Any, person_keys: frozenset[str]) -> bool:
+    """Whether the SELECT an aggregate sits in groups by the person key in every grouping set (GROUP BY ALL: by
+    the columns it returns that are not aggregates)."""
+    node = scope.node
+    groups = node.get("group_expressions") or []
+    if node.get("aggregate_handling") == "FORCE_AGGREGATES":
+        groups = [item for item in node.get("select_list") or [] if own_aggregate(item) is None]
+    sets = node.get("group_sets") or []
+    if len(sets) <= 1:
+        return _per_person(groups, scope, person_keys)
+    return all(any(i < len(groups) and _is_person_key(groups[i], scope, person_keys) for i in group_set)
+               for group_set in sets)
 
 
 def own_aggregate(expr: Node) -> str | None:
@@ -137,20 +176,21 @@ def _traced(sql: str, names: tuple[str, ...]) -> list[tuple[str, list[tuple[Node
     return out
 
 
-def check_dimensions(sql: str, dimensions: tuple[str, ...], where: str, aggregate: bool) -> None:
+def check_dimensions(sql: str, dimensions: tuple[str, ...], where: str, aggregate: bool,
+                     person_keys: frozenset[str] = frozenset()) -> None:
     """Refuse, in one line naming the key, a dimension made by smuggling (above); `aggregate`: the query
-    computes the cells itself, so its own aggregates are counts and statistics, never categories."""
+    computes the cells itself, so its own aggregates are counts and statistics, never categories;
+    `person_keys`: the catalog's person-key columns (lower case), by which a per-person value is grouped."""
     for name, found in _traced(sql, dimensions):
         if found is None:
             continue
-        made = next((m for e, scope in found if (m := smuggled(e, scope))), None)
-        if made is None and aggregate:
-            made = next((m for e, _ in found if (m := own_aggregate(e))), None)
+        made = next((m for e, _ in found if (m := own_aggregate(e))), None) if aggregate else None
+        made = made or next((m for e, scope in found if (m := smuggled(e, scope, person_keys))), None)
         if made:
             raise ExtractorError(
                 f"{where}.dimensions: '{name}' is made with {made}; a dimension is a category the rows are grouped "
                 "by, a value of those rows (join the table that holds a label; group by a per-person value "
-                "computed in a CTE)", before_data=True)
+                "computed in a CTE grouped by the person key)", before_data=True)
 
 
 def check_sensitive(sql: str, sensitive: tuple[str, ...], identifying: frozenset[str], where: str) -> None:

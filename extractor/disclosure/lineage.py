@@ -184,7 +184,8 @@ def _returned(top: Node) -> set[str] | None:
     return {(_name(item) or "").lower() for item in first}
 
 
-def check_aggregate(sql: str, dimensions: tuple[str, ...], counts: tuple[str, ...], where: str) -> None:
+def check_aggregate(sql: str, dimensions: tuple[str, ...], counts: tuple[str, ...], where: str,
+                    person_keys: frozenset[str] = frozenset()) -> None:
     """Refuse, in one line naming the key, a count column that is not a count and a dimension built by an
     aggregate that collects values. `where`: 'request.toml: outputs[0]'. A column the query does not return
     is left to the check that names the columns it does return."""
@@ -208,7 +209,7 @@ def check_aggregate(sql: str, dimensions: tuple[str, ...], counts: tuple[str, ..
                 before_data=True)
     from extractor.disclosure.dimension_lineage import check_dimensions
 
-    check_dimensions(sql, dimensions, where, aggregate=True)
+    check_dimensions(sql, dimensions, where, aggregate=True, person_keys=person_keys)
 
 
 def check_outputs(outputs: Iterable[Output], person_keys: frozenset[str] | None = None,
@@ -223,9 +224,10 @@ def check_outputs(outputs: Iterable[Output], person_keys: frozenset[str] | None 
     for out in outputs:
         sql = out.query.read_text(encoding="utf-8")
         if out.kind == "aggregate":
-            check_aggregate(sql, out.dimensions, out.counts, out.where)
+            check_aggregate(sql, out.dimensions, out.counts, out.where, person_keys or frozenset())
         elif out.kind == "table" and out.table:
-            check_dimensions(sql, tuple(c for group in out.table.groups for c in group), out.where, aggregate=False)
+            check_dimensions(sql, tuple(c for group in out.table.groups for c in group), out.where, aggregate=False,
+                             person_keys=person_keys or frozenset())
             if out.table.unit and out.table.privacy != "cell_key":
                 # (a cell-key table's unit is its record key: the surrogates' own check names a transformed one)
                 check_unit(sql, out.table.unit, out.where, person_keys)

@@ -74,11 +74,14 @@ def page(template: str, status: int = 200, lang: str = i18n.DEFAULT, **context: 
     return response
 
 
-def refuse(status: int, message: str, session: Session | None = None, lang: str = i18n.DEFAULT) -> HTMLResponse:
-    """A refusal page; `message` in the reader's language (a text marked N_ is looked up in the catalog)."""
+def refuse(status: int, message: str, session: Session | None = None, lang: str = i18n.DEFAULT,
+           back_to_run: str | None = None) -> HTMLResponse:
+    """A refusal page; `message` in the reader's language (a text marked N_ is looked up in the catalog). A form
+    sent from a run's page leads back to that run (`back_to_run`), where the form is, not to the queue."""
     said = message if isinstance(message, Message) else Message(message)
     title = {404: N_("Not found"), 400: N_("Check the form")}.get(status, N_("Refused"))
-    return page("web_message.html.j2", status, lang, title=title, message=said, session=session)
+    return page("web_message.html.j2", status, lang, title=title, message=said, session=session,
+                back_to_run=back_to_run)
 
 
 def _run_of(ctx: Ctx, action: str) -> Run:
@@ -225,8 +228,11 @@ def decide(ctx: Ctx) -> Response:
     run_id = ctx.request.path_params["run_id"]
     if not RUN_ID.match(run_id):
         return refuse(404, N_("No such run."), ctx.session, ctx.lang)
-    workflow.decide(ctx.store, ctx.account.name, run_id, str(ctx.form.get("decision", "")),
-                    str(ctx.form.get("comment", "")))
+    try:
+        workflow.decide(ctx.store, ctx.account.name, run_id, str(ctx.form.get("decision", "")),
+                        str(ctx.form.get("comment", "")))
+    except Refused as exc:
+        return refused(exc, ctx.session, ctx.lang, back_to_run=run_id if exc.status == 400 else None)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 
@@ -261,6 +267,7 @@ def audit(ctx: Ctx) -> Response:
                 ok=True, session=ctx.session, older=start + 1 if start > 0 else None)
 
 
-def refused(exc: ExtractorError, session: Session | None, lang: str = i18n.DEFAULT) -> HTMLResponse:
+def refused(exc: ExtractorError, session: Session | None, lang: str = i18n.DEFAULT,
+            back_to_run: str | None = None) -> HTMLResponse:
     reason = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
-    return refuse(getattr(exc, "status", 409), reason, session, lang)
+    return refuse(getattr(exc, "status", 409), reason, session, lang, back_to_run)

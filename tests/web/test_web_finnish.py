@@ -89,6 +89,11 @@ def test_a_finnish_dpo_reviews_and_releases_in_finnish(server, tmp_path: Path) -
         bertta = Reader(browser.new_context(), base, "bertta", "en", shots, axe, signed_in="fi")
         bertta.sign_in()
         bertta.page.goto(f"{base}/runs/{run_id}")
+        bertta.page.check("#return")  # returned without saying why: refused, with the way back to the run's form
+        bertta.page.click("form[action$='/decide'] button[type=submit]")
+        refused = bertta.look("palautus-ilman-perustelua")
+        assert "Tarkista lomake" in refused and "Kerro syy" in refused
+        bertta.page.click(f"a[href='/runs/{run_id}']")
         bertta.page.check("#approve")
         bertta.page.click("form[action$='/decide'] button[type=submit]")
         assert "Kunnes molemmat" not in bertta.look("molemmat-hyvaksyneet")  # both decided: no longer said
