@@ -168,6 +168,10 @@ def run(
                           "is released)", folder=str(result.run_dir))), markup=False, highlight=False)
     out.print(say(Message("review report %(file)s", file=str(result.run_dir / "review" / "review.html"))),
               markup=False, highlight=False)
+    warnings = result.eligibility.warnings if result.eligibility else []
+    if warnings:  # the reviewers read them in the report; the one who ran it should not miss them either
+        err.print(say(Message("%(n)s warning(s) for the reviewers, in the report's 'Before you decide'; the first: "
+                              "%(first)s", n=len(warnings), first=say(warnings[0]))), markup=False, highlight=False)
 
 
 @app.command()

@@ -139,6 +139,19 @@ def test_a_scaled_count_stops_the_run_and_releases_nothing(tmp_path: Path) -> No
     assert not (tmp_path / "out" / "T-1").exists()
 
 
+@pytest.mark.parametrize("count", ["count_if(registrar = 'R1')", "sum(CASE WHEN registrar = 'R1' THEN 1 ELSE 0 END)",
+                                   "sum((registrar = 'R1')::INTEGER)"])
+def test_counts_duckdb_makes_hugeint_are_released(tmp_path: Path, count: str) -> None:
+    """count_if and sums of indicators, which the README offers as counts, come back from DuckDB as HUGEINT
+    (Decimal(38, 0) in Polars): whole numbers, released as counts."""
+    w = World(clients=[f"P{i}" for i in range(30)],
+              documents=[(f"d{i}", f"d{i}", f"P{i}", "R1" if i % 3 else "R2", "20") for i in range(30)])
+    request = write_world(w, tmp_path / "w", query=f"SELECT service_task, {count} AS n FROM documents GROUP BY ALL\n")
+    result = run_extract(load_config(request), tmp_path / "out", TEST_KEY.encode())
+    released = (result.release_dir / "t.csv").read_text(encoding="utf-8").splitlines()
+    assert released == ["service_task,n", "20,20"]
+
+
 UNITS = {
     "a table's key": ("SELECT region, client_id, count(*) AS d FROM documents GROUP BY ALL", True),
     "cast": ("SELECT region, client_id::VARCHAR AS client_id FROM clients", True),

@@ -103,6 +103,39 @@ def test_consent_based_purpose_keeps_only_consented(tmp_path: Path) -> None:
     assert [r.rows for r in result.ledger if r.table == "documents" and r.rule == "research_consent"] == [1]
 
 
+@pytest.mark.parametrize(("purpose", "study", "basis", "named"), [
+    ("research", "S1", "gdpr-6-1-e", "request.study: expected no study under purpose 'research'"),
+    ("research", None, "gdpr-9-2-a", "request.legal_basis: expected a basis other than consent (gdpr-9-2-a)"),
+    ("audit", None, '["gdpr-6-1-a", "fi-552-2019"]', "request.legal_basis: expected a basis other than consent"),
+])
+def test_consent_named_where_no_consent_rule_applies_is_refused(tmp_path: Path, purpose: str, study: str | None,
+                                                                basis: str, named: str) -> None:
+    """A study, or consent as the legal basis, under a purpose that applies no research consent: everyone not
+    opted out would pass while the request says consent decides (a new user's request did just that)."""
+    from builders import TODAY
+    from extractor.config.load import load_config
+    from extractor.errors import ConfigError
+
+    request = write_world(base_world(), tmp_path, purpose=purpose, study=study)
+    text = request.read_text(encoding="utf-8")
+    request.write_text(text.replace('legal_basis = "gdpr-6-1-e"', f"legal_basis = {basis if '[' in basis else repr(basis)}"
+                                    .replace("'", '"')), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(request, today=TODAY)
+    said = str(caught.value)
+    assert named in said and "consented_research" in said and "\n" not in said
+
+
+def test_a_study_no_consent_names_is_said_to_leave_everyone_out(tmp_path: Path) -> None:
+    w = base_world()
+    w.consents = [("A", "S1", D(2026, 1, 1), None)]
+    ids, result, _ = eligible_documents(write_world(w, tmp_path, purpose="consented_research", study="S2"))
+    assert ids == set()
+    assert any("no consent names the study S2" in str(m) for m in result.warnings)
+    ids, result, _ = eligible_documents(write_world(w, tmp_path / "named", purpose="consented_research", study="S1"))
+    assert ids and not any("no consent names" in str(m) for m in result.warnings)
+
+
 def test_consent_withdrawn_on_as_of_date_no_longer_counts(tmp_path: Path) -> None:
     w = base_world()
     w.consents = [("A", "S1", D(2026, 1, 1), AS_OF), ("B", "S1", D(2026, 1, 1), None)]

@@ -7,6 +7,7 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extractor.config import legal_bases
 from extractor.config.catalog import WITHHELD_ROLES, Catalog, load_catalog
 from extractor.config.notice_texts import LANGUAGES, missing_hint, shown_fields
 from extractor.config.policy import Policy, Purpose, default_policy_path, load_policy
@@ -88,9 +89,33 @@ def load_config(request_path: Path, data_root: Path | None = None, today: dt.dat
     if purpose.consent_required and not request.study:
         raise ConfigError(rp, "request.study", f"the study id whose consents count (purpose '{purpose.name}' "
                           "is consent-based)")
+    _check_consent_named_only_where_applied(request, policy, purpose)
     if request.variables is not None:
         _check_variables(request, catalog)
     return RunConfig(request, catalog, policy, unapplied)
+
+
+CONSENT_BASES = ("gdpr-6-1-a", "gdpr-9-2-a")  # consent as the legal basis: only where consents are applied
+
+
+def _check_consent_named_only_where_applied(request: Request, policy: Policy, purpose: Purpose) -> None:
+    """A study, or consent as the legal basis, under a purpose whose rules apply no research consent would let
+    everyone not opted out through while the request, the report and the notice say consent decides: refused."""
+    if purpose.consent_required:
+        return
+    with_consent = [p.name for p in policy.purposes.values() if p.consent_required]
+    instead = (f"use a purpose whose policy applies research consent ({', '.join(with_consent)})" if with_consent
+               else f"the policy ({policy.path.name}) has no purpose that applies research consent")
+    if request.study:
+        raise ConfigError(request.path, "request.study", f"no study under purpose '{request.purpose}': its rules "
+                          f"apply no research consent, so the study's consents would decide nothing; {instead}, "
+                          "or remove study", request.study)
+    cited = request.texts.get("legal_basis", {}).get("en", "")  # ids are written out as the registry names them
+    consent = [i for i in CONSENT_BASES if legal_bases.registry()[i]["en"] in cited]
+    if consent:
+        raise ConfigError(request.path, "request.legal_basis", f"a basis other than consent ({consent[0]}) under "
+                          f"purpose '{request.purpose}', whose rules apply no research consent; {instead} and name "
+                          "the study", consent[0])
 
 
 def _check_variables(request: Request, catalog: Catalog) -> None:

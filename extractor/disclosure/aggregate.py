@@ -107,9 +107,17 @@ def _refuse_person_level(df: pl.DataFrame, safe: pl.DataFrame, out: Output, rule
                                          share=f"{hidden:.0%}", rows=safe.height))
 
 
+def whole_counts(df: pl.DataFrame, counts: tuple[str, ...]) -> pl.DataFrame:
+    """Count columns DuckDB computes as HUGEINT (a sum of 0/1 indicators, count_if), which Polars reads as
+    Decimal(38, 0), as the whole numbers they are."""
+    wide = [c for c in counts if isinstance(df.schema.get(c), pl.Decimal) and df.schema[c].scale == 0]
+    return df.with_columns(pl.col(c).cast(pl.Int64) for c in wide) if wide else df
+
+
 def control(df: pl.DataFrame, out: Output, rules: Disclosure, persons: int | None = None
             ) -> tuple[pl.DataFrame, Controlled]:
     """Apply the rules; the returned frame has count columns as text with REDACTED for suppressed cells."""
+    df = whole_counts(df, out.counts)
     _validate(df, out, rules)
     df = df.select(*out.dimensions, *out.counts)
     if out.dimensions:

@@ -126,7 +126,7 @@ def _warnings(cfg: RunConfig, reg: Register, people: str | None, elsewhere: str 
                     lambda n, listed: Message("%(file)s: %(n)s opt-out(s) overlap an earlier one still in force; any "
                                               "one in force applies (lines %(lines)s)", file=name, n=n, lines=listed)))
     if reg.kind == "research_consent" and cfg.request.study:
-        out.append(_near_study(c, name, cfg.request.study))
+        out += [_near_study(c, name, cfg.request.study), _no_consent_to(c, name, cfg.request.study)]
     if reg.kind == "disclosure_ban":
         codes = ", ".join(quote_literal(r) for r in reg.representative_codes) or "NULL"
         out.append((f"SELECT __line, 'code ' || CAST({c['set_by_role']} AS VARCHAR) AS shown "
@@ -165,6 +165,15 @@ def _near_study(c: dict[str, str], name: str, study: str) -> tuple[str, Callable
         "%(file)s: %(n)s consent(s) name the study almost as the request does (%(study)s) but not exactly, so they "
         "were not counted as consent to it; check the study's name in the register (lines %(lines)s)",
         file=name, n=n, study=study, lines=listed))
+
+
+def _no_consent_to(c: dict[str, str], name: str, study: str) -> tuple[str, Callable[[int, str], Message]]:
+    """No consent names the study exactly: everyone is left out, which a misspelt study name also does."""
+    query = (f"SELECT 0 AS __line, '' AS shown WHERE NOT EXISTS (SELECT 1 FROM raw.register_research_consent "
+             f"WHERE CAST({c['study']} AS VARCHAR) = {quote_literal(study)})")
+    return (query, lambda n, listed: Message("%(file)s: no consent names the study %(study)s, so every person is left "
+                                             "out and the outputs are empty; check the study's name", file=name,
+                                             study=study))
 
 
 def _repeats(reg: Register, c: dict[str, str], name: str) -> list[tuple[str, Callable[[int, str], Message]]]:

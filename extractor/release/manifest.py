@@ -65,6 +65,7 @@ class Manifest:
     today: str = ""  # the date taken as today (--today, request.today or the clock), and where it came from
     today_from: str = ""
     audit_head: dict[str, Any] = field(default_factory=dict)  # the audit log's head when the run began (a witness)
+    study: str = ""  # the study whose research consents counted (consent-based purposes)
 
     def to_json(self) -> dict[str, Any]:
         ref = lambda r: {"file": r.path, "sha256": r.sha256}  # noqa: E731 - the one shape of a file reference
@@ -73,7 +74,8 @@ class Manifest:
                 "permit": dict(self.permit), "request": ref(self.request), "policy": ref(self.policy),
                 "catalog": ref(self.catalog), "queries": {k: ref(v) for k, v in self.queries.items()},
                 "outputs": [o.to_json() for o in self.outputs], "versions": dict(self.versions),
-                "today": self.today, "today_from": self.today_from, "audit_head": dict(self.audit_head)}
+                "today": self.today, "today_from": self.today_from, "audit_head": dict(self.audit_head),
+                **({"study": self.study} if self.study else {})}
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -85,4 +87,5 @@ class Manifest:
         return cls(d["request_id"], d["project"], d["run_id"], d["created_at"], d["purpose"], d["as_of"],
                    d["permit"], ref(d["request"]), ref(d["policy"]), ref(d["catalog"]),
                    {k: ref(v) for k, v in d["queries"].items()}, [OutputEntry.from_json(o) for o in d["outputs"]],
-                   d["versions"], d.get("today", ""), d.get("today_from", ""), d.get("audit_head", {}))
+                   d["versions"], d.get("today", ""), d.get("today_from", ""), d.get("audit_head", {}),
+                   d.get("study", ""))

@@ -133,7 +133,7 @@ def write_manifest(staging: Staging, cfg: RunConfig, outputs: list[OutputEntry],
         shutil.copyfile(source, staging.inputs / f"{part}.toml")
     manifest = Manifest(
         request_id=req.id, project=req.project, run_id=staging.run_id,
-        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), purpose=req.purpose,
+        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), purpose=req.purpose, study=req.study or "",
         as_of=str(req.as_of), permit={"id": req.permit_id, "granted_on": str(req.permit_granted_on)},
         request=FileRef.of(req.path), policy=FileRef.of(cfg.policy.path), catalog=FileRef.of(cfg.catalog.path),
         queries={o.name: FileRef.of(o.query) for o in req.outputs},
