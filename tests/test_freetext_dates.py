@@ -58,6 +58,25 @@ MONTHS = [
 ]
 
 
+# A clock time ending a sentence is no date (a trial's note lost "at 14.05." to "at May"); with a year it is one.
+TIMES = [
+    ("Kotikäynti klo 14.05. Asiakas kotona.", "fi"),
+    ("Soitto kello 9.12. Ei vastannut.", "fi"),
+    ("Phone call with Mrs Smith at 14.05. She asked.", "en"),
+    ("Samtal kl. 10.11. Hon svarade.", "sv"),
+    ("Besök klockan 8.10. Allt väl.", "sv"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), TIMES)
+def test_a_clock_time_ending_a_sentence_is_not_a_date(text: str, lang: str) -> None:
+    out, n = protect_dates(pl.Series([text]), "month", None, pl.Series([lang]))
+    assert out.to_list() == [text] and n == 0
+    time = re.search(r"\d{1,2}\.\d{1,2}\.", text).group()
+    dated = text.replace(time, time + "2024", 1)  # klo 14.05.2024: a date after all
+    assert protect_dates(pl.Series([dated]), "month", None, pl.Series([lang]))[1] == 1
+
+
 def test_month_first_is_read_in_english_notes_only_and_never_the_verb() -> None:
     out, n = protect_dates(pl.Series(["Hon kom March 12.", "It may 5 times go."]), "month", None,
                            pl.Series(["sv", "en"]))

@@ -96,7 +96,7 @@ def test_prefilter_against_the_recognizer_on_random_digit_strings() -> None:
 @pytest.mark.parametrize("note", [
     "Hän asuu Bulevardi.", "Asuu Esplanadi nykyään.", "Han bor på Bulevarden.",  # streets without a street word
     "He lives on Baker\tStreet.", "He lives on Baker\u00a0Street.", "Osoite Oak\u3000Avenue",  # any space
-    "Tilinumero F\u013121 1234 5600 0007 85.", "Osoite MANNERHE\u0130M\u0130NT\u0130E 5",  # presidio's case folding
+    "Tilinumero fi21 1234 5600 0007 85.", "Osoite MANNERHE\u0130M\u0130NT\u0130E 5",  # presidio's case folding
     "\U00011de0\U00011de1\U00011de2\U00011de3\U00011de4 Helsinki", "PL \U00011de1\U00011de2",  # newer digits
     "Käynti +27.8.2025.", "Lämpö +29.02.2024", "Käynti \uff0b27.08.2024.", "Käynti +.29.02.2024",  # a plus
     "ryhmä 3 # 12.05.2023", "Huone 7 ext. 29.02.2024", "kerta 2 int 12.02.2024", "Huone 12 #3.02.2024",

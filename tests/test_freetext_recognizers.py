@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from stdnum import iban as stdnum_iban
 from stdnum.fi import hetu as stdnum_hetu
 from stdnum.fi import ytunnus as stdnum_ytunnus
 
+from extractor.freetext import iban
 from extractor.freetext.engine import analyzer
-from extractor.freetext.recognizers import iban_fi_valid, ytunnus_valid
+from extractor.freetext.recognizers import ytunnus_valid
 
 
 def found(text: str, entity: str, lang: str = "fi") -> list[str]:
@@ -49,10 +52,28 @@ def test_business_id_check_digit_agrees_with_stdnum(code: str) -> None:
     assert ytunnus_valid(code) == stdnum_ytunnus.is_valid(code)
 
 
-@pytest.mark.parametrize("iban", ["FI21 1234 5600 0007 85", "FI2112345600000785", "FI21 1234 5600 0007 86",
-                                  "FI14 1009 3000 1234 58"])
-def test_iban_check_agrees_with_stdnum(iban: str) -> None:
-    assert iban_fi_valid(iban) == stdnum_iban.is_valid(iban)
+IBANS = ["FI21 1234 5600 0007 85", "FI2112345600000785", "FI21 1234 5600 0007 86", "FI14 1009 3000 1234 58",
+         "SE35 5000 0000 0549 1000 0003", "GB29NWBK60161331926819", "DE89 3704 0044 0532 0130 00",
+         "NO9386011117947", "KZ86125KZT5004100100", "MT84MALT011000012345MTLCAST001S", "FR1420041010050500013M02606",
+         "EE38 2200 2210 2014 5685", "EE38 2200 2210 2014 5686", "XX38 2200 2210 2014 5685", "GB29NWBK6016133192681"]
+
+
+@pytest.mark.parametrize("number", IBANS)
+def test_iban_check_agrees_with_stdnum(number: str) -> None:
+    assert iban.is_valid(number.replace(" ", "")) == stdnum_iban.is_valid(number)
+
+
+@given(st.sampled_from(sorted(iban.LENGTHS)), st.data())
+def test_any_countrys_iban_is_found_grouped_or_run_together(country: str, data: st.DataObject) -> None:
+    """A valid IBAN of any registry country (its check digits computed), in a sentence, grouped by four or not."""
+    body = data.draw(st.text("0123456789ABCDEFGHJKLMNPRSTUVWXYZ", min_size=iban.LENGTHS[country] - 4,
+                             max_size=iban.LENGTHS[country] - 4))
+    check = 98 - int("".join(str(int(c, 36)) for c in body + country + "00")) % 97
+    number = f"{country}{check:02d}{body}"
+    assert stdnum_iban.is_valid(number) == iban.is_valid(number) or not stdnum_iban.is_valid(number)
+    written = " ".join(number[i:i + 4] for i in range(0, len(number), 4)) if data.draw(st.booleans()) else number
+    text = f"Tili {written}, maksu kuun alussa."
+    assert [text[s:e] for s, e in iban.find(text)] == [written]
 
 
 CASES = [

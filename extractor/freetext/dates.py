@@ -30,11 +30,15 @@ _SV = "|".join(MONTHS["sv"])
 # English abbreviations (20 Nov 2023, Sept 3): read as the month they begin, longest first so Sept wins over Sep.
 _EN_SHORT = ["Sept", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _EN = "|".join(MONTHS["en"]) + "|" + "|".join(f"{m}\\.?" for m in _EN_SHORT)
+# A clock time ending a sentence (klo 14.05. Asiakas …, at 9.12. She …) reads as a day and a month without a year:
+# after a word for "at o'clock" it is the time, unless a year follows (klo 12.3.2024 is still a date).
+NOT_A_TIME = (r"(?:(?<!klo )(?<!kello )(?<!kl\. )(?<!kl )(?<!at )(?<!klockan )(?<!klo\xa0)(?<!kello\xa0)"
+              r"|(?=\d{1,2}\.\d{1,2}\.\d{2}))")
 FORMS = (  # every way a date is written, one alternative each; a range's first day with the date it runs to
     r"(?P<rng>\b(?P<rd>\d{1,2})\.(?:(?P<rm>\d{1,2})\.)?\s?[–—-]\s?(?P<rd2>\d{1,2})\.(?P<rm2>\d{1,2})\."
     r"(?P<ry>\d{4}|\d{2}(?!\d))?(?!\d|:\d))"
     r"|(?P<iso>\b(?P<iy>(?:19|20)\d\d)-(?P<im>\d\d)-(?P<id>\d\d)(?!\d|[:-]\d))"
-    r"|(?P<num>\b(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2}(?!\d))?(?!\d|:\d))"
+    r"|(?P<num>\b" + NOT_A_TIME + r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2}(?!\d))?(?!\d|:\d))"
     r"|(?P<slash>\b(?P<xd>\d{1,2})/(?P<xm>\d{1,2})/(?P<xy>\d{4}|\d{2})(?![\d/]))"  # day first, as in Europe
     rf"|(?P<fi1>\b(?P<fd1>\d{{1,2}})\.\s(?P<fm1>{_FI})kuuta(?:\s(?P<fy1>\d{{4}}))?)"
     rf"|(?P<fi2>\b(?P<fm2>{_FI})kuun\s(?P<fd2>\d{{1,2}})\.(?P<fp2>\späivänä)?(?:\s(?P<fy2>\d{{4}}))?)"

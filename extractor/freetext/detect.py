@@ -21,11 +21,12 @@ import polars as pl
 from phonenumbers.phonenumberutil import _VALID_PUNCTUATION  # the matcher's own separators
 
 from extractor import hetu
-from extractor.freetext import names
+from extractor.freetext import iban, names
 from extractor.freetext.language import LANGUAGES, detect_languages
 from extractor.freetext.recognizers import (
     ADDRESS_PREFILTER,
     PO_BOX_PREFILTER,
+    SPACED_HETU,
     STREET_FORMS_PREFILTER,
     STREET_WORDS,
 )
@@ -36,9 +37,9 @@ PERSON = "PERSON"
 # No \b in these: a Unicode word boundary sends Rust's regex to its slow engine (100x on a column).
 PREFILTERS: dict[str, str] = {
     "EMAIL_ADDRESS": r"@",
-    "FI_PERSONAL_IDENTITY_CODE": r"(?i)" + hetu.PATTERN,
+    "FI_PERSONAL_IDENTITY_CODE": r"(?i)" + hetu.PATTERN + "|(?i)" + SPACED_HETU,
     "FI_BUSINESS_ID": r"\d{7}-\d",
-    "IBAN_CODE": r"(?i)FI\d{2}",
+    "IBAN_CODE": iban.PREFILTER,
     "FI_ADDRESS": r"(?i)" + ADDRESS_PREFILTER + "|" + STREET_WORDS + "|" + PO_BOX_PREFILTER  # a street, a box
                   + "|" + STREET_FORMS_PREFILTER  # a street without its number, in any case
                   + "|esplanadi|bulevardi|bulevarden",  # named without a street word (SV_STREET_PATTERN)

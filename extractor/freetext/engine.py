@@ -19,9 +19,9 @@ from spacy.language import Language
 
 from extractor.freetext.recognizers import (
     AddressRecognizer,
-    FinnishIbanRecognizer,
     FinnishPhoneRecognizer,
     HetuRecognizer,
+    IbanRecognizer,
     NameRecognizer,
     PostalCodeRecognizer,
     YTunnusRecognizer,
@@ -56,7 +56,7 @@ def registry(languages: tuple[str, ...] = LANGUAGES) -> RecognizerRegistry:
     for lang in languages:
         reg.add_recognizer(HetuRecognizer(lang))
         reg.add_recognizer(YTunnusRecognizer(lang))
-        reg.add_recognizer(FinnishIbanRecognizer(lang))
+        reg.add_recognizer(IbanRecognizer(lang))
         reg.add_recognizer(FinnishPhoneRecognizer(lang))
         reg.add_recognizer(EmailRecognizer(supported_language=lang))
         reg.add_recognizer(AddressRecognizer(lang))

@@ -2,7 +2,7 @@
 shape is specific enough that a mistyped one is still reported, at a lower score).
 
 Identity code (all century signs, including those introduced in 2023; mod-31 check character),
-business ID (Y-tunnus, weighted mod-11 check digit), Finnish IBAN (ISO 7064 mod 97-10), postal codes
+business ID (Y-tunnus, weighted mod-11 check digit), IBANs of every country (iban.py), postal codes
 that exist; street addresses by street word; person names by gazetteer (names.py).
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from extractor import hetu, reference_data
-from extractor.freetext import names
+from extractor.freetext import iban, names
 
 _YTUNNUS_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
@@ -30,15 +30,6 @@ def ytunnus_valid(code: str) -> bool:
     return int(digits[7]) == (0 if remainder == 0 else 11 - remainder)
 
 
-def iban_fi_valid(text: str) -> bool:
-    compact = text.replace(" ", "").upper()
-    if len(compact) != 18 or not compact.startswith("FI") or not compact[2:].isdigit():
-        return False
-    rearranged = compact[4:] + compact[:4]
-    number = "".join(str(int(c, 36)) for c in rearranged)
-    return int(number) % 97 == 1
-
-
 class HetuRecognizer(PatternRecognizer):
     """Henkilötunnus: DDMMYY, century sign (+ - Y X W V U A B C D E F), ZZZ, check character. A code of that
     shape whose check character is wrong is a mistyped identity code, which still identifies its person: it is
@@ -48,11 +39,18 @@ class HetuRecognizer(PatternRecognizer):
         super().__init__(
             supported_entity="FI_PERSONAL_IDENTITY_CODE", supported_language=language,
             name=f"HetuRecognizer_{language}",
-            patterns=[Pattern("hetu", hetu.PATTERN, 0.6)],
+            patterns=[Pattern("hetu", hetu.PATTERN, 0.6), Pattern("hetu_spaced", SPACED_HETU, 0.6)],
             context=["henkilötunnu", "hetu", "htun", "personbeteckning", "identity code", "sotu"])
 
     def validate_result(self, pattern_text: str) -> bool | None:
+        if " " in pattern_text:  # typed with a space by its sign (070699 -369T): only a valid code, which it is
+            return hetu.is_valid(pattern_text.replace(" ", "").upper())
         return True if hetu.is_valid(pattern_text) else None
+
+
+# An identity code typed with a space before or after its century sign, or both (070699 -369T, 070699- 369T).
+SPACED_HETU = (r"\b(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])(\d\d)(?: [-+ABCDEFUVWXY] ?| ?[-+ABCDEFUVWXY] )(\d\d\d)"
+               r"([0-9ABCDEFHJKLMNPRSTUVWXY])\b")
 
 
 class YTunnusRecognizer(PatternRecognizer):
@@ -66,15 +64,20 @@ class YTunnusRecognizer(PatternRecognizer):
         return ytunnus_valid(pattern_text)
 
 
-class FinnishIbanRecognizer(PatternRecognizer):
-    def __init__(self, language: str = "fi") -> None:
-        super().__init__(
-            supported_entity="IBAN_CODE", supported_language=language, name=f"FinnishIbanRecognizer_{language}",
-            patterns=[Pattern("iban_fi", r"\bFI\d{2}(?: ?\d{4}){3} ?\d{2}\b", 0.6)],
-            context=["tili", "tilinumero", "iban", "konto", "account"])
+class IbanRecognizer(EntityRecognizer):
+    """IBANs of every registry country (iban.py): Finnish, Swedish, British … accounts, grouped or run together."""
 
-    def validate_result(self, pattern_text: str) -> bool:
-        return iban_fi_valid(pattern_text)
+    def __init__(self, language: str = "fi") -> None:
+        super().__init__(supported_entities=["IBAN_CODE"], supported_language=language,
+                         name=f"IbanRecognizer_{language}", context=["tili", "tilinumero", "iban", "konto", "account"])
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list[RecognizerResult]:
+        return [RecognizerResult("IBAN_CODE", start, end, 1.0, AnalysisExplanation(
+            self.name, 1.0, textual_explanation="the registry's length and the mod 97-10 check"))
+            for start, end in iban.find(text)]
 
 
 _CLOSING = {"(": ")", "[": "]", "\uff08": "\uff09", "\uff3b": "\uff3d"}  # the brackets a number may open with
