@@ -213,7 +213,8 @@ def dictionary_terms() -> frozenset[str]:
 
 
 # A full stop that ends a title's abbreviation or an initial (dr. Salo, J. Brown) ends no sentence.
-ABBREVIATED = re.compile(r"(?:\b(?i:dr|tri|prof|dos|hra|rva|mr|mrs|ms|sh|th)|(?<![\w.])[A-ZÅÄÖ])\.$")
+ABBREVIATED = re.compile(r"(?:\b(?i:dr|tri|prof|dos|hra|rva|mr|mrs|ms|sh|th|lääk|sair|ft|tt|sos|läk|rev)"
+                         r"|(?<![\w.])[A-ZÅÄÖ])\.$")
 
 
 def is_sentence_start(text: str, start: int) -> bool:

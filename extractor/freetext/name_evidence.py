@@ -8,6 +8,8 @@ in the allative (Virtaselle soitettu); and the function words of each language t
 
 from __future__ import annotations
 
+import re
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -21,10 +23,11 @@ perhe sosiaalityöntekijä ohjaaja hoitaja lääkäri terapeutti edunvalvoja huo
 sosiaaliohjaaja vastuutyöntekijä yhteyshenkilö yhteyshenkilöksi lähihoitaja perhetyöntekijä dos tri
 mor far son dotter bror syster make maka fru herr klienten mamma pappa sambo grannen tolken barnet
 socialarbetare hemvårdaren servicehandledaren stödpersonen hustrun
+lääk sair ft tt sos pastor pastori rev läk
 mother father daughter brother sister wife husband client mr mrs ms dr son supervisor nurse prof sh th
 partner mum mom dad grandmother grandfather grandma grandpa aunt uncle cousin boyfriend girlfriend fiancé fiance
 stepfather stepmother guardian carer worker doctor gp therapist teacher midwife neighbour neighbor friend
-counsellor counselor psychologist psychiatrist physiotherapist
+counsellor counselor psychologist psychiatrist physiotherapist landlord landlady lawyer employer boss school
 kurator skolkurator läkare sjuksköterska pojkvän flickvän moster faster morbror farbror mormor farmor morfar farfar
 kusin lärare
 soitettu soitin puhuttu ilmoitettu kerrottu tavattu lähetetty sovittu keskusteltu tapasi tapasin kysyin
@@ -39,6 +42,11 @@ jäi palasi kysyi kysyy sairastui aloitti aloittaa lopetti työskentelee opiskel
 berättar berättade ringde säger sade bor kom har är var och deltog vill ska sköter hämtar ringer skickar
 skickade betalar betalade flyttade sover sov svarade åkte träffade kommer gick går fick får frågade
 says said called lives came is was has told asked agreed needs sent paid moved slept answered left went
+täytti täyttää kuoli muisti muistaa pelkää pelkäsi tulee tulevat
+attended arrived reported stated explained mentioned refused declined missed cancelled visited phoned emailed
+wrote signed stayed lived works worked started stopped cried seemed looked appeared did didnt does doesnt
+had got gets wants wanted felt feels thinks thought knows knew met saw returned described denied admitted
+shouted ran fell ate sleeps eats took gave brought lost won turned
 """)
 # A name in the allative/ablative/adessive before a passive or "has": "Virtaselle soitettu", "Kalliolla ei ole".
 TO_SOMEONE = ("lle", "lta", "ltä", "lla", "llä")
@@ -82,8 +90,8 @@ LANGUAGE_WORDS = {
 CONTACT_PREPOSITIONS = _words("till med åt with to")
 CONTACT = _words("""
 soitin soitettu tavattu tapasin puhuin keskustelin kävin tapaaminen soitto puhelu
-ringde träffade pratade talade
-called met phoned spoke emailed visited saw
+ringde träffade pratade talade hos mötet
+called met phoned spoke emailed visited saw email texted messaged
 """)
 # Prepositions before a place (i Malm, från Kallio, in Kallio): a place name there is a place.
 PLACE_PREPOSITIONS = _words("i från till på mot vid via genom in from to at near on through")
@@ -97,3 +105,25 @@ asema asemalla kampus kampuksella sairaala sairaalassa keskus keskuksessa neuvol
 STREET_AFTER = _words("street road avenue lane drive square way gatan vägen katu tie")
 # Swedish definite forms of kinship and role words (dottern, brodern, mamman): the base form is in the list.
 DEFINITE = ("en", "n", "et", "t", "na", "arna", "erna")
+
+# Months that are also names (May, June, April; Swedish maj, juni): a date when a day's number stands beside them.
+MONTH_WORDS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
+                         "october", "november", "december", "januari", "februari", "mars", "maj", "juni", "juli",
+                         "augusti", "oktober"})
+SHORT_MONTHS = frozenset({"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"})
+# A month beside a day's number is a date (5 June 2024, June 5th, 3 maj), whatever names it also is; a shortened
+# one (20 Nov 2023) only with its year, since Jan is also a name (klo 10 Jan soitti).
+_DAY_BEFORE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\.?\s(?:of\s)?$")
+_DAY_AFTER = re.compile(r"\.?\s\d{1,2}(?:st|nd|rd|th)?\b")
+_YEAR_AFTER = re.compile(r"\.?,?\s(?:19|20)\d\d\b")
+
+
+def a_date(text: str, start: int, end: int, lang: str) -> bool:
+    """The month of a date written around it: the day before it, or (English notes only, as dates.py reads them:
+    Maj 85 v. is a woman of 85) the day after it."""
+    low = text[start:end].lower()
+    if low in MONTH_WORDS:
+        return bool(_DAY_BEFORE.search(text, max(0, start - 10), start)
+                    or (lang == "en" and _DAY_AFTER.match(text, end)))
+    return low in SHORT_MONTHS and bool(_DAY_BEFORE.search(text, max(0, start - 10), start)) \
+        and bool(_YEAR_AFTER.match(text, end))

@@ -29,11 +29,20 @@ from extractor.freetext.name_evidence import (
     STREET_AFTER,
     TO_SOMEONE,
     WEAK,
+    a_date,
 )
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _AGE = re.compile(r"\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)?\s*\)|\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)\b"
-                  r"|\s+is\s+\d{1,3}\s+years")  # "Onni (7 v)", "Grace (9)"
+                  r"|\s+(?:is|är|on)\s+\d{1,3}(?:\s*(?:years|år|vuotta|v)\b|-vuotias)"
+                  r"|,\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)\s*\)"  # "Onni (7 v)", "Sol är 4 år", "(Viking, 10 år)"
+                  r"|\s+\d{1,3}\s?(?:v|vuotta|år|yrs|years)(?![\w.])")  # "ville 23v", "Kari 45 v"
+# An English possessive before a word (Mark's teacher, Lily's paediatric assessment): someone's.
+_POSSESSIVE = re.compile(r"['\u2019]s\s+[a-z]")
+# "Bill is worried", "Rose has been staying", "Maria is shaken": an English auxiliary, then a participle.
+_AUXILIARY_PARTICIPLE = re.compile(r"\s+(?:is|was|has|had)\s+(?:not\s+)?(?!(?:need|requir|expect|advis|recommend|"
+                                   r"plann|schedul|arrang|book|cancell|postpon|agre|not|discuss|consider|grant|pay|"
+                                   r"sen|receiv|approv|reject|continu|reduc|increas|decid)\w*\b)[a-z]+(?:ing|ed|en)\b")
 _INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-ZÅÄÖ]\.\s?$")
 _BRACKET = re.compile(r"\s*\(\s*([^\W\d_]+)(?:\s+([^\W\d_]+))?")  # "Pena (asiakkaan veli)"
 # "Rose, the client's sister", "Liisa, asiakkaan sisko", "Vera, hans syster": an apposition whose possessor
@@ -56,6 +65,12 @@ COPULAS = frozenset({"on", "oli", "is", "was", "är", "var"})
 COMPANY_FORMS = frozenset({"oy", "oyj", "ab", "abp", "ltd", "ry", "ky", "tmi", "inc", "gmbh", "rf"})
 _NEGATED_VERB = re.compile(r"\s+(?:ei|eikä|inte|not)\s+[^\W\d_]+(?:nut|nyt|neet|lut|lyt|sut|syt|rut|ryt|tut|tyt)\b")
 _VISIT_TIME = re.compile(r"\s+(?:klo\s+)?\d{1,2}[.:]\d{2}\b")  # Rinne 8.00 ins.: a home-care visit list
+
+
+def _next_word(text: str, end: int) -> str:
+    """The second word after a token (the one after its "'s"), lower-cased."""
+    words = _WORD.findall(text[end:end + 40])[1:2]
+    return words[0].lower() if words else ""
 
 
 def _words_around(text: str, start: int, end: int) -> tuple[list[str], str]:
@@ -180,41 +195,23 @@ def score_group(text: str, group: list[tuple[int, int, Hit]], gaz: Gazetteer, la
     return _score_one(text, start, end, hits[0], gaz, lang, lower)
 
 
-# A month beside a day's number is a date (5 June 2024, June 5th, 3 maj), whatever names it also is; a shortened
-# one (20 Nov 2023) only with its year, since Jan is also a name (klo 10 Jan soitti).
-MONTH_WORDS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
-                         "october", "november", "december", "januari", "februari", "mars", "maj", "juni", "juli",
-                         "augusti", "oktober"})
-SHORT_MONTHS = frozenset({"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"})
-_DAY_BEFORE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\.?\s(?:of\s)?$")
-_DAY_AFTER = re.compile(r"\.?\s\d{1,2}(?:st|nd|rd|th)?\b")
-_YEAR_AFTER = re.compile(r"\.?,?\s(?:19|20)\d\d\b")
-
-
-def _a_date(text: str, start: int, end: int, lang: str) -> bool:
-    """The month of a date written around it: the day before it, or (English notes only, as dates.py reads them:
-    Maj 85 v. is a woman of 85) the day after it."""
-    low = text[start:end].lower()
-    if low in MONTH_WORDS:
-        return bool(_DAY_BEFORE.search(text, max(0, start - 10), start)
-                    or (lang == "en" and _DAY_AFTER.match(text, end)))
-    return low in SHORT_MONTHS and bool(_DAY_BEFORE.search(text, max(0, start - 10), start)) \
-        and bool(_YEAR_AFTER.match(text, end))
-
-
 def _lower_score(text: str, start: int, end: int, before: list[str], after: str, hit: Hit, gaz: Gazetteer,
                  lang: str, next_to_kin: bool) -> float:
-    """A hit written in lower case: a sure first name; a first name right after a kinship word in any note (phoned
-    mum kelly), never a stop word; else only in a note typed without capitals (_lower_in_a_hurry)."""
+    """A hit written in lower case: a sure first name; a first name right after a kinship word or a verb of getting
+    in touch, or before an age, in any note (phoned mum kelly, saw ville, ville 23v), never a stop word; else only
+    in a note typed without capitals (_lower_in_a_hurry)."""
     if hit.kind == "name" and hit.sure:
         return 0.75
-    if hit.kind == "name" and next_to_kin and not is_stop_word(text[start:end].lower(), lang):
+    touched = bool(before) and (before[-1] in CONTACT or (before[-1] in CONTACT_PREPOSITIONS and before[:-1]
+                                                          and before[-2] in CONTACT))
+    if hit.kind == "name" and (next_to_kin or touched or _AGE.match(text, end)) \
+            and not is_stop_word(text[start:end].lower(), lang):
         return 0.6
     return _lower_in_a_hurry(text, start, end, before, after, hit, gaz, lang)
 
 
 def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: str, lower: bool) -> float:
-    if _a_date(text, start, end, lang):
+    if a_date(text, start, end, lang):
         return 0.0
     before, after = _words_around(text, start, end)
     bracket = _BRACKET.match(text, end) or _APPOSITION.match(text, end)
@@ -223,12 +220,14 @@ def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: 
     initial = bool(_INITIAL_BEFORE.search(text, max(0, start - 4), start))  # J. Brown, K. Lahti
     kin = initial or any(_is_kin(w, lang) for w in before)
     next_to_kin = initial or (bool(before) and _is_kin(before[-1], lang))
-    owner = after in FOLLOWERS and text[end - 1:end].lower() in ("n", "s")  # a genitive before a family noun
+    owner = (after in FOLLOWERS or (bool(after) and _is_kin(after, lang))) and text[end - 1:end].lower() in ("n", "s") \
+        or (lang == "en" and bool(_POSSESSIVE.match(text, end)))  # a genitive before a family noun: Ahon veljelle
     age = bool(_AGE.match(text, end))
     evidence = after in SPEECH_VERBS or owner or age
     to_someone = after in PASSIVES and text[start:end].lower().endswith(TO_SOMEONE)
     strong = (after in SPEECH_VERBS - WEAK) or owner or age or (to_someone and hit.kind != "place") \
-        or (after in NEGATIONS and bool(_NEGATED_VERB.match(text, end))) or bool(_VISIT_TIME.match(text, end))
+        or (after in NEGATIONS and bool(_NEGATED_VERB.match(text, end))) or bool(_VISIT_TIME.match(text, end)) \
+        or (lang == "en" and bool(_AUXILIARY_PARTICIPLE.match(text, end)))
     if to_someone and after in GRANTED and hit.kind == "place" and gaz.counts.get(hit.base, 0) >= RARE:
         return 0.7  # Elisalle myönnettiin toimeentulotukea: a person is granted support, a company is not
     opening = is_sentence_start(text, start)
@@ -257,21 +256,30 @@ def _score_one(text: str, start: int, end: int, hit: Hit, gaz: Gazetteer, lang: 
         acts = after in SPEECH_VERBS - WEAK or (after in NEGATIONS and _NEGATED_VERB.match(text, end))
         return 0.8 if next_to_kin and nominative else 0.7 if nominative and acts else 0.3
     if hit.kind == "word":
-        homograph = text[start:end].lower() in LANGUAGE_WORDS.get(lang, frozenset())
-        if kin or age or (owner and not homograph) or _kin_after(text, end, lang):
-            return 0.8
-        if _is_kin(text[start:end].lower(), lang):
-            return 0.0  # Veli muutti: the brother, unless a kinship word or an age says it is a name
-        if homograph:
-            strong = after in SPEECH_VERBS - WEAK
-        if opening or lang == "en":  # English capitalises languages and nations mid-sentence too
-            return 0.6 if strong else 0.3
-        return 0.75 if after in SPEECH_VERBS else 0.6
+        return _word_score(text, start, end, after, lang, kin or age, owner, strong, opening)
     if opening:
         if kin or evidence or hit.sure:
             return 0.8
         return 0.65 if gaz.counts.get(hit.base, RARE) >= RARE else 0.4  # a rare name opening a sentence
     return 0.85
+
+
+def _word_score(text: str, start: int, end: int, after: str, lang: str, kin: bool, owner: bool, strong: bool,
+                opening: bool) -> float:
+    """A name that is also a word of the note's language, capitalised: a person with a kinship word or an age
+    (`kin`), as an owner, or before a verb a person does."""
+    homograph = text[start:end].lower() in LANGUAGE_WORDS.get(lang, frozenset())
+    # A homograph's possessive counts before a person (Bill's landlord, not the bill's amount).
+    owned = owner and (not homograph or (lang == "en" and _is_kin(_next_word(text, end), lang)))
+    if kin or owned or _kin_after(text, end, lang):
+        return 0.8
+    if _is_kin(text[start:end].lower(), lang):
+        return 0.0  # Veli muutti: the brother, unless a kinship word or an age says it is a name
+    if homograph:  # Bill is worried, Rose has been staying: a person; the bill is paid is not capitalised
+        strong = after in SPEECH_VERBS - WEAK or (lang == "en" and bool(_AUXILIARY_PARTICIPLE.match(text, end)))
+    if opening or lang == "en":  # English capitalises languages and nations mid-sentence too
+        return 0.6 if strong else 0.3
+    return 0.75 if after in SPEECH_VERBS else 0.6
 
 
 def _in_address(text: str, start: int, end: int) -> bool:
