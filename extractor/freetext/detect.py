@@ -25,6 +25,7 @@ from extractor.freetext import iban, names
 from extractor.freetext.language import LANGUAGES, detect_languages
 from extractor.freetext.recognizers import (
     ADDRESS_PREFILTER,
+    NAMED_ADDRESS_PREFILTER,
     PO_BOX_PREFILTER,
     SPACED_HETU,
     STREET_FORMS_PREFILTER,
@@ -42,7 +43,8 @@ PREFILTERS: dict[str, str] = {
     "IBAN_CODE": iban.PREFILTER,
     "FI_ADDRESS": r"(?i)" + ADDRESS_PREFILTER + "|" + STREET_WORDS + "|" + PO_BOX_PREFILTER  # a street, a box
                   + "|" + STREET_FORMS_PREFILTER  # a street without its number, in any case
-                  + "|esplanadi|bulevardi|bulevarden",  # named without a street word (SV_STREET_PATTERN)
+                  + "|esplanadi|bulevardi|bulevarden"  # named without a street word (SV_STREET_PATTERN)
+                  + "|" + NAMED_ADDRESS_PREFILTER,  # any street after the word "address"
     "FI_POSTAL_CODE": r"\d{5}",
 }
 # Phones, by what libphonenumber's matcher can find: digits joined by at most four of the characters it lets

@@ -142,13 +142,18 @@ _STREET_INFLECTED = ("kadulla", "kadulta", "kadulle", "kadun", "tiellä", "tielt
                      "kujalta", "kujalle", "kujan", "polulla", "polun", "väylällä", "väylän", "rinteellä", "rinteen",
                      "rannalla", "rannan", "aukiolla", "torilla")
 ADDRESS_PATTERN = (r"\b[A-ZÅÄÖ][a-zåäöé]*(?:-[A-ZÅÄÖa-zåäöé]+)*(?:" + "|".join(_STREET + _STREET_INFLECTED)
-                   + r")\s+\d{1,4}(?:\s?[A-Ka-k]\b)?(?:\s?(?:as\.?\s?)?\d{1,3})?\b")
+                   + r")\s+\d{1,4}(?:[-\u2013]\d{1,4})?(?:\s?[A-Ka-k]\b)?(?:\s?(?:as\.?\s?)?\d{1,3})?\b")
 # A street whose name is written in separate words (Aleksis Kiven katu 20 B, Pohjoinen Rautatiekatu 5, Vanha
 # Porvoontie 12): one or two capitalised words before the street word (as an address is written, not in a
 # case: "Lahden torilla 5 ihmistä" is no address), then the number.
 MULTIWORD_ADDRESS_PATTERN = (r"\b(?:(?-i:[A-ZÅÄÖ])[a-zåäöé]+\s){1,2}[a-zåäöé-]*(?:" + "|".join(_STREET)
-                             + r")\s+\d{1,4}(?:\s?[A-Ka-k]\b)?(?:\s?(?:as\.?\s?)?\d{1,3})?\b")
-_ADDRESS_LEAD = re.compile(r"(?i:asuu|asui|asuvat|asunut|osoite|osoitteessa|osoitteeseen|os\.?|muutti|muuttaa|"
+                             + r")\s+\d{1,4}(?:[-\u2013]\d{1,4})?(?:\s?[A-Ka-k]\b)?(?:\s?(?:as\.?\s?)?\d{1,3})?\b")
+# After the word "address" a street needs no street word (Uusi osoite Ristinarkku 6 A 2, adress Solbacka 3).
+NAMED_ADDRESS_PATTERN = (r"\b(?i:osoite|osoitteessa|osoitteeseen|kotiosoite|adress|adressen|address)"
+                         r"\s+(?-i:[A-ZÅÄÖ])[a-zåäöé]+(?:-[A-ZÅÄÖa-zåäöé]+)*\s+\d{1,4}(?:[-\u2013]\d{1,4})?"
+                         r"(?:\s?(?-i:[A-Ka-hjk])\b)?(?:\s?(?:as\.?\s?)?\d{1,3})?\b")
+NAMED_ADDRESS_PREFILTER = r"(?:osoite|osoitteessa|osoitteeseen|adress|address)\s+[a-zåäöé-]+\s+\d"
+_ADDRESS_LEAD = re.compile(r"(?i:asuu|asui|asuvat|asunut|kotiosoite|adressen|osoite|osoitteessa|osoitteeseen|os\.?|muutti|muuttaa|"
                            r"muuttanut|muuttaneet|kotikäynti|käynti|käyty|tapasimme|tavattu|kotona|bor|bodde|adress|"
                            r"flyttade|hembesök|lives|lived|address|moved|visited|visit|at)\s+")
 # A street someone moved to or lives on, without its number ("lähetetty Tehtaankadulle"): weaker evidence.
@@ -188,6 +193,7 @@ class AddressRecognizer(PatternRecognizer):
             supported_entity="FI_ADDRESS", supported_language=language, name=f"AddressRecognizer_{language}",
             patterns=[Pattern("street_address", ADDRESS_PATTERN, 0.8),
                       Pattern("street_address_words", MULTIWORD_ADDRESS_PATTERN, 0.8),
+                      Pattern("named_address", NAMED_ADDRESS_PATTERN, 0.8),
                       Pattern("street", STREET_PATTERN, 0.55),
                       Pattern("po_box", PO_BOX, 0.8), Pattern("street_sv", SV_STREET_PATTERN, 0.55),
                       Pattern("street_address_sv", SV_ADDRESS_PATTERN, 0.8),
