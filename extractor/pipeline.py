@@ -1,8 +1,7 @@
 """One extract, stage by stage: sources → eligibility → protect → query → disclosure → check → release.
 
-Data flows one way; each stage returns a record of what it did for the review report. Any error removes
-the staging folder, so a failed run leaves nothing behind.
-"""
+Data flows one way; each stage returns a record of what it did for the review report. Any error removes the
+staging folder, so a failed run leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -23,6 +22,7 @@ from extractor.config.load import RunConfig
 from extractor.config.request import Output
 from extractor.disclosure import privacy_budget
 from extractor.disclosure.aggregate import Controlled
+from extractor.disclosure.flow_rounding import add_up
 from extractor.disclosure.kinds import DisclosureRecords, KindContext, import_meanwhile, kind_of
 from extractor.disclosure.lineage import check_outputs, identifying
 from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_frame
@@ -244,6 +244,7 @@ def _control_outputs(frames: dict[str, pl.DataFrame], ctx: KindContext, staging:
         if out is FLOW and frames[FLOW.name].is_empty():
             continue
         safe, entry = kind_of(out).control(frames[out.name], out, ctx, result.disclosure)
+        safe = add_up(frames[out.name], safe, ctx.cfg.purpose.disclosure) if out is FLOW else safe  # adds up
         file = f"{out.name}.csv"
         release.write_table(safe, staging.release / file)
         outputs.append(OutputEntry(out.name, file, out.kind, safe.height, details={
@@ -295,6 +296,5 @@ def _record(cfg: RunConfig, store: Store, result: RunResult, manifest: Manifest,
         "privacy_spend": privacy_budget.asked(cfg), "differencing_findings": [vars(d) for d in result.differences],
         "folder_files": release.folder_files(staging),  # review, notices, controller: swapped later, they show
         "request_id": cfg.request.id, "project": cfg.request.project, "requester": cfg.request.requester.name,
-        "contact": cfg.request.requester.contact, "submitted_by": cfg.request.requester.account,
-    }
+        "contact": cfg.request.requester.contact, "submitted_by": cfg.request.requester.account}
     workflow.record_run(store, staging, details, privacy_budget.guard(cfg, concurrent=True))

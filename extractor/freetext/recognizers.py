@@ -153,7 +153,8 @@ NAMED_ADDRESS_PATTERN = (r"\b(?i:osoite|osoitteessa|osoitteeseen|kotiosoite|adre
                          r"\s+(?-i:[A-ZÅÄÖ])[a-zåäöé]+(?:-[A-ZÅÄÖa-zåäöé]+)*\s+\d{1,4}(?:[-\u2013]\d{1,4})?"
                          r"(?:\s?(?-i:[A-Ka-hjk])\b)?(?:\s?(?:as\.?\s?)?\d{1,3})?\b")
 NAMED_ADDRESS_PREFILTER = r"(?:osoite|osoitteessa|osoitteeseen|adress|address)\s+[a-zåäöé-]+\s+\d"
-_ADDRESS_LEAD = re.compile(r"(?i:asuu|asui|asuvat|asunut|kotiosoite|adressen|osoite|osoitteessa|osoitteeseen|os\.?|muutti|muuttaa|"
+_ADDRESS_LEAD = re.compile(r"(?i:asuu|asui|asuvat|asunut|kotiosoite|adressen|osoite|osoitteessa|osoitteeseen|os\.?|"
+                           r"muutti|muuttaa|"
                            r"muuttanut|muuttaneet|kotikäynti|käynti|käyty|tapasimme|tavattu|kotona|bor|bodde|adress|"
                            r"flyttade|hembesök|lives|lived|address|moved|visited|visit|at)\s+")
 # A street someone moved to or lives on, without its number ("lähetetty Tehtaankadulle"): weaker evidence.
