@@ -91,6 +91,8 @@ def try_cmd(
     data: Annotated[Path | None, typer.Option("--data", help="Run on this dummy registry (from extractor dummy) "
                                               "instead of generating one")] = None,
     persons: Persons = 20_000, seed: Seed = 1,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="Threads (else EXTRACTOR_THREADS, else "
+                                                "the CPUs this process may use)")] = None,
 ) -> None:
     """Run the request on dummy data with a throwaway key: outputs stamped DUMMY, nothing recorded."""
     from extractor.config.request import load_request
@@ -98,7 +100,7 @@ def try_cmd(
     from extractor.researcher.try_run import try_request
 
     folder = to or Path("try") / load_request(request).id
-    tried = try_request(request, folder, data, persons, seed, resolve())
+    tried = try_request(request, folder, data, persons, seed, resolve(threads))
     for name, rows in tried.files.items():
         out.print(f"  {name}: the query returned {rows:,} rows")
     out.print(f"tried on dummy data in {tried.seconds:.1f} s; DUMMY files and the checker's report in {folder} "

@@ -205,7 +205,8 @@ def check_aggregate(sql: str, dimensions: tuple[str, ...], counts: tuple[str, ..
             raise ExtractorError(
                 f"{where}.counts: '{name}' is not computed as a count; a count column must be count(*), "
                 f"count(x), count(DISTINCT x), count_if(…) or a sum of counts or of 0/1 indicators (no "
-                f"arithmetic on it), so that rounding and the small-count rule protect what was counted",
+                f"arithmetic on it), so that rounding and the small-count rule protect what was counted (a mean, "
+                f"minimum or maximum: kind = \"table\" with magnitudes and statistics, which computes them safely)",
                 before_data=True)
     from extractor.disclosure.dimension_lineage import check_dimensions
 
