@@ -50,6 +50,12 @@ PASS = {
     "a visit's number for its person": "WITH v AS (SELECT client_id, row_number() OVER (PARTITION BY client_id "
                                        "ORDER BY created_on) AS k FROM documents) SELECT CAST(least(k, 3) AS VARCHAR)"
                                        " AS region, count(*) AS n FROM v GROUP BY ALL",
+    "each client's latest task (DISTINCT ON)": "WITH o AS (SELECT DISTINCT ON (client_id) client_id, service_task AS m "
+                                               "FROM documents ORDER BY client_id, created_on DESC) SELECT o.m AS "
+                                               "region, count(*) AS n FROM o GROUP BY ALL",
+    "each client's latest task (QUALIFY)": "WITH o AS (SELECT client_id, service_task AS m FROM documents QUALIFY "
+                                           "row_number() OVER (PARTITION BY client_id ORDER BY created_on DESC) = 1) "
+                                           "SELECT o.m AS region, count(*) AS n FROM o GROUP BY ALL",
     "per person and year": "WITH p AS (SELECT client_id, year(created_on) AS y, count(*) AS c FROM documents "
                            "GROUP BY client_id, y) SELECT CAST(c AS VARCHAR) AS region, count(*) AS n FROM p "
                            "GROUP BY ALL",
@@ -107,6 +113,17 @@ REFUSED = {
     "a previous person's value": ("WITH w AS (SELECT lag(birth_year) OVER (ORDER BY birth_year) AS b FROM clients) "
                                   "SELECT CAST(b AS VARCHAR) AS region, count(*) AS n FROM w GROUP BY ALL",
                                   "made with lag() over the rows of several"),
+    "a municipality's oldest, DISTINCT ON": ("WITH o AS (SELECT DISTINCT ON (municipality) municipality, birth_year "
+                                              "AS m FROM clients ORDER BY municipality, birth_year DESC) SELECT "
+                                              "CAST(o.m AS VARCHAR) AS region, count(*) AS n FROM clients c JOIN o "
+                                              "USING (municipality) GROUP BY ALL", "a row DISTINCT ON picks"),
+    "a municipality's oldest, QUALIFY": ("WITH o AS (SELECT municipality, birth_year AS m FROM clients QUALIFY "
+                                         "row_number() OVER (PARTITION BY municipality ORDER BY birth_year DESC) = 1) "
+                                         "SELECT CAST(o.m AS VARCHAR) AS region, count(*) AS n FROM clients c JOIN o "
+                                         "USING (municipality) GROUP BY ALL", "a row QUALIFY picks"),
+    "the oldest, LIMIT": ("WITH o AS (SELECT birth_year AS m FROM clients ORDER BY birth_year DESC LIMIT 1) SELECT "
+                          "CAST(o.m AS VARCHAR) AS region, count(*) AS n FROM clients c, o GROUP BY ALL",
+                          "a row LIMIT picks"),
     "a rollup past the person": ("WITH p AS (SELECT client_id, municipality, count(*) AS c FROM documents JOIN "
                                  "clients USING (client_id) GROUP BY ROLLUP (municipality, client_id)) SELECT "
                                  "CAST(c AS VARCHAR) AS region, count(*) AS n FROM p GROUP BY ALL",

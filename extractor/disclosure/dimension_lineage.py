@@ -72,9 +72,26 @@ def smuggled(expr: Node, scope: Any, person_keys: frozenset[str], depth: int = 0
             return f"{'count' if name == 'count_star' else name}{_SEVERAL}"
         if kind == "COLUMN_REF":
             for inner, inner_scope in trace._referenced(node, scope):  # noqa: SLF001
-                found = smuggled(inner, inner_scope, person_keys, depth + 1)
+                found = _picked(inner_scope, person_keys) or smuggled(inner, inner_scope, person_keys, depth + 1)
                 if found:
                     return found
+    return None
+
+
+def _picked(scope: Any, person_keys: frozenset[str]) -> str | None:
+    """A CTE or subquery that keeps one row of several persons' (DISTINCT ON, QUALIFY, LIMIT): its values are
+    those rows' own, and joined back they label everyone else (each municipality's oldest birth year). One row
+    per person (DISTINCT ON the person key, a window partitioned by it) is fine."""
+    node = scope.node
+    for modifier in node.get("modifiers") or []:
+        if modifier.get("type") in ("LIMIT_MODIFIER", "LIMIT_PERCENT_MODIFIER"):
+            return "a row LIMIT picks"
+        targets = modifier.get("distinct_on_targets") or []
+        if modifier.get("type") == "DISTINCT_MODIFIER" and targets and not _per_person(targets, scope, person_keys):
+            return "a row DISTINCT ON picks from several persons' rows"
+    for window in (n for n in _walk(node.get("qualify")) if n.get("class") == "WINDOW"):
+        if not _per_person(window.get("partitions") or [], scope, person_keys):
+            return "a row QUALIFY picks from several persons' rows"
     return None
 
 
