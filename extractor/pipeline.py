@@ -24,7 +24,7 @@ from extractor.disclosure import privacy_budget
 from extractor.disclosure.aggregate import Controlled
 from extractor.disclosure.flow_rounding import add_up
 from extractor.disclosure.kinds import DisclosureRecords, KindContext, import_meanwhile, kind_of
-from extractor.disclosure.lineage import check_outputs, identifying
+from extractor.disclosure.lineage import check_outputs
 from extractor.eligibility.apply import Eligibility, apply_eligibility, flow_frame
 from extractor.eligibility.overdue import write_overdue
 from extractor.engine import is_spark
@@ -135,7 +135,7 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
                     frames = {o.name: _query(con, work / "sandbox.duckdb", o.query, cfg, limits)
                               for o in cfg.request.outputs}
                     result.query_rows = {name: frame.height for name, frame in frames.items()}
-                    check_outputs(cfg.request.outputs, cfg.catalog.person_keys(), identifying(cfg.catalog))
+                    check_outputs(cfg.request.outputs, cfg.catalog)
                     if result.protected and result.protected.surrogates:  # the project's pseudonyms, on the way out
                         result.protected.surrogates.pseudonymise_outputs(con, frames, cfg.request.outputs, pkey)
             with stage("disclosure"):

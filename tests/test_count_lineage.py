@@ -22,6 +22,8 @@ from extractor.errors import ExtractorError
 from extractor.pipeline import run_extract
 
 KEYS = frozenset({"client_id"})  # the catalog's person key
+TABLES = frozenset({"clients", "documents"})  # its tables that hold persons' rows
+JOINED = "by something other than the person key"
 PASS = {
     "a count": "SELECT region, count(*) AS n FROM clients GROUP BY ALL",
     "distinct": "SELECT region, count(DISTINCT client_id) AS n FROM clients GROUP BY ALL",
@@ -56,6 +58,11 @@ PASS = {
     "each client's latest task (QUALIFY)": "WITH o AS (SELECT client_id, service_task AS m FROM documents QUALIFY "
                                            "row_number() OVER (PARTITION BY client_id ORDER BY created_on DESC) = 1) "
                                            "SELECT o.m AS region, count(*) AS n FROM o GROUP BY ALL",
+    "a label table joined on its code": "WITH r AS (SELECT oid, name FROM registrars) SELECT r.name AS region, "
+                                        "count(*) AS n FROM documents d JOIN r ON d.registrar_oid = r.oid GROUP BY ALL",
+    "a per-person CTE joined by the key": "WITH f AS (SELECT client_id, min(created_on) AS first FROM documents GROUP "
+                                          "BY ALL) SELECT CAST(year(f.first) AS VARCHAR) AS region, count(*) AS n FROM "
+                                          "clients c JOIN f ON c.client_id = f.client_id GROUP BY ALL",
     "per person and year": "WITH p AS (SELECT client_id, year(created_on) AS y, count(*) AS c FROM documents "
                            "GROUP BY client_id, y) SELECT CAST(c AS VARCHAR) AS region, count(*) AS n FROM p "
                            "GROUP BY ALL",
@@ -78,7 +85,7 @@ REFUSED = {
                                   "FROM clients GROUP BY sex", "dimensions: 'region' is made with string_agg()"),
     "string_agg through a CTE": ("WITH c AS (SELECT sex, list(birth_date) AS people FROM clients GROUP BY ALL) "
                                  "SELECT c.people::VARCHAR AS region, count(*) AS n FROM clients JOIN c USING (sex) "
-                                 "GROUP BY ALL", "dimensions: 'region' is made with list()"),
+                                 "GROUP BY ALL", JOINED),
     # A table attack's labels: one person's last date, or a dump of a whole municipality, through a subquery
     # (in a CTE or not), and an extreme that `extremes = "withheld"` holds back, published as a "category".
     "a subquery's value": ("SELECT (SELECT CAST(max(created_on) AS VARCHAR) FROM documents d JOIN clients t "
@@ -98,12 +105,12 @@ REFUSED = {
     "a group's extreme joined back": ("WITH a AS (SELECT municipality, client_id, birth_year AS age FROM clients), "
                                       "o AS (SELECT municipality, CAST(max(age) AS VARCHAR) AS oldest FROM a GROUP BY "
                                       "municipality) SELECT o.oldest AS region, count(*) AS n FROM a JOIN o USING "
-                                      "(municipality) GROUP BY ALL", "made with max() over the rows of several"),
+                                      "(municipality) GROUP BY ALL", JOINED),
     "a group's extreme, GROUP BY ALL": ("WITH o AS (SELECT municipality, max(birth_year) AS m FROM clients GROUP BY "
                                         "ALL) SELECT CAST(m AS VARCHAR) AS region, count(*) AS n FROM clients JOIN o "
-                                        "USING (municipality) GROUP BY ALL", "made with max() over the rows of"),
+                                        "USING (municipality) GROUP BY ALL", JOINED),
     "a whole table's mean": ("WITH o AS (SELECT avg(birth_year) AS m FROM clients) SELECT CAST(m AS VARCHAR) AS "
-                             "region, count(*) AS n FROM clients, o GROUP BY ALL", "made with avg() over the rows"),
+                             "region, count(*) AS n FROM clients, o GROUP BY ALL", JOINED),
     "a window in a CTE": ("WITH w AS (SELECT client_id, max(birth_year) OVER (PARTITION BY municipality) AS m FROM "
                           "clients) SELECT CAST(m AS VARCHAR) AS region, count(*) AS n FROM w GROUP BY ALL",
                           "made with max() over the rows of several"),
@@ -116,14 +123,45 @@ REFUSED = {
     "a municipality's oldest, DISTINCT ON": ("WITH o AS (SELECT DISTINCT ON (municipality) municipality, birth_year "
                                               "AS m FROM clients ORDER BY municipality, birth_year DESC) SELECT "
                                               "CAST(o.m AS VARCHAR) AS region, count(*) AS n FROM clients c JOIN o "
-                                              "USING (municipality) GROUP BY ALL", "a row DISTINCT ON picks"),
+                                              "USING (municipality) GROUP BY ALL", JOINED),
     "a municipality's oldest, QUALIFY": ("WITH o AS (SELECT municipality, birth_year AS m FROM clients QUALIFY "
                                          "row_number() OVER (PARTITION BY municipality ORDER BY birth_year DESC) = 1) "
                                          "SELECT CAST(o.m AS VARCHAR) AS region, count(*) AS n FROM clients c JOIN o "
-                                         "USING (municipality) GROUP BY ALL", "a row QUALIFY picks"),
+                                         "USING (municipality) GROUP BY ALL", JOINED),
     "the oldest, LIMIT": ("WITH o AS (SELECT birth_year AS m FROM clients ORDER BY birth_year DESC LIMIT 1) SELECT "
                           "CAST(o.m AS VARCHAR) AS region, count(*) AS n FROM clients c, o GROUP BY ALL",
-                          "a row LIMIT picks"),
+                          JOINED),
+    # An attack on the trace (helper, 2026-12-05): one chosen person's record beside every client, picked by a
+    # WHERE; a qualifier the trace ignored; a column-name list; * REPLACE; a constant named client_id.
+    "one person's record cross-joined": ("WITH t AS (SELECT sex || birth_date::VARCHAR AS region FROM clients WHERE "
+                                         "client_id = (SELECT min(client_id) FROM clients WHERE birth_date = DATE "
+                                         "'1988-01-05')) SELECT t.region, count(*) AS n FROM clients c CROSS JOIN t "
+                                         "GROUP BY t.region", "joined to these by something other than the person key"),
+    "the qualifier decides": ("WITH a AS (SELECT client_id, region FROM clients), b AS (SELECT municipality, "
+                              "max(birth_date)::VARCHAR AS region FROM clients GROUP BY municipality) SELECT b.region, "
+                              "count(*) AS n FROM clients c JOIN a USING (client_id) JOIN b USING (municipality) "
+                              "GROUP BY ALL", JOINED),
+    "renamed by a column-name list": ("WITH m(municipality, region) AS (SELECT max(birth_date)::VARCHAR, municipality "
+                                      "FROM clients GROUP BY municipality) SELECT region, count(*) AS n FROM m "
+                                      "GROUP BY ALL", "cannot follow"),
+    "star replace": ("SELECT * REPLACE (CAST(max(birth_date) OVER (PARTITION BY municipality) AS VARCHAR) AS region), "
+                     "count(*) OVER () AS n FROM clients", "cannot follow"),
+    "a constant named client_id": ("SELECT CAST(max(c.birth_date) AS VARCHAR) AS region, count(*) AS n FROM clients c, "
+                                   "range(1) t(client_id) GROUP BY c.municipality, t.client_id", "made with max()"),
+    "union by name": ("SELECT count(*) AS n FROM clients WHERE false UNION ALL BY NAME SELECT count(*) AS n, "
+                      "municipality || max(birth_date)::VARCHAR AS region FROM clients GROUP BY municipality",
+                      "cannot follow"),
+    # A pick without a join: each municipality's oldest as a label beside a hidden count of one.
+    "DISTINCT ON, no join": ("WITH o AS (SELECT DISTINCT ON (municipality) municipality, birth_year AS m FROM clients "
+                             "ORDER BY municipality, birth_year DESC) SELECT CAST(m AS VARCHAR) AS region, count(*) "
+                             "AS n FROM o GROUP BY ALL", "a row DISTINCT ON picks"),
+    "QUALIFY, no join": ("WITH o AS (SELECT birth_year AS m FROM clients QUALIFY row_number() OVER (PARTITION BY "
+                         "municipality ORDER BY birth_year DESC) = 1) SELECT CAST(m AS VARCHAR) AS region, count(*) "
+                         "AS n FROM o GROUP BY ALL", "a row QUALIFY picks"),
+    "LIMIT, no join": ("WITH o AS (SELECT birth_year AS m FROM clients ORDER BY birth_year DESC LIMIT 1) SELECT "
+                       "CAST(m AS VARCHAR) AS region, count(*) AS n FROM o GROUP BY ALL", "a row LIMIT picks"),
+    "a sample": ("WITH o AS (SELECT birth_date AS m FROM clients USING SAMPLE 1 ROWS) SELECT CAST(m AS VARCHAR) AS "
+                 "region, count(*) AS n FROM o GROUP BY ALL", "a sample's rows"),
     "a rollup past the person": ("WITH p AS (SELECT client_id, municipality, count(*) AS c FROM documents JOIN "
                                  "clients USING (client_id) GROUP BY ROLLUP (municipality, client_id)) SELECT "
                                  "CAST(c AS VARCHAR) AS region, count(*) AS n FROM p GROUP BY ALL",
@@ -133,13 +171,13 @@ REFUSED = {
 
 @pytest.mark.parametrize("sql", PASS.values(), ids=PASS.keys())
 def test_counts_and_categories_pass(sql: str) -> None:
-    check_aggregate(sql, ("region",), ("n",), "r.toml: outputs[0]", KEYS)
+    check_aggregate(sql, ("region",), ("n",), "r.toml: outputs[0]", KEYS, TABLES)
 
 
 @pytest.mark.parametrize(("sql", "named"), REFUSED.values(), ids=REFUSED.keys())
 def test_what_is_not_a_count_or_a_category_is_refused(sql: str, named: str) -> None:
     with pytest.raises(ExtractorError) as caught:
-        check_aggregate(sql, ("region",), ("n",), "r.toml: outputs[0]", KEYS)
+        check_aggregate(sql, ("region",), ("n",), "r.toml: outputs[0]", KEYS, TABLES)
     message = str(caught.value)
     assert message.startswith("r.toml: outputs[0].") and named in message and "\n" not in message
     assert caught.value.before_data

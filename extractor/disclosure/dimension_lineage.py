@@ -21,7 +21,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from extractor.disclosure import dimension_trace as strict
 from extractor.disclosure import lineage as trace
+from extractor.disclosure.dimension_joins import attached
 from extractor.errors import ExtractorError
 
 Node = dict[str, Any]
@@ -54,7 +56,8 @@ def _walk(expr: Any, into_subqueries: bool = False) -> list[Node]:
 _SEVERAL = "() over the rows of several persons (grouped or partitioned by something other than the person key)"
 
 
-def smuggled(expr: Node, scope: Any, person_keys: frozenset[str], depth: int = 0) -> str | None:
+def smuggled(expr: Node, scope: Any, person_keys: frozenset[str], depth: int = 0,
+             person_tables: frozenset[str] = frozenset()) -> str | None:
     """'string_agg()', 'a subquery's value' or 'max() over the rows of several persons' where the value is made
     with one, through the CTEs and subqueries of the FROM clauses it reads; else None."""
     if depth > 50:
@@ -71,8 +74,12 @@ def smuggled(expr: Node, scope: Any, person_keys: frozenset[str], depth: int = 0
         if kind in ("FUNCTION", "AGGREGATE") and name in _aggregates() and not _grouped_per_person(scope, person_keys):
             return f"{'count' if name == 'count_star' else name}{_SEVERAL}"
         if kind == "COLUMN_REF":
-            for inner, inner_scope in trace._referenced(node, scope):  # noqa: SLF001
-                found = _picked(inner_scope, person_keys) or smuggled(inner, inner_scope, person_keys, depth + 1)
+            joined = attached(node, scope, person_keys, person_tables)
+            if joined:
+                return joined
+            for inner, inner_scope in strict.referenced(node, scope):
+                found = _picked(inner_scope, person_keys) \
+                    or smuggled(inner, inner_scope, person_keys, depth + 1, person_tables)
                 if found:
                     return found
     return None
@@ -83,6 +90,8 @@ def _picked(scope: Any, person_keys: frozenset[str]) -> str | None:
     those rows' own, and joined back they label everyone else (each municipality's oldest birth year). One row
     per person (DISTINCT ON the person key, a window partitioned by it) is fine."""
     node = scope.node
+    if node.get("sample") or _sampled(node.get("from_table")):
+        return "a sample's rows (USING SAMPLE)"
     for modifier in node.get("modifiers") or []:
         if modifier.get("type") in ("LIMIT_MODIFIER", "LIMIT_PERCENT_MODIFIER"):
             return "a row LIMIT picks"
@@ -95,13 +104,23 @@ def _picked(scope: Any, person_keys: frozenset[str]) -> str | None:
     return None
 
 
+def _sampled(table: Node | None) -> bool:
+    if not table:
+        return False
+    return bool(table.get("sample")) or _sampled(table.get("left")) or _sampled(table.get("right"))
+
+
 def _is_person_key(expr: Node, scope: Any, person_keys: frozenset[str], depth: int = 0) -> bool:
-    """A bare column that is the person key, as the table has it or renamed through CTEs and subqueries."""
+    """A bare column that is a catalog table's person key, as the table has it or renamed through CTEs and
+    subqueries (never one a table function or a column-name list makes)."""
     if expr.get("class") != "COLUMN_REF" or depth > 50:
         return False
-    inner = trace._referenced(expr, scope)  # noqa: SLF001
+    try:
+        inner = strict.referenced(expr, scope)
+    except strict.Untraceable:
+        return False
     if not inner:
-        return expr["column_names"][-1].lower() in person_keys
+        return expr["column_names"][-1].lower() in person_keys and strict.is_table_column(expr, scope)
     return all(_is_person_key(e, s, person_keys, depth + 1) for e, s in inner)
 
 
@@ -194,15 +213,24 @@ def _traced(sql: str, names: tuple[str, ...]) -> list[tuple[str, list[tuple[Node
 
 
 def check_dimensions(sql: str, dimensions: tuple[str, ...], where: str, aggregate: bool,
-                     person_keys: frozenset[str] = frozenset()) -> None:
+                     person_keys: frozenset[str] = frozenset(), person_tables: frozenset[str] = frozenset()) -> None:
     """Refuse, in one line naming the key, a dimension made by smuggling (above); `aggregate`: the query
     computes the cells itself, so its own aggregates are counts and statistics, never categories;
     `person_keys`: the catalog's person-key columns (lower case), by which a per-person value is grouped."""
-    for name, found in _traced(sql, dimensions):
-        if found is None:
-            continue
-        made = next((m for e, _ in found if (m := own_aggregate(e))), None) if aggregate else None
-        made = made or next((m for e, scope in found if (m := smuggled(e, scope, person_keys))), None)
+    try:
+        top = trace._tree(sql)  # noqa: SLF001
+    except LookupError:
+        return  # not one SELECT: the sandbox names what is wrong with the SQL itself
+    for name in dimensions:
+        try:
+            found = strict.column(top, name, {})
+            made = next((m for e, _ in found if (m := own_aggregate(e))), None) if aggregate else None
+            made = made or next((m for e, scope in found if (m := smuggled(e, scope, person_keys, 0, person_tables))),
+                                None)
+        except strict.Absent:
+            continue  # not returned: the check that names the returned columns says so
+        except strict.Untraceable as why:
+            made = f"what the check cannot follow ({why}); write it as a named column of a CTE or a table"
         if made:
             raise ExtractorError(
                 f"{where}.dimensions: '{name}' is made with {made}; a dimension is a category the rows are grouped "

@@ -185,7 +185,7 @@ def _returned(top: Node) -> set[str] | None:
 
 
 def check_aggregate(sql: str, dimensions: tuple[str, ...], counts: tuple[str, ...], where: str,
-                    person_keys: frozenset[str] = frozenset()) -> None:
+                    person_keys: frozenset[str] = frozenset(), person_tables: frozenset[str] = frozenset()) -> None:
     """Refuse, in one line naming the key, a count column that is not a count and a dimension built by an
     aggregate that collects values. `where`: 'request.toml: outputs[0]'. A column the query does not return
     is left to the check that names the columns it does return."""
@@ -210,30 +210,30 @@ def check_aggregate(sql: str, dimensions: tuple[str, ...], counts: tuple[str, ..
                 before_data=True)
     from extractor.disclosure.dimension_lineage import check_dimensions
 
-    check_dimensions(sql, dimensions, where, aggregate=True, person_keys=person_keys)
+    check_dimensions(sql, dimensions, where, aggregate=True, person_keys=person_keys, person_tables=person_tables)
 
 
-def check_outputs(outputs: Iterable[Output], person_keys: frozenset[str] | None = None,
-                  identifying: frozenset[str] = frozenset()) -> None:
+def check_outputs(outputs: Iterable[Output], catalog: Any) -> None:
     """check_aggregate for each aggregate output of a request (its query file's text), the dimensions of each
-    table, check_unit for each table's unit (`person_keys`: the catalog's person_key columns, lower case),
-    and each anonymised record's sensitive attributes (`identifying`: the catalog's quasi-identifiers and
-    dates, lower case)."""
+    table, check_unit for each table's unit (a person_key column of the catalog), and each anonymised record's
+    sensitive attributes (none may read the catalog's quasi-identifiers and dates)."""
     from extractor.disclosure.dimension_lineage import check_dimensions, check_sensitive
     from extractor.disclosure.table_unit import check_unit
 
+    person_keys = catalog.person_keys()
+    person_tables = catalog.person_tables()
     for out in outputs:
         sql = out.query.read_text(encoding="utf-8")
         if out.kind == "aggregate":
-            check_aggregate(sql, out.dimensions, out.counts, out.where, person_keys or frozenset())
+            check_aggregate(sql, out.dimensions, out.counts, out.where, person_keys, person_tables)
         elif out.kind == "table" and out.table:
             check_dimensions(sql, tuple(c for group in out.table.groups for c in group), out.where, aggregate=False,
-                             person_keys=person_keys or frozenset())
+                             person_keys=person_keys, person_tables=person_tables)
             if out.table.unit and out.table.privacy != "cell_key":
                 # (a cell-key table's unit is its record key: the surrogates' own check names a transformed one)
                 check_unit(sql, out.table.unit, out.where, person_keys)
         elif out.anonymisation is not None and out.anonymisation.sensitive:
-            check_sensitive(sql, tuple(out.anonymisation.sensitive), identifying, out.where)
+            check_sensitive(sql, tuple(out.anonymisation.sensitive), identifying(catalog), out.where)
 
 
 def identifying(catalog: Any) -> frozenset[str]:
