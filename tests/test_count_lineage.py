@@ -63,6 +63,12 @@ PASS = {
     "a per-person CTE joined by the key": "WITH f AS (SELECT client_id, min(created_on) AS first FROM documents GROUP "
                                           "BY ALL) SELECT CAST(year(f.first) AS VARCHAR) AS region, count(*) AS n FROM "
                                           "clients c JOIN f ON c.client_id = f.client_id GROUP BY ALL",
+    "documents joined to their clients": "SELECT c.region, count(*) AS n FROM documents d JOIN clients c ON "
+                                         "d.client_id = c.client_id GROUP BY ALL",
+    "joined in the WHERE": "SELECT c.region, count(*) AS n FROM documents d, clients c WHERE d.client_id = c.client_id "
+                           "GROUP BY ALL",
+    "documents with their registrar": "SELECT d.service_task AS region, count(*) AS n FROM documents d JOIN registrars "
+                                      "r ON d.registrar_oid = r.oid GROUP BY ALL",
     "per person and year": "WITH p AS (SELECT client_id, year(created_on) AS y, count(*) AS c FROM documents "
                            "GROUP BY client_id, y) SELECT CAST(c AS VARCHAR) AS region, count(*) AS n FROM p "
                            "GROUP BY ALL",
@@ -162,6 +168,12 @@ REFUSED = {
                        "CAST(m AS VARCHAR) AS region, count(*) AS n FROM o GROUP BY ALL", "a row LIMIT picks"),
     "a sample": ("WITH o AS (SELECT birth_date AS m FROM clients USING SAMPLE 1 ROWS) SELECT CAST(m AS VARCHAR) AS "
                  "region, count(*) AS n FROM o GROUP BY ALL", "a sample's rows"),
+    "one client's birth date on every document": ("SELECT c.birth_date::VARCHAR AS region, count(*) AS n FROM "
+                                                  "documents d JOIN clients c ON c.client_id = (SELECT min(client_id) "
+                                                  "FROM clients) GROUP BY ALL", JOINED),
+    "neighbours' birth dates, per client": ("WITH p AS (SELECT c.client_id, max(o.birth_date)::VARCHAR AS region FROM "
+                                            "clients c JOIN clients o ON o.municipality = c.municipality GROUP BY "
+                                            "c.client_id) SELECT region, count(*) AS n FROM p GROUP BY region", JOINED),
     "a rollup past the person": ("WITH p AS (SELECT client_id, municipality, count(*) AS c FROM documents JOIN "
                                  "clients USING (client_id) GROUP BY ROLLUP (municipality, client_id)) SELECT "
                                  "CAST(c AS VARCHAR) AS region, count(*) AS n FROM p GROUP BY ALL",

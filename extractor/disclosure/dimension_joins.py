@@ -22,18 +22,33 @@ def attached(ref: Node, scope: Any, person_keys: frozenset[str], person_tables: 
     joined = strict.sources(scope.node.get("from_table"), scope)
     if len(joined) < 2:
         return None
+    def keyed(alias: str) -> bool:  # joined on the person key, in its JOIN or in the WHERE (FROM a, b WHERE …)
+        return _joined_by_person_key(scope.node.get("from_table"), alias, person_keys) \
+            or any(_equates_key(c, alias, person_keys) for c in _conjuncts(scope.node.get("where_clause")))
+
+    def persons(source: strict.Source) -> bool:  # whether a source's rows are persons' records
+        if source.kind == "table":
+            return source.table in person_tables
+        return source.kind == "derived" and _reads(source.node, source.ctes or {}, person_tables)
+
     for source in joined:
-        if source.kind != "derived" or (qualifier and source.alias != qualifier[-1].lower()):
+        mine = not qualifier or source.alias == qualifier[-1].lower()
+        if source.kind == "table" and qualifier and mine:
+            break  # a catalog table's own column: judged below
+        if source.kind != "derived" or not mine:
             continue
         try:
             strict.column(source.node, name, source.ctes or {})
         except strict.Absent:
             continue
-        if not _reads(source.node, source.ctes or {}, person_tables) \
-                or _joined_by_person_key(scope.node.get("from_table"), source.alias, person_keys):
-            return None
-        return "a value of other rows, joined to these by something other than the person key"
-    return None
+        break
+    else:
+        return None
+    # Another person's value only where other sources bring persons' rows too (a label table joined on its code
+    # adds nothing of anyone's), and this one is not matched to them by the person key.
+    if not persons(source) or keyed(source.alias) or not any(persons(s) for s in joined if s is not source):
+        return None
+    return "a value of other persons' rows, joined to these by something other than the person key"
 
 
 def _reads(node: Node, ctes: dict[str, Node], person_tables: frozenset[str], depth: int = 0) -> bool:

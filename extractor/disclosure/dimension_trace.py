@@ -33,6 +33,7 @@ class Source:
     kind: str  # "table" (a catalog table), "derived" (a CTE or subquery), "opaque" (a table function, PIVOT …)
     node: Node | None = None  # the derived source's query node
     ctes: dict[str, Node] | None = None  # the CTEs visible inside it
+    table: str = ""  # a catalog table's name (lower case)
 
 
 def sources(table: Node | None, scope: Any) -> list[Source]:
@@ -49,7 +50,7 @@ def sources(table: Node | None, scope: Any) -> list[Source]:
         alias = (table.get("alias") or table["table_name"]).lower()
         if not table.get("schema_name") and name in scope.ctes:
             return [Source(alias, "derived", scope.ctes[name], scope.ctes)]
-        return [Source(alias, "table")]
+        return [Source(alias, "table", table=name)]
     if kind == "SUBQUERY":
         return [Source((table.get("alias") or "").lower(), "derived", table["subquery"]["node"], scope.ctes)]
     return [Source((table.get("alias") or "").lower(), "opaque")]
