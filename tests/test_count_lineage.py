@@ -69,6 +69,17 @@ PASS = {
                            "GROUP BY ALL",
     "documents with their registrar": "SELECT d.service_task AS region, count(*) AS n FROM documents d JOIN registrars "
                                       "r ON d.registrar_oid = r.oid GROUP BY ALL",
+    # What a second attack checked is still allowed (2026-12-05): GROUP BY a position, a VALUES lookup joined on a
+    # condition while the label is the row's own, two per-person CTEs joined by the key.
+    "grouped by position": "WITH f AS (SELECT client_id, min(created_on) AS first_doc FROM documents GROUP BY 1) "
+                           "SELECT year(f.first_doc)::VARCHAR AS region, count(*) AS n FROM clients c JOIN f USING "
+                           "(client_id) GROUP BY 1",
+    "a VALUES lookup beside the row's own label": "SELECT c.region, count(*) AS n FROM clients c JOIN (VALUES ('F'), "
+                                                  "('M')) AS s(code) ON s.code = c.sex GROUP BY c.region",
+    "two per-person CTEs by the key": "WITH a AS (SELECT client_id, min(created_on) AS f FROM documents GROUP BY "
+                                      "client_id), b AS (SELECT client_id, max(matter_closed_on) AS c FROM documents "
+                                      "GROUP BY client_id) SELECT CASE WHEN b.c IS NULL THEN 'open' ELSE 'closed' END "
+                                      "AS region, count(*) AS n FROM a JOIN b USING (client_id) GROUP BY 1",
     "per person and year": "WITH p AS (SELECT client_id, year(created_on) AS y, count(*) AS c FROM documents "
                            "GROUP BY client_id, y) SELECT CAST(c AS VARCHAR) AS region, count(*) AS n FROM p "
                            "GROUP BY ALL",
@@ -174,6 +185,24 @@ REFUSED = {
     "neighbours' birth dates, per client": ("WITH p AS (SELECT c.client_id, max(o.birth_date)::VARCHAR AS region FROM "
                                             "clients c JOIN clients o ON o.municipality = c.municipality GROUP BY "
                                             "c.client_id) SELECT region, count(*) AS n FROM p GROUP BY region", JOINED),
+    # The second attack's bypasses: the key equal to itself, a key link to a third source while the counted rows
+    # are cross-joined, an unqualified column in a comma join, rows of range(), a lambda hiding a dump.
+    "the key equal to itself": ("WITH t AS (SELECT client_id, birth_date::VARCHAR AS region FROM clients WHERE "
+                                "municipality = 'Kangasniemi') SELECT t.region, count(*) AS n FROM clients c JOIN t ON "
+                                "t.client_id = t.client_id GROUP BY t.region", JOINED),
+    "keyed to a third source": ("WITH t AS (SELECT client_id, death_date::VARCHAR AS region FROM clients WHERE "
+                                "municipality = 'Kangasniemi') SELECT t.region, count(*) AS n FROM clients c "
+                                "CROSS JOIN t JOIN clients x ON t.client_id = x.client_id GROUP BY t.region", JOINED),
+    "unqualified in a comma join": ("SELECT coalesce(death_date::VARCHAR, 'alive') || sex AS region, count(*) AS n "
+                                    "FROM documents d, clients c WHERE c.birth_date = DATE '1988-01-05' GROUP BY 1",
+                                    JOINED),
+    "rows of range()": ("WITH t AS (SELECT birth_date::VARCHAR AS region FROM clients WHERE municipality = "
+                        "'Kangasniemi') SELECT t.region, count(*) AS n FROM range(100) r CROSS JOIN t "
+                        "GROUP BY t.region",
+                        "joined without a condition to a table function"),
+    "a lambda beside a dump": ("WITH m AS (SELECT municipality, string_agg(birth_date::VARCHAR, ',') AS e FROM "
+                               "clients GROUP BY municipality) SELECT municipality || e || list_filter([''], lambda x: "
+                               "true)[1] AS region, count(*) AS n FROM m GROUP BY 1", "a lambda function"),
     "a rollup past the person": ("WITH p AS (SELECT client_id, municipality, count(*) AS c FROM documents JOIN "
                                  "clients USING (client_id) GROUP BY ROLLUP (municipality, client_id)) SELECT "
                                  "CAST(c AS VARCHAR) AS region, count(*) AS n FROM p GROUP BY ALL",

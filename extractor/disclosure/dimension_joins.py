@@ -17,38 +17,88 @@ Node = dict[str, Any]
 
 
 def attached(ref: Node, scope: Any, person_keys: frozenset[str], person_tables: frozenset[str]) -> str | None:
-    """Why the column `ref` reads is another row's value attached by a join, or None."""
-    *qualifier, name = ref["column_names"]
+    """Why a value read in this SELECT may be another person's: its FROM brings persons' rows from several
+    sources not all matched on the person key, or multiplies them by a table function or VALUES list joined
+    without a condition. `ref` is the column read (any column of the SELECT: the rows it labels are the join's)."""
     joined = strict.sources(scope.node.get("from_table"), scope)
     if len(joined) < 2:
         return None
-    def keyed(alias: str) -> bool:  # joined on the person key, in its JOIN or in the WHERE (FROM a, b WHERE …)
-        return _joined_by_person_key(scope.node.get("from_table"), alias, person_keys) \
-            or any(_equates_key(c, alias, person_keys) for c in _conjuncts(scope.node.get("where_clause")))
-
-    def persons(source: strict.Source) -> bool:  # whether a source's rows are persons' records
-        if source.kind == "table":
-            return source.table in person_tables
-        return source.kind == "derived" and _reads(source.node, source.ctes or {}, person_tables)
-
-    for source in joined:
-        mine = not qualifier or source.alias == qualifier[-1].lower()
-        if source.kind == "table" and qualifier and mine:
-            break  # a catalog table's own column: judged below
-        if source.kind != "derived" or not mine:
-            continue
-        try:
-            strict.column(source.node, name, source.ctes or {})
-        except strict.Absent:
-            continue
-        break
-    else:
+    persons = [s.alias for s in joined if s.kind == "table" and s.table in person_tables
+               or s.kind == "derived" and _reads(s.node, s.ctes or {}, person_tables)]
+    if not persons:
         return None
-    # Another person's value only where other sources bring persons' rows too (a label table joined on its code
-    # adds nothing of anyone's), and this one is not matched to them by the person key.
-    if not persons(source) or keyed(source.alias) or not any(persons(s) for s in joined if s is not source):
-        return None
-    return "a value of other persons' rows, joined to these by something other than the person key"
+    links = _key_links(scope.node.get("from_table"), scope.node.get("where_clause"), person_keys, set(persons))
+    if len({_root(links, a) for a in persons}) > 1:
+        return ("a value of other persons' rows, joined to these by something other than the person key (join by "
+                "the key column itself, USING (client_id); to filter, use WHERE … IN (SELECT …))")
+    conditioned = _conditioned(scope.node.get("from_table"), scope.node.get("where_clause"))
+    if any(s.kind in ("opaque", "renamed") and s.alias not in conditioned for s in joined):
+        return "persons' rows joined without a condition to a table function or a VALUES list"
+    return None
+
+
+def _root(links: dict[str, str], alias: str) -> str:
+    while links.get(alias, alias) != alias:
+        alias = links[alias]
+    return alias
+
+
+def _key_links(table: Node | None, where: Node | None, person_keys: frozenset[str], persons: set[str]
+               ) -> dict[str, str]:
+    """Union-find over the sources' aliases: two are linked where the person key of one equals the other's
+    (JOIN … USING (client_id), ON a.client_id = b.client_id, or the same in the WHERE)."""
+    links: dict[str, str] = {}
+
+    def link(a: str, b: str) -> None:
+        links[_root(links, a)] = _root(links, b)
+
+    def walk(node: Node | None) -> None:
+        if not node or node.get("type") != "JOIN":
+            return
+        walk(node.get("left"))
+        walk(node.get("right"))
+        if any(c.lower() in person_keys for c in node.get("using_columns") or []):
+            left, right = _aliases(node.get("left")) & persons, _aliases(node.get("right")) & persons
+            for a in left:
+                for b in right:
+                    link(a, b)
+        for pair in map(lambda c: _key_pair(c, person_keys), _conjuncts(node.get("condition"))):
+            if pair:
+                link(*pair)
+
+    walk(table)
+    for pair in map(lambda c: _key_pair(c, person_keys), _conjuncts(where)):
+        if pair:
+            link(*pair)
+    return links
+
+
+def _conditioned(table: Node | None, where: Node | None) -> set[str]:
+    """The aliases that some JOIN condition, USING or WHERE equality names (not joined blindly)."""
+    out: set[str] = set()
+    stack = [table]
+    while stack:
+        node = stack.pop()
+        if not node or node.get("type") != "JOIN":
+            continue
+        stack += [node.get("left"), node.get("right")]
+        if node.get("using_columns"):
+            out |= _aliases(node.get("right"))
+        out |= {r["column_names"][-2].lower() for r in _refs(node.get("condition")) if len(r["column_names"]) > 1}
+    return out | {r["column_names"][-2].lower() for r in _refs(where) if len(r["column_names"]) > 1}
+
+
+def _refs(node: Any) -> list[Node]:
+    out, stack = [], [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if item.get("class") == "COLUMN_REF":
+                out.append(item)
+            stack.extend(item.values())
+    return out
 
 
 def _reads(node: Node, ctes: dict[str, Node], person_tables: frozenset[str], depth: int = 0) -> bool:
@@ -76,21 +126,6 @@ def _table_names(node: Any) -> list[str]:
     return out
 
 
-def _joined_by_person_key(table: Node | None, alias: str, person_keys: frozenset[str]) -> bool:
-    """Whether the join that brings in source `alias` matches it on a person key."""
-    if not table or table.get("type") != "JOIN":
-        return False
-    sides = (table.get("left"), table.get("right"))
-    if not any(alias in _aliases(side) for side in sides):
-        return False
-    for side in sides:
-        if alias in _aliases(side) and side.get("type") == "JOIN" and _joined_by_person_key(side, alias, person_keys):
-            return True
-    if any(c.lower() in person_keys for c in table.get("using_columns") or []):
-        return True
-    return any(_equates_key(c, alias, person_keys) for c in _conjuncts(table.get("condition")))
-
-
 def _aliases(table: Node | None) -> set[str]:
     if not table:
         return set()
@@ -107,11 +142,13 @@ def _conjuncts(condition: Node | None) -> list[Node]:
     return [condition]
 
 
-def _equates_key(condition: Node, alias: str, person_keys: frozenset[str]) -> bool:
-    """a.client_id = b.client_id with one side the source's own person key."""
+def _key_pair(condition: Node, person_keys: frozenset[str]) -> tuple[str, str] | None:
+    """(a, b) for a.client_id = b.client_id between two different sources, both sides a person key."""
     if condition.get("type") != "COMPARE_EQUAL":
-        return False
+        return None
     sides = [condition.get("left") or {}, condition.get("right") or {}]
-    if not all(s.get("class") == "COLUMN_REF" and s["column_names"][-1].lower() in person_keys for s in sides):
-        return False
-    return any(len(s["column_names"]) > 1 and s["column_names"][-2].lower() == alias for s in sides)
+    if not all(x.get("class") == "COLUMN_REF" and len(x["column_names"]) > 1
+               and x["column_names"][-1].lower() in person_keys for x in sides):
+        return None
+    a, b = (x["column_names"][-2].lower() for x in sides)
+    return (a, b) if a != b else None

@@ -67,6 +67,8 @@ def smuggled(expr: Node, scope: Any, person_keys: frozenset[str], depth: int = 0
         name = node.get("function_name", "").lower()
         if kind == "SUBQUERY":
             return "a subquery's value"
+        if kind == "LAMBDA":
+            return "a lambda function"
         if kind in ("FUNCTION", "WINDOW", "AGGREGATE") and name in trace.COLLECTING:
             return f"{node['function_name']}()"
         if kind == "WINDOW" and not _per_person(node.get("partitions") or [], scope, person_keys):
@@ -77,7 +79,11 @@ def smuggled(expr: Node, scope: Any, person_keys: frozenset[str], depth: int = 0
             joined = attached(node, scope, person_keys, person_tables)
             if joined:
                 return joined
-            for inner, inner_scope in strict.referenced(node, scope):
+            try:
+                inner_found = strict.referenced(node, scope)
+            except strict.Absent as absent:  # a name that no source gives (a lambda's parameter …): not followed
+                raise strict.Untraceable(str(absent)) from None
+            for inner, inner_scope in inner_found:
                 found = _picked(inner_scope, person_keys) \
                     or smuggled(inner, inner_scope, person_keys, depth + 1, person_tables)
                 if found:
@@ -132,7 +138,9 @@ def _grouped_per_person(scope: Any, person_keys: frozenset[str]) -> bool:
     """Whether the SELECT an aggregate sits in groups by the person key in every grouping set (GROUP BY ALL: by
     the columns it returns that are not aggregates)."""
     node = scope.node
-    groups = node.get("group_expressions") or []
+    items = node.get("select_list") or []
+    groups = [items[int(p) - 1] if (p := trace._literal(g)) is not None and p.isdigit() and 0 < int(p) <= len(items)  # noqa: SLF001
+              else g for g in node.get("group_expressions") or []]  # GROUP BY 1: the first column
     if node.get("aggregate_handling") == "FORCE_AGGREGATES":
         groups = [item for item in node.get("select_list") or [] if own_aggregate(item) is None]
     sets = node.get("group_sets") or []
@@ -212,6 +220,9 @@ def _traced(sql: str, names: tuple[str, ...]) -> list[tuple[str, list[tuple[Node
     return out
 
 
+_UNFOLLOWED = "what the check cannot follow ({why}); write it as a named column of a CTE or a table"
+
+
 def check_dimensions(sql: str, dimensions: tuple[str, ...], where: str, aggregate: bool,
                      person_keys: frozenset[str] = frozenset(), person_tables: frozenset[str] = frozenset()) -> None:
     """Refuse, in one line naming the key, a dimension made by smuggling (above); `aggregate`: the query
@@ -224,13 +235,17 @@ def check_dimensions(sql: str, dimensions: tuple[str, ...], where: str, aggregat
     for name in dimensions:
         try:
             found = strict.column(top, name, {})
-            made = next((m for e, _ in found if (m := own_aggregate(e))), None) if aggregate else None
-            made = made or next((m for e, scope in found if (m := smuggled(e, scope, person_keys, 0, person_tables))),
-                                None)
         except strict.Absent:
             continue  # not returned: the check that names the returned columns says so
         except strict.Untraceable as why:
-            made = f"what the check cannot follow ({why}); write it as a named column of a CTE or a table"
+            found, made = [], _UNFOLLOWED.format(why=why)
+        else:
+            try:
+                made = next((m for e, _ in found if (m := own_aggregate(e))), None) if aggregate else None
+                made = made or next((m for e, scope in found if (m := smuggled(e, scope, person_keys, 0,
+                                                                                person_tables))), None)
+            except strict.Untraceable as why:
+                made = _UNFOLLOWED.format(why=why)
         if made:
             raise ExtractorError(
                 f"{where}.dimensions: '{name}' is made with {made}; a dimension is a category the rows are grouped "

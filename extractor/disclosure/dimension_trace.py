@@ -30,7 +30,8 @@ class Absent(Untraceable):
 @dataclass(frozen=True)
 class Source:
     alias: str  # lower case: what a qualifier names it by
-    kind: str  # "table" (a catalog table), "derived" (a CTE or subquery), "opaque" (a table function, PIVOT …)
+    kind: str  # "table" (a catalog table), "derived" (a CTE or subquery), "opaque" (a table function, PIVOT …),
+    # "renamed" (any source with a column-name list)
     node: Node | None = None  # the derived source's query node
     ctes: dict[str, Node] | None = None  # the CTEs visible inside it
     table: str = ""  # a catalog table's name (lower case)
@@ -43,8 +44,8 @@ def sources(table: Node | None, scope: Any) -> list[Source]:
     kind = table.get("type")
     if kind == "JOIN":
         return sources(table.get("left"), scope) + sources(table.get("right"), scope)
-    if table.get("column_name_alias"):
-        raise Untraceable("a column-name list renames a source's columns by position")
+    if table.get("column_name_alias"):  # s(a, b): its columns renamed by position, read through nothing
+        return [Source((table.get("alias") or table.get("table_name") or "").lower(), "renamed")]
     if kind == "BASE_TABLE":
         name = table["table_name"].lower()
         alias = (table.get("alias") or table["table_name"]).lower()
@@ -108,10 +109,12 @@ def referenced(ref: Node, scope: Any) -> list[tuple[Node, Any]]:
             except Absent:
                 if qualifier or len(found) == 1:
                     raise
+        elif source.kind == "renamed" and (qualifier or len(found) == 1):
+            raise Untraceable("a column-name list renames a source's columns by position")
         elif source.kind == "opaque" and (qualifier or len(found) == 1):
-            raise Untraceable("a table function's or a PIVOT's column")
-    if any(s.kind == "opaque" for s in found):
-        raise Untraceable("a column that may be a table function's")
+            raise Untraceable("a table function's, a VALUES list's or a PIVOT's column")
+    if any(s.kind in ("opaque", "renamed") for s in found):
+        raise Untraceable("a column that may be a table function's or a renamed source's: qualify it")
     return []
 
 
