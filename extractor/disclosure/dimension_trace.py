@@ -90,7 +90,8 @@ def column(node: Node, name: str, ctes: dict[str, Node]) -> list[tuple[Node, Any
         if any(s.get("exclude_list") or s.get("replace_list") or s.get("rename_list") or s.get("columns")
                or s.get("expr") or s.get("qualified_exclude_list") for s in stars):
             raise Untraceable("* with REPLACE, EXCLUDE, RENAME or COLUMNS")
-        return referenced({"column_names": [name]}, trace._Scope(branches[0], outer))  # noqa: SLF001
+        qualifier = [stars[0]["relation_name"]] if len(stars) == 1 and stars[0].get("relation_name") else []
+        return referenced({"column_names": [*qualifier, name]}, trace._Scope(branches[0], outer))  # noqa: SLF001
     raise Absent(f"no column '{name}'")
 
 
