@@ -80,6 +80,9 @@ PASS = {
                                       "client_id), b AS (SELECT client_id, max(matter_closed_on) AS c FROM documents "
                                       "GROUP BY client_id) SELECT CASE WHEN b.c IS NULL THEN 'open' ELSE 'closed' END "
                                       "AS region, count(*) AS n FROM a JOIN b USING (client_id) GROUP BY 1",
+    "joined by its renamed key": "WITH f AS (SELECT client_id AS cid, min(created_on) AS first FROM documents "
+                                 "GROUP BY client_id) SELECT year(f.first)::VARCHAR AS region, count(*) AS n FROM "
+                                 "clients c JOIN f ON f.cid = c.client_id GROUP BY 1",
     "per person and year": "WITH p AS (SELECT client_id, year(created_on) AS y, count(*) AS c FROM documents "
                            "GROUP BY client_id, y) SELECT CAST(c AS VARCHAR) AS region, count(*) AS n FROM p "
                            "GROUP BY ALL",

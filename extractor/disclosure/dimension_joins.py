@@ -28,7 +28,8 @@ def attached(ref: Node, scope: Any, person_keys: frozenset[str], person_tables: 
                or s.kind == "derived" and _reads(s.node, s.ctes or {}, person_tables)]
     if not persons:
         return None
-    links = _key_links(scope.node.get("from_table"), scope.node.get("where_clause"), person_keys, set(persons))
+    links = _key_links(scope.node.get("from_table"), scope.node.get("where_clause"), set(persons),
+                       lambda ref: strict.is_person_key(ref, scope, person_keys))
     if len({_root(links, a) for a in persons}) > 1:
         return ("a value of other persons' rows, joined to these by something other than the person key (join by "
                 "the key column itself, USING (client_id); to filter, use WHERE … IN (SELECT …))")
@@ -44,7 +45,7 @@ def _root(links: dict[str, str], alias: str) -> str:
     return alias
 
 
-def _key_links(table: Node | None, where: Node | None, person_keys: frozenset[str], persons: set[str]
+def _key_links(table: Node | None, where: Node | None, persons: set[str], is_key: Callable[[Node], bool]
                ) -> dict[str, str]:
     """Union-find over the sources' aliases: two are linked where the person key of one equals the other's
     (JOIN … USING (client_id), ON a.client_id = b.client_id, or the same in the WHERE)."""
@@ -58,17 +59,17 @@ def _key_links(table: Node | None, where: Node | None, person_keys: frozenset[st
             return
         walk(node.get("left"))
         walk(node.get("right"))
-        if any(c.lower() in person_keys for c in node.get("using_columns") or []):
+        if any(is_key({"class": "COLUMN_REF", "column_names": [c]}) for c in node.get("using_columns") or []):
             left, right = _aliases(node.get("left")) & persons, _aliases(node.get("right")) & persons
             for a in left:
                 for b in right:
                     link(a, b)
-        for pair in map(lambda c: _key_pair(c, person_keys), _conjuncts(node.get("condition"))):
+        for pair in map(lambda c: _key_pair(c, is_key), _conjuncts(node.get("condition"))):
             if pair:
                 link(*pair)
 
     walk(table)
-    for pair in map(lambda c: _key_pair(c, person_keys), _conjuncts(where)):
+    for pair in map(lambda c: _key_pair(c, is_key), _conjuncts(where)):
         if pair:
             link(*pair)
     return links
@@ -139,13 +140,13 @@ def _conjuncts(condition: Node | None) -> list[Node]:
     return [condition]
 
 
-def _key_pair(condition: Node, person_keys: frozenset[str]) -> tuple[str, str] | None:
-    """(a, b) for a.client_id = b.client_id between two different sources, both sides a person key."""
+def _key_pair(condition: Node, is_key: Callable[[Node], bool]) -> tuple[str, str] | None:
+    """(a, b) for a.client_id = b.client_id between two different sources, each side a person key (or a column
+    that is one renamed: f.cid where f's cid is client_id)."""
     if condition.get("type") != "COMPARE_EQUAL":
         return None
     sides = [condition.get("left") or {}, condition.get("right") or {}]
-    if not all(x.get("class") == "COLUMN_REF" and len(x["column_names"]) > 1
-               and x["column_names"][-1].lower() in person_keys for x in sides):
+    if not all(x.get("class") == "COLUMN_REF" and len(x["column_names"]) > 1 and is_key(x) for x in sides):
         return None
     a, b = (x["column_names"][-2].lower() for x in sides)
     return (a, b) if a != b else None

@@ -116,22 +116,8 @@ def _sampled(table: Node | None) -> bool:
     return bool(table.get("sample")) or _sampled(table.get("left")) or _sampled(table.get("right"))
 
 
-def _is_person_key(expr: Node, scope: Any, person_keys: frozenset[str], depth: int = 0) -> bool:
-    """A bare column that is a catalog table's person key, as the table has it or renamed through CTEs and
-    subqueries (never one a table function or a column-name list makes)."""
-    if expr.get("class") != "COLUMN_REF" or depth > 50:
-        return False
-    try:
-        inner = strict.referenced(expr, scope)
-    except strict.Untraceable:
-        return False
-    if not inner:
-        return expr["column_names"][-1].lower() in person_keys and strict.is_table_column(expr, scope)
-    return all(_is_person_key(e, s, person_keys, depth + 1) for e, s in inner)
-
-
 def _per_person(groups: list[Node], scope: Any, person_keys: frozenset[str]) -> bool:
-    return any(_is_person_key(g, scope, person_keys) for g in groups)
+    return any(strict.is_person_key(g, scope, person_keys) for g in groups)
 
 
 def _grouped_per_person(scope: Any, person_keys: frozenset[str]) -> bool:
@@ -146,7 +132,7 @@ def _grouped_per_person(scope: Any, person_keys: frozenset[str]) -> bool:
     sets = node.get("group_sets") or []
     if len(sets) <= 1:
         return _per_person(groups, scope, person_keys)
-    return all(any(i < len(groups) and _is_person_key(groups[i], scope, person_keys) for i in group_set)
+    return all(any(i < len(groups) and strict.is_person_key(groups[i], scope, person_keys) for i in group_set)
                for group_set in sets)
 
 

@@ -126,3 +126,17 @@ def is_table_column(ref: Node, scope: Any) -> bool:
             s.kind == "table" for s in sources(scope.node.get("from_table"), scope))
     except Untraceable:
         return False
+
+
+def is_person_key(expr: Node, scope: Any, person_keys: frozenset[str], depth: int = 0) -> bool:
+    """A bare column that is a catalog table's person key, as the table has it or renamed through CTEs and
+    subqueries (never one a table function or a column-name list makes)."""
+    if expr.get("class") != "COLUMN_REF" or depth > 50:
+        return False
+    try:
+        inner = referenced(expr, scope)
+    except Untraceable:
+        return False
+    if not inner:
+        return expr["column_names"][-1].lower() in person_keys and is_table_column(expr, scope)
+    return all(is_person_key(e, s, person_keys, depth + 1) for e, s in inner)
