@@ -65,3 +65,21 @@ def test_the_released_flow_adds_up_and_a_hidden_step_keeps_independent_rounding(
     assert documents[0] == sum(documents[1:]) and documents == [1005, 10, 15, 980]
     assert out.filter(pl.col("table") == "clients")["rows"].to_list() == ["505", "[REDACTED]", "500"]
     assert add_up(exact, safe, Disclosure(rounding="nearest")).equals(safe)
+
+
+@given(st.lists(st.one_of(st.just(0), st.integers(THRESHOLD + 1, 200)), min_size=1, max_size=6))
+def test_the_line_deviates_no_more_than_the_tables_controlled_rounding(parts: list[int]) -> None:
+    """The closed form against the project's own controlled rounding of tables (a 0/1 programme in HiGHS) on the
+    same line: additive whenever that is, and never further from the true figures."""
+    import numpy as np
+    from scipy import sparse
+
+    from extractor.disclosure.tables.controlled_rounding import controlled_round
+
+    true = np.array([sum(parts), *parts])
+    line = sparse.csr_matrix(np.array([[1] + [-1] * len(parts)]))
+    tables = controlled_round(line, true, np.ones(true.size, dtype=bool), BASE, THRESHOLD + 1)
+    got = controlled_line(parts, BASE, THRESHOLD)
+    assert (got is None) == (tables.nonadditive.size > 0)
+    if got is not None:
+        assert sum(abs(a - b) for a, b in zip(got, true.tolist(), strict=True)) == tables.deviation

@@ -3,9 +3,12 @@
 Rounded one figure at a time, the steps of a flow need not add up to its first figure (498,795 in source, its
 steps 5 short), which a researcher drawing a CONSORT diagram cannot use. Under the policy's `controlled`
 rounding each figure is instead one of the two multiples of the base next to its true value, chosen so that the
-line adds up (Cox 1987; a single line always has such a rounding): the figures below the base remainder rounded
-down, the largest remainders up, as many as the total's nearest multiple needs. A count of 8 or 9 only rounds up
-(never into 1–7); a line with a step of 1–7, which the small-count rule hides, keeps the independent rounding.
+line adds up (Cox 1987; a single line always has such a rounding unless forced figures forbid it): the largest
+remainders go up, as many as the total's adjacent multiple with the least deviation needs, the rest down. A
+count of 8 or 9 only rounds up (never into 1–7); a line with a step of 1–7, which the small-count rule hides,
+keeps the independent rounding. Tables use tables/controlled_rounding.py (a 0/1 programme in HiGHS); the flow
+is in every run, and one line has this closed form, so no run loads scipy and HiGHS for it
+(tests/test_flow_rounding.py holds the two to the same least deviation).
 """
 
 from __future__ import annotations
@@ -25,15 +28,21 @@ def controlled_line(parts: list[int], base: int, threshold: int) -> list[int] | 
     rest = [x % base for x in parts]
     forced = [i for i, (x, f) in enumerate(zip(parts, floors, strict=True)) if x > 0 and f <= threshold]
     free = sorted((i for i, r in enumerate(rest) if r and i not in forced), key=lambda i: -rest[i])
-    remainder = sum(rest)
-    nearest = (remainder + base // 2) // base
-    for ups in (nearest, remainder // base, -(-remainder // base)):
+    remainder, total = sum(rest), sum(parts)
+    best: list[int] | None = None
+    for ups in sorted({remainder // base, -(-remainder // base)}):  # the total's two adjacent multiples
         if len(forced) <= ups <= len(forced) + len(free):
             rounded = list(floors)
             for i in forced + free[:ups - len(forced)]:
                 rounded[i] += base
-            return [sum(rounded), *rounded]
-    return None
+            line = [sum(rounded), *rounded]
+            if best is None or _deviation(line, [total, *parts]) < _deviation(best, [total, *parts]):
+                best = line
+    return best
+
+
+def _deviation(line: list[int], true: list[int]) -> int:
+    return sum(abs(a - b) for a, b in zip(line, true, strict=True))
 
 
 def add_up(exact: pl.DataFrame, safe: pl.DataFrame, rules: Disclosure) -> pl.DataFrame:
