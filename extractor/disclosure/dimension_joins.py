@@ -90,22 +90,8 @@ def _conditioned(table: Node | None, where: Node | None) -> set[str]:
     return out | {r["column_names"][-2].lower() for r in _refs(where) if len(r["column_names"]) > 1}
 
 
-def _nodes(node: Any, keep: Callable[[Node], bool]) -> list[Node]:
-    """Every parse-tree node under `node` (into subqueries too) that `keep` holds true of."""
-    out, stack = [], [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            if keep(item):
-                out.append(item)
-            stack.extend(item.values())
-    return out
-
-
 def _refs(node: Any) -> list[Node]:
-    return _nodes(node, lambda n: n.get("class") == "COLUMN_REF")
+    return strict.nodes(node, lambda n: n.get("class") == "COLUMN_REF")
 
 
 def _reads(node: Node, ctes: dict[str, Node], person_tables: frozenset[str], depth: int = 0) -> bool:
@@ -121,7 +107,7 @@ def _reads(node: Node, ctes: dict[str, Node], person_tables: frozenset[str], dep
 
 
 def _table_names(node: Any) -> list[str]:
-    return [n["table_name"] for n in _nodes(node, lambda n: n.get("type") == "BASE_TABLE" and "table_name" in n)]
+    return [n["table_name"] for n in strict.nodes(node, lambda n: n.get("type") == "BASE_TABLE" and "table_name" in n)]
 
 
 def _aliases(table: Node | None) -> set[str]:

@@ -40,17 +40,7 @@ def _aggregates() -> frozenset[str]:
 
 def _walk(expr: Any, into_subqueries: bool = False) -> list[Node]:
     """Every expression node under `expr` (not into subqueries unless asked), itself included."""
-    out, stack = [], [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            out.append(node)
-            if node.get("class") == "SUBQUERY" and not into_subqueries:
-                continue
-            stack.extend(v for k, v in node.items() if k != "alias")
-    return out
+    return strict.nodes(expr, into_subqueries=into_subqueries)
 
 
 _SEVERAL = "() over the rows of several persons (grouped or partitioned by something other than the person key)"

@@ -11,6 +11,7 @@ when it is a catalog table's own column of that name, never one a table function
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,3 +141,19 @@ def is_person_key(expr: Node, scope: Any, person_keys: frozenset[str], depth: in
     if not inner:
         return expr["column_names"][-1].lower() in person_keys and is_table_column(expr, scope)
     return all(is_person_key(e, s, person_keys, depth + 1) for e, s in inner)
+
+
+def nodes(node: Any, keep: Callable[[Node], bool] = lambda _: True, into_subqueries: bool = True) -> list[Node]:
+    """Every parse-tree node under `node`, itself included, that `keep` holds true of (not inside a subquery
+    expression unless asked)."""
+    out, stack = [], [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if keep(item):
+                out.append(item)
+            if into_subqueries or item.get("class") != "SUBQUERY":
+                stack.extend(item.values())
+    return out
