@@ -34,6 +34,10 @@ def spark_config(limits: Limits, spill: Path, event_log: Path | None = None) -> 
         "spark.driver.memory": f"{max(limits.memory_bytes // 2**20, 512)}m",
         "spark.local.dir": str(spill),
         "spark.sql.shuffle.partitions": str(max(2, 2 * limits.threads)),
+        # A run's stages, and the runs of one process (the airlock's), repeat the same query shapes: with
+        # Spark's default of 100 generated classes kept, Janino recompiled them (a third of the JVM's CPU
+        # in the Spark tests, most of it class lookups in the jars); a class costs tens of kilobytes.
+        "spark.sql.codegen.cache.maxEntries": "1000",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.timestampType": "TIMESTAMP_NTZ",
         "spark.sql.autoBroadcastJoinThreshold": "256m",  # people's choices (elig_blocks) go to every executor
