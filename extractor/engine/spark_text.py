@@ -1,6 +1,6 @@
 """Free-text columns on Spark: each partition's notes de-identified where they lie (mapInPandas).
 
-The same functions as protect/text.py (languages_of, detect, redact, protect_dates) run on each batch of
+The same functions as protect/text.py (detect_with_languages, redact, protect_dates) run on each batch of
 rows in Spark's Python workers, so a note comes out the same whichever engine read it: everything they
 do is per note. Each row also reports what was done to it (its language, the entities found, whether it
 changed, the dates moved), which Spark sums into the DPO's Redaction records.
@@ -31,7 +31,7 @@ def _batch_redactor(columns: list[str], use_subjects: bool, dates_mode: str, use
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         from extractor.freetext.dates import protect_dates
-        from extractor.freetext.detect import detect, languages_of
+        from extractor.freetext.detect import detect_with_languages
         from extractor.freetext.redact import merge_overlaps, redact
 
         for pdf in batches:
@@ -45,8 +45,7 @@ def _batch_redactor(columns: list[str], use_subjects: bool, dates_mode: str, use
             out: dict[str, pl.Series | list] = {"_r": frame["_r"]}
             for col in columns:
                 texts = frame[col].cast(pl.String)
-                languages = languages_of(texts.fill_null(""))
-                spans = detect(texts, processes=1, languages=languages, second=second)
+                spans, languages = detect_with_languages(texts, processes=1, second=second)
                 out[col], dates = protect_dates(redact(texts, spans, subjects), dates_mode, shifts, languages)
                 merged = merge_overlaps(spans)
                 entities = [[] for _ in range(n)]

@@ -17,7 +17,7 @@ import polars as pl
 
 from extractor.errors import ExtractorError
 from extractor.freetext.dates import protect_dates
-from extractor.freetext.detect import detect, languages_of
+from extractor.freetext.detect import detect_with_languages
 from extractor.freetext.language import LANGUAGES
 from extractor.freetext.morphology import analyser_name
 from extractor.freetext.names import SECOND_LINE_ON, SecondLine
@@ -45,8 +45,7 @@ def deidentify(texts: pl.Series, language: str = "auto", processes: int | None =
     if dates not in ("month", "keep"):
         raise ExtractorError(f"--dates {dates!r}: expected month or keep")
     texts = texts.cast(pl.String)
-    languages = languages_of(texts.fill_null(""), language)
-    spans = detect(texts, processes, languages=languages, second=second)
+    spans, languages = detect_with_languages(texts, processes, language, second=second)
     counts = languages.filter(texts.is_not_null()).value_counts()
     redacted, changed = protect_dates(redact(texts, spans), dates, languages=languages)
     return Deidentified(redacted, spans, dict(counts.iter_rows()), analyser_name(), changed)

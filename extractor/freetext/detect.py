@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import atexit
 import functools
+import itertools
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 import polars as pl
 from phonenumbers.phonenumberutil import _VALID_PUNCTUATION  # the matcher's own separators
@@ -34,11 +35,17 @@ from extractor.freetext.recognizers import (
 
 MIN_SCORE = 0.5
 PERSON = "PERSON"
+
+def _without_boundaries(pattern: str) -> str:
+    """The pattern without its word boundaries: it matches more, so it stays a superset, and runs fast."""
+    return pattern.replace(r"\b", "")
+
+
 # entity -> a regex every text the entity's recognizer can match also matches (case-insensitive, as presidio).
 # No \b in these: a Unicode word boundary sends Rust's regex to its slow engine (100x on a column).
 PREFILTERS: dict[str, str] = {
     "EMAIL_ADDRESS": r"@",
-    "FI_PERSONAL_IDENTITY_CODE": r"(?i)" + hetu.PATTERN + "|(?i)" + SPACED_HETU,
+    "FI_PERSONAL_IDENTITY_CODE": "(?i)" + _without_boundaries(hetu.PATTERN) + "|" + _without_boundaries(SPACED_HETU),
     "FI_BUSINESS_ID": r"\d{7}-\d",
     "IBAN_CODE": iban.PREFILTER,
     "FI_ADDRESS": r"(?i)" + ADDRESS_PREFILTER + "|" + STREET_WORDS + "|" + PO_BOX_PREFILTER  # a street, a box
@@ -116,11 +123,6 @@ def _analyze(batch: list[tuple[str, list[str], str]], second: names.SecondLine =
     return out
 
 
-def _chunks(items: list, size: int) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
 _POOL: multiprocessing.pool.Pool | None = None
 
 
@@ -148,7 +150,7 @@ def close_pool() -> None:
 
 def _warm_pool(processes: int, notes: int) -> threading.Thread | None:
     """Start the pool (its fork server imports presidio and builds the gazetteer: 2-3 s in a process of its own)
-    while this process reads the notes' languages and prefilters them, so the two overlap on two cores."""
+    while this process reads the first notes' languages and prefilters them, so the two overlap on two cores."""
     if processes <= 1 or notes < POOL_FROM:
         return None
     thread = threading.Thread(target=_pool, args=(processes,), name="extractor-warm-pool", daemon=True)
@@ -156,14 +158,38 @@ def _warm_pool(processes: int, notes: int) -> threading.Thread | None:
     return thread
 
 
-def analyze_distinct(texts: list[str], entities: list[list[str]], processes: int,
-                     languages: list[str] | None = None, second: names.SecondLine = names.SECOND_LINE_ON
-                     ) -> list[list[tuple]]:
-    work = list(zip(texts, entities, languages or ["fi"] * len(texts), strict=True))
-    if processes <= 1 or len(work) < POOL_FROM:
-        return _analyze(work, second)
+class _Prepared:
+    """The distinct notes in chunks, each read for its language and prefiltered only when the pool asks for it:
+    the workers analyse one chunk while this process (the pool's task thread) reads the next, instead of both
+    cores waiting for the whole column to be read first. Each chunk's units and languages are kept in order."""
+
+    def __init__(self, distinct: pl.DataFrame, language: str) -> None:
+        self.distinct, self.language = distinct, language
+        self.units: list[pl.Series] = []
+        self.languages: list[pl.DataFrame] = []
+
+    def __iter__(self) -> Iterator[list[tuple[str, list[str], str]]]:
+        for part in self.distinct.iter_slices(_CHUNK):
+            if "language" not in part.columns:
+                part = part.with_columns(languages_of(part["text"], self.language).alias("language"))
+            self.languages.append(part.select("u", "language"))
+            part = part.with_columns(candidate_entities(part["text"])) \
+                .filter(pl.col("text").str.contains(r"[^\W_]"))  # nothing to find without a letter or digit
+            self.units.append(part["u"])
+            yield list(zip(part["text"].to_list(), part["entities"].to_list(), part["language"].to_list(),
+                           strict=True))
+
+
+def _analyze_all(prepared: _Prepared, processes: int, second: names.SecondLine) -> list[list[tuple]]:
+    if processes <= 1 or prepared.distinct.height < POOL_FROM:
+        return [found for work in prepared for found in _analyze(work, second)]
+    warming, chunks, early = _warm_pool(processes, prepared.distinct.height), iter(prepared), []
+    while warming is not None and warming.is_alive() and (work := next(chunks, None)) is not None:
+        early.append(work)  # read while the pool starts
+    if warming is not None:
+        warming.join()
     results: list[list[tuple]] = []
-    for part in _pool(processes).imap(functools.partial(_analyze, second=second), _chunks(work, _CHUNK)):
+    for part in _pool(processes).imap(functools.partial(_analyze, second=second), itertools.chain(early, chunks)):
         results += part
     return results
 
@@ -174,6 +200,16 @@ def detect(texts: pl.Series, processes: int | None = None, language: str = "auto
     `language`: "auto" (each note's own, language.py) or one of fi, sv, en for every note; `languages`:
     each row's language when the caller has already detected it (a note's language follows from its text);
     `second`: the second line of defence (words no dictionary knows) on or off, with the controller's terms."""
+    return detect_with_languages(texts, processes, language, languages, second)[0]
+
+
+def detect_with_languages(texts: pl.Series, processes: int | None = None, language: str = "auto",
+                          languages: pl.Series | None = None, second: names.SecondLine = names.SECOND_LINE_ON
+                          ) -> tuple[pl.DataFrame, pl.Series]:
+    """detect(), and each row's language as the notes were read (each distinct note once; a null row: fi, or the
+    language given), for the callers that also need it (dates are read in the note's language)."""
+    if language != "auto" and language not in LANGUAGES:
+        raise ValueError(f"language {language!r}: expected auto or one of {', '.join(LANGUAGES)}")
     processes = processes or min(2, os.cpu_count() or 1)
     frame = pl.DataFrame({"text": texts.cast(pl.String)}).with_row_index("row")
     if languages is not None:
@@ -181,20 +217,19 @@ def detect(texts: pl.Series, processes: int | None = None, language: str = "auto
             .unique("text", keep="first", maintain_order=True).select("text", "language").with_row_index("u")
     else:
         distinct = frame.select("text").drop_nulls().unique(maintain_order=True).with_row_index("u")
-    warming = _warm_pool(processes, distinct.height)
+    prepared = _Prepared(distinct, language)
+    found = _analyze_all(prepared, processes, second)
+    units = pl.concat(prepared.units).to_list() if prepared.units else []
+    rows = frame.join(distinct.select("u", "text"), on="text", how="left", maintain_order="left")
     if languages is None:
-        distinct = distinct.with_columns(languages_of(distinct["text"], language).alias("language"))
-    distinct = distinct.with_columns(candidate_entities(distinct["text"]))
-    distinct = distinct.filter(pl.col("text").str.contains(r"[^\W_]"))  # nothing to find without a letter or digit
-    if warming is not None:
-        warming.join()
-    found = analyze_distinct(distinct["text"].to_list(), distinct["entities"].to_list(), processes,
-                             distinct["language"].to_list(), second)
-    spans = _spans_frame(distinct["u"].to_list(), found)
+        read = pl.concat(prepared.languages) if prepared.languages else pl.DataFrame(
+            schema={"u": pl.UInt32, "language": pl.String})
+        languages = rows.join(read, on="u", how="left", maintain_order="left")["language"] \
+            .fill_null("fi" if language == "auto" else language)
+    spans = _spans_frame(units, found)
     if spans.is_empty():
-        return pl.DataFrame(schema=SCHEMA)
-    return (frame.join(distinct.select("u", "text"), on="text").join(spans, on="u")
-            .select(list(SCHEMA)).cast(SCHEMA).sort("row", "start"))
+        return pl.DataFrame(schema=SCHEMA), languages
+    return (rows.join(spans, on="u").select(list(SCHEMA)).cast(SCHEMA).sort("row", "start")), languages
 
 
 def languages_of(texts: pl.Series, language: str = "auto") -> pl.Series:

@@ -93,7 +93,7 @@ def redact_columns(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table,
     row id: the notes are de-identified in Spark's workers, engine/spark_text.py)."""
     # presidio and spaCy are loaded here, when a request asks for notes, not by every run
     from extractor.freetext.dates import protect_dates
-    from extractor.freetext.detect import detect, languages_of
+    from extractor.freetext.detect import detect_with_languages
     from extractor.freetext.morphology import analyser_name
     from extractor.freetext.redact import merge_overlaps, redact
 
@@ -120,8 +120,7 @@ def redact_columns(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table,
     records, out = [], {"_r": frame["_r"]}
     for col in columns:
         t0 = time.perf_counter()
-        languages = languages_of(frame[col].fill_null(""))
-        spans = detect(frame[col], processes=threads, languages=languages, second=second_line(cfg))
+        spans, languages = detect_with_languages(frame[col], processes=threads, second=second_line(cfg))
         out[col], dates = protect_dates(redact(frame[col], spans, subjects), cfg.request.dates_in_notes, shifts,
                                         languages)
         merged = merge_overlaps(spans)
