@@ -462,24 +462,29 @@ def test_a_consent_to_the_study_written_otherwise_is_named_not_counted(tmp_path:
     assert {i[0] for i in ids} == {"a"}  # A consented; B and C wrote the study otherwise
 
 
-@pytest.mark.parametrize(("second_death", "kept"), [
-    (D(2025, 6, 1), False),  # the earliest (2024-01-01) ended child welfare's two years by 2026-06-30
-    (D(2024, 1, 1), False),  # the same date twice: no conflict
+@pytest.mark.parametrize(("second_death", "kept", "different", "undated"), [
+    (D(2025, 6, 1), False, True, False),  # the earliest (2024-01-01) ended child welfare's two years by 2026-06-30
+    (D(2024, 1, 1), False, False, False),  # the same date twice: no conflict
+    (None, False, False, True),  # dated in one row, empty in the other: the date still applies to B's records
 ])
-def test_a_client_written_twice_with_different_death_dates(tmp_path: Path, second_death: dt.date, kept: bool) -> None:
+def test_a_client_written_twice_with_different_death_dates(tmp_path: Path, second_death: dt.date | None, kept: bool,
+                                                            different: bool, undated: bool) -> None:
     """Two rows of client B disagree on the death date: the earliest is used for retention (it ends a period
-    first: the rule leaves out rather than keeps), and the DPO is told how many clients disagree."""
+    first: the rule leaves out rather than keeps), and the DPO is told how many clients disagree; a row without
+    a date beside one with a date is said too (it was silent)."""
     w = base_world()
     w.deaths = {"B": D(2024, 1, 1)}
     request = write_world(w, tmp_path)
     clients = request.parent / "clients.parquet"
-    duckdb.execute(f"COPY (SELECT * FROM '{clients}' UNION ALL SELECT * REPLACE (DATE '{second_death}' AS death_date) "
+    date = f"DATE '{second_death}'" if second_death else "NULL::DATE"
+    duckdb.execute(f"COPY (SELECT * FROM '{clients}' UNION ALL SELECT * REPLACE ({date} AS death_date) "
                    f"FROM '{clients}' WHERE client_id = 'B') TO '{tmp_path / 'c2.parquet'}'")
     (tmp_path / "c2.parquet").replace(clients)
     ids, result, _ = eligible_documents(request)
     assert ("b1" in ids) is kept
-    said = any("1 client(s) have rows with different death dates" in str(x) for x in result.warnings)
-    assert said is (second_death != D(2024, 1, 1))
+    text = " | ".join(str(x) for x in result.warnings)
+    assert ("1 client(s) have rows with different death dates" in text) is different
+    assert ("1 client(s) have a death date in one row and none in another" in text) is undated
 
 
 @pytest.mark.parametrize(("set_on", "applies"), [

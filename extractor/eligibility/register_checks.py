@@ -209,21 +209,30 @@ def check_registers(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows: dict[s
 
 
 def deaths_after_today(con: duckdb.DuckDBPyConnection, cfg: RunConfig) -> list[str]:
-    """Death dates after today, and a client given different death dates, are mistakes in the data: said. The first
-    are not used (the records are kept as of the living); of the second the earliest is."""
+    """Death dates after today, a client given different death dates, and a client written with a death date in
+    one row and none in another are mistakes in the data: said. The first are not used (the records are kept as
+    of the living); of the second the earliest is; in the third the date applies to every row of the client."""
     table, column = cfg.catalog.retention.death_date  # type: ignore[union-attr]
     person = cfg.catalog.tables[table].one_with_role("person_key")
     death = f"CAST({quote_ident(column)} AS DATE)"
-    # One scan of the rows with a death date (few): per client, how many after today and how many distinct dates.
-    n, twice = con.execute(
-        f"SELECT coalesce(sum(after), 0), count(*) FILTER (WHERE dates > 1) FROM (SELECT count(*) FILTER (WHERE "
-        f"{death} > DATE {quote_literal(str(cfg.request.today))}) AS after, count(DISTINCT {death}) AS dates "
-        f"FROM raw.{quote_ident(table)} WHERE {quote_ident(column)} IS NOT NULL GROUP BY "
-        f"{quote_ident(person) if person else 'ALL'})").fetchone()
+    # Per client with a death date (few), over all of their rows: how many dates after today, how many distinct
+    # dates, how many rows without one.
+    who = quote_ident(person) if person else None
+    rows = f"raw.{quote_ident(table)} WHERE " + (
+        f"{who} IN (SELECT {who} FROM raw.{quote_ident(table)} WHERE {quote_ident(column)} IS NOT NULL)" if who
+        else f"{quote_ident(column)} IS NOT NULL")
+    n, twice, undated = con.execute(
+        f"SELECT coalesce(sum(after), 0), count(*) FILTER (WHERE dates > 1), count(*) FILTER (WHERE undated > 0) "
+        f"FROM (SELECT count(*) FILTER (WHERE {death} > DATE {quote_literal(str(cfg.request.today))}) AS after, "
+        f"count(DISTINCT {death}) AS dates, count(*) FILTER (WHERE {quote_ident(column)} IS NULL) AS undated "
+        f"FROM {rows} GROUP BY {who or 'ALL'})").fetchone()
     label = dict(cfg.catalog.tables[table].labels) or table
     out = [Message("%(table)s: %(n)s rows give a death date after today (%(today)s): a mistake in the data; "
                    "those clients are treated as alive", table=label, n=n, today=str(cfg.request.today))] if n else []
     if twice and person:
         out.append(Message("%(table)s: %(n)s client(s) have rows with different death dates: a mistake in the data; "
                            "the earliest is used for retention", table=label, n=twice))
+    if undated and person:
+        out.append(Message("%(table)s: %(n)s client(s) have a death date in one row and none in another: a mistake "
+                           "in the data; the date applies to all of their rows for retention", table=label, n=undated))
     return out
