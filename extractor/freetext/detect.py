@@ -36,6 +36,7 @@ from extractor.freetext.recognizers import (
 MIN_SCORE = 0.5
 PERSON = "PERSON"
 
+
 def _without_boundaries(pattern: str) -> str:
     """The pattern without its word boundaries: it matches more, so it stays a superset, and runs fast."""
     return pattern.replace(r"\b", "")
