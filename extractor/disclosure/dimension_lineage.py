@@ -38,11 +38,6 @@ def _aggregates() -> frozenset[str]:
         "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_type = 'aggregate'").fetchall())
 
 
-def _walk(expr: Any, into_subqueries: bool = False) -> list[Node]:
-    """Every expression node under `expr` (not into subqueries unless asked), itself included."""
-    return strict.nodes(expr, into_subqueries=into_subqueries)
-
-
 _SEVERAL = "() over the rows of several persons (grouped or partitioned by something other than the person key)"
 
 
@@ -52,7 +47,7 @@ def smuggled(expr: Node, scope: Any, person_keys: frozenset[str], depth: int = 0
     with one, through the CTEs and subqueries of the FROM clauses it reads; else None."""
     if depth > 50:
         return None
-    for node in _walk(expr):
+    for node in strict.nodes(expr, into_subqueries=False):
         kind = node.get("class")
         name = node.get("function_name", "").lower()
         if kind == "SUBQUERY":
@@ -94,7 +89,7 @@ def _picked(scope: Any, person_keys: frozenset[str]) -> str | None:
         targets = modifier.get("distinct_on_targets") or []
         if modifier.get("type") == "DISTINCT_MODIFIER" and targets and not _per_person(targets, scope, person_keys):
             return "a row DISTINCT ON picks from several persons' rows"
-    for window in (n for n in _walk(node.get("qualify")) if n.get("class") == "WINDOW"):
+    for window in (n for n in strict.nodes(node.get("qualify"), into_subqueries=False) if n.get("class") == "WINDOW"):
         if not _per_person(window.get("partitions") or [], scope, person_keys):
             return "a row QUALIFY picks from several persons' rows"
     return None
@@ -118,7 +113,7 @@ def _grouped_per_person(scope: Any, person_keys: frozenset[str]) -> bool:
     groups = [items[int(p) - 1] if (p := trace._literal(g)) is not None and p.isdigit() and 0 < int(p) <= len(items)  # noqa: SLF001
               else g for g in node.get("group_expressions") or []]  # GROUP BY 1: the first column
     if node.get("aggregate_handling") == "FORCE_AGGREGATES":
-        groups = [item for item in node.get("select_list") or [] if own_aggregate(item) is None]
+        groups = [item for item in items if own_aggregate(item) is None]
     sets = node.get("group_sets") or []
     if len(sets) <= 1:
         return _per_person(groups, scope, person_keys)
@@ -128,7 +123,7 @@ def _grouped_per_person(scope: Any, person_keys: frozenset[str]) -> bool:
 
 def own_aggregate(expr: Node) -> str | None:
     """The aggregate or window function an output's column is computed with at the output's own level."""
-    for node in _walk(expr):
+    for node in strict.nodes(expr, into_subqueries=False):
         name = node.get("function_name", "").lower()
         if node.get("class") == "WINDOW" or (node.get("class") in ("FUNCTION", "AGGREGATE") and name in _aggregates()):
             return f"{node.get('function_name') or node.get('type', 'a window').lower()}()"
@@ -168,7 +163,7 @@ def reads(expr: Node, scope: Any, depth: int = 0) -> set[str]:
         return found
     for node in _carried(expr):
         if node.get("class") == "SUBQUERY":
-            found |= {n["column_names"][-1].lower() for n in _walk(node, into_subqueries=True)
+            found |= {n["column_names"][-1].lower() for n in strict.nodes(node)
                       if n.get("class") == "COLUMN_REF"}
         if node.get("class") != "COLUMN_REF":
             continue
