@@ -220,6 +220,9 @@ def test_a_bad_register_on_spark_is_one_line_without_the_jvm_banner(tmp_path: Pa
     the one-line error of a run on Spark."""
     request = world(tmp_path)
     (tmp_path / "opt_outs.parquet").write_bytes(b"not parquet")
-    proc = cli("run", str(request), "--out", str(tmp_path / "out"), "--engine", "spark")
+    here = tmp_path / "here"  # the folder the user runs from: Spark's catalog left its spark-warehouse there
+    here.mkdir()
+    proc = cli("run", str(request), "--out", str(tmp_path / "out"), "--engine", "spark", cwd=here)
     assert proc.returncode == 2, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("error: "), proc.stderr
+    assert list(here.iterdir()) == []

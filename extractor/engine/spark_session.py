@@ -33,6 +33,9 @@ def spark_config(limits: Limits, spill: Path, event_log: Path | None = None) -> 
     conf = {
         "spark.driver.memory": f"{max(limits.memory_bytes // 2**20, 512)}m",
         "spark.local.dir": str(spill),
+        # Spark's catalog makes its warehouse folder on first use (listing the run's views does): in the
+        # process's private folder, not a `spark-warehouse` left in whatever folder the user ran from.
+        "spark.sql.warehouse.dir": (spill / "warehouse").as_uri(),
         "spark.sql.shuffle.partitions": str(max(2, 2 * limits.threads)),
         # A run's stages, and the runs of one process (the airlock's), repeat the same query shapes: with
         # Spark's default of 100 generated classes kept, Janino recompiled them (a third of the JVM's CPU
