@@ -17,23 +17,22 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from extractor import reference_data
 from extractor.config.catalog import Table
 from extractor.config.load import RunConfig
 from extractor.eligibility.document_targets import originals_may_be_empty, own_original_sql, target_sql
 from extractor.eligibility.references import dangling_references
 from extractor.eligibility.register_checks import check_registers, deaths_after_today
 from extractor.eligibility.registers import prepare_blocks, prepare_registers, removed_structures
-from extractor.eligibility.retention_dates import ended_sql
+from extractor.eligibility.retention_rules import oldest_years, retention_condition, retention_warnings
+from extractor.eligibility.side_checks import Check, SideChecks
 from extractor.eligibility.unmatched_bans import BAN_COLUMN_ROLE, unmatched_bans
 from extractor.engine import is_spark
-from extractor.i18n import N_, Message
+from extractor.i18n import Message
 from extractor.sources import ROW
 from extractor.sql import is_blank_sql, quote_ident, quote_literal
 
 PLACE = "__row"  # a left-out row's place in its Parquet file (numbered tables): the eligible views and the
 # overdue lists use it
-BASIC_DATA_ROW = "Asiakkuusasiakirja ja asiakkaan perustiedot"  # the Act's row for client basic data
 
 
 @dataclass(frozen=True)
@@ -68,56 +67,6 @@ class _Plan:
     own_id: bool = False  # a record without an original document id is its own (document_targets.py)
 
 
-def _retention_rules(table: Table, cfg: RunConfig) -> list[tuple[str | None, str, int]]:
-    """(service-task code or None for the basic-data rule, anchor, years) applying to this table."""
-    ret = cfg.catalog.retention
-    if ret is None:
-        return []
-    if table.one_with_role("service_task"):
-        rows = reference_data.retention_by_service_task().drop_nulls("anchor_event")
-        return [(r["service_task_code"], r["anchor_event"], r["years"]) for r in rows.iter_rows(named=True)]
-    if ret.death_date and ret.death_date[0] == table.name:
-        basic = reference_data.retention_rules().filter(pl.col("document_or_service_task_fi") == BASIC_DATA_ROW)
-        return [(None, basic["anchor_event"][0], int(basic["years"][0]))] if basic.height else []
-    return []
-
-
-def _anchor_sql(anchor: str, table: Table, cfg: RunConfig) -> str | None:
-    """Where this table's rows find the event a retention period runs from; None when the catalog records none."""
-    ret = cfg.catalog.retention
-    if anchor == "matter_closed" and ret and ret.matter_closed in {c.name for c in table.columns}:
-        return f"t.{quote_ident(ret.matter_closed)}"
-    if anchor == "client_death" and ret and ret.death_date:
-        return "b.death_date"
-    if anchor == "child_birth" and ret and ret.birth_date:
-        return "b.birth_date"
-    return None
-
-
-def _retention_condition(table: Table, cfg: RunConfig) -> str | None:
-    whens = []
-    for code, anchor, years in _retention_rules(table, cfg):
-        anchor_sql = _anchor_sql(anchor, table, cfg)
-        if anchor_sql is None:
-            continue  # the anchor is not recorded: cannot be assessed, kept (the report warns)
-        whens.append((code, ended_sql(anchor_sql, years, cfg.request.as_of)))
-    if not whens:
-        return None
-    tasks = table.with_role("service_task")
-    if not tasks:
-        return f"coalesce({whens[0][1]}, false)"
-    # A record filed under several service tasks is kept as long as any of them keeps it: it is past its period
-    # when every task it names has a period that has ended (a task without a rule, or whose anchor the data do
-    # not record, keeps it), whatever the order of the columns.
-    cases = " ".join(f"WHEN {quote_literal(code)} THEN {test}" for code, test in whens)
-    if len(tasks) == 1:
-        return f"coalesce(CASE CAST(t.{quote_ident(tasks[0])} AS VARCHAR) {cases} END, false)"
-    ended = [f"coalesce(CASE CAST(t.{quote_ident(c)} AS VARCHAR) {cases} END, t.{quote_ident(c)} IS NULL)"
-             for c in tasks]
-    named = " OR ".join(f"t.{quote_ident(c)} IS NOT NULL" for c in tasks)
-    return f"(({named}) AND {' AND '.join(ended)})"
-
-
 def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed: list[str],
           own_id: bool = False) -> _Plan:
     name = quote_ident(table.name)
@@ -142,7 +91,7 @@ def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed:
                     for col in table.with_role(role)]  # every column of the role: an Observation's own id and its visit
             if hits:
                 conds.append((f"disclosure_ban_{scope}", " OR ".join(hits)))
-    retention = _retention_condition(table, cfg) if "retention" in rules else None
+    retention = retention_condition(table, cfg) if "retention" in rules else None
     if retention:
         conds.append(("retention", retention))
     structure = table.one_with_role("structure")
@@ -150,54 +99,6 @@ def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed:
         listed = ", ".join(quote_literal(s) for s in removed) or "NULL"
         conds.append(("structure_state", f"coalesce(CAST(t.{quote_ident(structure)} AS VARCHAR) IN ({listed}), false)"))
     return _Plan(" ".join(joins), conds, retention, own_id)
-
-
-def _oldest_years(cfg: RunConfig) -> dict[str, int]:
-    """Shortest period per person-level anchor: only persons past it need their dates joined."""
-    out: dict[str, int] = {}
-    for table in cfg.catalog.tables.values():
-        for _, anchor, years in _retention_rules(table, cfg):
-            key = {"client_death": "death_date", "child_birth": "birth_date"}.get(anchor)
-            if key:
-                out[key] = min(out.get(key, years), years)
-    return out
-
-
-# The events a retention period runs from (data/fi/retention_703_2023.csv), as the DPO reads them.
-ANCHOR_EVENTS = {"last_matter_closed_and_need_ended": N_("the day the client's last matter closed and the need "
-                                                         "for the service ended"),
-                 "matter_closed": N_("the day the matter closed"), "client_death": N_("the client's death"),
-                 "child_birth": N_("the child's birth")}
-
-
-def _warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Table) -> list[str]:
-    """Documents whose retention cannot be assessed from the data: kept, and said so to the DPO."""
-    task = table.one_with_role("service_task")
-    if task is None or cfg.catalog.retention is None:
-        return []
-    mapping = reference_data.retention_by_service_task()
-    assessed = {code for code, anchor, _ in _retention_rules(table, cfg) if _anchor_sql(anchor, table, cfg)}
-    known = set(mapping["service_task_code"])
-    others = [c for c in table.with_role("service_task") if c != task]  # a second task column: its codes too
-    name = f"raw.{quote_ident(table.name)}"
-    codes = " UNION ALL ".join([f"SELECT CAST({quote_ident(task)} AS VARCHAR) AS code FROM {name}",
-                                *[f"SELECT CAST({quote_ident(c)} AS VARCHAR) FROM {name} "
-                                  f"WHERE {quote_ident(c)} IS NOT NULL" for c in others]])
-    rows = con.execute(f"SELECT code, count(*) FROM ({codes}) GROUP BY 1 ORDER BY 1").fetchall()
-    out = []
-    for code, n in rows:
-        if code is None or not code.strip():
-            out.append(Message("%(table)s: %(n)s rows without a service task: no retention rule applies; kept",
-                               table=dict(table.labels) or table.name, n=n))
-        elif code not in known:
-            out.append(Message("%(table)s: %(n)s rows with service task %(code)s have no retention rule; kept",
-                               table=dict(table.labels) or table.name, n=n, code=repr(code)))
-        elif code not in assessed:
-            anchor = mapping.filter(pl.col("service_task_code") == code)["anchor_event"][0]
-            out.append(Message("%(table)s: %(n)s rows with service task %(code)s: retention runs from %(event)s, "
-                               "which the data do not record; kept", table=dict(table.labels) or table.name, n=n,
-                               code=repr(code), event=Message(ANCHOR_EVENTS.get(anchor, N_("an event the law names")))))
-    return out
 
 
 def _rule_columns(table: Table, cfg: RunConfig) -> list[str]:
@@ -230,22 +131,55 @@ def _flagged(con: duckdb.DuckDBPyConnection, table: Table, cfg: RunConfig, plan:
     return name
 
 
+def _side_checks(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: dict[str, int], rules: list[str]
+                 ) -> SideChecks:
+    """The stage's read-only checks, each under its name (side_checks.py): beside the rules where they can be."""
+    checks: dict[str, Check] = {"registers": lambda c: check_registers(c, cfg, rows_in, cfg.request.today),
+                                "references": lambda c: dangling_references(c, cfg)}
+    ret = cfg.catalog.retention
+    if "retention" in rules and ret is not None and ret.death_date:
+        checks["deaths"] = lambda c: deaths_after_today(c, cfg)
+    if "retention" in rules:
+        for table in cfg.catalog.tables.values():
+            checks[f"retention {table.name}"] = lambda c, t=table: retention_warnings(c, cfg, t)
+    sources = [t.source for t in cfg.catalog.tables.values()] + [r.source for r in cfg.catalog.registers.values()]
+    beside = not is_spark(con) and all(s.format != "postgres" for s in sources)
+    return SideChecks(con, checks, beside)
+
+
 def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: dict[str, int]) -> Eligibility:
     rules = cfg.active_rules()
     result = Eligibility(rules=rules, exemptions=dict(cfg.purpose.exemptions))
-    result.warnings += check_registers(con, cfg, rows_in, cfg.request.today) + dangling_references(con, cfg)
-    result.register_summary = prepare_registers(con, cfg, rules)
-    blocks = prepare_blocks(con, cfg, rules, _oldest_years(cfg))
-    removed = removed_structures(con, cfg) if "structure_state" in rules else []
-    result.register_summary["removed_structures"] = len(removed)
-    con.execute("CREATE SCHEMA IF NOT EXISTS elig")
+    side = _side_checks(con, cfg, rows_in, rules)
+    try:
+        flagged = _apply_rules(con, cfg, rows_in, rules, result)
+    except Exception:
+        side.finish()  # a register that cannot be read says so, not the rule that read it
+        raise
+    found = side.finish()
+    result.warnings = found["registers"] + found["references"]
     ret = cfg.catalog.retention
     if "retention" in rules and ret is not None and not ret.death_date:
         result.warnings.append(Message("Retention from a client's death could not be applied: the catalog's "
                                        "[retention] names no death_date column, so the records of clients who "
                                        "have died are kept"))
-    if "retention" in rules and ret is not None and ret.death_date:
-        result.warnings += deaths_after_today(con, cfg)
+    result.warnings += found.get("deaths", [])
+    for table in cfg.catalog.tables.values():
+        result.warnings += found.get(f"retention {table.name}", [])
+    if "disclosure_ban" in rules:
+        result.warnings += unmatched_bans(con, cfg, flagged)
+    return result
+
+
+def _apply_rules(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: dict[str, int], rules: list[str],
+                 result: Eligibility) -> dict[str, str]:
+    """The registers read into per-person tables, then each table's eligible view and ledger; the left-out rows'
+    table per table."""
+    result.register_summary = prepare_registers(con, cfg, rules)
+    blocks = prepare_blocks(con, cfg, rules, oldest_years(cfg))
+    removed = removed_structures(con, cfg) if "structure_state" in rules else []
+    result.register_summary["removed_structures"] = len(removed)
+    con.execute("CREATE SCHEMA IF NOT EXISTS elig")
     flagged: dict[str, str] = {}
     for table in cfg.catalog.tables.values():
         plan = _plan(table, cfg, rules, blocks, removed,
@@ -255,35 +189,39 @@ def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: d
         numbered = bool(plan.conditions) and not is_spark(con) and bool(con.execute(
             "SELECT 1 FROM duckdb_views() WHERE schema_name = 'numbered' AND view_name = ?", [table.name]).fetchall())
         result.rows_in[table.name] = rows_in[table.name]
-        if "retention" in rules:
-            result.warnings += _warnings(con, cfg, table)
         excluded = 0
         if plan.conditions:
             flagged[table.name] = _flagged(con, table, cfg, plan, numbered)
-            result.flagged[table.name] = (flagged[table.name], table.one_with_role("person_key") or "")
-            person = quote_ident(table.one_with_role("person_key") or "")
-            counted = {r[0]: (r[1], r[2]) for r in con.execute(
-                f"SELECT __rule, count(*), count(DISTINCT CASE WHEN __rule <> 'missing_person_key' THEN {person} END) "
-                f"FROM {quote_ident(flagged[table.name])} GROUP BY 1").fetchall()}  # a blank key is nobody
-            for rule, _ in plan.conditions:
-                n, persons = counted.get(rule, (0, 0))
-                result.ledger.append(LedgerRow(table.name, rule, n, persons))
-                excluded += n
-            if plan.retention:
-                view = f"elig_overdue_{table.name}"
-                cols = ", ".join([quote_ident(c) for c in _rule_columns(table, cfg)] + [PLACE] * numbered)
-                con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT {cols} "
-                            f"FROM {quote_ident(flagged[table.name])} WHERE f_retention")
-                result.overdue_views[table.name] = view
+            excluded = _ledger(con, table, cfg, plan, flagged[table.name], numbered, result)
         if numbered:  # the left-out rows by their place in the file: no rule is evaluated twice
             con.execute(f"CREATE OR REPLACE VIEW elig.{name} AS SELECT t.* EXCLUDE ({ROW}) FROM numbered.{name} t "
                         f"ANTI JOIN {quote_ident(flagged[table.name])} f ON f.{PLACE} = t.{ROW}")
         else:
             con.execute(f"CREATE OR REPLACE VIEW elig.{name} AS SELECT t.* FROM {plan.source} WHERE {keep}")
         result.rows_out[table.name] = result.rows_in[table.name] - excluded
-    if "disclosure_ban" in rules:
-        result.warnings += unmatched_bans(con, cfg, flagged)
-    return result
+    return flagged
+
+
+def _ledger(con: duckdb.DuckDBPyConnection, table: Table, cfg: RunConfig, plan: _Plan, flagged: str, numbered: bool,
+            result: Eligibility) -> int:
+    """The table's ledger rows (rows and persons per rule) and its overdue view; the rows left out."""
+    result.flagged[table.name] = (flagged, table.one_with_role("person_key") or "")
+    person = quote_ident(table.one_with_role("person_key") or "")
+    counted = {r[0]: (r[1], r[2]) for r in con.execute(
+        f"SELECT __rule, count(*), count(DISTINCT CASE WHEN __rule <> 'missing_person_key' THEN {person} END) "
+        f"FROM {quote_ident(flagged)} GROUP BY 1").fetchall()}  # a blank key is nobody
+    excluded = 0
+    for rule, _ in plan.conditions:
+        n, persons = counted.get(rule, (0, 0))
+        result.ledger.append(LedgerRow(table.name, rule, n, persons))
+        excluded += n
+    if plan.retention:
+        view = f"elig_overdue_{table.name}"
+        cols = ", ".join([quote_ident(c) for c in _rule_columns(table, cfg)] + [PLACE] * numbered)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT {cols} "
+                    f"FROM {quote_ident(flagged)} WHERE f_retention")
+        result.overdue_views[table.name] = view
+    return excluded
 
 
 def flow_frame(result: Eligibility) -> pl.DataFrame:
