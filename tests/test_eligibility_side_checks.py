@@ -41,7 +41,7 @@ def _run(request: Path) -> tuple[apply.Eligibility, list[tuple]]:
 def test_checks_beside_the_rules_say_what_they_say_run_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     request = write_world(_noisy_world(), tmp_path)
     beside, kept = _run(request)
-    monkeypatch.setattr(apply, "SideChecks", lambda con, checks, _beside: SideChecks(con, checks, False))
+    monkeypatch.setattr(apply, "SideChecks", lambda con, checks, _beside: SideChecks(con, checks, None))
     first, kept_first = _run(request)
     assert [str(w) for w in beside.warnings] == [str(w) for w in first.warnings]
     assert len(beside.warnings) >= 5
@@ -76,9 +76,14 @@ def test_side_checks_inline_raise_at_once_and_beside_at_finish() -> None:
         raise ExtractorError("registers.csv:3: bad row")
 
     with pytest.raises(ExtractorError, match="bad row"):
-        SideChecks(con, {"ok": ok, "bad": bad, "after": ok}, beside=False)
+        SideChecks(con, {"ok": ok, "bad": bad, "after": ok}, beside=None)
     assert ran == ["ok"]  # checks run in order and stop at the first error
-    side = SideChecks(con, {"ok": ok, "bad": bad}, beside=True)
+    side = SideChecks(con, {"ok": ok, "bad": bad}, beside=con.cursor())
     with pytest.raises(ExtractorError, match="bad row"):
         side.finish()
-    assert SideChecks(con, {"ok": ok}, beside=True).finish() == {"ok": ["42"]}
+    second = con.cursor()
+    assert SideChecks(con, {"ok": ok}, beside=second).finish() == {"ok": ["42"]}
+    with pytest.raises(duckdb.ConnectionException):  # the second connection is closed when the checks are done
+        second.execute("SELECT 1")
+    assert SideChecks(con, {"ok": ok}, beside=con).finish() == {"ok": ["42"]}  # Spark's: the connection itself
+    assert con.execute("SELECT 1").fetchone() == (1,)  # and left open

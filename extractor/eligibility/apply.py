@@ -143,8 +143,9 @@ def _side_checks(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: dict[s
         for table in cfg.catalog.tables.values():
             checks[f"retention {table.name}"] = lambda c, t=table: retention_warnings(c, cfg, t)
     sources = [t.source for t in cfg.catalog.tables.values()] + [r.source for r in cfg.catalog.registers.values()]
-    beside = not is_spark(con) and all(s.format != "postgres" for s in sources)
-    return SideChecks(con, checks, beside)
+    if any(s.format == "postgres" for s in sources):
+        return SideChecks(con, checks, None)
+    return SideChecks(con, checks, con if is_spark(con) else con.cursor())
 
 
 def apply_eligibility(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: dict[str, int]) -> Eligibility:

@@ -6,9 +6,11 @@ register or one column and run on one thread: at 100,000 clients about 110 ms, w
 cores busy. On a DuckDB cursor in a thread of their own they overlap with the rules. They only read (the raw
 views, shared by every connection to the database), so the two connections never write the same thing.
 
+On Spark the checks' jobs go to the same session from their own thread (a SparkSession takes jobs from several
+threads; the driver plans each job on its caller's thread, and a small job is mostly planning). On PostgreSQL
+sources (copied into tables the copying connection alone sees) they run first, in order, on the stage's connection.
 A register that cannot be read stops the run with its own one-line error even when the rules, which read the
-same rows, fail first. On Spark (one session, one job at a time) and on PostgreSQL sources (copied into
-tables the copying connection alone sees) the checks run first, in order, on the stage's connection.
+same rows, fail first.
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ Check = Callable[[Any], list]  # a connection -> the warnings it gives (or it ra
 
 
 class SideChecks:
-    """Named checks started at once: in a thread on a cursor when `beside`, else run here in order."""
+    """Named checks started at once: in a thread on `beside` (a second connection, or a Spark connection itself)
+    when given, else run here on `con`, in order."""
 
-    def __init__(self, con: Any, checks: dict[str, Check], beside: bool) -> None:
+    def __init__(self, con: Any, checks: dict[str, Check], beside: Any | None) -> None:
         self._checks, self._found, self._error = checks, {}, None
-        self._cursor, self._thread = None, None
-        if beside:
-            self._cursor = con.cursor()
-            self._thread = threading.Thread(target=self._run, args=(self._cursor,), name="extractor-eligibility-checks",
+        self._second, self._thread = (beside if beside is not con else None), None
+        if beside is not None:
+            self._thread = threading.Thread(target=self._run, args=(beside,), name="extractor-eligibility-checks",
                                             daemon=True)
             self._thread.start()
         else:
@@ -52,6 +54,8 @@ class SideChecks:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-            self._cursor.close()
+        if self._second is not None:
+            self._second.close()
+            self._second = None
         self._raise()
         return self._found
