@@ -76,13 +76,18 @@ postgres:
 # per CPU left the CPUs half idle. A test file stays on one worker (module fixtures), the Spark files share
 # one (one JVM), the longest files go first (tests/conftest.py, tests/durations.json).
 WORKERS ?= $(shell $(BIN)/python -c "from extractor.machine import cpu_limit; print(2 * cpu_limit()[0])" 2>/dev/null || echo auto)
+# Byte code: the suite starts hundreds of Python processes (the CLI, pool workers, Spark's workers), and where
+# PYTHONDONTWRITEBYTECODE is set (container images often set it) each compiled the package from source again,
+# and each pytest worker rewrote every test module's assertions again: compiled once here, cached by pytest.
+BYTECODE := $(BIN)/python -m compileall -q -j 0 extractor && PYTHONDONTWRITEBYTECODE=
+
 test: $(STAMP) browser voikko java postgres
 	$(BIN)/ruff check extractor tests benchmarks
-	$(NONET) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --durations=30
+	$(BYTECODE) $(NONET) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --durations=30
 
 # On every save: the suite without the slow tests (Spark, large registries); CI runs `make test`.
 test-fast: $(STAMP) browser voikko postgres
-	$(NONET) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile -m "not slow"
+	$(BYTECODE) $(NONET) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile -m "not slow"
 
 # Seconds per test file, for handing the longest files out first: remake when the suite's shape changes.
 durations: $(STAMP)
