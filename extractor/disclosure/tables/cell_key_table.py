@@ -19,7 +19,7 @@ from extractor.config.request import Output
 from extractor.disclosure.tables.build import build_cells
 from extractor.disclosure.tables.cell_key import KEYS, RECORD_KEY, build_ptable, with_record_keys
 from extractor.disclosure.tables.release_frame import TableRecord
-from extractor.machine import Limits, connect, resolve
+from extractor.machine import Limits, locked_cursor, resolve
 from extractor.protect.pseudonym import ProjectKey
 
 
@@ -28,7 +28,7 @@ def cell_key_table(df: pl.DataFrame, out: Output, rules: Disclosure, key: Projec
                    ) -> tuple[pl.DataFrame, pl.DataFrame, TableRecord]:
     """Released frame (text), exact frame (controller only) and the record for the review report."""
     spec = out.table
-    con = connect(limits or resolve(), spill, lock=True)
+    con = locked_cursor(limits or resolve(), spill)
     try:
         keyed = with_record_keys(con, df, spec.unit, key)
         cells = build_cells(con, keyed, spec.groups, spec.unit, (RECORD_KEY,), 2, str(out.query))

@@ -18,7 +18,7 @@ from extractor.disclosure.tables.protect import protect_table
 from extractor.disclosure.tables.release_frame import TableRecord, exact_frame, record, released_frame
 from extractor.errors import ExtractorError, TooFine
 from extractor.i18n import Message
-from extractor.machine import Limits, connect, resolve
+from extractor.machine import Limits, locked_cursor, resolve
 from extractor.protect.pseudonym import ProjectKey
 
 
@@ -56,7 +56,7 @@ def control_table(df: pl.DataFrame, out: Output, rules: Disclosure,
             raise ExtractorError(f"{out.query}: table '{out.name}' uses cell-key perturbation, which needs the "
                                  "project key")
         return cell_key_table(df, out, rules, key, limits, spill)
-    con = connect(limits or resolve(), spill, lock=True)  # runs SQL built from the request's names
+    con = locked_cursor(limits or resolve(), spill)  # runs SQL built from the request's names
     try:
         if spec.privacy == "dp":
             cells, info = private_cells(con, df, out, str(out.query))
