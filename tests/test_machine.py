@@ -132,3 +132,25 @@ def test_locked_connection_reads_no_file_and_keeps_its_settings(tmp_path: Path) 
         str(tmp_path / "spill"), 2)
     open_con = machine.connect(limits)
     assert open_con.execute(f"SELECT count(*) FROM read_csv('{secret}')").fetchone() == (1,)
+
+
+def test_locked_cursors_are_locked_and_keep_their_own_tables(tmp_path: Path) -> None:
+    """Tables are controlled on connections to one shared locked database: each is as locked as connect(lock=True)
+    and sees none of another's temp tables or registered frames."""
+    limits = machine.resolve(2, "256MiB", env={})
+    one, two = machine.locked_cursor(limits, tmp_path / "spill"), machine.locked_cursor(limits, tmp_path / "spill")
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n1\n")
+    with pytest.raises(duckdb.PermissionException):
+        one.sql(f"SELECT * FROM read_csv('{secret}')").fetchall()
+    with pytest.raises(duckdb.Error):
+        two.execute("SET enable_external_access = true")
+    one.execute("CREATE TEMP TABLE _u AS SELECT 1 AS a")
+    one.register("_records", duckdb.sql("SELECT 2 AS b").arrow())
+    with pytest.raises(duckdb.CatalogException):
+        two.execute("SELECT * FROM _u")
+    with pytest.raises(duckdb.CatalogException):
+        two.execute("SELECT * FROM _records")
+    one.close()
+    assert machine.locked_cursor(limits, tmp_path / "spill").execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)
