@@ -119,15 +119,20 @@ def test_folder_of_a_killed_run_is_removed_by_the_next(tmp_path: Path) -> None:
         assert fresh.is_dir()
 
 
-def test_locked_connection_reads_no_file_and_keeps_its_settings(tmp_path: Path) -> None:
-    limits = machine.resolve(2, "256MiB", env={})
-    con = machine.connect(limits, tmp_path / "spill", lock=True)
+def _assert_locked(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> Path:
     secret = tmp_path / "secret.csv"
     secret.write_text("a\n1\n")
     with pytest.raises(duckdb.PermissionException):
         con.sql(f"SELECT * FROM read_csv('{secret}')").fetchall()
     with pytest.raises(duckdb.Error):
         con.execute("SET enable_external_access = true")
+    return secret
+
+
+def test_locked_connection_reads_no_file_and_keeps_its_settings(tmp_path: Path) -> None:
+    limits = machine.resolve(2, "256MiB", env={})
+    con = machine.connect(limits, tmp_path / "spill", lock=True)
+    secret = _assert_locked(con, tmp_path)
     assert con.execute("SELECT current_setting('temp_directory'), current_setting('threads')").fetchone() == (
         str(tmp_path / "spill"), 2)
     open_con = machine.connect(limits)
@@ -139,12 +144,8 @@ def test_locked_cursors_are_locked_and_keep_their_own_tables(tmp_path: Path) -> 
     and sees none of another's temp tables or registered frames."""
     limits = machine.resolve(2, "256MiB", env={})
     one, two = machine.locked_cursor(limits, tmp_path / "spill"), machine.locked_cursor(limits, tmp_path / "spill")
-    secret = tmp_path / "secret.csv"
-    secret.write_text("a\n1\n")
-    with pytest.raises(duckdb.PermissionException):
-        one.sql(f"SELECT * FROM read_csv('{secret}')").fetchall()
-    with pytest.raises(duckdb.Error):
-        two.execute("SET enable_external_access = true")
+    _assert_locked(one, tmp_path)
+    _assert_locked(two, tmp_path)
     one.execute("CREATE TEMP TABLE _u AS SELECT 1 AS a")
     one.register("_records", duckdb.sql("SELECT 2 AS b").arrow())
     with pytest.raises(duckdb.CatalogException):
