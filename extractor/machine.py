@@ -125,6 +125,7 @@ def connect(limits: Limits, spill: Path | None = None, lock: bool = False) -> du
     change, for connections that run SQL built from a request's names (sizing and spill folder are set first:
     DuckDB refuses a temp_directory once external access is off)."""
     con = duckdb.connect(config=duckdb_config(limits, spill))
+    quiet(con)
     if lock:
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
@@ -142,6 +143,12 @@ def locked_cursor(limits: Limits, spill: Path | None = None) -> duckdb.DuckDBPyC
     second and a half). Temp tables and registered frames are the connection's own, so tables controlled side
     by side do not meet; the lock (no file or network access, no setting changed) is the database's."""
     return _locked_database(limits, spill).cursor()
+
+
+def quiet(con: duckdb.DuckDBPyConnection) -> None:
+    """No progress bar of DuckDB's own: it printed to standard output over the CLI's progress, the lines a
+    command prints and the logs, for every query longer than two seconds. Set before a lock; cursors inherit it."""
+    con.execute("SET enable_progress_bar = false")
 
 
 def duckdb_config(limits: Limits, spill: Path | None = None) -> dict[str, str | int]:

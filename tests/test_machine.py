@@ -155,3 +155,14 @@ def test_locked_cursors_are_locked_and_keep_their_own_tables(tmp_path: Path) -> 
     one.close()
     assert machine.locked_cursor(limits, tmp_path / "spill").execute(
         "SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)
+
+
+def test_no_progress_bar_of_duckdb_on_any_connection_that_reads_rows(tmp_path: Path) -> None:
+    """DuckDB's own progress bar printed over the CLI's progress and into logs for any query past two seconds."""
+    from extractor.protect.sandbox import open_locked
+
+    limits = machine.resolve(2, "256MiB", env={})
+    duckdb.connect(str(tmp_path / "sandbox.duckdb")).close()
+    for con in (machine.connect(limits), machine.connect(limits, lock=True), machine.locked_cursor(limits),
+                open_locked(tmp_path / "sandbox.duckdb", limits)):
+        assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)

@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from extractor.errors import ExtractorError, QueryFailed
-from extractor.machine import Limits, duckdb_config, resolve
+from extractor.machine import Limits, duckdb_config, quiet, resolve
 from extractor.protect.row_multiplication import refuse_multiplied_rows
 from extractor.protect.sandbox_guard import refuse_unseen
 
@@ -44,6 +44,7 @@ def open_locked(database: Path, limits: Limits | None = None) -> duckdb.DuckDBPy
               "disabled_optimizers": NO_PREAGGREGATION}
     con = duckdb.connect(str(database), read_only=True, config=config)
     con.execute("SET enable_profiling = 'no_output'")  # the operator tree, kept in memory (row_multiplication.py)
+    quiet(con)
     con.execute("SET lock_configuration = true")
     return con
 
