@@ -47,7 +47,7 @@ class SideChecks:
     def _raise(self) -> None:
         if self._error is not None:
             error, self._error = self._error, None
-            raise error.with_traceback(None)
+            raise error
 
     def finish(self) -> dict[str, list]:
         """Each check's warnings, after waiting for the thread; a check's error is raised here."""
