@@ -115,11 +115,13 @@ class Catalog:
     retention: RetentionColumns | None = None
     structure_states: StructureStates | None = None
 
+    def sources(self) -> list[Source]:
+        """Every source a run reads: its tables', then its registers'."""
+        return [t.source for t in self.tables.values()] + [r.source for r in self.registers.values()]
+
     def source_paths(self) -> list[Path]:
-        """Every file a run reads: its tables', then its registers' (tables of a database or Spark's catalog are
-        not files)."""
-        sources = [t.source for t in self.tables.values()] + [r.source for r in self.registers.values()]
-        return [s.path for s in sources if s.format not in NOT_FILES]
+        """Every file a run reads (tables of a database or Spark's catalog are not files)."""
+        return [s.path for s in self.sources() if s.format not in NOT_FILES]
 
     def person_tables(self) -> frozenset[str]:
         """The names (lower case) of the tables that hold people's rows (a person_key column)."""

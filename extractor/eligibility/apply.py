@@ -142,8 +142,7 @@ def _side_checks(con: duckdb.DuckDBPyConnection, cfg: RunConfig, rows_in: dict[s
     if "retention" in rules:
         for table in cfg.catalog.tables.values():
             checks[f"retention {table.name}"] = lambda c, t=table: retention_warnings(c, cfg, t)
-    sources = [t.source for t in cfg.catalog.tables.values()] + [r.source for r in cfg.catalog.registers.values()]
-    if any(s.format == "postgres" for s in sources):
+    if any(s.format == "postgres" for s in cfg.catalog.sources()):
         return SideChecks(con, checks, None)
     return SideChecks(con, checks, con if is_spark(con) else con.cursor())
 
