@@ -67,3 +67,19 @@ def test_leap_edges_exhaustively(con: duckdb.DuckDBPyConnection) -> None:
                 for text in (f"DATE '{anchor}'", f"TIMESTAMP '{anchor} 00:00:00'", f"TIMESTAMP '{anchor} 12:00:00'"):
                     engine, rewritten = _engine(con, text, years, as_of)
                     assert engine == rewritten, (text, years, as_of)
+
+
+def test_the_periods_the_stage_reads_are_the_shipped_tables_rows() -> None:
+    """reference_data.retention_periods (csv module, read at every run) holds exactly what the Polars frames the
+    DPO's warnings read say: the basic-data row first, then each service task's linked row with an anchor."""
+    import polars as pl
+
+    from extractor import reference_data as ref
+
+    rules = ref.retention_rules().filter(pl.col("anchor_event").is_not_null())
+    basic = rules.filter(pl.col("document_or_service_task_fi") == ref.BASIC_DATA_ROW)
+    linked = ref.retention_by_service_task().drop_nulls("anchor_event")
+    expected = [(None, r["anchor_event"], int(r["years"])) for r in basic.iter_rows(named=True)] + \
+        [(r["service_task_code"], r["anchor_event"], r["years"]) for r in linked.iter_rows(named=True)]
+    assert list(ref.retention_periods()) == expected
+    assert expected[0] == (None, "client_death", 2) and len(expected) > 1

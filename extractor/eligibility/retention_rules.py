@@ -3,8 +3,6 @@ service-task classification, data/fi), and what the DPO is told when the data ca
 
 from __future__ import annotations
 
-from functools import cache
-
 import duckdb
 import polars as pl
 
@@ -14,8 +12,6 @@ from extractor.config.load import RunConfig
 from extractor.eligibility.retention_dates import ended_sql
 from extractor.i18n import N_, Message
 from extractor.sql import quote_ident, quote_literal
-
-BASIC_DATA_ROW = "Asiakkuusasiakirja ja asiakkaan perustiedot"  # the Act's row for client basic data
 
 
 def retention_rules(table: Table, cfg: RunConfig) -> list[tuple[str | None, str, int]]:
@@ -30,17 +26,14 @@ def retention_rules(table: Table, cfg: RunConfig) -> list[tuple[str | None, str,
     return []
 
 
-@cache
 def _by_service_task() -> tuple[tuple[str, str, int], ...]:
-    """The shipped periods by service task, read once (the stage asks per table, and the checks again)."""
-    rows = reference_data.retention_by_service_task().drop_nulls("anchor_event")
-    return tuple((r["service_task_code"], r["anchor_event"], r["years"]) for r in rows.iter_rows(named=True))
+    """The shipped periods by service task."""
+    return tuple(p for p in reference_data.retention_periods() if p[0] is not None)  # type: ignore[misc]
 
 
-@cache
 def _basic_data() -> tuple[tuple[None, str, int], ...]:
-    basic = reference_data.retention_rules().filter(pl.col("document_or_service_task_fi") == BASIC_DATA_ROW)
-    return ((None, basic["anchor_event"][0], int(basic["years"][0])),) if basic.height else ()
+    """The client basic-data period (from the client's death), at most one."""
+    return tuple(p for p in reference_data.retention_periods() if p[0] is None)[:1]  # type: ignore[misc]
 
 
 def anchor_sql(anchor: str, table: Table, cfg: RunConfig) -> str | None:
