@@ -126,3 +126,46 @@ def test_remembered_parses_find_what_plain_parses_find() -> None:
         first, second = found(), found()
     assert matcher.parse is parse and matcher._verify is verify and matcher.PhoneNumberMatcher._extract_match is extract
     assert sum(map(bool, plain)) > 60 and plain == first == second
+
+
+def _entities_as_first_written(texts: pl.Series) -> list[list[str]]:
+    """The prefilters' verdicts as a list column of entity names, each verdict its own expression: the reference
+    for the bit masks the batch path hands its workers."""
+    from extractor.freetext.detect import PREFILTERS, _may_hold_phone, as_presidio_reads
+
+    flags = pl.DataFrame({"t": texts}).with_columns(as_presidio_reads(pl.col("t"))).select(
+        *[pl.when(pl.col("t").str.contains(rx)).then(pl.lit(e)).alias(e) for e, rx in PREFILTERS.items()],
+        pl.when(_may_hold_phone()).then(pl.lit("PHONE_NUMBER")).alias("PHONE_NUMBER"))
+    return flags.select(pl.concat_list(pl.all()).list.drop_nulls())[:, 0].to_list()
+
+
+ENTITY_PIECES = ["a@b.fi", "010101-123N", "1234567-1", "FI21 1234 5600 0007 85", "Mannerheimintie 5", "00100",
+                 "040 123 4567", "16.3.2023", " ", "x", "\n", "İ"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(ENTITY_PIECES), max_size=6).map(" ".join) | st.text(max_size=40),
+                min_size=1, max_size=12))
+def test_entity_masks_read_back_as_the_prefilters_say(texts: list[str]) -> None:
+    series = pl.Series(texts, dtype=pl.String)
+    assert candidate_entities(series).to_list() == _entities_as_first_written(series)
+
+
+def test_entity_masks_agree_on_every_corpus_note() -> None:
+    series = pl.Series(NOTES)
+    found = candidate_entities(series).to_list()
+    assert found == _entities_as_first_written(series) and sum(map(bool, found)) > 100
+
+
+def test_a_batch_leaves_presidio_and_the_phone_matcher_as_it_found_them() -> None:
+    """The batch's shortcuts (remembered parses, results scored in place) are undone when the batch ends."""
+    import copy
+
+    import phonenumbers.phonenumbermatcher as matcher
+    from presidio_analyzer.context_aware_enhancers import lemma_context_aware_enhancer as enhancer
+
+    before = (matcher.parse, matcher._verify, matcher.PhoneNumberMatcher._extract_match)  # noqa: SLF001
+    with remembered_parses():
+        assert enhancer.copy is not copy and matcher.parse is not before[0]
+    assert enhancer.copy is copy
+    assert (matcher.parse, matcher._verify, matcher.PhoneNumberMatcher._extract_match) == before  # noqa: SLF001

@@ -96,16 +96,32 @@ def as_presidio_reads(text: pl.Expr) -> pl.Expr:
     return text
 
 
+def candidate_masks(texts: pl.Series) -> pl.Series:
+    """For each text, the entities (other than names) it could contain, as a bit mask over ENTITIES (bit i:
+    ENTITIES[i]); entities_of(mask) reads one back. A mask, not a list column: building and handing over a list
+    of strings per note cost more than running every prefilter."""
+    tests = [pl.col("t").str.contains(rx) for rx in PREFILTERS.values()] + [_may_hold_phone()]
+    flags = pl.DataFrame({"t": texts}).with_columns(as_presidio_reads(pl.col("t")))
+    return flags.select(pl.sum_horizontal(test.cast(pl.UInt8) * (1 << i) for i, test in enumerate(tests))
+                        .cast(pl.UInt8).alias("entities"))["entities"]
+
+
+_MASKED = ENTITIES[:-1]  # every entity but names, which every note is read for
+assert len(_MASKED) <= 8, "candidate_masks packs the entities into a UInt8"
+_ENTITY_SETS = tuple(tuple(e for i, e in enumerate(_MASKED) if mask >> i & 1) for mask in range(1 << len(_MASKED)))
+
+
+def entities_of(mask: int) -> tuple[str, ...]:
+    return _ENTITY_SETS[mask]
+
+
 def candidate_entities(texts: pl.Series) -> pl.Series:
     """For each text, the entities (other than names) it could contain: a list column."""
-    flags = pl.DataFrame({"t": texts}).with_columns(as_presidio_reads(pl.col("t"))).select(
-        *[pl.when(pl.col("t").str.contains(rx)).then(pl.lit(entity)).alias(entity)
-          for entity, rx in PREFILTERS.items()],
-        pl.when(_may_hold_phone()).then(pl.lit("PHONE_NUMBER")).alias("PHONE_NUMBER"))
-    return flags.select(pl.concat_list(pl.all()).list.drop_nulls().alias("entities"))["entities"]
+    return pl.Series("entities", [list(entities_of(m)) for m in candidate_masks(texts).to_list()],
+                     dtype=pl.List(pl.String))
 
 
-def _analyze(batch: list[tuple[str, list[str], str]], second: names.SecondLine = names.SECOND_LINE_ON
+def _analyze(batch: list[tuple[str, tuple[str, ...], str]], second: names.SecondLine = names.SECOND_LINE_ON
              ) -> list[list[tuple[int, int, str, float]]]:
     from extractor.freetext.engine import analyzer
     from extractor.freetext.one_pass import analyze_note, remembered_parses
@@ -169,16 +185,16 @@ class _Prepared:
         self.units: list[pl.Series] = []
         self.languages: list[pl.DataFrame] = []
 
-    def __iter__(self) -> Iterator[list[tuple[str, list[str], str]]]:
+    def __iter__(self) -> Iterator[list[tuple[str, tuple[str, ...], str]]]:
         for part in self.distinct.iter_slices(_CHUNK):
             if "language" not in part.columns:
                 part = part.with_columns(languages_of(part["text"], self.language).alias("language"))
             self.languages.append(part.select("u", "language"))
-            part = part.with_columns(candidate_entities(part["text"])) \
+            part = part.with_columns(candidate_masks(part["text"])) \
                 .filter(pl.col("text").str.contains(r"[^\W_]"))  # nothing to find without a letter or digit
             self.units.append(part["u"])
-            yield list(zip(part["text"].to_list(), part["entities"].to_list(), part["language"].to_list(),
-                           strict=True))
+            yield list(zip(part["text"].to_list(), map(entities_of, part["entities"].to_list()),
+                           part["language"].to_list(), strict=True))
 
 
 def _analyze_all(prepared: _Prepared, processes: int, second: names.SecondLine) -> list[list[tuple]]:

@@ -41,6 +41,20 @@ class Hit:
     sure: bool = False  # Voikko reads it as a name and as nothing else
 
 
+class _Hits(dict):
+    """One language's words, each classified on first sight (__missing__) and remembered; at most 500,000."""
+
+    def __init__(self, gaz: Gazetteer, lang: str) -> None:
+        super().__init__()
+        self.gaz, self.lang = gaz, lang
+
+    def __missing__(self, token: str) -> Hit | None:
+        if len(self) > 500_000:
+            self.clear()
+        hit = self[token] = self.gaz._fresh(token, self.lang)  # noqa: SLF001 - the memo is the gazetteer's own
+        return hit
+
+
 @dataclass(frozen=True)
 class Gazetteer:
     counts: dict[str, int]  # lower-case name -> people bearing it (first names and surnames together)
@@ -49,18 +63,24 @@ class Gazetteer:
     folded: dict[str, str] = field(default_factory=dict)  # name without diacritics -> name (nystrom -> nyström)
     areas: frozenset[str] = frozenset()  # districts and villages (postal areas) that are also common names
     nicknames: dict[str, str] = field(default_factory=dict)  # derived nickname -> first name (jukkis -> jukka)
-    seen: dict[tuple[str, str], Hit | None] = field(default_factory=dict, compare=False)  # memo per (word, lang)
+    seen: dict[str, _Hits] = field(default_factory=dict, compare=False)  # per language: word -> Hit or None
+
+    def hits(self, lang: str) -> _Hits:
+        """The language's memo of words classified: `hits(lang)[word]` is `classify(word, lang)`, at the cost of a
+        dict lookup once the word has been seen (the name recognizer asks for every word of every note)."""
+        memo = self.seen.get(lang)
+        if memo is None:
+            memo = self.seen[lang] = _Hits(self, lang)
+        return memo
 
     def classify(self, token: str, lang: str = "fi") -> Hit | None:
-        key = (token, lang)
-        if key not in self.seen:
-            if len(self.seen) > 500_000:
-                self.seen.clear()
-            hit = self._classify(token, lang)
-            if hit is not None and hit.kind != "place" and hit.base in self.areas and in_place_case(token):
-                hit = Hit(hit.base, "place")  # Kalliosta, Käpylässä: the district, not Mr Kallio
-            self.seen[key] = hit
-        return self.seen[key]
+        return self.hits(lang)[token]
+
+    def _fresh(self, token: str, lang: str) -> Hit | None:
+        hit = self._classify(token, lang)
+        if hit is not None and hit.kind != "place" and hit.base in self.areas and in_place_case(token):
+            hit = Hit(hit.base, "place")  # Kalliosta, Käpylässä: the district, not Mr Kallio
+        return hit
 
     def _classify(self, token: str, lang: str) -> Hit | None:
         if len(token) < 2 or (token.isupper() and len(token) < 4) or _CAMEL.match(token):

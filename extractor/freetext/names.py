@@ -67,7 +67,6 @@ SIGNED_BY = re.compile(r"\b(?i:kirj\.|kirjaaja:?|kirjannut:?|antecknat av:?|prot
                        r"\s*(?!(?i:" + _NOT_INITIALS + r")\b)(?!(?:" + _NOT_INITIALS_LOWER + r")\b)"
                        r"([A-ZÅÄÖ]{2,3}|[a-zåäö]{2,3})\.?"
                        r"(?=\s*(?:[,;(]|\d|klo\b|kl\.|sos|$))", re.MULTILINE)
-_UNSEEN = object()  # a word the gazetteer has not yet been asked about
 _AND = re.compile(r"\s+(?:ja|sekä|eli|alias|och|dvs|and|aka|&)\s+")  # the whole gap between two names
 
 
@@ -81,9 +80,8 @@ def find_names(text: str, gaz: Gazetteer | None = None, lang: str = "fi", cut: f
     """(start, end, score) of every run of adjacent name words, then of every other mention of a name
     already found in the text; an initial just before a name is part of it."""
     gaz = gaz or gazetteer()
-    seen, classify, unseen = gaz.seen.get, gaz.classify, _UNSEEN
-    hits = [(s, e, h) for s, e, w in (words if words is not None else tokens(text))
-            if (h := (h if (h := seen((w, lang), unseen)) is not unseen else classify(w, lang)))]
+    known = gaz.hits(lang)
+    hits = [(s, e, h) for s, e, w in (words if words is not None else tokens(text)) if (h := known[w])]
     groups: list[list[tuple[int, int, Hit]]] = []
     for hit in hits:
         case = _case(text[hit[0]:hit[1]])

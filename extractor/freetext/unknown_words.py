@@ -55,17 +55,16 @@ def near_name(low: str) -> str | None:
 
 
 class _Verdicts(dict):
-    """Per (token, language): a possible name (capitalised: SCORE; lower case: LOWER_SCORE) or None."""
+    """Per token, in one language: a possible name (capitalised: SCORE; lower case: LOWER_SCORE) or None."""
 
-    def __init__(self, gaz: Gazetteer, terms: frozenset[str]) -> None:
+    def __init__(self, gaz: Gazetteer, terms: frozenset[str], lang: str) -> None:
         super().__init__()
-        self.gaz, self.terms = gaz, terms
+        self.gaz, self.terms, self.lang = gaz, terms, lang
 
-    def __missing__(self, key: tuple[str, str]) -> float | None:
-        token, lang = key
-        value = _verdict(token, lang, self.gaz, self.terms)
+    def __missing__(self, token: str) -> float | None:
+        value = _verdict(token, self.lang, self.gaz, self.terms)
         if len(self) < 500_000:
-            self[key] = value
+            self[token] = value
         return value
 
 
@@ -87,7 +86,7 @@ def _verdict(token: str, lang: str, gaz: Gazetteer, terms: frozenset[str]) -> fl
 _HOUSE_NUMBER = re.compile(r"\s+\d{1,4}\b")
 
 
-_VERDICTS: dict[tuple[int, frozenset[str]], _Verdicts] = {}
+_VERDICTS: dict[tuple[int, frozenset[str], str], _Verdicts] = {}
 
 
 def possible_names(text: str, lang: str, gaz: Gazetteer, terms: frozenset[str] = frozenset(),
@@ -95,14 +94,14 @@ def possible_names(text: str, lang: str, gaz: Gazetteer, terms: frozenset[str] =
     """(start, end, score) of every token no dictionary, gazetteer or term list knows."""
     if not dictionary.available(lang):
         return []
-    verdicts = _VERDICTS.get((id(gaz), terms))
+    verdicts = _VERDICTS.get((id(gaz), terms, lang))
     if verdicts is None:
-        verdicts = _VERDICTS[(id(gaz), terms)] = _Verdicts(gaz, terms)
+        verdicts = _VERDICTS[(id(gaz), terms, lang)] = _Verdicts(gaz, terms, lang)
     out = []
     hurried = not any(map(str.isupper, text))
     for start, end, word in words if words is not None else [(m.start(), m.end(), m.group())
                                                               for m in WORD.finditer(text)]:
-        score = verdicts[(word, lang)]
+        score = verdicts[word]
         if score is None or (score == LOWER_SCORE and lang != "fi" and not hurried):
             continue  # lower case: only where the dictionary knows every form (Voikko), or in a hurried note
         if (start and text[start - 1].isdigit()) or (end < len(text) and text[end].isdigit()):
