@@ -79,6 +79,7 @@ def _csv_rows(name: str) -> tuple[dict[str, str], ...]:
         return tuple(csv.DictReader(f))
 
 
+@cache
 def retention_periods() -> tuple[tuple[str | None, str, int], ...]:
     """(service-task code, or None for the client basic-data row; anchor event; years) of every period the Act
     runs from an event, read with the csv module: the eligibility stage needs only these few rows, and reading

@@ -28,12 +28,12 @@ def retention_rules(table: Table, cfg: RunConfig) -> list[tuple[str | None, str,
 
 def _by_service_task() -> tuple[tuple[str, str, int], ...]:
     """The shipped periods by service task."""
-    return tuple(p for p in reference_data.retention_periods() if p[0] is not None)  # type: ignore[misc]
+    return tuple(p for p in reference_data.retention_periods() if p[0] is not None)
 
 
 def _basic_data() -> tuple[tuple[None, str, int], ...]:
     """The client basic-data period (from the client's death), at most one."""
-    return tuple(p for p in reference_data.retention_periods() if p[0] is None)[:1]  # type: ignore[misc]
+    return tuple(p for p in reference_data.retention_periods() if p[0] is None)[:1]
 
 
 def anchor_sql(anchor: str, table: Table, cfg: RunConfig) -> str | None:
