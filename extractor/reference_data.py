@@ -69,35 +69,31 @@ def document_structures() -> pl.DataFrame:
 
 
 @cache
-def retention_rules() -> pl.DataFrame:
-    return pl.read_csv(data_file("retention_703_2023.csv"), infer_schema=False)
-
-
-@cache
 def _csv_rows(name: str) -> tuple[dict[str, str], ...]:
     with data_file(name).open(encoding="utf-8", newline="") as f:
         return tuple(csv.DictReader(f))
 
 
 @cache
-def retention_periods() -> tuple[tuple[str | None, str, int], ...]:
-    """(service-task code, or None for the client basic-data row; anchor event; years) of every period the Act
-    runs from an event, read with the csv module: the eligibility stage needs only these few rows, and reading
-    them through Polars cost its first use in the process (10-30 ms at every run, a tenth of the stage on a
-    small registry). The basic-data row comes first; retention_by_service_task() holds the same links."""
+def retention_links() -> tuple[tuple[str, str | None, int | None], ...]:
+    """(service-task code, anchor event, years) for each service-task code, by the Act 703/2023 row it is linked
+    to (retention_service_tasks.csv to retention_703_2023.csv); anchor and years None where the row has none.
+    Read with the csv module: the eligibility stage reads these few rows at every run, and reading them through
+    Polars was the process's first Polars call (10-30 ms, a tenth of the stage on a small registry)."""
     rules = _csv_rows("retention_703_2023.csv")
-    basic = tuple((None, r["anchor_event"], int(r["years"])) for r in rules
-                  if r["document_or_service_task_fi"] == BASIC_DATA_ROW and r["anchor_event"])
-    return basic + tuple((link["service_task_code"], rule["anchor_event"], int(rule["years"]))
-                         for link in _csv_rows("retention_service_tasks.csv") for rule in rules
-                         if rule["document_or_service_task_fi"] == link["retention_row_fi"] and rule["anchor_event"])
+    out: list[tuple[str, str | None, int | None]] = []
+    for link in _csv_rows("retention_service_tasks.csv"):
+        rows = [r for r in rules if r["document_or_service_task_fi"] == link["retention_row_fi"]] or [{}]
+        out += [(link["service_task_code"], r.get("anchor_event") or None,
+                 int(r["years"]) if r.get("years") else None) for r in rows]
+    return tuple(out)
 
 
 @cache
-def retention_by_service_task() -> pl.DataFrame:
-    """service_task_code, anchor_event, years: the Act 703/2023 rule for each service-task code."""
-    link = pl.read_csv(data_file("retention_service_tasks.csv"), infer_schema=False)
-    rules = retention_rules().select(pl.col("document_or_service_task_fi").alias("retention_row_fi"),
-                                     "anchor_event", pl.col("years").cast(pl.Int32))
-    return link.join(rules, on="retention_row_fi", how="left").select("service_task_code", "retention_row_fi",
-                                                                       "anchor_event", "years")
+def retention_periods() -> tuple[tuple[str | None, str, int], ...]:
+    """(service-task code, or None for the client basic-data row; anchor event; years) of every period the Act
+    runs from an event: the basic-data row first, then retention_links() with an anchor."""
+    basic = tuple((None, r["anchor_event"], int(r["years"])) for r in _csv_rows("retention_703_2023.csv")
+                  if r["document_or_service_task_fi"] == BASIC_DATA_ROW and r["anchor_event"])
+    return basic + tuple((code, anchor, years) for code, anchor, years in retention_links()
+                         if anchor is not None and years is not None)

@@ -70,15 +70,20 @@ def test_leap_edges_exhaustively(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_the_periods_the_stage_reads_are_the_shipped_tables_rows() -> None:
-    """reference_data.retention_periods (csv module, read at every run) holds exactly what the Polars frames the
-    DPO's warnings read say: the basic-data row first, then each service task's linked row with an anchor."""
+    """reference_data's rows (csv module, read at every run) hold exactly what the shipped tables say when read and
+    joined with Polars: every service task's linked row, and the periods with an anchor, basic data first."""
     import polars as pl
 
     from extractor import reference_data as ref
 
-    rules = ref.retention_rules().filter(pl.col("anchor_event").is_not_null())
-    basic = rules.filter(pl.col("document_or_service_task_fi") == ref.BASIC_DATA_ROW)
-    linked = ref.retention_by_service_task().drop_nulls("anchor_event")
+    rules = pl.read_csv(ref.data_file("retention_703_2023.csv"), infer_schema=False)
+    links = pl.read_csv(ref.data_file("retention_service_tasks.csv"), infer_schema=False).join(
+        rules.select(pl.col("document_or_service_task_fi").alias("retention_row_fi"), "anchor_event",
+                     pl.col("years").cast(pl.Int32)), on="retention_row_fi", how="left")
+    assert list(ref.retention_links()) == list(links.select("service_task_code", "anchor_event", "years").iter_rows())
+    basic = rules.filter(pl.col("anchor_event").is_not_null() & (pl.col("document_or_service_task_fi")
+                                                                == ref.BASIC_DATA_ROW))
+    linked = links.drop_nulls("anchor_event")
     expected = [(None, r["anchor_event"], int(r["years"])) for r in basic.iter_rows(named=True)] + \
         [(r["service_task_code"], r["anchor_event"], r["years"]) for r in linked.iter_rows(named=True)]
     assert list(ref.retention_periods()) == expected

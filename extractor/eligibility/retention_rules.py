@@ -4,7 +4,6 @@ service-task classification, data/fi), and what the DPO is told when the data ca
 from __future__ import annotations
 
 import duckdb
-import polars as pl
 
 from extractor import reference_data
 from extractor.config.catalog import Table
@@ -95,9 +94,8 @@ def retention_warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Ta
     task = table.one_with_role("service_task")
     if task is None or cfg.catalog.retention is None:
         return []
-    mapping = reference_data.retention_by_service_task()
+    anchors = {code: anchor for code, anchor, _ in reversed(reference_data.retention_links())}  # the first row
     assessed = {code for code, anchor, _ in retention_rules(table, cfg) if anchor_sql(anchor, table, cfg)}
-    known = set(mapping["service_task_code"])
     others = [c for c in table.with_role("service_task") if c != task]  # a second task column: its codes too
     name = f"raw.{quote_ident(table.name)}"
     codes = " UNION ALL ".join([f"SELECT CAST({quote_ident(task)} AS VARCHAR) AS code FROM {name}",
@@ -109,11 +107,11 @@ def retention_warnings(con: duckdb.DuckDBPyConnection, cfg: RunConfig, table: Ta
         if code is None or not code.strip():
             out.append(Message("%(table)s: %(n)s rows without a service task: no retention rule applies; kept",
                                table=dict(table.labels) or table.name, n=n))
-        elif code not in known:
+        elif code not in anchors:
             out.append(Message("%(table)s: %(n)s rows with service task %(code)s have no retention rule; kept",
                                table=dict(table.labels) or table.name, n=n, code=repr(code)))
         elif code not in assessed:
-            anchor = mapping.filter(pl.col("service_task_code") == code)["anchor_event"][0]
+            anchor = anchors[code]
             out.append(Message("%(table)s: %(n)s rows with service task %(code)s: retention runs from %(event)s, "
                                "which the data do not record; kept", table=dict(table.labels) or table.name, n=n,
                                code=repr(code), event=Message(ANCHOR_EVENTS.get(anchor, N_("an event the law names")))))

@@ -117,8 +117,10 @@ def entities_of(mask: int) -> tuple[str, ...]:
 
 def candidate_entities(texts: pl.Series) -> pl.Series:
     """For each text, the entities (other than names) it could contain: a list column."""
-    return pl.Series("entities", [list(entities_of(m)) for m in candidate_masks(texts).to_list()],
-                     dtype=pl.List(pl.String))
+    sets = pl.DataFrame({"entities": range(len(_ENTITY_SETS)), "names": [list(e) for e in _ENTITY_SETS]},
+                        schema={"entities": pl.UInt8, "names": pl.List(pl.String)})
+    return candidate_masks(texts).to_frame().join(sets, on="entities", how="left", maintain_order="left")["names"] \
+        .alias("entities")
 
 
 def _analyze(batch: list[tuple[str, tuple[str, ...], str]], second: names.SecondLine = names.SECOND_LINE_ON
