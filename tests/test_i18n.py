@@ -66,6 +66,14 @@ def test_numbers_as_cldr_writes_them(lang: str, value: int, expected: str) -> No
     assert i18n.number(value, lang) == expected
 
 
+@given(st.integers(min_value=-10**24, max_value=10**24))  # Babel fails from 10**25 on (28-digit decimals)
+def test_english_whole_numbers_without_babel_are_what_babel_writes(value: int) -> None:
+    """number()'s shortcut for whole numbers in English, against Babel's own en_IE formatting."""
+    from babel.numbers import format_decimal
+
+    assert i18n.number(value, "en") == format_decimal(value, locale=i18n._locale("en"))
+
+
 @pytest.mark.parametrize(("lang", "share", "expected"), [
     ("fi", 0.123, "12,3\u00a0%"), ("sv", 0.5, "50,0\u00a0%"), ("en", 0.123, "12.3%"),
 ])
