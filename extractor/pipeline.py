@@ -142,7 +142,7 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
                 released = [(r.run_id, layout.run_dir(out_root, r.run_dir))
                             for r in known.released_runs_of(cfg.request.project)]
                 ctx = KindContext(cfg, released, staging.exact_tables, limits, work / "spill",
-                                  result.protected.persons if result.protected else None, pkey)
+                                  result.protected.persons if result.protected else None, pkey, staging.run_id)
                 manifest = _control_outputs(frames, ctx, staging, result, witness.head_of(known))
         with stage("check"):
             _check(staging, result)

@@ -114,14 +114,18 @@ def whole_counts(df: pl.DataFrame, counts: tuple[str, ...]) -> pl.DataFrame:
     return df.with_columns(pl.col(c).cast(pl.Int64) for c in wide) if wide else df
 
 
+def ordered(df: pl.DataFrame, out: Output) -> pl.DataFrame:
+    """The output's columns in the order the file is written: by its dimensions (ties as the query gave them)."""
+    df = df.select(*out.dimensions, *out.counts)
+    return df.sort(out.dimensions, nulls_last=True, maintain_order=True) if out.dimensions else df
+
+
 def control(df: pl.DataFrame, out: Output, rules: Disclosure, persons: int | None = None
             ) -> tuple[pl.DataFrame, Controlled]:
     """Apply the rules; the returned frame has count columns as text with REDACTED for suppressed cells."""
     df = whole_counts(df, out.counts)
     _validate(df, out, rules)
-    df = df.select(*out.dimensions, *out.counts)
-    if out.dimensions:
-        df = df.sort(out.dimensions, nulls_last=True)
+    df = ordered(df, out)
     safe = df.with_columns(rounded_expr(pl.col(c), rules).alias(c) for c in out.counts)
     _refuse_person_level(df, safe, out, rules, persons)
     cells = df.height * len(out.counts)

@@ -19,9 +19,17 @@ import polars as pl
 
 from extractor.config.load import RunConfig
 from extractor.config.request import Output
-from extractor.disclosure.aggregate import Controlled, control
+from extractor.disclosure.aggregate import REDACTED, Controlled, control, ordered, whole_counts
 from extractor.disclosure.records.outputs import anonymise, pseudonymised_records
-from extractor.disclosure.tables.differencing import Difference, compare, earlier_releases
+from extractor.disclosure.tables.differencing import (
+    Difference,
+    Published,
+    compare,
+    earlier_releases,
+    published_counts,
+    published_table,
+    within_rows,
+)
 from extractor.errors import ExtractorError
 from extractor.machine import Limits
 from extractor.protect.pseudonym import ProjectKey
@@ -47,6 +55,7 @@ class DisclosureRecords:
     anonymised: dict[str, Any] = field(default_factory=dict)  # output -> anonymity.Result
     tables: list[TableRecord] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
+    published: list[Published] = field(default_factory=list)  # this run's counts so far, for differencing
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,7 @@ class KindContext:
     spill: Path
     persons: int | None = None  # persons whose rows reached the query (None: no person key in the sandbox)
     key: ProjectKey | None = None  # the project key: record keys of cell-key tables
+    run_id: str = ""  # names this run's own outputs in differencing findings
 
 
 class Aggregate:
@@ -65,6 +75,14 @@ class Aggregate:
                 records: DisclosureRecords) -> tuple[pl.DataFrame, dict[str, Any]]:
         safe, record = control(frame, out, ctx.cfg.purpose.disclosure, ctx.persons)
         records.controlled.append(record)
+        exact = ordered(whole_counts(frame, out.counts), out)  # the rows of `safe`, in its order
+        counts = published_counts(f"{ctx.run_id}/{out.name}", list(out.dimensions), list(out.counts), exact,
+                                  safe.select(pl.col(c) == REDACTED for c in out.counts))
+        threshold = ctx.cfg.purpose.disclosure.threshold
+        records.differences += within_rows(out.name, counts, threshold)
+        for current in counts:
+            records.differences += compare(out.name, current, records.published, threshold, nearly_all=True)
+        records.published += counts
         return safe, {"dimensions": list(out.dimensions), "counts": list(out.counts)}
 
 
@@ -84,20 +102,18 @@ class Table:
         folder = ctx.exact_tables  # for the output checker and later differencing checks
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         exact.write_parquet(folder / f"{out.name}.parquet")
-        if out.table.privacy == "sdc":
-            records.differences += self._differences(ctx, out, exact)
+        current = published_table(f"{ctx.run_id}/{out.name}", exact)  # none for a DP table: its budget answers
+        if current is not None:
+            threshold = ctx.cfg.purpose.disclosure.threshold
+            records.differences += compare(out.name, current, earlier_releases(ctx.released), threshold)
+            records.differences += compare(out.name, current, records.published, threshold, nearly_all=True)
+            records.published.append(current)
         spec = out.table
         return safe, {"groups": [list(g) for g in spec.groups], "count": spec.count,
                       "magnitudes": list(spec.magnitudes), "statistics": list(spec.statistics),
                       "event_counts": list(table_record.event_counts),
                       "nonadditive_lines": {col: r["nonadditive_lines"] for col, r in table_record.rounding.items()},
                       "privacy": spec.privacy, "dimensions": list(out.dimensions), "counts": [spec.count]}
-
-    @staticmethod
-    def _differences(ctx: KindContext, out: Output, exact: pl.DataFrame) -> list[Difference]:
-        earlier = earlier_releases(ctx.released)
-        return compare(out.name, list(out.dimensions), [out.table.count], exact, earlier,
-                       ctx.cfg.purpose.disclosure.threshold)
 
 
 class AnonymisedRecords:

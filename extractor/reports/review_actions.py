@@ -56,7 +56,7 @@ def actions(cfg: RunConfig, elig: Eligibility, leaving: list[dict[str, Any]], ta
                            file=p["file"], days=p["shift"]) if p["shift"] else
                    Message("Dates in %(file)s are as recorded: the request shifts no dates.", file=p["file"]))
     if differences:
-        out.append(Message("Return the request unless you are sure the differences from earlier releases "
+        out.append(Message("Return the request unless you are sure the differences between published counts "
                            "(section 6) reveal no one."))
     for name, a in anonymised.items():
         if a.records and a.suppressed > 0.1 * (a.records + a.suppressed):

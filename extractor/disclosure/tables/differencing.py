@@ -1,15 +1,24 @@
-"""Differencing across releases: does a new table, set against an earlier one, isolate a small group?
+"""Differencing: does a published count, set against another published count, isolate a small group?
 
-Each released table leaves its exact values in the run's controller folder. A new table is compared
-cell by cell with every earlier released table of the same project that has as many label columns,
-whatever the output, label or count is called now (renaming them would otherwise dodge the check):
-where a count was published in both and the two differ by 1..threshold, subtracting one from the
-other reveals a group smaller than the threshold (e.g. one person left out of the second request).
-The finding goes to the reviewers; it is a judgement for them, so it does not fail the run.
+Each released table leaves its exact values in the run's controller folder. A new output is compared cell by
+cell with every earlier released table of the same project, and with every output of its own request made
+before it, that has as many label columns, whatever the output, label or count is called now (renaming them
+would otherwise dodge the check): where a count was published in both and the two differ by 1..threshold,
+subtracting one from the other may reveal a group smaller than the threshold (one person left out of the
+second request). Within one aggregate file, two count columns are compared row by row (a count of everyone
+born before a day, and the same count with one person added when that person has a diagnosis). Two figures of
+one request are flagged when they count nearly the same people: every cell published in both within the
+threshold, and some cell 1..threshold apart (clients and documents of the same rows differ by more somewhere,
+and are not flagged). Cell-key tables are compared too: the same records give the same noise, so a one-person
+difference shows through one pair of tables. A differentially private table is not (its noise is spent from
+the project's budget).
+The findings go to the reviewers; whether two counts are nested is a judgement for them, so it does not fail
+the run.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,51 +26,104 @@ import polars as pl
 
 from extractor.release.layout import RunFolder
 
+_HIDDEN, _PUBLISHED = "_hidden_", "_published_"
+
 
 @dataclass(frozen=True)
 class Difference:
     output: str
-    earlier_run: str
+    earlier_run: str  # run id/output of the other figure (this run's own id for an output of the same request)
     column: str
     cells: int  # cells published in both whose difference is 1..threshold
     example: str  # labels of the first such cell
+    other_column: str = ""  # set when the other figure is another count column of the same row of `output`
+
+
+@dataclass(frozen=True)
+class Published:
+    """One count of one output: its label columns, and per cell the exact count and whether it was hidden."""
+
+    name: str  # run id/output
+    column: str  # the count's column
+    labels: list[str]
+    frame: pl.DataFrame  # labels…, _count (Int64), _hidden (Boolean)
 
 
 def hidden_column(col: str) -> str:
-    return f"_hidden_{col}"
+    return f"{_HIDDEN}{col}"
 
 
-def _labels_and_count(frame: pl.DataFrame) -> tuple[list[str], str | None]:
-    """An exact frame's label columns (text, not internal) and its count (the one with a hidden flag)."""
+def published_table(name: str, frame: pl.DataFrame) -> Published | None:
+    """An exact table frame's published count: an SDC table's (flagged hidden where suppressed) or a cell-key
+    table's (nothing hidden); None for a table whose count is not compared (differential privacy)."""
     labels = [c for c, t in frame.schema.items() if t == pl.String and not c.startswith("_")]
-    flags = [c[len(hidden_column("")):] for c in frame.columns if c.startswith(hidden_column(""))]
-    return labels, (flags[0] if flags and flags[0] in frame.columns else None)
+    flagged = [c[len(_HIDDEN):] for c in frame.columns if c.startswith(_HIDDEN) and c[len(_HIDDEN):] in frame.columns]
+    keyed = [c[len(_PUBLISHED):] for c in frame.columns
+             if c.startswith(_PUBLISHED) and c[len(_PUBLISHED):] in frame.columns]
+    if "_reasons" in frame.columns and flagged:
+        count, hidden = flagged[0], pl.col(hidden_column(flagged[0]))
+    elif "_cell_key" in frame.columns and keyed:
+        count, hidden = keyed[0], pl.lit(False)
+    else:
+        return None
+    return Published(name, count, labels, frame.select(*labels, pl.col(count).cast(pl.Int64).alias("_count"),
+                                                       hidden.alias("_hidden")))
 
 
-def compare(output: str, labels: list[str], counts: list[str], current: pl.DataFrame,
-            earlier: list[tuple[str, pl.DataFrame]], threshold: int) -> list[Difference]:
+def published_counts(name: str, dimensions: list[str], counts: list[str], exact: pl.DataFrame,
+                     hidden: pl.DataFrame) -> list[Published]:
+    """An aggregate file's counts, one Published per count column; `hidden` holds a Boolean per cell and column,
+    in the rows of `exact`."""
+    return [Published(name, c, list(dimensions), exact.select(*dimensions, pl.col(c).cast(pl.Int64).alias("_count"))
+                      .with_columns(hidden[c].alias("_hidden"))) for c in counts]
+
+
+def compare(output: str, current: Published, earlier: list[Published], threshold: int, nearly_all: bool = False
+            ) -> list[Difference]:
+    """The cells of `current` whose count differs by 1..threshold from the same cell (same labels, matched by
+    position) of an earlier output, both published; `nearly_all`: only where no cell differs by more."""
     found = []
-    col = counts[0]
-    for run_id, old in earlier:
-        old_labels, old_count = _labels_and_count(old)
-        if old_count is None or "_reasons" not in old.columns or len(old_labels) != len(labels):  # SDC tables only
+    labels = current.labels
+    for old in earlier:
+        if len(old.labels) != len(labels):
             continue
-        renamed = old.select(*[pl.col(a).alias(b) for a, b in zip(old_labels, labels, strict=True)],
-                             pl.col(old_count).alias("_old"), pl.col(hidden_column(old_count)).alias("_old_hidden"))
-        joined = current.join(renamed, on=labels, how="inner", nulls_equal=True)
-        diff = (joined[col] - joined["_old"]).abs()
-        hit = joined.filter(~joined[hidden_column(col)] & ~joined["_old_hidden"] & (diff >= 1) & (diff <= threshold))
-        if hit.height:
-            first = ", ".join(f"{c}={hit[c][0]}" for c in labels)
-            found.append(Difference(output, run_id, col, hit.height, first))
+        renamed = old.frame.select(*[pl.col(a).alias(b) for a, b in zip(old.labels, labels, strict=True)],
+                                   pl.col("_count").alias("_old"), pl.col("_hidden").alias("_old_hidden"))
+        joined = current.frame.join(renamed, on=labels, how="inner", nulls_equal=True) if labels else \
+            current.frame.join(renamed, how="cross")
+        found += _hits(joined, output, old.name, current.column, labels, threshold, nearly_all)
     return found
 
 
-def earlier_releases(released: list[tuple[str, Path]]) -> list[tuple[str, pl.DataFrame]]:
-    """Exact frames of every table the project's released runs (run id, run folder) produced."""
+def within_rows(output: str, counts: list[Published], threshold: int) -> list[Difference]:
+    """Pairs of count columns of one aggregate file whose counts in one row differ by 1..threshold."""
+    found = []
+    for a, b in itertools.combinations(counts, 2):
+        joined = a.frame.with_columns(b.frame["_count"].alias("_old"), b.frame["_hidden"].alias("_old_hidden"))
+        found += [Difference(d.output, "", d.column, d.cells, d.example, b.column)
+                  for d in _hits(joined, output, "", a.column, a.labels, threshold, nearly_all=True)]
+    return found
+
+
+def _hits(joined: pl.DataFrame, output: str, other: str, column: str, labels: list[str], threshold: int,
+          nearly_all: bool) -> list[Difference]:
+    both = joined.filter(~joined["_hidden"] & ~joined["_old_hidden"])
+    diff = (both["_count"] - both["_old"]).abs()
+    if nearly_all and (diff > threshold).any():
+        return []
+    hit = both.filter((diff >= 1) & (diff <= threshold))
+    if not hit.height:
+        return []
+    return [Difference(output, other, column, hit.height, ", ".join(f"{c}={hit[c][0]}" for c in labels))]
+
+
+def earlier_releases(released: list[tuple[str, Path]]) -> list[Published]:
+    """The published counts of every table the project's released runs (run id, run folder) produced."""
     out = []
     for run_id, run_dir in released:
         folder = RunFolder(run_dir).exact_tables
         for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
-            out.append((f"{run_id}/{path.stem}", pl.read_parquet(path)))
+            table = published_table(f"{run_id}/{path.stem}", pl.read_parquet(path))
+            if table is not None:
+                out.append(table)
     return out

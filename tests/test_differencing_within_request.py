@@ -1,0 +1,158 @@
+"""Differencing inside one request: two files, or two count columns of one file, that count nearly the same
+people and differ by one person. Each attack below is one a requester can write from the README alone; each
+must reach the reviewers as a finding. The demo requests must not (their figures differ by more somewhere)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import REPO, TEST_KEY
+from extractor.config.load import load_config
+from extractor.disclosure.tables.differencing import Published, compare, within_rows
+from extractor.pipeline import run_extract
+
+AUDIT = REPO / "examples" / "registry" / "audit_request.toml"
+THRESHOLD = 7
+# One client the requester aims at: the first by key (a surrogate in the sandbox, but one person all the same).
+ONE = "(SELECT min(client_id) FROM clients)"
+
+
+def _request(tmp: Path, rid: str, outputs: dict[str, tuple[str, str]]) -> Path:
+    """The audit example's header with these outputs: name -> (query, the output's TOML lines after kind)."""
+    text = AUDIT.read_text(encoding="utf-8")
+    head, _, rest = text.partition("[[outputs]]")
+    notice = rest[rest.index("[notice.summary]"):]
+    shutil.copy(AUDIT.parent / "catalog.toml", tmp / "catalog.toml")
+    body = ""
+    for name, (query, lines) in outputs.items():
+        (tmp / f"{name}.sql").write_text(query, encoding="utf-8")
+        body += f'[[outputs]]\nname = "{name}"\nquery = "{name}.sql"\n{lines}\n'
+    path = tmp / f"{rid}.toml"
+    head = head.replace('id = "AUD-2026-014"', f'id = "{rid}"').replace(
+        'clients = ["client_id", "region"]', 'clients = ["client_id", "region", "sex", "birth_date"]')
+    path.write_text(head + body + notice, encoding="utf-8")
+    return path
+
+
+def _run(request: Path, registry: Path, tmp: Path):  # noqa: ANN202 - RunResult
+    return run_extract(load_config(request, registry), tmp / "out", TEST_KEY.encode())
+
+
+TABLE = 'kind = "table"\ndimensions = ["region"]\nunit = "client_id"\ncounts = ["clients"]\nmagnitudes = ["docs"]\n'
+PER_CLIENT = ("SELECT c.region, d.client_id, count(*)::DOUBLE AS docs FROM documents d JOIN clients c "
+              "USING (client_id) {where} GROUP BY ALL")
+
+
+def test_two_tables_one_without_one_person_are_flagged(registry: Path, tmp_path: Path) -> None:
+    """The sums of a magnitude are exact: a table of everyone and the same table without one person give that
+    person's value by subtraction. The two tables' counts differ by one: flagged, naming the first table."""
+    request = _request(tmp_path, "DIFF-T", {
+        "everyone": (PER_CLIENT.format(where=""), TABLE),
+        "but_one": (PER_CLIENT.format(where=f"WHERE d.client_id <> {ONE}"), TABLE)})
+    result = _run(request, registry, tmp_path)
+    found = [d for d in result.differences if d.output == "but_one"]
+    assert found and found[0].earlier_run == f"{result.run_id}/everyone" and found[0].column == "clients"
+    html = (result.run_dir / "review" / "review.html").read_text(encoding="utf-8")
+    assert 'id="differencing"' in html and "but_one" in html
+
+
+def test_two_cell_key_tables_one_person_apart_are_flagged(registry: Path, tmp_path: Path) -> None:
+    """The same records give the same noise: a difference of 0 says the person adds nothing, anything else that
+    they do. Cell-key tables are compared like any other."""
+    keyed = TABLE.replace('kind = "table"', 'kind = "table"\nprivacy = "cell_key"').replace('magnitudes = ["docs"]\n',
+                                                                                             "")
+    query = PER_CLIENT.replace(", count(*)::DOUBLE AS docs", "")
+    request = _request(tmp_path, "DIFF-CK", {"everyone": (query.format(where=""), keyed),
+                                             "but_one": (query.format(where=f"WHERE d.client_id <> {ONE}"), keyed)})
+    assert any(d.output == "but_one" for d in _run(request, registry, tmp_path).differences)
+
+
+AGGREGATE = 'kind = "aggregate"\ndimensions = ["sex"]\ncounts = ["born_before", "born_before_or_the_one"]\n'
+COLUMNS = ("SELECT sex, count(*) FILTER (WHERE birth_date < DATE '1960-01-01') AS born_before, "
+           "count(*) FILTER (WHERE birth_date < DATE '1960-01-01' OR client_id = {one}) AS born_before_or_the_one "
+           "FROM clients GROUP BY ALL")
+
+
+def test_two_count_columns_one_person_apart_are_flagged(registry: Path, tmp_path: Path) -> None:
+    """Rounded to 5 each on its own, two counts one apart publish different figures whenever the first ends in
+    2 or 7 (+1 crosses the midpoint): a yes-or-no fact about the person, one column pair at a time."""
+    request = _request(tmp_path, "DIFF-C", {"ages": (COLUMNS.format(one=ONE), AGGREGATE)})
+    found = _run(request, registry, tmp_path).differences
+    assert [(d.output, d.column, d.other_column) for d in found] == [("ages", "born_before",
+                                                                      "born_before_or_the_one")]
+
+
+def test_two_aggregates_one_person_apart_are_flagged(registry: Path, tmp_path: Path) -> None:
+    one = AGGREGATE.replace('counts = ["born_before", "born_before_or_the_one"]', 'counts = ["n"]')
+    query = "SELECT sex, count(*) AS n FROM clients {where} GROUP BY ALL"
+    request = _request(tmp_path, "DIFF-A", {"everyone": (query.format(where=""), one),
+                                            "but_one": (query.format(where=f"WHERE client_id <> {ONE}"), one)})
+    result = _run(request, registry, tmp_path)
+    assert [(d.output, d.earlier_run) for d in result.differences] == [("but_one", f"{result.run_id}/everyone")]
+
+
+@pytest.mark.parametrize("request_file", ["audit_request.toml", "research_request.toml"])
+def test_the_demo_requests_are_not_flagged(registry: Path, tmp_path: Path, request_file: str) -> None:
+    """Clients and documents in one row differ by a few in some rows and by many in others: not nearly the same
+    people, so the reviewers are not told to return an ordinary request."""
+    assert _run(REPO / "examples" / "registry" / request_file, registry, tmp_path).differences == []
+
+
+# The rule itself, against a reference written out cell by cell.
+
+def _published(name: str, rows: list[tuple[str, int, bool]]) -> Published:
+    return Published(name, "n", ["g"], pl.DataFrame(rows, schema={"g": pl.String, "_count": pl.Int64,
+                                                                  "_hidden": pl.Boolean}, orient="row"))
+
+
+def _reference(new: list[tuple[str, int, bool]], old: list[tuple[str, int, bool]], nearly_all: bool) -> int:
+    """Cells flagged: same label, both shown, 1..threshold apart; with nearly_all, none if any shown pair is
+    further apart."""
+    pairs = [(a, b) for g, a, ha in new for h, b, hb in old if g == h and not ha and not hb]
+    if nearly_all and any(abs(a - b) > THRESHOLD for a, b in pairs):
+        return 0
+    return sum(1 <= abs(a - b) <= THRESHOLD for a, b in pairs)
+
+
+CELLS = st.lists(st.tuples(st.sampled_from("abcd"), st.integers(0, 40), st.booleans()), max_size=6,
+                 unique_by=lambda c: c[0])
+
+
+@given(new=CELLS, old=CELLS, nearly_all=st.booleans())
+def test_compare_against_the_reference(new: list, old: list, nearly_all: bool) -> None:
+    found = compare("t", _published("run/t", new), [_published("run/s", old)], THRESHOLD, nearly_all)
+    assert sum(d.cells for d in found) == _reference(new, old, nearly_all)
+    assert all(d.earlier_run == "run/s" for d in found)
+
+
+@given(rows=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.booleans(), st.booleans()), max_size=6))
+def test_within_rows_against_the_reference(rows: list) -> None:
+    a = _published("run/t", [(str(i), x, hx) for i, (x, _, hx, _) in enumerate(rows)])
+    b = Published("run/t", "m", ["g"], _published("run/t", [(str(i), y, hy) for i, (_, y, _, hy) in
+                                                              enumerate(rows)]).frame)
+    found = within_rows("t", [a, b], THRESHOLD)
+    expected = _reference([(str(i), x, hx) for i, (x, _, hx, _) in enumerate(rows)],
+                          [(str(i), y, hy) for i, (_, y, _, hy) in enumerate(rows)], nearly_all=True)
+    assert sum(d.cells for d in found) == expected
+    assert all(d.column == "n" and d.other_column == "m" for d in found)
+
+
+@pytest.mark.parametrize(("new", "old", "nearly_all", "cells"), [
+    ([("a", 100, False)], [("a", 101, False)], True, 1),  # one apart
+    ([("a", 100, False)], [("a", 100, False)], True, 0),  # equal: nothing to subtract
+    ([("a", 100, False)], [("a", 108, False)], True, 0),  # beyond the threshold
+    ([("a", 100, False)], [("a", 107, False)], True, 1),  # at the threshold
+    ([("a", 100, True)], [("a", 101, False)], True, 0),  # hidden on one side
+    ([("a", 100, False), ("b", 50, False)], [("a", 101, False), ("b", 80, False)], True, 0),  # far apart elsewhere
+    ([("a", 100, False), ("b", 50, False)], [("a", 101, False), ("b", 80, False)], False, 1),  # across releases
+    ([("a", 100, False)], [("b", 101, False)], True, 0),  # no label in common
+])
+def test_compare_cases(new: list, old: list, nearly_all: bool, cells: int) -> None:
+    found = compare("t", _published("run/t", new), [_published("run/s", old)], THRESHOLD, nearly_all)
+    assert sum(d.cells for d in found) == cells
