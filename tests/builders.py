@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -260,3 +261,25 @@ def reference_figure(v: int, t: int = 7, base: int = 5) -> str:
     if v <= t:
         return "[REDACTED]"
     return str(max(base * ((v + base // 2) // base), base * (t // base + 1)))
+
+
+AUDIT_REQUEST = Path(__file__).resolve().parent.parent / "examples" / "registry" / "audit_request.toml"
+# One client the requester aims at: the first by key (a surrogate in the sandbox, but one person all the same).
+ONE = "(SELECT min(client_id) FROM clients)"
+
+
+def request_with_outputs(tmp: Path, rid: str, outputs: dict[str, tuple[str, str]]) -> Path:
+    """The audit example's header with these outputs: name -> (query, the output's TOML lines after kind)."""
+    text = AUDIT_REQUEST.read_text(encoding="utf-8")
+    head, _, rest = text.partition("[[outputs]]")
+    notice = rest[rest.index("[notice.summary]"):]
+    shutil.copy(AUDIT_REQUEST.parent / "catalog.toml", tmp / "catalog.toml")
+    body = ""
+    for name, (query, lines) in outputs.items():
+        (tmp / f"{name}.sql").write_text(query, encoding="utf-8")
+        body += f'[[outputs]]\nname = "{name}"\nquery = "{name}.sql"\n{lines}\n'
+    path = tmp / f"{rid}.toml"
+    head = head.replace('id = "AUD-2026-014"', f'id = "{rid}"').replace(
+        'clients = ["client_id", "region"]', 'clients = ["client_id", "region", "sex", "birth_date"]')
+    path.write_text(head + body + notice, encoding="utf-8")
+    return path

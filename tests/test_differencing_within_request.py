@@ -4,7 +4,6 @@ must reach the reviewers as a finding. The demo requests must not (their figures
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import polars as pl
@@ -12,32 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import ONE, request_with_outputs
 from conftest import REPO, TEST_KEY
 from extractor.config.load import load_config
 from extractor.disclosure.tables.differencing import Published, compare, within_rows
 from extractor.pipeline import run_extract
 
-AUDIT = REPO / "examples" / "registry" / "audit_request.toml"
 THRESHOLD = 7
-# One client the requester aims at: the first by key (a surrogate in the sandbox, but one person all the same).
-ONE = "(SELECT min(client_id) FROM clients)"
-
-
-def _request(tmp: Path, rid: str, outputs: dict[str, tuple[str, str]]) -> Path:
-    """The audit example's header with these outputs: name -> (query, the output's TOML lines after kind)."""
-    text = AUDIT.read_text(encoding="utf-8")
-    head, _, rest = text.partition("[[outputs]]")
-    notice = rest[rest.index("[notice.summary]"):]
-    shutil.copy(AUDIT.parent / "catalog.toml", tmp / "catalog.toml")
-    body = ""
-    for name, (query, lines) in outputs.items():
-        (tmp / f"{name}.sql").write_text(query, encoding="utf-8")
-        body += f'[[outputs]]\nname = "{name}"\nquery = "{name}.sql"\n{lines}\n'
-    path = tmp / f"{rid}.toml"
-    head = head.replace('id = "AUD-2026-014"', f'id = "{rid}"').replace(
-        'clients = ["client_id", "region"]', 'clients = ["client_id", "region", "sex", "birth_date"]')
-    path.write_text(head + body + notice, encoding="utf-8")
-    return path
 
 
 def _run(request: Path, registry: Path, tmp: Path):  # noqa: ANN202 - RunResult
@@ -52,7 +32,7 @@ PER_CLIENT = ("SELECT c.region, d.client_id, count(*)::DOUBLE AS docs FROM docum
 def test_two_tables_one_without_one_person_are_flagged(registry: Path, tmp_path: Path) -> None:
     """The sums of a magnitude are exact: a table of everyone and the same table without one person give that
     person's value by subtraction. The two tables' counts differ by one: flagged, naming the first table."""
-    request = _request(tmp_path, "DIFF-T", {
+    request = request_with_outputs(tmp_path, "DIFF-T", {
         "everyone": (PER_CLIENT.format(where=""), TABLE),
         "but_one": (PER_CLIENT.format(where=f"WHERE d.client_id <> {ONE}"), TABLE)})
     result = _run(request, registry, tmp_path)
@@ -68,7 +48,7 @@ def test_two_cell_key_tables_one_person_apart_are_flagged(registry: Path, tmp_pa
     keyed = TABLE.replace('kind = "table"', 'kind = "table"\nprivacy = "cell_key"').replace('magnitudes = ["docs"]\n',
                                                                                              "")
     query = PER_CLIENT.replace(", count(*)::DOUBLE AS docs", "")
-    request = _request(tmp_path, "DIFF-CK", {"everyone": (query.format(where=""), keyed),
+    request = request_with_outputs(tmp_path, "DIFF-CK", {"everyone": (query.format(where=""), keyed),
                                              "but_one": (query.format(where=f"WHERE d.client_id <> {ONE}"), keyed)})
     assert any(d.output == "but_one" for d in _run(request, registry, tmp_path).differences)
 
@@ -82,7 +62,7 @@ COLUMNS = ("SELECT sex, count(*) FILTER (WHERE birth_date < DATE '1960-01-01') A
 def test_two_count_columns_one_person_apart_are_flagged(registry: Path, tmp_path: Path) -> None:
     """Rounded to 5 each on its own, two counts one apart publish different figures whenever the first ends in
     2 or 7 (+1 crosses the midpoint): a yes-or-no fact about the person, one column pair at a time."""
-    request = _request(tmp_path, "DIFF-C", {"ages": (COLUMNS.format(one=ONE), AGGREGATE)})
+    request = request_with_outputs(tmp_path, "DIFF-C", {"ages": (COLUMNS.format(one=ONE), AGGREGATE)})
     found = _run(request, registry, tmp_path).differences
     assert [(d.output, d.column, d.other_column) for d in found] == [("ages", "born_before",
                                                                       "born_before_or_the_one")]
@@ -91,7 +71,7 @@ def test_two_count_columns_one_person_apart_are_flagged(registry: Path, tmp_path
 def test_two_aggregates_one_person_apart_are_flagged(registry: Path, tmp_path: Path) -> None:
     one = AGGREGATE.replace('counts = ["born_before", "born_before_or_the_one"]', 'counts = ["n"]')
     query = "SELECT sex, count(*) AS n FROM clients {where} GROUP BY ALL"
-    request = _request(tmp_path, "DIFF-A", {"everyone": (query.format(where=""), one),
+    request = request_with_outputs(tmp_path, "DIFF-A", {"everyone": (query.format(where=""), one),
                                             "but_one": (query.format(where=f"WHERE client_id <> {ONE}"), one)})
     result = _run(request, registry, tmp_path)
     assert [(d.output, d.earlier_run) for d in result.differences] == [("but_one", f"{result.run_id}/everyone")]

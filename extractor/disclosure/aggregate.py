@@ -39,6 +39,7 @@ class Controlled:
     rounded: int  # cells whose value changed by rounding
     zeros: int
     only_small: bool = False  # every count above zero hidden: the file tells only which groups are small
+    tiny_groups: tuple[str, ...] = ()  # "dimension=value" of groups of at most `threshold` whose every row is hidden
 
 
 def floor_figure(rules: Disclosure) -> int:
@@ -134,4 +135,23 @@ def control(df: pl.DataFrame, out: Output, rules: Disclosure, persons: int | Non
     zeros = sum(int((df[c] == 0).sum()) for c in out.counts)
     text = safe.with_columns(pl.col(c).cast(pl.String).fill_null(REDACTED) for c in out.counts)
     shown = sum(int((safe[c] > 0).sum()) for c in out.counts)
-    return text, Controlled(out.name, df.height, cells, suppressed, changed, zeros, bool(suppressed) and not shown)
+    return text, Controlled(out.name, df.height, cells, suppressed, changed, zeros, bool(suppressed) and not shown,
+                            tiny_groups(df, safe, out, rules.threshold))
+
+
+def tiny_groups(df: pl.DataFrame, safe: pl.DataFrame, out: Output, threshold: int) -> tuple[str, ...]:
+    """Values of a dimension whose every row has every count hidden and whose rows add up to at most `threshold`
+    (the largest count of each row), in a file of two or more dimensions: the rows listed for such a value say
+    which values of the other dimensions its few people have (a group made of one person by the query, by
+    service task), however large the file's other groups are."""
+    if len(out.dimensions) < 2 or not out.counts:
+        return ()
+    rows = df.select(*out.dimensions).with_columns(
+        pl.Series("_hidden", safe.select(pl.all_horizontal(pl.col(c).is_null() for c in out.counts)).to_series()),
+        pl.Series("_size", df.select(pl.max_horizontal(out.counts)).to_series()))
+    found = []
+    for d in out.dimensions:
+        small = rows.group_by(d).agg(pl.col("_hidden").all(), pl.col("_size").sum()) \
+            .filter(pl.col("_hidden") & (pl.col("_size") <= threshold)).sort(d, nulls_last=True)
+        found += [f"{d}={v}" for v in small[d].to_list()]
+    return tuple(found)

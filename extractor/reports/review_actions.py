@@ -46,6 +46,12 @@ def actions(cfg: RunConfig, elig: Eligibility, leaving: list[dict[str, Any]], ta
                                "it is hidden, so it tells only which groups hold fewer than %(n)s people, and where "
                                "the query picks one person out, that person's attributes.", file=c.output,
                                n=cfg.purpose.disclosure.threshold + 1))
+        if c.tiny_groups and not c.only_small and c.output in {o.name for o in cfg.request.outputs}:  # not the flow
+            out.append(Message("Return %(file)s unless its groups are clearly not chosen to single people out: every "
+                               "figure of %(n)s group(s) is hidden and each holds at most %(threshold)s people (for "
+                               "example %(example)s), yet their rows are listed, so which rows exist says what those "
+                               "few people have.", file=c.output, n=len(c.tiny_groups),
+                               threshold=cfg.purpose.disclosure.threshold, example=", ".join(c.tiny_groups[:3])))
     for p in pseudonymised or []:
         out.append(Message("%(file)s gives records with each person's pseudonym (%(columns)s): it is personal data, "
                            "for the permit's secure environment only. %(unique)s of its %(rows)s rows match no other "
