@@ -46,6 +46,11 @@ def test_run_layout(released: tuple[Path, object]) -> None:
     assert not list(out.rglob(".staging-*"))
 
 
+def test_the_research_demo_raises_no_differencing_or_tiny_group(released: tuple[Path, object]) -> None:
+    _, result = released
+    assert result.differences == [] and not any(c.tiny_groups for c in result.disclosure.controlled)
+
+
 def test_released_counts_obey_rules(released: tuple[Path, object]) -> None:
     _, result = released
     df = pl.read_csv(result.release_dir / "clients_by_age_sex_region.csv", infer_schema=False)
