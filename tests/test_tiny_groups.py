@@ -77,3 +77,14 @@ def test_a_group_of_one_by_service_task_is_for_the_dpo_to_return(registry: Path,
     for lang, words in (("en", "Return services unless its groups"), ("fi", "services"), ("sv", "services")):
         html = (RunFolder(result.run_dir).review / f"review_{lang}.html").read_text(encoding="utf-8")
         assert words in html and "grp=A" in html
+
+
+def test_a_column_of_zeros_and_hidden_figures_beside_shown_ones_is_flagged() -> None:
+    """Clients shown, and "the one person with these details who has service 2" as a column: 0 or hidden."""
+    out = Output("t", Path("q.sql"), "aggregate", ("sex",), ("clients", "the_one_with_2", "the_one_with_37"))
+    frame = pl.DataFrame({"sex": ["F", "M"], "clients": [9000, 8680], "the_one_with_2": [0, 1],
+                          "the_one_with_37": [0, 0]})
+    record = control(frame, out, RULES)[1]
+    assert record.small_columns == ("the_one_with_2",) and not record.only_small
+    shown = frame.with_columns(pl.Series("the_one_with_2", [0, 40]))
+    assert control(shown, out, RULES)[1].small_columns == ()  # a figure of the column is shown

@@ -10,7 +10,9 @@ persons / (threshold + 1) cannot be a category of groups of more than `threshold
 identifier, a birth date, a note's text), and a table where most rows (of at least MIN_ROWS) have
 every count suppressed describes single people (their labels still tell who exists). A smaller one whose
 every count above zero is hidden is flagged (`only_small`): a hidden count beside a zero says "yes" and "no"
-of one person where the query picks one out, and the review report asks the DPO to return it.
+of one person where the query picks one out, and the review report asks the DPO to return it; so is a count
+column whose every figure is 0 or hidden beside columns that are shown (`small_columns`: "the one person
+with these details, and a diagnosis"), and a tiny group's listed rows (`tiny_groups`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Controlled:
     zeros: int
     only_small: bool = False  # every count above zero hidden: the file tells only which groups are small
     tiny_groups: tuple[str, ...] = ()  # "dimension=value" of groups of at most `threshold` whose every row is hidden
+    small_columns: tuple[str, ...] = ()  # count columns whose every figure is 0 or hidden (some hidden)
 
 
 def floor_figure(rules: Disclosure) -> int:
@@ -135,8 +138,9 @@ def control(df: pl.DataFrame, out: Output, rules: Disclosure, persons: int | Non
     zeros = sum(int((df[c] == 0).sum()) for c in out.counts)
     text = safe.with_columns(pl.col(c).cast(pl.String).fill_null(REDACTED) for c in out.counts)
     shown = sum(int((safe[c] > 0).sum()) for c in out.counts)
+    small = tuple(c for c in out.counts if safe[c].null_count() and not (safe[c] > 0).any())  # yes or no, each
     return text, Controlled(out.name, df.height, cells, suppressed, changed, zeros, bool(suppressed) and not shown,
-                            tiny_groups(df, safe, out, rules.threshold))
+                            tiny_groups(df, safe, out, rules.threshold), small)
 
 
 def tiny_groups(df: pl.DataFrame, safe: pl.DataFrame, out: Output, threshold: int) -> tuple[str, ...]:

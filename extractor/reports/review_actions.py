@@ -40,18 +40,7 @@ def actions(cfg: RunConfig, elig: Eligibility, leaving: list[dict[str, Any]], ta
         if t.privacy == "sdc" and t.hidden_share > WIDE_HIDDEN_SHARE:
             out.append(Message("In %(file)s, %(share)s per cent of the total is hidden: ask the researcher whether "
                                "fewer, wider groups would do.", file=t.output, share=round(100 * t.hidden_share)))
-    for c in controlled or []:
-        if c.only_small:
-            out.append(Message("Return %(file)s unless the query is clearly about groups: every count above zero in "
-                               "it is hidden, so it tells only which groups hold fewer than %(n)s people, and where "
-                               "the query picks one person out, that person's attributes.", file=c.output,
-                               n=cfg.purpose.disclosure.threshold + 1))
-        if c.tiny_groups and not c.only_small and c.output in {o.name for o in cfg.request.outputs}:  # not the flow
-            out.append(Message("Return %(file)s unless its groups are clearly not chosen to single people out: every "
-                               "figure of %(n)s group(s) is hidden and each holds at most %(threshold)s people (for "
-                               "example %(example)s), yet their rows are listed, so which rows exist says what those "
-                               "few people have.", file=c.output, n=len(c.tiny_groups),
-                               threshold=cfg.purpose.disclosure.threshold, example=", ".join(c.tiny_groups[:3])))
+    out += _small_groups(cfg, controlled or [])
     for p in pseudonymised or []:
         out.append(Message("%(file)s gives records with each person's pseudonym (%(columns)s): it is personal data, "
                            "for the permit's secure environment only. %(unique)s of its %(rows)s rows match no other "
@@ -74,4 +63,30 @@ def actions(cfg: RunConfig, elig: Eligibility, leaving: list[dict[str, Any]], ta
                                language=lang, lix=r.lix))
     if any(f.get("rows") == 0 for f in leaving):
         out.append(Message("Some files have no rows: ask the researcher whether the query did what they meant."))
+    return out
+
+
+def _small_groups(cfg: RunConfig, controlled: list) -> list[str]:
+    """Aggregates that tell only which groups are small: the whole file, some of its columns, or a tiny group's
+    rows (disclosure/aggregate.py). Each is the DPO's to return unless the query is plainly about groups."""
+    out: list[str] = []
+    requested = {o.name for o in cfg.request.outputs}  # not the exclusion flow: its rows are the rules'
+    for c in controlled:
+        if c.only_small:
+            out.append(Message("Return %(file)s unless the query is clearly about groups: every count above zero in "
+                               "it is hidden, so it tells only which groups hold fewer than %(n)s people, and where "
+                               "the query picks one person out, that person's attributes.", file=c.output,
+                               n=cfg.purpose.disclosure.threshold + 1))
+        if c.small_columns and not c.only_small and c.output in requested:
+            out.append(Message("Return %(file)s unless the query is clearly about groups: every figure of %(columns)s "
+                               "is 0 or hidden, so those columns tell only which groups hold fewer than %(n)s such "
+                               "people, and where the query picks one person out, that person's attributes.",
+                               file=c.output, columns=", ".join(c.small_columns),
+                               n=cfg.purpose.disclosure.threshold + 1))
+        if c.tiny_groups and not c.only_small and c.output in requested:
+            out.append(Message("Return %(file)s unless its groups are clearly not chosen to single people out: every "
+                               "figure of %(n)s group(s) is hidden and each holds at most %(threshold)s people (for "
+                               "example %(example)s), yet their rows are listed, so which rows exist says what those "
+                               "few people have.", file=c.output, n=len(c.tiny_groups),
+                               threshold=cfg.purpose.disclosure.threshold, example=", ".join(c.tiny_groups[:3])))
     return out
