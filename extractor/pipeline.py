@@ -141,8 +141,8 @@ def _run(cfg: RunConfig, store: Store, master_key: bytes, on_stage: Callable[[st
             with stage("disclosure"):
                 released = [(r.run_id, layout.run_dir(out_root, r.run_dir))
                             for r in known.released_runs_of(cfg.request.project)]
-                ctx = KindContext(cfg, released, staging.exact_tables, limits, work / "spill",
-                                  result.protected.persons if result.protected else None, pkey, staging.run_id)
+                ctx = KindContext(cfg, released, staging.exact_tables, limits, work / "spill", result.protected and
+                                  result.protected.persons, pkey, staging.run_id, staging.exact_aggregates)
                 manifest = _control_outputs(frames, ctx, staging, result, witness.head_of(known))
         with stage("check"):
             _check(staging, result)

@@ -166,3 +166,22 @@ def test_the_margin_label_is_the_tables_own() -> None:
     from extractor.disclosure.tables import differencing, structure
 
     assert differencing.TOTAL == structure.TOTAL
+
+
+def test_an_aggregate_against_an_earlier_release_is_flagged(registry: Path, tmp_path: Path) -> None:
+    """Aggregates leave their exact counts for later differencing, as tables do; the flow of the rules does not."""
+    from builders import approve_and_release
+
+    one = AGGREGATE.replace('counts = ["born_before", "born_before_or_the_one"]', 'counts = ["n"]')
+    query = "SELECT sex, count(*) AS n FROM clients {where} GROUP BY ALL"
+    out = tmp_path / "out"
+    first_folder, second_folder = tmp_path / "first", tmp_path / "second"
+    first_folder.mkdir()
+    second_folder.mkdir()
+    first = run_extract(load_config(request_with_outputs(first_folder, "DIFF-R1", {
+        "by_sex": (query.format(where=""), one)}), registry), out, TEST_KEY.encode())
+    assert sorted(p.name for p in (first.run_dir / "controller" / "aggregates").iterdir()) == ["by_sex.parquet"]
+    approve_and_release(out, first.run_id, tmp_path / "released")
+    second = run_extract(load_config(request_with_outputs(second_folder, "DIFF-R2", {
+        "again": (query.format(where=f"WHERE client_id <> {ONE}"), one)}), registry), out, TEST_KEY.encode())
+    assert [(d.output, d.earlier_run) for d in second.differences] == [("again", f"{first.run_id}/by_sex")]

@@ -34,7 +34,8 @@ def test_run_layout(released: tuple[Path, object]) -> None:
     assert run.parent == out / "RES-2026-007"
     assert (run.parent / "latest").resolve() == run.resolve()
     assert sorted(p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()) == [
-        "audit_anchor.json", "controller/inputs/catalog.toml", "controller/inputs/policy.toml",
+        "audit_anchor.json", "controller/aggregates/clients_by_age_sex_region.parquet",
+        "controller/inputs/catalog.toml", "controller/inputs/policy.toml",
         "controller/overdue_for_destruction_clients.csv",
         "controller/overdue_for_destruction_documents.csv", "controller/persons.json",
         "controller/persons.parquet.fernet",

@@ -24,6 +24,7 @@ from extractor.disclosure.records.outputs import anonymise, pseudonymised_record
 from extractor.disclosure.tables.differencing import (
     Difference,
     Published,
+    aggregate_frame,
     compare,
     earlier_releases,
     published_counts,
@@ -68,6 +69,7 @@ class KindContext:
     persons: int | None = None  # persons whose rows reached the query (None: no person key in the sandbox)
     key: ProjectKey | None = None  # the project key: record keys of cell-key tables
     run_id: str = ""  # names this run's own outputs in differencing findings
+    exact_aggregates: Path | None = None  # the run's folder of exact aggregate counts (controller/aggregates)
 
 
 class Aggregate:
@@ -75,14 +77,22 @@ class Aggregate:
                 records: DisclosureRecords) -> tuple[pl.DataFrame, dict[str, Any]]:
         safe, record = control(frame, out, ctx.cfg.purpose.disclosure, ctx.persons)
         records.controlled.append(record)
+        if out not in ctx.cfg.request.outputs:  # the exclusion flow: the rules' figures, not the requester's
+            return safe, {"dimensions": list(out.dimensions), "counts": list(out.counts)}
         exact = ordered(whole_counts(frame, out.counts), out)  # the rows of `safe`, in its order
-        counts = published_counts(f"{ctx.run_id}/{out.name}", list(out.dimensions), list(out.counts), exact,
-                                  safe.select(pl.col(c) == REDACTED for c in out.counts))
+        hidden = safe.select(pl.col(c) == REDACTED for c in out.counts)
+        counts = published_counts(f"{ctx.run_id}/{out.name}", list(out.dimensions), list(out.counts), exact, hidden)
         threshold = ctx.cfg.purpose.disclosure.threshold
         records.differences += within_rows(out.name, counts, threshold)
+        earlier = earlier_releases(ctx.released) if ctx.released else []
         for current in counts:
+            records.differences += compare(out.name, current, earlier, threshold)
             records.differences += compare(out.name, current, records.published, threshold, nearly_all=True)
         records.published += counts
+        if ctx.exact_aggregates is not None:  # for later releases' differencing
+            ctx.exact_aggregates.mkdir(mode=0o700, parents=True, exist_ok=True)
+            aggregate_frame(list(out.dimensions), list(out.counts), exact, hidden) \
+                .write_parquet(ctx.exact_aggregates / f"{out.name}.parquet")
         return safe, {"dimensions": list(out.dimensions), "counts": list(out.counts)}
 
 

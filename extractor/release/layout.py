@@ -11,8 +11,8 @@ OUT/
       release/                     what the researcher may receive: controlled files + manifest.json
       review/                      the DPO's report and lists, with exact counts: not for release
       notices/                     notices for the people in the data (fi, sv, en)
-      controller/                  the controller's own: exact table values, transparency records, re-id map,
-                                   overdue lists, inputs/ (copies of the policy and catalog the run used)
+      controller/                  the controller's own: exact values (tables/, aggregates/), transparency records,
+                                   re-id map, overdue lists, inputs/ (copies of the policy and catalog the run used)
       audit_anchor.json            the run's audit record (seq, hash), checked by `audit verify`
       release_receipt.json         the release's audit record, once released
   <request id>/latest              symlink to the newest run
@@ -69,6 +69,11 @@ class RunFolder:
     def exact_tables(self) -> Path:
         """The tables' exact values: for the output checker and later differencing, never released."""
         return self.controller / "tables"
+
+    @property
+    def exact_aggregates(self) -> Path:
+        """The aggregates' exact counts and which were hidden: for later differencing, never released."""
+        return self.controller / "aggregates"
 
     @property
     def inputs(self) -> Path:

@@ -128,13 +128,30 @@ def _hits(joined: pl.DataFrame, output: str, other: str, column: str, labels: li
     return [Difference(output, other, column, hit.height, ", ".join(f"{c}={hit[c][0]}" for c in labels))]
 
 
+def aggregate_frame(dimensions: list[str], counts: list[str], exact: pl.DataFrame, hidden: pl.DataFrame
+                    ) -> pl.DataFrame:
+    """What an aggregate leaves for later differencing: its labels, exact counts and a hidden flag per count."""
+    return exact.select(*dimensions, *counts).with_columns(hidden[c].alias(hidden_column(c)) for c in counts)
+
+
 def earlier_releases(released: list[tuple[str, Path]]) -> list[Published]:
-    """The published counts of every table the project's released runs (run id, run folder) produced."""
+    """The published counts of every table and aggregate the project's released runs (run id, run folder)
+    produced."""
     out = []
     for run_id, run_dir in released:
-        folder = RunFolder(run_dir).exact_tables
-        for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
+        folder = RunFolder(run_dir)
+        for path in _parquets(folder.exact_tables):
             table = published_table(f"{run_id}/{path.stem}", pl.read_parquet(path))
             if table is not None:
                 out.append(table)
+        for path in _parquets(folder.exact_aggregates):
+            frame = pl.read_parquet(path)
+            counts = [c[len(_HIDDEN):] for c in frame.columns if c.startswith(_HIDDEN)]
+            labels = [c for c in frame.columns if c not in counts and not c.startswith(_HIDDEN)]
+            out += published_counts(f"{run_id}/{path.stem}", labels, counts, frame,
+                                    frame.select(pl.col(hidden_column(c)).alias(c) for c in counts))
     return out
+
+
+def _parquets(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
