@@ -185,3 +185,22 @@ def test_an_aggregate_against_an_earlier_release_is_flagged(registry: Path, tmp_
     second = run_extract(load_config(request_with_outputs(second_folder, "DIFF-R2", {
         "again": (query.format(where=f"WHERE client_id <> {ONE}"), one)}), registry), out, TEST_KEY.encode())
     assert [(d.output, d.earlier_run) for d in second.differences] == [("again", f"{first.run_id}/by_sex")]
+
+
+def test_two_magnitudes_one_persons_value_apart_are_flagged(registry: Path, tmp_path: Path) -> None:
+    """One table, two magnitudes: documents, and documents with one person's set to 0. Equal in most cells,
+    apart where that person is: the person's count of documents, exactly."""
+    query = ("SELECT c.region, d.client_id, count(*)::DOUBLE AS docs, sum(CASE WHEN d.client_id = "
+             f"{ONE_WITH_DOCUMENTS} THEN 0 ELSE 1 END)::DOUBLE AS docs_but_one FROM documents d "
+             "JOIN clients c USING (client_id) GROUP BY ALL")
+    lines = TABLE.replace('magnitudes = ["docs"]', 'magnitudes = ["docs", "docs_but_one"]')
+    found = _run(request_with_outputs(tmp_path, "DIFF-MM", {"two": (query, lines)}), registry, tmp_path).differences
+    assert [(d.column, d.other_column, d.magnitudes) for d in found] == [("docs", "docs_but_one", True)]
+
+
+def test_magnitudes_that_measure_different_things_are_not_flagged(registry: Path, tmp_path: Path) -> None:
+    query = ("SELECT c.region, d.client_id, count(*)::DOUBLE AS docs, count(DISTINCT d.service_task)::DOUBLE AS "
+             "tasks FROM documents d JOIN clients c USING (client_id) GROUP BY ALL")
+    lines = TABLE.replace('magnitudes = ["docs"]', 'magnitudes = ["docs", "tasks"]')
+    request = request_with_outputs(tmp_path, "DIFF-MD", {"two": (query, lines)})
+    assert _run(request, registry, tmp_path).differences == []

@@ -27,6 +27,7 @@ from extractor.disclosure.tables.differencing import (
     aggregate_frame,
     compare,
     earlier_releases,
+    magnitude_pairs,
     published_counts,
     published_table,
     within_rows,
@@ -117,6 +118,7 @@ class Table:
             threshold = ctx.cfg.purpose.disclosure.threshold
             records.differences += compare(out.name, current, earlier_releases(ctx.released), threshold)
             records.differences += compare(out.name, current, records.published, threshold, nearly_all=True)
+            records.differences += magnitude_pairs(out.name, exact, list(out.table.magnitudes))
             records.published.append(current)
         spec = out.table
         return safe, {"groups": [list(g) for g in spec.groups], "count": spec.count,

@@ -41,6 +41,7 @@ class Difference:
     cells: int  # cells published in both whose difference is 1..threshold
     example: str  # labels of the first such cell
     other_column: str = ""  # set when the other figure is another count column of the same row of `output`
+    magnitudes: bool = False  # two magnitude columns of one table, equal in most cells (magnitude_pairs)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,22 @@ def within_rows(output: str, counts: list[Published], threshold: int) -> list[Di
         joined = a.frame.with_columns(b.frame["_count"].alias("_old"), b.frame["_hidden"].alias("_old_hidden"))
         found += [Difference(d.output, "", d.column, d.cells, d.example, b.column)
                   for d in _hits(joined, output, "", a.column, a.labels, threshold, nearly_all=True)]
+    return found
+
+
+def magnitude_pairs(output: str, exact: pl.DataFrame, magnitudes: list[str]) -> list[Difference]:
+    """Two magnitudes of one table that are equal in most of the cells where either is not 0, and differ in the
+    rest: one of them with a few records' values changed (a person's set to 0) gives those values by subtraction.
+    Every shown cell, as magnitude sums are published exact."""
+    labels = [c for c, t in exact.schema.items() if t == pl.String and not c.startswith("_")]
+    shown = exact.filter(~pl.col("_suppressed")) if "_suppressed" in exact.columns else exact
+    found = []
+    for a, b in itertools.combinations(magnitudes, 2):
+        cells = shown.filter((pl.col(a) != 0) | (pl.col(b) != 0))
+        apart = cells.filter((pl.col(a) - pl.col(b)).abs() > 1e-9)
+        if apart.height and 2 * apart.height <= cells.height:
+            example = ", ".join(f"{c}={apart[c][0]}" for c in labels)
+            found.append(Difference(output, "", a, apart.height, example, b, magnitudes=True))
     return found
 
 
