@@ -64,9 +64,10 @@ def test_tiny_groups_against_the_reference(rows: list) -> None:
 
 def test_a_group_of_one_by_service_task_is_for_the_dpo_to_return(registry: Path, tmp_path: Path) -> None:
     """The attacker knows one person's birth date and sex, which no one else shares (read here off the files)."""
-    born, sex = duckdb.sql(f"SELECT birth_date, sex FROM '{registry}/clients.parquet' c JOIN "
-                           f"'{registry}/documents.parquet' d USING (client_id) GROUP BY ALL "
-                           "HAVING count(DISTINCT client_id) = 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchall()[0]
+    with duckdb.connect() as con:  # its own: the module's default connection is shared with other tests
+        born, sex = con.execute(f"SELECT birth_date, sex FROM '{registry}/clients.parquet' c JOIN "
+                                f"'{registry}/documents.parquet' d USING (client_id) GROUP BY ALL HAVING "
+                                "count(DISTINCT client_id) = 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchall()[0]
     query = (f"SELECT CASE WHEN c.birth_date = DATE '{born}' AND c.sex = '{sex}' THEN 'A' ELSE 'rest' END AS grp, "
              "d.service_task, count(DISTINCT d.client_id) AS clients FROM documents d JOIN clients c "
              "USING (client_id) GROUP BY ALL")
