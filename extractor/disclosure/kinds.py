@@ -58,6 +58,13 @@ class DisclosureRecords:
     tables: list[TableRecord] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
     published: list[Published] = field(default_factory=list)  # this run's counts so far, for differencing
+    _earlier: list[Published] | None = None
+
+    def earlier(self, released: list[tuple[str, Path]]) -> list[Published]:
+        """The project's released counts, read once per run (every output is compared with all of them)."""
+        if self._earlier is None:
+            self._earlier = earlier_releases(released)
+        return self._earlier
 
 
 @dataclass(frozen=True)
@@ -85,9 +92,8 @@ class Aggregate:
         counts = published_counts(f"{ctx.run_id}/{out.name}", list(out.dimensions), list(out.counts), exact, hidden)
         threshold = ctx.cfg.purpose.disclosure.threshold
         records.differences += within_rows(out.name, counts, threshold)
-        earlier = earlier_releases(ctx.released) if ctx.released else []
         for current in counts:
-            records.differences += compare(out.name, current, earlier, threshold)
+            records.differences += compare(out.name, current, records.earlier(ctx.released), threshold)
             records.differences += compare(out.name, current, records.published, threshold, nearly_all=True)
         records.published += counts
         if ctx.exact_aggregates is not None:  # for later releases' differencing
@@ -116,7 +122,7 @@ class Table:
         current = published_table(f"{ctx.run_id}/{out.name}", exact)  # none for a DP table: its budget answers
         if current is not None:
             threshold = ctx.cfg.purpose.disclosure.threshold
-            records.differences += compare(out.name, current, earlier_releases(ctx.released), threshold)
+            records.differences += compare(out.name, current, records.earlier(ctx.released), threshold)
             records.differences += compare(out.name, current, records.published, threshold, nearly_all=True)
             records.differences += magnitude_pairs(out.name, exact, list(out.table.magnitudes))
             records.published.append(current)
