@@ -9,6 +9,7 @@ pseudonymised_records  record-level rows with HMAC pseudonyms, for a secure envi
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import threading
 from dataclasses import dataclass, field
@@ -84,9 +85,10 @@ class Aggregate:
     def control(self, frame: pl.DataFrame, out: Output, ctx: KindContext,
                 records: DisclosureRecords) -> tuple[pl.DataFrame, dict[str, Any]]:
         safe, record = control(frame, out, ctx.cfg.purpose.disclosure, ctx.persons)
-        records.controlled.append(record)
-        if out not in ctx.cfg.request.outputs:  # the exclusion flow: the rules' figures, not the requester's
+        if out not in ctx.cfg.request.outputs:  # the exclusion flow: the rules' figures, not a group the requester
+            records.controlled.append(dataclasses.replace(record, tiny_groups=(), small_columns=()))  # chose
             return safe, {"dimensions": list(out.dimensions), "counts": list(out.counts)}
+        records.controlled.append(record)
         exact = ordered(whole_counts(frame, out.counts), out)  # the rows of `safe`, in its order
         hidden = safe.select(pl.col(c) == REDACTED for c in out.counts)
         counts = published_counts(f"{ctx.run_id}/{out.name}", list(out.dimensions), list(out.counts), exact, hidden)

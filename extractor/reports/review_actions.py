@@ -70,20 +70,19 @@ def _small_groups(cfg: RunConfig, controlled: list) -> list[str]:
     """Aggregates that tell only which groups are small: the whole file, some of its columns, or a tiny group's
     rows (disclosure/aggregate.py). Each is the DPO's to return unless the query is plainly about groups."""
     out: list[str] = []
-    requested = {o.name for o in cfg.request.outputs}  # not the exclusion flow: its rows are the rules'
     for c in controlled:
         if c.only_small:
             out.append(Message("Return %(file)s unless the query is clearly about groups: every count above zero in "
                                "it is hidden, so it tells only which groups hold fewer than %(n)s people, and where "
                                "the query picks one person out, that person's attributes.", file=c.output,
                                n=cfg.purpose.disclosure.threshold + 1))
-        if c.small_columns and not c.only_small and c.output in requested:
+        if c.small_columns and not c.only_small:
             out.append(Message("Return %(file)s unless the query is clearly about groups: every figure of %(columns)s "
                                "is 0 or hidden, so those columns tell only which groups hold fewer than %(n)s such "
                                "people, and where the query picks one person out, that person's attributes.",
                                file=c.output, columns=", ".join(c.small_columns),
                                n=cfg.purpose.disclosure.threshold + 1))
-        if c.tiny_groups and not c.only_small and c.output in requested:
+        if c.tiny_groups and not c.only_small:
             out.append(Message("Return %(file)s unless its groups are clearly not chosen to single people out: every "
                                "figure of %(n)s group(s) is hidden and each holds at most %(threshold)s people (for "
                                "example %(example)s), yet their rows are listed, so which rows exist says what those "
