@@ -111,10 +111,17 @@ def test_remembered_parses_find_what_plain_parses_find() -> None:
                                 for _ in range(rng.randint(3, 12))) for _ in range(1_500)]
     # The same runs where the characters around them decide: at the text's start, after or before a letter or a
     # currency sign, before a time stamp's ':05'; and runs repeated within one text.
-    around = [f"{lead}{n[4:]}{tail}" for n in numbers[:300]
-              for lead, tail in (("", ""), ("a", ""), ("€", " x"), (" ", "b"), ("x ", ":05 y"), ("(", ":5"))]
+    # The memo keys a character beside a run by whether it stops a number, so runs beside different characters
+    # of one kind share an answer: Latin letters of every block, a combining accent, currency and per cent signs
+    # (stop); spaces, line ends, Cyrillic, punctuation (do not). After a time stamp's shape the minutes decide.
+    sides = (("", ""), ("a", ""), ("€", " x"), (" ", "b"), ("x ", ":05 y"), ("(", ":5"), ("é", "ж"), ("ж", "é"),
+             ("%", "$"), ("$", "%"), ("e\u0301", "\u0301"), ("\n", "\n"), (",", "ŧ"), ("ŧ", ","), ("", ":59"),
+             ("", " :05"), ("Z", "Ä"))
+    around = [f"{lead}{n[4:]}{tail}" for n in numbers[:300] for lead, tail in sides]
+    stamps = [f"{lead}+358 2024-03-{d:02} {h:02}{tail}" for d in (5, 15) for h in (9, 14)  # a number but for ':05'
+              for lead, tail in (("", ":05"), ("", ":5"), ("a", ":59"), (" ", ":75"), ("", ""), ("x", "x"))]
     repeated = [f"{n} ja {n}, {n[4:]}" for n in numbers[:200]]
-    texts, recognizer = NOTES + numbers + around + repeated, FinnishPhoneRecognizer("fi")
+    texts, recognizer = NOTES + numbers + around + stamps + repeated, FinnishPhoneRecognizer("fi")
 
     def found() -> list[list[tuple]]:
         return [sorted((r.start, r.end, r.score) for r in recognizer.analyze(t, ["PHONE_NUMBER"])) for t in texts]
