@@ -286,8 +286,8 @@ def _initials(text: str, found: list[tuple[int, int, float]]) -> list[tuple[int,
         out += [(m.start(), m.end(), 0.6) for m in HYPHEN_INITIALS.finditer(text)
                 if not any(s <= m.start() < e for s, e, _ in found + out)]
     if " eli " in text or " alias " in text or " dvs" in text or " aka " in text or "(" in text:
-        ends = {e for _, e, _ in found + out}
-        aliases = {m.group(1) for m in ALIAS.finditer(text) if m.start() in ends}
+        # An alias right after a name: matched there, not searched for (no ALIAS match can start inside another).
+        aliases = {m.group(1) for e in {e for _, e, _ in found + out} if (m := ALIAS.match(text, e))}
         for alias in aliases:  # the acronym given for a name, wherever it stands (VP, VP:n)
             out += [(m.start(), m.end(), 0.7) for m in re.finditer(rf"\b{alias}(?::[a-zåäö]{{1,4}})?\b", text)]
     out += [(m.start() + 1, m.end(), 0.6) for _, e, _ in found if (m := SURNAME_INITIAL.match(text, e))]
