@@ -20,13 +20,13 @@ from functools import cache
 import polars as pl
 
 from extractor import reference_data
+from extractor.freetext.letters import LETTERS, WORD  # noqa: F401 - WORD: imported from here
 from extractor.freetext.morphology import morphology
 from extractor.freetext.name_evidence import LANGUAGE_WORDS, NEVER_NAMES
 from extractor.freetext.name_forms import FOLD, base_forms
 from extractor.freetext.nicknames import nicknames
 
-WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")  # a word, hyphenated compounds whole (Anna-Liisa)
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_WORD = LETTERS
 _SENTENCE_MARKS = ".!?:;\n\"“(>-•*"
 _INFLECTED_ACRONYM = re.compile(r"^[A-ZÅÄÖ]{2,6}[a-zåäö]{1,4}$")  # PAMin, HUSin
 _CAMEL = re.compile(r"^[A-ZÅÄÖa-zåäö][a-zåäö]+[A-ZÅÄÖ]")  # OnniBus, WhatsApp, OmaKanta: a brand, not a name

@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from extractor.freetext.gazetteer import ABBREVIATED, RARE, Gazetteer, Hit, in_place_case, is_sentence_start
+from extractor.freetext.letters import letters_pattern
 from extractor.freetext.morphology import morphology
 from extractor.freetext.name_evidence import (
     CONTACT,
@@ -32,7 +33,6 @@ from extractor.freetext.name_evidence import (
     a_date,
 )
 
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _AGE = re.compile(r"\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)?\s*\)|\s*\(\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)\b"
                   r"|\s+(?:is|är|on)\s+\d{1,3}(?:\s*(?:years|år|vuotta|v)\b|-vuotias)"
                   r"|,\s*\d{1,3}\s*(?:v|vuotta|år|y|yrs|years)\s*\)"  # "Onni (7 v)", "Sol är 4 år", "(Viking, 10 år)"
@@ -69,7 +69,8 @@ _VISIT_TIME = re.compile(r"\s+(?:klo\s+)?\d{1,2}[.:]\d{2}\b")  # Rinne 8.00 ins.
 
 def _next_word(text: str, end: int) -> str:
     """The second word after a token (the one after its "'s"), lower-cased."""
-    words = _WORD.findall(text[end:end + 40])[1:2]
+    window = text[end:end + 40]
+    words = letters_pattern(window).findall(window)[1:2]
     return words[0].lower() if words else ""
 
 
@@ -80,8 +81,9 @@ def _words_around(text: str, start: int, end: int) -> tuple[list[str], str]:
     stop = window.rfind(".")
     while stop > cut and ABBREVIATED.search(window[max(0, stop - 5):stop + 1]):
         stop = window.rfind(".", 0, stop)  # dr. Salo, J. Brown: the full stop ends an abbreviation
-    before = _WORD.findall(window[max(cut, stop) + 1:])[-2:]
-    after = _WORD.findall(text[end:end + 30])[:1]
+    window, following = window[max(cut, stop) + 1:], text[end:end + 30]
+    before = letters_pattern(window).findall(window)[-2:]
+    after = letters_pattern(following).findall(following)[:1]
     return [w.lower() for w in before], (after[0].lower() if after else "")
 
 
@@ -119,7 +121,8 @@ def _in_a_place(before: list[str], after: str) -> bool:
 
 def _kin_after(text: str, end: int, lang: str) -> bool:
     """'Will is the client's son', 'Onni on asiakkaan poika': a copula, then a kinship word within three words."""
-    after = [w.lower() for w in _WORD.findall(text[end:end + 40])][:4]
+    window = text[end:end + 40]
+    after = [w.lower() for w in letters_pattern(window).findall(window)][:4]
     return bool(after) and after[0] in COPULAS and any(_is_kin(w, lang) for w in after[1:])
 
 

@@ -22,6 +22,7 @@ from extractor.freetext.gazetteer import (  # noqa: F401 - the names other modul
     in_place_case,
     is_sentence_start,
 )
+from extractor.freetext.letters import word_pattern
 from extractor.freetext.morphology import morphology
 from extractor.freetext.name_evidence import PLACE_PREPOSITIONS, SPEECH_VERBS
 from extractor.freetext.name_mentions import nicknames, other_forms
@@ -72,7 +73,7 @@ _AND = re.compile(r"\s+(?:ja|sekä|eli|alias|och|dvs|and|aka|&)\s+")  # the whol
 
 def tokens(text: str) -> list[tuple[int, int, str]]:
     """The note's words (hyphenated compounds whole), read once and shared by both lines of defence."""
-    return [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
+    return [(m.start(), m.end(), m.group()) for m in word_pattern(text).finditer(text)]
 
 
 def find_names(text: str, gaz: Gazetteer | None = None, lang: str = "fi", cut: float = 0.5,

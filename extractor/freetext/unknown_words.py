@@ -18,7 +18,8 @@ import re
 from functools import cache, lru_cache
 
 from extractor.freetext import dictionary
-from extractor.freetext.gazetteer import _CAMEL, RARE, WORD, Gazetteer, in_place_case
+from extractor.freetext.gazetteer import _CAMEL, RARE, Gazetteer, in_place_case
+from extractor.freetext.letters import word_pattern
 from extractor.freetext.name_scoring import INSIDE, LIVING, _in_address
 
 SCORE = 0.6  # above the cut (0.5): reported; below a gazetteer name's 0.85
@@ -100,7 +101,7 @@ def possible_names(text: str, lang: str, gaz: Gazetteer, terms: frozenset[str] =
     out = []
     hurried = not any(map(str.isupper, text))
     for start, end, word in words if words is not None else [(m.start(), m.end(), m.group())
-                                                              for m in WORD.finditer(text)]:
+                                                              for m in word_pattern(text).finditer(text)]:
         score = verdicts[word]
         if score is None or (score == LOWER_SCORE and lang != "fi" and not hurried):
             continue  # lower case: only where the dictionary knows every form (Voikko), or in a hurried note
