@@ -203,3 +203,14 @@ def test_process_pool_gives_the_same_finds_as_one_process(monkeypatch: pytest.Mo
     monkeypatch.setattr(detect_module, "POOL_FROM", 0)
     monkeypatch.setattr(detect_module, "_CHUNK", 50)
     assert detect(notes, processes=2).equals(one)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 20_000), st.integers(1, 3_000))
+def test_chunks_cover_every_note_once_in_order_the_last_ones_short(height: int, size: int) -> None:
+    from extractor.freetext.detect import chunks
+
+    parts = list(chunks(height, size))
+    assert [o for o, _ in parts] == [sum(n for _, n in parts[:i]) for i in range(len(parts))]
+    assert sum(n for _, n in parts) == height and all(n >= 1 for _, n in parts)
+    assert all(n <= max(1, size // 4) for o, n in parts if o >= height - 2 * size)  # the tail: short chunks
