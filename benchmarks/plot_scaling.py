@@ -38,7 +38,7 @@ def main() -> None:
             if r["name"].startswith(f"scale_{request}_") and r["params"].get("hand_written_how"):
                 x, y = r["params"]["clients"], r["params"]["hand_written_seconds"]
                 left.annotate(f"hand-written ({request}): one plan ran out\nof memory; rules' rows to tables first",
-                              (x, y), textcoords="offset points", xytext=(-170, 10), fontsize=7, color=colour)
+                              (x, y), textcoords="offset points", xytext=(-175, -4), fontsize=7, color=colour)
         for r in records:  # the analyst's SQL that did not finish (out of memory): marked where it stopped
             if r["name"].startswith(f"scale_{request}_") and r["params"].get("hand_written_failed"):
                 x = r["params"]["clients"]
