@@ -3,6 +3,7 @@ case notes end to end through the pipeline."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -211,6 +212,6 @@ def test_chunks_cover_every_note_once_in_order_the_last_ones_short(height: int, 
     from extractor.freetext.detect import chunks
 
     parts = list(chunks(height, size))
-    assert [o for o, _ in parts] == [sum(n for _, n in parts[:i]) for i in range(len(parts))]
+    assert [o for o, _ in parts] == list(itertools.accumulate((n for _, n in parts[:-1]), initial=0))[:len(parts)]
     assert sum(n for _, n in parts) == height and all(n >= 1 for _, n in parts)
     assert all(n <= max(1, size // 4) for o, n in parts if o >= height - 2 * size)  # the tail: short chunks
