@@ -20,7 +20,7 @@ from functools import cache
 import polars as pl
 
 from extractor import reference_data
-from extractor.freetext.letters import LETTERS, WORD  # noqa: F401 - WORD: imported from here
+from extractor.freetext.letters import LETTERS
 from extractor.freetext.morphology import morphology
 from extractor.freetext.name_evidence import LANGUAGE_WORDS, NEVER_NAMES
 from extractor.freetext.name_forms import FOLD, base_forms

@@ -15,7 +15,6 @@ from extractor.freetext.dictionary import is_term
 from extractor.freetext.gazetteer import (  # noqa: F401 - the names other modules import from here
     _CAMEL,
     RARE,
-    WORD,
     Gazetteer,
     Hit,
     gazetteer,
