@@ -67,6 +67,15 @@ class DisclosureRecords:
             self._earlier = earlier_releases(released)
         return self._earlier
 
+    def compare_and_keep(self, output: str, counts: list[Published], released: list[tuple[str, Path]],
+                         threshold: int) -> None:
+        """Each of an output's counts against the project's earlier releases and this run's outputs so far (nearly
+        all cells: see differencing._hits); then the counts join this run's published ones."""
+        for current in counts:
+            self.differences += compare(output, current, self.earlier(released), threshold)
+            self.differences += compare(output, current, self.published, threshold, nearly_all=True)
+        self.published += counts
+
 
 @dataclass(frozen=True)
 class KindContext:
@@ -94,10 +103,7 @@ class Aggregate:
         counts = published_counts(f"{ctx.run_id}/{out.name}", list(out.dimensions), list(out.counts), exact, hidden)
         threshold = ctx.cfg.purpose.disclosure.threshold
         records.differences += within_rows(out.name, counts, threshold)
-        for current in counts:
-            records.differences += compare(out.name, current, records.earlier(ctx.released), threshold)
-            records.differences += compare(out.name, current, records.published, threshold, nearly_all=True)
-        records.published += counts
+        records.compare_and_keep(out.name, counts, ctx.released, threshold)
         if ctx.exact_aggregates is not None:  # for later releases' differencing
             ctx.exact_aggregates.mkdir(mode=0o700, parents=True, exist_ok=True)
             aggregate_frame(list(out.dimensions), list(out.counts), exact, hidden) \
@@ -123,11 +129,8 @@ class Table:
         exact.write_parquet(folder / f"{out.name}.parquet")
         current = published_table(f"{ctx.run_id}/{out.name}", exact)  # none for a DP table: its budget answers
         if current is not None:
-            threshold = ctx.cfg.purpose.disclosure.threshold
-            records.differences += compare(out.name, current, records.earlier(ctx.released), threshold)
-            records.differences += compare(out.name, current, records.published, threshold, nearly_all=True)
+            records.compare_and_keep(out.name, [current], ctx.released, ctx.cfg.purpose.disclosure.threshold)
             records.differences += magnitude_pairs(out.name, exact, list(out.table.magnitudes))
-            records.published.append(current)
         spec = out.table
         return safe, {"groups": [list(g) for g in spec.groups], "count": spec.count,
                       "magnitudes": list(spec.magnitudes), "statistics": list(spec.statistics),
