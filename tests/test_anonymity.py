@@ -114,6 +114,24 @@ def test_search_finds_the_exhaustive_optimum(rows: list[tuple], k: int, limit: f
         assert out.group_by(["q0", "q1", "q2", "q3"]).len()["len"].min() >= k
 
 
+@pytest.mark.parametrize("names", [("n", "s"), ("q0", "n"), ("n", "_n")])
+def test_attributes_named_like_the_internal_count_give_the_same_result(names: tuple[str, str]) -> None:
+    """An output's columns may be called anything, n included (a hostile-names test found the count's name
+    taken); the result is the one the same data gives under ordinary names."""
+    rows = [("a", "s1"), ("a", "s2"), ("b", "s1"), ("b", "s1"), ("c", "s2"), ("c", "s3"), ("a", "s1")]
+    plain = pl.DataFrame(rows, schema=["q0", "s"], orient="row")
+    c = Criteria(k=2, l=2, sensitive=("s",), suppression_limit=0.3)
+    expected = search(plain, {"q0": Hierarchy.from_rows("q0", HIER[0])}, c)
+    qi, sensitive = names
+    renamed = plain.rename({"q0": qi, "s": sensitive})
+    got = search(renamed, {qi: Hierarchy.from_rows(qi, HIER[0])},
+                 Criteria(k=2, l=2, sensitive=(sensitive,), suppression_limit=0.3))
+    assert got.loss == pytest.approx(expected.loss) and list(got.levels.values()) == list(expected.levels.values())
+    beside = renamed.with_columns(pl.lit("kept").alias("__raw"), pl.lit("kept").alias("__gen"))  # other columns
+    out = generalise(beside, {qi: Hierarchy.from_rows(qi, HIER[0])}, got, Criteria(k=2))
+    assert out.columns == beside.columns and set(out["__raw"]) <= {"kept"} and set(out["__gen"]) <= {"kept"}
+
+
 def test_value_missing_from_hierarchy_is_a_clear_error() -> None:
     frame = pl.DataFrame({"q0": ["a", "e"]})
     with pytest.raises(ExtractorError, match="hierarchy q0: no row for value 'e'"):

@@ -65,7 +65,10 @@ class Encoded:
 
 def encode(data: pl.DataFrame, hierarchies: dict[str, Hierarchy], sensitive: tuple[str, ...] = ()) -> Encoded:
     qis = list(hierarchies)
-    combos = data.group_by([*qis, *sensitive]).len("n")
+    n = "n"
+    while n in qis or n in sensitive:  # an attribute may be called n: the count takes a name no attribute has
+        n = "_" + n
+    combos = data.group_by([*qis, *sensitive]).len(n)
     gen, cards, share = [], [], []
     for attr in qis:
         h = hierarchies[attr]
@@ -85,7 +88,7 @@ def encode(data: pl.DataFrame, hierarchies: dict[str, Hierarchy], sensitive: tup
         cards.append(c_attr)
         share.append(s_attr)
     sens = [combos[s].cast(pl.String).rank("dense").cast(pl.Int64).to_numpy() - 1 for s in sensitive]
-    return Encoded(int(combos["n"].sum()), combos["n"].to_numpy().astype(np.int64), gen, cards, share,
+    return Encoded(int(combos[n].sum()), combos[n].to_numpy().astype(np.int64), gen, cards, share,
                    [hierarchies[a].size for a in qis], sens, [int(s.max()) + 1 if len(s) else 1 for s in sens])
 
 
@@ -244,11 +247,10 @@ def generalise(data: pl.DataFrame, hierarchies: dict[str, Hierarchy], result: Re
                criteria: Criteria) -> pl.DataFrame:
     """Apply the chosen levels and drop the records of classes that violate the criteria."""
     out = data
-    for attr, level in result.levels.items():
-        h = hierarchies[attr].levels.select(pl.col("0").alias("__raw"), pl.col(str(level)).alias("__gen"))
-        out = (out.with_columns(pl.col(attr).cast(pl.String).alias("__raw"))
-               .join(h, on="__raw", how="left", maintain_order="left")
-               .with_columns(pl.col("__gen").alias(attr)).drop("__raw", "__gen"))
+    for attr, level in result.levels.items():  # a mapping, not a join: no helper column to meet an output's own
+        raw, general = hierarchies[attr].levels["0"], hierarchies[attr].levels[str(level)]
+        out = out.with_columns(pl.col(attr).cast(pl.String).replace_strict(raw, general, default=None,
+                                                                           return_dtype=general.dtype))
     qis = list(result.levels)
     size = pl.len().over(qis)
     keep = size >= criteria.k
