@@ -221,10 +221,10 @@ def deaths_after_today(con: duckdb.DuckDBPyConnection, cfg: RunConfig) -> list[s
     rows = f"raw.{quote_ident(table)} WHERE " + (
         f"{who} IN (SELECT {who} FROM raw.{quote_ident(table)} WHERE {quote_ident(column)} IS NOT NULL)" if who
         else f"{quote_ident(column)} IS NOT NULL")
-    n, twice, undated = con.execute(
-        f"SELECT coalesce(sum(after), 0), count(*) FILTER (WHERE dates > 1), count(*) FILTER (WHERE undated > 0) "
+    n, twice, undated = con.execute(  # two dates: the earliest is not the latest
+        f"SELECT coalesce(sum(after), 0), count(*) FILTER (WHERE lo <> hi), count(*) FILTER (WHERE undated > 0) "
         f"FROM (SELECT count(*) FILTER (WHERE {death} > DATE {quote_literal(str(cfg.request.today))}) AS after, "
-        f"count(DISTINCT {death}) AS dates, count(*) FILTER (WHERE {quote_ident(column)} IS NULL) AS undated "
+        f"min({death}) AS lo, max({death}) AS hi, count(*) FILTER (WHERE {quote_ident(column)} IS NULL) AS undated "
         f"FROM {rows} GROUP BY {who or 'ALL'})").fetchone()
     label = dict(cfg.catalog.tables[table].labels) or table
     out = [Message("%(table)s: %(n)s rows give a death date after today (%(today)s): a mistake in the data; "
