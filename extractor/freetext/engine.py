@@ -37,6 +37,24 @@ def _lower_lemma(doc):  # type: ignore[no-untyped-def]
     return doc
 
 
+def _blank(lang: str) -> Language:
+    nlp = spacy.blank(lang)
+    nlp.add_pipe("extractor_lower_lemma")
+    return nlp
+
+
+class _Pipelines(dict):
+    """Language code -> its blank pipeline, made when a note in that language first needs it: each costs about
+    0.1-0.2 s to make, and most runs read notes in one language (a process reading only Finnish makes one)."""
+
+    def __getitem__(self, lang: str) -> Language:
+        nlp = dict.__getitem__(self, lang)
+        if nlp is None:
+            nlp = _blank(lang)
+            self[lang] = nlp
+        return nlp
+
+
 class BlankSpacyNlpEngine(SpacyNlpEngine):
     """spaCy tokenisation only: no model files, no downloads."""
 
@@ -44,11 +62,12 @@ class BlankSpacyNlpEngine(SpacyNlpEngine):
         super().__init__(models=[{"lang_code": lang, "model_name": f"blank:{lang}"} for lang in languages])
 
     def load(self) -> None:
-        self.nlp = {}
-        for model in self.models:
-            nlp = spacy.blank(model["lang_code"])
-            nlp.add_pipe("extractor_lower_lemma")
-            self.nlp[model["lang_code"]] = nlp
+        self.nlp = _Pipelines.fromkeys(model["lang_code"] for model in self.models)
+
+    def warm(self) -> None:
+        """Every language's pipeline made now (the process pool's fork server: its workers inherit them)."""
+        for lang in self.nlp:
+            self.nlp[lang]  # noqa: B018 - made on first reading
 
 
 def registry(languages: tuple[str, ...] = LANGUAGES) -> RecognizerRegistry:

@@ -5,7 +5,7 @@ from extractor.freetext import dictionary, letters, unknown_words
 from extractor.freetext.engine import analyzer
 from extractor.freetext.names import gazetteer
 
-analyzer()
+analyzer().nlp_engine.warm()
 gazetteer()
 for _lang in ("sv", "en"):
     dictionary.word_list(_lang)
