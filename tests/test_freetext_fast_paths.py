@@ -176,3 +176,21 @@ def test_a_batch_leaves_presidio_and_the_phone_matcher_as_it_found_them() -> Non
         assert enhancer.copy is not copy and matcher.parse is not before[0]
     assert enhancer.copy is copy
     assert (matcher.parse, matcher._verify, matcher.PhoneNumberMatcher._extract_match) == before  # noqa: SLF001
+
+
+def test_a_language_s_pipeline_is_made_when_a_note_first_needs_it() -> None:
+    """A process reading only Finnish notes makes Finnish's blank pipeline alone; warm() (the pool's fork server)
+    makes every language's, and each is the tokenizer presidio's own process_text reads with."""
+    from extractor.freetext.engine import BlankSpacyNlpEngine
+
+    engine = BlankSpacyNlpEngine()
+    engine.load()
+    assert engine.get_supported_languages() == ["fi", "sv", "en"]
+    assert all(dict.__getitem__(engine.nlp, lang) is None for lang in ("fi", "sv", "en"))
+    text = "Soitin Matille numeroon 040 1234567."
+    assert engine.process_text(text, "fi").tokens.text == analyzer().nlp_engine.process_text(text, "fi").tokens.text
+    assert dict.__getitem__(engine.nlp, "fi") is not None
+    assert dict.__getitem__(engine.nlp, "sv") is None and dict.__getitem__(engine.nlp, "en") is None
+    engine.warm()
+    assert all(dict.__getitem__(engine.nlp, lang) is not None for lang in ("fi", "sv", "en"))
+    assert engine.nlp["sv"] is engine.nlp["sv"]  # made once
