@@ -60,12 +60,12 @@ def test_wheel_carries_examples_queries_templates_and_data(installed: Path, tmp_
             "('queries', 'audit_document_volumes.sql'), ('reports', 'review.html.j2'), "
             "('examples', 'adult', 'data', 'adult.csv'), ('examples', 'synthea', 'data', 'patients.csv'), "
             "('data', 'fi', 'person_names_2016.tsv'), ('data', 'default_policy.toml'), "
-            "('locale', 'fi', 'LC_MESSAGES', 'extractor.po')]))")
+            "('data', 'langid', 'fi_sv_en.npz'), ('locale', 'fi', 'LC_MESSAGES', 'extractor.po')]))")
     proc = subprocess.run([str(installed / "bin" / "python"), "-c", code], capture_output=True, text=True,
                           cwd=tmp_path, env=clean_env(), check=True)
     package, found = proc.stdout.splitlines()
     assert Path(package).is_relative_to(installed) and not Path(package).is_relative_to(REPO)
-    assert found.split() == ["True"] * 8
+    assert found.split() == ["True"] * 9
     version = run(installed, "--version", cwd=tmp_path)
     assert version.returncode == 0 and version.stdout.startswith("extractor 0.")
 
