@@ -180,7 +180,13 @@ def gazetteer() -> Gazetteer:
     nen_names = {a for a in common_areas if a.endswith("nen")}  # a village called Nieminen: the name wins
     common_areas -= nen_names
     place_names = set(lines[cut + 1:]) | municipalities | (areas - common_areas - nen_names)
-    folded = {n.translate(FOLD): n for n in counts if n.translate(FOLD) != n and n.translate(FOLD) not in counts}
+    # Several names may fold to one form (åsa, äsa -> asa): the commonest is read, as _stripped reads a form of
+    # several names, and ties by the name itself, so that every process folds alike (the register's counts come
+    # from a parallel group_by, in no fixed order).
+    folds = [(f, n) for n in counts if (f := n.translate(FOLD)) != n and f not in counts]
+    folded: dict[str, str] = {}
+    for f, n in sorted(folds, key=lambda fn: (fn[0], -counts[fn[1]], fn[1])):
+        folded.setdefault(f, n)
     taken = set(counts) | place_names
     words = set(lines[:cut]) | set(world.filter(pl.col("word"))["name"].to_list())
     pet_words: set[str] = set()

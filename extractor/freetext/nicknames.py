@@ -12,6 +12,9 @@ import re
 
 from extractor.freetext.morphology import morphology
 
+_TRIPLED = re.compile(r"(.)\1\1")  # a letter three times (Annna): no pet name
+_FOUR_CONSONANTS = re.compile(r"[^aeiouyäöå]{4}")  # four consonants in a row: unpronounceable
+
 
 def nicknames(counts: dict[str, int], first: set[str], taken: set[str], words: set[str]) -> dict[str, str]:
     """Pet forms of common first names, by the usual Finnish and Swedish patterns: the name's first
@@ -28,8 +31,8 @@ def nicknames(counts: dict[str, int], first: set[str], taken: set[str], words: s
         for stem in stems:
             for ending in endings:
                 pet = stem + ending
-                if pet in taken or pet in out or len(pet) < 4 or pet == name or re.search(r"(.)\1\1", pet) \
-                        or re.search(r"[^aeiouyäöå]{4}", pet):
+                if pet in taken or pet in out or len(pet) < 4 or pet == name or _TRIPLED.search(pet) \
+                        or _FOUR_CONSONANTS.search(pet):
                     continue
                 readings = morph.readings(pet) if morph else None
                 if readings is not None and (readings.names or readings.places or not readings.word):
