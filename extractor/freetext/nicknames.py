@@ -25,8 +25,9 @@ def nicknames(counts: dict[str, int], first: set[str], taken: set[str], words: s
                "tsku", "sku", "ssu", "sse", "sa", "su", "na", "ne", "te", "pe", "u", "cke", "lle", "ska")
     morph = morphology()
     out: dict[str, str] = {}
-    for name in sorted((n for n in first if counts.get(n, 0) >= 3000 and "-" not in n), key=counts.get,
-                       reverse=True):
+    # The commonest name first (a pet form two names share is the commoner's), ties by the name: the same in every
+    # process, whatever order the register's names were read in.
+    for name in sorted((n for n in first if counts.get(n, 0) >= 3000 and "-" not in n), key=lambda n: (-counts[n], n)):
         stems = {name[:2], name[:3], name[:-1]}
         for stem in stems:
             for ending in endings:
