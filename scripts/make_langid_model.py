@@ -1,10 +1,10 @@
 """Write extractor/data/langid/fi_sv_en.npz: py3langid's model restricted to Finnish, Swedish and English.
 
-py3langid ships its model (97 languages) LZMA-compressed: 68 MB unpacked, 0.6-0.8 s to read, paid by every
+py3langid ships its model (97 languages) LZMA-compressed: 68 MB unpacked, 0.6-1.3 s to read, paid by every
 process whose notes hold a short one that no function word decides (language.py), which is most `extractor
 deidentify` calls on a small file. Restricted to our three languages as `LanguageIdentifier.set_languages`
 restricts it (the same columns of the per-feature table and the same priors), with its tokeniser unchanged,
-the model is 40 MB unpacked and 2.4 MB deflated, read in about a tenth of the time. Run after py3langid
+the model is 40 MB unpacked and 2.3 MB deflated, read in about a quarter of the time. Run after py3langid
 changes (`make lock`); tests/test_freetext_language_model.py fails until then, as it compares this model's
 answers with py3langid's own on every note of the corpus and on generated text. Not run by the build.
 """

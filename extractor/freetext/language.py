@@ -5,7 +5,8 @@ sentence or more shows its language in its commonest words (ja/on/ei, och/är/in
 vote runs over a whole column in Rust. Short notes ("Nystroms dotter sköter räkningarna.") may hold no
 function word; those go to py3langid (a character n-gram model, BSD-3-Clause, offline) limited to fi, sv and
 en: its model restricted to those three is shipped in extractor/data/langid (scripts/make_langid_model.py),
-read in a tenth of the time its own 97-language model takes to unpack (0.6-0.8 s in every such process).
+read in about a quarter of the time its own 97-language model takes to unpack (0.6-1.3 s in every such
+process).
 """
 
 from __future__ import annotations
