@@ -58,9 +58,14 @@ PREFILTERS: dict[str, str] = {
 # Phones, by what libphonenumber's matcher can find: digits joined by at most four of the characters it lets
 # stand between them (its own list, read case-insensitively as it reads it) make a chain, and a number it
 # accepts for Finland has at least six digits in one chain. A chain that is just a calendar date whose day
-# has no leading zero (16.3.2023, 1.12.25) is never one (01.3.2023 can be: 013 is an area code), unless a
-# plus sign or bracket (+27.8.2025: South Africa) or an extension mark (3 # 12.05.2023: a number, then
-# 05.2023 on its own) comes before it: those are read with the chain, and such a chain is never let off.
+# has no leading zero (16.3.2023, 1.12.25) is never one (01.3.2023 can be: 013 is an area code), and nor is a
+# range of two such dates (15.7.–12.8.2026, 1.1. - 16.6.23): the matcher reads the whole range, then the
+# pieces its dashes, dots and spaces cut it into, each a date as above or of five digits or fewer. A chain
+# that is an identity code's digits (131052-308T, 151055-2876) may read as a number (050598-4491: a mobile
+# number), but the matcher reads it whole (a hyphen without spaces cuts nothing), so every number it finds
+# there holds the code, and the recognizer drops a number that holds an identity code. None of these is let
+# off when a plus sign or bracket (+27.8.2025: South Africa) or an extension mark (3 # 12.05.2023: a number,
+# then 05.2023 on its own) comes before it: those are read with the chain.
 # tests/test_freetext_phone_prefilter.py proves these facts for the pinned library and holds the prefilter
 # to the recognizer on generated text.
 DIGIT_CHAIN = r"\d(?:(?i:[" + _VALID_PUNCTUATION + r"]){0,4}\d)*"
@@ -70,7 +75,11 @@ _EXTENSION = ("(?:e?xt(?:ensi(?:o\u0301?|\u00F3))?n?|\uFF45?\uFF58\uFF54\uFF4E?|
               "|[x\uFF58#\uFF03~\uFF5E]|int|\uFF49\uFF4E\uFF54)")
 _BETWEEN = "[ \u00A0\t,\\-:.\uFF0E=;]*"  # what may stand between a label and its digits (and more)
 CHAIN_IN_CONTEXT = "(?i:" + _LEAD + "|" + _EXTENSION + ")?" + _BETWEEN + DIGIT_CHAIN
-CALENDAR_DATE = r"(?:[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.(?:(?:19|20)\d\d|\d\d)"
+DAY_MONTH = r"(?:[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\."
+CALENDAR_DATE = DAY_MONTH + r"(?:(?:19|20)\d\d|\d\d)"
+RANGE_DASH = "[ \u00A0]?[\\-\u2010-\u2015\u2212][ \u00A0]?"  # a hyphen, a dash or a minus, a space either side
+DATE_RANGE = DAY_MONTH + RANGE_DASH + CALENDAR_DATE
+HETU_DIGITS = r"\d{6}-\d{3,4}"  # what an identity code with a hyphen puts in a chain: its check character ends it
 PHONE_MIN_DIGITS = 6
 # presidio's `regex` reads İ as i and ı as I when it ignores case, and knows digits newer than the Unicode
 # tables of Polars' regex (U+11DE0-U+11DE9): the prefilters read the note with those written as Polars reads them.
@@ -85,7 +94,7 @@ def _may_hold_phone() -> pl.Expr:
     chain = pl.element()
     return pl.col("t").str.extract_all(CHAIN_IN_CONTEXT).list.eval(
         (chain.str.count_matches(r"\d") >= PHONE_MIN_DIGITS)
-        & ~chain.str.contains("^" + _BETWEEN + CALENDAR_DATE + "$")
+        & ~chain.str.contains("^" + _BETWEEN + "(?:" + CALENDAR_DATE + "|" + DATE_RANGE + "|" + HETU_DIGITS + ")$")
     ).list.any().fill_null(False)
 
 
