@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 from extractor.freetext.artifacts import artifacts
 from extractor.freetext.detect import MIN_SCORE, PERSON, candidate_entities, languages_of
 from extractor.freetext.engine import analyzer
-from extractor.freetext.names import SIGNATURE, SIGNED_BY, TWO_INITIALS, may_sign
+from extractor.freetext.letters import word_pattern
+from extractor.freetext.name_mentions import _NAME_THEN_ROLE, _ROLE_THEN_NAME, word_then_bracketed
+from extractor.freetext.names import SIGNATURE, SIGNED_BY, TWO_INITIALS, may_sign, tokens
 from extractor.freetext.one_pass import analyze_note, remembered_parses
 
 CORPUS = Path(__file__).parent / "fixtures" / "freetext_corpus"
@@ -71,6 +73,46 @@ def test_two_initials_rewrite_finds_what_the_plain_pattern_finds(text: str) -> N
 def test_two_initials_on_the_corpus() -> None:
     assert [m.span() for n in NOTES for m in TWO_INITIALS.finditer(n)] == \
         [m.span() for n in NOTES for m in TWO_INITIALS_PLAIN.finditer(n)]
+
+
+WORD_PIECES = ["a", "Ä", "-", "--", " ", "1", "_", "\U0001d400", "é", "e\u0301", "ab-cd", "x-", "-y", ".", "\n", "İ",
+               "ab"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(WORD_PIECES), max_size=16).map("".join) | st.text(max_size=40))
+def test_tokens_are_the_word_pattern_s_matches(text: str) -> None:
+    assert tokens(text) == [(m.start(), m.end(), m.group()) for m in word_pattern(text).finditer(text)]
+
+
+# The pairs as first written, each one pattern: the reference for reading the word back from its bracket.
+ROLE_THEN_NAME_WHOLE = re.compile(r"(?<![\w-])([A-Za-zÅÄÖåäö]{3,30})\s*\(([A-Za-zÅÄÖåäö]{2,20})\)")
+NAME_THEN_ROLE_WHOLE = re.compile(r"(?<![\w-])([A-ZÅÄÖ][a-zåäö]{1,20})\s*\(([a-zåäö]{3,30})\)")
+BRACKET_PIECES = ["(", ")", " ", "  ", "\n", "\u2003", "\x1c", "\u0085", "Anna", "äiti", "tiimivastaavalle", "a" * 29,
+                  "b" * 31, "k" * 20, "q" * 21, "X", "é", "-", "_", "1", "paula", "ÅÄÖ", "sosiaaliohjaaja"]
+
+
+def _pairs(text: str) -> tuple[list, list]:
+    return ([(w.span(1), b.span(1)) for w, b in word_then_bracketed(text, _ROLE_THEN_NAME)],
+            [(w.span(1), b.span(1)) for w, b in word_then_bracketed(text, _NAME_THEN_ROLE)])
+
+
+def _pairs_whole(text: str) -> tuple[list, list]:
+    return ([(m.span(1), m.span(2)) for m in ROLE_THEN_NAME_WHOLE.finditer(text)],
+            [(m.span(1), m.span(2)) for m in NAME_THEN_ROLE_WHOLE.finditer(text)])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(BRACKET_PIECES), max_size=12).map("".join) | st.text(alphabet="aAå(). \n-_é",
+                                                                                        max_size=40))
+def test_a_word_before_a_bracketed_word_is_found_as_the_whole_pattern_finds_it(text: str) -> None:
+    assert _pairs(text) == _pairs_whole(text)
+
+
+def test_words_before_bracketed_words_and_tokens_on_the_corpus() -> None:
+    assert [_pairs(n) for n in NOTES] == [_pairs_whole(n) for n in NOTES]
+    assert sum(bool(a or b) for a, b in map(_pairs, NOTES)) > 10
+    assert all(tokens(n) == [(m.start(), m.end(), m.group()) for m in word_pattern(n).finditer(n)] for n in NOTES)
 
 
 def _by_analyze(text: str, entities: tuple[str, ...], language: str) -> list[tuple]:
