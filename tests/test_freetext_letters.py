@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractor.freetext.letters import LETTER, LETTERS, WORD, bmp_letters, letters_pattern, word_pattern
+from extractor.freetext.letters import LETTER, LETTERS, WORD, beyond_bmp, bmp_letters, letters_pattern, word_pattern
 
 CORPUS = Path(__file__).parent / "fixtures" / "freetext_corpus"
 
@@ -40,3 +40,20 @@ def test_words_and_letters_on_any_text(text: str) -> None:
     assert [(m.span(), m.group()) for m in word_pattern(text).finditer(text)] == \
         [(m.span(), m.group()) for m in WORD.finditer(text)]
     assert letters_pattern(text).findall(text) == LETTERS.findall(text)
+
+
+BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")  # the reference: a character beyond the plane, as re finds one
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF, blacklist_categories=()), max_size=30))
+def test_a_character_beyond_the_plane_is_seen_wherever_re_sees_one(text: str) -> None:
+    assert beyond_bmp(text) == bool(BEYOND_BMP.search(text))
+
+
+def test_lone_surrogates_are_no_character_beyond_the_plane() -> None:
+    """A surrogate pair written as two code points (as surrogateescape can leave them) is two characters of the
+    plane to re, and to the test."""
+    for text, beyond in (("\ud800", False), ("a\udfff", False), ("\ud83d\ude00", False), ("\U0001f600", True),
+                         ("", False), ("ä\U00010400", True)):
+        assert beyond_bmp(text) is beyond and bool(BEYOND_BMP.search(text)) is beyond, text
