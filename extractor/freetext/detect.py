@@ -53,7 +53,7 @@ PREFILTERS: dict[str, str] = {
                   + "|" + STREET_FORMS_PREFILTER  # a street without its number, in any case
                   + "|esplanadi|bulevardi|bulevarden"  # named without a street word (SV_STREET_PATTERN)
                   + "|" + NAMED_ADDRESS_PREFILTER,  # any street after the word "address"
-    "FI_POSTAL_CODE": r"\d{5}",
+    "FI_POSTAL_CODE": r"(?:^|\D)\d{5}(?:\D|$)",  # five digits no digit touches (\b\d{5}\b), not inside 250598-449X
 }
 # Phones, by what libphonenumber's matcher can find: digits joined by at most four of the characters it lets
 # stand between them (its own list, read case-insensitively as it reads it) make a chain, and a number it
