@@ -20,6 +20,8 @@ from typing import Any
 
 import duckdb
 
+from benchmarks.eligibility_bench import eligibility
+from benchmarks.plain_rules import plain_clients_sql, plain_rules_sql
 from extractor.machine import connect, resolve
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,10 +36,10 @@ def _peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _synth(clients: int, seed: int) -> dict[str, Any]:
+def _synth(clients: int, seed: int, out: Path | None = None) -> dict[str, Any]:
     from extractor.synth import registry as synth
     t0 = time.perf_counter()
-    counts = synth.generate(WORK / "registry", clients, seed)
+    counts = synth.generate(out or WORK / "registry", clients, seed)
     return {"seconds": time.perf_counter() - t0, "peak_rss_mb": _peak_mb(), "counts": counts}
 
 
@@ -81,69 +83,6 @@ def analyst_queries(cfg: Any, tables: bool = True) -> list[str]:
     return out
 
 
-def _plain_rules_sql(cfg: Any, removed: list[str], select: str = "count(*)") -> str:
-    """The same rules as one plain DuckDB query, one NOT EXISTS per ban scope, on the raw files."""
-    reg, as_of, granted = WORK / "registry", f"DATE '{cfg.request.as_of}'", f"DATE '{cfg.request.permit_granted_on}'"
-    removed_sql = ", ".join(f"'{r}'" for r in removed) or "NULL"
-    return f"""WITH b AS (SELECT * FROM '{reg}/disclosure_bans.parquet'
-                   WHERE set_on <= {as_of} AND (revoked_on IS NULL OR revoked_on > {as_of})),
-         dead AS (SELECT client_id FROM '{reg}/clients.parquet' WHERE death_date + INTERVAL 2 YEAR <= {as_of})
-    SELECT {select} FROM '{reg}/documents.parquet' d
-    WHERE NOT EXISTS (SELECT 1 FROM '{reg}/opt_outs.parquet' o WHERE o.client_id = d.client_id
-                      AND o.opted_out_on <= {granted} AND (o.withdrawn_on IS NULL OR o.withdrawn_on > {as_of}))
-      AND NOT EXISTS (SELECT 1 FROM b WHERE b.scope = 'registrar' AND b.client_id = d.client_id
-                      AND b.target = d.registrar_oid)
-      AND NOT EXISTS (SELECT 1 FROM b WHERE b.scope = 'service_task' AND b.client_id = d.client_id
-                      AND b.target = d.service_task)
-      AND NOT EXISTS (SELECT 1 FROM b WHERE b.scope = 'document' AND b.client_id = d.client_id
-                      AND b.target = d.original_oid)
-      AND NOT (d.service_task = '15' AND coalesce(d.matter_closed_on + INTERVAL 10 YEAR <= {as_of}, false))
-      AND NOT (d.service_task = '10' AND d.client_id IN (SELECT client_id FROM dead))
-      AND coalesce(d.structure_oid NOT IN ({removed_sql}), true)"""
-
-
-def _eligibility() -> dict[str, Any]:
-    """The eligibility stage (all rules, ledger, validation, warnings) against plain SQL of the same rules."""
-
-    from extractor.config.load import load_config
-    from extractor.eligibility.apply import apply_eligibility
-    from extractor.eligibility.registers import removed_structures
-    from extractor.sources import register_sources
-    cfg = load_config(REQUESTS["research"], WORK / "registry")
-    reg = WORK / "registry"
-    con = connect(resolve())
-    t0 = time.perf_counter()
-    result = apply_eligibility(con, cfg, register_sources(con, cfg.catalog).rows)
-    seconds = time.perf_counter() - t0
-    holders = con.execute("SELECT count(DISTINCT person) FROM (SELECT person FROM elig_opted_out UNION ALL "
-                          "SELECT person FROM elig_bans)").fetchone()[0]
-    plain = _plain_rules_sql(cfg, removed_structures(con, cfg))
-    con = connect(resolve())
-    t0 = time.perf_counter()
-    kept_plain = con.execute(plain).fetchone()[0]
-    bare = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    con.execute(f"""SELECT count(*) FROM '{reg}/documents.parquet' d WHERE NOT EXISTS (SELECT 1 FROM (
-        SELECT client_id FROM '{reg}/opt_outs.parquet' UNION ALL SELECT client_id FROM '{reg}/disclosure_bans.parquet'
-        ) x WHERE x.client_id = d.client_id)""").fetchone()
-    single = time.perf_counter() - t0
-    if kept_plain != result.rows_out["documents"]:
-        raise SystemExit(f"eligibility disagrees with plain SQL: {result.rows_out['documents']} != {kept_plain}")
-    return {"seconds": seconds, "bare": bare, "single": single, "peak_rss_mb": _peak_mb(),
-            "kept": kept_plain, "choice_holders": holders}
-
-
-def _plain_clients_sql(cfg: Any) -> str:
-    """The clients an analyst may read under the same rules: no opt-out, basic data kept 2 years after death."""
-    reg, as_of = WORK / "registry", f"DATE '{cfg.request.as_of}'"
-    return f"""SELECT c.* FROM '{reg}/clients.parquet' c
-    WHERE c.client_id IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM '{reg}/opt_outs.parquet' o WHERE o.client_id = c.client_id
-                      AND o.opted_out_on <= DATE '{cfg.request.permit_granted_on}'
-                      AND (o.withdrawn_on IS NULL OR o.withdrawn_on > {as_of}))
-      AND NOT coalesce(c.death_date + INTERVAL 2 YEAR <= {as_of}, false)"""
-
-
 def _hand_written(request: str) -> dict[str, Any]:
     """What an analyst would write instead: the rules as plain SQL and the request's own queries in one DuckDB
     plan over the raw Parquet files (views, nothing materialised), no pseudonyms, no ledger, no sandbox, no
@@ -163,8 +102,8 @@ def _hand_written(request: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     for macro in duckdb_macros(cfg.request.as_of):
         con.execute(macro)
-    con.execute(f"CREATE VIEW documents AS {_plain_rules_sql(cfg, removed, 'd.*')}")
-    con.execute(f"CREATE VIEW clients AS {_plain_clients_sql(cfg)}")
+    con.execute(f"CREATE VIEW documents AS {plain_rules_sql(cfg, removed, 'd.*')}")
+    con.execute(f"CREATE VIEW clients AS {plain_clients_sql(cfg)}")
     con.execute(f"CREATE VIEW registrars AS SELECT * FROM '{WORK / 'registry'}/registrars.parquet'")
     how = "one plan"
     try:
@@ -215,7 +154,7 @@ def _floor() -> dict[str, Any]:
     opted = (f"SELECT client_id FROM '{reg}/opt_outs.parquet' WHERE opted_out_on <= "
              f"DATE '{cfg.request.permit_granted_on}' AND (withdrawn_on IS NULL OR withdrawn_on > {as_of})")
     con.execute(f"CREATE VIEW documents AS SELECT m.p AS client_id, e.service_task FROM "
-                f"({_plain_rules_sql(cfg, removed, 'd.client_id, d.service_task')}) e JOIN m ON m.v = e.client_id")
+                f"({plain_rules_sql(cfg, removed, 'd.client_id, d.service_task')}) e JOIN m ON m.v = e.client_id")
     con.execute(f"CREATE VIEW clients AS SELECT m.p AS client_id, c.birth_date, c.sex, c.region, c.death_date "
                 f"FROM '{reg}/clients.parquet' c JOIN m ON m.v = c.client_id WHERE c.client_id NOT IN ({opted})")
     rows = sum(con.sql(sql).to_arrow_table().num_rows for sql in analyst_queries(cfg))
@@ -411,13 +350,11 @@ def main() -> None:
         _write([{**r, "name": r["name"] if args.clients == 1_000_000 else f"{r['name']}_{args.clients}"}
                 for r in made])
         return
-    el = _in_child(_eligibility)
-    records.append(record("eligibility", el, "plain DuckDB anti-joins (one NOT EXISTS per rule) of the same rules "
-                          "on the same files; same kept count asserted", el["bare"], dict(
-                              params, share_with_ban_or_opt_out=round(el["choice_holders"] / args.clients, 4),
-                              documents_kept=el["kept"],
-                              single_column_anti_join_seconds=round(el["single"], 3),
-                              rules="opt_out, disclosure_ban x3, retention, structure_state + ledger + checks")))
+    records.append(_eligibility_record("eligibility", WORK / "registry", params))
+    if args.clients != SMALL:  # "at every size": the fixed costs weigh most on a small registry
+        small = _in_child(_synth, SMALL, args.seed, WORK / f"registry_{SMALL}")
+        records.append(_eligibility_record(f"eligibility_{SMALL}", WORK / f"registry_{SMALL}", dict(
+            params, clients=SMALL, documents=small["counts"]["documents"]), pairs=5))
     for request in ("research", "audit"):
         bare = _in_child(_bare, request)
         ext = _in_child(_extract, request)
@@ -452,6 +389,21 @@ def main() -> None:
         records.append(_postgres(params))
         records += _freetext()
     _write(records)
+
+
+SMALL = 100_000
+
+
+def _eligibility_record(name: str, registry: Path, params: dict[str, Any], pairs: int = 3) -> dict[str, Any]:
+    el = _in_child(eligibility, REQUESTS["research"], registry, pairs)
+    return record(name, el, "plain DuckDB anti-joins (one NOT EXISTS per rule) of the same rules on the same files, "
+                  "same process; medians of pairs run alternately, each on a fresh connection; same kept count "
+                  "asserted", el["bare"], dict(
+                      params, share_with_ban_or_opt_out=round(el["choice_holders"] / params["clients"], 4),
+                      documents_kept=el["kept"], pairs=el["pairs"], first_pair_ratio=el["first_pair_ratio"],
+                      stage_seconds_each=el["stage_seconds_each"], plain_seconds_each=el["plain_seconds_each"],
+                      single_column_anti_join_seconds=round(el["single"], 3),
+                      rules="opt_out, disclosure_ban x3, retention, structure_state + ledger + checks"))
 
 
 def _postgres(params: dict[str, Any]) -> dict[str, Any]:
