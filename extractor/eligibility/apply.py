@@ -97,7 +97,7 @@ def _plan(table: Table, cfg: RunConfig, rules: list[str], blocks: bool, removed:
     structure = table.one_with_role("structure")
     if "structure_state" in rules and structure and cfg.catalog.structure_states:
         # The removed structures as a one-column table: DuckDB probes a hash of them once a row (a semi-join), where
-        # a list of literals is compared with each row one literal at a time: a sixth of the documents pass.
+        # a list of literals is compared with each row one literal at a time: a seventh of the documents pass.
         listed = f"SELECT * FROM (VALUES {', '.join(f'({quote_literal(s)})' for s in removed)})" if removed else "NULL"
         conds.append(("structure_state", f"coalesce(CAST(t.{quote_ident(structure)} AS VARCHAR) IN ({listed}), false)"))
     return _Plan(" ".join(joins), conds, retention, own_id)

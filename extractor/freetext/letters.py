@@ -42,7 +42,7 @@ def _fast(kind: str) -> re.Pattern[str]:
 
 def beyond_bmp(text: str) -> bool:
     """Whether the text holds a character beyond the Basic Multilingual Plane: in UTF-16 each such character takes
-    two units, every other one (a lone surrogate too, passed through) one. Encoding is a third of the time of a
+    two units, every other one (a lone surrogate too, passed through) one. Encoding takes under half the time of a
     regex search for one, and every note is asked."""
     return len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text)
 
