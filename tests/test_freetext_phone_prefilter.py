@@ -66,14 +66,14 @@ def test_no_range_of_two_such_dates_is_a_phone() -> None:
     """The matcher reads a range whole, and then the pieces its dashes, dots and spaces cut it into: the second
     date (the fact above) or at most four digits (the first fact). Read whole, its digits are D1 M1 D2 M2 Y, the
     first not a zero. Each such digit string was parsed and verified as the matcher does (region FI, VALID) when
-    the prefilter was written: every day and month form on both sides and every year of the test above
-    (114,577,200 strings), none accepted. Here: every first day and month against a sample of second dates, every
-    second day and month against a sample of firsts and years, and every dash the prefilter lets off, spaced and
-    not, each read by the matcher in a sentence."""
-    firsts, seconds = _day_months([str(d) for d in range(1, 32)]), _day_months([str(d) for d in range(1, 32)])
+    the prefilter was written (scripts/check_date_ranges_are_not_phones.py): every day and month form on both
+    sides and every year of the test above, 114,577,200 strings, none accepted. Here: every first day and month
+    against a sample of second dates, every second day and month against a sample of firsts and years, and every
+    dash the prefilter lets off, spaced and not, each read by the matcher in a sentence."""
+    firsts = seconds = _day_months([str(d) for d in range(1, 32)])
     ranges = [f"{a}{dash}{b}" for a in firsts for b in ("1.1.2020", "31.12.1999", "9.09.25", "12.8.2026", "4.4.44")
               for dash in ("\u2013", "-")]
-    ranges += [f"{a}\u2013{b}{y}" for a in ("1.1.", "9.9.", "31.12.", "5.07.") for b in seconds
+    ranges += [f"{a}\u2013{b}{y}" for a in ("1.1.", "9.9.", "31.12.") for b in seconds
                for y in ("1900", "1999", "2024", "2099", "00", "58", "99")]
     ranges += [f"{a}{left}{dash}{right}{b}" for a in ("1.1.", "9.9.", "15.7.", "30.09.")
                for b in ("1.1.2020", "12.8.26") for dash in RANGE_DASHES
