@@ -5,7 +5,7 @@ spaces cut it into. The pieces are the second date, which tests/test_freetext_ph
 phone, or hold at most four digits, which it proves too. Whole, the range is parsed from its digits alone (no plus
 sign, no letter), D1 M1 D2 M2 Y, and the matcher's verdict at VALID is then one on those digits. This script parses
 and verifies every digit string a range can give, each day and month form on both sides and each year the test of
-single dates names (1900-2099 and 00-99): 114,577,200 strings, about 45 CPU-minutes. It prints what it checked and
+single dates names (1900-2099 and 00-99): 114,577,200 strings, about 40 CPU-minutes. It prints what it checked and
 every string accepted; the prefilter is sound only if none is. Run after libphonenumber changes (`make lock`); the
 test samples the same ranges through the matcher itself. Not run by the build.
 
