@@ -21,7 +21,7 @@ from extractor.freetext.detect import ENTITIES, MIN_SCORE, PERSON, candidate_ent
 from extractor.freetext.engine import analyzer
 from extractor.freetext.letters import word_pattern
 from extractor.freetext.name_mentions import _NAME_THEN_ROLE, _ROLE_THEN_NAME, word_then_bracketed
-from extractor.freetext.names import SIGNATURE, SIGNED_BY, TWO_INITIALS, may_sign, tokens
+from extractor.freetext.names import _INITIALS, SIGNATURE, SIGNED_BY, TWO_INITIALS, may_end_initials, may_sign, tokens
 from extractor.freetext.one_pass import analyze_note, remembered_parses
 
 CORPUS = Path(__file__).parent / "fixtures" / "freetext_corpus"
@@ -30,7 +30,7 @@ NOTES = [line for f in sorted(CORPUS.glob("notes_*.txt")) for line in f.read_tex
 TWO_INITIALS_PLAIN = re.compile(r"(?<![\w.])[A-ZÅÄÖ]\.\s?[A-ZÅÄÖ]\.(?=\s|$|[,;:/)])(?!\s*Box)")
 PIECES = ["M. K.", "A.B.", "P.O. Box 12", "/mk", "/ MK", "Kirj. PK", "kirjaaja: hj", " 4.5.2024", ", sos.tt",
           "ok.", "OK", " ", "\n", ". ", "! ", "?", "ab", "ABC", "abcd", "Åsa", "ö", "x.", "-", ":", "signed:",
-          "Notes by", "1", "é"]
+          "Notes by", "1", "é", "\u2013", "\u2014", " \u2013 PK\n", "/", "15.7.\u201312.8.2026", "Y-tunnus", "- ok"]
 text_of_pieces = st.lists(st.sampled_from(PIECES), max_size=14).map("".join)
 
 
@@ -59,9 +59,21 @@ def test_signature_precheck_never_skips_a_match(text: str, tail: int) -> None:
         assert may_sign(text, tail)
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["A.", "B. ", "K-L ", "K-L. ", "X.\n", " ", "Anna", "a", ".", "\n", "Ö. ", "é. ", "AB",
+                                 "-", "\t", "J.K. ", "ab."]), max_size=8).map("".join))
+def test_initials_precheck_never_skips_a_match(text: str) -> None:
+    for start in range(len(text) + 1):
+        m = _INITIALS.search(text, max(0, start - 6), start)
+        if m and m.end() == start:
+            assert may_end_initials(text, start), (text, start)
+
+
 def test_signature_precheck_skips_ordinary_endings() -> None:
     assert not may_sign("Asiakas tavattu kotona, vointi hyvä.", 0)
     assert may_sign("Asiakas tavattu kotona. mk", 0) and may_sign("Soitettu /mk\nSeuraava rivi", 0)
+    assert not may_sign("Tuki ajalle 15.7.\u201312.8.2026.", 0) and not may_sign("Y-tunnus 1234567-8 tarkistettu.", 0)
+    assert may_sign("Käyty kotona \u2013 PK", 0) and may_sign("Käyty kotona - pk.\n", 0)
 
 
 @settings(max_examples=400, deadline=None)

@@ -37,6 +37,7 @@ from extractor.freetext.name_scoring import (  # noqa: F401
     score_group,
 )
 
+_CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖ")
 _INITIALS = re.compile(r"(?:\b[A-ZÅÄÖ]\.\s?){1,2}$|\b[A-ZÅÄÖ]-[A-ZÅÄÖ]\.?\s$")  # "T. ", "M. K. ", "A-K " before a name
 # M. K., not P.O. Box; the look-behind sits after the first capital, so re scans for a capital first (3x faster).
 TWO_INITIALS = re.compile(r"[A-ZÅÄÖ](?<![\w.][A-ZÅÄÖ])\.\s?[A-ZÅÄÖ]\.(?=\s|$|[,;:/)])(?!\s*Box)")
@@ -104,8 +105,8 @@ def find_names(text: str, gaz: Gazetteer | None = None, lang: str = "fi", cut: f
     for g in groups:
         score = score_group(text, g, gaz, lang)
         start = g[0][0]
-        initials = _INITIALS.search(text, max(0, start - 6), start)
-        if initials and score >= cut and initials.end() == start:
+        if score >= cut and may_end_initials(text, start) \
+                and (initials := _INITIALS.search(text, max(0, start - 6), start)) and initials.end() == start:
             start = initials.start()
         out.append((start, g[-1][1], score))
     hurried = not any(map(str.isupper, text))  # typed without capitals: lower case says nothing
@@ -131,6 +132,13 @@ def find_names(text: str, gaz: Gazetteer | None = None, lang: str = "fi", cut: f
                      for *_, h in g)  # named with first name and surname
     return [(s, e, score if score >= cut or not _again(text, g, named, hurried, lang, full) else 0.85)
             for g, (s, e, score) in zip(groups, out, strict=True)]
+
+
+def may_end_initials(text: str, start: int) -> bool:
+    """Whether _INITIALS could match ending at `start`: an initial ends in a full stop, or in a capital before a
+    space (K-L Virtanen). A superset test, so the pattern is searched only before a name that may have one."""
+    before = text[max(0, start - 2):start]
+    return "." in before or (len(before) == 2 and before[0] in _CAPITALS)
 
 
 def _again(text: str, g: list[tuple[int, int, Hit]], named: set[str], hurried: bool, lang: str,
@@ -257,12 +265,18 @@ _SIGNING_WORDS = ("kirj", "antecknat", "protokollf", "sekreterare", "signed", "m
 _INITIAL_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖabcdefghijklmnopqrstuvwxyzåäö")
 
 
+# A slash or a dash, then two or three letters ending their line: what SIGNATURE's first two ways of signing need.
+_MARK_THEN_INITIALS = re.compile(r"[/\-\u2013\u2014]\s?[A-ZÅÄÖa-zåäö]{2,3}\.?\s*(?:$|\n)")
+
+
 def may_sign(text: str, tail: int) -> bool:
-    """Whether SIGNATURE could match from `tail` on: a superset test in plain string operations (a slash,
-    a signing word, or a line ending in two or three letters after a sentence's end)."""
+    """Whether SIGNATURE or SIGNED_BY could match from `tail` on: a superset test, cheaper than either (a slash or a
+    dash before initials that end a line, a signing word, or a line ending in two or three letters after a
+    sentence's end). A date range or a hyphenated word near the end no longer sends a note to both patterns."""
     chunk = text[max(0, tail - 2):]
     low = chunk.lower()
-    if "/" in chunk or "-" in chunk or "\u2013" in chunk or "\u2014" in chunk or any(w in low for w in _SIGNING_WORDS):
+    marked = "/" in chunk or "-" in chunk or "\u2013" in chunk or "\u2014" in chunk
+    if any(w in low for w in _SIGNING_WORDS) or (marked and _MARK_THEN_INITIALS.search(chunk)):
         return True
     ends = [i for i, c in enumerate(chunk) if c == "\n"] if "\n" in chunk else []
     for end in (*ends, len(chunk)):
