@@ -66,6 +66,41 @@ def test_overlaps_merge_and_tags_replace() -> None:
     assert redact(text, detect(text)).to_list() == ["<PUHELINNUMERO> soitti <NIMI>."]
 
 
+def _merged_by_hand(rows: list[tuple]) -> list[tuple]:
+    """The obviously correct merge: each row's spans by start (the longer first); a span that starts before the
+    furthest end so far joins the cluster, else opens one; a cluster is its extent, its best score and the
+    entities that score it."""
+    out = []
+    for row in sorted({r[0] for r in rows}):
+        spans = sorted((r for r in rows if r[0] == row), key=lambda r: (r[1], -r[2]))
+        clusters: list[list[tuple]] = []
+        for span in spans:
+            if clusters and span[1] < max(s[2] for s in clusters[-1]):
+                clusters[-1].append(span)
+            else:
+                clusters.append([span])
+        for c in clusters:
+            best = max(s[4] for s in c)
+            out.append((row, min(s[1] for s in c), max(s[2] for s in c), best, {s[3] for s in c if s[4] == best}))
+    return out
+
+
+SPAN = st.tuples(st.integers(0, 4), st.integers(0, 40), st.integers(1, 9), st.sampled_from(["PERSON", "PHONE_NUMBER"]),
+                 st.sampled_from([0.5, 0.6, 0.85]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SPAN, max_size=14))
+def test_overlapping_spans_merge_as_by_hand(drawn: list[tuple]) -> None:
+    rows = [(r, s, s + length, e, sc) for r, s, length, e, sc in drawn]
+    spans = pl.DataFrame(rows, schema={"row": pl.UInt32, "start": pl.Int32, "end": pl.Int32, "entity": pl.String,
+                                       "score": pl.Float64}, orient="row")
+    merged = merge_overlaps(spans).rows()
+    expected = _merged_by_hand(rows)
+    assert [m[:3] + (m[4],) for m in merged] == [e[:4] for e in expected]
+    assert all(m[3] in e[4] for m, e in zip(merged, expected, strict=True))
+
+
 def test_subject_is_named_by_their_pseudonym_and_others_by_tags() -> None:
     texts = pl.Series(["Soitettu Virtaselle, äiti Anna Korhonen paikalla. Hetu 131052-308T.", "Matti kävi."])
     subjects = pl.DataFrame({"row": [0, 1], "identifiers": ["131052-308T\x1fMatti Juhani\x1fVirtanen"] * 2,
