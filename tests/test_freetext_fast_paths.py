@@ -1,7 +1,7 @@
 """The batch path's shortcuts give exactly what the plain path gives.
 
 one_pass.py runs a note's recognizers without presidio's per-note pipeline; artifacts.py builds presidio's NLP
-artifacts without spaCy's per-token objects; names.may_sign decides
+artifacts without spaCy's per-token objects; initials.may_sign decides
 cheaply whether the signature pattern can match; TWO_INITIALS was rewritten so re scans for a capital
 first. Each is held to its plain counterpart on the whole hand-written corpus and on generated text.
 """
@@ -19,9 +19,17 @@ from hypothesis import strategies as st
 from extractor.freetext.artifacts import artifacts
 from extractor.freetext.detect import ENTITIES, MIN_SCORE, PERSON, candidate_entities, languages_of
 from extractor.freetext.engine import analyzer
+from extractor.freetext.initials import (
+    INITIALS_BEFORE,
+    SIGNATURE,
+    SIGNED_BY,
+    TWO_INITIALS,
+    may_end_initials,
+    may_sign,
+)
 from extractor.freetext.letters import word_pattern
 from extractor.freetext.name_mentions import _NAME_THEN_ROLE, _ROLE_THEN_NAME, word_then_bracketed
-from extractor.freetext.names import _INITIALS, SIGNATURE, SIGNED_BY, TWO_INITIALS, may_end_initials, may_sign, tokens
+from extractor.freetext.names import tokens
 from extractor.freetext.one_pass import analyze_note, remembered_parses
 
 CORPUS = Path(__file__).parent / "fixtures" / "freetext_corpus"
@@ -64,7 +72,7 @@ def test_signature_precheck_never_skips_a_match(text: str, tail: int) -> None:
                                  "-", "\t", "J.K. ", "ab."]), max_size=8).map("".join))
 def test_initials_precheck_never_skips_a_match(text: str) -> None:
     for start in range(len(text) + 1):
-        m = _INITIALS.search(text, max(0, start - 6), start)
+        m = INITIALS_BEFORE.search(text, max(0, start - 6), start)
         if m and m.end() == start:
             assert may_end_initials(text, start), (text, start)
 
